@@ -1,0 +1,26 @@
+"""neurounits: unit-safe neuron models, checked when declared, compiled with Numba.
+
+>>> import neurounits as nu
+>>> lif = nu.models.LIF(n=10)
+>>> res = nu.simulate(lif, "20 ms", "0.1 ms", inputs={"I": "0.3 nA"})
+>>> res["V"].units
+<Unit('millivolt')>
+"""
+
+from . import models
+from .equations import Model
+from .errors import EquationError, IntegratorError, NeurounitsError, ParameterError, SimulationError
+from .parameters import Input, Option, Parameter, State
+from .simulation import RateInput, Results, SpikeInput, Spikes, TimedArray, simulate
+from .units import Q_, DimensionError, Quantity, ureg
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "ureg", "Q_", "Quantity",
+    "Model", "Parameter", "State", "Input", "Option",
+    "simulate", "Results", "Spikes", "TimedArray", "SpikeInput", "RateInput",
+    "models",
+    "NeurounitsError", "DimensionError", "ParameterError", "EquationError", "IntegratorError",
+    "SimulationError",
+]

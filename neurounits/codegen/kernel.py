@@ -1,0 +1,334 @@
+"""Assemble a model's time loop as a Python module of ``@njit`` functions, cache it, load it.
+
+The generated module holds one function, ``run``, that advances a block of
+neurons through the whole simulation in one call (time loop outside, neuron
+loop inside over plain arrays, so that LLVM can vectorise it).  It takes every
+parameter as a per-neuron array (values are arguments, never constants of the
+code: changing a value never recompiles), and returns spikes and a status.
+
+The source is content-hashed and written once (atomically) to the kernel
+cache directory, ``$NEUROUNITS_CACHE_DIR`` or ``~/.cache/neurounits``, then
+imported, so numba's ``cache=True`` reuses the compiled code across processes.
+
+Kernel arguments, in order::
+
+    n_steps, dt, t0, rec_every, spk_cap,
+    X_<state>...        (float64[n], updated in place)
+    P_<parameter>...    (float64[n])
+    U_<input>, IX_<input>...  (float64[rows, 1 or n], int64[n_steps]: row of each step)
+    REF, REFSTEPS       (int64[n], only with a refractory period)
+    REC                 (float64[n_record, n_samples, n])
+
+and it returns ``(status, steps_done, n_spikes, spike_steps, spike_neurons,
+bad_variable, bad_neuron)``; status 1 means a state became NaN or infinite.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import os
+import sys
+import tempfile
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import sympy
+
+from ..equations import TIME, ModelSpec
+from ..integrators import Step
+from .printer import to_code
+
+__all__ = ["KernelSpec", "generate", "load", "cache_dir"]
+
+_T_END = sympy.Symbol("t_end", real=True)
+_RUNTIME_HASH = hashlib.sha256(Path(__file__).with_name("runtime.py").read_bytes()).hexdigest()[:12]
+_GEN_VERSION = "1"
+
+
+@dataclass(frozen=True)
+class KernelSpec:
+    """Everything structural about one kernel (the cache key is its generated source)."""
+
+    spec: ModelSpec
+    step: Step | None
+    record: tuple[str, ...]
+    per_neuron_inputs: tuple[str, ...]  # inputs that have a neuron axis
+
+    @property
+    def inputs(self) -> list[str]:
+        return list(self.spec.inputs)
+
+    @property
+    def has_refractory(self) -> bool:
+        return self.spec.refractory is not None
+
+    @property
+    def has_threshold(self) -> bool:
+        return self.spec.threshold is not None
+
+    def argnames(self) -> list[str]:
+        s = self.spec
+        names = ["n_steps", "dt", "t0", "rec_every", "spk_cap"]
+        names += [f"X_{k}" for k in s.states]
+        names += [f"P_{k}" for k in s.parameters]
+        for k in s.inputs:
+            names += [f"U_{k}", f"IX_{k}"]
+        if self.has_refractory:
+            names += ["REF", "REFSTEPS"]
+        names.append("REC")
+        return names
+
+
+def cache_dir() -> Path:
+    """Where generated kernels are written: ``$NEUROUNITS_CACHE_DIR`` or ``~/.cache/neurounits``."""
+    env = os.environ.get("NEUROUNITS_CACHE_DIR")
+    if env:
+        return Path(env).expanduser()
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "neurounits"
+
+
+class _Lines:
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+
+    def add(self, indent: int, text: str) -> None:
+        self.lines.append("    " * indent + text)
+
+
+def _loads(ks: KernelSpec, used: set[str], ind: int, L: _Lines) -> None:
+    """Load states, parameters, inputs and derived constants of neuron i into locals."""
+    s = ks.spec
+    for k in s.states:
+        L.add(ind, f"x_{k} = X_{k}[i]")
+    for k in s.parameters:
+        if f"p_{k}" in used:
+            L.add(ind, f"p_{k} = P_{k}[i]")
+    for k in s.inputs:
+        if f"u_{k}" in used:
+            L.add(ind, f"u_{k} = UR_{k}[i]" if k in ks.per_neuron_inputs else f"u_{k} = us_{k}")
+    if ks.step is not None:
+        for sym, _ in ks.step.derived:
+            if sym.name in used:
+                L.add(ind, f"{sym.name} = D{sym.name}[i]")
+        if ks.step.expm is not None:
+            _, E, P = ks.step.expm
+            for row in E + P:
+                for sym in row:
+                    if sym.name in used:
+                        L.add(ind, f"{sym.name} = D{sym.name}[i]")
+
+
+def _input_rows(ks: KernelSpec, ind: int, L: _Lines, step: str) -> None:
+    for k in ks.spec.inputs:
+        if k in ks.per_neuron_inputs:
+            L.add(ind, f"UR_{k} = U_{k}[IX_{k}[{step}]]")
+        else:
+            L.add(ind, f"us_{k} = U_{k}[IX_{k}[{step}], 0]")
+
+
+def _names(exprs) -> set[str]:
+    out: set[str] = set()
+    for e in exprs:
+        out |= {sym.name for sym in sympy.sympify(e).free_symbols}
+    return out
+
+
+def _record_block(ks: KernelSpec, ind: int, L: _Lines, sample: str, step: str) -> None:
+    s = ks.spec
+    exprs = {k: s.expressions[k][0] for k in ks.record if k in s.expressions}
+    L.add(ind, f"s_ = {sample}")
+    if exprs:
+        _input_rows(ks, ind, L, step)
+        L.add(ind, f"t = t0 + ({step}) * dt")
+    L.add(ind, "for i in range(n):")
+    used = _names(exprs.values())
+    if exprs:
+        _loads(ks, used, ind + 1, L)
+    for r, k in enumerate(ks.record):
+        if k in s.states:
+            L.add(ind + 1, f"REC[{r}, s_, i] = X_{k}[i]")
+        elif k == "refractory":
+            L.add(ind + 1, f"REC[{r}, s_, i] = 1.0 if REF[i] > 0 else 0.0")
+        else:
+            L.add(ind + 1, f"REC[{r}, s_, i] = {to_code(exprs[k])}")
+
+
+def _preamble(ks: KernelSpec, L: _Lines) -> None:
+    step = ks.step
+    if step is None or not (step.derived or step.expm):
+        return
+    L.add(1, "# per-neuron constants of the integrator (from parameters and dt only)")
+    for sym, _ in step.derived:
+        L.add(1, f"D{sym.name} = np.empty(n)")
+    if step.expm is not None:
+        M, E, P = step.expm
+        k = len(M)
+        for row in E + P:
+            for sym in row:
+                L.add(1, f"D{sym.name} = np.empty(n)")
+        L.add(1, f"mtx = np.empty(({k}, {k}))")
+    L.add(1, "for i in range(n):")
+    _loads_params_only(ks, _names(e for _, e in step.derived), 2, L)
+    for sym, e in step.derived:
+        L.add(2, f"D{sym.name}[i] = {to_code(e)}")
+    if step.expm is not None:
+        for a, row in enumerate(M):
+            for b, sym in enumerate(row):
+                L.add(2, f"mtx[{a}, {b}] = D{sym.name}[i]")
+        L.add(2, "eE, eP = _rt.expm_block(mtx, dt)")
+        for a in range(k):
+            for b in range(k):
+                L.add(2, f"D{E[a][b].name}[i] = eE[{a}, {b}]")
+                L.add(2, f"D{P[a][b].name}[i] = eP[{a}, {b}]")
+
+
+def _loads_params_only(ks: KernelSpec, used: set[str], ind: int, L: _Lines) -> None:
+    for k in ks.spec.parameters:
+        if f"p_{k}" in used:
+            L.add(ind, f"p_{k} = P_{k}[i]")
+
+
+def _step_body(ks: KernelSpec, ind: int, L: _Lines) -> None:
+    s, step = ks.spec, ks.step
+    exprs = []
+    if step is not None:
+        exprs += [e for _, e in step.statements] + list(step.new.values())
+    if s.threshold is not None:
+        exprs.append(s.threshold)
+        exprs += [e for _, e in s.reset]
+    _loads(ks, _names(exprs), ind, L)
+    if step is not None:
+        for sym, e in step.statements:
+            L.add(ind, f"{sym.name} = {to_code(e)}")
+        for k, e in step.new.items():
+            L.add(ind, f"n_{k} = {to_code(e)}")
+    if ks.has_refractory:
+        L.add(ind, "rc = REF[i]")
+        L.add(ind, "refr = rc > 0")
+        if step is not None:
+            for k in step.new:
+                if k in s.hold:
+                    L.add(ind, f"n_{k} = x_{k} if refr else n_{k}")
+    if step is not None:
+        for k in step.new:
+            L.add(ind, f"x_{k} = n_{k}")
+    if s.threshold is not None:
+        thr = s.threshold.xreplace({TIME: _T_END})
+        cond = f"({to_code(thr)})"
+        L.add(ind, f"sp = {cond} and not refr" if ks.has_refractory else f"sp = {cond}")
+        for k, e in s.reset:
+            L.add(ind, f"x_{k} = ({to_code(e.xreplace({TIME: _T_END}))}) if sp else x_{k}")
+        if ks.has_refractory:
+            L.add(ind, "REF[i] = REFSTEPS[i] if sp else (rc - 1 if refr else 0)")
+        L.add(ind, "SPK[i] = sp")
+        L.add(ind, "nsp += sp")
+    for k in s.states:
+        L.add(ind, f"X_{k}[i] = x_{k}")
+    chk = " + ".join(f"x_{k}" for k in s.states) or "0.0"
+    L.add(ind, f"chk += ({chk}) * 0.0")
+
+
+def generate(ks: KernelSpec) -> str:
+    """The Python source of the kernel module for ``ks``."""
+    s = ks.spec
+    L = _Lines()
+    L.add(0, f"# neurounits kernel for model {s.name!r}, method "
+             f"{ks.step.method if ks.step else 'none'}; generated code, do not edit")
+    L.add(0, f"# generator {_GEN_VERSION}, runtime {_RUNTIME_HASH}, structure {s.key}")
+    L.add(0, "import math")
+    L.add(0, "import numpy as np")
+    L.add(0, "from numba import njit")
+    L.add(0, "from neurounits.codegen import runtime as _rt")
+    L.add(0, "")
+    L.add(0, f"STATES = {tuple(s.states)!r}")
+    L.add(0, f"ARGS = {tuple(ks.argnames())!r}")
+    L.add(0, "")
+    L.add(0, "")
+    L.add(0, '@njit(cache=True, nogil=True, error_model="numpy")')
+    L.add(0, f"def run({', '.join(ks.argnames())}):")
+    states = list(s.states)
+    first = f"X_{states[0]}" if states else f"P_{next(iter(s.parameters))}" if s.parameters else "REC[0, 0]"
+    L.add(1, f"n = {first}.shape[0]")
+    L.add(1, "spk_step = np.empty(spk_cap, np.int64)")
+    L.add(1, "spk_idx = np.empty(spk_cap, np.int64)")
+    L.add(1, "SPK = np.zeros(n, np.bool_)")
+    L.add(1, "nspk = 0")
+    if not ks.has_refractory:
+        L.add(1, "refr = False")
+    _preamble(ks, L)
+    if ks.record:
+        _record_block(ks, 1, L, "0", "0")
+    L.add(1, "for j in range(n_steps):")
+    L.add(2, "t = t0 + j * dt")
+    L.add(2, "t_end = t + dt")
+    _input_rows(ks, 2, L, "j")
+    L.add(2, "nsp = 0")
+    L.add(2, "chk = 0.0")
+    L.add(2, "for i in range(n):")
+    _step_body(ks, 3, L)
+    if ks.has_threshold:
+        L.add(2, "if nsp > 0:")
+        L.add(3, "for i in range(n):")
+        L.add(4, "if SPK[i]:")
+        L.add(5, "if nspk == spk_step.shape[0]:")
+        L.add(6, "spk_step = _grow(spk_step)")
+        L.add(6, "spk_idx = _grow(spk_idx)")
+        L.add(5, "spk_step[nspk] = j")
+        L.add(5, "spk_idx[nspk] = i")
+        L.add(5, "nspk += 1")
+    L.add(2, "if chk != chk:")
+    L.add(3, "for i in range(n):")
+    for v, k in enumerate(states):
+        L.add(4, f"if not math.isfinite(X_{k}[i]):")
+        L.add(5, f"return 1, j + 1, nspk, spk_step[:nspk], spk_idx[:nspk], {v}, i")
+    L.add(3, "return 1, j + 1, nspk, spk_step[:nspk], spk_idx[:nspk], -1, -1")
+    if ks.record:
+        L.add(2, "if (j + 1) % rec_every == 0:")
+        _record_block(ks, 3, L, "(j + 1) // rec_every", "j")
+    L.add(1, "return 0, n_steps, nspk, spk_step[:nspk], spk_idx[:nspk], -1, -1")
+    L.add(0, "")
+    L.add(0, "")
+    L.add(0, "@njit(cache=True)")
+    L.add(0, "def _grow(a):")
+    L.add(1, "b = np.empty(2 * a.shape[0] + 16, a.dtype)")
+    L.add(1, "b[: a.shape[0]] = a")
+    L.add(1, "return b")
+    return "\n".join(L.lines) + "\n"
+
+
+_LOADED: dict[str, Any] = {}
+_LOCK = threading.Lock()
+
+
+def load(source: str) -> Any:
+    """Write ``source`` to the cache (once) and import it; returns the module."""
+    digest = hashlib.sha256(source.encode()).hexdigest()[:24]
+    with _LOCK:
+        mod = _LOADED.get(digest)
+        if mod is not None:
+            return mod
+        folder = cache_dir()
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"nu_kernel_{digest}.py"
+        if not path.exists() or path.read_text() != source:
+            fd, tmp = tempfile.mkstemp(dir=folder, suffix=".tmp")
+            with os.fdopen(fd, "w") as fh:
+                fh.write(source)
+            os.replace(tmp, path)
+        name = f"neurounits_kernels.nu_kernel_{digest}"
+        spec = importlib.util.spec_from_file_location(name, path)
+        mod = importlib.util.module_from_spec(spec)
+        sys.modules[name] = mod
+        spec.loader.exec_module(mod)
+        _LOADED[digest] = mod
+        return mod
+
+
+def build(ks: KernelSpec) -> Any:
+    """Generate, cache and import the kernel for ``ks``; returns its ``run`` function."""
+    return load(generate(ks)).run
+

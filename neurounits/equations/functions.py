@@ -1,0 +1,110 @@
+"""Functions allowed in equations, with their dimension rules and sympy forms.
+
+=====================================  ===========================================
+function                               rule
+=====================================  ===========================================
+exp log log10 log2 expm1 log1p         argument dimensionless, result dimensionless
+sin cos tan arcsin arccos arctan
+sinh cosh tanh sigmoid softplus
+floor ceil
+sqrt                                   result has the unit of the argument ** 0.5
+abs                                    result has the unit of the argument
+relu                                   result has the unit of the argument
+min max (minimum maximum)              all arguments in one unit
+clip(x, lo, hi)                        all arguments in one unit
+sign heaviside                         any argument, dimensionless result
+=====================================  ===========================================
+
+``sigmoid(z) = 1/(1 + exp(-z))`` and ``softplus(z) = log(1 + exp(z))`` are
+evaluated in overflow-free forms in generated code.
+"""
+
+from __future__ import annotations
+
+import sympy
+from sympy.codegen.cfunctions import expm1, log1p, log2, log10
+
+
+class sigmoid(sympy.Function):
+    """The logistic function 1/(1 + exp(-z))."""
+
+    nargs = 1
+
+    def fdiff(self, argindex=1):
+        s = sigmoid(self.args[0])
+        return s * (1 - s)
+
+    def _pythoncode(self, printer):
+        return f"_rt.sigmoid({printer._print(self.args[0])})"
+
+
+class softplus(sympy.Function):
+    """log(1 + exp(z)), computed as max(z, 0) + log1p(exp(-|z|))."""
+
+    nargs = 1
+
+    def fdiff(self, argindex=1):
+        return sigmoid(self.args[0])
+
+    def _pythoncode(self, printer):
+        return f"_rt.softplus({printer._print(self.args[0])})"
+
+
+class phi1(sympy.Function):
+    """(exp(z) - 1)/z, with its limit 1 at z = 0 (used by exponential Euler)."""
+
+    nargs = 1
+
+    def _pythoncode(self, printer):
+        return f"_rt.phi1({printer._print(self.args[0])})"
+
+
+def _heaviside(x):
+    return sympy.Piecewise((sympy.Float(1.0), x > 0), (sympy.Float(0.0), True))
+
+
+def _relu(x):
+    return sympy.Max(x, sympy.Float(0.0))
+
+
+def _clip(x, lo, hi):
+    return sympy.Min(sympy.Max(x, lo), hi)
+
+
+# name -> (sympy callable, rule, number of arguments or None for "two or more")
+DIMENSIONLESS = "dimensionless"
+SAME = "same"
+SQRT = "sqrt"
+ANY_TO_ONE = "any->1"
+
+FUNCTIONS: dict[str, tuple] = {
+    "exp": (sympy.exp, DIMENSIONLESS, 1),
+    "log": (sympy.log, DIMENSIONLESS, 1),
+    "log10": (log10, DIMENSIONLESS, 1),
+    "log2": (log2, DIMENSIONLESS, 1),
+    "expm1": (expm1, DIMENSIONLESS, 1),
+    "log1p": (log1p, DIMENSIONLESS, 1),
+    "sin": (sympy.sin, DIMENSIONLESS, 1),
+    "cos": (sympy.cos, DIMENSIONLESS, 1),
+    "tan": (sympy.tan, DIMENSIONLESS, 1),
+    "arcsin": (sympy.asin, DIMENSIONLESS, 1),
+    "arccos": (sympy.acos, DIMENSIONLESS, 1),
+    "arctan": (sympy.atan, DIMENSIONLESS, 1),
+    "sinh": (sympy.sinh, DIMENSIONLESS, 1),
+    "cosh": (sympy.cosh, DIMENSIONLESS, 1),
+    "tanh": (sympy.tanh, DIMENSIONLESS, 1),
+    "sigmoid": (sigmoid, DIMENSIONLESS, 1),
+    "softplus": (softplus, DIMENSIONLESS, 1),
+    "floor": (sympy.floor, DIMENSIONLESS, 1),
+    "ceil": (sympy.ceiling, DIMENSIONLESS, 1),
+    "sqrt": (sympy.sqrt, SQRT, 1),
+    "abs": (sympy.Abs, SAME, 1),
+    "relu": (_relu, SAME, 1),
+    "min": (sympy.Min, SAME, None),
+    "max": (sympy.Max, SAME, None),
+    "minimum": (sympy.Min, SAME, None),
+    "maximum": (sympy.Max, SAME, None),
+    "clip": (_clip, SAME, 3),
+    "sign": (sympy.sign, ANY_TO_ONE, 1),
+    "heaviside": (_heaviside, ANY_TO_ONE, 1),
+}

@@ -1,0 +1,661 @@
+"""``Model``: a neuron model declared with units, checked when it is declared.
+
+A model is declared as a subclass (see :class:`Model`) or with
+:meth:`Model.from_equations`.  When the class is created, every equation,
+named expression, threshold, reset, refractory period and constraint is parsed
+and every term is dimension-checked; all problems of the model are reported in
+one :class:`~neurounits.DimensionError` or :class:`~neurounits.EquationError`.
+Constructing an instance checks every parameter value the same way
+(:class:`~neurounits.DimensionError` / :class:`~neurounits.ParameterError`).
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import itertools
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import numpy as np
+import sympy
+
+from ..errors import EquationError, ParameterError, format_problems
+from ..parameters import Input, Option, Parameter, Problem, State, check_value
+from ..units import DimensionError, Q_, fmt_unit, parse_quantity, parse_unit, to_internal, ureg
+from .parse import Name, Scope, translate
+
+__all__ = ["Model", "ModelSpec"]
+
+TIME = sympy.Symbol("t", real=True)
+DT = sympy.Symbol("dt", positive=True)
+_MS = ureg.Unit("ms")
+_RESERVED = {"t", "dt"}
+_CLASS_ATTRS = {"equations", "threshold", "reset", "refractory", "constraints", "name", "n",
+                "parameters", "states", "inputs", "options", "spec"}
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """The checked, immutable structure of a model (one per combination of options).
+
+    All sympy expressions are in internal units (see :mod:`neurounits.units`);
+    parameters appear as ``p_<name>``, states as ``x_<name>``, inputs as
+    ``u_<name>`` and time as ``t``.
+    """
+
+    name: str
+    parameters: dict[str, Parameter]
+    states: dict[str, Any]  # name -> unit
+    inputs: dict[str, Any]  # name -> unit
+    options: dict[str, str]
+    symbols: dict[str, sympy.Symbol]
+    initial: dict[str, sympy.Expr]
+    odes: dict[str, sympy.Expr]
+    expressions: dict[str, tuple[sympy.Expr, Any]]
+    threshold: Any
+    reset: tuple[tuple[str, sympy.Expr], ...]
+    refractory: sympy.Expr | None
+    hold: tuple[str, ...]
+    constraints: tuple[tuple[str, Any], ...]
+
+    @property
+    def key(self) -> str:
+        """A hash of the structure (not of any parameter value)."""
+        parts = [self.name, repr(sorted(self.options.items()))]
+        parts += [f"{k}:{fmt_unit(u)}" for k, u in self.states.items()]
+        parts += [f"{k}:{fmt_unit(u)}" for k, u in self.inputs.items()]
+        parts += [f"{k}={sympy.srepr(e)}" for k, e in self.odes.items()]
+        parts += [f"{k}={sympy.srepr(e)}" for k, (e, _) in self.expressions.items()]
+        parts += [sympy.srepr(self.threshold), repr([(k, sympy.srepr(e)) for k, e in self.reset])]
+        parts += [repr(self.hold), list(self.parameters).__repr__()]
+        return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:20]
+
+    def recordable(self) -> dict[str, Any]:
+        """Names that can be recorded, with their units."""
+        out = dict(self.states)
+        out.update({k: u for k, (_, u) in self.expressions.items()})
+        if self.refractory is not None:
+            out["refractory"] = ureg.dimensionless
+        return out
+
+
+# --------------------------------------------------------------------------- parsing helpers
+_ODE = re.compile(r"^d\s*([A-Za-z_]\w*)\s*/\s*dt\s*=(.*)$")
+_DEF = re.compile(r"^([A-Za-z_]\w*)\s*=(?!=)(.*)$")
+_FLAGS = re.compile(r"\(\s*([a-z ,]+)\s*\)\s*$")
+_ASSIGN = re.compile(r"^([A-Za-z_]\w*)\s*(=|\+=|-=|\*=|/=)(?!=)\s*(.+)$")
+
+
+def _logical_lines(text: str) -> list[str]:
+    lines, buf, depth = [], "", 0
+    for raw in text.splitlines():
+        line = raw.split("#", 1)[0].rstrip()
+        if not line.strip():
+            continue
+        buf = f"{buf} {line.strip()}" if buf else line.strip()
+        depth = buf.count("(") - buf.count(")")
+        if depth <= 0 and not buf.endswith("\\"):
+            lines.append(buf)
+            buf = ""
+        else:
+            buf = buf.rstrip("\\")
+    if buf:
+        lines.append(buf)
+    return lines
+
+
+def _split_unit(rhs: str) -> tuple[str, str | None, set[str]]:
+    flags: set[str] = set()
+    m = _FLAGS.search(rhs)
+    if m and ":" in rhs[: m.start()] and m.group(1).strip() in ("unless refractory",):
+        flags = {f.strip() for f in m.group(1).split(",")}
+        rhs = rhs[: m.start()]
+    if ":" in rhs:
+        expr, unit = rhs.rsplit(":", 1)
+        return expr.strip(), unit.strip(), flags
+    return rhs.strip(), None, flags
+
+
+@dataclass
+class _Line:
+    kind: str  # "ode" or "def"
+    name: str
+    expr: str
+    unit: str | None
+    flags: set[str]
+    text: str
+
+
+def _parse_equations(model: str, text: str) -> list[_Line]:
+    out = []
+    for line in _logical_lines(text):
+        m = _ODE.match(line)
+        kind = "ode"
+        if not m:
+            m = _DEF.match(line)
+            kind = "def"
+        if not m:
+            raise EquationError(
+                f"model '{model}': cannot read the equation line\n    {line}\n"
+                "Write 'dX/dt = expression : unit' for a differential equation or "
+                "'name = expression : unit' for a named expression.")
+        expr, unit, flags = _split_unit(m.group(2))
+        if not expr:
+            raise EquationError(f"model '{model}': the equation line '{line}' has no right-hand side")
+        out.append(_Line(kind, m.group(1), expr, unit, flags, line))
+    return out
+
+
+def _substitute_options(text: Any, options: dict[str, str], decl: dict) -> Any:
+    if not isinstance(text, str) or not options:
+        return text
+    def rep(m: re.Match) -> str:
+        key = m.group(1)
+        if key in options:
+            return decl[key].choices[options[key]]
+        return m.group(0)
+    return re.sub(r"\{(\w+)\}", rep, text)
+
+
+# --------------------------------------------------------------------------- spec building
+class _Builder:
+    def __init__(self, cls_name: str, decl: dict, attrs: dict, options: dict[str, str]) -> None:
+        self.model = cls_name
+        self.decl = dict(decl)
+        self.attrs = {k: _substitute_options(v, options, decl) for k, v in attrs.items()}
+        self.options = options
+        self.problems: list[Problem] = []
+        self.scope = Scope(cls_name)
+
+    def fail(self, msg: str, dimension: bool = False) -> None:
+        self.problems.append(Problem(f"model '{self.model}': {msg}", dimension))
+
+    def tr(self, text: str, where: str, expected: Any = None, what: str = "the expression"):
+        res, probs = translate(text, self.scope, where, expected=expected, what=what)
+        self.problems.extend(probs)
+        return res
+
+    def build(self) -> ModelSpec:
+        lines = _parse_equations(self.model, self.attrs.get("equations") or "")
+        self._declare_states(lines)
+        params = {k: v for k, v in self.decl.items() if isinstance(v, Parameter)}
+        states = {k: v for k, v in self.decl.items() if isinstance(v, State)}
+        inputs = {k: v for k, v in self.decl.items() if isinstance(v, Input)}
+        symbols = {}
+        for prefix, group, kind in (("p", params, "parameter"), ("x", states, "state"),
+                                    ("u", inputs, "input")):
+            for k, v in group.items():
+                if k in _RESERVED:
+                    self.fail(f"the name '{k}' is reserved (time and the time step); rename the {kind}")
+                sym = sympy.Symbol(f"{prefix}_{k}", real=True)
+                symbols[k] = sym
+                self.scope.names[k] = Name(kind, v.unit, sym)
+        self.scope.names["t"] = Name("time", _MS, TIME)
+        initial = self._initial(states, params)
+        expressions, odes, hold = self._equations(lines, states)
+        threshold = self._threshold()
+        reset = self._reset(states)
+        refractory = self._refractory()
+        constraints = self._constraints()
+        self._raise()
+        if not hold and refractory is not None:
+            hold = tuple(states)
+        return ModelSpec(
+            name=self.model, parameters=params, states={k: v.unit for k, v in states.items()},
+            inputs={k: v.unit for k, v in inputs.items()}, options=dict(self.options), symbols=symbols,
+            initial=initial, odes=odes, expressions=expressions, threshold=threshold, reset=reset,
+            refractory=refractory, hold=hold, constraints=constraints)
+
+    def _raise(self) -> None:
+        if not self.problems:
+            return
+        msgs = [p.message for p in self.problems]
+        header = f"model '{self.model}' is inconsistent"
+        if any(p.dimension for p in self.problems):
+            raise DimensionError(format_problems(header, msgs), problems=tuple(msgs))
+        raise EquationError(format_problems(header, msgs), problems=tuple(msgs))
+
+    def _declare_states(self, lines: list[_Line]) -> None:
+        for ln in lines:
+            if ln.kind != "ode" or ln.name in self.decl:
+                continue
+            if ln.unit is None:
+                raise EquationError(
+                    f"model '{self.model}': '{ln.name}' has a differential equation but is not declared; "
+                    f"declare {ln.name} = nu.State('mV') (with its unit) or write ': <unit>' after "
+                    "the equation")
+            self.decl[ln.name] = State(ln.unit)
+        for ln in lines:
+            other = self.decl.get(ln.name)
+            if ln.kind == "ode" and other is not None and not isinstance(other, State):
+                self.fail(f"'{ln.name}' has a differential equation but is declared as a {other.kind}")
+            if ln.kind == "def" and other is not None:
+                self.fail(f"the named expression '{ln.name}' has the name of a {other.kind}; rename one")
+
+    def _initial(self, states: dict, params: dict) -> dict[str, sympy.Expr]:
+        pscope = Scope(self.model, {k: v for k, v in self.scope.names.items() if v.kind == "parameter"})
+        out = {}
+        for k, st in states.items():
+            where = f"initial value of state '{k}'"
+            init = st.initial
+            if init is None:
+                out[k] = sympy.Float(0.0)
+                continue
+            if isinstance(init, str):
+                try:
+                    init = parse_quantity(init)
+                except Exception:
+                    res, probs = translate(init, pscope, where, expected=st.unit, what="the initial value")
+                    self.problems.extend(probs)
+                    out[k] = res.sym
+                    continue
+            q = Q_(init) if not hasattr(init, "units") else init
+            if q.dimensionality != st.unit.dimensionality:
+                self.fail(f"{where}: expected a value in {fmt_unit(st.unit)}, got {q:~}", True)
+                out[k] = sympy.Float(0.0)
+            else:
+                out[k] = sympy.Float(float(to_internal(q.to(st.unit))))
+        return out
+
+    def _equations(self, lines: list[_Line], states: dict):
+        expressions: dict[str, tuple] = {}
+        odes: dict[str, sympy.Expr] = {}
+        hold: list[str] = []
+        for ln in lines:
+            if ln.kind == "def":
+                declared = parse_unit(ln.unit) if ln.unit else None
+                res = self.tr(ln.expr, f"named expression '{ln.name}'", declared, "the expression")
+                unit = declared if declared is not None else res.unit
+                expressions[ln.name] = (res.sym, unit)
+                self.scope.names[ln.name] = Name("expression", unit, res.sym)
+        for ln in lines:
+            if ln.kind != "ode":
+                continue
+            if ln.name in odes:
+                self.fail(f"'{ln.name}' has two differential equations")
+            st_unit = states[ln.name].unit
+            if ln.unit is not None and parse_unit(ln.unit).dimensionality != st_unit.dimensionality:
+                self.fail(f"equation for '{ln.name}': the unit after ':' ({ln.unit}) does not match the "
+                          f"state's declared unit ({fmt_unit(st_unit)})", True)
+            res = self.tr(ln.expr, f"equation for '{ln.name}'", st_unit / _MS, "the right-hand side")
+            odes[ln.name] = res.sym
+            if "unless refractory" in ln.flags:
+                hold.append(ln.name)
+        return expressions, odes, tuple(hold)
+
+    def _threshold(self):
+        text = self.attrs.get("threshold")
+        if not text:
+            return None
+        res = self.tr(text, "threshold")
+        if not res.boolean:
+            raise EquationError(f"model '{self.model}', threshold: '{text}' is not a condition; "
+                                "write a comparison such as 'V > V_th'")
+        return res.sym
+
+    def _reset(self, states: dict) -> tuple:
+        text = self.attrs.get("reset")
+        if not text:
+            return ()
+        if self.attrs.get("threshold") in (None, ""):
+            self.fail("a reset is given but no threshold; add threshold = 'V > V_th'")
+        out = []
+        for stmt in re.split(r"[;\n]", text):
+            stmt = stmt.strip()
+            if not stmt:
+                continue
+            m = _ASSIGN.match(stmt)
+            if not m:
+                raise EquationError(f"model '{self.model}', reset: cannot read '{stmt}'; write "
+                                    "statements such as 'V = V_reset; w += b'")
+            target, op, expr = m.groups()
+            if target not in states:
+                kind = self.decl[target].kind if target in self.decl else "unknown name"
+                close = difflib.get_close_matches(target, list(states), n=1)
+                tip = f" Did you mean '{close[0]}'?" if close else ""
+                raise EquationError(f"model '{self.model}', reset: '{stmt}' assigns to '{target}' "
+                                    f"({kind}); only states can be reset.{tip}")
+            unit = states[target].unit
+            expected = ureg.dimensionless if op in ("*=", "/=") else unit
+            res = self.tr(expr, f"reset of '{target}'", expected, f"the value assigned to '{target}'")
+            x = self.scope.names[target].sym
+            new = {"=": res.sym, "+=": x + res.sym, "-=": x - res.sym, "*=": x * res.sym,
+                   "/=": x / res.sym}[op]
+            out.append((target, new))
+        return tuple(out)
+
+    def _refractory(self):
+        ref = self.attrs.get("refractory")
+        if ref is None or (not isinstance(ref, str) and not hasattr(ref, "units") and ref == 0):
+            return None
+        if not isinstance(ref, str):
+            q = ref
+            if q.dimensionality != _MS.dimensionality:
+                self.fail(f"refractory: expected a duration, got {q:~}", True)
+                return None
+            return sympy.Float(float(to_internal(q)))
+        try:
+            q = parse_quantity(ref)
+        except Exception:
+            q = None
+        if q is not None and not q.dimensionless:
+            if q.dimensionality != _MS.dimensionality:
+                self.fail(f"refractory: expected a duration, got {q:~}", True)
+                return None
+            return sympy.Float(float(to_internal(q)))
+        res = self.tr(ref, "refractory period", _MS, "the refractory period")
+        return res.sym
+
+    def _constraints(self) -> tuple:
+        out = []
+        for text in self.attrs.get("constraints") or ():
+            res = self.tr(text, f"constraint '{text}'")
+            if not res.boolean:
+                raise EquationError(f"model '{self.model}', constraint '{text}' is not a condition; "
+                                    "write a comparison such as 'V_reset < V_th'")
+            bad = [s for s in res.sym.free_symbols if not s.name.startswith("p_")]
+            if bad:
+                raise EquationError(f"model '{self.model}', constraint '{text}' may use only parameters")
+            out.append((text, res.sym))
+        return tuple(out)
+
+
+# --------------------------------------------------------------------------- Model
+_DECL_TYPES = (Parameter, State, Input, Option)
+
+
+class Model:
+    """Base class of every neuron model.
+
+    Subclass it and declare parameters, states, inputs and equations::
+
+        class LIF(nu.Model):
+            tau_m = nu.Parameter("10 ms", doc="membrane time constant")
+            V_rest = nu.Parameter("-65 mV")
+            V_th = nu.Parameter("-50 mV")
+            V_reset = nu.Parameter("-65 mV")
+            R = nu.Parameter("100 MOhm")
+            t_ref = nu.Parameter("2 ms", nonnegative=True)
+            V = nu.State("mV", initial="V_rest")
+            I = nu.Input("pA")
+            equations = "dV/dt = (-(V - V_rest) + R*I) / tau_m"
+            threshold = "V > V_th"
+            reset = "V = V_reset"
+            refractory = "t_ref"
+            constraints = ("V_reset < V_th",)
+
+    Every term is dimension-checked when the class statement runs.  Construct
+    with ``LIF(n=100, tau_m="20 ms")``: values may be Quantities, strings or
+    per-neuron arrays of length ``n``; every value is checked and all problems
+    are reported together.
+
+    Class attributes
+    ----------------
+    equations : str
+        ``dX/dt = expr [: unit] [(unless refractory)]`` lines and named
+        expressions ``name = expr : unit``.  With ``(unless refractory)`` on
+        any equation, only those states are held during the refractory period;
+        otherwise all states are held.
+    threshold, reset, refractory, constraints
+        A condition (``"V > V_th"``); statements (``"V = V_reset; w += b"``,
+        ``=``, ``+=``, ``-=``, ``*=``, ``/=``); a parameter name, expression or
+        duration; conditions on parameters checked at construction.
+    """
+
+    equations: ClassVar[str] = ""
+    threshold: ClassVar[str | None] = None
+    reset: ClassVar[str | None] = None
+    refractory: ClassVar[Any] = None
+    constraints: ClassVar[tuple[str, ...]] = ()
+    _decl: ClassVar[dict[str, Any]] = {}
+    _specs: ClassVar[dict[tuple, ModelSpec]] = {}
+    _model_name: ClassVar[str] = "Model"
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        decl: dict[str, Any] = {}
+        for base in reversed(cls.__mro__[1:]):
+            decl.update(getattr(base, "_decl", {}))
+        for k, v in list(cls.__dict__.items()):
+            if isinstance(v, _DECL_TYPES):
+                if k in _CLASS_ATTRS:
+                    raise EquationError(f"model '{cls.__name__}': the name '{k}' is reserved by "
+                                        "nu.Model; rename the " + v.kind)
+                v.name = k
+                decl[k] = v
+                delattr(cls, k)
+        cls._decl = decl
+        cls._specs = {}
+        cls._model_name = cls.__dict__.get("_model_name", cls.__name__)
+        if cls.equations or cls.threshold:
+            for combo in cls._option_combos():
+                cls._spec_for(combo)
+
+    # -- class-level structure -------------------------------------------------
+    @classmethod
+    def _options(cls) -> dict[str, Option]:
+        return {k: v for k, v in cls._decl.items() if isinstance(v, Option)}
+
+    @classmethod
+    def _option_combos(cls) -> list[dict[str, str]]:
+        opts = cls._options()
+        names = list(opts)
+        return [dict(zip(names, c, strict=True))
+                for c in itertools.product(*[list(opts[k].choices) for k in names])]
+
+    @classmethod
+    def _spec_for(cls, options: dict[str, str]) -> ModelSpec:
+        key = tuple(sorted(options.items()))
+        spec = cls._specs.get(key)
+        if spec is None:
+            attrs = {a: getattr(cls, a) for a in ("equations", "threshold", "reset", "refractory",
+                                                 "constraints")}
+            spec = _Builder(cls._model_name, cls._decl, attrs, options).build()
+            cls._specs[key] = spec
+        return spec
+
+    @classmethod
+    def parameter_table(cls) -> str:
+        """The parameters with their units, defaults and docs, as text."""
+        rows = [f"{k:<12} {fmt_unit(v.unit):<10} {v.default!s:<12} {v.doc}"
+                for k, v in cls._decl.items() if isinstance(v, Parameter)]
+        return "\n".join(rows)
+
+    @classmethod
+    def from_equations(
+        cls,
+        equations: str,
+        *,
+        parameters: Mapping[str, Any] | None = None,
+        initial: Mapping[str, Any] | None = None,
+        inputs: Mapping[str, str] | None = None,
+        threshold: str | None = None,
+        reset: str | None = None,
+        refractory: Any = None,
+        constraints: tuple[str, ...] = (),
+        name: str = "Model",
+    ) -> type[Model]:
+        """Declare a model class from strings.
+
+        Examples
+        --------
+        >>> import neurounits as nu
+        >>> Leaky = nu.Model.from_equations(
+        ...     "dV/dt = (E_L - V)/tau : mV",
+        ...     parameters={"E_L": "-70 mV", "tau": "10 ms"}, initial={"V": "E_L"}, name="Leaky")
+        >>> Leaky(n=3).parameters["tau"]
+        <Quantity(10.0, 'millisecond')>
+        """
+        attrs: dict[str, Any] = {"equations": equations, "threshold": threshold, "reset": reset,
+                                 "refractory": refractory, "constraints": tuple(constraints),
+                                 "_model_name": name}
+        for k, v in (parameters or {}).items():
+            attrs[k] = v if isinstance(v, Parameter) else Parameter(v)
+        for k, u in (inputs or {}).items():
+            attrs[k] = u if isinstance(u, Input) else Input(u)
+        for line in _parse_equations(name, equations):
+            if line.kind == "ode":
+                if line.unit is None:
+                    raise EquationError(f"model '{name}': write the unit of '{line.name}' after its "
+                                        f"equation, e.g. 'd{line.name}/dt = ... : mV'")
+                attrs[line.name] = State(line.unit, initial=(initial or {}).get(line.name))
+        unknown = set(initial or {}) - {k for k, v in attrs.items() if isinstance(v, State)}
+        if unknown:
+            raise EquationError(f"model '{name}': initial values given for {sorted(unknown)}, "
+                                "which have no differential equation")
+        return type(name, (Model,), attrs)
+
+    # -- instances -------------------------------------------------------------
+    def __init__(self, n: int = 1, **values: Any) -> None:
+        cls = type(self)
+        if not (cls.equations or cls.threshold):
+            raise EquationError(f"model '{cls._model_name}' declares no equations or threshold")
+        if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 1:
+            raise ParameterError(f"model '{cls._model_name}': n (the number of neurons) must be a "
+                                 f"positive integer, got {n!r}")
+        self.n = int(n)
+        options, problems = self._read_options(values)
+        self.spec = cls._spec_for(options)
+        self.options = options
+        params: dict[str, Any] = {}
+        for k, p in self.spec.parameters.items():
+            given = values.pop(k, p.default)
+            where = f"model '{cls._model_name}', parameter '{k}'"
+            if given is None:
+                problems.append(Problem(f"{where}: no value given and no default; pass {k}=..."))
+                continue
+            chk = check_value(where, given, p.unit, self.n, positive=p.is_positive(k),
+                              nonnegative=p.nonnegative)
+            problems.extend(chk.problems)
+            if chk.quantity is not None:
+                params[k] = chk.quantity
+        for k in values:
+            close = difflib.get_close_matches(k, list(self.spec.parameters) + list(cls._options()), n=1)
+            tip = f" Did you mean '{close[0]}'?" if close else ""
+            problems.append(Problem(f"model '{cls._model_name}' has no parameter '{k}'.{tip} "
+                                    f"Parameters: {', '.join(self.spec.parameters)}"))
+        self._parameters = params
+        if not problems:
+            problems.extend(self._check_constraints())
+        _raise_value_problems(cls._model_name, problems)
+
+    def _read_options(self, values: dict) -> tuple[dict[str, str], list[Problem]]:
+        out, problems = {}, []
+        for k, opt in type(self)._options().items():
+            v = values.pop(k, opt.default)
+            if v not in opt.choices:
+                problems.append(Problem(f"model '{type(self)._model_name}', option '{k}': expected one of "
+                                        f"{list(opt.choices)}, got {v!r}"))
+                v = opt.default
+            out[k] = v
+        return out, problems
+
+    def _check_constraints(self) -> list[Problem]:
+        problems = []
+        internal = self.internal_parameters()
+        for text, rel in self.spec.constraints:
+            syms = sorted(rel.free_symbols, key=lambda s: s.name)
+            f = sympy.lambdify(syms, rel, modules="numpy")
+            ok = np.broadcast_to(np.asarray(f(*[internal[s.name[2:]] for s in syms])), (self.n,))
+            if ok.all():
+                continue
+            i = int(np.flatnonzero(~ok)[0])
+            vals = ", ".join(f"{s.name[2:]} = {_fmt_at(self._parameters[s.name[2:]], i)}" for s in syms)
+            at = f" (neuron {i})" if self.n > 1 else ""
+            problems.append(Problem(f"model '{type(self)._model_name}': constraint '{text}' is violated"
+                                    f"{at}: {vals}"))
+        return problems
+
+    # -- public accessors --------------------------------------------------------
+    @property
+    def name(self) -> str:
+        return type(self)._model_name
+
+    @property
+    def parameters(self) -> dict[str, Any]:
+        """Parameter values as Quantities in their declared units (scalar or per neuron)."""
+        return dict(self._parameters)
+
+    @property
+    def states(self) -> dict[str, Any]:
+        """State names and their units."""
+        return dict(self.spec.states)
+
+    @property
+    def inputs(self) -> dict[str, Any]:
+        """Input names and their units, in declaration order."""
+        return dict(self.spec.inputs)
+
+    def __getattr__(self, name: str) -> Any:
+        params = self.__dict__.get("_parameters")
+        if params is not None and name in params:
+            return params[name]
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+    def __repr__(self) -> str:
+        shown = ", ".join(f"{k}={_fmt_q(v)}" for k, v in self._parameters.items())
+        return f"{self.name}(n={self.n}, {shown})"
+
+    # -- values for simulation (internal units, one array per neuron) --------------------
+    def internal_parameters(self) -> dict[str, np.ndarray]:
+        """Every parameter as a float64 array of length n in internal units."""
+        return {k: np.broadcast_to(np.asarray(to_internal(q), dtype=float), (self.n,)).copy()
+                for k, q in self._parameters.items()}
+
+    def evaluate(self, expr: sympy.Expr, params: dict[str, np.ndarray] | None = None) -> np.ndarray:
+        """Evaluate an expression of the parameters for every neuron (internal units)."""
+        params = self.internal_parameters() if params is None else params
+        syms = sorted(expr.free_symbols, key=lambda s: s.name)
+        f = sympy.lambdify(syms, expr, modules="numpy")
+        return np.broadcast_to(np.asarray(f(*[params[s.name[2:]] for s in syms]), dtype=float),
+                               (self.n,)).copy()
+
+    def initial_values(self, overrides: Mapping[str, Any] | None = None) -> dict[str, np.ndarray]:
+        """Initial state per neuron, internal units; ``overrides`` maps state -> value."""
+        overrides = dict(overrides or {})
+        params = self.internal_parameters()
+        out, problems = {}, []
+        for k, unit in self.spec.states.items():
+            if k in overrides:
+                chk = check_value(f"model '{self.name}', initial value of '{k}'", overrides.pop(k),
+                                  unit, self.n)
+                problems.extend(chk.problems)
+                if chk.quantity is not None:
+                    out[k] = np.broadcast_to(np.asarray(to_internal(chk.quantity), float),
+                                             (self.n,)).copy()
+                continue
+            out[k] = self.evaluate(self.spec.initial[k], params)
+        for k in overrides:
+            close = difflib.get_close_matches(k, list(self.spec.states), n=1)
+            tip = f" Did you mean '{close[0]}'?" if close else ""
+            problems.append(Problem(f"model '{self.name}' has no state '{k}' to set an initial value "
+                                    f"for.{tip} States: {', '.join(self.spec.states)}"))
+        _raise_value_problems(self.name, problems)
+        return out
+
+
+def _raise_value_problems(model: str, problems: list[Problem]) -> None:
+    if not problems:
+        return
+    msgs = [p.message for p in problems]
+    header = f"invalid values for model '{model}'"
+    if any(p.dimension for p in problems):
+        raise DimensionError(format_problems(header, msgs), problems=tuple(msgs))
+    raise ParameterError(format_problems(header, msgs), problems=tuple(msgs))
+
+
+def _fmt_q(q: Any) -> str:
+    mag = np.asarray(q.magnitude)
+    if mag.ndim == 0:
+        return f"{mag.item():g} {fmt_unit(q.units)}"
+    return f"[{mag.size} values] {fmt_unit(q.units)}"
+
+
+def _fmt_at(q: Any, i: int) -> str:
+    mag = np.asarray(q.magnitude)
+    v = mag.item() if mag.ndim == 0 else mag[i]
+    return f"{v:g} {fmt_unit(q.units)}"
+

@@ -1,0 +1,304 @@
+"""Parse expressions into sympy and check the dimension of every term.
+
+An expression is read with Python's own parser (``ast``), so the grammar is
+Python's: ``+ - * / **``, comparisons, ``and``/``or``/``not``, ``a if c else b``
+and calls of the functions in :mod:`neurounits.equations.functions`.  A name is
+looked up first among the model's own names (parameters, states, inputs, named
+sub-expressions, ``t``), then among pint's units: a model's names shadow unit
+names, so a gate ``m`` is a state, not a metre.
+
+Values in the sympy result are in the internal unit system of
+:mod:`neurounits.units`: a unit literal such as ``mV`` or ``1/ms`` becomes its
+conversion factor to internal units, so generated code needs no unit handling.
+"""
+
+from __future__ import annotations
+
+import ast
+import difflib
+from dataclasses import dataclass, field
+from typing import Any
+
+import sympy
+
+from ..errors import EquationError
+from ..parameters import Problem, describe_dim
+from ..units import factor_to_internal, fmt_unit, is_unit_name, ureg
+from .functions import ANY_TO_ONE, DIMENSIONLESS, FUNCTIONS, SAME, SQRT
+
+__all__ = ["Scope", "Name", "Translated", "translate", "syntax_error"]
+
+ONE = ureg.dimensionless
+_COMMON_UNITS = ("mV", "pA", "nS", "pF", "ms", "mV/ms", "pA/ms", "nS/ms", "1/ms", "MOhm", "pC")
+
+
+@dataclass
+class Name:
+    """A name visible in a model's expressions."""
+
+    kind: str  # "parameter", "state", "input", "expression", "time"
+    unit: Any
+    sym: sympy.Expr
+
+
+@dataclass
+class Scope:
+    model: str
+    names: dict[str, Name] = field(default_factory=dict)
+
+
+@dataclass
+class Translated:
+    sym: Any
+    unit: Any
+    boolean: bool = False
+
+
+def readable(unit: Any) -> str:
+    """``fmt_unit`` plus, for a composed unit, the common unit it equals: "mV nS (= pA)"."""
+    s = fmt_unit(unit)
+    if " " in s or "/" in s:
+        for c in _COMMON_UNITS:
+            cu = ureg.Unit(c)
+            if cu.dimensionality == unit.dimensionality and fmt_unit(cu) != s:
+                return f"{s} (= {fmt_unit(cu)})"
+    return s
+
+
+def syntax_error(model: str, where: str, text: str, exc: SyntaxError) -> EquationError:
+    """An EquationError that points at the column of a syntax error."""
+    col = max((exc.offset or 1) - 1, 0)
+    msg = (f"model '{model}', {where}: cannot parse the expression ({exc.msg}):\n"
+           f"    {text}\n    {' ' * col}^\n"
+           "Expressions use Python syntax: + - * / ** ( ), comparisons, and functions such as exp().")
+    return EquationError(msg)
+
+
+class _Translator:
+    def __init__(self, text: str, scope: Scope, where: str) -> None:
+        self.text, self.scope, self.where = text, scope, where
+        self.problems: list[Problem] = []
+
+    # -- helpers ---------------------------------------------------------
+    def seg(self, node: ast.AST) -> str:
+        return (ast.get_source_segment(self.text, node) or ast.unparse(node)).strip()
+
+    def problem(self, msg: str, dimension: bool = True) -> None:
+        self.problems.append(Problem(f"model '{self.scope.model}', {self.where}: {msg}", dimension))
+
+    def hint(self, node: ast.AST) -> str:
+        used = [n.id for n in ast.walk(node) if isinstance(n, ast.Name) and n.id in self.scope.names]
+        used = list(dict.fromkeys(u for u in used if self.scope.names[u].kind != "time"))
+        if not used:
+            return ""
+        if len(used) == 1:
+            nm = self.scope.names[used[0]]
+            return (f"\n  Hint: '{used[0]}' is declared in {fmt_unit(nm.unit)}; "
+                    f"check its unit in the {nm.kind} table.")
+        parts = ", ".join(f"{u} [{fmt_unit(self.scope.names[u].unit)}]" for u in used)
+        return f"\n  Hint: the term uses {parts}; check their units."
+
+    # -- entry -----------------------------------------------------------
+    def top(self, node: ast.AST, expected: Any, what: str) -> Translated:
+        if expected is not None and isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Sub)):
+            return self.sum(node, expected, what)
+        res = self.visit(node)
+        if expected is not None and not res.boolean and res.unit.dimensionality != expected.dimensionality:
+            self.problem(
+                f"expected {what} in {readable(expected)} ({describe_dim(expected)}), "
+                f"got {readable(res.unit)} ({describe_dim(res.unit)}) from  {self.seg(node)}{self.hint(node)}")
+        return res
+
+    def visit(self, node: ast.AST) -> Translated:
+        meth = getattr(self, "v_" + type(node).__name__, None)
+        if meth is None:
+            raise EquationError(
+                f"model '{self.scope.model}', {self.where}: '{self.seg(node)}' is not allowed in an "
+                "expression (use numbers, names, + - * / **, comparisons and functions such as exp())")
+        return meth(node)
+
+    # -- leaves ----------------------------------------------------------
+    def v_Constant(self, node: ast.Constant) -> Translated:
+        v = node.value
+        if isinstance(v, bool) or not isinstance(v, int | float):
+            raise EquationError(f"model '{self.scope.model}', {self.where}: {v!r} is not a number")
+        return Translated(sympy.Integer(v) if isinstance(v, int) else sympy.Float(v), ONE)
+
+    def v_Name(self, node: ast.Name) -> Translated:
+        name = node.id
+        if name in self.scope.names:
+            nm = self.scope.names[name]
+            return Translated(nm.sym, nm.unit)
+        if name in FUNCTIONS:
+            raise EquationError(f"model '{self.scope.model}', {self.where}: the function '{name}' "
+                                f"must be called, e.g. {name}(x)")
+        if is_unit_name(name):
+            unit = ureg.Unit(name)
+            try:
+                f = factor_to_internal(unit)
+            except Exception:
+                self.problem(f"the unit '{name}' cannot be used in an equation (offset units such as "
+                             "degC cannot be multiplied); convert the value to kelvin first")
+                return Translated(sympy.Integer(1), unit)
+            return Translated(sympy.Float(f) if f != 1.0 else sympy.Integer(1), unit)
+        known = list(self.scope.names) + list(FUNCTIONS)
+        close = difflib.get_close_matches(name, known, n=1)
+        tip = f" Did you mean '{close[0]}'?" if close else ""
+        raise EquationError(
+            f"model '{self.scope.model}', {self.where}: unknown name '{name}': it is not a parameter, "
+            f"state, input, named expression, function or unit of this model.{tip}")
+
+    # -- arithmetic ------------------------------------------------------
+    def _terms(self, node: ast.AST, sign: int, out: list) -> None:
+        if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Sub)):
+            self._terms(node.left, sign, out)
+            self._terms(node.right, sign if isinstance(node.op, ast.Add) else -sign, out)
+        else:
+            out.append((sign, node))
+
+    def sum(self, node: ast.AST, expected: Any, what: str = "") -> Translated:
+        terms: list = []
+        self._terms(node, 1, terms)
+        done = [(s, n, self.visit(n)) for s, n in terms]
+        ref_unit = expected if expected is not None else done[0][2].unit
+        for s, n, r in done:
+            if r.unit.dimensionality == ref_unit.dimensionality:
+                continue
+            if expected is not None:
+                self.problem(
+                    f"expected {what} in {readable(expected)} ({describe_dim(expected)}), "
+                    f"got {readable(r.unit)} ({describe_dim(r.unit)}) from term  {self.seg(n)}{self.hint(n)}")
+            else:
+                self.problem(
+                    f"cannot add or subtract terms in different units: {self.seg(done[0][1])} is in "
+                    f"{readable(ref_unit)} but {self.seg(n)} is in {readable(r.unit)}{self.hint(n)}")
+        total = sympy.Add(*[r.sym if s > 0 else -r.sym for s, _, r in done])
+        return Translated(total, ref_unit)
+
+    def v_BinOp(self, node: ast.BinOp) -> Translated:
+        if isinstance(node.op, (ast.Add, ast.Sub)):
+            return self.sum(node, None)
+        if isinstance(node.op, ast.Pow):
+            return self.power(node)
+        a, b = self.visit(node.left), self.visit(node.right)
+        if isinstance(node.op, ast.Mult):
+            return Translated(a.sym * b.sym, a.unit * b.unit)
+        if isinstance(node.op, ast.Div):
+            return Translated(a.sym / b.sym, a.unit / b.unit)
+        raise EquationError(f"model '{self.scope.model}', {self.where}: the operator in "
+                            f"'{self.seg(node)}' is not supported (use + - * / **)")
+
+    def power(self, node: ast.BinOp) -> Translated:
+        base = self.visit(node.left)
+        ex = self.visit(node.right)
+        if ex.unit.dimensionality != ONE.dimensionality:
+            self.problem(f"the exponent of  {self.seg(node)}  must be dimensionless, got "
+                         f"{readable(ex.unit)}{self.hint(node.right)}")
+            return Translated(base.sym, base.unit)
+        if base.unit.dimensionality == ONE.dimensionality:
+            return Translated(base.sym ** ex.sym, ONE)
+        if not ex.sym.is_number:
+            self.problem(f"in  {self.seg(node)}  a quantity in {readable(base.unit)} is raised to a "
+                         "power that is not a constant number; the unit of the result would change "
+                         "with the value")
+            return Translated(base.sym, base.unit)
+        p = sympy.nsimplify(ex.sym)
+        return Translated(base.sym ** p, base.unit ** float(p))
+
+    def v_UnaryOp(self, node: ast.UnaryOp) -> Translated:
+        a = self.visit(node.operand)
+        if isinstance(node.op, ast.USub):
+            return Translated(-a.sym, a.unit, a.boolean)
+        if isinstance(node.op, ast.UAdd):
+            return a
+        if isinstance(node.op, ast.Not):
+            return Translated(sympy.Not(a.sym), ONE, True)
+        raise EquationError(f"model '{self.scope.model}', {self.where}: '{self.seg(node)}' is not supported")
+
+    def v_Call(self, node: ast.Call) -> Translated:
+        if not isinstance(node.func, ast.Name) or node.func.id not in FUNCTIONS or node.keywords:
+            fname = self.seg(node.func)
+            close = difflib.get_close_matches(fname, list(FUNCTIONS), n=1)
+            tip = f" Did you mean '{close[0]}'?" if close else ""
+            raise EquationError(f"model '{self.scope.model}', {self.where}: unknown function "
+                                f"'{fname}'.{tip} Available: {', '.join(sorted(FUNCTIONS))}")
+        fname = node.func.id
+        func, rule, nargs = FUNCTIONS[fname]
+        if (nargs is not None and len(node.args) != nargs) or (nargs is None and len(node.args) < 2):
+            want = nargs if nargs is not None else "two or more"
+            raise EquationError(f"model '{self.scope.model}', {self.where}: {fname}() takes {want} "
+                                f"argument(s), got {len(node.args)} in  {self.seg(node)}")
+        args = [self.visit(a) for a in node.args]
+        if rule == DIMENSIONLESS:
+            a = args[0]
+            if a.unit.dimensionality != ONE.dimensionality:
+                self.problem(
+                    f"the argument of {fname}() must be dimensionless, got {readable(a.unit)} "
+                    f"({describe_dim(a.unit)}) from  {self.seg(node.args[0])}{self.hint(node.args[0])}"
+                    "\n  Divide it by a reference value in the same unit, e.g. exp((V - V_T)/Delta_T).")
+            return Translated(func(a.sym), ONE)
+        if rule == SQRT:
+            return Translated(func(args[0].sym), args[0].unit ** 0.5)
+        if rule == ANY_TO_ONE:
+            return Translated(func(args[0].sym), ONE)
+        assert rule == SAME
+        ref = args[0].unit
+        for a, n in zip(args[1:], node.args[1:], strict=True):
+            if a.unit.dimensionality != ref.dimensionality:
+                self.problem(f"the arguments of {fname}() must share one unit: "
+                             f"{self.seg(node.args[0])} is in {readable(ref)} but {self.seg(n)} is in "
+                             f"{readable(a.unit)}{self.hint(n)}")
+        return Translated(func(*[a.sym for a in args]), ref)
+
+    # -- logic -----------------------------------------------------------
+    _CMP = {ast.Lt: sympy.StrictLessThan, ast.LtE: sympy.LessThan, ast.Gt: sympy.StrictGreaterThan,
+            ast.GtE: sympy.GreaterThan, ast.Eq: sympy.Eq, ast.NotEq: sympy.Ne}
+
+    def v_Compare(self, node: ast.Compare) -> Translated:
+        operands = [node.left, *node.comparators]
+        vals = [self.visit(o) for o in operands]
+        rels = []
+        for k, op in enumerate(node.ops):
+            a, b = vals[k], vals[k + 1]
+            if type(op) not in self._CMP:
+                raise EquationError(f"model '{self.scope.model}', {self.where}: comparison "
+                                    f"'{self.seg(node)}' is not supported")
+            if a.unit.dimensionality != b.unit.dimensionality:
+                self.problem(
+                    f"cannot compare {self.seg(operands[k])} ({readable(a.unit)}, {describe_dim(a.unit)}) "
+                    f"with {self.seg(operands[k + 1])} ({readable(b.unit)}, {describe_dim(b.unit)})"
+                    f"{self.hint(node)}")
+            rels.append(self._CMP[type(op)](a.sym, b.sym, evaluate=False))
+        return Translated(sympy.And(*rels) if len(rels) > 1 else rels[0], ONE, True)
+
+    def v_BoolOp(self, node: ast.BoolOp) -> Translated:
+        vals = [self.visit(v) for v in node.values]
+        op = sympy.And if isinstance(node.op, ast.And) else sympy.Or
+        return Translated(op(*[v.sym for v in vals]), ONE, True)
+
+    def v_IfExp(self, node: ast.IfExp) -> Translated:
+        cond = self.visit(node.test)
+        a, b = self.visit(node.body), self.visit(node.orelse)
+        if a.unit.dimensionality != b.unit.dimensionality:
+            self.problem(f"both branches of  {self.seg(node)}  must share one unit: "
+                         f"{readable(a.unit)} vs {readable(b.unit)}")
+        return Translated(sympy.Piecewise((a.sym, cond.sym), (b.sym, True)), a.unit)
+
+
+def translate(
+    text: str, scope: Scope, where: str, *, expected: Any = None, what: str = "the expression"
+) -> tuple[Translated, list[Problem]]:
+    """Translate ``text`` to sympy in internal units, checking every term's dimension.
+
+    Returns the translation and the list of dimension problems found (empty
+    when the expression is consistent).  Syntax errors and unknown names raise
+    :class:`~neurounits.EquationError` at once.
+    """
+    src = text.strip()
+    try:
+        tree = ast.parse(src, mode="eval")
+    except SyntaxError as exc:
+        raise syntax_error(scope.model, where, src, exc) from exc
+    tr = _Translator(src, scope, where)
+    res = tr.top(tree.body, expected, what)
+    return res, tr.problems

@@ -1,0 +1,60 @@
+"""The integrator contract: what one time step of a model is, as symbolic statements.
+
+An integrator turns a :class:`~neurounits.equations.ModelSpec` into a
+:class:`Step`: statements evaluated once per neuron and time step, in order,
+from the state at the start of the step (``x_<name>``, inputs ``u_<name>``,
+time ``t`` and step ``dt``).  How steps are driven is the kernel's business
+(:mod:`neurounits.codegen.kernel`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import sympy
+
+from ..equations import ModelSpec
+
+__all__ = ["Step", "Integrator"]
+
+
+@dataclass
+class Step:
+    """One time step as symbolic statements.
+
+    Attributes
+    ----------
+    method : str
+        The integrator's registered name.
+    statements : list of (Symbol, Expr)
+        Per-step temporaries, evaluated in order.
+    new : dict
+        State name -> expression of its value at the end of the step.
+    derived : list of (Symbol, Expr)
+        Per-neuron constants computed once before the time loop (from
+        parameters and ``dt`` only).
+    expm : tuple or None
+        ``(M, E, P)``: k x k matrices of symbols.  The kernel computes, per
+        neuron, E = exp(M dt) and P = integral_0^dt exp(M s) ds numerically
+        from the derived entries of M.
+    """
+
+    method: str
+    statements: list[tuple[sympy.Symbol, sympy.Expr]] = field(default_factory=list)
+    new: dict[str, sympy.Expr] = field(default_factory=dict)
+    derived: list[tuple[sympy.Symbol, sympy.Expr]] = field(default_factory=list)
+    expm: tuple | None = None
+
+
+class Integrator:
+    """Base class: a name, an order, and a symbolic step."""
+
+    name: str = ""
+    order: int = 0
+
+    def check_applicable(self, spec: ModelSpec) -> str | None:
+        """None if the method applies to ``spec``, else the reason it does not."""
+        return None
+
+    def step(self, spec: ModelSpec) -> Step:  # pragma: no cover - abstract
+        raise NotImplementedError

@@ -1,0 +1,67 @@
+"""Exact integration of linear systems dx/dt = M x + c.
+
+With M constant (parameters only) and c constant over a step (inputs are
+piecewise constant), one step is exact:
+
+    x_new = E x + P c,   E = exp(M dt),   P = integral_0^dt exp(M s) ds.
+
+For one state, E = exp(m dt) and P = dt * phi1(m dt).  For several states
+the kernel computes E and P per neuron, once, from the exponential of the
+block matrix [[M dt, I dt], [0, 0]] = [[E, P], [0, I]] (Pade approximant with
+scaling and squaring).  No symbolic inverse appears, so coinciding time
+constants (tau_m == tau_syn) need no special case: the numerical exponential
+is the limit.
+"""
+
+from __future__ import annotations
+
+import sympy
+
+from ..equations import DT, ModelSpec, linear_system
+from ..equations.functions import phi1
+from .base import Integrator, Step
+
+__all__ = ["Exact"]
+
+
+class Exact(Integrator):
+    name = "exact"
+    order = 0  # exact for piecewise-constant inputs
+
+    def check_applicable(self, spec: ModelSpec) -> str | None:
+        if not spec.odes:
+            return "the model has no differential equations"
+        if linear_system(spec) is None:
+            return ("the equations are not linear with constant coefficients (dx/dt = M x + c, M "
+                    "depending on parameters only); use method='exponential_euler' or 'rk4'")
+        return None
+
+    def step(self, spec: ModelSpec) -> Step:
+        M, c = linear_system(spec)
+        names = list(spec.odes)
+        k = len(names)
+        xs = [spec.symbols[n] for n in names]
+        st = Step(self.name)
+        cs = []
+        for a in range(k):
+            if c[a] == 0:
+                cs.append(sympy.Integer(0))
+                continue
+            sym = sympy.Symbol(f"_c_{names[a]}", real=True)
+            st.statements.append((sym, c[a]))
+            cs.append(sym)
+        E = [[sympy.Symbol(f"_E_{a}_{b}", real=True) for b in range(k)] for a in range(k)]
+        P = [[sympy.Symbol(f"_P_{a}_{b}", real=True) for b in range(k)] for a in range(k)]
+        if k == 1:
+            st.derived.append((E[0][0], sympy.exp(M[0, 0] * DT)))
+            st.derived.append((P[0][0], DT * phi1(M[0, 0] * DT)))
+        else:
+            Ms = [[sympy.Symbol(f"_M_{a}_{b}", real=True) for b in range(k)] for a in range(k)]
+            for a in range(k):
+                for b in range(k):
+                    st.derived.append((Ms[a][b], M[a, b]))
+            st.expm = (Ms, E, P)
+        for a, n in enumerate(names):
+            st.new[n] = (sum(E[a][b] * xs[b] for b in range(k))
+                         + sum(P[a][b] * cs[b] for b in range(k) if cs[b] != 0))
+        return st

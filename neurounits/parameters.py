@@ -1,0 +1,265 @@
+"""Declarations of a model's parameters, states, inputs and structural options.
+
+These are the building blocks of a :class:`neurounits.Model` declaration::
+
+    class LIF(nu.Model):
+        tau_m = nu.Parameter("10 ms", positive=True, doc="membrane time constant")
+        V = nu.State("mV", initial="V_rest")
+        I = nu.Input("pA")
+
+and the value checks run when a model is constructed (:func:`check_value`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from .units import as_quantity, fmt_unit, parse_unit, ureg
+
+__all__ = ["Parameter", "State", "Input", "Option", "Problem", "check_value", "describe_dim"]
+
+
+def _unit_of(default: Any, unit: str | None) -> Any:
+    if unit is not None:
+        return parse_unit(unit) if isinstance(unit, str) else unit
+    if default is None:
+        return ureg.dimensionless
+    return as_quantity(default).units
+
+
+class Parameter:
+    """A model parameter with a unit and a default.
+
+    Parameters
+    ----------
+    default : str, Quantity or number, optional
+        Default value, e.g. ``"10 ms"``.  ``None`` makes the parameter required.
+    unit : str, optional
+        The parameter's unit; taken from ``default`` when not given.
+    positive : bool, optional
+        Refuse values <= 0.  By default true for names starting with ``tau``.
+    nonnegative : bool
+        Refuse values < 0.
+    doc : str
+        One line saying what the parameter is (shown in the model's parameter table).
+    """
+
+    kind = "parameter"
+
+    def __init__(
+        self,
+        default: Any = None,
+        unit: str | None = None,
+        *,
+        positive: bool | None = None,
+        nonnegative: bool = False,
+        doc: str = "",
+    ) -> None:
+        self.default = default
+        self.unit = _unit_of(default, unit)
+        self.positive = positive
+        self.nonnegative = nonnegative
+        self.doc = doc
+        self.name: str | None = None
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def is_positive(self, name: str) -> bool:
+        return self.positive if self.positive is not None else name.startswith("tau")
+
+    def __repr__(self) -> str:
+        return f"Parameter({self.default!r}, unit={fmt_unit(self.unit)!r})"
+
+
+class State:
+    """A state variable: its unit and initial value.
+
+    ``initial`` is a value (``"0 pA"``) or an expression of the parameters
+    (``"E_L"``); zero in ``unit`` when not given.
+    """
+
+    kind = "state"
+
+    def __init__(self, unit: str = "1", *, initial: Any = None, doc: str = "") -> None:
+        self.unit = parse_unit(unit) if isinstance(unit, str) else unit
+        self.initial = initial
+        self.doc = doc
+        self.name: str | None = None
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __repr__(self) -> str:
+        return f"State({fmt_unit(self.unit)!r}, initial={self.initial!r})"
+
+
+class Input:
+    """An external input (zero unless given to :func:`neurounits.simulate`)."""
+
+    kind = "input"
+
+    def __init__(self, unit: str = "1", *, doc: str = "") -> None:
+        self.unit = parse_unit(unit) if isinstance(unit, str) else unit
+        self.doc = doc
+        self.name: str | None = None
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __repr__(self) -> str:
+        return f"Input({fmt_unit(self.unit)!r})"
+
+
+class Option:
+    """A structural choice that changes the equations (e.g. the nonlinearity).
+
+    ``choices`` maps each allowed value to the text substituted for
+    ``{name}`` in the model's equations, threshold and reset.  A list of
+    strings substitutes each choice itself.
+    """
+
+    kind = "option"
+
+    def __init__(self, choices: dict[str, str] | list[str] | tuple[str, ...], default: str,
+                 *, doc: str = "") -> None:
+        self.choices = dict(choices) if isinstance(choices, dict) else {c: c for c in choices}
+        if default not in self.choices:
+            raise ValueError(f"Option default {default!r} is not one of {list(self.choices)}")
+        self.default = default
+        self.doc = doc
+        self.name: str | None = None
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __repr__(self) -> str:
+        return f"Option({list(self.choices)!r}, default={self.default!r})"
+
+
+@dataclass
+class Problem:
+    """One problem found while checking a value; ``dimension`` tells its kind."""
+
+    message: str
+    dimension: bool = False
+
+
+@dataclass
+class Checked:
+    quantity: Any = None
+    problems: list[Problem] = field(default_factory=list)
+
+
+_NAMED_DIMS = {
+    "voltage": "mV", "current": "pA", "conductance": "nS", "capacitance": "pF",
+    "resistance": "MOhm", "time": "ms", "charge": "pC", "concentration": "mM",
+    "temperature": "K", "length": "um", "area": "um**2",
+}
+
+
+def describe_dim(unit: Any) -> str:
+    """A readable name for a unit's dimension: "voltage", "voltage/time", "1/voltage"."""
+    dim = unit.dimensionality
+    if dim == ureg.dimensionless.dimensionality:
+        return "dimensionless"
+    named = {k: ureg.Unit(v).dimensionality for k, v in _NAMED_DIMS.items()}
+    for k, d in named.items():
+        if dim == d:
+            return k
+        if dim == 1 / d:
+            return f"1/{k}"
+    for k1, d1 in named.items():
+        for k2, d2 in named.items():
+            if dim == d1 / d2:
+                return f"{k1}/{k2}"
+            if dim == d1 * d2 and k1 <= k2:
+                return f"{k1}*{k2}"
+    return str(dim)
+
+
+def _show(q: Any) -> str:
+    mag = np.asarray(q.magnitude)
+    if mag.ndim == 0:
+        return f"{mag.item():g} {fmt_unit(q.units)}".rstrip()
+    return f"an array of {mag.size} values in {fmt_unit(q.units)}"
+
+
+def check_value(
+    where: str, value: Any, unit: Any, n: int, *, positive: bool = False, nonnegative: bool = False
+) -> Checked:
+    """Convert ``value`` to a Quantity in ``unit`` and check it; collect the problems.
+
+    ``where`` names the value in messages, e.g. "model 'LIF', parameter 'tau_m'".
+    Scalars and arrays of length ``n`` are accepted.
+    """
+    from .units import unit_hint
+
+    out = Checked()
+    if isinstance(value, bool) or value is None:
+        out.problems.append(Problem(f"{where}: expected a value in {fmt_unit(unit)}, got {value!r}"))
+        return out
+    try:
+        q = as_quantity(value)
+    except Exception as exc:  # pint's parse errors come in many types
+        out.problems.append(Problem(
+            f"{where}: cannot read {value!r} as a quantity ({exc}). "
+            f"Write it as a number and a unit, e.g. '1 {fmt_unit(unit)}'."))
+        return out
+    if q.dimensionality != unit.dimensionality:
+        if q.dimensionless and not isinstance(value, str | ureg.Quantity):
+            given = f"the plain number {value!r}" if np.ndim(value) == 0 else "plain numbers"
+        else:
+            given = f"{_show(q)} ({describe_dim(q.units)})"
+        out.problems.append(Problem(
+            f"{where}: expected a value in {fmt_unit(unit)} ({describe_dim(unit)}), got {given}. "
+            f"Hint: {unit_hint(unit, q.units)}.", dimension=True))
+        return out
+    try:
+        q = q.to(unit)
+    except Exception as exc:  # offset units that cannot convert
+        out.problems.append(Problem(f"{where}: cannot convert {_show(q)} to {fmt_unit(unit)} ({exc})"))
+        return out
+    mag = np.asarray(q.magnitude, dtype=float)
+    if mag.ndim > 1 or (mag.ndim == 1 and mag.shape[0] != n):
+        out.problems.append(Problem(
+            f"{where}: expected a scalar or one value per neuron (shape ({n},)), "
+            f"got an array of shape {mag.shape}"))
+        return out
+    out.problems.extend(_value_problems(where, mag, q.units, positive, nonnegative))
+    out.quantity = ureg.Quantity(mag if mag.ndim else float(mag), q.units)
+    return out
+
+
+def _where_bad(mask: np.ndarray) -> str:
+    if mask.ndim == 0:
+        return ""
+    idx = np.flatnonzero(mask)
+    shown = ", ".join(str(i) for i in idx[:5]) + (", ..." if idx.size > 5 else "")
+    return f" at neuron{'s' if idx.size > 1 else ''} {shown}"
+
+
+def _value_problems(where: str, mag: np.ndarray, unit: Any, positive: bool, nonneg: bool):
+    probs = []
+    nan = np.isnan(mag)
+    if nan.any():
+        probs.append(Problem(f"{where}: the value is NaN{_where_bad(nan)}; give a finite value"))
+    inf = np.isinf(mag)
+    if inf.any():
+        probs.append(Problem(f"{where}: the value is infinite{_where_bad(inf)}; give a finite value"))
+    finite = ~(nan | inf)
+    if positive:
+        bad = finite & (mag <= 0)
+        if bad.any():
+            v = mag[bad].flat[0]
+            probs.append(Problem(f"{where}: must be > 0, got {v:g} {fmt_unit(unit)}{_where_bad(bad)}"))
+    elif nonneg:
+        bad = finite & (mag < 0)
+        if bad.any():
+            v = mag[bad].flat[0]
+            probs.append(Problem(f"{where}: must be >= 0, got {v:g} {fmt_unit(unit)}{_where_bad(bad)}"))
+    return probs
+

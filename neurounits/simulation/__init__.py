@@ -1,0 +1,7 @@
+"""Running models: ``simulate`` and its inputs and results."""
+
+from .inputs import RateInput, SpikeInput, TimedArray
+from .results import Results, Spikes
+from .run import simulate
+
+__all__ = ["simulate", "Results", "Spikes", "TimedArray", "SpikeInput", "RateInput"]

@@ -1,0 +1,106 @@
+"""``Results``: what a simulation returns, with units reattached."""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from ..units import Q_, fmt_unit
+
+__all__ = ["Results", "Spikes"]
+
+
+class Spikes(NamedTuple):
+    """Spike times (Quantity, ms) and the indices of the neurons that fired, in time order."""
+
+    times: Any
+    indices: np.ndarray
+
+
+@dataclass
+class Results:
+    """The outcome of :func:`neurounits.simulate`.
+
+    Attributes
+    ----------
+    t : Quantity, shape (n_samples,)
+        Sample times: ``t[0] = 0`` is the initial state, ``t[k]`` the state after
+        the step ending at ``t[k]`` (every ``record_every`` steps).
+    spikes : Spikes
+        ``spikes.times`` (Quantity) and ``spikes.indices`` (int array).
+    method : str
+        The integrator used (``"none"`` for models without differential equations).
+    method_reason : str
+        Why it was chosen, when ``method=None``.
+    status, message : int, str
+        0 and "" on success; 1 and the reason when the run stopped early
+        (with ``raise_on_failure=False``).
+
+    ``res["V"]`` is the recorded trace of ``V``, a Quantity of shape
+    (n_samples, n).
+    """
+
+    model: str
+    n: int
+    t: Any
+    duration: Any
+    dt: Any
+    method: str
+    record_every: int
+    spikes: Spikes
+    traces: dict[str, Any] = field(default_factory=dict)
+    method_reason: str = ""
+    status: int = 0
+    message: str = ""
+    seed: int | None = None
+
+    def __getitem__(self, name: str) -> Any:
+        try:
+            return self.traces[name]
+        except KeyError:
+            close = difflib.get_close_matches(name, list(self.traces), n=1)
+            tip = f" Did you mean '{close[0]}'?" if close else ""
+            raise KeyError(f"'{name}' was not recorded.{tip} Recorded: {list(self.traces) or 'nothing'}; "
+                           f"pass record=('{name}', ...) to simulate()") from None
+
+    def __contains__(self, name: str) -> bool:
+        return name in self.traces
+
+    @property
+    def recorded(self) -> list[str]:
+        return list(self.traces)
+
+    @property
+    def spike_counts(self) -> np.ndarray:
+        """Number of spikes of each neuron, shape (n,)."""
+        return np.bincount(self.spikes.indices, minlength=self.n)
+
+    @property
+    def rates(self) -> Any:
+        """Mean firing rate of each neuron over the simulated time, in Hz."""
+        simulated = self.t[-1] if self.status else self.duration
+        return (Q_(self.spike_counts.astype(float), "") / simulated).to("Hz")
+
+    def summary(self) -> str:
+        """A few lines describing the run, with units."""
+        lines = [f"{self.model}: {self.n} neuron(s), {self.duration:~g} at dt = {self.dt:~g}, "
+                 f"method {self.method}" + (f" ({self.method_reason})" if self.method_reason else "")]
+        counts = self.spike_counts
+        if counts.sum() or self.spikes.indices.size == 0:
+            r = self.rates.magnitude
+            lines.append(f"spikes: {int(counts.sum())} in total, rate {r.mean():.3g} Hz on average "
+                         f"(min {r.min():.3g}, max {r.max():.3g} Hz)")
+        for k, v in self.traces.items():
+            mag = np.asarray(v.magnitude)
+            lines.append(f"{k}: {mag.shape[0]} samples, range [{mag.min():.4g}, {mag.max():.4g}] "
+                         f"{fmt_unit(v.units)}, final mean {mag[-1].mean():.4g} {fmt_unit(v.units)}")
+        if self.status:
+            lines.append(f"stopped early: {self.message}")
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        return (f"<Results {self.model}: n={self.n}, {len(self.t)} samples, "
+                f"{self.spikes.indices.size} spikes, recorded {self.recorded}, method {self.method!r}>")

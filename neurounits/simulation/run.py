@@ -1,0 +1,326 @@
+"""``simulate``: check everything, convert to internal units once, run one kernel, wrap results."""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import logging
+import os
+from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .. import codegen, integrators
+from ..equations import Model
+from ..errors import ParameterError, SimulationError, format_problems
+from ..parameters import Problem, check_value
+from ..units import DimensionError, Q_, fmt_unit, from_internal, to_internal, ureg
+from .inputs import RateInput, SpikeInput, TimedArray
+from .results import Results, Spikes
+
+__all__ = ["simulate"]
+
+log = logging.getLogger("neurounits")
+_MS = ureg.Unit("ms")
+_MAX_RECORD_BYTES = 2 * 1024**3
+_PARALLEL_WORK = 2_000_000  # neuron-steps above which blocks of neurons run on several cores
+_KERNELS: dict[tuple, Any] = {}
+_SRC_HASH = hashlib.sha256(b"".join(
+    p.read_bytes() for p in sorted(Path(codegen.__file__).parent.glob("*.py"))
+    + sorted(Path(integrators.__file__).parent.glob("*.py")))).hexdigest()[:12]
+
+
+def simulate(
+    model: Model,
+    duration: Any,
+    dt: Any = "0.1 ms",
+    *,
+    inputs: Mapping[str, Any] | None = None,
+    record: Sequence[str] | str | None = None,
+    method: str | None = None,
+    seed: int | None = None,
+    initial: Mapping[str, Any] | None = None,
+    record_every: int = 1,
+    spike_inputs: Sequence[SpikeInput] | None = None,
+    rate_inputs: Sequence[RateInput] | None = None,
+    raise_on_failure: bool = True,
+    threads: int | None = None,
+) -> Results:
+    """Simulate a model and return its results with units.
+
+    Parameters
+    ----------
+    model : Model
+        A constructed model, e.g. ``nu.models.LIF(n=100)``.
+    duration, dt : str or Quantity
+        Simulated time and time step (``duration`` a whole number of steps).
+    inputs : dict, optional
+        Input name -> a constant (``"2 nA"``), a per-neuron array, or a
+        :class:`~neurounits.TimedArray`.  Inputs not given are zero.
+    record : sequence of str, optional
+        States, named expressions and ``"refractory"`` to record; all states
+        by default, ``()`` for none (spikes are always recorded).
+    method : str, optional
+        ``"euler"``, ``"rk2"``, ``"rk4"``, ``"exponential_euler"``, ``"exact"``;
+        None chooses (exact > exponential Euler > rk4) and logs the choice.
+    seed : int, optional
+        Seed of the random numbers of stochastic models (kept in the results).
+    initial : dict, optional
+        State name -> initial value, overriding the model's (scalar or per neuron).
+    record_every : int
+        Record every this many steps.
+    raise_on_failure : bool
+        If False, a numerical failure returns the results so far with
+        ``status = 1`` and ``message`` instead of raising SimulationError.
+    threads : int, optional
+        Number of blocks of neurons run in parallel; by default all cores
+        when the run is large enough.
+
+    Examples
+    --------
+    >>> import neurounits as nu
+    >>> lif = nu.models.LIF(n=2, tau_m="10 ms")
+    >>> res = nu.simulate(lif, "50 ms", "0.1 ms", inputs={"I": "0.3 nA"})
+    >>> res["V"].shape, res.method
+    ((501, 2), 'exact')
+    """
+    if isinstance(model, type) and issubclass(model, Model):
+        raise ParameterError(f"simulate() needs a model instance, got the class {model.__name__}; "
+                             f"construct it first, e.g. {model.__name__}(n=10)")
+    if not isinstance(model, Model):
+        raise ParameterError(f"simulate() needs a neurounits Model instance, got {type(model).__name__}")
+    spec = model.spec
+    problems: list[Problem] = []
+    dur_ms, dt_ms, n_steps = _check_times(model.name, duration, dt, problems)
+    rec = _check_record(spec, record, problems)
+    if isinstance(record_every, bool) or not isinstance(record_every, int | np.integer) or record_every < 1:
+        problems.append(Problem(f"record_every must be a positive integer, got {record_every!r}"))
+        record_every = 1
+    ins = _check_inputs(model, inputs or {}, n_steps, dt_ms, problems)
+    if spike_inputs:
+        problems.append(Problem(f"model '{model.name}' has no spike receptors, so spike_inputs cannot be "
+                                "used with it; drive it through its inputs instead"))
+    if rate_inputs:
+        problems.append(Problem(f"model '{model.name}' is not a rate model with rate inputs"))
+    try:
+        init = model.initial_values(initial)
+    except (DimensionError, ParameterError) as exc:
+        problems.extend(Problem(p, isinstance(exc, DimensionError)) for p in exc.problems)
+        init = {}
+    _raise(model.name, problems)
+
+    name, reason = _method(spec, method)
+    n_samples = n_steps // record_every + 1
+    nbytes = len(rec) * n_samples * model.n * 8
+    if nbytes > _MAX_RECORD_BYTES:
+        raise ParameterError(
+            f"recording {list(rec)} of {model.n} neurons for {n_samples} samples needs "
+            f"{nbytes / 1024**3:.1f} GiB; record fewer variables (record=...), fewer samples "
+            "(record_every=...) or nothing (record=())")
+    kernel = _kernel(spec, name, rec, tuple(k for k, v in ins.items() if v[0].shape[1] > 1))
+    params = model.internal_parameters()
+    refsteps = None
+    if spec.refractory is not None:
+        ref_ms = model.evaluate(spec.refractory, params)
+        refsteps = np.ceil(ref_ms / dt_ms - 1e-9).astype(np.int64).clip(min=0)
+    out = _run_blocks(kernel, spec, model.n, n_steps, dt_ms, record_every, n_samples, rec, init,
+                      params, ins, refsteps, threads)
+    return _results(model, spec, out, rec, dur_ms, dt_ms, n_steps, record_every, name, reason, seed,
+                    raise_on_failure)
+
+
+# ---------------------------------------------------------------------------------- checks
+def _raise(model: str, problems: list[Problem]) -> None:
+    if not problems:
+        return
+    msgs = [p.message for p in problems]
+    header = f"cannot simulate model '{model}'"
+    if any(p.dimension for p in problems):
+        raise DimensionError(format_problems(header, msgs), problems=tuple(msgs))
+    raise ParameterError(format_problems(header, msgs), problems=tuple(msgs))
+
+
+def _check_times(model: str, duration: Any, dt: Any, problems: list[Problem]):
+    vals = []
+    for label, v in (("duration", duration), ("dt", dt)):
+        chk = check_value(f"simulate(model '{model}'), {label}", v, _MS, 1, positive=True)
+        if chk.problems:
+            problems.extend(chk.problems)
+            vals.append(None)
+        else:
+            vals.append(float(to_internal(chk.quantity)))
+    dur, step = vals
+    if dur is None or step is None:
+        return dur or 0.0, step or 1.0, 0
+    steps = dur / step
+    n_steps = int(round(steps))
+    if abs(steps - n_steps) > 1e-6 * max(1.0, steps) or n_steps < 1:
+        problems.append(Problem(
+            f"simulate(model '{model}'): duration {dur:g} ms is not a whole number of steps of "
+            f"dt = {step:g} ms ({steps:.6g} steps); choose a duration that is a multiple of dt"))
+    return dur, step, max(n_steps, 1)
+
+
+def _check_record(spec, record, problems: list[Problem]) -> tuple[str, ...]:
+    recordable = spec.recordable()
+    if record is None:
+        return tuple(spec.states) if spec.states else tuple(spec.expressions)
+    if isinstance(record, str):
+        record = (record,)
+    out = []
+    for k in record:
+        if k not in recordable:
+            close = difflib.get_close_matches(k, list(recordable), n=1)
+            tip = f" Did you mean '{close[0]}'?" if close else ""
+            problems.append(Problem(f"model '{spec.name}' has nothing called '{k}' to record.{tip} "
+                                    f"Recordable: {', '.join(recordable)}"))
+        elif k not in out:
+            out.append(k)
+    return tuple(out)
+
+
+def _check_inputs(model: Model, inputs: Mapping[str, Any], n_steps: int, dt_ms: float,
+                  problems: list[Problem]) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Each input as (values[rows, 1 or n], row of each step), internal units."""
+    spec = model.spec
+    out = {}
+    for k in inputs:
+        if k not in spec.inputs:
+            close = difflib.get_close_matches(k, list(spec.inputs), n=1)
+            tip = f" Did you mean '{close[0]}'?" if close else ""
+            problems.append(Problem(f"model '{model.name}' has no input '{k}'.{tip} "
+                                    f"Inputs: {', '.join(spec.inputs) or 'none'}"))
+    for k, unit in spec.inputs.items():
+        where = f"model '{model.name}', input '{k}'"
+        value = inputs.get(k)
+        if value is None:
+            out[k] = (np.zeros((1, 1)), np.zeros(n_steps, np.int64))
+            continue
+        if isinstance(value, TimedArray):
+            arr = _timed(where, value, unit, model.n, n_steps, dt_ms, problems)
+            if arr is not None:
+                out[k] = arr
+            continue
+        chk = check_value(where, value, unit, model.n)
+        problems.extend(chk.problems)
+        if chk.quantity is not None:
+            mag = np.asarray(to_internal(chk.quantity), dtype=float)
+            out[k] = (mag.reshape(1, -1), np.zeros(n_steps, np.int64))
+    return out
+
+
+def _timed(where, ta: TimedArray, unit, n: int, n_steps: int, dt_ms: float, problems):
+    q = ta.values
+    if q.dimensionality != unit.dimensionality:
+        problems.append(Problem(f"{where}: expected values in {fmt_unit(unit)}, the TimedArray is in "
+                                f"{fmt_unit(q.units)}", True))
+        return None
+    mag = np.asarray(to_internal(q.to(unit)), dtype=float)
+    if mag.ndim == 2 and mag.shape[1] not in (1, n):
+        problems.append(Problem(f"{where}: the TimedArray has {mag.shape[1]} columns; expected one per "
+                                f"neuron ({n}) or none"))
+        return None
+    if not np.all(np.isfinite(mag)):
+        problems.append(Problem(f"{where}: the TimedArray holds NaN or infinite values"))
+        return None
+    ta_dt = float(to_internal(ta.dt))
+    rows = np.floor(np.arange(n_steps) * dt_ms / ta_dt + 1e-9).astype(np.int64)
+    rows = np.minimum(rows, mag.shape[0] - 1)
+    return (mag.reshape(mag.shape[0], -1).copy(), rows)
+
+
+# ---------------------------------------------------------------------------------- kernel
+def _method(spec, method: str | None) -> tuple[str, str]:
+    if method is None:
+        name, reason = integrators.choose(spec)
+        log.info("model '%s': using method '%s' (%s)", spec.name, name, reason)
+        return name, reason
+    integ = integrators.get(method, spec)
+    return (integ.name if integ is not None else "none"), ""
+
+
+def _kernel(spec, method: str, rec: tuple[str, ...], per_neuron: tuple[str, ...]):
+    key = (spec.key, method, rec, per_neuron, _SRC_HASH)
+    fn = _KERNELS.get(key)
+    if fn is None:
+        step = integrators.INTEGRATORS[method].step(spec) if method != "none" else None
+        fn = codegen.build(codegen.KernelSpec(spec, step, rec, per_neuron))
+        _KERNELS[key] = fn
+    return fn
+
+
+def _blocks(n: int, n_steps: int, threads: int | None) -> list[tuple[int, int]]:
+    if threads is None:
+        cores = os.cpu_count() or 1
+        threads = cores if n * n_steps >= _PARALLEL_WORK and n >= 2 * 64 else 1
+    threads = max(1, min(int(threads), n))
+    edges = np.linspace(0, n, threads + 1).round().astype(int)
+    return [(int(a), int(b)) for a, b in zip(edges[:-1], edges[1:], strict=True) if b > a]
+
+
+def _run_blocks(kernel, spec, n, n_steps, dt_ms, record_every, n_samples, rec, init, params, ins,
+                refsteps, threads):
+    blocks = _blocks(n, n_steps, threads)
+    states = {k: np.ascontiguousarray(v, dtype=float) for k, v in init.items()}
+    ref = np.zeros(n, np.int64)
+    spk_cap = max(1024, min(10 * n * max(1, n_steps // 100), 1 << 22) // max(1, len(blocks)))
+
+    def one(lo: int, hi: int):
+        args: list[Any] = [n_steps, dt_ms, 0.0, record_every, spk_cap]
+        args += [states[k][lo:hi] for k in spec.states]
+        args += [params[k][lo:hi] for k in spec.parameters]
+        for k in spec.inputs:
+            vals, rows = ins[k]
+            args += [np.ascontiguousarray(vals[:, lo:hi]) if vals.shape[1] > 1 else vals, rows]
+        if spec.refractory is not None:
+            args += [ref[lo:hi], refsteps[lo:hi]]
+        recarr = np.zeros((len(rec), n_samples, hi - lo))
+        args.append(recarr)
+        return kernel(*args), recarr
+
+    if len(blocks) == 1:
+        outs = [one(*blocks[0])]
+    else:
+        with ThreadPoolExecutor(len(blocks)) as pool:
+            outs = list(pool.map(lambda b: one(*b), blocks))
+    return blocks, outs, states
+
+
+def _results(model, spec, out, rec, dur_ms, dt_ms, n_steps, record_every, method, reason, seed,
+             raise_on_failure) -> Results:
+    blocks, outs, states = out
+    status, message, done = 0, "", n_steps
+    failure = None
+    for (lo, _), ((st, steps_done, *_rest, bad_var, bad_neuron), _) in zip(blocks, outs, strict=True):
+        if st and (failure is None or steps_done < failure[0]):
+            failure = (steps_done, bad_var, lo + bad_neuron)
+    if failure is not None:
+        done, var_i, neuron = failure
+        var = list(spec.states)[var_i] if var_i >= 0 else "?"
+        value = states[var][neuron] if var_i >= 0 else float("nan")
+        t_fail = Q_(done * dt_ms, "ms")
+        status = 1
+        message = (f"model '{model.name}': state '{var}' of neuron {neuron} became {value} at "
+                   f"t = {t_fail:~g} (step {done}). The equations blow up or dt = {dt_ms:g} ms is too "
+                   "large for the method; try a smaller dt or another method (e.g. 'rk4' or "
+                   "'exponential_euler'), and check the parameter values.")
+        if raise_on_failure:
+            raise SimulationError(message, variable=var, neuron=neuron, time=t_fail)
+    steps = np.concatenate([o[0][3] for o in outs])
+    idx = np.concatenate([o[0][4] + lo for o, (lo, _) in zip(outs, blocks, strict=True)])
+    order = np.lexsort((idx, steps))
+    spikes = Spikes(Q_((steps[order] + 1) * dt_ms, "ms"), idx[order].astype(np.int64))
+    n_keep = done // record_every + 1
+    t = Q_(np.arange(n_keep) * record_every * dt_ms, "ms")
+    recorded = spec.recordable()
+    traces = {}
+    for r, k in enumerate(rec):
+        arr = np.concatenate([o[1][r, :n_keep] for o in outs], axis=1)
+        traces[k] = from_internal(arr, recorded[k])
+    return Results(model=model.name, n=model.n, t=t, duration=Q_(dur_ms, "ms"), dt=Q_(dt_ms, "ms"),
+                   method=method, record_every=record_every, spikes=spikes, traces=traces,
+                   method_reason=reason, status=status, message=message, seed=seed)
+

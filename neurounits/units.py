@@ -1,0 +1,264 @@
+"""The one pint registry of neurounits, and the internal unit system.
+
+This is the only module that imports pint.  Everything else uses::
+
+    from neurounits.units import ureg, Q_
+
+Internal unit system
+--------------------
+Inside a kernel all values are plain floats in a coherent neuro unit system:
+
+========================  =========
+dimension                 unit
+========================  =========
+time                      ms
+electric potential        mV
+current                   pA
+length                    um
+temperature               K
+amount of substance       amol
+========================  =========
+
+so that nS * mV = pA, pF * mV / ms = pA, mV / pA = GOhm and amol / um**3 = mM.
+Every other dimension is expressed as a product of powers of these units
+(:func:`internal_unit`).  Conversion factors are computed once, rounded to 15
+significant digits (pint can give 0.9999999999999999), and folded into the
+generated code as constants.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+import pint
+
+from .errors import NeurounitsError
+
+__all__ = [
+    "ureg",
+    "Q_",
+    "Quantity",
+    "Unit",
+    "DimensionError",
+    "parse_quantity",
+    "parse_unit",
+    "internal_unit",
+    "to_internal",
+    "factor_to_internal",
+    "fmt_unit",
+    "dim_str",
+    "unit_hint",
+    "is_unit_name",
+]
+
+try:  # the disk cache makes building the registry ~10x cheaper
+    ureg = pint.UnitRegistry(cache_folder=":auto:")
+except Exception:  # pragma: no cover - read-only home directory, for example
+    ureg = pint.UnitRegistry()
+ureg.define("Ohm = ohm")  # so that "MOhm", "GOhm" and "kOhm" work as users write them
+pint.set_application_registry(ureg)
+
+Q_ = ureg.Quantity
+Quantity = ureg.Quantity
+Unit = ureg.Unit
+_PintDimensionalityError = pint.DimensionalityError
+
+
+class DimensionError(NeurounitsError, pint.DimensionalityError):
+    """A value, term or expression has the wrong physical dimension.
+
+    Also a ``pint.DimensionalityError`` (and so a ``TypeError``): code that
+    catches pint's error keeps working.
+    """
+
+    def __init__(self, msg: str, *, problems: tuple[str, ...] = ()) -> None:
+        NeurounitsError.__init__(self, msg, problems=problems)
+        # fields of pint.DimensionalityError, for code that reads them
+        self.units1, self.units2, self.dim1, self.dim2, self.extra_msg = "", "", "", "", msg
+
+    def __str__(self) -> str:
+        return self.msg
+
+    def __reduce__(self):
+        return _rebuild_dimension_error, (self.msg, self.problems)
+
+
+def _rebuild_dimension_error(msg, problems):
+    return DimensionError(msg, problems=problems)
+
+
+_BASE = {
+    "[time]": "ms",
+    "[length]": "um",
+    "[current]": "pA",
+    "[temperature]": "K",
+    "[substance]": "amol",
+    "[luminosity]": "cd",
+}
+
+
+@lru_cache(maxsize=None)
+def _internal_unit_cached(dims: tuple[tuple[str, float], ...]) -> Any:
+    d = dict(dims)
+    m = d.pop("[mass]", 0)
+    # mV = kg m^2 A^-1 s^-3: take the mass exponent from mV, the rest from the base units
+    exps = {"mV": m}
+    exps["ms"] = d.pop("[time]", 0) + 3 * m
+    exps["um"] = d.pop("[length]", 0) - 2 * m
+    exps["pA"] = d.pop("[current]", 0) + m
+    for key in ("[temperature]", "[substance]", "[luminosity]"):
+        exps[_BASE[key]] = d.pop(key, 0)
+    if d:
+        raise DimensionError(f"neurounits has no internal unit for the dimension(s) {sorted(d)}")
+    unit = ureg.dimensionless
+    for name, e in exps.items():
+        if e:
+            unit = unit * ureg.Unit(name) ** e
+    return unit
+
+
+def internal_unit(unit_or_dim: Any) -> Any:
+    """The internal unit (a pint Unit) with the dimension of ``unit_or_dim``."""
+    dim = getattr(unit_or_dim, "dimensionality", unit_or_dim)
+    return _internal_unit_cached(tuple(sorted(dict(dim).items())))
+
+
+def _round15(x: float) -> float:
+    return float(f"{x:.15g}")
+
+
+@lru_cache(maxsize=None)
+def _factor_cached(unit: Any) -> float:
+    return _round15(float(ureg.Quantity(1.0, unit).to(internal_unit(unit)).magnitude))
+
+
+def factor_to_internal(unit: Any) -> float:
+    """The factor that converts a value in ``unit`` to the internal unit."""
+    return _factor_cached(ureg.Unit(unit) if isinstance(unit, str) else unit)
+
+
+def to_internal(q: Any) -> Any:
+    """Magnitude of a Quantity in the internal unit of its dimension (float or ndarray)."""
+    unit = q.units
+    if _is_offset(unit):
+        q = q.to(ureg.kelvin)
+        unit = q.units
+    f = factor_to_internal(unit)
+    mag = q.magnitude
+    return mag * f if f != 1.0 else mag
+
+
+def from_internal(values: Any, unit: Any) -> Any:
+    """Wrap internal-unit magnitudes as a Quantity in ``unit`` (converting)."""
+    f = factor_to_internal(unit)
+    return ureg.Quantity(values / f if f != 1.0 else values, unit)
+
+
+def _is_offset(unit: Any) -> bool:
+    try:
+        return not unit._ok_for_muldiv()  # degC, degF
+    except AttributeError:  # pragma: no cover
+        return False
+
+
+_NUMBER = re.compile(r"^\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*(.*?)\s*$")
+
+
+def parse_unit(text: str) -> Any:
+    """Parse a unit string ("mV", "1/ms", "MOhm") into a pint Unit."""
+    text = text.strip()
+    if text in ("", "1"):
+        return ureg.dimensionless
+    return ureg.parse_units(text)
+
+
+def parse_quantity(text: str) -> Any:
+    """Parse "10 ms", "-70 mV", "0.07 1/mV", "100 MOhm" or "6.3 degC" into a Quantity.
+
+    Raises ``ValueError`` (with pint's reason) if the text is not a quantity.
+    """
+    m = _NUMBER.match(text)
+    if m:
+        value, unit = float(m.group(1)), m.group(2)
+        return ureg.Quantity(value, parse_unit(unit) if unit else ureg.dimensionless)
+    q = ureg.parse_expression(text)
+    if not isinstance(q, ureg.Quantity):
+        q = ureg.Quantity(float(q), ureg.dimensionless)
+    return q
+
+
+def is_quantity(x: Any) -> bool:
+    return isinstance(x, pint.Quantity)
+
+
+def is_unit_name(name: str) -> bool:
+    """True if ``name`` is a unit pint knows ("mV", "ms", "MOhm", ...)."""
+    try:
+        ureg.Unit(name)
+    except (pint.errors.UndefinedUnitError, AttributeError, ValueError, TypeError):
+        return False
+    return True
+
+
+def as_quantity(value: Any) -> Any:
+    """Turn a Quantity, a string, a number or an array into a Quantity of this registry.
+
+    A Quantity from another pint registry is converted through its unit string.
+    """
+    if isinstance(value, ureg.Quantity):
+        return value
+    if isinstance(value, pint.Quantity):  # another registry
+        return ureg.Quantity(value.magnitude, str(value.units))
+    if isinstance(value, pint.Unit):
+        return ureg.Quantity(1.0, str(value))
+    if isinstance(value, str):
+        return parse_quantity(value)
+    return ureg.Quantity(np.asarray(value, dtype=float) if np.ndim(value) else value)
+
+
+def fmt_unit(unit: Any) -> str:
+    """A short readable unit string: "mV/ms", "1/mV", "pA" (never SI base units)."""
+    if unit is None:
+        return "?"
+    if isinstance(unit, str):
+        return unit
+    unit = getattr(unit, "units", unit)
+    if unit == ureg.dimensionless:
+        return "1 (dimensionless)"
+    s = f"{unit:~C}"
+    return s.replace("*", " ")
+
+
+def dim_str(unit: Any) -> str:
+    """The dimension in pint's bracket notation, e.g. "[current] / [time]"."""
+    d = getattr(unit, "dimensionality", unit)
+    s = str(d)
+    return s if s != "dimensionless" else "dimensionless"
+
+
+_COMMON = ["ms", "s", "mV", "V", "pA", "nA", "nS", "uS", "pF", "nF", "MOhm", "Hz", "1/ms",
+           "mV/ms", "1/mV", "1/mV/ms", "pA/ms", "nS/ms", "mM", "degC", "K", "um", "cm"]
+
+
+def unit_hint(expected: Any, given: Any) -> str:
+    """A one-line hint for a value given in ``given`` where ``expected`` was wanted."""
+    exp_dim = expected.dimensionality
+    giv_dim = given.dimensionality
+    if giv_dim == ureg.dimensionless.dimensionality and exp_dim != giv_dim:
+        return f"give the value with a unit, e.g. '{_example(expected)}'"
+    if giv_dim == (1 / expected).dimensionality:
+        return f"did you mean {fmt_unit(expected)} (you gave the inverse, {fmt_unit(given)})?"
+    same_dim = [u for u in _COMMON if ureg.Unit(u).dimensionality == exp_dim]
+    names = [fmt_unit(given)]
+    close = difflib.get_close_matches(names[0], same_dim, n=1, cutoff=0.3)
+    if close:
+        return f"did you mean {close[0]}?"
+    return f"express it in {fmt_unit(expected)} or a compatible unit"
+
+
+def _example(unit: Any) -> str:
+    return f"1 {fmt_unit(unit)}" if unit != ureg.dimensionless else "1"
