@@ -24,7 +24,7 @@ class NeurounitsError(Exception):
     """Base class of every error raised by neurounits."""
 
     def __init__(self, msg: str, *, problems: tuple[str, ...] = ()) -> None:
-        super().__init__(msg)
+        Exception.__init__(self, msg)
         self.msg = msg
         self.problems = tuple(problems)
 

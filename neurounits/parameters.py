@@ -170,6 +170,7 @@ def describe_dim(unit: Any) -> str:
     for k, d in named.items():
         if dim == d:
             return k
+    for k, d in named.items():
         if dim == 1 / d:
             return f"1/{k}"
     for k1, d1 in named.items():
@@ -179,6 +180,10 @@ def describe_dim(unit: Any) -> str:
             if dim == d1 * d2 and k1 <= k2:
                 return f"{k1}*{k2}"
     return str(dim)
+
+
+def _end(sentence: str) -> str:
+    return sentence if sentence.endswith(("?", ".")) else sentence + "."
 
 
 def _show(q: Any) -> str:
@@ -216,7 +221,7 @@ def check_value(
             given = f"{_show(q)} ({describe_dim(q.units)})"
         out.problems.append(Problem(
             f"{where}: expected a value in {fmt_unit(unit)} ({describe_dim(unit)}), got {given}. "
-            f"Hint: {unit_hint(unit, q.units)}.", dimension=True))
+            f"Hint: {_end(unit_hint(unit, q.units))}", dimension=True))
         return out
     try:
         q = q.to(unit)

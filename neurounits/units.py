@@ -228,7 +228,7 @@ def fmt_unit(unit: Any) -> str:
         return unit
     unit = getattr(unit, "units", unit)
     if unit == ureg.dimensionless:
-        return "1 (dimensionless)"
+        return "1"
     s = f"{unit:~C}"
     return s.replace("*", " ")
 

@@ -219,17 +219,18 @@ def _step_body(ks: KernelSpec, ind: int, L: _Lines) -> None:
     if s.threshold is not None:
         thr = s.threshold.xreplace({TIME: _T_END})
         cond = f"({to_code(thr)})"
-        L.add(ind, f"sp = {cond} and not refr" if ks.has_refractory else f"sp = {cond}")
+        L.add(ind, f"sp = {cond} & (rc <= 0)" if ks.has_refractory else f"sp = {cond}")
         for k, e in s.reset:
             L.add(ind, f"x_{k} = ({to_code(e.xreplace({TIME: _T_END}))}) if sp else x_{k}")
         if ks.has_refractory:
-            L.add(ind, "REF[i] = REFSTEPS[i] if sp else (rc - 1 if refr else 0)")
+            L.add(ind, "REF[i] = REFSTEPS[i] if sp else max(rc - 1, 0)")
         L.add(ind, "SPK[i] = sp")
         L.add(ind, "nsp += sp")
     for k in s.states:
         L.add(ind, f"X_{k}[i] = x_{k}")
-    chk = " + ".join(f"x_{k}" for k in s.states) or "0.0"
-    L.add(ind, f"chk += ({chk}) * 0.0")
+    # x - x is 0 for finite x and NaN otherwise; an integer sum keeps the loop vectorisable
+    for k in s.states:
+        L.add(ind, f"nbad += (x_{k} - x_{k}) != 0.0")
 
 
 def generate(ks: KernelSpec) -> str:
@@ -267,7 +268,7 @@ def generate(ks: KernelSpec) -> str:
     L.add(2, "t_end = t + dt")
     _input_rows(ks, 2, L, "j")
     L.add(2, "nsp = 0")
-    L.add(2, "chk = 0.0")
+    L.add(2, "nbad = 0")
     L.add(2, "for i in range(n):")
     _step_body(ks, 3, L)
     if ks.has_threshold:
@@ -280,7 +281,7 @@ def generate(ks: KernelSpec) -> str:
         L.add(5, "spk_step[nspk] = j")
         L.add(5, "spk_idx[nspk] = i")
         L.add(5, "nspk += 1")
-    L.add(2, "if chk != chk:")
+    L.add(2, "if nbad > 0:")
     L.add(3, "for i in range(n):")
     for v, k in enumerate(states):
         L.add(4, f"if not math.isfinite(X_{k}[i]):")

@@ -24,7 +24,7 @@ import sympy
 
 from ..errors import EquationError, ParameterError, format_problems
 from ..parameters import Input, Option, Parameter, Problem, State, check_value
-from ..units import DimensionError, Q_, fmt_unit, parse_quantity, parse_unit, to_internal, ureg
+from ..units import DimensionError, Q_, fmt_unit, parse_unit, to_internal, ureg
 from .parse import Name, Scope, translate
 
 __all__ = ["Model", "ModelSpec"]
@@ -33,8 +33,7 @@ TIME = sympy.Symbol("t", real=True)
 DT = sympy.Symbol("dt", positive=True)
 _MS = ureg.Unit("ms")
 _RESERVED = {"t", "dt"}
-_CLASS_ATTRS = {"equations", "threshold", "reset", "refractory", "constraints", "name", "n",
-                "parameters", "states", "inputs", "options", "spec"}
+_CLASS_ATTRS = {"equations", "threshold", "reset", "refractory", "constraints"}
 
 
 @dataclass(frozen=True)
@@ -245,13 +244,10 @@ class _Builder:
                 out[k] = sympy.Float(0.0)
                 continue
             if isinstance(init, str):
-                try:
-                    init = parse_quantity(init)
-                except Exception:
-                    res, probs = translate(init, pscope, where, expected=st.unit, what="the initial value")
-                    self.problems.extend(probs)
-                    out[k] = res.sym
-                    continue
+                res, probs = translate(init, pscope, where, expected=st.unit, what="the initial value")
+                self.problems.extend(probs)
+                out[k] = res.sym
+                continue
             q = Q_(init) if not hasattr(init, "units") else init
             if q.dimensionality != st.unit.dimensionality:
                 self.fail(f"{where}: expected a value in {fmt_unit(st.unit)}, got {q:~}", True)
@@ -333,15 +329,6 @@ class _Builder:
             return None
         if not isinstance(ref, str):
             q = ref
-            if q.dimensionality != _MS.dimensionality:
-                self.fail(f"refractory: expected a duration, got {q:~}", True)
-                return None
-            return sympy.Float(float(to_internal(q)))
-        try:
-            q = parse_quantity(ref)
-        except Exception:
-            q = None
-        if q is not None and not q.dimensionless:
             if q.dimensionality != _MS.dimensionality:
                 self.fail(f"refractory: expected a duration, got {q:~}", True)
                 return None

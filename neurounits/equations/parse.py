@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import ast
 import difflib
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -285,6 +286,12 @@ class _Translator:
         return Translated(sympy.Piecewise((a.sym, cond.sym), (b.sym, True)), a.unit)
 
 
+# "-50 mV" means -50*mV: a number followed by a name is otherwise a syntax error in Python
+_JUXTAPOSED = re.compile(
+    r"(?<![\w.])(\d+\.?\d*(?:[eE][-+]?\d+)?|\.\d+(?:[eE][-+]?\d+)?)\s+"
+    r"(?!(?:and|or|if|else|not|in|is)\b)([A-Za-z_])")
+
+
 def translate(
     text: str, scope: Scope, where: str, *, expected: Any = None, what: str = "the expression"
 ) -> tuple[Translated, list[Problem]]:
@@ -294,7 +301,7 @@ def translate(
     when the expression is consistent).  Syntax errors and unknown names raise
     :class:`~neurounits.EquationError` at once.
     """
-    src = text.strip()
+    src = _JUXTAPOSED.sub(r"\1*\2", text.strip())
     try:
         tree = ast.parse(src, mode="eval")
     except SyntaxError as exc:
