@@ -12,10 +12,10 @@ so a worker process can send them back unchanged.
 from __future__ import annotations
 
 __all__ = [
-    "NeurounitsError",
-    "ParameterError",
     "EquationError",
     "IntegratorError",
+    "NeurounitsError",
+    "ParameterError",
     "SimulationError",
 ]
 

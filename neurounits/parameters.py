@@ -19,7 +19,7 @@ import numpy as np
 
 from .units import as_quantity, fmt_unit, parse_unit, ureg
 
-__all__ = ["Parameter", "State", "Input", "Option", "Problem", "check_value", "describe_dim"]
+__all__ = ["Input", "Option", "Parameter", "Problem", "State", "check_value", "describe_dim"]
 
 
 def _unit_of(default: Any, unit: str | None) -> Any:

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from functools import lru_cache
+from functools import cache
 from typing import Any
 
 import numpy as np
@@ -39,20 +39,20 @@ import pint
 from .errors import NeurounitsError
 
 __all__ = [
-    "ureg",
     "Q_",
+    "DimensionError",
     "Quantity",
     "Unit",
-    "DimensionError",
-    "parse_quantity",
-    "parse_unit",
-    "internal_unit",
-    "to_internal",
+    "dim_str",
     "factor_to_internal",
     "fmt_unit",
-    "dim_str",
-    "unit_hint",
+    "internal_unit",
     "is_unit_name",
+    "parse_quantity",
+    "parse_unit",
+    "to_internal",
+    "unit_hint",
+    "ureg",
 ]
 
 try:  # the disk cache makes building the registry ~10x cheaper
@@ -101,7 +101,7 @@ _BASE = {
 }
 
 
-@lru_cache(maxsize=None)
+@cache
 def _internal_unit_cached(dims: tuple[tuple[str, float], ...]) -> Any:
     d = dict(dims)
     m = d.pop("[mass]", 0)
@@ -131,7 +131,7 @@ def _round15(x: float) -> float:
     return float(f"{x:.15g}")
 
 
-@lru_cache(maxsize=None)
+@cache
 def _factor_cached(unit: Any) -> float:
     return _round15(float(ureg.Quantity(1.0, unit).to(internal_unit(unit)).magnitude))
 

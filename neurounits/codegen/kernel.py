@@ -41,7 +41,7 @@ from ..equations import TIME, ModelSpec
 from ..integrators import Step
 from .printer import to_code
 
-__all__ = ["KernelSpec", "generate", "load", "cache_dir"]
+__all__ = ["KernelSpec", "cache_dir", "generate", "load"]
 
 _T_END = sympy.Symbol("t_end", real=True)
 _RUNTIME_HASH = hashlib.sha256(Path(__file__).with_name("runtime.py").read_bytes()).hexdigest()[:12]

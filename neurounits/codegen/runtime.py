@@ -15,7 +15,7 @@ import math
 import numpy as np
 from numba import njit
 
-__all__ = ["phi1", "sigmoid", "softplus", "expm", "expm_block"]
+__all__ = ["expm", "expm_block", "phi1", "sigmoid", "softplus"]
 
 
 @njit(cache=True, inline="always")
@@ -98,7 +98,7 @@ def expm(a):
         norm = max(norm, s)
     sq = 0
     if norm > 5.371920351148152:
-        sq = max(0, int(math.ceil(math.log2(norm / 5.371920351148152))))
+        sq = max(0, int(math.ceil(math.log2(norm / 5.371920351148152))))  # noqa: RUF046
     a = a / (2.0 ** sq)
     b = _B
     eye = np.eye(n)

@@ -3,4 +3,4 @@
 from .analysis import classify, linear_system
 from .model import DT, TIME, Model, ModelSpec
 
-__all__ = ["Model", "ModelSpec", "classify", "linear_system", "TIME", "DT"]
+__all__ = ["DT", "TIME", "Model", "ModelSpec", "classify", "linear_system"]

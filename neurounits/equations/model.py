@@ -24,7 +24,7 @@ import sympy
 
 from ..errors import EquationError, ParameterError, format_problems
 from ..parameters import Input, Option, Parameter, Problem, State, check_value
-from ..units import DimensionError, Q_, fmt_unit, parse_unit, to_internal, ureg
+from ..units import Q_, DimensionError, fmt_unit, parse_unit, to_internal, ureg
 from .parse import Name, Scope, translate
 
 __all__ = ["Model", "ModelSpec"]

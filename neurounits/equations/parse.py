@@ -18,7 +18,7 @@ import ast
 import difflib
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 import sympy
 
@@ -27,7 +27,7 @@ from ..parameters import Problem, describe_dim
 from ..units import factor_to_internal, fmt_unit, is_unit_name, ureg
 from .functions import ANY_TO_ONE, DIMENSIONLESS, FUNCTIONS, SAME, SQRT
 
-__all__ = ["Scope", "Name", "Translated", "translate", "syntax_error"]
+__all__ = ["Name", "Scope", "Translated", "syntax_error", "translate"]
 
 ONE = ureg.dimensionless
 _COMMON_UNITS = ("mV", "pA", "nS", "pF", "ms", "mV/ms", "pA/ms", "nS/ms", "1/ms", "MOhm", "pC")
@@ -107,7 +107,8 @@ class _Translator:
         if expected is not None and not res.boolean and res.unit.dimensionality != expected.dimensionality:
             self.problem(
                 f"expected {what} in {readable(expected)} ({describe_dim(expected)}), "
-                f"got {readable(res.unit)} ({describe_dim(res.unit)}) from  {self.seg(node)}{self.hint(node)}")
+                f"got {readable(res.unit)} ({describe_dim(res.unit)}) "
+                f"from  {self.seg(node)}{self.hint(node)}")
         return res
 
     def visit(self, node: ast.AST) -> Translated:
@@ -162,7 +163,7 @@ class _Translator:
         self._terms(node, 1, terms)
         done = [(s, n, self.visit(n)) for s, n in terms]
         ref_unit = expected if expected is not None else done[0][2].unit
-        for s, n, r in done:
+        for _, n, r in done:
             if r.unit.dimensionality == ref_unit.dimensionality:
                 continue
             if expected is not None:
@@ -252,8 +253,9 @@ class _Translator:
         return Translated(func(*[a.sym for a in args]), ref)
 
     # -- logic -----------------------------------------------------------
-    _CMP = {ast.Lt: sympy.StrictLessThan, ast.LtE: sympy.LessThan, ast.Gt: sympy.StrictGreaterThan,
-            ast.GtE: sympy.GreaterThan, ast.Eq: sympy.Eq, ast.NotEq: sympy.Ne}
+    _CMP: ClassVar[dict] = {
+        ast.Lt: sympy.StrictLessThan, ast.LtE: sympy.LessThan, ast.Gt: sympy.StrictGreaterThan,
+        ast.GtE: sympy.GreaterThan, ast.Eq: sympy.Eq, ast.NotEq: sympy.Ne}
 
     def v_Compare(self, node: ast.Compare) -> Translated:
         operands = [node.left, *node.comparators]

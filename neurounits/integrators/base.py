@@ -15,7 +15,7 @@ import sympy
 
 from ..equations import ModelSpec
 
-__all__ = ["Step", "Integrator"]
+__all__ = ["Integrator", "Step"]
 
 
 @dataclass

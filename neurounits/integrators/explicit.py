@@ -13,7 +13,7 @@ from sympy import Symbol
 from ..equations import DT, TIME, ModelSpec
 from .base import Integrator, Step
 
-__all__ = ["ExplicitRK", "EULER", "RK2", "RK4"]
+__all__ = ["EULER", "RK2", "RK4", "ExplicitRK"]
 
 
 class ExplicitRK(Integrator):
@@ -32,7 +32,7 @@ class ExplicitRK(Integrator):
                 if incr != 0:
                     subs[x] = x + DT * incr
             row = []
-            for j, k in enumerate(names):
+            for k in names:
                 sym = Symbol(f"_k{s + 1}_{k}", real=True)
                 st.statements.append((sym, spec.odes[k].xreplace(subs)))
                 row.append(sym)

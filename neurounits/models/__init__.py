@@ -3,4 +3,4 @@
 from .lif import LIF
 from .rate import NONLINEARITIES, LeakyRate, Perceptron, RateNeuron
 
-__all__ = ["LIF", "Perceptron", "RateNeuron", "LeakyRate", "NONLINEARITIES"]
+__all__ = ["LIF", "NONLINEARITIES", "LeakyRate", "Perceptron", "RateNeuron"]

@@ -20,7 +20,7 @@ from __future__ import annotations
 from ..equations import Model
 from ..parameters import Input, Option, Parameter, State
 
-__all__ = ["Perceptron", "RateNeuron", "LeakyRate", "NONLINEARITIES"]
+__all__ = ["NONLINEARITIES", "LeakyRate", "Perceptron", "RateNeuron"]
 
 NONLINEARITIES = ("relu", "tanh", "sigmoid", "softplus")
 

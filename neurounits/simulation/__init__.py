@@ -4,4 +4,4 @@ from .inputs import RateInput, SpikeInput, TimedArray
 from .results import Results, Spikes
 from .run import simulate
 
-__all__ = ["simulate", "Results", "Spikes", "TimedArray", "SpikeInput", "RateInput"]
+__all__ = ["RateInput", "Results", "SpikeInput", "Spikes", "TimedArray", "simulate"]

@@ -9,7 +9,7 @@ import numpy as np
 
 from ..units import as_quantity, fmt_unit
 
-__all__ = ["TimedArray", "SpikeInput", "RateInput"]
+__all__ = ["RateInput", "SpikeInput", "TimedArray"]
 
 
 class TimedArray:

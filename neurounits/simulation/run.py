@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import itertools
 import logging
 import os
 from collections.abc import Mapping, Sequence
@@ -17,7 +18,7 @@ from .. import codegen, integrators
 from ..equations import Model
 from ..errors import ParameterError, SimulationError, format_problems
 from ..parameters import Problem, check_value
-from ..units import DimensionError, Q_, fmt_unit, from_internal, to_internal, ureg
+from ..units import Q_, DimensionError, fmt_unit, from_internal, to_internal, ureg
 from .inputs import RateInput, SpikeInput, TimedArray
 from .results import Results, Spikes
 
@@ -156,7 +157,7 @@ def _check_times(model: str, duration: Any, dt: Any, problems: list[Problem]):
     if dur is None or step is None:
         return dur or 0.0, step or 1.0, 0
     steps = dur / step
-    n_steps = int(round(steps))
+    n_steps = round(steps)
     if abs(steps - n_steps) > 1e-6 * max(1.0, steps) or n_steps < 1:
         problems.append(Problem(
             f"simulate(model '{model}'): duration {dur:g} ms is not a whole number of steps of "
@@ -258,7 +259,7 @@ def _blocks(n: int, n_steps: int, threads: int | None) -> list[tuple[int, int]]:
         threads = cores if n * n_steps >= _PARALLEL_WORK and n >= 2 * 64 else 1
     threads = max(1, min(int(threads), n))
     edges = np.linspace(0, n, threads + 1).round().astype(int)
-    return [(int(a), int(b)) for a, b in zip(edges[:-1], edges[1:], strict=True) if b > a]
+    return [(int(a), int(b)) for a, b in itertools.pairwise(edges) if b > a]
 
 
 def _run_blocks(kernel, spec, n, n_steps, dt_ms, record_every, n_samples, rec, init, params, ins,
