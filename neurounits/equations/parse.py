@@ -66,6 +66,10 @@ def readable(unit: Any) -> str:
     return s
 
 
+def _is_sum(node: ast.AST) -> bool:
+    return isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Sub))
+
+
 def syntax_error(model: str, where: str, text: str, exc: SyntaxError) -> EquationError:
     """An EquationError that points at the column of a syntax error."""
     col = max((exc.offset or 1) - 1, 0)
@@ -100,14 +104,35 @@ class _Translator:
         return f"\n  Hint: the term uses {parts}; check their units."
 
     # -- entry -----------------------------------------------------------
-    def top(self, node: ast.AST, expected: Any, what: str) -> Translated:
-        if expected is not None and isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Sub)):
-            return self.sum(node, expected, what)
+    def top(self, node: ast.AST, expected: Any, what: str, scale: Any = ONE) -> Translated:
+        """Translate ``node`` whose unit times ``scale`` must be ``expected``.
+
+        Sums are checked term by term; the expected unit is carried through a
+        division or a product by a factor, so that in ``(a*(V - E_L) - w)/tau_w``
+        the offending term ``a*(V - E_L)`` is named, in the unit of the whole.
+        """
+        if expected is None:
+            return self.visit(node)
+        if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Sub)):
+            return self.sum(node, expected, what, scale)
+        if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Div, ast.Mult)):
+            if _is_sum(node.left) and not _is_sum(node.right):
+                r = self.visit(node.right)
+                f = scale / r.unit if isinstance(node.op, ast.Div) else scale * r.unit
+                left = self.top(node.left, expected, what, f)
+                if isinstance(node.op, ast.Div):
+                    return Translated(left.sym / r.sym, left.unit / r.unit)
+                return Translated(left.sym * r.sym, left.unit * r.unit)
+            if isinstance(node.op, ast.Mult) and _is_sum(node.right) and not _is_sum(node.left):
+                lf = self.visit(node.left)
+                right = self.top(node.right, expected, what, scale * lf.unit)
+                return Translated(lf.sym * right.sym, lf.unit * right.unit)
         res = self.visit(node)
-        if expected is not None and not res.boolean and res.unit.dimensionality != expected.dimensionality:
+        if not res.boolean and (res.unit * scale).dimensionality != expected.dimensionality:
+            got = res.unit * scale
             self.problem(
                 f"expected {what} in {readable(expected)} ({describe_dim(expected)}), "
-                f"got {readable(res.unit)} ({describe_dim(res.unit)}) "
+                f"got {readable(got)} ({describe_dim(got)}) "
                 f"from  {self.seg(node)}{self.hint(node)}")
         return res
 
@@ -158,18 +183,22 @@ class _Translator:
         else:
             out.append((sign, node))
 
-    def sum(self, node: ast.AST, expected: Any, what: str = "") -> Translated:
+    def sum(self, node: ast.AST, expected: Any, what: str = "", scale: Any = ONE) -> Translated:
         terms: list = []
         self._terms(node, 1, terms)
         done = [(s, n, self.visit(n)) for s, n in terms]
-        ref_unit = expected if expected is not None else done[0][2].unit
+        if expected is not None:
+            ref_unit = expected / scale
+        else:
+            ref_unit = done[0][2].unit
         for _, n, r in done:
             if r.unit.dimensionality == ref_unit.dimensionality:
                 continue
             if expected is not None:
+                got = r.unit * scale
                 self.problem(
                     f"expected {what} in {readable(expected)} ({describe_dim(expected)}), "
-                    f"got {readable(r.unit)} ({describe_dim(r.unit)}) from term  {self.seg(n)}{self.hint(n)}")
+                    f"got {readable(got)} ({describe_dim(got)}) from term  {self.seg(n)}{self.hint(n)}")
             else:
                 self.problem(
                     f"cannot add or subtract terms in different units: {self.seg(done[0][1])} is in "
