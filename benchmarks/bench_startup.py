@@ -16,16 +16,16 @@ this process:
 - references, measured in the same run: the wall time of a process that only
   runs ``pass``, ``import numba``, ``import neurounits``.
 
-The time that is compared with the targets is measured inside the child, from
-just before ``import neurounits`` to having the ``Results``; the whole
-process's wall time (interpreter start-up and exit included) is printed next
-to it.  Each child also reports its phases (import, model construction,
-simulate) and, for information, a second ``simulate`` call in the same process
-(the steady-state cost of the run itself).  Finally one more warm process runs
-``simulate`` under cProfile and the functions that take the most time are
-listed, so that one can see where the warm start-up goes.
+The time compared with the targets is measured inside the child, from just
+before ``import neurounits`` to having the ``Results``.  Each child also
+reports its phases: interpreter start (launch to first line), import, model
+construction, simulate, and interpreter exit (last line to the parent seeing
+the process end), plus, for information, a second ``simulate`` call in the
+same process (the steady-state cost of the run itself).  Then one more warm
+process runs the first ``simulate`` call under ``-X importtime`` (which modules
+are imported inside it, and for how long) and one under cProfile.
 
-    python benchmarks/bench_startup.py [--warm 5] [--empty 3] [--no-profile]
+    python benchmarks/bench_startup.py [--warm 5] [--empty 3] [--refs 5] [--no-profile]
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import statistics
 import subprocess
 import sys
@@ -42,10 +43,13 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 TARGET_WARM_S, TARGET_EMPTY_S = 1.5, 5.0
+RUN = 'nu.simulate(lif, "100 ms", "0.1 ms", inputs={"I": "0.2 nA"}, record=("V",))'
 
-# The child: everything it measures is printed as one JSON line, last on stdout.
-CHILD = r"""
+# The child prints what it measured as one JSON line, last on stdout.  time.time()
+# stamps (one clock for parent and child) give the interpreter's start and exit.
+CHILD = f"""
 import time
+w0 = time.time()
 t0 = time.perf_counter()
 import neurounits as nu
 t1 = time.perf_counter()
@@ -54,32 +58,48 @@ numba_after_import = "numba" in sys.modules   # did `import neurounits` pull in 
 t1b = time.perf_counter()
 lif = nu.models.LIF(n=1000)
 t2 = time.perf_counter()
-res = nu.simulate(lif, "100 ms", "0.1 ms", inputs={"I": "0.2 nA"}, record=("V",))
+res = {RUN}
 t3 = time.perf_counter()
-res2 = nu.simulate(lif, "100 ms", "0.1 ms", inputs={"I": "0.2 nA"}, record=("V",))
+res2 = {RUN}
 t4 = time.perf_counter()
 import json
-print(json.dumps({
+print(json.dumps({{
     "import": t1 - t0, "construct": t2 - t1b, "simulate": t3 - t2, "total": (t3 - t0) - (t1b - t1),
     "simulate_again": t4 - t3, "spikes": int(res.spikes.indices.size),
     "v_shape": list(res["V"].shape), "numba_after_import": numba_after_import,
-}))
+    "w_start": w0, "w_end": time.time(),
+}}))
 """
 
-PROFILE_CHILD = r"""
+# first simulate call of a warm process, under -X importtime (markers on stderr) ...
+IMPORTTIME_CHILD = f"""
+import sys, time
+import neurounits as nu
+lif = nu.models.LIF(n=1000)
+print("@@begin", file=sys.stderr, flush=True)
+t = time.perf_counter()
+res = {RUN}
+t = time.perf_counter() - t
+print("@@end", file=sys.stderr, flush=True)
+print(t)
+"""
+
+# ... and under cProfile (import machinery left out of the listing)
+PROFILE_CHILD = f"""
 import cProfile, io, pstats, time
 import neurounits as nu
 lif = nu.models.LIF(n=1000)
 pr = cProfile.Profile()
 t = time.perf_counter()
 pr.enable()
-res = nu.simulate(lif, "100 ms", "0.1 ms", inputs={"I": "0.2 nA"}, record=("V",))
+res = {RUN}
 pr.disable()
 t = time.perf_counter() - t
 s = io.StringIO()
-pstats.Stats(pr, stream=s).sort_stats("cumulative").print_stats(TOP)
-print(f"simulate under cProfile: {t:.3f} s (profiling adds overhead)")
-print(s.getvalue())
+st = pstats.Stats(pr, stream=s).sort_stats("cumulative")
+st.print_stats(r"^(?!.*(<frozen |built-in method builtins\\.(exec|__import__)))", TOP)
+print(f"simulate under cProfile: {{t:.3f}} s (profiling adds overhead)")
+print(s.getvalue().strip())
 """
 
 
@@ -92,20 +112,28 @@ def _env(nu_cache: str, numba_cache: str) -> dict[str, str]:
     return env
 
 
-def _run(code: str, env: dict[str, str]) -> tuple[float, str]:
-    """Run ``code`` in a fresh interpreter; returns (wall seconds, stdout)."""
-    t = time.perf_counter()
-    p = subprocess.run([sys.executable, "-c", code], env=env, cwd=ROOT, capture_output=True, text=True)
-    wall = time.perf_counter() - t
+def _run(code: str, env: dict[str, str], *flags: str) -> tuple[float, float, subprocess.CompletedProcess]:
+    """Run ``code`` in a fresh interpreter; returns (launch stamp, end stamp, process)."""
+    w = time.time()
+    p = subprocess.run([sys.executable, *flags, "-c", code], env=env, cwd=ROOT,
+                       capture_output=True, text=True)
+    w_end = time.time()
     if p.returncode != 0:
         raise RuntimeError(f"child failed (rc {p.returncode}):\n{p.stderr[-4000:]}")
-    return wall, p.stdout
+    return w, w_end, p
+
+
+def _wall(code: str, env: dict[str, str]) -> float:
+    w, w_end, _ = _run(code, env)
+    return w_end - w
 
 
 def _child(env: dict[str, str]) -> dict:
-    wall, out = _run(CHILD, env)
-    d = json.loads(out.strip().splitlines()[-1])
-    d["wall"] = wall
+    w, w_end, p = _run(CHILD, env)
+    d = json.loads(p.stdout.strip().splitlines()[-1])
+    d["wall"] = w_end - w
+    d["start"] = d["w_start"] - w
+    d["exit"] = w_end - d["w_end"]
     return d
 
 
@@ -117,21 +145,44 @@ def _med(rows: list[dict], key: str) -> float:
     return statistics.median(r[key] for r in rows)
 
 
+def _line(name: str, vals: list[float]) -> None:
+    print(f"  {name:26s} {statistics.median(vals):7.3f} s   [{min(vals):.3f} - {max(vals):.3f}]")
+
+
 def _report(label: str, rows: list[dict], target: float) -> None:
-    print(f"\n{label}: {len(rows)} fresh processes (median, [min - max])")
+    print(f"\n{label}: {len(rows)} fresh processes, median [min - max]")
     for key, name in [
+        ("start", "interpreter start"),
         ("import", "import neurounits"),
         ("construct", "LIF(n=1000)"),
         ("simulate", "simulate (1st call)"),
-        ("total", "import -> results"),
+        ("total", "= import -> results"),
+        ("exit", "interpreter exit"),
         ("wall", "process wall time"),
         ("simulate_again", "simulate (2nd call)"),
     ]:
-        vals = [r[key] for r in rows]
-        print(f"  {name:22s} {statistics.median(vals):7.3f} s   [{min(vals):.3f} - {max(vals):.3f}]")
+        _line(name, [r[key] for r in rows])
     tot = _med(rows, "total")
-    verdict = "PASS" if tot < target else "MISS"
-    print(f"  target import -> results < {target} s: {tot:.3f} s  {verdict}")
+    print(f"  target: import -> results < {target} s: {tot:.3f} s  {'PASS' if tot < target else 'MISS'}")
+
+
+def _importtime(env: dict[str, str], top: int) -> None:
+    """Modules imported inside the first simulate call of a warm process."""
+    _, _, p = _run(IMPORTTIME_CHILD, env, "-X", "importtime")
+    t_sim = float(p.stdout.split()[-1])
+    err = p.stderr
+    body = err[err.index("@@begin") : err.index("@@end")]
+    outer = []  # (cumulative s, module) of the imports done directly by the call
+    pat = re.compile(r"import time:\s+(\d+) \|\s+(\d+) \|( +)(\S+)")
+    for m in pat.finditer(body):
+        if len(m.group(3)) == 1:
+            outer.append((int(m.group(2)) * 1e-6, m.group(4)))
+    total = sum(c for c, _ in outer)
+    print(f"\nimports inside the 1st simulate call of a warm process (-X importtime): "
+          f"{total:.3f} s of {t_sim:.3f} s")
+    for c, name in sorted(outer, reverse=True)[:top]:
+        if c >= 0.005:
+            print(f"  {c:7.3f} s  {name}")
 
 
 def main() -> None:
@@ -139,8 +190,8 @@ def main() -> None:
     ap.add_argument("--warm", type=int, default=5, help="warm-cache processes (default 5)")
     ap.add_argument("--empty", type=int, default=3, help="empty-cache processes (default 3)")
     ap.add_argument("--refs", type=int, default=5, help="processes per reference import (default 5)")
-    ap.add_argument("--no-profile", action="store_true", help="skip the cProfile of a warm simulate")
-    ap.add_argument("--top", type=int, default=20, help="functions listed by the profile (default 20)")
+    ap.add_argument("--no-profile", action="store_true", help="skip importtime and cProfile runs")
+    ap.add_argument("--top", type=int, default=15, help="entries listed by the profiles (default 15)")
     args = ap.parse_args()
 
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs, load average "
@@ -152,7 +203,7 @@ def main() -> None:
         refs = {}
         for name, code in [("python -c pass", "pass"), ("import numba", "import numba"),
                            ("import neurounits", "import neurounits")]:
-            refs[name] = [_run(code, ref_env)[0] for _ in range(args.refs)]
+            refs[name] = [_wall(code, ref_env) for _ in range(args.refs)]
 
         # (a) warm cache: fill once, then time fresh processes
         warm_nu, warm_numba = os.path.join(tmp, "warm_nu"), os.path.join(tmp, "warm_numba")
@@ -162,46 +213,48 @@ def main() -> None:
         warm = [_child(env) for _ in range(args.warm)]
         new_files = sorted(_files(warm_nu, warm_numba) - before)
 
-        # (b) empty cache: new kernel cache and new numba cache every time
+        # (b) empty cache: a new kernel cache and a new numba cache every time
         empty = []
         for i in range(args.empty):
-            empty.append(_child(_env(os.path.join(tmp, f"empty_nu{i}"), os.path.join(tmp, f"empty_numba{i}"))))
+            e = _env(os.path.join(tmp, f"empty_nu{i}"), os.path.join(tmp, f"empty_numba{i}"))
+            empty.append(_child(e))
 
-        print("\nreferences: process wall time, median of", args.refs, "[min - max]")
+        print(f"\nreferences: process wall time, median of {args.refs} [min - max]")
         for name, vals in refs.items():
-            print(f"  {name:22s} {statistics.median(vals):7.3f} s   [{min(vals):.3f} - {max(vals):.3f}]")
+            _line(name, vals)
 
         print(f"\ncache-filling run: import -> results {fill['total']:.3f} s "
-              f"(process {fill['wall']:.3f} s); {fill['spikes']} spikes, V {tuple(fill['v_shape'])}")
-        print(f"numba imported by `import neurounits`: {fill['numba_after_import']}")
+              f"(process {fill['wall']:.3f} s); {fill['spikes']} spikes, V {tuple(fill['v_shape'])}; "
+              f"numba imported by `import neurounits`: {fill['numba_after_import']}")
         _report("(a) warm cache", warm, TARGET_WARM_S)
         if new_files:
             print("  WARNING: the warm runs wrote new cache files (a kernel was regenerated or "
-                  "recompiled; was the library edited during the run, or is code generation "
+                  "recompiled: was the library edited during the run, or is code generation "
                   "not deterministic?):")
             for f in new_files[:10]:
                 print("   ", f)
         _report("(b) empty cache", empty, TARGET_EMPTY_S)
 
-        spikes = {r["spikes"] for r in [fill, *warm, *empty]}
-        print(f"\nspike counts (all runs): {sorted(spikes)}")
+        spikes = sorted({r["spikes"] for r in [fill, *warm, *empty]})
+        print(f"\nspike counts (all runs): {spikes}")
 
-        # where the warm simulate call goes: derived and measured phases
         w_sim, w_again = _med(warm, "simulate"), _med(warm, "simulate_again")
+        numba_ref = statistics.median(refs["import numba"]) - statistics.median(refs["python -c pass"])
         print("\nwarm start-up, phases (medians):")
-        print(f"  import neurounits       {_med(warm, 'import'):.3f} s")
-        print(f"  LIF(n=1000)             {_med(warm, 'construct'):.3f} s")
-        print(f"  simulate, 1st call      {w_sim:.3f} s")
-        print(f"    of which one-off (1st - 2nd call): {w_sim - w_again:.3f} s "
-              f"(import numba alone, as a process, minus bare python: "
-              f"{statistics.median(refs['import numba']) - statistics.median(refs['python -c pass']):.3f} s)")
-        print(f"    the run itself (2nd call):         {w_again:.3f} s")
+        print(f"  import neurounits          {_med(warm, 'import'):.3f} s")
+        print(f"  LIF(n=1000)                {_med(warm, 'construct'):.3f} s")
+        print(f"  simulate, 1st call         {w_sim:.3f} s")
+        print(f"    one-off part (1st - 2nd call)   {w_sim - w_again:.3f} s   "
+              f"(for scale: a process that imports numba, less bare python: {numba_ref:.3f} s)")
+        print(f"    the run itself (2nd call)       {w_again:.3f} s")
+        print(f"  interpreter exit           {_med(warm, 'exit'):.3f} s   (not in the target's figure)")
 
         if not args.no_profile:
-            print(f"\ncProfile of the 1st simulate call in one more warm process (top {args.top}, "
-                  "cumulative):")
-            _, out = _run(PROFILE_CHILD.replace("TOP", str(args.top)), env)
-            print(out.rstrip())
+            _importtime(env, args.top)
+            print(f"\ncProfile of the 1st simulate call of a warm process (top {args.top} by cumulative "
+                  "time, import machinery left out):")
+            _, _, p = _run(PROFILE_CHILD.replace("TOP", str(args.top)), env)
+            print(p.stdout.rstrip())
 
 
 if __name__ == "__main__":

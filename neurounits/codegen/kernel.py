@@ -269,8 +269,9 @@ def generate(ks: KernelSpec) -> str:
     _input_rows(ks, 2, L, "j")
     L.add(2, "nsp = 0")
     L.add(2, "nbad = 0")
-    L.add(2, "for i in range(n):")
-    _step_body(ks, 3, L)
+    if states:
+        L.add(2, "for i in range(n):")
+        _step_body(ks, 3, L)
     if ks.has_threshold:
         L.add(2, "if nsp > 0:")
         L.add(3, "for i in range(n):")
@@ -281,12 +282,13 @@ def generate(ks: KernelSpec) -> str:
         L.add(5, "spk_step[nspk] = j")
         L.add(5, "spk_idx[nspk] = i")
         L.add(5, "nspk += 1")
-    L.add(2, "if nbad > 0:")
-    L.add(3, "for i in range(n):")
-    for v, k in enumerate(states):
-        L.add(4, f"if not math.isfinite(X_{k}[i]):")
-        L.add(5, f"return 1, j + 1, nspk, spk_step[:nspk], spk_idx[:nspk], {v}, i")
-    L.add(3, "return 1, j + 1, nspk, spk_step[:nspk], spk_idx[:nspk], -1, -1")
+    if states:
+        L.add(2, "if nbad > 0:")
+        L.add(3, "for i in range(n):")
+        for v, k in enumerate(states):
+            L.add(4, f"if not math.isfinite(X_{k}[i]):")
+            L.add(5, f"return 1, j + 1, nspk, spk_step[:nspk], spk_idx[:nspk], {v}, i")
+        L.add(3, "return 1, j + 1, nspk, spk_step[:nspk], spk_idx[:nspk], -1, -1")
     if ks.record:
         L.add(2, "if (j + 1) % rec_every == 0:")
         _record_block(ks, 3, L, "(j + 1) // rec_every", "j")

@@ -215,6 +215,70 @@ def test_exact_two_state_heterogeneous_population():
         np.testing.assert_allclose(v[:, j], v_exp, rtol=1e-10, err_msg=f"neuron {j}")
 
 
+# Zero eigenvalues and repeated eigenvalues: limits that a symbolic solution would divide by zero in.
+PureIntegrator = nu.Model.from_equations(
+    "dV/dt = I_0/C : mV", parameters={"I_0": "50 pA", "C": "200 pF"}, initial={"V": "-70 mV"},
+    name="PureIntegrator",
+)
+PerfectSyn = nu.Model.from_equations(
+    """
+    dV/dt = I_s/C : mV
+    dI_s/dt = -I_s/tau_s : pA
+    """,
+    parameters={"C": "200 pF", "tau_s": "5 ms"},
+    initial={"V": "-70 mV", "I_s": "400 pA"},
+    name="PerfectIntegratorExpSyn",
+)
+Chain3 = nu.Model.from_equations(
+    """
+    dV/dt = (-(V - E_L) + R*I_s)/tau : mV
+    dI_s/dt = (-I_s + J)/tau : pA
+    dJ/dt = -J/tau : pA
+    """,
+    parameters={"E_L": "-70 mV", "R": "100 MOhm", "tau": "10 ms"},
+    initial={"V": "-70 mV", "I_s": "0 pA", "J": "100 pA"},
+    name="TripleEigenvalueChain",
+)
+
+
+@pytest.mark.parametrize("method", ["exact", "exponential_euler"])
+def test_exact_pure_integrator(method):
+    """dV/dt = I_0/C (M = 0): V = V0 + (I_0/C) t, 50 pA / 200 pF = 0.25 mV/ms."""
+    res = nu.simulate(PureIntegrator(n=1), "20 ms", "0.5 ms", method=method)
+    t = res.t.to("ms").magnitude
+    v = res["V"].to("mV").magnitude[:, 0]
+    np.testing.assert_allclose(v, -70.0 + 0.25 * t, rtol=1e-12)
+
+
+@pytest.mark.parametrize("dt_ms", [0.1, 1.5])
+def test_exact_two_state_with_zero_eigenvalue(dt_ms):
+    """V = V0 + I0 tau_s / C (1 - exp(-t/tau_s)): M is singular (one eigenvalue 0)."""
+    res = nu.simulate(PerfectSyn(n=1), "30 ms", f"{dt_ms} ms", method="exact")
+    t = res.t.to("ms").magnitude
+    v = res["V"].to("mV").magnitude[:, 0]
+    np.testing.assert_allclose(v + 70.0, 400.0 * 5.0 / 200.0 * -np.expm1(-t / 5.0), rtol=1e-10,
+                               atol=1e-12)
+
+
+@pytest.mark.parametrize("dt_ms", [0.25, 2.5])
+def test_exact_triple_eigenvalue(dt_ms):
+    """Three equal time constants (a Jordan block): V - E_L = R J0 (s^2/2) exp(-s), s = t/tau."""
+    res = nu.simulate(Chain3(n=1), "50 ms", f"{dt_ms} ms")
+    assert res.method == "exact"
+    s = res.t.to("ms").magnitude / 10.0
+    v = res["V"].to("mV").magnitude[:, 0]
+    expected = 10.0 * s**2 / 2.0 * np.exp(-s)  # R J0 = 100 MOhm * 100 pA = 10 mV
+    np.testing.assert_allclose(v + 70.0, expected, rtol=1e-10, atol=1e-10 * expected.max())
+
+
+def test_exact_stiff_step():
+    """dt = 500 tau_m: the exact step lands on the fixed point, no overflow or oscillation."""
+    lif = nu.models.LIF(n=1, tau_m="0.01 ms", V_th="100 mV")
+    res = nu.simulate(lif, "50 ms", "5 ms", inputs={"I": "100 pA"}, method="exact")
+    v = res["V"].to("mV").magnitude[1:, 0]
+    np.testing.assert_allclose(v, -55.0, rtol=1e-12)
+
+
 # --------------------------------------------------------------------------- method=None
 @pytest.mark.parametrize(
     ("make", "expected"),
