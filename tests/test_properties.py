@@ -83,12 +83,12 @@ def lif_values(draw, compatible: bool):
 
 
 def check_parameters(model, values):
-    for name, (given, expected, _) in values.items():
+    for name, (value, expected, _) in values.items():
         declared = LIF_UNITS[name][0]
         got = model.parameters[name]
         assert got.units == ureg.Unit(declared), (name, got.units)
         mag = float(got.to(declared).magnitude)
-        assert close(mag, expected), (name, given, got, expected)
+        assert close(mag, expected), (name, value, got, expected)
         assert close(float(getattr(model, name).to(declared).magnitude), expected)
 
 
@@ -98,8 +98,8 @@ def test_lif_accepts_values_in_declared_unit(values):
     lif = nu.models.LIF(n=1, **{k: v for k, (v, _, _) in values.items()})
     check_parameters(lif, values)
     # the value comes back unchanged (no conversion happened)
-    for name, (given, _, _) in values.items():
-        assert lif.parameters[name].magnitude == given.magnitude
+    for name, (value, _, _) in values.items():
+        assert lif.parameters[name].magnitude == value.magnitude
 
 
 @SETTINGS
@@ -263,3 +263,17 @@ def test_state_at_fixed_point_round_trips(mag, unit, scalar):
     assert np.all(np.isfinite(v.magnitude))
     np.testing.assert_allclose(v.magnitude, expected, rtol=REL, atol=0)
     assert close(float(res["V"][-1, 0].to(unit).magnitude), mag)
+
+
+@SETTINGS
+@given(mag=finite(), unit=st.sampled_from(["ms", "pA", "nS", "Hz", "dimensionless"]))
+def test_initial_value_with_wrong_dimension_raises(mag, unit):
+    with pytest.raises(nu.DimensionError) as info:
+        nu.simulate(Frozen(n=1), "1 ms", "0.25 ms", initial={"V": Q_(mag, unit)})
+    assert "V" in str(info.value)
+
+
+@pytest.mark.parametrize("bad", [math.nan, math.inf, -math.inf])
+def test_initial_value_nan_inf_raises(bad):
+    with pytest.raises(nu.ParameterError):
+        nu.simulate(Frozen(n=1), "1 ms", "0.25 ms", initial={"V": Q_(bad, "V")})

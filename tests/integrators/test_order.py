@@ -7,6 +7,8 @@ that every error is far above round-off (>= 1e-10), so the fits measure truncati
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 
@@ -100,7 +102,7 @@ def test_convergence_order(problem, method):
     model_cls, var, exact, _ = PROBLEMS[problem]
     slope, errs = measured_order(model_cls, var, exact, method)
     # errors shrink monotonically, and stay far from round-off so the slope is meaningful
-    assert all(e1 > e2 for e1, e2 in zip(errs, errs[1:])), errs
+    assert all(e1 > e2 for e1, e2 in itertools.pairwise(errs)), errs
     assert min(errs) > 1e-11, errs
     assert abs(slope - ORDER[method]) < ORDER_TOL, (
         f"{method} on {problem}: measured order {slope:.3f}, expected {ORDER[method]} (errors {errs})"
@@ -136,11 +138,11 @@ def lif_exact(t_ms: np.ndarray, v0: float) -> np.ndarray:
 @pytest.mark.parametrize("dt_ms", [0.1, 1.0, 5.0])
 def test_exact_on_lif_independent_of_dt(method, dt_ms):
     """LIF under a constant current, below threshold, is linear: both methods are exact."""
-    lif = nu.models.LIF(n=2, tau_m=f"{TAU_M} ms", V_rest=f"{V_REST} mV", V_th="0 mV",
-                        R=f"{R_MOHM} MOhm")
+    lif = nu.models.LIF(n=2, tau_m=f"{TAU_M} ms", V_rest=f"{V_REST} mV", V_th="0 mV", R=f"{R_MOHM} MOhm")
     v0 = np.array([-65.0, -40.0])  # from rest (charging) and from above V_inf (decaying)
-    res = nu.simulate(lif, "50 ms", f"{dt_ms} ms", method=method, inputs={"I": f"{I_PA} pA"},
-                      initial={"V": nu.Q_(v0, "mV")})
+    res = nu.simulate(
+        lif, "50 ms", f"{dt_ms} ms", method=method, inputs={"I": f"{I_PA} pA"}, initial={"V": nu.Q_(v0, "mV")}
+    )
     assert res.method == method
     assert res.spike_counts.sum() == 0
     t = res.t.to("ms").magnitude
@@ -217,7 +219,9 @@ def test_exact_two_state_heterogeneous_population():
 
 # Zero eigenvalues and repeated eigenvalues: limits that a symbolic solution would divide by zero in.
 PureIntegrator = nu.Model.from_equations(
-    "dV/dt = I_0/C : mV", parameters={"I_0": "50 pA", "C": "200 pF"}, initial={"V": "-70 mV"},
+    "dV/dt = I_0/C : mV",
+    parameters={"I_0": "50 pA", "C": "200 pF"},
+    initial={"V": "-70 mV"},
     name="PureIntegrator",
 )
 PerfectSyn = nu.Model.from_equations(
@@ -256,8 +260,7 @@ def test_exact_two_state_with_zero_eigenvalue(dt_ms):
     res = nu.simulate(PerfectSyn(n=1), "30 ms", f"{dt_ms} ms", method="exact")
     t = res.t.to("ms").magnitude
     v = res["V"].to("mV").magnitude[:, 0]
-    np.testing.assert_allclose(v + 70.0, 400.0 * 5.0 / 200.0 * -np.expm1(-t / 5.0), rtol=1e-10,
-                               atol=1e-12)
+    np.testing.assert_allclose(v + 70.0, 400.0 * 5.0 / 200.0 * -np.expm1(-t / 5.0), rtol=1e-10, atol=1e-12)
 
 
 @pytest.mark.parametrize("dt_ms", [0.25, 2.5])
