@@ -46,8 +46,8 @@ class LIF(Model):
     >>> import neurounits as nu
     >>> lif = nu.models.LIF(n=100, tau_m="10 ms", R=nu.Q_(100, "Mohm"))
     >>> res = nu.simulate(lif, "100 ms", "0.1 ms", inputs={"I": "0.2 nA"}, record=())
-    >>> int(res.spike_counts[0])
-    8
+    >>> int(res.spike_counts[0])  # interval 2 ms + 10 ms * ln(20 mV / 5 mV) = 15.9 ms
+    6
     """
 
     tau_m = Parameter("10 ms", doc="membrane time constant")
