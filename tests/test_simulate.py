@@ -110,6 +110,7 @@ def test_kernel_is_written_to_the_cache_directory_and_reused(tmp_path):
     code = ("import neurounits as nu; r = nu.simulate(nu.models.LIF(n=2), '2 ms', inputs={'I': '1 nA'});"
             "print(r['V'].shape)")
     env = dict(os.environ, NEUROUNITS_CACHE_DIR=str(tmp_path))
+    env.pop("NUMBA_CACHE_DIR", None)  # numba then caches next to the generated module
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "(21, 2)"
     files = list(tmp_path.glob("nu_kernel_*.py"))
