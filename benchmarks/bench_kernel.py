@@ -19,7 +19,7 @@ from numba import njit
 import neurounits as nu
 
 N, T_MS, DT_MS = 10_000, 1000.0, 0.1
-STEPS = int(round(T_MS / DT_MS))
+STEPS = round(T_MS / DT_MS)
 
 
 @njit(cache=True, nogil=True)

@@ -12,7 +12,9 @@ is held:
   writes it "unit-safe" without neurounits);
 - ``numpy loop``: the same loop, same operations, on plain float arrays;
 - ``neurounits``: ``nu.simulate`` with a warm kernel (a first call, timed and
-  printed but not compared, loads or compiles the kernel).
+  printed but not compared, loads or compiles the kernel).  For scale it also
+  prints neurounits without recording V, and the fixed cost of one call (one
+  neuron, one step).
 
 It checks that the three give the same spike count and the same V trace, and
 prints the times (best of ``--repeat``; the pint loop best of
@@ -91,9 +93,9 @@ def numpy_loop(n: int = N):
     return n_spikes, rec
 
 
-def neurounits_run(lif):
-    res = nu.simulate(lif, f"{T_MS} ms", f"{DT_MS} ms", inputs={"I": f"{I_NA} nA"}, record=("V",))
-    return int(res.spikes.indices.size), res["V"]
+def neurounits_run(lif, duration=f"{T_MS} ms", record=("V",)):
+    res = nu.simulate(lif, duration, f"{DT_MS} ms", inputs={"I": f"{I_NA} nA"}, record=record)
+    return int(res.spikes.indices.size), res["V"] if record else None
 
 
 def best(f, repeat):
@@ -118,6 +120,11 @@ def main() -> None:
     t_nu, (s_nu, v_nu) = best(lambda: neurounits_run(lif), args.repeat)
     t_np, (s_np, v_np) = best(numpy_loop, args.repeat)
     t_pint, (s_pint, v_pint) = best(pint_loop, args.repeat_pint)
+    neurounits_run(lif, record=())
+    t_norec, _ = best(lambda: neurounits_run(lif, record=()), args.repeat)
+    one = nu.models.LIF(n=1)
+    neurounits_run(one, f"{DT_MS} ms", ())
+    t_fixed, _ = best(lambda: neurounits_run(one, f"{DT_MS} ms", ()), 4 * args.repeat)
 
     steps = round(T_MS / DT_MS)
     print(f"LIF, {N} neurons, {T_MS:g} ms at dt = {DT_MS} ms ({steps} steps), I = {I_NA} nA, V recorded")
@@ -130,6 +137,8 @@ def main() -> None:
     print(f"  numpy loop      {t_np * 1e3:9.1f} ms   (best of {args.repeat})")
     print(f"  neurounits      {t_nu * 1e3:9.1f} ms   (best of {args.repeat}, warm; "
           f"first call in this process {t_first * 1e3:.1f} ms)")
+    print(f"  (neurounits, same run without recording V: {t_norec * 1e3:.1f} ms; one step of one "
+          f"neuron, i.e. the fixed cost of a simulate call: {t_fixed * 1e3:.2f} ms)")
     print(f"ratios: pint loop / neurounits {t_pint / t_nu:7.1f}x   numpy / neurounits {t_np / t_nu:5.1f}x   "
           f"pint loop / numpy {t_pint / t_np:5.1f}x")
 

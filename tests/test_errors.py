@@ -175,7 +175,8 @@ def test_dimensional_exp_argument():
             dw/dt = (a*(V - E_L) - w) / tau_w
         """)
     msg = str(info.value)
-    assert "equation for 'V': the argument of exp() must be dimensionless, got mV (voltage) from  V - V_T" in msg
+    assert ("equation for 'V': the argument of exp() must be dimensionless, got mV (voltage) "
+            "from  V - V_T") in msg
     assert "Divide it by a reference value" in msg
 
 
@@ -216,7 +217,8 @@ def test_named_subexpressions():
         parameters={"g": "1 nS", "E": "0 mV", "g_L": "10 nS", "E_L": "-70 mV", "C": "200 pF"},
         initial={"V": "E_L"}, name="Syn")
     assert "I_syn" in Syn(n=1).spec.recordable()
-    with pytest.raises(nu.DimensionError, match=r"named expression 'I_syn': expected the expression in nA/ms"):
+    with pytest.raises(nu.DimensionError,
+                       match=r"named expression 'I_syn': expected the expression in nA/ms"):
         nu.Model.from_equations("dV/dt = I_syn/C : mV\nI_syn = g*(E - V) : nA/ms",
                                 parameters={"g": "1 nS", "E": "0 mV", "C": "200 pF"})
 

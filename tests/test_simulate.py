@@ -54,8 +54,9 @@ def test_per_neuron_inputs_and_timed_array_with_neuron_axis():
 def test_timed_array_errors():
     with pytest.raises(nu.DimensionError, match=r"input 'u': expected values in pA, the TimedArray is in mV"):
         nu.simulate(Counter(n=1), "2 ms", "1 ms", inputs={"u": nu.TimedArray(Q_([1.0], "mV"), dt="1 ms")})
-    with pytest.raises(nu.ParameterError, match=r"the TimedArray has 3 columns; expected one per neuron \(2\)"):
-        nu.simulate(Counter(n=2), "2 ms", "1 ms", inputs={"u": nu.TimedArray(Q_(np.ones((2, 3)), "pA"), dt="1 ms")})
+    wide = nu.TimedArray(Q_(np.ones((2, 3)), "pA"), dt="1 ms")
+    with pytest.raises(nu.ParameterError, match=r"has 3 columns; expected one per neuron \(2\)"):
+        nu.simulate(Counter(n=2), "2 ms", "1 ms", inputs={"u": wide})
 
 
 def test_initial_override_scalar_and_per_neuron():

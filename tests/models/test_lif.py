@@ -99,7 +99,7 @@ def test_refractory_period_holds_voltage_for_ceil_t_ref_over_dt_steps():
     lif = nu.models.LIF(n=1, t_ref="1.05 ms")
     res = nu.simulate(lif, "30 ms", "0.1 ms", inputs={"I": "1 nA"}, record=("V", "refractory"))
     v = res["V"].to("mV").magnitude[:, 0]
-    first = int(round(res.spikes.times[0].to("ms").magnitude / 0.1))
+    first = round(float(res.spikes.times[0].to("ms").magnitude) / 0.1)
     # 11 = ceil(1.05/0.1) steps held at V_reset after the spike step
     assert np.all(v[first:first + 12] == -65.0)
     assert v[first + 12] > -65.0

@@ -18,7 +18,8 @@ def _static(model, x):
 def test_perceptron_is_a_threshold_dot_product():
     p = nu.models.Perceptron(n=4, w=[1.0, 1.0, -2.0, 0.5], b=[0.0, -0.6, 0.1, 0.0])
     x = np.array([0.5, 0.5, 0.5, 0.0])
-    np.testing.assert_array_equal(_static(p, x), (np.array([1, 1, -2, 0.5]) * x + [0, -0.6, 0.1, 0] > 0) * 1.0)
+    expected = (np.array([1, 1, -2, 0.5]) * x + [0, -0.6, 0.1, 0] > 0) * 1.0
+    np.testing.assert_array_equal(_static(p, x), expected)
 
 
 @pytest.mark.parametrize("name, f", [
