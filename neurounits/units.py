@@ -43,7 +43,6 @@ __all__ = [
     "DimensionError",
     "Quantity",
     "Unit",
-    "dim_str",
     "factor_to_internal",
     "fmt_unit",
     "internal_unit",
@@ -191,10 +190,6 @@ def parse_quantity(text: str) -> Any:
     return q
 
 
-def is_quantity(x: Any) -> bool:
-    return isinstance(x, pint.Quantity)
-
-
 def is_unit_name(name: str) -> bool:
     """True if ``name`` is a unit pint knows ("mV", "ms", "MOhm", ...)."""
     try:
@@ -231,13 +226,6 @@ def fmt_unit(unit: Any) -> str:
         return "1"
     s = f"{unit:~C}"
     return s.replace("*", " ")
-
-
-def dim_str(unit: Any) -> str:
-    """The dimension in pint's bracket notation, e.g. "[current] / [time]"."""
-    d = getattr(unit, "dimensionality", unit)
-    s = str(d)
-    return s if s != "dimensionless" else "dimensionless"
 
 
 _COMMON = ["ms", "s", "mV", "V", "pA", "nA", "nS", "uS", "pF", "nF", "MOhm", "Hz", "1/ms",

@@ -58,10 +58,6 @@ class KernelSpec:
     per_neuron_inputs: tuple[str, ...]  # inputs that have a neuron axis
 
     @property
-    def inputs(self) -> list[str]:
-        return list(self.spec.inputs)
-
-    @property
     def has_refractory(self) -> bool:
         return self.spec.refractory is not None
 
