@@ -23,7 +23,9 @@ construction, simulate, and interpreter exit (last line to the parent seeing
 the process end), plus, for information, a second ``simulate`` call in the
 same process (the steady-state cost of the run itself).  Then one more warm
 process runs the first ``simulate`` call under ``-X importtime`` (which modules
-are imported inside it, and for how long) and one under cProfile.
+are imported inside it, and for how long) and one under cProfile, and one more
+empty-cache process lists the functions numba compiles in that call (numba's
+event API), with their compile times.
 
     python benchmarks/bench_startup.py [--warm 5] [--empty 3] [--refs 5] [--no-profile]
 """
@@ -100,6 +102,28 @@ st = pstats.Stats(pr, stream=s).sort_stats("cumulative")
 st.print_stats(r"^(?!.*(<frozen |built-in method builtins\\.(exec|__import__)))", TOP)
 print(f"simulate under cProfile: {{t:.3f}} s (profiling adds overhead)")
 print(s.getvalue().strip())
+"""
+
+# which functions numba compiles in the first simulate call with an empty cache
+# (numba's event API; times are inclusive: a callee's compile is inside its caller's)
+COMPILE_CHILD = f"""
+import json, time
+import neurounits as nu
+from numba.core import event
+lif = nu.models.LIF(n=1000)
+with event.install_recorder("numba:compile") as rec:
+    t = time.perf_counter()
+    res = {RUN}
+    t = time.perf_counter() - t
+starts, out = {{}}, []
+for ts, e in rec.buffer:
+    d = e.data["dispatcher"]
+    key = (id(d), str(e.data["args"]))
+    if e.is_start:
+        starts[key] = ts
+    else:
+        out.append((ts - starts.pop(key), d.py_func.__module__ + "." + d.py_func.__qualname__))
+print(json.dumps({{"simulate": t, "compiles": sorted(out, reverse=True)}}))
 """
 
 
@@ -190,7 +214,7 @@ def main() -> None:
     ap.add_argument("--warm", type=int, default=5, help="warm-cache processes (default 5)")
     ap.add_argument("--empty", type=int, default=3, help="empty-cache processes (default 3)")
     ap.add_argument("--refs", type=int, default=5, help="processes per reference import (default 5)")
-    ap.add_argument("--no-profile", action="store_true", help="skip importtime and cProfile runs")
+    ap.add_argument("--no-profile", action="store_true", help="skip the profile listings")
     ap.add_argument("--top", type=int, default=15, help="entries listed by the profiles (default 15)")
     args = ap.parse_args()
 
@@ -255,6 +279,14 @@ def main() -> None:
                   "time, import machinery left out):")
             _, _, p = _run(PROFILE_CHILD.replace("TOP", str(args.top)), env)
             print(p.stdout.rstrip())
+
+            e = _env(os.path.join(tmp, "prof_nu"), os.path.join(tmp, "prof_numba"))
+            _, _, p = _run(COMPILE_CHILD, e)
+            d = json.loads(p.stdout.strip().splitlines()[-1])
+            print(f"\nnumba compilations in the 1st simulate call with an empty cache: {len(d['compiles'])} "
+                  f"functions, simulate {d['simulate']:.3f} s; the longest (inclusive of callees):")
+            for secs, name in d["compiles"][: args.top]:
+                print(f"  {secs:7.3f} s  {name}")
 
 
 if __name__ == "__main__":
