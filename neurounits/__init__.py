@@ -10,7 +10,7 @@
 from . import models
 from .equations import Model
 from .errors import EquationError, IntegratorError, NeurounitsError, ParameterError, SimulationError
-from .parameters import Input, Option, Parameter, State
+from .parameters import Input, Option, Parameter, Receptor, State
 from .simulation import RateInput, Results, SpikeInput, Spikes, TimedArray, simulate
 from .units import Q_, DimensionError, Quantity, ureg
 
@@ -29,6 +29,7 @@ __all__ = [
     "ParameterError",
     "Quantity",
     "RateInput",
+    "Receptor",
     "Results",
     "SimulationError",
     "SpikeInput",

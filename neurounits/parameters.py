@@ -114,6 +114,33 @@ class Input:
         return f"Input({fmt_unit(self.unit)!r})"
 
 
+class Receptor:
+    """A port that receives spikes (see :class:`neurounits.SpikeInput`).
+
+    ``on_spike`` holds statements run when spikes arrive, with ``w`` the summed
+    weight of the spikes arriving at the end of a step, e.g. ``"I_syn_ex += w"``
+    or ``"dg_ex += e/tau_syn_ex * w"``.  Each must add an amount proportional
+    to ``w`` to a state, so that spikes arriving together add up.
+    ``number`` is an optional numeric id (NEST's receptor types).
+    """
+
+    kind = "receptor"
+
+    def __init__(self, weight_unit: str, on_spike: str, *, number: int | None = None,
+                 doc: str = "") -> None:
+        self.unit = parse_unit(weight_unit) if isinstance(weight_unit, str) else weight_unit
+        self.on_spike = on_spike
+        self.number = number
+        self.doc = doc
+        self.name: str | None = None
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __repr__(self) -> str:
+        return f"Receptor({fmt_unit(self.unit)!r}, {self.on_spike!r})"
+
+
 class Option:
     """A structural choice that changes the equations (e.g. the nonlinearity).
 
@@ -194,12 +221,12 @@ def _show(q: Any) -> str:
 
 
 def check_value(
-    where: str, value: Any, unit: Any, n: int, *, positive: bool = False, nonnegative: bool = False
+    where: str, value: Any, unit: Any, n: int | None, *, positive: bool = False, nonnegative: bool = False
 ) -> Checked:
     """Convert ``value`` to a Quantity in ``unit`` and check it; collect the problems.
 
     ``where`` names the value in messages, e.g. "model 'LIF', parameter 'tau_m'".
-    Scalars and arrays of length ``n`` are accepted.
+    Scalars and arrays of length ``n`` (any length if ``n`` is None) are accepted.
     """
     from .units import unit_hint
 
@@ -229,7 +256,7 @@ def check_value(
         out.problems.append(Problem(f"{where}: cannot convert {_show(q)} to {fmt_unit(unit)} ({exc})"))
         return out
     mag = np.asarray(q.magnitude, dtype=float)
-    if mag.ndim > 1 or (mag.ndim == 1 and mag.shape[0] != n):
+    if mag.ndim > 1 or (mag.ndim == 1 and n is not None and mag.shape[0] != n):
         out.problems.append(Problem(
             f"{where}: expected a scalar or one value per neuron (shape ({n},)), "
             f"got an array of shape {mag.shape}"))

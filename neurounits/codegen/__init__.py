@@ -3,6 +3,6 @@
 This package is the only place numba is imported.
 """
 
-from .kernel import KernelSpec, build, cache_dir, generate, load
+from .kernel import KernelSpec, cache_dir, generate, load
 
-__all__ = ["KernelSpec", "build", "cache_dir", "generate", "load"]
+__all__ = ["KernelSpec", "cache_dir", "generate", "load"]

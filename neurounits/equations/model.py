@@ -16,14 +16,14 @@ import hashlib
 import itertools
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 import numpy as np
 import sympy
 
 from ..errors import EquationError, ParameterError, format_problems
-from ..parameters import Input, Option, Parameter, Problem, State, check_value
+from ..parameters import Input, Option, Parameter, Problem, Receptor, State, check_value
 from ..units import Q_, DimensionError, fmt_unit, parse_unit, to_internal, ureg
 from .parse import Name, Scope, translate
 
@@ -33,7 +33,20 @@ TIME = sympy.Symbol("t", real=True)
 DT = sympy.Symbol("dt", positive=True)
 _MS = ureg.Unit("ms")
 _RESERVED = {"t", "dt"}
-_CLASS_ATTRS = {"equations", "threshold", "reset", "refractory", "constraints"}
+_CLASS_ATTRS = {"equations", "threshold", "reset", "refractory", "constraints", "receptor_by_sign"}
+
+
+@dataclass(frozen=True)
+class ReceptorSpec:
+    """A spike port: the weight's unit, an optional number, and its effects.
+
+    ``effects`` lists ``(state, coefficient)``: a summed weight ``w`` arriving at
+    the end of a step adds ``coefficient * w`` to the state (internal units).
+    """
+
+    unit: Any
+    number: int | None
+    effects: tuple[tuple[str, sympy.Expr], ...]
 
 
 @dataclass(frozen=True)
@@ -59,6 +72,8 @@ class ModelSpec:
     refractory: sympy.Expr | None
     hold: tuple[str, ...]
     constraints: tuple[tuple[str, Any], ...]
+    receptors: dict[str, ReceptorSpec] = field(default_factory=dict)
+    receptor_by_sign: tuple[str, str] | None = None
 
     @property
     def key(self) -> str:
@@ -70,6 +85,8 @@ class ModelSpec:
         parts += [f"{k}={sympy.srepr(e)}" for k, (e, _) in self.expressions.items()]
         parts += [sympy.srepr(self.threshold), repr([(k, sympy.srepr(e)) for k, e in self.reset])]
         parts += [repr(self.hold), list(self.parameters).__repr__()]
+        parts += [f"{k}:{fmt_unit(r.unit)}:{[(x, sympy.srepr(c)) for x, c in r.effects]}"
+                  for k, r in self.receptors.items()]
         return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:20]
 
     def recordable(self) -> dict[str, Any]:
@@ -199,6 +216,8 @@ class _Builder:
         reset = self._reset(states)
         refractory = self._refractory()
         constraints = self._constraints()
+        receptors = self._receptors(states)
+        by_sign = self._by_sign(receptors)
         self._raise()
         if not hold and refractory is not None:
             hold = tuple(states)
@@ -206,7 +225,8 @@ class _Builder:
             name=self.model, parameters=params, states={k: v.unit for k, v in states.items()},
             inputs={k: v.unit for k, v in inputs.items()}, options=dict(self.options), symbols=symbols,
             initial=initial, odes=odes, expressions=expressions, threshold=threshold, reset=reset,
-            refractory=refractory, hold=hold, constraints=constraints)
+            refractory=refractory, hold=hold, constraints=constraints, receptors=receptors,
+            receptor_by_sign=by_sign)
 
     def _raise(self) -> None:
         if not self.problems:
@@ -336,6 +356,49 @@ class _Builder:
         res = self.tr(ref, "refractory period", _MS, "the refractory period")
         return res.sym
 
+    def _receptors(self, states: dict) -> dict[str, ReceptorSpec]:
+        out = {}
+        for name, rec in self.decl.items():
+            if not isinstance(rec, Receptor):
+                continue
+            w = sympy.Symbol("_w", real=True)
+            self.scope.names["w"] = Name("input", rec.unit, w)
+            effects = []
+            for stmt in re.split(r"[;\n]", rec.on_spike):
+                stmt = stmt.strip()
+                m = _ASSIGN.match(stmt) if stmt else None
+                if not stmt:
+                    continue
+                if not m or m.group(2) not in ("+=", "-=") or m.group(1) not in states:
+                    raise EquationError(
+                        f"model '{self.model}', receptor '{name}': cannot use '{stmt}'; write statements "
+                        "that add to a state an amount proportional to the weight w, e.g. 'g_ex += w'")
+                target, op, expr = m.groups()
+                res = self.tr(expr, f"receptor '{name}', effect on '{target}'", states[target].unit,
+                              f"the amount added to '{target}'")
+                coef = sympy.diff(res.sym, w)
+                if w in coef.free_symbols or sympy.simplify(res.sym - coef * w) != 0:
+                    raise EquationError(f"model '{self.model}', receptor '{name}': '{stmt}' is not "
+                                        "proportional to the weight w, so spikes arriving together "
+                                        "would not add up")
+                effects.append((target, coef if op == "+=" else -coef))
+            del self.scope.names["w"]
+            out[name] = ReceptorSpec(rec.unit, rec.number, tuple(effects))
+        return out
+
+    def _by_sign(self, receptors: dict) -> tuple[str, str] | None:
+        pair = self.attrs.get("receptor_by_sign")
+        if not pair:
+            return None
+        pair = tuple(pair)
+        bad = [r for r in pair if r not in receptors]
+        if len(pair) != 2 or bad:
+            raise EquationError(f"model '{self.model}': receptor_by_sign must name two receptors "
+                                f"(for weights >= 0 and < 0), got {pair!r}; receptors: {list(receptors)}")
+        if receptors[pair[0]].unit.dimensionality != receptors[pair[1]].unit.dimensionality:
+            self.fail(f"receptor_by_sign: '{pair[0]}' and '{pair[1]}' take weights of different units", True)
+        return pair
+
     def _constraints(self) -> tuple:
         out = []
         for text in self.attrs.get("constraints") or ():
@@ -351,7 +414,7 @@ class _Builder:
 
 
 # --------------------------------------------------------------------------- Model
-_DECL_TYPES = (Parameter, State, Input, Option)
+_DECL_TYPES = (Parameter, State, Input, Option, Receptor)
 
 
 class Model:
@@ -397,6 +460,8 @@ class Model:
     reset: ClassVar[str | None] = None
     refractory: ClassVar[Any] = None
     constraints: ClassVar[tuple[str, ...]] = ()
+    receptor_by_sign: ClassVar[tuple[str, str] | None] = None
+    integrator_options: ClassVar[dict[str, float]] = {}
     _decl: ClassVar[dict[str, Any]] = {}
     _specs: ClassVar[dict[tuple, ModelSpec]] = {}
     _model_name: ClassVar[str] = "Model"
@@ -439,7 +504,7 @@ class Model:
         spec = cls._specs.get(key)
         if spec is None:
             attrs = {a: getattr(cls, a) for a in ("equations", "threshold", "reset", "refractory",
-                                                 "constraints")}
+                                                 "constraints", "receptor_by_sign")}
             spec = _Builder(cls._model_name, cls._decl, attrs, options).build()
             cls._specs[key] = spec
         return spec

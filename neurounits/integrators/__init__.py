@@ -8,6 +8,8 @@ name                 order applies to
 ``rk4``              4     any system
 ``exponential_euler`` 1    conditionally linear systems (exact if linear)
 ``exact``            exact linear systems with constant coefficients
+``rkf45``            4(5)  any system; adaptive sub-steps inside each dt, with
+                           ``atol``, ``rtol`` and ``h_min`` (``method_options``)
 ==================== ===== ====================================================
 
 ``method=None`` picks ``exact`` for linear systems, ``exponential_euler`` for
@@ -22,6 +24,7 @@ from .base import Integrator, Step
 from .exact import Exact
 from .explicit import EULER, RK2, RK4
 from .exponential_euler import ExponentialEuler
+from .rkf45 import RKF45
 
 __all__ = ["INTEGRATORS", "Integrator", "Step", "choose", "get"]
 
@@ -31,8 +34,9 @@ INTEGRATORS: dict[str, Integrator] = {
     "rk4": RK4,
     "exponential_euler": ExponentialEuler(),
     "exact": Exact(),
+    "rkf45": RKF45(),
 }
-_ALIASES = {"heun": "rk2", "forward_euler": "euler", "exponential": "exponential_euler",
+_ALIASES = {"heun": "rk2", "rk45": "rkf45", "forward_euler": "euler", "exponential": "exponential_euler",
             "linear": "exact", "exact_linear": "exact"}
 
 

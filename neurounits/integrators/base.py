@@ -37,6 +37,10 @@ class Step:
         ``(M, E, P)``: k x k matrices of symbols.  The kernel computes, per
         neuron, E = exp(M dt) and P = integral_0^dt exp(M s) ds numerically
         from the derived entries of M.
+    adaptive : bool
+        True for error-controlled sub-steps (``rkf45``): the statements use the
+        sub-step ``_h`` starting at ``t + _tt``, and ``errors`` holds each
+        state's local error estimate.
     """
 
     method: str
@@ -44,6 +48,8 @@ class Step:
     new: dict[str, sympy.Expr] = field(default_factory=dict)
     derived: list[tuple[sympy.Symbol, sympy.Expr]] = field(default_factory=list)
     expm: tuple | None = None
+    adaptive: bool = False
+    errors: dict[str, sympy.Expr] = field(default_factory=dict)
 
 
 class Integrator:

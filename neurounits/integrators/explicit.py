@@ -1,19 +1,57 @@
 """Explicit Runge-Kutta schemes given by their Butcher tableaus.
 
 A scheme is data: ``c``, ``A`` and ``b``.  One step is expanded per model into
-stage statements ``k_s = f(x + dt * sum_l A[s][l] k_l, t + c_s dt)`` and
-``x_new = x + dt * sum_s b_s k_s``.  Inputs are held constant over a step.
+stage statements ``k_s = f(x + h * sum_l A[s][l] k_l, t + c_s h)`` and
+``x_new = x + h * sum_s b_s k_s``.  Inputs are held constant over a step.
+During a refractory period the derivatives of held states are multiplied by
+``_active`` (0 while refractory, else 1), so the other states see them held.
 """
 
 from __future__ import annotations
 
+import sympy
 from sympy import Rational as R
 from sympy import Symbol
 
 from ..equations import DT, TIME, ModelSpec
 from .base import Integrator, Step
 
-__all__ = ["EULER", "RK2", "RK4", "ExplicitRK"]
+__all__ = ["ACTIVE", "EULER", "RK2", "RK4", "ExplicitRK", "expand_stages"]
+
+ACTIVE = Symbol("_active", real=True)
+
+
+def held_odes(spec: ModelSpec) -> dict[str, sympy.Expr]:
+    """The right-hand sides, with held states' derivatives switched off while refractory."""
+    if spec.refractory is None:
+        return dict(spec.odes)
+    return {k: (ACTIVE * rhs if k in spec.hold else rhs) for k, rhs in spec.odes.items()}
+
+
+def expand_stages(spec: ModelSpec, c: list, A: list[list], h: sympy.Expr, t: sympy.Expr,
+                  st: Step) -> list[list[Symbol]]:
+    """Append the stage statements of a tableau to ``st``; returns the stage symbols."""
+    odes = held_odes(spec)
+    names = list(odes)
+    xs = [spec.symbols[k] for k in names]
+    ks: list[list[Symbol]] = []
+    for s, cs in enumerate(c):
+        subs = {TIME: t + cs * h} if cs else ({TIME: t} if t != TIME else {})
+        for j, x in enumerate(xs):
+            incr = sum((A[s][l] * ks[l][j] for l in range(s) if A[s][l]), 0)
+            if incr != 0:
+                subs[x] = x + h * incr
+        row = []
+        for k in names:
+            sym = Symbol(f"_k{s + 1}_{k}", real=True)
+            st.statements.append((sym, odes[k].xreplace(subs)))
+            row.append(sym)
+        ks.append(row)
+    return ks
+
+
+def combine(b: list, ks: list[list[Symbol]], j: int) -> sympy.Expr:
+    return sum((b[s] * ks[s][j] for s in range(len(b)) if b[s]), 0)
 
 
 class ExplicitRK(Integrator):
@@ -21,24 +59,10 @@ class ExplicitRK(Integrator):
         self.name, self.order, self.c, self.A, self.b = name, order, c, A, b
 
     def step(self, spec: ModelSpec) -> Step:
-        names = list(spec.odes)
-        xs = [spec.symbols[k] for k in names]
         st = Step(self.name)
-        ks: list[list[Symbol]] = []
-        for s, cs in enumerate(self.c):
-            subs = {TIME: TIME + cs * DT} if cs else {}
-            for j, x in enumerate(xs):
-                incr = sum((self.A[s][l] * ks[l][j] for l in range(s) if self.A[s][l]), 0)
-                if incr != 0:
-                    subs[x] = x + DT * incr
-            row = []
-            for k in names:
-                sym = Symbol(f"_k{s + 1}_{k}", real=True)
-                st.statements.append((sym, spec.odes[k].xreplace(subs)))
-                row.append(sym)
-            ks.append(row)
-        for j, (k, x) in enumerate(zip(names, xs, strict=True)):
-            st.new[k] = x + DT * sum((self.b[s] * ks[s][j] for s in range(len(self.b)) if self.b[s]), 0)
+        ks = expand_stages(spec, self.c, self.A, DT, TIME, st)
+        for j, k in enumerate(spec.odes):
+            st.new[k] = spec.symbols[k] + DT * combine(self.b, ks, j)
         return st
 
 

@@ -47,13 +47,18 @@ class TimedArray:
 class SpikeInput:
     """Spikes arriving at given times, each with a weight, on a receptor.
 
-    Used by models with spike receptors (see the NEST-compatible models).
+    ``times`` (Quantity or string) are arrival times; ``weight`` is one value
+    or one per spike, in the receptor's weight unit; ``receptor`` is a name, a
+    number, or None (routed by the sign of the weight where the model says so,
+    as NEST does); ``neurons`` are the indices of the receiving neurons (all by
+    default).
     """
 
     times: Any
     weight: Any
     receptor: str | int | None = None
     port: int | None = None
+    neurons: Any = None
 
 
 @dataclass

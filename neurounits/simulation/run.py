@@ -49,6 +49,7 @@ def simulate(
     rate_inputs: Sequence[RateInput] | None = None,
     raise_on_failure: bool = True,
     threads: int | None = None,
+    method_options: Mapping[str, float] | None = None,
 ) -> Results:
     """Simulate a model and return its results with units.
 
@@ -79,6 +80,14 @@ def simulate(
     threads : int, optional
         Number of blocks of neurons run in parallel; by default all cores
         when the run is large enough.
+    spike_inputs : sequence of SpikeInput, optional
+        Spikes delivered to the model's receptors; one arriving at time t is
+        applied at the end of the step that ends at t (spikes arriving
+        together add up).  Arrivals after ``duration`` are ignored.
+    method_options : dict, optional
+        For ``method="rkf45"``: ``atol`` and ``rtol`` (per state, in internal
+        units: mV, pA, nS, ms; defaults 1e-6 and 1e-6 or the model's own) and
+        ``h_min`` (smallest sub-step in ms, default 1e-8 * dt).
 
     Examples
     --------
@@ -101,9 +110,7 @@ def simulate(
         problems.append(Problem(f"record_every must be a positive integer, got {record_every!r}"))
         record_every = 1
     ins = _check_inputs(model, inputs or {}, n_steps, dt_ms, problems)
-    if spike_inputs:
-        problems.append(Problem(f"model '{model.name}' has no spike receptors, so spike_inputs cannot be "
-                                "used with it; drive it through its inputs instead"))
+    events = _check_spikes(model, spike_inputs or (), n_steps, dt_ms, problems)
     if rate_inputs:
         problems.append(Problem(f"model '{model.name}' is not a rate model with rate inputs"))
     try:
@@ -114,6 +121,7 @@ def simulate(
     _raise(model.name, problems)
 
     name, reason = _method(spec, method)
+    options = _check_options(model, name, method_options, dt_ms)
     n_samples = n_steps // record_every + 1
     nbytes = len(rec) * n_samples * model.n * 8
     if nbytes > _MAX_RECORD_BYTES:
@@ -128,7 +136,7 @@ def simulate(
         ref_ms = model.evaluate(spec.refractory, params)
         refsteps = np.ceil(ref_ms / dt_ms - 1e-9).astype(np.int64).clip(min=0)
     out = _run_blocks(kernel, spec, model.n, n_steps, dt_ms, record_every, n_samples, rec, init,
-                      params, ins, refsteps, threads)
+                      params, ins, refsteps, threads, events, options)
     return _results(model, spec, out, rec, dur_ms, dt_ms, n_steps, record_every, name, reason, seed,
                     raise_on_failure)
 
@@ -213,6 +221,123 @@ def _check_inputs(model: Model, inputs: Mapping[str, Any], n_steps: int, dt_ms: 
     return out
 
 
+def _check_spikes(model: Model, spikes: Sequence[SpikeInput], n_steps: int, dt_ms: float,
+                  problems: list[Problem]) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """Per receptor: (step of arrival, neuron or -1 for all, weight), sorted by step."""
+    spec = model.spec
+    parts: dict[str, list] = {r: [] for r in spec.receptors}
+    if spikes and not spec.receptors:
+        problems.append(Problem(f"model '{model.name}' has no spike receptors, so spike_inputs cannot be "
+                                "used with it; drive it through its inputs instead"))
+        return {}
+    for k, si in enumerate(spikes):
+        where = f"model '{model.name}', spike_inputs[{k}]"
+        if not isinstance(si, SpikeInput):
+            problems.append(Problem(f"{where}: expected a nu.SpikeInput, got {type(si).__name__}"))
+            continue
+        names = _receptor_names(spec, si.receptor, where, problems)
+        if names is None:
+            continue
+        unit = spec.receptors[names[0]].unit
+        t_chk = check_value(f"{where}, times", si.times, _MS, None)
+        w_chk = check_value(f"{where}, weight", si.weight, unit, None)
+        problems.extend(t_chk.problems + w_chk.problems)
+        if t_chk.problems or w_chk.problems:
+            continue
+        t = np.atleast_1d(np.asarray(to_internal(t_chk.quantity), float))
+        w = np.broadcast_to(np.asarray(to_internal(w_chk.quantity), float), t.shape) \
+            if np.ndim(w_chk.quantity.magnitude) == 0 or np.size(w_chk.quantity.magnitude) == t.size else None
+        if w is None:
+            problems.append(Problem(f"{where}: weight must be one value or one per spike time "
+                                    f"({t.size}), got {np.size(w_chk.quantity.magnitude)}"))
+            continue
+        if np.any(t <= 0):
+            problems.append(Problem(f"{where}: spike times must be > 0 ms (a spike arriving at t is applied "
+                                    f"at the end of the step ending at t), got {t[t <= 0][0]:g} ms"))
+            continue
+        neurons = _neurons(model, si, where, problems)
+        if neurons is None:
+            continue
+        steps = np.ceil(t / dt_ms - 1e-9).astype(np.int64) - 1
+        keep = steps < n_steps
+        steps, w = steps[keep], w[keep]
+        for idx in ([-1] if neurons is _ALL else neurons):
+            if len(names) == 1:
+                parts[names[0]].append((steps, np.full(steps.shape, idx, np.int64), w))
+            else:  # routed by the sign of the weight
+                pos = w >= 0
+                parts[names[0]].append((steps[pos], np.full(pos.sum(), idx, np.int64), w[pos]))
+                parts[names[1]].append((steps[~pos], np.full((~pos).sum(), idx, np.int64), w[~pos]))
+    out = {}
+    for r, chunks in parts.items():
+        st = np.concatenate([c[0] for c in chunks]) if chunks else np.zeros(0, np.int64)
+        nn = np.concatenate([c[1] for c in chunks]) if chunks else np.zeros(0, np.int64)
+        ww = np.concatenate([c[2] for c in chunks]) if chunks else np.zeros(0)
+        order = np.argsort(st, kind="stable")
+        out[r] = (st[order], nn[order], ww[order])
+    return out
+
+
+_ALL = object()
+
+
+def _receptor_names(spec, receptor, where: str, problems: list[Problem]) -> tuple[str, ...] | None:
+    recs = spec.receptors
+    if receptor is None:
+        if spec.receptor_by_sign:
+            return spec.receptor_by_sign
+        if len(recs) == 1:
+            return (next(iter(recs)),)
+        problems.append(Problem(f"{where}: say which receptor, one of {list(recs)}"))
+        return None
+    if isinstance(receptor, str) and receptor in recs:
+        return (receptor,)
+    if isinstance(receptor, int | np.integer) and not isinstance(receptor, bool):
+        for name, r in recs.items():
+            if r.number == receptor:
+                return (name,)
+    numbers = [f"{k} ({r.number})" if r.number is not None else k for k, r in recs.items()]
+    close = difflib.get_close_matches(str(receptor), list(recs), n=1)
+    tip = f" Did you mean '{close[0]}'?" if close else ""
+    problems.append(Problem(f"{where}: model '{spec.name}' has no receptor {receptor!r}.{tip} "
+                            f"Receptors: {', '.join(numbers)}"))
+    return None
+
+
+def _neurons(model: Model, si: SpikeInput, where: str, problems: list[Problem]):
+    if si.neurons is None:
+        return _ALL
+    idx = np.atleast_1d(np.asarray(si.neurons))
+    if idx.dtype.kind not in "iu" or idx.ndim != 1 or np.any(idx < 0) or np.any(idx >= model.n):
+        problems.append(Problem(f"{where}: neurons must be indices in [0, {model.n}), got {si.neurons!r}"))
+        return None
+    return idx.astype(np.int64)
+
+
+_DEFAULT_OPTIONS = {"atol": 1e-6, "rtol": 1e-6}
+
+
+def _check_options(model: Model, method: str, options: Mapping[str, float] | None,
+                   dt_ms: float) -> dict[str, float]:
+    opts = dict(_DEFAULT_OPTIONS)
+    opts.update(getattr(model, "integrator_options", {}) or {})
+    opts["h_min"] = 1e-8 * dt_ms
+    given = dict(options or {})
+    if given and method != "rkf45":
+        raise ParameterError(f"method_options {sorted(given)} apply to method='rkf45' only; "
+                             f"the method is '{method}'")
+    for k, v in given.items():
+        if k not in ("atol", "rtol", "h_min"):
+            raise ParameterError(f"unknown method option '{k}'; rkf45 takes atol, rtol and h_min")
+        val = float(to_internal(v.to(_MS))) if k == "h_min" and hasattr(v, "units") else float(v)
+        if not np.isfinite(val) or val < 0:
+            raise ParameterError(f"method option {k} must be a finite number >= 0, got {v!r}")
+        opts[k] = val
+    if opts["atol"] == 0 and opts["rtol"] == 0:
+        raise ParameterError("method options atol and rtol cannot both be 0")
+    return opts
+
+
 def _timed(where, ta: TimedArray, unit, n: int, n_steps: int, dt_ms: float, problems):
     q = ta.values
     if q.dimensionality != unit.dimensionality:
@@ -248,7 +373,7 @@ def _kernel(spec, method: str, rec: tuple[str, ...], per_neuron: tuple[str, ...]
     fn = _KERNELS.get(key)
     if fn is None:
         step = integrators.INTEGRATORS[method].step(spec) if method != "none" else None
-        fn = codegen.build(codegen.KernelSpec(spec, step, rec, per_neuron))
+        fn = codegen.load(codegen.generate(codegen.KernelSpec(spec, step, rec, per_neuron)))
         _KERNELS[key] = fn
     return fn
 
@@ -263,10 +388,12 @@ def _blocks(n: int, n_steps: int, threads: int | None) -> list[tuple[int, int]]:
 
 
 def _run_blocks(kernel, spec, n, n_steps, dt_ms, record_every, n_samples, rec, init, params, ins,
-                refsteps, threads):
+                refsteps, threads, events, options):
     blocks = _blocks(n, n_steps, threads)
     states = {k: np.ascontiguousarray(v, dtype=float) for k, v in init.items()}
     ref = np.zeros(n, np.int64)
+    adaptive = "HSTEP" in kernel.ARGS
+    hstep = np.full(n, dt_ms)
     spk_cap = max(1024, min(10 * n * max(1, n_steps // 100), 1 << 22) // max(1, len(blocks)))
 
     def one(lo: int, hi: int):
@@ -278,9 +405,15 @@ def _run_blocks(kernel, spec, n, n_steps, dt_ms, record_every, n_samples, rec, i
             args += [np.ascontiguousarray(vals[:, lo:hi]) if vals.shape[1] > 1 else vals, rows]
         if spec.refractory is not None:
             args += [ref[lo:hi], refsteps[lo:hi]]
+        for r in spec.receptors:
+            st, nn, ww = events[r]
+            mask = (nn < 0) | ((nn >= lo) & (nn < hi))
+            args += [st[mask], np.where(nn[mask] < 0, -1, nn[mask] - lo), ww[mask], np.zeros(hi - lo)]
+        if adaptive:
+            args += [hstep[lo:hi], options["atol"], options["rtol"], options["h_min"]]
         recarr = np.zeros((len(rec), n_samples, hi - lo))
         args.append(recarr)
-        return kernel(*args), recarr
+        return kernel.run(*args), recarr
 
     if len(blocks) == 1:
         outs = [one(*blocks[0])]
@@ -297,9 +430,18 @@ def _results(model, spec, out, rec, dur_ms, dt_ms, n_steps, record_every, method
     failure = None
     for (lo, _), ((st, steps_done, *_rest, bad_var, bad_neuron), _) in zip(blocks, outs, strict=True):
         if st and (failure is None or steps_done < failure[0]):
-            failure = (steps_done, bad_var, lo + bad_neuron)
-    if failure is not None:
-        done, var_i, neuron = failure
+            failure = (steps_done, bad_var, lo + bad_neuron, st)
+    if failure is not None and failure[3] == 2:
+        done, _, neuron, _ = failure
+        t_fail = Q_(done * dt_ms, "ms")
+        message = (f"model '{model.name}': the adaptive step size of neuron {neuron} fell below h_min "
+                   f"in the step ending at t = {t_fail:~g} (numerical instability); check the parameter "
+                   "values, or loosen atol/rtol or lower h_min in method_options")
+        if raise_on_failure:
+            raise SimulationError(message, neuron=neuron, time=t_fail)
+        status = 2
+    elif failure is not None:
+        done, var_i, neuron, _ = failure
         var = list(spec.states)[var_i] if var_i >= 0 else "?"
         value = states[var][neuron] if var_i >= 0 else float("nan")
         t_fail = Q_(done * dt_ms, "ms")
