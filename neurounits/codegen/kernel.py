@@ -114,6 +114,9 @@ def _loads(ks: KernelSpec, used: set[str], ind: int, L: _Lines) -> None:
     for k in s.inputs:
         if f"u_{k}" in used:
             L.add(ind, f"u_{k} = UR_{k}[i]" if k in ks.per_neuron_inputs else f"u_{k} = us_{k}")
+    for r in s.receptors:
+        if f"_rb_{r}" in used:
+            L.add(ind, f"_rb_{r} = B_{r}[i]")
     if ks.step is not None:
         for sym, _ in ks.step.derived:
             if sym.name in used:

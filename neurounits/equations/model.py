@@ -33,7 +33,8 @@ TIME = sympy.Symbol("t", real=True)
 DT = sympy.Symbol("dt", positive=True)
 _MS = ureg.Unit("ms")
 _RESERVED = {"t", "dt"}
-_CLASS_ATTRS = {"equations", "threshold", "reset", "refractory", "constraints", "receptor_by_sign"}
+_CLASS_ATTRS = {"equations", "threshold", "reset", "refractory", "constraints", "receptor_by_sign",
+                "update"}
 
 
 @dataclass(frozen=True)
@@ -74,6 +75,7 @@ class ModelSpec:
     constraints: tuple[tuple[str, Any], ...]
     receptors: dict[str, ReceptorSpec] = field(default_factory=dict)
     receptor_by_sign: tuple[str, str] | None = None
+    update: tuple[tuple[sympy.Symbol, sympy.Expr], ...] = ()
 
     @property
     def key(self) -> str:
@@ -87,6 +89,7 @@ class ModelSpec:
         parts += [repr(self.hold), list(self.parameters).__repr__()]
         parts += [f"{k}:{fmt_unit(r.unit)}:{[(x, sympy.srepr(c)) for x, c in r.effects]}"
                   for k, r in self.receptors.items()]
+        parts += [f"{t.name}={sympy.srepr(e)}" for t, e in self.update]
         return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:20]
 
     def recordable(self) -> dict[str, Any]:
@@ -218,6 +221,7 @@ class _Builder:
         constraints = self._constraints()
         receptors = self._receptors(states)
         by_sign = self._by_sign(receptors)
+        update = self._update(states, odes, receptors)
         self._raise()
         if not hold and refractory is not None:
             hold = tuple(states)
@@ -226,7 +230,7 @@ class _Builder:
             inputs={k: v.unit for k, v in inputs.items()}, options=dict(self.options), symbols=symbols,
             initial=initial, odes=odes, expressions=expressions, threshold=threshold, reset=reset,
             refractory=refractory, hold=hold, constraints=constraints, receptors=receptors,
-            receptor_by_sign=by_sign)
+            receptor_by_sign=by_sign, update=update)
 
     def _raise(self) -> None:
         if not self.problems:
@@ -386,6 +390,51 @@ class _Builder:
             out[name] = ReceptorSpec(rec.unit, rec.number, tuple(effects))
         return out
 
+    def _update(self, states: dict, odes: dict, receptors: dict) -> tuple:
+        """Discrete-time update statements, run in order once per step (instead of ODEs)."""
+        text = self.attrs.get("update")
+        if not text:
+            return ()
+        if odes:
+            raise EquationError(f"model '{self.model}': a model has either differential equations or "
+                                "update statements, not both")
+        scope = Scope(self.model, dict(self.scope.names))
+        scope.names["dt"] = Name("time", _MS, DT)
+        for r, spec in receptors.items():
+            scope.names[r] = Name("input", spec.unit, sympy.Symbol(f"_rb_{r}", real=True))
+        out, current = [], {}
+        for stmt in re.split(r"[;\n]", text):
+            stmt = stmt.strip()
+            if not stmt:
+                continue
+            m = _ASSIGN.match(stmt)
+            if not m:
+                raise EquationError(f"model '{self.model}', update: cannot read '{stmt}'; write "
+                                    "statements such as 'V = V + dt*(E_L - V)/tau'")
+            target, op, expr = m.groups()
+            where = f"update of '{target}'"
+            known = scope.names.get(target)
+            if known is not None and known.kind not in ("state", "expression"):
+                raise EquationError(f"model '{self.model}', update: '{stmt}' assigns to the "
+                                    f"{known.kind} '{target}'; only states and temporaries can be assigned")
+            if known is None and op != "=":
+                raise EquationError(f"model '{self.model}', update: '{target}' is used in '{stmt}' "
+                                    "before it has a value")
+            expected = None if known is None else (ureg.dimensionless if op in ("*=", "/=") else known.unit)
+            res, probs = translate(expr, scope, where, expected=expected, what=f"the value of '{target}'")
+            self.problems.extend(probs)
+            old = None if known is None else known.sym
+            value = {"=": res.sym, "+=": (old or 0) + res.sym, "-=": (old or 0) - res.sym,
+                     "*=": (old or 0) * res.sym, "/=": (old or 1) / res.sym}[op]
+            n = current.get(target, 0) + 1
+            current[target] = n
+            sym = sympy.Symbol(f"_u{n}_{target}", real=True)
+            out.append((sym, value))
+            kind = "state" if target in states else "expression"
+            unit = known.unit if known is not None else res.unit
+            scope.names[target] = Name(kind, unit, sym)
+        return tuple(out)
+
     def _by_sign(self, receptors: dict) -> tuple[str, str] | None:
         pair = self.attrs.get("receptor_by_sign")
         if not pair:
@@ -462,6 +511,7 @@ class Model:
     constraints: ClassVar[tuple[str, ...]] = ()
     receptor_by_sign: ClassVar[tuple[str, str] | None] = None
     integrator_options: ClassVar[dict[str, float]] = {}
+    update: ClassVar[str | None] = None
     _decl: ClassVar[dict[str, Any]] = {}
     _specs: ClassVar[dict[tuple, ModelSpec]] = {}
     _model_name: ClassVar[str] = "Model"
@@ -482,7 +532,7 @@ class Model:
         cls._decl = decl
         cls._specs = {}
         cls._model_name = cls.__dict__.get("_model_name", cls.__name__)
-        if cls.equations or cls.threshold:
+        if cls.equations or cls.threshold or cls.update:
             for combo in cls._option_combos():
                 cls._spec_for(combo)
 
@@ -504,7 +554,7 @@ class Model:
         spec = cls._specs.get(key)
         if spec is None:
             attrs = {a: getattr(cls, a) for a in ("equations", "threshold", "reset", "refractory",
-                                                 "constraints", "receptor_by_sign")}
+                                                 "constraints", "receptor_by_sign", "update")}
             spec = _Builder(cls._model_name, cls._decl, attrs, options).build()
             cls._specs[key] = spec
         return spec
@@ -563,7 +613,7 @@ class Model:
     # -- instances -------------------------------------------------------------
     def __init__(self, n: int = 1, **values: Any) -> None:
         cls = type(self)
-        if not (cls.equations or cls.threshold):
+        if not (cls.equations or cls.threshold or cls.update):
             raise EquationError(f"model '{cls._model_name}' declares no equations or threshold")
         if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 1:
             raise ParameterError(f"model '{cls._model_name}': n (the number of neurons) must be a "

@@ -8,6 +8,7 @@ name                 order applies to
 ``rk4``              4     any system
 ``exponential_euler`` 1    conditionally linear systems (exact if linear)
 ``exact``            exact linear systems with constant coefficients
+``update``           -     models that give their own ``update`` statements
 ``rkf45``            4(5)  any system; adaptive sub-steps inside each dt, with
                            ``atol``, ``rtol`` and ``h_min`` (``method_options``)
 ==================== ===== ====================================================
@@ -25,6 +26,7 @@ from .exact import Exact
 from .explicit import EULER, RK2, RK4
 from .exponential_euler import ExponentialEuler
 from .rkf45 import RKF45
+from .update import Update
 
 __all__ = ["INTEGRATORS", "Integrator", "Step", "choose", "get"]
 
@@ -35,6 +37,7 @@ INTEGRATORS: dict[str, Integrator] = {
     "exponential_euler": ExponentialEuler(),
     "exact": Exact(),
     "rkf45": RKF45(),
+    "update": Update(),
 }
 _ALIASES = {"heun": "rk2", "rk45": "rkf45", "forward_euler": "euler", "exponential": "exponential_euler",
             "linear": "exact", "exact_linear": "exact"}
@@ -42,6 +45,8 @@ _ALIASES = {"heun": "rk2", "rk45": "rkf45", "forward_euler": "euler", "exponenti
 
 def choose(spec: ModelSpec) -> tuple[str, str]:
     """The method ``method=None`` picks, and why."""
+    if spec.update:
+        return "update", "the model defines its own update statements"
     kind = classify(spec)
     if kind == "static":
         return "none", "the model has no differential equations"
@@ -57,7 +62,10 @@ def get(method: str, spec: ModelSpec) -> Integrator | None:
     if not isinstance(method, str):
         raise IntegratorError(f"method must be a string such as 'rk4', got {method!r}")
     name = _ALIASES.get(method.lower(), method.lower())
-    if not spec.odes:
+    if spec.update and name != "update":
+        raise IntegratorError(f"model '{spec.name}' defines its own update statements; use method=None "
+                              f"or 'update', not {method!r}")
+    if not spec.odes and not spec.update:
         return None
     if name not in INTEGRATORS:
         raise IntegratorError(f"unknown integration method {method!r}. Available options are: "

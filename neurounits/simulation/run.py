@@ -292,6 +292,8 @@ def _receptor_names(spec, receptor, where: str, problems: list[Problem]) -> tupl
         return None
     if isinstance(receptor, str) and receptor in recs:
         return (receptor,)
+    if isinstance(receptor, str) and receptor + "_" in recs:  # "in" is spelt in_ (a Python keyword)
+        return (receptor + "_",)
     if isinstance(receptor, int | np.integer) and not isinstance(receptor, bool):
         for name, r in recs.items():
             if r.number == receptor:

@@ -1,0 +1,13 @@
+"""NEST-compatible models, under NEST's model and parameter names.
+
+They reproduce NEST 3.10 traces when driven as NEST drives them: ``I_e`` acts
+at once; a spike input arriving at t is applied at the end of the step that
+ends at t; refractory periods last ``ceil(t_ref/dt)`` steps; a sample at t is
+the state after the step ending at t.  See ``tests/reference/`` for the
+reference traces and the script that made them.
+"""
+
+from .iaf_psc_exp import iaf_psc_exp
+from .izhikevich import izhikevich
+
+__all__ = ["iaf_psc_exp", "izhikevich"]
