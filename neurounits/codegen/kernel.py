@@ -39,6 +39,8 @@ import sympy
 
 from ..equations import TIME, ModelSpec
 from ..integrators import Step
+from ..integrators.explicit import held_odes
+from ..integrators.rkf45 import TT, H
 from .printer import to_code
 
 __all__ = ["KernelSpec", "cache_dir", "generate", "load"]
@@ -56,6 +58,7 @@ class KernelSpec:
     step: Step | None
     record: tuple[str, ...]
     per_neuron_inputs: tuple[str, ...]  # inputs that have a neuron axis
+    control: str = "y"  # rkf45 error scale: "y" (|y|) or "yp" (h |dy/dt|), as GSL's controls
 
     @property
     def has_refractory(self) -> bool:
@@ -81,7 +84,7 @@ class KernelSpec:
         for r in s.receptors:
             names += [f"EVS_{r}", f"EVN_{r}", f"EVW_{r}", f"B_{r}"]
         if self.adaptive:
-            names += ["HSTEP", "atol", "rtol", "hmin"]
+            names += ["HSTEP", "ATOL", "RTOL", "hmin", "maxsub"]
         names.append("REC")
         return names
 
@@ -209,24 +212,47 @@ def _integrate(ks: KernelSpec, ind: int, L: _Lines) -> None:
 
 
 def _integrate_adaptive(ks: KernelSpec, ind: int, L: _Lines) -> None:
-    """Error-controlled sub-steps inside dt (see neurounits.integrators.rkf45)."""
-    step, names = ks.step, list(ks.step.new)
+    """Error-controlled sub-steps inside dt (see neurounits.integrators.rkf45).
+
+    With ``threshold_in_substeps`` the threshold is checked after every accepted
+    sub-step and the reset applied at once (NEST's aeif models do this).
+    """
+    s, step, names = ks.spec, ks.step, list(ks.step.new)
+    substep_events = s.threshold is not None and s.events_in_substeps
     L.add(ind, "_hc = HSTEP[i]")
     L.add(ind, "_tt = 0.0")
+    L.add(ind, "_atol = ATOL[i]")
+    L.add(ind, "_rtol = RTOL[i]")
     for k in names:
         L.add(ind, f"x0_{k} = x_{k}")
+    if substep_events:
+        L.add(ind, "_nsp = 0")
+        L.add(ind, "_refr = refr" if ks.has_refractory else "_refr = False")
+    L.add(ind, "_ns = 0")
     L.add(ind, "while dt - _tt > 1e-12 * dt:")
+    L.add(ind + 1, "_ns += 1")
+    L.add(ind + 1, "if _ns > maxsub:")
+    L.add(ind + 2, "status = 3")
+    L.add(ind + 2, "bad_n = i")
+    L.add(ind + 2, "break")
     L.add(ind + 1, "_h = _hc")
     L.add(ind + 1, "_final = _tt + _h >= dt")
     L.add(ind + 1, "if _final:")
     L.add(ind + 2, "_h = dt - _tt")
     _integrate(ks, ind + 1, L)
+    if ks.control == "yp":  # D = atol + rtol * h * |dy/dt at the end of the step|
+        odes = held_odes(s)
+        end = {s.symbols[k]: sympy.Symbol(f"n_{k}", real=True) for k in names}
+        end[TIME] = TIME + TT + H
+        for k in names:
+            L.add(ind + 1, f"_dy_{k} = {to_code(odes[k].xreplace(end))}")
     L.add(ind + 1, "_r = 0.0")
     for k in names:
-        L.add(ind + 1, f"_r = max(_r, abs({to_code(step.errors[k])}) / (atol + rtol * abs(n_{k})))")
+        scale = f"_h * abs(_dy_{k})" if ks.control == "yp" else f"abs(n_{k})"
+        L.add(ind + 1, f"_r = max(_r, abs({to_code(step.errors[k])}) / (_atol + _rtol * {scale}))")
     L.add(ind + 1, "if _r > 1.1:")
     L.add(ind + 2, "_hc = _h * max(0.9 * _r ** -0.2, 0.2)")
-    L.add(ind + 2, "if _hc < hmin or not _hc > 0.0:")
+    L.add(ind + 2, "if _hc < hmin or not _hc > 0.0 or (t + _tt) + _hc == t + _tt:")
     L.add(ind + 3, "status = 2")
     L.add(ind + 3, "bad_n = i")
     L.add(ind + 3, "break")
@@ -235,6 +261,15 @@ def _integrate_adaptive(ks: KernelSpec, ind: int, L: _Lines) -> None:
         L.add(ind + 1, f"x_{k} = n_{k}")
     L.add(ind + 1, "_tt = dt if _final else _tt + _h")
     L.add(ind + 1, "_hc = _h * min(max(0.9 * _r ** (-1.0 / 6.0), 1.0), 5.0) if _r < 0.5 else _h")
+    if substep_events:
+        L.add(ind + 1, f"if not _refr and ({to_code(s.threshold.xreplace({TIME: TIME + TT}))}):")
+        for k, e in s.reset:
+            L.add(ind + 2, f"x_{k} = {to_code(e.xreplace({TIME: TIME + TT}))}")
+        L.add(ind + 2, "_nsp += 1")
+        if ks.has_refractory:
+            L.add(ind + 2, "if REFSTEPS[i] > 0:")
+            L.add(ind + 3, "_refr = True")
+            L.add(ind + 3, "_active = 0.0")
     L.add(ind, "HSTEP[i] = _hc")
     for k in names:
         L.add(ind, f"n_{k} = x_{k}")
@@ -251,7 +286,11 @@ def _step_body(ks: KernelSpec, ind: int, L: _Lines) -> None:
         exprs += [e for _, e in s.reset]
     for r in s.receptors.values():
         exprs += [c for _, c in r.effects]
-    _loads(ks, _names(exprs), ind, L)
+    used = _names(exprs)
+    _loads(ks, used, ind, L)
+    for k in s.states:
+        if f"_prev_{k}" in used:
+            L.add(ind, f"_prev_{k} = x_{k}")
     if ks.has_refractory:
         L.add(ind, "rc = REF[i]")
         L.add(ind, "refr = rc > 0")
@@ -267,7 +306,13 @@ def _step_body(ks: KernelSpec, ind: int, L: _Lines) -> None:
     for r, rec in s.receptors.items():
         for k, coef in rec.effects:
             L.add(ind, f"x_{k} = x_{k} + ({to_code(coef)}) * B_{r}[i]")
-    if s.threshold is not None:
+    if s.threshold is not None and ks.adaptive and s.events_in_substeps:
+        L.add(ind, "sp = _nsp > 0")
+        if ks.has_refractory:
+            L.add(ind, "REF[i] = REFSTEPS[i] if sp else max(rc - 1, 0)")
+        L.add(ind, "SPK[i] = _nsp")
+        L.add(ind, "nsp += _nsp")
+    elif s.threshold is not None:
         thr = s.threshold.xreplace({TIME: _T_END})
         cond = f"({to_code(thr)})"
         L.add(ind, f"sp = {cond} & (rc <= 0)" if ks.has_refractory else f"sp = {cond}")
@@ -329,7 +374,7 @@ def generate(ks: KernelSpec) -> str:
     L.add(1, f"n = {first}.shape[0]")
     L.add(1, "spk_step = np.empty(spk_cap, np.int64)")
     L.add(1, "spk_idx = np.empty(spk_cap, np.int64)")
-    L.add(1, "SPK = np.zeros(n, np.bool_)")
+    L.add(1, "SPK = np.zeros(n, np.int64)")
     L.add(1, "nspk = 0")
     if not ks.has_refractory:
         L.add(1, "refr = False")
@@ -360,7 +405,7 @@ def generate(ks: KernelSpec) -> str:
     if ks.has_threshold:
         L.add(2, "if nsp > 0:")
         L.add(3, "for i in range(n):")
-        L.add(4, "if SPK[i]:")
+        L.add(4, "for _c in range(SPK[i]):")
         L.add(5, "if nspk == spk_step.shape[0]:")
         L.add(6, "spk_step = _grow(spk_step)")
         L.add(6, "spk_idx = _grow(spk_idx)")

@@ -76,6 +76,8 @@ class ModelSpec:
     receptors: dict[str, ReceptorSpec] = field(default_factory=dict)
     receptor_by_sign: tuple[str, str] | None = None
     update: tuple[tuple[sympy.Symbol, sympy.Expr], ...] = ()
+    events_in_substeps: bool = False
+    default_method: str | None = None
 
     @property
     def key(self) -> str:
@@ -90,6 +92,7 @@ class ModelSpec:
         parts += [f"{k}:{fmt_unit(r.unit)}:{[(x, sympy.srepr(c)) for x, c in r.effects]}"
                   for k, r in self.receptors.items()]
         parts += [f"{t.name}={sympy.srepr(e)}" for t, e in self.update]
+        parts.append(f"substeps={self.events_in_substeps}")
         return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:20]
 
     def recordable(self) -> dict[str, Any]:
@@ -223,14 +226,22 @@ class _Builder:
         by_sign = self._by_sign(receptors)
         update = self._update(states, odes, receptors)
         self._raise()
-        if not hold and refractory is not None:
+        if self.attrs.get("refractory_hold") is not None:
+            hold = tuple(self.attrs["refractory_hold"])
+            bad = [k for k in hold if k not in states]
+            if bad:
+                raise EquationError(f"model '{self.model}': refractory_hold names {bad}, which are not "
+                                    f"states; states: {list(states)}")
+        elif not hold and refractory is not None:
             hold = tuple(states)
         return ModelSpec(
             name=self.model, parameters=params, states={k: v.unit for k, v in states.items()},
             inputs={k: v.unit for k, v in inputs.items()}, options=dict(self.options), symbols=symbols,
             initial=initial, odes=odes, expressions=expressions, threshold=threshold, reset=reset,
             refractory=refractory, hold=hold, constraints=constraints, receptors=receptors,
-            receptor_by_sign=by_sign, update=update)
+            receptor_by_sign=by_sign, update=update,
+            events_in_substeps=bool(self.attrs.get("threshold_in_substeps")),
+            default_method=self.attrs.get("default_method"))
 
     def _raise(self) -> None:
         if not self.problems:
@@ -310,7 +321,9 @@ class _Builder:
         text = self.attrs.get("threshold")
         if not text:
             return None
+        self.scope.allow_prev = True
         res = self.tr(text, "threshold")
+        self.scope.allow_prev = False
         if not res.boolean:
             raise EquationError(f"model '{self.model}', threshold: '{text}' is not a condition; "
                                 "write a comparison such as 'V > V_th'")
@@ -340,7 +353,9 @@ class _Builder:
                                     f"({kind}); only states can be reset.{tip}")
             unit = states[target].unit
             expected = ureg.dimensionless if op in ("*=", "/=") else unit
+            self.scope.allow_prev = True
             res = self.tr(expr, f"reset of '{target}'", expected, f"the value assigned to '{target}'")
+            self.scope.allow_prev = False
             x = self.scope.names[target].sym
             new = {"=": res.sym, "+=": x + res.sym, "-=": x - res.sym, "*=": x * res.sym,
                    "/=": x / res.sym}[op]
@@ -512,6 +527,9 @@ class Model:
     receptor_by_sign: ClassVar[tuple[str, str] | None] = None
     integrator_options: ClassVar[dict[str, float]] = {}
     update: ClassVar[str | None] = None
+    threshold_in_substeps: ClassVar[bool] = False
+    refractory_hold: ClassVar[tuple[str, ...] | None] = None
+    default_method: ClassVar[str | None] = None
     _decl: ClassVar[dict[str, Any]] = {}
     _specs: ClassVar[dict[tuple, ModelSpec]] = {}
     _model_name: ClassVar[str] = "Model"
@@ -554,7 +572,9 @@ class Model:
         spec = cls._specs.get(key)
         if spec is None:
             attrs = {a: getattr(cls, a) for a in ("equations", "threshold", "reset", "refractory",
-                                                 "constraints", "receptor_by_sign", "update")}
+                                                 "constraints", "receptor_by_sign", "update",
+                                                 "threshold_in_substeps", "refractory_hold",
+                                                 "default_method")}
             spec = _Builder(cls._model_name, cls._decl, attrs, options).build()
             cls._specs[key] = spec
         return spec

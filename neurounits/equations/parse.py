@@ -46,6 +46,7 @@ class Name:
 class Scope:
     model: str
     names: dict[str, Name] = field(default_factory=dict)
+    allow_prev: bool = False  # prev(state) is allowed (in thresholds and resets)
 
 
 @dataclass
@@ -247,6 +248,8 @@ class _Translator:
         raise EquationError(f"model '{self.scope.model}', {self.where}: '{self.seg(node)}' is not supported")
 
     def v_Call(self, node: ast.Call) -> Translated:
+        if isinstance(node.func, ast.Name) and node.func.id == "prev" and self.scope.allow_prev:
+            return self.prev(node)
         if not isinstance(node.func, ast.Name) or node.func.id not in FUNCTIONS or node.keywords:
             fname = self.seg(node.func)
             close = difflib.get_close_matches(fname, list(FUNCTIONS), n=1)
@@ -280,6 +283,15 @@ class _Translator:
                              f"{self.seg(node.args[0])} is in {readable(ref)} but {self.seg(n)} is in "
                              f"{readable(a.unit)}{self.hint(n)}")
         return Translated(func(*[a.sym for a in args]), ref)
+
+    def prev(self, node: ast.Call) -> Translated:
+        """``prev(V)``: the state's value at the start of the step (threshold and reset only)."""
+        arg = node.args[0] if len(node.args) == 1 and not node.keywords else None
+        nm = self.scope.names.get(arg.id) if isinstance(arg, ast.Name) else None
+        if nm is None or nm.kind != "state":
+            raise EquationError(f"model '{self.scope.model}', {self.where}: prev() takes one state, "
+                                f"e.g. prev(V), got  {self.seg(node)}")
+        return Translated(sympy.Symbol(f"_prev_{arg.id}", real=True), nm.unit)
 
     # -- logic -----------------------------------------------------------
     _CMP: ClassVar[dict] = {

@@ -47,6 +47,8 @@ def choose(spec: ModelSpec) -> tuple[str, str]:
     """The method ``method=None`` picks, and why."""
     if spec.update:
         return "update", "the model defines its own update statements"
+    if spec.default_method:
+        return spec.default_method, "the model's own default"
     kind = classify(spec)
     if kind == "static":
         return "none", "the model has no differential equations"

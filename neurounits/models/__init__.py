@@ -1,5 +1,6 @@
 """The model library: declarations only (a model never calls ``simulate``)."""
 
+from . import nest
 from .expif import AdEx, ExpIF
 from .hodgkin_huxley import HodgkinHuxley
 from .izhikevich import Izhikevich, IzhikevichRef

@@ -68,8 +68,9 @@ class ExpIF(Model):
     t_ref       ms        0 ms       absolute refractory period (>= 0)
     ==========  ========  =========  ==========================================
 
-    State ``V`` (mV, starts at ``E_L``); input ``I`` (pA).  Constraints:
-    ``V_reset < V_peak``, ``V_T < V_peak``.
+    State ``V`` (mV, starts at ``E_L``); input ``I`` (pA); named expressions
+    ``V_c`` and ``I_exp`` (the exponential spike current) can be recorded.
+    Constraints: ``V_reset < V_peak``, ``V_T < V_peak``.
 
     Examples
     --------

@@ -51,9 +51,12 @@ Numerics: each equation is linear in its own state, so ``method=None``
 picks ``exponential_euler`` (first order, stable); use ``method="rk4"``
 with dt <= 0.01 ms for accurate traces.
 
-Measured (rk4, dt = 0.01 ms, 6.3 degC, step from rest): a single spike from
-about 2.3 uA/cm^2, repetitive firing from about 6.3 uA/cm^2 (about 68 Hz
-there).
+Measured (step from rest, dt = 0.01 ms, 6.3 degC, rk4 and exponential Euler
+alike): a single onset spike from 2.25 uA/cm^2, repetitive firing from
+6.27 uA/cm^2 (at about 52 Hz; a few damped spikes just below), 68 Hz at
+10 uA/cm^2.  Warmer is faster: at 16.3 degC (phi = 3) 10 uA/cm^2 gives
+161 Hz with spikes a third as wide; near 25 degC the axon stops firing
+(heat block).
 
 References
 ----------

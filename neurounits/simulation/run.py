@@ -85,9 +85,13 @@ def simulate(
         applied at the end of the step that ends at t (spikes arriving
         together add up).  Arrivals after ``duration`` are ignored.
     method_options : dict, optional
-        For ``method="rkf45"``: ``atol`` and ``rtol`` (per state, in internal
-        units: mV, pA, nS, ms; defaults 1e-6 and 1e-6 or the model's own) and
-        ``h_min`` (smallest sub-step in ms, default 1e-8 * dt).
+        For ``method="rkf45"``: ``atol`` and ``rtol`` (numbers, or names of
+        parameters for per-neuron values; they apply to each state in internal
+        units: mV, pA, nS, ms; defaults 1e-6 and 1e-6 or the model's own),
+        ``h_min`` (smallest sub-step, default 0: only a step that no longer
+        advances time stops the run), ``max_substeps`` (per dt, default
+        100,000), ``h0`` (first sub-step, default dt) and ``control``: ``"y"`` scales the tolerance by |y|,
+        ``"yp"`` by h |dy/dt|, as GSL's controls.
 
     Examples
     --------
@@ -121,7 +125,8 @@ def simulate(
     _raise(model.name, problems)
 
     name, reason = _method(spec, method)
-    options = _check_options(model, name, method_options, dt_ms)
+    params = model.internal_parameters()
+    options = _check_options(model, name, method_options, dt_ms, params)
     n_samples = n_steps // record_every + 1
     nbytes = len(rec) * n_samples * model.n * 8
     if nbytes > _MAX_RECORD_BYTES:
@@ -129,8 +134,8 @@ def simulate(
             f"recording {list(rec)} of {model.n} neurons for {n_samples} samples needs "
             f"{nbytes / 1024**3:.1f} GiB; record fewer variables (record=...), fewer samples "
             "(record_every=...) or nothing (record=())")
-    kernel = _kernel(spec, name, rec, tuple(k for k, v in ins.items() if v[0].shape[1] > 1))
-    params = model.internal_parameters()
+    kernel = _kernel(spec, name, rec, tuple(k for k, v in ins.items() if v[0].shape[1] > 1),
+                     options["control"])
     refsteps = None
     if spec.refractory is not None:
         ref_ms = model.evaluate(spec.refractory, params)
@@ -316,28 +321,52 @@ def _neurons(model: Model, si: SpikeInput, where: str, problems: list[Problem]):
     return idx.astype(np.int64)
 
 
-_DEFAULT_OPTIONS = {"atol": 1e-6, "rtol": 1e-6}
+_DEFAULT_OPTIONS: dict[str, Any] = {"atol": 1e-6, "rtol": 1e-6, "control": "y", "h0": None,
+                                    "max_substeps": 100_000}
 
 
-def _check_options(model: Model, method: str, options: Mapping[str, float] | None,
-                   dt_ms: float) -> dict[str, float]:
+def _check_options(model: Model, method: str, options: Mapping[str, Any] | None, dt_ms: float,
+                   params: dict[str, np.ndarray]) -> dict[str, Any]:
+    """rkf45 options: per-neuron atol/rtol arrays, h_min and the first step (ms), the control."""
     opts = dict(_DEFAULT_OPTIONS)
-    opts.update(getattr(model, "integrator_options", {}) or {})
-    opts["h_min"] = 1e-8 * dt_ms
+    opts.update(type(model).integrator_options)
+    opts["h_min"] = Q_(0.0, "ms")
     given = dict(options or {})
     if given and method != "rkf45":
         raise ParameterError(f"method_options {sorted(given)} apply to method='rkf45' only; "
                              f"the method is '{method}'")
-    for k, v in given.items():
-        if k not in ("atol", "rtol", "h_min"):
-            raise ParameterError(f"unknown method option '{k}'; rkf45 takes atol, rtol and h_min")
-        val = float(to_internal(v.to(_MS))) if k == "h_min" and hasattr(v, "units") else float(v)
-        if not np.isfinite(val) or val < 0:
-            raise ParameterError(f"method option {k} must be a finite number >= 0, got {v!r}")
-        opts[k] = val
-    if opts["atol"] == 0 and opts["rtol"] == 0:
+    unknown = set(given) - {"atol", "rtol", "h_min", "h0", "control", "max_substeps"}
+    if unknown:
+        raise ParameterError(f"unknown method option(s) {sorted(unknown)}; rkf45 takes atol, rtol, h_min, "
+                             "h0 (first step), max_substeps and control ('y' or 'yp')")
+    opts.update(given)
+    if opts["control"] not in ("y", "yp"):
+        raise ParameterError(f"method option control must be 'y' or 'yp', got {opts['control']!r}")
+    out: dict[str, Any] = {"control": opts["control"]}
+    maxsub = opts["max_substeps"]
+    if isinstance(maxsub, bool) or not isinstance(maxsub, int | np.integer) or maxsub < 1:
+        raise ParameterError(f"method option max_substeps must be a positive integer, got {maxsub!r}")
+    out["max_substeps"] = int(maxsub)
+    for k in ("atol", "rtol"):
+        v = opts[k]
+        arr = params[v] if isinstance(v, str) and v in params else np.asarray(v, dtype=float)
+        arr = np.broadcast_to(arr, (model.n,)).astype(float)
+        if not np.all(np.isfinite(arr)) or np.any(arr < 0):
+            raise ParameterError(f"method option {k} must be finite and >= 0, got {v!r}")
+        out[k] = arr
+    if np.any((out["atol"] == 0) & (out["rtol"] == 0)):
         raise ParameterError("method options atol and rtol cannot both be 0")
-    return opts
+    for k in ("h_min", "h0"):
+        v = opts[k]
+        if v is None:
+            out[k] = dt_ms
+            continue
+        chk = check_value(f"method option {k}", v, _MS, 1, nonnegative=True)
+        if chk.problems:
+            raise ParameterError(chk.problems[0].message)
+        out[k] = float(to_internal(chk.quantity))
+    out["h0"] = min(out["h0"], dt_ms)
+    return out
 
 
 def _timed(where, ta: TimedArray, unit, n: int, n_steps: int, dt_ms: float, problems):
@@ -370,12 +399,12 @@ def _method(spec, method: str | None) -> tuple[str, str]:
     return (integ.name if integ is not None else "none"), ""
 
 
-def _kernel(spec, method: str, rec: tuple[str, ...], per_neuron: tuple[str, ...]):
-    key = (spec.key, method, rec, per_neuron, _SRC_HASH)
+def _kernel(spec, method: str, rec: tuple[str, ...], per_neuron: tuple[str, ...], control: str):
+    key = (spec.key, method, rec, per_neuron, control, _SRC_HASH)
     fn = _KERNELS.get(key)
     if fn is None:
         step = integrators.INTEGRATORS[method].step(spec) if method != "none" else None
-        fn = codegen.load(codegen.generate(codegen.KernelSpec(spec, step, rec, per_neuron)))
+        fn = codegen.load(codegen.generate(codegen.KernelSpec(spec, step, rec, per_neuron, control)))
         _KERNELS[key] = fn
     return fn
 
@@ -395,7 +424,7 @@ def _run_blocks(kernel, spec, n, n_steps, dt_ms, record_every, n_samples, rec, i
     states = {k: np.ascontiguousarray(v, dtype=float) for k, v in init.items()}
     ref = np.zeros(n, np.int64)
     adaptive = "HSTEP" in kernel.ARGS
-    hstep = np.full(n, dt_ms)
+    hstep = np.full(n, options["h0"])
     spk_cap = max(1024, min(10 * n * max(1, n_steps // 100), 1 << 22) // max(1, len(blocks)))
 
     def one(lo: int, hi: int):
@@ -412,7 +441,8 @@ def _run_blocks(kernel, spec, n, n_steps, dt_ms, record_every, n_samples, rec, i
             mask = (nn < 0) | ((nn >= lo) & (nn < hi))
             args += [st[mask], np.where(nn[mask] < 0, -1, nn[mask] - lo), ww[mask], np.zeros(hi - lo)]
         if adaptive:
-            args += [hstep[lo:hi], options["atol"], options["rtol"], options["h_min"]]
+            args += [hstep[lo:hi], options["atol"][lo:hi], options["rtol"][lo:hi], options["h_min"],
+                     options["max_substeps"]]
         recarr = np.zeros((len(rec), n_samples, hi - lo))
         args.append(recarr)
         return kernel.run(*args), recarr
@@ -433,12 +463,14 @@ def _results(model, spec, out, rec, dur_ms, dt_ms, n_steps, record_every, method
     for (lo, _), ((st, steps_done, *_rest, bad_var, bad_neuron), _) in zip(blocks, outs, strict=True):
         if st and (failure is None or steps_done < failure[0]):
             failure = (steps_done, bad_var, lo + bad_neuron, st)
-    if failure is not None and failure[3] == 2:
-        done, _, neuron, _ = failure
+    if failure is not None and failure[3] in (2, 3):
+        done, _, neuron, code = failure
         t_fail = Q_(done * dt_ms, "ms")
-        message = (f"model '{model.name}': the adaptive step size of neuron {neuron} fell below h_min "
-                   f"in the step ending at t = {t_fail:~g} (numerical instability); check the parameter "
-                   "values, or loosen atol/rtol or lower h_min in method_options")
+        what = ("the adaptive step size fell below h_min (or stopped making progress)" if code == 2
+                else "the adaptive integrator needed more than max_substeps sub-steps")
+        message = (f"model '{model.name}': for neuron {neuron}, {what} in the step ending at "
+                   f"t = {t_fail:~g} (numerical instability); check the parameter values, or loosen "
+                   "atol/rtol, lower h_min or raise max_substeps in method_options")
         if raise_on_failure:
             raise SimulationError(message, neuron=neuron, time=t_fail)
         status = 2

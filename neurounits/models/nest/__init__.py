@@ -7,7 +7,10 @@ the state after the step ending at t.  See ``tests/reference/`` for the
 reference traces and the script that made them.
 """
 
+from .aeif_cond_alpha import aeif_cond_alpha
+from .hh_psc_alpha import hh_psc_alpha
+from .iaf_cond_exp import iaf_cond_exp
 from .iaf_psc_exp import iaf_psc_exp
 from .izhikevich import izhikevich
 
-__all__ = ["iaf_psc_exp", "izhikevich"]
+__all__ = ["aeif_cond_alpha", "hh_psc_alpha", "iaf_cond_exp", "iaf_psc_exp", "izhikevich"]
