@@ -22,4 +22,5 @@ __all__ = [
     "Perceptron",
     "QuaIF",
     "RateNeuron",
+    "nest",
 ]
