@@ -32,16 +32,11 @@ At ``T = T_ref`` (the default, 6.3 degC, the temperature of Hodgkin and
 Huxley's fits) :math:`\phi = 1`.  A plain number is refused.
 
 Spike counting: the model has no reset.  A spike is counted when V crosses
-``V_spike`` (0 mV) upwards.  A threshold ``V > V_spike`` alone would report a
-spike at every step while V stays above 0 mV, so an extra dimensionless state
-``armed`` implements the crossing: a spike needs ``armed > 0.5`` and sets
-``armed = 0``; ``armed`` relaxes back to 1 with time constant ``tau_arm``
-(0.1 ms) only while V is below ``V_spike``:
-
-.. math:: \frac{d\,\mathrm{armed}}{dt} = \frac{H(V_\mathrm{spike} - V) - \mathrm{armed}}{\tau_\mathrm{arm}}
-
-so a new spike can be counted ~0.07 ms after V has fallen back below
-``V_spike``.  ``armed`` does not act on V, m, h or n.
+``V_spike`` (0 mV) upwards within a step: the threshold is
+``V > V_spike and prev(V) <= V_spike``, with ``prev(V)`` the value at the start
+of the step.  (A threshold ``V > V_spike`` alone would report a spike at every
+step while V stays above 0 mV.)  The spike time is the end of the step in which
+V crossed.
 
 Initial state: V = -65 mV and each gate at its steady state at -65 mV
 (m = 0.0529, h = 0.5961, n = 0.3177; :math:`\phi` does not change steady
@@ -51,12 +46,12 @@ Numerics: each equation is linear in its own state, so ``method=None``
 picks ``exponential_euler`` (first order, stable); use ``method="rk4"``
 with dt <= 0.01 ms for accurate traces.
 
-Measured (step from rest, dt = 0.01 ms, 6.3 degC, rk4 and exponential Euler
-alike): a single onset spike from 2.25 uA/cm^2, repetitive firing from
-6.27 uA/cm^2 (at about 52 Hz; a few damped spikes just below), 68 Hz at
-10 uA/cm^2.  Warmer is faster: at 16.3 degC (phi = 3) 10 uA/cm^2 gives
-161 Hz with spikes a third as wide; near 25 degC the axon stops firing
-(heat block).
+Measured (step from rest, dt = 0.01 ms, 6.3 degC; rk4 and exponential Euler
+agree to 0.01 uA/cm^2): a single onset spike from about 2.25 uA/cm^2,
+repetitive firing from about 6.27 uA/cm^2 (at about 52 Hz; a few damped
+spikes just below), 68 Hz at 10 uA/cm^2.  Warmer is faster: at 16.3 degC
+(phi = 3) 10 uA/cm^2 gives 161 Hz with spikes a third as wide; near 25 degC
+the axon stops firing (heat block).
 
 References
 ----------
@@ -115,11 +110,10 @@ class HodgkinHuxley(Model):
     T_ref       K         6.3 degC    temperature of the rate functions
     Q10         1         3           rate factor per 10 K
     V_spike     mV        0 mV        spike counted on upward crossing
-    tau_arm     ms        0.1 ms      re-arming time of the spike counter
     ==========  ========  ==========  ========================================
 
-    States ``V`` (mV), gates ``m``, ``h``, ``n`` (dimensionless) and the spike
-    counter's ``armed``; input ``I`` (uA/cm^2).  Named expressions ``phi``,
+    States ``V`` (mV) and the gates ``m``, ``h``, ``n`` (dimensionless); input
+    ``I`` (uA/cm^2); a spike is an upward crossing of ``V_spike``.  Named expressions ``phi``,
     ``alpha_*``, ``beta_*``, ``I_Na``, ``I_K``, ``I_L`` can be recorded.
 
     Examples
@@ -144,12 +138,10 @@ class HodgkinHuxley(Model):
     T_ref = Parameter("6.3 degC", unit="K", positive=True, doc="temperature of the rate functions")
     Q10 = Parameter(3.0, positive=True, doc="rate factor per 10 K of warming")
     V_spike = Parameter("0 mV", doc="spike counted when V crosses it upwards")
-    tau_arm = Parameter("0.1 ms", doc="re-arming time constant of the spike counter")
     V = State("mV", initial="-65 mV", doc="membrane potential")
     m = State("1", initial=_M0, doc="sodium activation gate")
     h = State("1", initial=_H0, doc="sodium inactivation gate")
     n = State("1", initial=_N0, doc="potassium activation gate")
-    armed = State("1", initial=1.0, doc="1 when the next upward crossing counts as a spike")
     I = Input("uA/cm**2", doc="input current density")
     equations = """
         phi = Q10**((T - T_ref)/(10*K)) : 1
@@ -170,7 +162,5 @@ class HodgkinHuxley(Model):
         dm/dt = alpha_m*(1 - m) - beta_m*m
         dh/dt = alpha_h*(1 - h) - beta_h*h
         dn/dt = alpha_n*(1 - n) - beta_n*n
-        darmed/dt = (heaviside(V_spike - V) - armed) / tau_arm
     """
-    threshold = "V > V_spike and armed > 0.5"
-    reset = "armed = 0"
+    threshold = "V > V_spike and prev(V) <= V_spike"
