@@ -40,7 +40,8 @@ class Parameter:
     unit : str, optional
         The parameter's unit; taken from ``default`` when not given.
     positive : bool, optional
-        Refuse values <= 0.  By default true for names starting with ``tau``.
+        Refuse values <= 0.  By default true for names starting with ``tau``
+        unless ``nonnegative`` is given.
     nonnegative : bool
         Refuse values < 0.
     doc : str
@@ -69,7 +70,9 @@ class Parameter:
         self.name = name
 
     def is_positive(self, name: str) -> bool:
-        return self.positive if self.positive is not None else name.startswith("tau")
+        if self.positive is not None:
+            return self.positive
+        return name.startswith("tau") and not self.nonnegative
 
     def __repr__(self) -> str:
         return f"Parameter({self.default!r}, unit={fmt_unit(self.unit)!r})"

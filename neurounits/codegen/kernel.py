@@ -211,13 +211,76 @@ def _integrate(ks: KernelSpec, ind: int, L: _Lines) -> None:
         L.add(ind, f"n_{k} = {to_code(e)}")
 
 
+_DBL_MIN = "2.2250738585072014e-308"
+# GSL's step growth after an accepted step with r < 0.5: 0.9 r^(-1/(q+1)), q = 5, within [1, 5]
+_GROW = "min(max(0.9 * _r ** (-1.0 / 6.0), 1.0), 5.0)"
+
+
+def _error_ratio(ks: KernelSpec, ind: int, L: _Lines) -> None:
+    """_r = max over states of |error| / (atol + rtol * scale), as GSL's standard control."""
+    s, step, names = ks.spec, ks.step, list(ks.step.new)
+    if ks.control == "yp":  # D = atol + rtol * h * |dy/dt at the end of the step|
+        odes = held_odes(s)
+        end = {s.symbols[k]: sympy.Symbol(f"n_{k}", real=True) for k in names}
+        end[TIME] = TIME + TT + H
+        for k in names:
+            L.add(ind, f"_dy_{k} = {to_code(odes[k].xreplace(end))}")
+    L.add(ind, f"_r = {_DBL_MIN}")
+    for k in names:
+        scale = f"_h * abs(_dy_{k})" if ks.control == "yp" else f"abs(n_{k})"
+        L.add(ind, f"_r = max(_r, abs({to_code(step.errors[k])}) / (_atol + _rtol * {scale}))")
+
+
+def _trial_pass(ks: KernelSpec, ind: int, L: _Lines) -> None:
+    """One full-dt trial step for every neuron whose carried step is >= dt (vectorisable).
+
+    GSL's first trial in such a step is exactly this step; where it is accepted the
+    result is final (same bits as the sub-step loop), elsewhere SLOW[i] sends the
+    neuron through the sub-step loop.
+    """
+    step, names = ks.step, list(ks.step.new)
+    L.add(ind, "for i in range(n):")
+    exprs = [e for _, e in step.statements] + list(step.new.values()) + list(step.errors.values())
+    _loads(ks, _names(exprs) | {f"u_{k}" for k in ks.spec.inputs}, ind + 1, L)
+    if ks.has_refractory:
+        L.add(ind + 1, "_active = 0.0 if REF[i] > 0 else 1.0")
+    L.add(ind + 1, "_h = dt")
+    L.add(ind + 1, "_tt = 0.0")
+    L.add(ind + 1, "_atol = ATOL[i]")
+    L.add(ind + 1, "_rtol = RTOL[i]")
+    _integrate(ks, ind + 1, L)
+    _error_ratio(ks, ind + 1, L)
+    L.add(ind + 1, "SLOW[i] = not ((HSTEP[i] >= dt) & (_r <= 1.1))")
+    for k in names:
+        L.add(ind + 1, f"TN_{k}[i] = n_{k}")
+    L.add(ind + 1, f"HN[i] = dt * {_GROW} if _r < 0.5 else dt")
+
+
+def _accept_trial(ks: KernelSpec, ind: int, L: _Lines) -> None:
+    """Take the accepted full-dt trial step (and, with events in sub-steps, its threshold)."""
+    s, names = ks.spec, list(ks.step.new)
+    for k in names:
+        L.add(ind, f"n_{k} = TN_{k}[i]")
+    L.add(ind, "HSTEP[i] = HN[i]")
+    if s.threshold is not None and s.events_in_substeps:
+        to_new = {s.symbols[k]: sympy.Symbol(f"n_{k}", real=True) for k in names}
+        to_new[TIME] = _T_END
+        L.add(ind, "_nsp = 0")
+        cond = to_code(s.threshold.xreplace(to_new))
+        L.add(ind, f"if not refr and ({cond}):" if ks.has_refractory else f"if {cond}:")
+        for k, e in s.reset:
+            target = f"n_{k}" if k in names else f"x_{k}"
+            L.add(ind + 1, f"{target} = {to_code(e.xreplace(to_new))}")
+        L.add(ind + 1, "_nsp = 1")
+
+
 def _integrate_adaptive(ks: KernelSpec, ind: int, L: _Lines) -> None:
     """Error-controlled sub-steps inside dt (see neurounits.integrators.rkf45).
 
     With ``threshold_in_substeps`` the threshold is checked after every accepted
     sub-step and the reset applied at once (NEST's aeif models do this).
     """
-    s, step, names = ks.spec, ks.step, list(ks.step.new)
+    s, names = ks.spec, list(ks.step.new)
     substep_events = s.threshold is not None and s.events_in_substeps
     L.add(ind, "_hc = HSTEP[i]")
     L.add(ind, "_tt = 0.0")
@@ -240,16 +303,7 @@ def _integrate_adaptive(ks: KernelSpec, ind: int, L: _Lines) -> None:
     L.add(ind + 1, "if _final:")
     L.add(ind + 2, "_h = dt - _tt")
     _integrate(ks, ind + 1, L)
-    if ks.control == "yp":  # D = atol + rtol * h * |dy/dt at the end of the step|
-        odes = held_odes(s)
-        end = {s.symbols[k]: sympy.Symbol(f"n_{k}", real=True) for k in names}
-        end[TIME] = TIME + TT + H
-        for k in names:
-            L.add(ind + 1, f"_dy_{k} = {to_code(odes[k].xreplace(end))}")
-    L.add(ind + 1, "_r = 0.0")
-    for k in names:
-        scale = f"_h * abs(_dy_{k})" if ks.control == "yp" else f"abs(n_{k})"
-        L.add(ind + 1, f"_r = max(_r, abs({to_code(step.errors[k])}) / (_atol + _rtol * {scale}))")
+    _error_ratio(ks, ind + 1, L)
     L.add(ind + 1, "if _r > 1.1:")
     L.add(ind + 2, "_hc = _h * max(0.9 * _r ** -0.2, 0.2)")
     L.add(ind + 2, "if _hc < hmin or not _hc > 0.0 or (t + _tt) + _hc == t + _tt:")
@@ -260,7 +314,7 @@ def _integrate_adaptive(ks: KernelSpec, ind: int, L: _Lines) -> None:
     for k in names:
         L.add(ind + 1, f"x_{k} = n_{k}")
     L.add(ind + 1, "_tt = dt if _final else _tt + _h")
-    L.add(ind + 1, "_hc = _h * min(max(0.9 * _r ** (-1.0 / 6.0), 1.0), 5.0) if _r < 0.5 else _h")
+    L.add(ind + 1, f"_hc = _h * {_GROW} if _r < 0.5 else _h")
     if substep_events:
         L.add(ind + 1, f"if not _refr and ({to_code(s.threshold.xreplace({TIME: TIME + TT}))}):")
         for k, e in s.reset:
@@ -296,7 +350,13 @@ def _step_body(ks: KernelSpec, ind: int, L: _Lines) -> None:
         L.add(ind, "refr = rc > 0")
         L.add(ind, "_active = 0.0 if refr else 1.0")
     if step is not None:
-        (_integrate_adaptive if step.adaptive else _integrate)(ks, ind, L)
+        if step.adaptive:
+            L.add(ind, "if SLOW[i]:")
+            _integrate_adaptive(ks, ind + 1, L)
+            L.add(ind, "else:")
+            _accept_trial(ks, ind + 1, L)
+        else:
+            _integrate(ks, ind, L)
         if ks.has_refractory:
             for k in step.new:
                 if k in s.hold:
@@ -382,6 +442,11 @@ def generate(ks: KernelSpec) -> str:
         L.add(1, f"ep_{r} = 0")
     L.add(1, "status = 0")
     L.add(1, "bad_n = -1")
+    if ks.adaptive:
+        L.add(1, "SLOW = np.zeros(n, np.bool_)")
+        L.add(1, "HN = np.empty(n)")
+        for k in ks.step.new:
+            L.add(1, f"TN_{k} = np.empty(n)")
     _preamble(ks, L)
     if ks.record:
         _record_block(ks, 1, L, "0", "0")
@@ -392,6 +457,8 @@ def generate(ks: KernelSpec) -> str:
     _deliver_spikes(ks, 2, L)
     L.add(2, "nsp = 0")
     L.add(2, "nbad = 0")
+    if ks.adaptive and states:
+        _trial_pass(ks, 2, L)
     if states:
         L.add(2, "for i in range(n):")
         _step_body(ks, 3, L)

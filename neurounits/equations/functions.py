@@ -3,7 +3,7 @@
 =====================================  ===========================================
 function                               rule
 =====================================  ===========================================
-exp log log10 log2 expm1 log1p         argument dimensionless, result dimensionless
+exp log log10 log2 expm1 log1p exprel  argument dimensionless, result dimensionless
 sin cos tan arcsin arccos arctan
 sinh cosh tanh sigmoid softplus
 floor ceil
@@ -16,7 +16,8 @@ sign heaviside                         any argument, dimensionless result
 =====================================  ===========================================
 
 ``sigmoid(z) = 1/(1 + exp(-z))`` and ``softplus(z) = log(1 + exp(z))`` are
-evaluated in overflow-free forms in generated code.
+evaluated in overflow-free forms in generated code; ``exprel(z) = (exp(z) - 1)/z``
+is 1 at z = 0 (for rate functions such as x/(1 - exp(-x)) = 1/exprel(-x)).
 """
 
 from __future__ import annotations
@@ -83,6 +84,7 @@ FUNCTIONS: dict[str, tuple] = {
     "log10": (log10, DIMENSIONLESS, 1),
     "log2": (log2, DIMENSIONLESS, 1),
     "expm1": (expm1, DIMENSIONLESS, 1),
+    "exprel": (phi1, DIMENSIONLESS, 1),
     "log1p": (log1p, DIMENSIONLESS, 1),
     "sin": (sympy.sin, DIMENSIONLESS, 1),
     "cos": (sympy.cos, DIMENSIONLESS, 1),

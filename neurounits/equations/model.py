@@ -132,7 +132,7 @@ def _logical_lines(text: str) -> list[str]:
 def _split_unit(rhs: str) -> tuple[str, str | None, set[str]]:
     flags: set[str] = set()
     m = _FLAGS.search(rhs)
-    if m and ":" in rhs[: m.start()] and m.group(1).strip() in ("unless refractory",):
+    if m and m.group(1).strip() in ("unless refractory",):
         flags = {f.strip() for f in m.group(1).split(",")}
         rhs = rhs[: m.start()]
     if ":" in rhs:
