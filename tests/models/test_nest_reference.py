@@ -73,3 +73,25 @@ def test_matches_nest(case):
 def test_every_nest_spiking_model_has_reference_cases():
     for name in SPIKING:
         assert any(c.startswith(name) for c in CASES), name
+
+
+@pytest.mark.parametrize("name", SPIKING)
+def test_defaults_and_initial_states_are_nests(name):
+    """Every parameter default and initial state equals NEST 3.10's GetStatus value."""
+    case = next(c for c in CASES if c.startswith(name))
+    _, meta, _ = load(case)
+    defaults = meta["defaults"]
+    cls = getattr(nu.models.nest, name)
+    model = cls(n=1)
+    checked = 0
+    for k, q in model.parameters.items():
+        if k in defaults:
+            assert q.to(cls._decl[k].unit).magnitude == pytest.approx(defaults[k], rel=1e-12), k
+            checked += 1
+    initial = model.initial_values()
+    for k in model.states:
+        if k in defaults:
+            got = initial[k][0] / nu.units.factor_to_internal(model.states[k])
+            assert got == pytest.approx(defaults[k], rel=1e-12, abs=1e-300), k
+            checked += 1
+    assert checked >= 5

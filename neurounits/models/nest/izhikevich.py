@@ -57,7 +57,7 @@ class izhikevich(Model):
     consistent_integration = Option({"True": _CONSISTENT, "False": _PAPER}, "True",
                                     doc="forward Euler (True) or the 2003 paper's scheme")
     V_m = State("mV", initial="-65 mV", doc="membrane potential")
-    U_m = State("mV/ms", initial="0 mV/ms", doc="recovery variable")
+    U_m = State("mV/ms", initial="-13 mV/ms", doc="recovery variable")
     spikes = Receptor("mV", "", doc="spike weights, added to V_m")
     update = "{consistent_integration}; V_m = max(V_m, V_min)"
     threshold = "V_m >= V_th"
