@@ -101,6 +101,7 @@ def cache_dir() -> Path:
 class _Lines:
     def __init__(self) -> None:
         self.lines: list[str] = []
+        self.homog = False  # parameters and derived constants are hoisted (uniform population)
 
     def add(self, indent: int, text: str) -> None:
         self.lines.append("    " * indent + text)
@@ -112,7 +113,7 @@ def _loads(ks: KernelSpec, used: set[str], ind: int, L: _Lines) -> None:
     for k in s.states:
         L.add(ind, f"x_{k} = X_{k}[i]")
     for k in s.parameters:
-        if f"p_{k}" in used:
+        if f"p_{k}" in used and not L.homog:
             L.add(ind, f"p_{k} = P_{k}[i]")
     for k in s.inputs:
         if f"u_{k}" in used:
@@ -120,16 +121,34 @@ def _loads(ks: KernelSpec, used: set[str], ind: int, L: _Lines) -> None:
     for r in s.receptors:
         if f"_rb_{r}" in used:
             L.add(ind, f"_rb_{r} = B_{r}[i]")
-    if ks.step is not None:
-        for sym, _ in ks.step.derived:
+    if ks.step is not None and not L.homog:
+        for sym in _derived_symbols(ks):
             if sym.name in used:
                 L.add(ind, f"{sym.name} = D{sym.name}[i]")
-        if ks.step.expm is not None:
-            _, E, P = ks.step.expm
-            for row in E + P:
-                for sym in row:
-                    if sym.name in used:
-                        L.add(ind, f"{sym.name} = D{sym.name}[i]")
+
+
+def _derived_symbols(ks: KernelSpec) -> list:
+    """Per-neuron constants of the integrator (derived entries, and E and P of exact)."""
+    out = [sym for sym, _ in ks.step.derived]
+    if ks.step.expm is not None:
+        _, E, P = ks.step.expm
+        out += [sym for row in E + P for sym in row]
+    return out
+
+
+def _refsteps(L: _Lines) -> str:
+    return "refsteps0" if L.homog else "REFSTEPS[i]"
+
+
+def _hoist(ks: KernelSpec, L: _Lines) -> None:
+    """Uniform population: read every parameter and derived constant once, before the time loop."""
+    for k in ks.spec.parameters:
+        L.add(1, f"p_{k} = P_{k}[0]")
+    if ks.step is not None:
+        for sym in _derived_symbols(ks):
+            L.add(1, f"{sym.name} = D{sym.name}[0]")
+    if ks.has_refractory:
+        L.add(1, "refsteps0 = REFSTEPS[0]")
 
 
 def _input_rows(ks: KernelSpec, ind: int, L: _Lines, step: str) -> None:
@@ -321,7 +340,7 @@ def _integrate_adaptive(ks: KernelSpec, ind: int, L: _Lines) -> None:
             L.add(ind + 2, f"x_{k} = {to_code(e.xreplace({TIME: TIME + TT}))}")
         L.add(ind + 2, "_nsp += 1")
         if ks.has_refractory:
-            L.add(ind + 2, "if REFSTEPS[i] > 0:")
+            L.add(ind + 2, f"if {_refsteps(L)} > 0:")
             L.add(ind + 3, "_refr = True")
             L.add(ind + 3, "_active = 0.0")
     L.add(ind, "HSTEP[i] = _hc")
@@ -369,7 +388,7 @@ def _step_body(ks: KernelSpec, ind: int, L: _Lines) -> None:
     if s.threshold is not None and ks.adaptive and s.events_in_substeps:
         L.add(ind, "sp = _nsp > 0")
         if ks.has_refractory:
-            L.add(ind, "REF[i] = REFSTEPS[i] if sp else max(rc - 1, 0)")
+            L.add(ind, f"REF[i] = {_refsteps(L)} if sp else max(rc - 1, 0)")
         L.add(ind, "SPK[i] = _nsp")
         L.add(ind, "nsp += _nsp")
     elif s.threshold is not None:
@@ -379,7 +398,7 @@ def _step_body(ks: KernelSpec, ind: int, L: _Lines) -> None:
         for k, e in s.reset:
             L.add(ind, f"x_{k} = ({to_code(e.xreplace({TIME: _T_END}))}) if sp else x_{k}")
         if ks.has_refractory:
-            L.add(ind, "REF[i] = REFSTEPS[i] if sp else max(rc - 1, 0)")
+            L.add(ind, f"REF[i] = {_refsteps(L)} if sp else max(rc - 1, 0)")
         L.add(ind, "SPK[i] = sp")
         L.add(ind, "nsp += sp")
     for k in s.states:
@@ -411,30 +430,19 @@ def _clear_spikes(ks: KernelSpec, ind: int, L: _Lines) -> None:
         L.add(ind + 2, f"B_{r}[i] = 0.0")
 
 
-def generate(ks: KernelSpec) -> str:
-    """The Python source of the kernel module for ``ks``."""
+def _run_function(ks: KernelSpec, L: _Lines, name: str, homog: bool) -> None:
+    """The kernel; ``run_uniform`` is compiled (on first call) for populations whose parameters
+    are all uniform: it reads them once instead of once per neuron and step."""
     s = ks.spec
-    L = _Lines()
-    L.add(0, f"# neurounits kernel for model {s.name!r}, method "
-             f"{ks.step.method if ks.step else 'none'}; generated code, do not edit")
-    L.add(0, f"# generator {_GEN_VERSION}, runtime {_RUNTIME_HASH}, structure {s.key}")
-    L.add(0, "import math")
-    L.add(0, "import numpy as np")
-    L.add(0, "from numba import njit")
-    L.add(0, "from neurounits.codegen import runtime as _rt")
-    L.add(0, "")
-    L.add(0, f"STATES = {tuple(s.states)!r}")
-    L.add(0, f"ARGS = {tuple(ks.argnames())!r}")
-    L.add(0, "")
-    L.add(0, "")
+    L.homog = False
     L.add(0, '@njit(cache=True, nogil=True, error_model="numpy")')
-    L.add(0, f"def run({', '.join(ks.argnames())}):")
+    L.add(0, f"def {name}({', '.join(ks.argnames())}):")
     states = list(s.states)
     first = f"X_{states[0]}" if states else f"P_{next(iter(s.parameters))}" if s.parameters else "REC[0, 0]"
     L.add(1, f"n = {first}.shape[0]")
     L.add(1, "spk_step = np.empty(spk_cap, np.int64)")
     L.add(1, "spk_idx = np.empty(spk_cap, np.int64)")
-    L.add(1, "SPK = np.zeros(n, np.int64)")
+    L.add(1, "SPK = np.zeros(n, np.int32)")
     L.add(1, "nspk = 0")
     if not ks.has_refractory:
         L.add(1, "refr = False")
@@ -448,6 +456,9 @@ def generate(ks: KernelSpec) -> str:
         for k in ks.step.new:
             L.add(1, f"TN_{k} = np.empty(n)")
     _preamble(ks, L)
+    L.homog = homog
+    if homog:
+        _hoist(ks, L)
     if ks.record:
         _record_block(ks, 1, L, "0", "0")
     L.add(1, "for j in range(n_steps):")
@@ -472,13 +483,14 @@ def generate(ks: KernelSpec) -> str:
     if ks.has_threshold:
         L.add(2, "if nsp > 0:")
         L.add(3, "for i in range(n):")
-        L.add(4, "for _c in range(SPK[i]):")
-        L.add(5, "if nspk == spk_step.shape[0]:")
-        L.add(6, "spk_step = _grow(spk_step)")
-        L.add(6, "spk_idx = _grow(spk_idx)")
-        L.add(5, "spk_step[nspk] = j")
-        L.add(5, "spk_idx[nspk] = i")
-        L.add(5, "nspk += 1")
+        L.add(4, "if SPK[i] > 0:")
+        L.add(5, "for _c in range(SPK[i]):  # several only with events in sub-steps")
+        L.add(6, "if nspk == spk_step.shape[0]:")
+        L.add(7, "spk_step = _grow(spk_step)")
+        L.add(7, "spk_idx = _grow(spk_idx)")
+        L.add(6, "spk_step[nspk] = j")
+        L.add(6, "spk_idx[nspk] = i")
+        L.add(6, "nspk += 1")
     if states:
         L.add(2, "if nbad > 0:")
         L.add(3, "for i in range(n):")
@@ -492,6 +504,29 @@ def generate(ks: KernelSpec) -> str:
     L.add(1, "return 0, n_steps, nspk, spk_step[:nspk], spk_idx[:nspk], -1, -1")
     L.add(0, "")
     L.add(0, "")
+    L.add(0, "")
+    L.add(0, "")
+    L.homog = False
+
+
+def generate(ks: KernelSpec) -> str:
+    """The Python source of the kernel module for ``ks``."""
+    s = ks.spec
+    L = _Lines()
+    L.add(0, f"# neurounits kernel for model {s.name!r}, method "
+             f"{ks.step.method if ks.step else 'none'}; generated code, do not edit")
+    L.add(0, f"# generator {_GEN_VERSION}, runtime {_RUNTIME_HASH}, structure {s.key}")
+    L.add(0, "import math")
+    L.add(0, "import numpy as np")
+    L.add(0, "from numba import njit")
+    L.add(0, "from neurounits.codegen import runtime as _rt")
+    L.add(0, "")
+    L.add(0, f"STATES = {tuple(s.states)!r}")
+    L.add(0, f"ARGS = {tuple(ks.argnames())!r}")
+    L.add(0, "")
+    L.add(0, "")
+    for name, homog in (("run", False), ("run_uniform", True)):
+        _run_function(ks, L, name, homog)
     L.add(0, "@njit(cache=True)")
     L.add(0, "def _grow(a):")
     L.add(1, "b = np.empty(2 * a.shape[0] + 16, a.dtype)")

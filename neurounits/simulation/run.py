@@ -424,6 +424,10 @@ def _run_blocks(kernel, spec, n, n_steps, dt_ms, record_every, n_samples, rec, i
     states = {k: np.ascontiguousarray(v, dtype=float) for k, v in init.items()}
     ref = np.zeros(n, np.int64)
     adaptive = "HSTEP" in kernel.ARGS
+    # a uniform population reads its parameters once (run_uniform), not per neuron and step
+    uniform = all(v.size == 0 or np.all(v == v[0]) for v in params.values())
+    uniform = uniform and (refsteps is None or np.all(refsteps == refsteps[0]))
+    run = kernel.run_uniform if uniform else kernel.run
     hstep = np.full(n, options["h0"])
     spk_cap = max(1024, min(10 * n * max(1, n_steps // 100), 1 << 22) // max(1, len(blocks)))
 
@@ -445,7 +449,7 @@ def _run_blocks(kernel, spec, n, n_steps, dt_ms, record_every, n_samples, rec, i
                      options["max_substeps"]]
         recarr = np.zeros((len(rec), n_samples, hi - lo))
         args.append(recarr)
-        return kernel.run(*args), recarr
+        return run(*args), recarr
 
     if len(blocks) == 1:
         outs = [one(*blocks[0])]
