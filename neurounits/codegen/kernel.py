@@ -35,6 +35,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import llvmlite.binding as llvm
 import sympy
 
 from ..equations import TIME, ModelSpec
@@ -46,6 +47,11 @@ from .printer import to_code
 __all__ = ["KernelSpec", "cache_dir", "generate", "load"]
 
 _T_END = sympy.Symbol("t_end", real=True)
+# LLVM gives up vectorising a loop that needs more than 128 run-time pointer-overlap checks by
+# default; a model's per-neuron loop reads and writes dozens of arrays (measured: the rkf45 trial
+# loop of aeif_cond_alpha needs several hundred).  The setting is part of the generated header.
+_VECTORIZE_CHECKS = 4096
+llvm.set_option("", f"-vectorize-memory-check-threshold={_VECTORIZE_CHECKS}")
 _RUNTIME_HASH = hashlib.sha256(Path(__file__).with_name("runtime.py").read_bytes()).hexdigest()[:12]
 _GEN_VERSION = "1"
 
@@ -221,21 +227,21 @@ def _loads_params_only(ks: KernelSpec, used: set[str], ind: int, L: _Lines) -> N
             L.add(ind, f"p_{k} = P_{k}[i]")
 
 
-def _integrate(ks: KernelSpec, ind: int, L: _Lines) -> None:
+def _integrate(ks: KernelSpec, ind: int, L: _Lines, scalar: bool = False) -> None:
     """Fixed step: statements, then n_<state> = new value."""
     step = ks.step
     for sym, e in step.statements:
-        L.add(ind, f"{sym.name} = {to_code(e)}")
+        L.add(ind, f"{sym.name} = {to_code(e, scalar=scalar)}")
     for k, e in step.new.items():
-        L.add(ind, f"n_{k} = {to_code(e)}")
+        L.add(ind, f"n_{k} = {to_code(e, scalar=scalar)}")
 
 
 _DBL_MIN = "2.2250738585072014e-308"
 # GSL's step growth after an accepted step with r < 0.5: 0.9 r^(-1/(q+1)), q = 5, within [1, 5]
-_GROW = "min(max(0.9 * _r ** (-1.0 / 6.0), 1.0), 5.0)"
+_GROW = "min(max(0.9 * _rt.exp(-_rt.log(_r) / 6.0), 1.0), 5.0)"
 
 
-def _error_ratio(ks: KernelSpec, ind: int, L: _Lines) -> None:
+def _error_ratio(ks: KernelSpec, ind: int, L: _Lines, scalar: bool = False) -> None:
     """_r = max over states of |error| / (atol + rtol * scale), as GSL's standard control."""
     s, step, names = ks.spec, ks.step, list(ks.step.new)
     if ks.control == "yp":  # D = atol + rtol * h * |dy/dt at the end of the step|
@@ -243,11 +249,11 @@ def _error_ratio(ks: KernelSpec, ind: int, L: _Lines) -> None:
         end = {s.symbols[k]: sympy.Symbol(f"n_{k}", real=True) for k in names}
         end[TIME] = TIME + TT + H
         for k in names:
-            L.add(ind, f"_dy_{k} = {to_code(odes[k].xreplace(end))}")
+            L.add(ind, f"_dy_{k} = {to_code(odes[k].xreplace(end), scalar=scalar)}")
     L.add(ind, f"_r = {_DBL_MIN}")
     for k in names:
         scale = f"_h * abs(_dy_{k})" if ks.control == "yp" else f"abs(n_{k})"
-        L.add(ind, f"_r = max(_r, abs({to_code(step.errors[k])}) / (_atol + _rtol * {scale}))")
+        L.add(ind, f"_r = max(_r, abs({to_code(step.errors[k], scalar=scalar)}) / (_atol + _rtol * {scale}))")
 
 
 def _trial_pass(ks: KernelSpec, ind: int, L: _Lines) -> None:
@@ -321,10 +327,10 @@ def _integrate_adaptive(ks: KernelSpec, ind: int, L: _Lines) -> None:
     L.add(ind + 1, "_final = _tt + _h >= dt")
     L.add(ind + 1, "if _final:")
     L.add(ind + 2, "_h = dt - _tt")
-    _integrate(ks, ind + 1, L)
-    _error_ratio(ks, ind + 1, L)
+    _integrate(ks, ind + 1, L, scalar=True)  # this loop is scalar: libm's exp is faster here
+    _error_ratio(ks, ind + 1, L, scalar=True)
     L.add(ind + 1, "if _r > 1.1:")
-    L.add(ind + 2, "_hc = _h * max(0.9 * _r ** -0.2, 0.2)")
+    L.add(ind + 2, "_hc = _h * max(0.9 * _rt.exp(-0.2 * _rt.log(_r)), 0.2)")
     L.add(ind + 2, "if _hc < hmin or not _hc > 0.0 or (t + _tt) + _hc == t + _tt:")
     L.add(ind + 3, "status = 2")
     L.add(ind + 3, "bad_n = i")
@@ -515,7 +521,8 @@ def generate(ks: KernelSpec) -> str:
     L = _Lines()
     L.add(0, f"# neurounits kernel for model {s.name!r}, method "
              f"{ks.step.method if ks.step else 'none'}; generated code, do not edit")
-    L.add(0, f"# generator {_GEN_VERSION}, runtime {_RUNTIME_HASH}, structure {s.key}")
+    L.add(0, f"# generator {_GEN_VERSION}, runtime {_RUNTIME_HASH}, structure {s.key}, "
+             f"vectorize-memory-check-threshold {_VECTORIZE_CHECKS}")
     L.add(0, "import math")
     L.add(0, "import numpy as np")
     L.add(0, "from numba import njit")

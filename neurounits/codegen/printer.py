@@ -40,6 +40,16 @@ class _Printer(PythonCodePrinter):
             return f"(1.0/{self.parenthesize(base, sympy.printing.precedence.PRECEDENCE['Mul'])})"
         return super()._print_Pow(expr, rational=rational)
 
+    def _print_exp(self, expr):  # branch-free and vectorisable: neurounits.codegen.runtime.exp
+        if self._settings.get("scalar_math"):
+            return f"math.exp({self._print(expr.args[0])})"
+        return f"_rt.exp({self._print(expr.args[0])})"
+
+    def _print_log(self, expr):
+        if self._settings.get("scalar_math"):
+            return f"math.log({self._print(expr.args[0])})"
+        return f"_rt.log({self._print(expr.args[0])})"
+
     def _print_BooleanTrue(self, expr):
         return "True"
 
@@ -47,9 +57,15 @@ class _Printer(PythonCodePrinter):
         return "False"
 
 
+_Printer._default_settings = {**PythonCodePrinter._default_settings, "scalar_math": False}
 _PRINTER = _Printer({"fully_qualified_modules": True, "standard": "python3"})
+_SCALAR_PRINTER = _Printer({"fully_qualified_modules": True, "standard": "python3", "scalar_math": True})
 
 
-def to_code(expr) -> str:
-    """Python source of ``expr`` using ``math.*`` and ``_rt.*`` helpers."""
-    return _PRINTER.doprint(expr)
+def to_code(expr, *, scalar: bool = False) -> str:
+    """Python source of ``expr`` using ``math.*`` and ``_rt.*`` helpers.
+
+    exp and log are neurounits' branch-free versions, which LLVM vectorises; with ``scalar``,
+    libm's (faster in loops that cannot be vectorised anyway).
+    """
+    return (_SCALAR_PRINTER if scalar else _PRINTER).doprint(expr)

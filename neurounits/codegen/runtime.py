@@ -13,9 +13,68 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import njit
+from llvmlite import ir
+from numba import njit, types
+from numba.core.extending import intrinsic
 
-__all__ = ["expm", "expm_block", "phi1", "sigmoid", "softplus"]
+__all__ = ["exp", "expm", "expm_block", "log", "phi1", "sigmoid", "softplus"]
+
+
+@intrinsic
+def _as_float(typingctx, bits):
+    """Reinterpret the bits of an int64 as a float64."""
+    def codegen(context, builder, signature, args):
+        return builder.bitcast(args[0], ir.DoubleType())
+    return types.float64(types.int64), codegen
+
+
+@intrinsic
+def _as_int(typingctx, x):
+    """Reinterpret the bits of a float64 as an int64."""
+    def codegen(context, builder, signature, args):
+        return builder.bitcast(args[0], ir.IntType(64))
+    return types.int64(types.float64), codegen
+
+
+_LN2_HI = 0.6931471803691238
+_LN2_LO = 1.9082149292705877e-10
+
+
+@njit(cache=True, inline="always")
+def exp(x):
+    """e**x as 2**k * p(r), |r| <= ln2/2, degree-13 Taylor polynomial: branch-free, so that LLVM
+    vectorises loops that use it (libm's exp is an opaque call).  Error <= 1 ulp; 0 below -708."""
+    k = math.floor(x * 1.4426950408889634 + 0.5)
+    r = x - k * _LN2_HI - k * _LN2_LO
+    p = 1.0 + r * (1.0 + r * (0.5 + r * (1.0 / 6.0 + r * (1.0 / 24.0 + r * (1.0 / 120.0 + r * (
+        1.0 / 720.0 + r * (1.0 / 5040.0 + r * (1.0 / 40320.0 + r * (1.0 / 362880.0 + r * (
+            1.0 / 3628800.0 + r * (1.0 / 39916800.0 + r * (1.0 / 479001600.0
+                                                             + r / 6227020800.0))))))))))))
+    kk = min(max(k, -1022.0), 1023.0)
+    y = p * _as_float((np.int64(kk) + 1023) << 52)
+    y = math.inf if x > 709.782712893384 else y
+    y = 0.0 if x < -708.0 else y
+    return x if x != x else y
+
+
+@njit(cache=True, inline="always")
+def log(x):
+    """Natural logarithm, branch-free: exponent from the bits, 2 atanh(s) series for the mantissa."""
+    tiny = x < 2.2250738585072014e-308  # subnormal: scale by 2**54 first
+    bits = _as_int(x * 18014398509481984.0 if tiny else x)
+    e = ((bits >> 52) & 0x7FF) - (1023 + 54 if tiny else 1023)
+    m = _as_float((bits & 0x000FFFFFFFFFFFFF) | 0x3FF0000000000000)  # in [1, 2)
+    big = m > 1.4142135623730951
+    m = m * 0.5 if big else m
+    e = e + 1 if big else e
+    s = (m - 1.0) / (m + 1.0)
+    z = s * s
+    q = 1.0 + z * (1.0 / 3.0 + z * (1.0 / 5.0 + z * (1.0 / 7.0 + z * (1.0 / 9.0 + z * (1.0 / 11.0 + z * (
+        1.0 / 13.0 + z * (1.0 / 15.0 + z * (1.0 / 17.0 + z * (1.0 / 19.0 + z / 21.0)))))))))
+    y = e * _LN2_HI + (2.0 * s * q + e * _LN2_LO)
+    y = -math.inf if x == 0.0 else y
+    y = math.nan if x < 0.0 else y
+    return x if (x == math.inf or x != x) else y
 
 
 @njit(cache=True, inline="always")
