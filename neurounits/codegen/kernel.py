@@ -299,6 +299,13 @@ def _accept_trial(ks: KernelSpec, ind: int, L: _Lines) -> None:
         L.add(ind + 1, "_nsp = 1")
 
 
+def _stop(L: _Lines, ind: int, status: int) -> None:
+    """Leave the sub-step loop with a failure status (2: step underflow, 3: too many sub-steps)."""
+    L.add(ind, f"status = {status}")
+    L.add(ind, "bad_n = i")
+    L.add(ind, "break")
+
+
 def _integrate_adaptive(ks: KernelSpec, ind: int, L: _Lines) -> None:
     """Error-controlled sub-steps inside dt (see neurounits.integrators.rkf45).
 
@@ -320,9 +327,7 @@ def _integrate_adaptive(ks: KernelSpec, ind: int, L: _Lines) -> None:
     L.add(ind, "while dt - _tt > 1e-12 * dt:")
     L.add(ind + 1, "_ns += 1")
     L.add(ind + 1, "if _ns > maxsub:")
-    L.add(ind + 2, "status = 3")
-    L.add(ind + 2, "bad_n = i")
-    L.add(ind + 2, "break")
+    _stop(L, ind + 2, 3)
     L.add(ind + 1, "_h = _hc")
     L.add(ind + 1, "_final = _tt + _h >= dt")
     L.add(ind + 1, "if _final:")
@@ -332,9 +337,7 @@ def _integrate_adaptive(ks: KernelSpec, ind: int, L: _Lines) -> None:
     L.add(ind + 1, "if _r > 1.1:")
     L.add(ind + 2, "_hc = _h * max(0.9 * _rt.exp(-0.2 * _rt.log(_r)), 0.2)")
     L.add(ind + 2, "if _hc < hmin or not _hc > 0.0 or (t + _tt) + _hc == t + _tt:")
-    L.add(ind + 3, "status = 2")
-    L.add(ind + 3, "bad_n = i")
-    L.add(ind + 3, "break")
+    _stop(L, ind + 3, 2)
     L.add(ind + 2, "continue")
     for k in names:
         L.add(ind + 1, f"x_{k} = n_{k}")

@@ -141,6 +141,21 @@ def _split_unit(rhs: str) -> tuple[str, str | None, set[str]]:
     return rhs.strip(), None, flags
 
 
+def _statements(model: str, where: str, text: str, example: str) -> list[tuple[str, str, str, str]]:
+    """Split ``a = b; c += d`` into (target, operator, expression, statement) tuples."""
+    out = []
+    for stmt in re.split(r"[;\n]", text):
+        stmt = stmt.strip()
+        if not stmt:
+            continue
+        m = _ASSIGN.match(stmt)
+        if not m:
+            raise EquationError(f"model '{model}', {where}: cannot read '{stmt}'; write statements "
+                                f"such as '{example}'")
+        out.append((*m.groups(), stmt))
+    return out
+
+
 @dataclass
 class _Line:
     kind: str  # "ode" or "def"
@@ -336,15 +351,7 @@ class _Builder:
         if self.attrs.get("threshold") in (None, ""):
             self.fail("a reset is given but no threshold; add threshold = 'V > V_th'")
         out = []
-        for stmt in re.split(r"[;\n]", text):
-            stmt = stmt.strip()
-            if not stmt:
-                continue
-            m = _ASSIGN.match(stmt)
-            if not m:
-                raise EquationError(f"model '{self.model}', reset: cannot read '{stmt}'; write "
-                                    "statements such as 'V = V_reset; w += b'")
-            target, op, expr = m.groups()
+        for target, op, expr, stmt in _statements(self.model, "reset", text, "V = V_reset; w += b"):
             if target not in states:
                 kind = self.decl[target].kind if target in self.decl else "unknown name"
                 close = difflib.get_close_matches(target, list(states), n=1)
@@ -383,16 +390,12 @@ class _Builder:
             w = sympy.Symbol("_w", real=True)
             self.scope.names["w"] = Name("input", rec.unit, w)
             effects = []
-            for stmt in re.split(r"[;\n]", rec.on_spike):
-                stmt = stmt.strip()
-                m = _ASSIGN.match(stmt) if stmt else None
-                if not stmt:
-                    continue
-                if not m or m.group(2) not in ("+=", "-=") or m.group(1) not in states:
+            for target, op, expr, stmt in _statements(self.model, f"receptor '{name}'", rec.on_spike,
+                                                      "g_ex += w"):
+                if op not in ("+=", "-=") or target not in states:
                     raise EquationError(
                         f"model '{self.model}', receptor '{name}': cannot use '{stmt}'; write statements "
                         "that add to a state an amount proportional to the weight w, e.g. 'g_ex += w'")
-                target, op, expr = m.groups()
                 res = self.tr(expr, f"receptor '{name}', effect on '{target}'", states[target].unit,
                               f"the amount added to '{target}'")
                 coef = sympy.diff(res.sym, w)
@@ -418,15 +421,8 @@ class _Builder:
         for r, spec in receptors.items():
             scope.names[r] = Name("input", spec.unit, sympy.Symbol(f"_rb_{r}", real=True))
         out, current = [], {}
-        for stmt in re.split(r"[;\n]", text):
-            stmt = stmt.strip()
-            if not stmt:
-                continue
-            m = _ASSIGN.match(stmt)
-            if not m:
-                raise EquationError(f"model '{self.model}', update: cannot read '{stmt}'; write "
-                                    "statements such as 'V = V + dt*(E_L - V)/tau'")
-            target, op, expr = m.groups()
+        for target, op, expr, stmt in _statements(self.model, "update", text,
+                                                  "V = V + dt*(E_L - V)/tau"):
             where = f"update of '{target}'"
             known = scope.names.get(target)
             if known is not None and known.kind not in ("state", "expression"):
