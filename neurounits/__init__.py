@@ -12,6 +12,7 @@ from .equations import Model
 from .errors import EquationError, IntegratorError, NeurounitsError, ParameterError, SimulationError
 from .parameters import Input, Option, Parameter, Receptor, State
 from .simulation import RateInput, Results, SpikeInput, Spikes, TimedArray, simulate
+from .sweeps import Sweep, fi_curve, sweep
 from .units import Q_, DimensionError, Quantity, ureg
 
 __version__ = "0.1.0"
@@ -35,8 +36,11 @@ __all__ = [
     "SpikeInput",
     "Spikes",
     "State",
+    "Sweep",
     "TimedArray",
+    "fi_curve",
     "models",
     "simulate",
+    "sweep",
     "ureg",
 ]

@@ -281,22 +281,54 @@ def _trial_pass(ks: KernelSpec, ind: int, L: _Lines) -> None:
     L.add(ind + 1, f"HN[i] = dt * {_GROW} if _r < 0.5 else dt")
 
 
-def _accept_trial(ks: KernelSpec, ind: int, L: _Lines) -> None:
-    """Take the accepted full-dt trial step (and, with events in sub-steps, its threshold)."""
+def _slow_pass(ks: KernelSpec, ind: int, L: _Lines) -> None:
+    """Neurons whose full-dt trial was not taken: GSL's sub-step loop, one neuron at a time.
+
+    Results go to TN/HN/NSP, so that the per-neuron loop that follows has no inner loop (and
+    vectorises).
+    """
+    s, step, names = ks.spec, ks.step, list(ks.step.new)
+    substep_events = s.threshold is not None and s.events_in_substeps
+    exprs = [e for _, e in step.statements] + list(step.new.values()) + list(step.errors.values())
+    if substep_events:
+        exprs += [s.threshold] + [e for _, e in s.reset]
+    L.add(ind, "for i in range(n):")
+    L.add(ind + 1, "if not SLOW[i]:")
+    L.add(ind + 2, "continue")
+    _loads(ks, _names(exprs) | {f"u_{k}" for k in s.inputs}, ind + 1, L)
+    if ks.has_refractory:
+        L.add(ind + 1, "refr = REF[i] > 0")
+        L.add(ind + 1, "_active = 0.0 if refr else 1.0")
+    _integrate_adaptive(ks, ind + 1, L)
+    for k in names:
+        L.add(ind + 1, f"TN_{k}[i] = n_{k}")
+    L.add(ind + 1, "HN[i] = HSTEP[i]")
+    if substep_events:
+        L.add(ind + 1, "NSP[i] = _nsp")
+        for k, _ in s.reset:
+            if k not in names:  # a reset of a state without an equation: keep it
+                L.add(ind + 1, f"X_{k}[i] = x_{k}")
+    L.add(ind + 1, "if status:")
+    L.add(ind + 2, "break")
+
+
+def _accept_results(ks: KernelSpec, ind: int, L: _Lines) -> None:
+    """The step's result: the full-dt trial, or the sub-step loop's (branch-free)."""
     s, names = ks.spec, list(ks.step.new)
     for k in names:
         L.add(ind, f"n_{k} = TN_{k}[i]")
     L.add(ind, "HSTEP[i] = HN[i]")
     if s.threshold is not None and s.events_in_substeps:
+        # the full-dt trial is one sub-step: its threshold is checked at its end
         to_new = {s.symbols[k]: sympy.Symbol(f"n_{k}", real=True) for k in names}
         to_new[TIME] = _T_END
-        L.add(ind, "_nsp = 0")
         cond = to_code(s.threshold.xreplace(to_new))
-        L.add(ind, f"if not refr and ({cond}):" if ks.has_refractory else f"if {cond}:")
+        refr = " and not refr" if ks.has_refractory else ""
+        L.add(ind, f"_ev = (not SLOW[i]){refr} and ({cond})")
         for k, e in s.reset:
             target = f"n_{k}" if k in names else f"x_{k}"
-            L.add(ind + 1, f"{target} = {to_code(e.xreplace(to_new))}")
-        L.add(ind + 1, "_nsp = 1")
+            L.add(ind, f"{target} = ({to_code(e.xreplace(to_new))}) if _ev else {target}")
+        L.add(ind, "_nsp = NSP[i] if SLOW[i] else (1 if _ev else 0)")
 
 
 def _stop(L: _Lines, ind: int, status: int) -> None:
@@ -379,10 +411,7 @@ def _step_body(ks: KernelSpec, ind: int, L: _Lines) -> None:
         L.add(ind, "_active = 0.0 if refr else 1.0")
     if step is not None:
         if step.adaptive:
-            L.add(ind, "if SLOW[i]:")
-            _integrate_adaptive(ks, ind + 1, L)
-            L.add(ind, "else:")
-            _accept_trial(ks, ind + 1, L)
+            _accept_results(ks, ind, L)
         else:
             _integrate(ks, ind, L)
         if ks.has_refractory:
@@ -462,6 +491,7 @@ def _run_function(ks: KernelSpec, L: _Lines, name: str, homog: bool) -> None:
     if ks.adaptive:
         L.add(1, "SLOW = np.zeros(n, np.bool_)")
         L.add(1, "HN = np.empty(n)")
+        L.add(1, "NSP = np.zeros(n, np.int32)")
         for k in ks.step.new:
             L.add(1, f"TN_{k} = np.empty(n)")
     _preamble(ks, L)
@@ -479,16 +509,13 @@ def _run_function(ks: KernelSpec, L: _Lines, name: str, homog: bool) -> None:
     L.add(2, "nbad = 0")
     if ks.adaptive and states:
         _trial_pass(ks, 2, L)
+        _slow_pass(ks, 2, L)
+        L.add(2, "if status:")
+        L.add(3, "return status, j + 1, nspk, spk_step[:nspk], spk_idx[:nspk], -1, bad_n")
     if states:
         L.add(2, "for i in range(n):")
         _step_body(ks, 3, L)
-        if ks.adaptive:
-            L.add(3, "if status:")
-            L.add(4, "break")
     _clear_spikes(ks, 2, L)
-    if ks.adaptive:
-        L.add(2, "if status:")
-        L.add(3, "return status, j + 1, nspk, spk_step[:nspk], spk_idx[:nspk], -1, bad_n")
     if ks.has_threshold:
         L.add(2, "if nsp > 0:")
         L.add(3, "for i in range(n):")

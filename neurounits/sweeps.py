@@ -1,0 +1,582 @@
+"""``sweep``: many parameter sets of one model, unit-checked first, run as populations in chunks.
+
+Every parameter set becomes one neuron of a population with per-neuron parameter arrays: a chunk
+of sets is one model construction and one kernel call.  Chunks run on all cores, in threads or in
+worker processes.  A set whose values the model refuses (a constraint such as ``c < V_th``, a
+negative time constant) or that blows up numerically lands in :attr:`Sweep.failed` with its
+error; every other set still runs.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+import os
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from multiprocessing import get_context
+from typing import Any
+
+import numpy as np
+
+from . import measures as _measures
+from .equations import Model
+from .errors import ParameterError, SimulationError, format_problems
+from .parameters import Input, Option, Parameter, Problem, check_value
+from .simulation import simulate
+from .units import Q_, DimensionError, fmt_unit
+
+__all__ = ["Sweep", "fi_curve", "sweep"]
+
+_BACKENDS = ("threads", "processes")
+
+
+@dataclass
+class Sweep:
+    """The outcome of :func:`sweep`.
+
+    Attributes
+    ----------
+    columns : dict
+        Column name -> float array over the sets that ran, in set order: first the swept
+        parameters (and inputs), then the measures.
+    units : dict
+        Column name -> unit text (``""`` for dimensionless), e.g. ``{"a": "1/ms", "rate": "Hz"}``.
+    index : ndarray of int
+        The number of each set that ran (its position in the grid, list or sample).
+    failed : list of (dict, Exception)
+        The sets that did not run, as parameter name -> Quantity, with the error that stopped them.
+    dims : tuple of str
+        The grid's dimensions, in order (empty for ``sets=`` and random samples).
+    """
+
+    model: str
+    columns: dict[str, np.ndarray]
+    units: dict[str, str]
+    index: np.ndarray
+    failed: list[tuple[dict[str, Any], Exception]] = field(default_factory=list)
+    dims: tuple[str, ...] = ()
+    n_sets: int = 0
+
+    @property
+    def table(self) -> Any:
+        """A pandas DataFrame, one row per set that ran (index ``set``), one column per parameter and
+        measure; each column's unit is in ``table.attrs["units"]``."""
+        try:
+            import pandas as pd
+        except ImportError as exc:
+            raise ImportError("Sweep.table needs pandas: pip install 'neurounits[sweep]' "
+                              "(or use Sweep.columns / sw['rate'], which need nothing more)") from exc
+        df = pd.DataFrame(self.columns, index=pd.Index(self.index, name="set"))
+        df.attrs["units"] = dict(self.units)
+        return df
+
+    def __getitem__(self, name: str) -> Any:
+        """A column as a Quantity, e.g. ``sw["rate"]`` in Hz."""
+        if name not in self.columns:
+            close = difflib.get_close_matches(name, list(self.columns), n=1)
+            tip = f" Did you mean '{close[0]}'?" if close else ""
+            raise KeyError(f"the sweep has no column '{name}'.{tip} Columns: {', '.join(self.columns)}")
+        return Q_(self.columns[name], self.units[name] or "")
+
+    def to_xarray(self) -> Any:
+        """A Dataset over the grid's dimensions (sets that failed are NaN); units in ``.attrs["units"]``
+        of each variable.  Needs xarray; for ``sets=`` and random samples the dimension is ``set``."""
+        try:
+            import xarray  # noqa: F401
+        except ImportError as exc:
+            raise ImportError("Sweep.to_xarray() needs xarray: pip install xarray "
+                              "(Sweep.table needs only pandas)") from exc
+        df = self.table
+        ds = (df.set_index(list(self.dims)) if self.dims else df).to_xarray()
+        for k in ds.variables:
+            if k in self.units:
+                ds[k].attrs["units"] = self.units[k]
+        return ds
+
+    def __repr__(self) -> str:
+        return (f"<Sweep {self.model}: {self.n_sets} sets, {self.index.size} ran, {len(self.failed)} failed, "
+                f"columns {list(self.columns)}>")
+
+
+def sweep(
+    model_cls: type[Model],
+    grid: Mapping[str, Any] | None = None,
+    *,
+    sets: Sequence[Mapping[str, Any]] | None = None,
+    random: Mapping[str, tuple[Any, Any]] | None = None,
+    samples: int | None = None,
+    seed: int | None = None,
+    sampling: str = "uniform",
+    fixed: Mapping[str, Any] | None = None,
+    duration: Any = "1 s",
+    dt: Any = "0.1 ms",
+    inputs: Mapping[str, Any] | None = None,
+    measure: Sequence[Any] | str | Callable = ("spike_count", "rate"),
+    record: Sequence[str] = (),
+    record_every: int = 1,
+    backend: str = "threads",
+    workers: int | None = None,
+    chunk_size: int | None = None,
+    progress: bool = False,
+    method: str | None = None,
+) -> Sweep:
+    """Run many parameter sets of one model and measure each; return a table with units.
+
+    Parameters
+    ----------
+    model_cls : type
+        A model class, e.g. ``nu.models.Izhikevich`` (not an instance).
+    grid : dict, optional
+        Parameter or input name -> values (a Quantity array, or a list of strings/Quantities); the
+        sweep runs the cartesian product, the last name varying fastest.
+    sets : list of dict, optional
+        Explicit parameter sets, each name -> value (the same names in every set).
+    random : dict, optional
+        Name -> ``(low, high)`` Quantities; ``samples`` sets drawn with ``seed``, uniformly
+        (``sampling="uniform"``) or as a Latin hypercube (``sampling="lhs"``).
+    fixed : dict, optional
+        Values (and options such as ``spk_reset``) shared by every set; the rest keep the defaults.
+    duration, dt, inputs, method, record_every
+        As for :func:`~neurounits.simulate`; ``inputs`` are shared by every set (a swept input is
+        given in ``grid``/``sets``/``random`` instead and becomes a per-neuron input).
+    measure : sequence
+        Names (``"spike_count"``, ``"rate"``, ``"first_spike_time"``, ``"mean_V"``, ...) and/or
+        functions ``results -> {name: per-neuron Quantity}``; see :mod:`neurounits.measures`.
+        ``mean_<name>`` records that variable every ``record_every`` steps.
+    record : sequence of str
+        Extra variables to record for measure functions.
+    backend : {"threads", "processes"}
+        Chunks in threads (the kernels release the GIL) or in worker processes (spawned: the model
+        class, the measure functions and the values must pickle, so define them in an importable
+        module, not in ``__main__`` or a notebook).  Both give identical tables.
+    workers, chunk_size : int, optional
+        Parallel chunks (default: the number of cores) and sets per chunk (default: the sets
+        split into about 4 chunks per worker, at most 4096).
+    progress : bool
+        Show a tqdm progress bar (if tqdm is installed).
+
+    Raises
+    ------
+    DimensionError
+        A value in the wrong unit (every such value is listed), before anything runs.
+    ParameterError
+        Unknown names (with a did-you-mean), an empty grid, bad settings or shared values.
+
+    Examples
+    --------
+    >>> import neurounits as nu
+    >>> from neurounits import Q_
+    >>> sw = nu.sweep(nu.models.Izhikevich, grid={"d": Q_([2.0, 8.0], "mV/ms")},
+    ...               duration="200 ms", inputs={"I": "10 mV/ms"}, measure=("rate",))
+    >>> sw.units["rate"], len(sw.index)
+    ('Hz', 2)
+    """
+    if not (isinstance(model_cls, type) and issubclass(model_cls, Model)):
+        raise ParameterError(f"sweep() needs a model class such as nu.models.LIF, got {model_cls!r}")
+    decl = _declarations(model_cls)
+    fixed = dict(fixed or {})
+    options = {k: fixed.pop(k) for k in list(fixed) if isinstance(decl.get(k), Option)}
+    spec = _spec(model_cls, decl, options)
+    values, dims, kind = _sets(model_cls.__name__, decl, grid, sets, random, samples, seed, sampling)
+    _check_names(model_cls.__name__, decl, list(values) + list(fixed))
+    fixed = _check_fixed(model_cls.__name__, decl, fixed)
+    inputs = dict(inputs or {})
+    inputs.update({k: fixed.pop(k) for k in list(fixed) if isinstance(decl[k], Input)})
+    both = sorted(set(values) & set(inputs))
+    if both:
+        raise ParameterError(f"sweep(model '{model_cls.__name__}'): {both} swept and also given in "
+                             "inputs=/fixed=; give each value in one place")
+    columns = _check_columns(model_cls.__name__, decl, values, kind)
+    meas = _measures.check(spec, measure)
+    _check_record(spec, record)
+    if backend not in _BACKENDS:
+        raise ParameterError(f"unknown backend {backend!r}; use one of {list(_BACKENDS)} "
+                             "(a Dask backend is planned)")
+    run = _Settings(model_cls, {**fixed, **options}, duration, dt, inputs, meas,
+                    tuple(dict.fromkeys((*record, *_measures.needs(meas)))), record_every, method)
+    n = next(iter(columns.values()))[0].size
+    good, failed = _construct(run, columns, np.arange(n))
+    chunks = _chunks(good, workers, chunk_size)
+    outs = _execute(run, columns, chunks, backend, workers, progress)
+    return _assemble(model_cls.__name__, columns, dims, n, outs, failed)
+
+
+def fi_curve(model_cls: type[Model], currents: Any, *, input: str = "I", duration: Any = "1 s",
+             dt: Any = "0.1 ms", fixed: Mapping[str, Any] | None = None, **kwargs: Any) -> Sweep:
+    """The f–I curve: the firing rate (Hz) for each value of an input, one neuron per value.
+
+    A sweep over the input ``input`` with per-neuron input values; ``sw[input]`` and
+    ``sw["rate"]`` give the curve.  Other keywords go to :func:`sweep`.
+
+    Examples
+    --------
+    >>> import neurounits as nu
+    >>> from neurounits import Q_
+    >>> fi = nu.fi_curve(nu.models.LIF, Q_([0.1, 0.3], "nA"), duration="200 ms")
+    >>> fi["rate"].units
+    <Unit('hertz')>
+    """
+    kwargs.setdefault("measure", ("rate",))
+    return sweep(model_cls, grid={input: currents}, fixed=fixed, duration=duration, dt=dt, **kwargs)
+
+
+# ---------------------------------------------------------------------------------- parameter sets
+def _declarations(model_cls: type[Model]) -> dict[str, Any]:
+    return {k: v for k, v in model_cls._decl.items() if isinstance(v, Parameter | Input | Option)}
+
+
+def _spec(model_cls: type[Model], decl: dict[str, Any], options: dict[str, Any]) -> Any:
+    """The model's structure for the given options (checked), without constructing it."""
+    chosen = {}
+    for k, opt in ((k, v) for k, v in decl.items() if isinstance(v, Option)):
+        v = options.get(k, opt.default)
+        if v not in opt.choices:
+            raise ParameterError(f"model '{model_cls.__name__}', option '{k}': expected one of "
+                                 f"{list(opt.choices)}, got {v!r}")
+        chosen[k] = v
+    return model_cls._spec_for(chosen)
+
+
+def _check_record(spec: Any, record: Sequence[str]) -> None:
+    recordable = spec.recordable()
+    for k in record:
+        if k not in recordable:
+            close = difflib.get_close_matches(k, list(recordable), n=1)
+            tip = f" Did you mean '{close[0]}'?" if close else ""
+            raise ParameterError(f"model '{spec.name}' has nothing called '{k}' to record.{tip} "
+                                 f"Recordable: {', '.join(recordable)}")
+
+
+def _check_names(model: str, decl: dict[str, Any], names: list[str]) -> None:
+    known = [k for k, v in decl.items() if isinstance(v, Parameter | Input)]
+    problems = []
+    for k in names:
+        if isinstance(decl.get(k), Option):
+            problems.append(f"'{k}' is an option (it selects the equations) and cannot be swept; run one "
+                            f"sweep per choice with fixed={{'{k}': ...}}")
+        elif k not in decl:
+            close = difflib.get_close_matches(k, known + [o for o in decl if o not in known], n=1)
+            tip = f" Did you mean '{close[0]}'?" if close else ""
+            problems.append(f"model '{model}' has no parameter or input '{k}'.{tip} "
+                            f"Parameters and inputs: {', '.join(known)}")
+    if problems:
+        raise ParameterError(format_problems(f"cannot sweep model '{model}'", problems),
+                             problems=tuple(problems))
+
+
+def _sets(model, decl, grid, sets, random, samples, seed, sampling):
+    """name -> values (a Quantity array, or a list of raw values), the grid's dimensions, and how the
+    values are named in messages ("grid", "set" or "random")."""
+    given = [k for k, v in (("grid", grid), ("sets", sets), ("random", random)) if v is not None]
+    if len(given) != 1:
+        raise ParameterError(f"sweep(model '{model}'): give exactly one of grid=, sets= or random= "
+                             f"(got {', '.join(given) or 'none'})")
+    if grid is not None:
+        return _grid(model, grid), tuple(grid), "grid"
+    if sets is not None:
+        return _explicit(model, sets), (), "set"
+    return _random(model, decl, random, samples, seed, sampling), (), "random"
+
+
+def _grid(model: str, grid: Mapping[str, Any]) -> dict[str, Any]:
+    """Each axis as given (a Quantity array or a list); the product is taken after the unit checks."""
+    if not grid:
+        raise ParameterError(f"sweep(model '{model}'): the grid is empty; give name -> values")
+    axes = {}
+    for k, v in grid.items():
+        if hasattr(v, "units") and hasattr(v, "magnitude"):
+            axis = v.reshape(-1) if np.ndim(v.magnitude) else v.reshape(1)
+        else:
+            axis = [v] if isinstance(v, str) or np.ndim(v) == 0 else list(v)
+        if len(axis) == 0:
+            raise ParameterError(f"sweep(model '{model}'): the grid has no values for '{k}'")
+        axes[k] = axis
+    return axes
+
+
+def _explicit(model: str, sets: Sequence[Mapping[str, Any]]) -> dict[str, list]:
+    sets = list(sets)
+    if not sets:
+        raise ParameterError(f"sweep(model '{model}'): sets= is an empty list; give at least one set")
+    names = list(sets[0])
+    if not names:
+        raise ParameterError(f"sweep(model '{model}'): the first set is empty; give name -> value")
+    for i, s in enumerate(sets):
+        if set(s) != set(names):
+            raise ParameterError(f"sweep(model '{model}'): set {i} names {sorted(s)}, set 0 names "
+                                 f"{sorted(names)}; every set must name the same parameters (put shared "
+                                 "values in fixed=)")
+    return {k: [s[k] for s in sets] for k in names}
+
+
+def _random(model, decl, random, samples, seed, sampling) -> dict[str, Any]:
+    if not random:
+        raise ParameterError(f"sweep(model '{model}'): random= is empty; give name -> (low, high)")
+    if isinstance(samples, bool) or not isinstance(samples, int | np.integer) or samples < 1:
+        raise ParameterError(f"sweep(model '{model}'): random= needs samples= a positive integer, "
+                             f"got {samples!r}")
+    if sampling not in ("uniform", "lhs"):
+        raise ParameterError(f"sweep(model '{model}'): sampling must be 'uniform' or 'lhs', got {sampling!r}")
+    _check_names(model, decl, list(random))
+    rng = np.random.default_rng(seed)
+    out, problems = {}, []
+    for k, rng_k in random.items():
+        if not isinstance(rng_k, tuple | list) or len(rng_k) != 2:
+            raise ParameterError(f"sweep(model '{model}'): random['{k}'] must be (low, high), got {rng_k!r}")
+        unit = decl[k].unit
+        lo, hi = (check_value(f"model '{model}', random['{k}'] {w}", v, unit, 1)
+                  for w, v in zip(("low", "high"), rng_k))
+        problems += lo.problems + hi.problems
+        if lo.problems or hi.problems:
+            continue
+        a, b = float(lo.quantity.magnitude), float(hi.quantity.magnitude)
+        if not a <= b:
+            problems.append(_p(f"model '{model}', random['{k}']: low ({a:g}) must not exceed high ({b:g}) "
+                               f"{fmt_unit(unit)}"))
+            continue
+        if sampling == "lhs":
+            u = (rng.permutation(samples) + rng.random(samples)) / samples
+        else:
+            u = rng.random(samples)
+        out[k] = Q_(a + (b - a) * u, unit)
+    _raise(model, problems)
+    return out
+
+
+def _p(msg: str) -> Problem:
+    return Problem(msg)
+
+
+def _raise(model: str, problems: list) -> None:
+    if not problems:
+        return
+    msgs = tuple(p.message for p in problems)
+    header = f"cannot sweep model '{model}'"
+    if any(p.dimension for p in problems):
+        raise DimensionError(format_problems(header, msgs), problems=msgs)
+    raise ParameterError(format_problems(header, msgs), problems=msgs)
+
+
+def _check_fixed(model: str, decl: dict[str, Any], fixed: dict[str, Any]) -> dict[str, Any]:
+    """Shared values checked at once (they affect every set): a bad one raises."""
+    out, problems = {}, []
+    for k, v in fixed.items():
+        d = decl[k]
+        pos = d.is_positive(k) if isinstance(d, Parameter) else False
+        chk = check_value(f"model '{model}', fixed '{k}'", v, d.unit, 1, positive=pos,
+                          nonnegative=getattr(d, "nonnegative", False))
+        problems += chk.problems
+        out[k] = chk.quantity
+    _raise(model, problems)
+    return out
+
+
+def _check_columns(model: str, decl: dict[str, Any], values: dict[str, Any], kind: str) -> dict[str, tuple]:
+    """name -> (float magnitudes in the declared unit, unit) per set; every wrong unit raises together.
+
+    A Quantity array is checked at once; a list value by value.  Grid axes are checked before the
+    cartesian product is taken (the last name varying fastest).
+    """
+    out, problems = {}, []
+    for k, vals in values.items():
+        unit, is_input = decl[k].unit, isinstance(decl[k], Input)
+        if hasattr(vals, "units"):
+            items = [(f"model '{model}', {kind}['{k}']", vals)]
+        else:
+            where = (lambda i, k=k: f"model '{model}', '{k}' of set {i}") if kind == "set" else \
+                (lambda i, k=k: f"model '{model}', {kind}['{k}'][{i}]")
+            items = [(where(i), v) for i, v in enumerate(vals)]
+        mags = []
+        for where, v in items:
+            chk = check_value(where, v, unit, None)
+            if chk.quantity is None or (is_input and chk.problems):  # NaN inputs are refused here
+                problems += chk.problems
+                continue
+            mags.append(np.atleast_1d(np.asarray(chk.quantity.magnitude, float)))
+        out[k] = (np.concatenate(mags) if mags else np.zeros(0), unit)
+    dims = [p for p in problems if p.dimension]
+    _raise(model, dims or problems)
+    if kind == "grid":
+        mesh = np.meshgrid(*[m for m, _ in out.values()], indexing="ij")
+        out = {k: (g.ravel().copy(), u) for (k, (_, u)), g in zip(out.items(), mesh)}
+    return out
+
+
+# ---------------------------------------------------------------------------------- running
+@dataclass(frozen=True)
+class _Settings:
+    """What a worker needs to run a chunk (pickles: the class by reference, the rest as values)."""
+
+    model_cls: type
+    fixed: dict[str, Any]
+    duration: Any
+    dt: Any
+    inputs: dict[str, Any]
+    measures: tuple
+    record: tuple[str, ...]
+    record_every: int
+    method: str | None
+
+
+def _split(run: _Settings, columns: dict[str, tuple], pos: np.ndarray):
+    """Model values and inputs of the sets at positions ``pos`` of ``columns``."""
+    params, ins = dict(run.fixed), dict(run.inputs)
+    for k, (mags, unit) in columns.items():
+        q = Q_(mags[pos], unit)
+        if isinstance(run.model_cls._decl[k], Input):
+            ins[k] = q
+        else:
+            params[k] = q
+    return params, ins
+
+
+def _construct(run: _Settings, columns: dict[str, tuple], ids: np.ndarray):
+    """Construct the model for the sets ``ids``; bisect to find every set the model refuses."""
+    params, _ = _split(run, columns, ids)
+    try:
+        run.model_cls(n=ids.size, **params)
+        return ids, []
+    except (ParameterError, DimensionError) as exc:
+        if ids.size == 1:
+            values = {k: Q_(float(columns[k][0][ids[0]]), columns[k][1]) for k in columns}
+            return np.zeros(0, int), [(int(ids[0]), values, exc)]
+    half = ids.size // 2
+    g1, f1 = _construct(run, columns, ids[:half])
+    g2, f2 = _construct(run, columns, ids[half:])
+    return np.concatenate([g1, g2]), f1 + f2
+
+
+def _chunks(ids: np.ndarray, workers: int | None, chunk_size: int | None) -> list[np.ndarray]:
+    if ids.size == 0:
+        return []
+    workers = workers or os.cpu_count() or 1
+    if chunk_size is None:
+        chunk_size = min(4096, max(1, math.ceil(ids.size / (4 * workers))))
+    if isinstance(chunk_size, bool) or not isinstance(chunk_size, int | np.integer) or chunk_size < 1:
+        raise ParameterError(f"chunk_size must be a positive integer, got {chunk_size!r}")
+    return [ids[i:i + chunk_size] for i in range(0, ids.size, chunk_size)]
+
+
+def _run_chunk(run: _Settings, columns: dict[str, tuple], ids: np.ndarray):
+    """Simulate the sets ``ids`` (``columns`` holds their values, in the same order) as one population;
+    a set that blows up is taken out and the rest run again, so no valid set is lost.
+
+    Returns (ids that ran, measures name -> (values, unit), failed [(set, error)]).
+    """
+    failed: list[tuple[int, Exception]] = []
+    pos = np.arange(ids.size)
+    while pos.size:
+        params, ins = _split(run, columns, pos)
+        model = run.model_cls(n=pos.size, **params)
+        try:
+            res = simulate(model, run.duration, run.dt, inputs=ins, record=run.record, method=run.method,
+                           record_every=run.record_every, threads=1)
+        except SimulationError as exc:
+            bad = exc.neuron if exc.neuron is not None and 0 <= exc.neuron < pos.size else None
+            if bad is None and pos.size > 1:  # no neuron named: bisect
+                half = pos.size // 2
+                parts = [_run_chunk(run, {k: (m[p], u) for k, (m, u) in columns.items()}, ids[p])
+                         for p in (pos[:half], pos[half:])]
+                a, b = parts
+                return _merge_two(a, b, failed)
+            bad = 0 if bad is None else bad
+            set_id = int(ids[pos[bad]])
+            failed.append((set_id, SimulationError(
+                f"parameter set {set_id}: {exc.msg}", problems=exc.problems, variable=exc.variable,
+                neuron=set_id, time=exc.time)))
+            pos = np.delete(pos, bad)
+            continue
+        return ids[pos], _measures.evaluate(run.measures, res), failed
+    return ids[pos], {}, failed
+
+
+def _merge_two(a, b, failed):
+    ids = np.concatenate([a[0], b[0]])
+    names = a[1] or b[1]
+    meas = {k: (np.concatenate([x[1][k][0] for x in (a, b) if x[1]]), names[k][1]) for k in names}
+    return ids, meas, failed + a[2] + b[2]
+
+
+def _execute(run, columns, chunks, backend, workers, progress):
+    bar = _bar(progress, sum(c.size for c in chunks))
+    workers = max(1, min(workers or os.cpu_count() or 1, len(chunks) or 1))
+    outs = []
+    try:
+        if workers == 1 and backend == "threads":
+            for c in chunks:
+                outs.append(_run_chunk(run, _take(columns, c), c))
+                _tick(bar, c.size)
+            return outs
+        with _pool(backend, workers) as pool:
+            futures = [pool.submit(_run_chunk, run, _take(columns, c), c) for c in chunks]
+            for f, c in zip(futures, chunks):
+                try:
+                    outs.append(f.result())
+                except BrokenProcessPool as exc:
+                    raise RuntimeError(
+                        "a sweep worker process died. With backend='processes' the workers are spawned: "
+                        "the calling script needs an `if __name__ == \"__main__\":` guard, and the model "
+                        "class and measure functions must be importable (not defined in __main__ or a "
+                        "notebook); or use backend='threads'") from exc
+                _tick(bar, c.size)
+        return outs
+    finally:
+        if bar is not None:
+            bar.close()
+
+
+def _take(columns: dict[str, tuple], ids: np.ndarray) -> dict[str, tuple]:
+    """The values of the sets ``ids`` only (what a worker needs)."""
+    return {k: (mags[ids], unit) for k, (mags, unit) in columns.items()}
+
+
+def _pool(backend: str, workers: int) -> Executor:
+    if backend == "threads":
+        return ThreadPoolExecutor(workers)
+    return ProcessPoolExecutor(workers, mp_context=get_context("spawn"))
+
+
+def _bar(progress: bool, total: int):
+    if not progress:
+        return None
+    try:
+        from tqdm.auto import tqdm
+    except ImportError:
+        return None
+    return tqdm(total=total, unit="set", desc="sweep")
+
+
+def _tick(bar, k: int) -> None:
+    if bar is not None:
+        bar.update(k)
+
+
+def _assemble(model: str, columns, dims, n: int, outs, failed) -> Sweep:
+    ids = np.concatenate([o[0] for o in outs]) if outs else np.zeros(0, int)
+    failed = failed + [(i, _set_values(columns, i), e) for o in outs for i, e in o[2]]
+    units = {k: _unit_text(u) for k, (_, u) in columns.items()}
+    cols = {k: mags[ids] for k, (mags, _) in columns.items()}
+    names = next((o[1] for o in outs if o[1]), {})
+    for k, (_, u) in names.items():
+        if k in cols:
+            raise ParameterError(f"the measure '{k}' has the name of a swept parameter; rename the measure")
+        cols[k] = np.concatenate([o[1][k][0] for o in outs if o[1]])
+        units[k] = _unit_text(u)
+    order = np.argsort(ids, kind="stable")
+    cols = {k: v[order] for k, v in cols.items()}
+    failed.sort(key=lambda f: f[0])
+    return Sweep(model=model, columns=cols, units=units, index=ids[order].astype(np.int64),
+                 failed=[(v, e) for _, v, e in failed], dims=tuple(dims), n_sets=n)
+
+
+def _set_values(columns, i: int) -> dict[str, Any]:
+    return {k: Q_(float(mags[i]), u) for k, (mags, u) in columns.items()}
+
+
+def _unit_text(u: Any) -> str:
+    text = u if isinstance(u, str) else fmt_unit(u)
+    return "" if text in ("1", "dimensionless") else text
+
