@@ -35,7 +35,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import llvmlite.binding as llvm
 import sympy
 
 from ..equations import TIME, ModelSpec
@@ -51,7 +50,17 @@ _T_END = sympy.Symbol("t_end", real=True)
 # default; a model's per-neuron loop reads and writes dozens of arrays (measured: the rkf45 trial
 # loop of aeif_cond_alpha needs several hundred).  The setting is part of the generated header.
 _VECTORIZE_CHECKS = 4096
-llvm.set_option("", f"-vectorize-memory-check-threshold={_VECTORIZE_CHECKS}")
+_LLVM_CONFIGURED = False
+
+
+def _configure_llvm() -> None:
+    """Set the LLVM option once, before the first kernel compiles (not at import time)."""
+    global _LLVM_CONFIGURED
+    if not _LLVM_CONFIGURED:
+        import llvmlite.binding as llvm
+
+        llvm.set_option("", f"-vectorize-memory-check-threshold={_VECTORIZE_CHECKS}")
+        _LLVM_CONFIGURED = True
 _RUNTIME_HASH = hashlib.sha256(Path(__file__).with_name("runtime.py").read_bytes()).hexdigest()[:12]
 _GEN_VERSION = "1"
 
@@ -580,6 +589,7 @@ _LOCK = threading.Lock()
 def load(source: str) -> Any:
     """Write ``source`` to the cache (once) and import it; returns the module."""
     digest = hashlib.sha256(source.encode()).hexdigest()[:24]
+    _configure_llvm()
     with _LOCK:
         mod = _LOADED.get(digest)
         if mod is not None:
