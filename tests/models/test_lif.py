@@ -125,3 +125,14 @@ def test_changing_a_parameter_value_does_not_recompile():
     res = nu.simulate(nu.models.LIF(n=2, tau_m="25 ms", V_th="-52 mV"), "5 ms", inputs={"I": "0.5 nA"})
     assert len(run._KERNELS) == before
     assert res.method == "exact"
+
+
+def test_uniform_and_per_neuron_kernels_agree():
+    # all-equal parameters run the kernel variant that reads them once (run_uniform); one
+    # different value switches to the per-neuron kernel: the other neurons' traces are the same
+    cur = Q_(np.linspace(150, 450, 4), "pA")
+    uniform = nu.simulate(nu.models.LIF(n=4, tau_m="12 ms"), "60 ms", inputs={"I": cur}, threads=1)
+    mixed = nu.simulate(nu.models.LIF(n=4, tau_m=Q_([12, 12, 12, 20], "ms")), "60 ms", inputs={"I": cur},
+                        threads=1)
+    np.testing.assert_array_equal(uniform["V"].magnitude[:, :3], mixed["V"].magnitude[:, :3])
+    assert not np.array_equal(uniform["V"].magnitude[:, 3], mixed["V"].magnitude[:, 3])

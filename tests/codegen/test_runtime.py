@@ -1,0 +1,64 @@
+"""The numba helpers of generated kernels: exp, log, phi1, sigmoid, softplus, expm."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import scipy.linalg
+from numba import njit
+
+from neurounits.codegen import runtime as rt
+
+
+@njit
+def _apply(x, out_exp, out_log):
+    for i in range(x.shape[0]):
+        out_exp[i] = rt.exp(x[i])
+        out_log[i] = rt.log(abs(x[i]))
+
+
+def test_exp_and_log_within_two_ulp_and_special_values():
+    rng = np.random.default_rng(3)
+    x = np.concatenate([rng.uniform(-700, 700, 200_000), rng.uniform(-1, 1, 200_000),
+                        10.0 ** rng.uniform(-300, 300, 50_000), [1e-310, 5e-324]])
+    e, lg = np.empty_like(x), np.empty_like(x)
+    _apply(x, e, lg)
+    ref_e = np.exp(np.clip(x, -700, 700))
+    mask = np.abs(x) <= 700
+    assert np.max(np.abs(e[mask] / ref_e[mask] - 1)) <= 2 * np.finfo(float).eps
+    ref_l = np.log(np.abs(x))
+    big = np.abs(ref_l) > 1e-3
+    assert np.max(np.abs(lg[big] / ref_l[big] - 1)) <= 2 * np.finfo(float).eps
+    assert np.max(np.abs(lg[~big] - ref_l[~big])) <= 1e-18  # near x = 1: absolute error
+    special = np.array([0.0, np.inf, -np.inf, np.nan, 709.7, 710.0, -707.9, -750.0])
+    e, lg = np.empty_like(special), np.empty_like(special)
+    _apply(special, e, lg)
+    assert e[0] == 1.0 and e[1] == np.inf and e[2] == 0.0 and np.isnan(e[3])
+    assert e[4] == pytest.approx(np.exp(709.7), rel=1e-15) and e[5] == np.inf
+    assert e[6] == pytest.approx(np.exp(-707.9), rel=1e-15) and e[7] == 0.0
+    assert lg[0] == -np.inf and lg[1] == np.inf and lg[2] == np.inf and np.isnan(lg[3])
+    assert rt.log(-1.0) != rt.log(-1.0)  # NaN for negative arguments
+
+
+def test_phi1_sigmoid_softplus():
+    assert rt.phi1(0.0) == 1.0
+    assert rt.phi1(1e-12) == pytest.approx(1.0 + 5e-13, rel=1e-15)
+    assert rt.phi1(2.0) == pytest.approx((np.exp(2.0) - 1) / 2.0, rel=1e-15)
+    assert rt.sigmoid(-800.0) == 0.0 and rt.sigmoid(800.0) == 1.0
+    assert rt.sigmoid(1.5) == pytest.approx(1 / (1 + np.exp(-1.5)), rel=1e-15)
+    assert rt.softplus(800.0) == 800.0
+    assert rt.softplus(-3.0) == pytest.approx(np.log1p(np.exp(-3.0)), rel=1e-15)
+
+
+@pytest.mark.parametrize("scale", [1e-3, 1.0, 50.0])
+def test_expm_and_block_propagators_match_scipy(scale):
+    rng = np.random.default_rng(int(scale * 10))
+    m = rng.normal(size=(4, 4)) * scale
+    np.testing.assert_allclose(rt.expm(m), scipy.linalg.expm(m), rtol=1e-12, atol=1e-300)
+    e, p = rt.expm_block(m[:2, :2], 0.1)
+    big = np.zeros((4, 4))
+    big[:2, :2] = m[:2, :2] * 0.1
+    big[:2, 2:] = np.eye(2) * 0.1
+    ref = scipy.linalg.expm(big)
+    np.testing.assert_allclose(e, ref[:2, :2], rtol=1e-12)
+    np.testing.assert_allclose(p, ref[:2, 2:], rtol=1e-12, atol=1e-18)
