@@ -52,6 +52,7 @@ def exp(x):
                                                              + r / 6227020800.0))))))))))))
     kk = min(max(k, -1022.0), 1023.0)
     y = p * _as_float((np.int64(kk) + 1023) << 52)
+    y = y * 2.0 if k > 1023.0 else y  # 2**1024 is not a double: x in (709.09, 709.78]
     y = math.inf if x > 709.782712893384 else y
     y = 0.0 if x < -708.0 else y
     return x if x != x else y
