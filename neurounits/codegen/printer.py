@@ -50,6 +50,12 @@ class _Printer(PythonCodePrinter):
             return f"math.log({self._print(expr.args[0])})"
         return f"_rt.log({self._print(expr.args[0])})"
 
+    def _print_And(self, expr):  # & on booleans: no branch, so loops stay vectorisable
+        return "(" + " & ".join(f"({self._print(a)})" for a in expr.args) + ")"
+
+    def _print_Or(self, expr):
+        return "(" + " | ".join(f"({self._print(a)})" for a in expr.args) + ")"
+
     def _print_BooleanTrue(self, expr):
         return "True"
 
