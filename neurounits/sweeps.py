@@ -2,21 +2,26 @@
 
 Every parameter set becomes one neuron of a population with per-neuron parameter arrays: a chunk
 of sets is one model construction and one kernel call.  Chunks run on all cores, in threads or in
-worker processes.  A set whose values the model refuses (a constraint such as ``c < V_th``, a
-negative time constant) or that blows up numerically lands in :attr:`Sweep.failed` with its
-error; every other set still runs.
+worker processes, or on a Dask cluster; finished chunks can be written to a checkpoint folder and
+a rerun computes only the missing ones.  A set whose values the model refuses (a constraint such
+as ``c < V_th``, a negative time constant) or that blows up numerically lands in
+:attr:`Sweep.failed` with its error; every other set still runs.
 """
 
 from __future__ import annotations
 
 import difflib
+import hashlib
+import json
 import math
 import os
+import pickle
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from multiprocessing import get_context
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -30,7 +35,8 @@ from .units import Q_, DimensionError, fmt_unit
 
 __all__ = ["Sweep", "fi_curve", "sweep"]
 
-_BACKENDS = ("threads", "processes")
+_BACKENDS = ("threads", "processes", "dask")
+_DASK_RESUBMITS = 3  # times a chunk is resubmitted after the workers running it died
 
 
 @dataclass
@@ -122,6 +128,8 @@ def sweep(
     chunk_size: int | None = None,
     progress: bool = False,
     method: str | None = None,
+    client: Any = None,
+    checkpoint: str | os.PathLike | None = None,
 ) -> Sweep:
     """Run many parameter sets of one model and measure each; return a table with units.
 
@@ -148,13 +156,24 @@ def sweep(
         ``mean_<name>`` records that variable every ``record_every`` steps.
     record : sequence of str
         Extra variables to record for measure functions.
-    backend : {"threads", "processes"}
-        Chunks in threads (the kernels release the GIL) or in worker processes (spawned: the model
+    backend : {"threads", "processes", "dask"}
+        Chunks in threads (the kernels release the GIL), in worker processes (spawned: the model
         class, the measure functions and the values must pickle, so define them in an importable
-        module, not in ``__main__`` or a notebook).  Both give identical tables.
+        module, not in ``__main__`` or a notebook), or as tasks of a ``dask.distributed`` cluster
+        (the same rule; each worker builds the kernel from the model class, once, through the
+        kernel cache).  All give identical tables.
+    client : dask.distributed.Client, optional
+        With ``backend="dask"``: the cluster to use, as is.  By default a ``LocalCluster`` on
+        127.0.0.1 (``workers`` processes, default 2, one thread each) is started and closed at
+        the end.  A chunk whose worker dies is run again on another worker.
     workers, chunk_size : int, optional
         Parallel chunks (default: the number of cores) and sets per chunk (default: the sets
         split into about 4 chunks per worker, at most 4096).
+    checkpoint : str or path, optional
+        A folder where every finished chunk is written (``<hash>/chunk-*.npz``, the hash being that
+        of the sweep's definition: model, structure, values, duration, dt, inputs, measures).  A
+        sweep called again with the same definition and folder loads the finished chunks and runs
+        only the missing ones (after an interruption, say).
     progress : bool
         Show a tqdm progress bar (if tqdm is installed).
 
@@ -193,14 +212,16 @@ def sweep(
     meas = _measures.check(spec, measure)
     _check_record(spec, record)
     if backend not in _BACKENDS:
-        raise ParameterError(f"unknown backend {backend!r}; use one of {list(_BACKENDS)} "
-                             "(a Dask backend is planned)")
+        raise ParameterError(f"unknown backend {backend!r}; use one of {list(_BACKENDS)}")
+    if client is not None and backend != "dask":
+        raise ParameterError(f"client= is for backend='dask', not backend={backend!r}")
     run = _Settings(model_cls, {**fixed, **options}, duration, dt, inputs, meas,
                     tuple(dict.fromkeys((*record, *_measures.needs(meas)))), record_every, method)
     n = next(iter(columns.values()))[0].size
     good, failed = _construct(run, columns, np.arange(n))
-    chunks = _chunks(good, workers, chunk_size)
-    outs = _execute(run, columns, chunks, backend, workers, progress)
+    chunks = _chunks(good, workers if backend != "dask" else workers or 2, chunk_size)
+    store = None if checkpoint is None else _Checkpoint(checkpoint, run, spec, columns)
+    outs = _execute(run, columns, chunks, backend, workers, progress, client, store)
     return _assemble(model_cls.__name__, columns, dims, n, outs, failed)
 
 
@@ -500,32 +521,106 @@ def _merge_two(a, b, failed):
     return ids, meas, failed + a[2] + b[2]
 
 
-def _execute(run, columns, chunks, backend, workers, progress):
+def _execute(run, columns, chunks, backend, workers, progress, client=None, store=None):
     bar = _bar(progress, sum(c.size for c in chunks))
-    workers = max(1, min(workers or os.cpu_count() or 1, len(chunks) or 1))
-    outs = []
+    outs, todo = [], []
+    for c in chunks:
+        got = store.load(c) if store is not None else None
+        if got is None:
+            todo.append(c)
+        else:
+            outs.append(got)
+            _tick(bar, c.size)
+
+    def done(c, out):
+        if store is not None:
+            store.save(c, out)
+        outs.append(out)
+        _tick(bar, c.size)
+
     try:
-        if workers == 1 and backend == "threads":
-            for c in chunks:
-                outs.append(_run_chunk(run, _take(columns, c), c))
-                _tick(bar, c.size)
+        if not todo:
             return outs
-        with _pool(backend, workers) as pool:
-            futures = [pool.submit(_run_chunk, run, _take(columns, c), c) for c in chunks]
-            for f, c in zip(futures, chunks):
+        if backend == "dask":
+            _run_dask(run, columns, todo, client, workers, done)
+            return outs
+        workers = max(1, min(workers or os.cpu_count() or 1, len(todo)))
+        if workers == 1 and backend == "threads":
+            for c in todo:
+                done(c, _run_chunk(run, _take(columns, c), c))
+            return outs
+        pool = _pool(backend, workers)
+        try:
+            futures = {pool.submit(_run_chunk, run, _take(columns, c), c): i for i, c in enumerate(todo)}
+            for f in as_completed(futures):
                 try:
-                    outs.append(f.result())
+                    out = f.result()
                 except BrokenProcessPool as exc:
                     raise RuntimeError(
                         "a sweep worker process died. With backend='processes' the workers are spawned: "
                         "the calling script needs an `if __name__ == \"__main__\":` guard, and the model "
                         "class and measure functions must be importable (not defined in __main__ or a "
                         "notebook); or use backend='threads'") from exc
-                _tick(bar, c.size)
+                done(todo[futures[f]], out)
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
         return outs
     finally:
         if bar is not None:
             bar.close()
+
+
+def _run_dask(run, columns, todo, client, workers, done) -> None:
+    """The chunks ``todo`` as tasks of a dask.distributed cluster; ``done(chunk, out)`` as each ends.
+
+    A task carries the settings (the model class by reference: each worker imports it and loads
+    or builds its kernel through the kernel cache, once per worker process) and the chunk's values.
+    A worker that dies makes the scheduler run its tasks elsewhere; a task that has killed too
+    many workers (``KilledWorker``) is submitted again, up to ``_DASK_RESUBMITS`` times.
+    """
+    try:
+        from distributed import Client, LocalCluster
+        from distributed import as_completed as dask_completed
+        from distributed.scheduler import KilledWorker
+    except ImportError as exc:
+        raise ImportError("backend='dask' needs dask.distributed: pip install 'neurounits[dask]'") from exc
+    cluster = None
+    if client is None:
+        cluster = LocalCluster(n_workers=workers or 2, threads_per_worker=1, processes=True,
+                               host="127.0.0.1", dashboard_address=None)
+        client = Client(cluster)
+    token = os.urandom(6).hex()
+    pending: dict[str, tuple[int, int]] = {}
+    ac = dask_completed()
+
+    def submit(i: int, attempt: int) -> None:
+        c = todo[i]
+        f = client.submit(_run_chunk, run, _take(columns, c), c, retries=1, pure=False,
+                          key=f"neurounits-sweep-{token}-{i}-{attempt}")
+        pending[f.key] = (i, attempt)
+        ac.add(f)
+
+    try:
+        for i in range(len(todo)):
+            submit(i, 0)
+        for f in ac:
+            i, attempt = pending.pop(f.key)
+            if f.status == "error":
+                exc = f.exception()
+                if isinstance(exc, KilledWorker | OSError) and attempt < _DASK_RESUBMITS:
+                    f.release()
+                    submit(i, attempt + 1)
+                    continue
+                f.result()  # raises the chunk's error
+            out = f.result()
+            f.release()
+            done(todo[i], out)
+    finally:
+        if pending:
+            client.cancel(list(pending))
+        if cluster is not None:
+            client.close()
+            cluster.close()
 
 
 def _take(columns: dict[str, tuple], ids: np.ndarray) -> dict[str, tuple]:
@@ -580,3 +675,117 @@ def _unit_text(u: Any) -> str:
     text = u if isinstance(u, str) else fmt_unit(u)
     return "" if text in ("1", "dimensionless") else text
 
+
+
+# ---------------------------------------------------------------------------------- checkpoints
+class _Checkpoint:
+    """Finished chunks on disk: ``folder/<definition hash>/chunk-<ids hash>.npz`` and a manifest.
+
+    The definition hash covers the model class, its structure key, every set's values, the shared
+    values, duration, dt, inputs, measures and what is recorded; a sweep with another definition
+    writes to another subfolder and reuses nothing.
+    """
+
+    def __init__(self, folder: str | os.PathLike, run: _Settings, spec: Any, columns: dict[str, tuple]):
+        definition = {
+            "model": f"{run.model_cls.__module__}.{run.model_cls.__qualname__}", "structure": spec.key,
+            "columns": columns, "fixed": run.fixed, "duration": run.duration, "dt": run.dt,
+            "inputs": run.inputs, "measures": run.measures, "record": run.record,
+            "record_every": run.record_every, "method": run.method,
+        }
+        h = hashlib.sha256()
+        _digest(h, definition)
+        self.key = h.hexdigest()[:24]
+        self.dir = Path(folder) / self.key
+        self.dir.mkdir(parents=True, exist_ok=True)
+        self.manifest = self.dir / "manifest.json"
+        if not self.manifest.exists():
+            _write_atomic(self.manifest, json.dumps({
+                "key": self.key, "model": definition["model"], "structure": spec.key,
+                "n_sets": int(next(iter(columns.values()))[0].size), "columns": list(columns),
+                "duration": str(run.duration), "dt": str(run.dt),
+                "measures": [m if isinstance(m, str) else _callable_name(m) for m in run.measures],
+            }, indent=1).encode())
+
+    def _path(self, ids: np.ndarray) -> Path:
+        return self.dir / f"chunk-{hashlib.sha256(np.asarray(ids, np.int64).tobytes()).hexdigest()[:20]}.npz"
+
+    def load(self, ids: np.ndarray):
+        """The saved outcome of the chunk ``ids`` as ``_run_chunk`` returns it, or None."""
+        path = self._path(ids)
+        if not path.exists():
+            return None
+        try:
+            with np.load(path, allow_pickle=False) as z:
+                if not np.array_equal(z["ids"], ids):
+                    return None
+                units = json.loads(str(z["units"]))
+                meas = {k: (z[f"m{j}"], u) for j, (k, u) in enumerate(units)}
+                failed = pickle.loads(z["failed"].tobytes())
+                return z["ran"], meas, failed
+        except Exception:  # a damaged file is computed again
+            return None
+
+    def save(self, ids: np.ndarray, out) -> None:
+        ran, meas, failed = out
+        arrays = {f"m{j}": np.asarray(v) for j, (v, _) in enumerate(meas.values())}
+        try:
+            blob = pickle.dumps(failed)
+        except Exception:  # an error that does not pickle is kept as its text
+            blob = pickle.dumps([(i, RuntimeError(str(e))) for i, e in failed])
+        tmp = self._path(ids).with_suffix(f".{os.getpid()}.tmp")
+        with open(tmp, "wb") as fh:
+            np.savez(fh, ids=np.asarray(ids, np.int64), ran=np.asarray(ran),
+                     units=np.array(json.dumps([[k, u] for k, (_, u) in meas.items()])),
+                     failed=np.frombuffer(blob, np.uint8), **arrays)
+        os.replace(tmp, self._path(ids))
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    tmp = path.with_suffix(f".{os.getpid()}.tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
+
+
+def _callable_name(f: Any) -> str:
+    return f"{getattr(f, '__module__', '?')}.{getattr(f, '__qualname__', type(f).__qualname__)}"
+
+
+def _digest(h: Any, x: Any) -> None:
+    """Feed a stable description of ``x`` (values, Quantities, arrays, containers, functions) to ``h``."""
+    if hasattr(x, "magnitude") and hasattr(x, "units"):
+        h.update(b"Q")
+        _digest(h, np.asarray(x.magnitude))
+        h.update(str(x.units).encode())
+    elif isinstance(x, np.ndarray):
+        if x.dtype == object:
+            h.update(b"O")
+            for v in x.ravel():
+                _digest(h, v)
+        else:
+            h.update(f"A{x.dtype.str}{x.shape}".encode())
+            h.update(np.ascontiguousarray(x).tobytes())
+    elif isinstance(x, dict):
+        h.update(f"D{len(x)}".encode())
+        for k in sorted(x, key=str):
+            _digest(h, str(k))
+            _digest(h, x[k])
+    elif isinstance(x, list | tuple):
+        h.update(f"L{len(x)}".encode())
+        for v in x:
+            _digest(h, v)
+    elif x is None or isinstance(x, str | bool | int | float | np.generic):
+        h.update(f"{type(x).__name__}:{x!r};".encode())
+    elif isinstance(x, type):
+        h.update(f"T{x.__module__}.{x.__qualname__};".encode())
+    elif callable(x):
+        code = getattr(x, "__code__", None)
+        h.update(f"F{_callable_name(x)};".encode())
+        if code is not None:
+            h.update(code.co_code)
+            _digest(h, [c for c in code.co_consts if isinstance(c, str | int | float | bytes | type(None))])
+    elif hasattr(x, "__dict__"):
+        h.update(f"O{type(x).__module__}.{type(x).__qualname__}".encode())
+        _digest(h, vars(x))
+    else:
+        h.update(repr(x).encode())

@@ -1,0 +1,89 @@
+"""nu.sweep(checkpoint=...): finished chunks are written; a rerun computes only the missing ones."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+import neurounits as nu
+from neurounits import Q_, sweeps
+
+pd = pytest.importorskip("pandas")
+
+KW = dict(grid={"a": Q_([0.02, 0.05, 0.1], "1/ms"), "d": Q_([2.0, 4.0, 6.0, 8.0], "mV/ms")},
+          duration="100 ms", inputs={"I": "10 mV/ms"}, chunk_size=2, workers=1,
+          measure=("spike_count", "rate", "mean_V"))
+
+
+def counting(monkeypatch, stop_at=None):
+    """Count the chunk runs; raise KeyboardInterrupt at run number ``stop_at``."""
+    runs = []
+    real = sweeps._run_chunk
+
+    def run_chunk(run, columns, ids):
+        runs.append([int(i) for i in ids])
+        if len(runs) == stop_at:
+            raise KeyboardInterrupt
+        return real(run, columns, ids)
+
+    monkeypatch.setattr(sweeps, "_run_chunk", run_chunk)
+    return runs
+
+
+def test_resume_after_an_interruption_runs_only_the_missing_chunks(tmp_path, monkeypatch):
+    full = nu.sweep(nu.models.Izhikevich, **KW)
+    runs = counting(monkeypatch, stop_at=4)
+    with pytest.raises(KeyboardInterrupt):
+        nu.sweep(nu.models.Izhikevich, checkpoint=tmp_path, **KW)
+    (folder,) = tmp_path.iterdir()
+    assert len(list(folder.glob("chunk-*.npz"))) == 3
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert manifest["model"].endswith("Izhikevich") and manifest["n_sets"] == 12
+
+    runs = counting(monkeypatch)
+    again = nu.sweep(nu.models.Izhikevich, checkpoint=tmp_path, **KW)
+    assert runs == [[6, 7], [8, 9], [10, 11]]  # chunks 0-2 came from the checkpoint
+    pd.testing.assert_frame_equal(again.table, full.table, check_exact=True)
+    assert again.table.attrs == full.table.attrs
+
+    runs = counting(monkeypatch)  # everything is on disk now
+    third = nu.sweep(nu.models.Izhikevich, checkpoint=tmp_path, progress=True, **KW)
+    assert runs == []
+    pd.testing.assert_frame_equal(third.table, full.table, check_exact=True)
+
+
+def test_another_definition_reuses_nothing(tmp_path, monkeypatch):
+    nu.sweep(nu.models.Izhikevich, checkpoint=tmp_path, **KW)
+    runs = counting(monkeypatch)
+    other = {**KW, "inputs": {"I": "12 mV/ms"}}
+    changed = nu.sweep(nu.models.Izhikevich, checkpoint=tmp_path, **other)
+    assert len(runs) == 6 and len(list(tmp_path.iterdir())) == 2
+    monkeypatch.undo()
+    pd.testing.assert_frame_equal(changed.table, nu.sweep(nu.models.Izhikevich, **other).table,
+                                  check_exact=True)
+    for kw in ({"duration": "50 ms"}, {"measure": ("rate",)}, {"fixed": {"c": "-55 mV"}}):
+        nu.sweep(nu.models.Izhikevich, checkpoint=tmp_path, **{**KW, **kw})
+    assert len(list(tmp_path.iterdir())) == 5
+
+
+def test_failed_sets_are_checkpointed_too(tmp_path):
+    from test_sweep import Growth
+
+    kw = dict(grid={"k": Q_([0.01, 50.0, 0.02, 60.0], "1/ms")}, duration="100 ms", measure=("mean_V",),
+              chunk_size=2, workers=1)
+    a = nu.sweep(Growth, checkpoint=tmp_path, **kw)
+    b = nu.sweep(Growth, checkpoint=tmp_path, **kw)
+    pd.testing.assert_frame_equal(a.table, b.table, check_exact=True)
+    assert [str(e) for _, e in a.failed] == [str(e) for _, e in b.failed]
+    assert all(isinstance(e, nu.SimulationError) for _, e in b.failed)
+    assert [s["k"] for s, _ in a.failed] == [s["k"] for s, _ in b.failed]
+
+
+def test_threads_with_several_workers_checkpoint(tmp_path, monkeypatch):
+    kw = {**KW, "workers": 2}
+    a = nu.sweep(nu.models.Izhikevich, checkpoint=tmp_path, **kw)
+    runs = counting(monkeypatch)
+    b = nu.sweep(nu.models.Izhikevich, checkpoint=tmp_path, **kw)
+    assert runs == []
+    pd.testing.assert_frame_equal(a.table, b.table, check_exact=True)
