@@ -84,3 +84,15 @@ def test_a_worker_killed_mid_sweep_loses_no_rows(cluster):
     assert list(sw.table.index) == list(range(16)) and not sw.failed
     pd.testing.assert_frame_equal(sw.table, ref.table, check_exact=True)
     cluster.wait_for_workers(2, timeout=60)  # the nanny restarts the worker
+
+
+def test_dask_writes_the_checkpoint_that_threads_resume_from(cluster, tmp_path, monkeypatch):
+    from neurounits import sweeps
+
+    kw = {**KW, "chunk_size": 3}
+    a = nu.sweep(nu.models.Izhikevich, backend="dask", client=cluster, checkpoint=tmp_path, **kw)
+    runs = []
+    monkeypatch.setattr(sweeps, "_run_chunk", lambda *args: runs.append(args) or 1 / 0)
+    b = nu.sweep(nu.models.Izhikevich, backend="threads", checkpoint=tmp_path, **kw)
+    assert runs == []  # the definition hash does not depend on the backend
+    pd.testing.assert_frame_equal(a.table, b.table, check_exact=True)
