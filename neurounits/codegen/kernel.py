@@ -525,26 +525,21 @@ def _run_function(ks: KernelSpec, L: _Lines, name: str, homog: bool) -> None:
         L.add(2, "for i in range(n):")
         _step_body(ks, 3, L)
     _clear_spikes(ks, 2, L)
-    if ks.has_threshold and ks.adaptive and s.events_in_substeps:
+    if ks.has_threshold:
         L.add(2, "if nsp > 0:")
+        L.add(3, "if nspk + nsp + n >= spk_step.shape[0]:")
+        L.add(4, "spk_step = _grow(spk_step, nspk + nsp + n + 1)")
+        L.add(4, "spk_idx = _grow(spk_idx, nspk + nsp + n + 1)")
         L.add(3, "for i in range(n):")
-        L.add(4, "for _c in range(SPK[i]):  # a neuron may spike more than once in a step here")
-        L.add(5, "if nspk == spk_step.shape[0]:")
-        L.add(6, "spk_step = _grow(spk_step, nspk + 1)")
-        L.add(6, "spk_idx = _grow(spk_idx, nspk + 1)")
-        L.add(5, "spk_step[nspk] = j")
-        L.add(5, "spk_idx[nspk] = i")
-        L.add(5, "nspk += 1")
-    elif ks.has_threshold:
-        # branch-free compaction (SPK is 0 or 1): every neuron writes, only spikers advance
-        L.add(2, "if nsp > 0:")
-        L.add(3, "if nspk + n >= spk_step.shape[0]:")
-        L.add(4, "spk_step = _grow(spk_step, nspk + n + 1)")
-        L.add(4, "spk_idx = _grow(spk_idx, nspk + n + 1)")
-        L.add(3, "for i in range(n):")
-        L.add(4, "spk_step[nspk] = j")
-        L.add(4, "spk_idx[nspk] = i")
-        L.add(4, "nspk += SPK[i]")
+        if ks.adaptive and s.events_in_substeps:  # a neuron may spike more than once in a step
+            L.add(4, "for _c in range(SPK[i]):")
+            L.add(5, "spk_step[nspk] = j")
+            L.add(5, "spk_idx[nspk] = i")
+            L.add(5, "nspk += 1")
+        else:  # branch-free compaction (SPK is 0 or 1): every neuron writes, only spikers advance
+            L.add(4, "spk_step[nspk] = j")
+            L.add(4, "spk_idx[nspk] = i")
+            L.add(4, "nspk += SPK[i]")
     if states:
         L.add(2, "if nbad > 0:")
         L.add(3, "for i in range(n):")
