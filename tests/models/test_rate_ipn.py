@@ -187,3 +187,21 @@ def test_rate_inputs_refused_by_models_without_rate_channels():
 def test_bad_seed():
     with pytest.raises(nu.ParameterError, match=r"seed must be None or an integer in \[0, 2\*\*64\)"):
         nu.simulate(NEST.sigmoid_rate_ipn(), "1 ms", seed=-1)
+
+
+@pytest.mark.parametrize("case", ["sig_mc", "tanh", "thr", "lin_mc"])
+def test_family_matches_nest(case):
+    """tanh / threshold_lin / lin (mult_coupling) and sigmoid with mult_coupling against NEST 3.10
+    (tests/reference/make_rate_ipn_refs.py)."""
+    d = np.load(REF / "rate_ipn_family.npz")
+    info = json.loads(str(d[f"{case}_json"]))
+    params = dict(info["params"])
+    init = params.pop("rate", 0.0)
+    ins = [nu.RateInput(rate=i["rate"], weight=i["weight"], delay=nu.Q_(i["delay"], "ms"))
+           for i in info["inputs"]]
+    model = getattr(NEST, info["model"])(n=1, **params)
+    res = nu.simulate(model, nu.Q_(float(d["duration"]), "ms"), nu.Q_(float(d["dt"]), "ms"),
+                      initial={"rate": init}, rate_inputs=ins)
+    ref = d[f"{case}_rate"]
+    got = res["rate"].magnitude[1:len(ref) + 1, 0]
+    assert np.max(np.abs(got - ref)) <= 1e-9 * np.max(np.abs(ref))
