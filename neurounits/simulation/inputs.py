@@ -113,12 +113,13 @@ def _number(where: str, value: Any, problems: list[Problem], *, positive: bool =
 
 
 def rate_arrays(spec: Any, rate_inputs: Any, n_steps: int, dt_ms: float,
-                problems: list[Problem]) -> dict[str, np.ndarray]:
+                problems: list[Problem], inputs: Any = None) -> dict[str, np.ndarray]:
     """Check ``rate_inputs`` for a model and build its kernel arrays (internal units).
 
     Returns {} for a model without rate channels (a problem is added if inputs were given), else
     ``{"RS": [channels, n_steps]}`` (linear summation) or ``{"RW": [channels, inputs, n_steps],
-    "RV": [inputs, n_steps]}``.  Problems are appended to ``problems``.
+    "RV": [inputs, n_steps]}``.  Problems are appended to ``problems`` (also for a rate channel
+    given in ``inputs``, the other inputs of ``simulate``).
     """
     rate_inputs = list(rate_inputs or ())
     chans = spec.rate_channels
@@ -127,6 +128,10 @@ def rate_arrays(spec: Any, rate_inputs: Any, n_steps: int, dt_ms: float,
             problems.append(Problem(f"model '{spec.name}' is not a rate model with rate inputs, so "
                                     "rate_inputs cannot be used with it"))
         return {}
+    for k in chans:
+        if k in (inputs or {}):
+            problems.append(Problem(f"model '{spec.name}', input '{k}' is driven by the rate inputs; give "
+                                    "rates as rate_inputs=[nu.RateInput(...)], not in inputs"))
     vals, wts = [], []
     for q, ri in enumerate(rate_inputs):
         where = f"model '{spec.name}', rate_inputs[{q}]"

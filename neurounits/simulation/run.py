@@ -68,7 +68,8 @@ def simulate(
         by default, ``()`` for none (spikes are always recorded).
     method : str, optional
         ``"euler"``, ``"rk2"``, ``"rk4"``, ``"exponential_euler"``, ``"exact"``;
-        None chooses (exact > exponential Euler > rk4) and logs the choice.
+        None chooses (exact > exponential Euler > rk4) and logs the choice.  Models with white
+        noise (``xi``): ``"euler_maruyama"`` or ``"stochastic_exponential_euler"``.
     seed : int, optional
         Seed of the white noise of stochastic models (an integer in [0, 2**64)); None draws one
         from the OS.  It is kept in ``Results.seed``: the same seed gives the same traces,
@@ -120,7 +121,7 @@ def simulate(
         record_every = 1
     ins = _check_inputs(model, inputs or {}, n_steps, dt_ms, problems)
     events = _check_spikes(model, spike_inputs or (), n_steps, dt_ms, problems)
-    rates = rate_arrays(spec, rate_inputs, n_steps, dt_ms, problems)
+    rates = rate_arrays(spec, rate_inputs, n_steps, dt_ms, problems, inputs)
     seed = _check_seed(spec, seed, problems)
     try:
         init = model.initial_values(initial)

@@ -179,6 +179,11 @@ def test_bad_rate_inputs_reported_together():
         assert part in msg
 
 
+def test_rate_channel_given_as_input_is_refused():
+    with pytest.raises(nu.ParameterError, match="input 'R' is driven by the rate inputs"):
+        nu.simulate(NEST.sigmoid_rate_ipn(), "1 ms", inputs={"R": 0.5})
+
+
 def test_rate_inputs_refused_by_models_without_rate_channels():
     with pytest.raises(nu.ParameterError, match="is not a rate model with rate inputs"):
         nu.simulate(nu.models.LIF(), "1 ms", rate_inputs=[nu.RateInput(rate=1.0)])
