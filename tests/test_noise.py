@@ -161,3 +161,13 @@ def test_multiplicative_noise():
     # Ito: E[x] = x0 (mu = 0); x_k = prod (1 + s sqrt(dt) N): var = (1 + s^2 dt)^k - 1
     x = res["x"].to("mV").magnitude[-1]
     _moments_ok(x, 1.0, (1 + 0.01 * DT) ** 100 - 1)
+
+
+def test_heterogeneous_time_constants():
+    """Per-neuron tau (propagators computed per neuron before the loop): exact OU moments per group."""
+    taus = np.repeat([5.0, 20.0], N)
+    res = nu.simulate(_ou()(n=2 * N, tau=nu.Q_(taus, "ms")), "30 ms", f"{DT} ms", seed=10, record=("x",))
+    x = res["x"].to("mV").magnitude[-1]
+    for g, tau in enumerate((5.0, 20.0)):
+        _moments_ok(x[g * N:(g + 1) * N], X0 * math.exp(-30 / tau),
+                    SIGMA**2 * tau / 2 * (1 - math.exp(-60 / tau)))

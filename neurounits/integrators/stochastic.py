@@ -71,17 +71,26 @@ class StochasticExponentialEuler(Integrator):
 
     def step(self, spec: ModelSpec) -> Step:
         st = Step(self.name)
+        params = {spec.symbols[k] for k in spec.parameters}
         for k, rhs in held_odes(spec).items():
             x = spec.symbols[k]
             drift, coef = noise_parts(spec, rhs)
             a = sympy.Symbol(f"_A_{k}", real=True)
             f = sympy.Symbol(f"_f_{k}", real=True)
-            st.statements.append((a, sympy.diff(drift, x)))
+            e = sympy.Symbol(f"_e_{k}", real=True)
+            s = sympy.Symbol(f"_s_{k}", real=True)
+            a_expr = sympy.diff(drift, x)
+            # a coefficient of parameters only: phi1(A dt) and the noise factor once, before the loop
+            if a_expr.free_symbols <= params:  # derived entries may not refer to each other
+                where, a = st.derived, a_expr
+            else:
+                where = st.statements
+                where.append((a, a_expr))
+            where.append((e, phi1(a * DT)))
             st.statements.append((f, drift))
-            new = x + DT * f * phi1(a * DT)
+            new = x + DT * f * e
             if coef:
-                s = sympy.Symbol(f"_s_{k}", real=True)
-                st.statements.append((s, DT * sympy.sqrt(phi1(2 * a * DT))))
+                where.append((s, DT * sympy.sqrt(phi1(2 * a * DT))))
                 new = new + s * sum(g * xi for xi, g in coef.items())
             st.new[k] = new
         return st
