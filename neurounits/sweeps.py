@@ -26,11 +26,14 @@ from typing import Any
 
 import numpy as np
 
+from . import integrators as _integrators
 from . import measures as _measures
 from .equations import Model
-from .errors import ParameterError, SimulationError, format_problems
+from .errors import EquationError, ParameterError, SimulationError, format_problems
 from .parameters import Input, Option, Parameter, Problem, check_value
-from .simulation import simulate
+from .simulation import TimedArray, simulate
+from .simulation import run as _run_checks
+from .simulation.run import _simulate_counts
 from .units import Q_, DimensionError, fmt_unit
 
 __all__ = ["Sweep", "fi_curve", "sweep"]
@@ -209,8 +212,8 @@ def sweep(
         raise ParameterError(f"sweep(model '{model_cls.__name__}'): {both} swept and also given in "
                              "inputs=/fixed=; give each value in one place")
     columns = _check_columns(model_cls.__name__, decl, values, kind)
-    meas = _measures.check(spec, measure)
-    _check_record(spec, record)
+    duration, dt, inputs, meas = _check_run(model_cls.__name__, spec, values, duration, dt, inputs, measure,
+                                            record, record_every, method)
     if backend not in _BACKENDS:
         raise ParameterError(f"unknown backend {backend!r}; use one of {list(_BACKENDS)}")
     if client is not None and backend != "dask":
@@ -261,14 +264,49 @@ def _spec(model_cls: type[Model], decl: dict[str, Any], options: dict[str, Any])
     return model_cls._spec_for(chosen)
 
 
-def _check_record(spec: Any, record: Sequence[str]) -> None:
+def _check_run(model: str, spec: Any, swept: Mapping[str, Any], duration: Any, dt: Any,
+               inputs: dict[str, Any], measure: Any, record: Sequence[str], record_every: Any,
+               method: str | None):
+    """Duration, dt, shared inputs, measures, record and method, checked together before anything
+    runs or compiles (every problem listed at once).  Returns duration and dt as Quantities in ms, the
+    inputs as Quantities (TimedArrays kept) and the measures as a tuple."""
+    problems: list[Problem] = []
+    dur_ms, dt_ms, _ = _run_checks._check_times(model, duration, dt, problems)
+    if isinstance(record_every, bool) or not isinstance(record_every, int | np.integer) or record_every < 1:
+        problems.append(Problem(f"record_every must be a positive integer, got {record_every!r}"))
+    out_inputs = {}
+    for k, v in inputs.items():
+        if k not in spec.inputs:
+            close = difflib.get_close_matches(k, list(spec.inputs), n=1)
+            tip = f" Did you mean '{close[0]}'?" if close else ""
+            problems.append(Problem(f"model '{model}' has no input '{k}'.{tip} "
+                                    f"Inputs: {', '.join(spec.inputs) or 'none'}"))
+        elif isinstance(v, TimedArray):
+            out_inputs[k] = v  # checked with the first chunk (simulate's own checks)
+        else:
+            chk = check_value(f"model '{model}', input '{k}' (shared by every set; sweep a per-set value "
+                              "in grid=/sets=/random=)", v, spec.inputs[k], 1)
+            problems += chk.problems
+            out_inputs[k] = chk.quantity
+    meas: tuple = ()
+    try:
+        meas = _measures.check(spec, measure)
+    except ParameterError as exc:
+        problems.append(Problem(str(exc)))
     recordable = spec.recordable()
     for k in record:
         if k not in recordable:
             close = difflib.get_close_matches(k, list(recordable), n=1)
             tip = f" Did you mean '{close[0]}'?" if close else ""
-            raise ParameterError(f"model '{spec.name}' has nothing called '{k}' to record.{tip} "
-                                 f"Recordable: {', '.join(recordable)}")
+            problems.append(Problem(f"model '{spec.name}' has nothing called '{k}' to record.{tip} "
+                                    f"Recordable: {', '.join(recordable)}"))
+    if method is not None:
+        try:
+            _integrators.get(method, spec)
+        except EquationError as exc:
+            problems.append(Problem(str(exc)))
+    _raise(model, problems)
+    return Q_(dur_ms, "ms"), Q_(dt_ms, "ms"), out_inputs, meas
 
 
 def _check_names(model: str, decl: dict[str, Any], names: list[str]) -> None:
@@ -493,8 +531,7 @@ def _run_chunk(run: _Settings, columns: dict[str, tuple], ids: np.ndarray):
         params, ins = _split(run, columns, pos)
         model = run.model_cls(n=pos.size, **params)
         try:
-            res = simulate(model, run.duration, run.dt, inputs=ins, record=run.record, method=run.method,
-                           record_every=run.record_every, threads=1)
+            meas = _simulate_and_measure(run, model, ins)
         except SimulationError as exc:
             bad = exc.neuron if exc.neuron is not None and 0 <= exc.neuron < pos.size else None
             if bad is None and pos.size > 1:  # no neuron named: bisect
@@ -510,8 +547,21 @@ def _run_chunk(run: _Settings, columns: dict[str, tuple], ids: np.ndarray):
                 neuron=set_id, time=exc.time)))
             pos = np.delete(pos, bad)
             continue
-        return ids[pos], _measures.evaluate(run.measures, res), failed
+        return ids[pos], meas, failed
     return ids[pos], {}, failed
+
+
+def _simulate_and_measure(run: _Settings, model: Model, ins: dict[str, Any]) -> dict[str, tuple]:
+    """The measures of one population: by a count-only kernel (accumulators, no spike list or traces)
+    when every measure is a name, else by ``simulate`` and the measure functions."""
+    if _measures.countable(run.measures):
+        acc = _simulate_counts(model, run.duration, run.dt, inputs=ins, means=_measures.needs(run.measures),
+                               method=run.method, record_every=run.record_every, threads=1,
+                               times=tuple(k for k in ("first", "last") if f"{k}_spike_time" in run.measures))
+        return _measures.evaluate_counts(run.measures, acc)
+    res = simulate(model, run.duration, run.dt, inputs=ins, record=run.record, method=run.method,
+                   record_every=run.record_every, threads=1)
+    return _measures.evaluate(run.measures, res)
 
 
 def _merge_two(a, b, failed):

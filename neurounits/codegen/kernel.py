@@ -17,7 +17,8 @@ Kernel arguments, in order::
     P_<parameter>...    (float64[n])
     U_<input>, IX_<input>...  (float64[rows, 1 or n], int64[n_steps]: row of each step)
     REF, REFSTEPS       (int64[n], only with a refractory period)
-    REC                 (float64[n_record, n_samples, n])
+    CNT, FIRST, LAST    (int64[n], only in count-only mode: spike count, step of first/last spike)
+    REC                 (float64[n_record, n_samples, n]; count-only: [n_record, 1, n], sums)
 
 and it returns ``(status, steps_done, n_spikes, spike_steps, spike_neurons,
 bad_variable, bad_neuron)``; status 1 means a state became NaN or infinite.
@@ -74,6 +75,10 @@ class KernelSpec:
     record: tuple[str, ...]
     per_neuron_inputs: tuple[str, ...]  # inputs that have a neuron axis
     control: str = "y"  # rkf45 error scale: "y" (|y|) or "yp" (h |dy/dt|), as GSL's controls
+    # count-only mode (sweeps) when not empty: per-neuron accumulators CNT (spikes), REC[r, 0, i] (sum of
+    # the recorded samples) and, if named here, FIRST/LAST ("first", "last": step of the first/last spike,
+    # -1 if none), instead of a spike list and traces; e.g. ("count", "first")
+    counts: tuple[str, ...] = ()
 
     @property
     def has_refractory(self) -> bool:
@@ -100,6 +105,8 @@ class KernelSpec:
             names += [f"EVS_{r}", f"EVN_{r}", f"EVW_{r}", f"B_{r}"]
         if self.adaptive:
             names += ["HSTEP", "ATOL", "RTOL", "hmin", "maxsub"]
+        if self.counts:
+            names += ["CNT", "FIRST", "LAST"]
         names.append("REC")
         return names
 
@@ -192,13 +199,14 @@ def _record_block(ks: KernelSpec, ind: int, L: _Lines, sample: str, step: str) -
     used = _names(exprs.values())
     if exprs:
         _loads(ks, used, ind + 1, L)
+    at, op = ("0", "+=") if ks.counts else ("s_", "=")  # count-only: sums of the samples
     for r, k in enumerate(ks.record):
         if k in s.states:
-            L.add(ind + 1, f"REC[{r}, s_, i] = X_{k}[i]")
+            L.add(ind + 1, f"REC[{r}, {at}, i] {op} X_{k}[i]")
         elif k == "refractory":
-            L.add(ind + 1, f"REC[{r}, s_, i] = 1.0 if REF[i] > 0 else 0.0")
+            L.add(ind + 1, f"REC[{r}, {at}, i] {op} 1.0 if REF[i] > 0 else 0.0")
         else:
-            L.add(ind + 1, f"REC[{r}, s_, i] = {to_code(exprs[k])}")
+            L.add(ind + 1, f"REC[{r}, {at}, i] {op} {to_code(exprs[k])}")
 
 
 def _preamble(ks: KernelSpec, L: _Lines) -> None:
@@ -436,7 +444,7 @@ def _step_body(ks: KernelSpec, ind: int, L: _Lines) -> None:
         L.add(ind, "sp = _nsp > 0")
         if ks.has_refractory:
             L.add(ind, f"REF[i] = {_refsteps(L)} if sp else max(rc - 1, 0)")
-        L.add(ind, "SPK[i] = _nsp")
+        _spike_out(ks, ind, L, "_nsp", "_nsp > 0")
         L.add(ind, "nsp += _nsp")
     elif s.threshold is not None:
         thr = s.threshold.xreplace({TIME: _T_END})
@@ -446,13 +454,25 @@ def _step_body(ks: KernelSpec, ind: int, L: _Lines) -> None:
             L.add(ind, f"x_{k} = ({to_code(e.xreplace({TIME: _T_END}))}) if sp else x_{k}")
         if ks.has_refractory:
             L.add(ind, f"REF[i] = {_refsteps(L)} if sp else max(rc - 1, 0)")
-        L.add(ind, "SPK[i] = sp")
+        _spike_out(ks, ind, L, "sp", "sp")
         L.add(ind, "nsp += sp")
     for k in s.states:
         L.add(ind, f"X_{k}[i] = x_{k}")
     # x - x is 0 for finite x and NaN otherwise; an integer sum keeps the loop vectorisable
     for k in s.states:
         L.add(ind, f"nbad += (x_{k} - x_{k}) != 0.0")
+
+
+def _spike_out(ks: KernelSpec, ind: int, L: _Lines, count: str, fired: str) -> None:
+    """The step's spikes of neuron i: SPK[i] for the spike list, or the count-only accumulators."""
+    if not ks.counts:
+        L.add(ind, f"SPK[i] = {count}")
+        return
+    L.add(ind, f"CNT[i] += {count}")
+    if "first" in ks.counts:
+        L.add(ind, f"FIRST[i] = j if ({fired}) & (FIRST[i] < 0) else FIRST[i]")
+    if "last" in ks.counts:
+        L.add(ind, f"LAST[i] = j if {fired} else LAST[i]")
 
 
 def _deliver_spikes(ks: KernelSpec, ind: int, L: _Lines) -> None:
@@ -525,7 +545,7 @@ def _run_function(ks: KernelSpec, L: _Lines, name: str, homog: bool) -> None:
         L.add(2, "for i in range(n):")
         _step_body(ks, 3, L)
     _clear_spikes(ks, 2, L)
-    if ks.has_threshold:
+    if ks.has_threshold and not ks.counts:
         L.add(2, "if nsp > 0:")
         L.add(3, "if nspk + nsp + n >= spk_step.shape[0]:")
         L.add(4, "spk_step = _grow(spk_step, nspk + nsp + n + 1)")

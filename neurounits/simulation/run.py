@@ -399,12 +399,14 @@ def _method(spec, method: str | None) -> tuple[str, str]:
     return (integ.name if integ is not None else "none"), ""
 
 
-def _kernel(spec, method: str, rec: tuple[str, ...], per_neuron: tuple[str, ...], control: str):
-    key = (spec.key, method, rec, per_neuron, control, _SRC_HASH)
+def _kernel(spec, method: str, rec: tuple[str, ...], per_neuron: tuple[str, ...], control: str,
+            counts: tuple[str, ...] = ()):
+    key = (spec.key, method, rec, per_neuron, control, _SRC_HASH, counts)
     fn = _KERNELS.get(key)
     if fn is None:
         step = integrators.INTEGRATORS[method].step(spec) if method != "none" else None
-        fn = codegen.load(codegen.generate(codegen.KernelSpec(spec, step, rec, per_neuron, control)))
+        fn = codegen.load(codegen.generate(codegen.KernelSpec(spec, step, rec, per_neuron, control,
+                                                              counts=counts)))
         _KERNELS[key] = fn
     return fn
 
@@ -419,7 +421,7 @@ def _blocks(n: int, n_steps: int, threads: int | None) -> list[tuple[int, int]]:
 
 
 def _run_blocks(kernel, spec, n, n_steps, dt_ms, record_every, n_samples, rec, init, params, ins,
-                refsteps, threads, events, options):
+                refsteps, threads, events, options, acc=None):
     blocks = _blocks(n, n_steps, threads)
     states = {k: np.ascontiguousarray(v, dtype=float) for k, v in init.items()}
     ref = np.zeros(n, np.int64)
@@ -447,7 +449,9 @@ def _run_blocks(kernel, spec, n, n_steps, dt_ms, record_every, n_samples, rec, i
         if adaptive:
             args += [hstep[lo:hi], options["atol"][lo:hi], options["rtol"][lo:hi], options["h_min"],
                      options["max_substeps"]]
-        recarr = np.zeros((len(rec), n_samples, hi - lo))
+        if acc is not None:  # count-only kernel: CNT, FIRST, LAST, and REC holds sums
+            args += [a[lo:hi] for a in acc]
+        recarr = np.zeros((len(rec), 1 if acc is not None else n_samples, hi - lo))
         args.append(recarr)
         return run(*args), recarr
 
@@ -505,3 +509,55 @@ def _results(model, spec, out, rec, dur_ms, dt_ms, n_steps, record_every, method
                    method=method, record_every=record_every, spikes=spikes, traces=traces,
                    method_reason=reason, status=status, message=message, seed=seed)
 
+
+
+# ---------------------------------------------------------------------------------- count-only runs
+def _simulate_counts(model: Model, duration: Any, dt: Any = "0.1 ms", *,
+                     inputs: Mapping[str, Any] | None = None, means: Sequence[str] = (),
+                     method: str | None = None, record_every: int = 1, threads: int | None = 1,
+                     times: Sequence[str] = ("first", "last")) -> dict[str, Any]:
+    """A run that keeps per-neuron accumulators only (for ``nu.sweep``): no spike list, no traces.
+
+    ``times`` names the spike times wanted: ``"first"`` and/or ``"last"`` (each costs a little).
+
+    The same checks, kernel arithmetic and errors as :func:`simulate` (a failure raises
+    SimulationError).  Returns ``count`` (int64[n]), ``first``/``last`` (step of the first/last
+    spike, -1 if none or not asked for: the spike time is ``(step + 1) * dt``), ``sums`` (name ->
+    Quantity[n], the sum of the samples ``simulate(record=means, record_every=...)`` would
+    record), ``n_samples`` and ``duration``/``dt`` (Quantities).
+    """
+    spec = model.spec
+    problems: list[Problem] = []
+    dur_ms, dt_ms, n_steps = _check_times(model.name, duration, dt, problems)
+    rec = _check_record(spec, tuple(means), problems)
+    if isinstance(record_every, bool) or not isinstance(record_every, int | np.integer) or record_every < 1:
+        problems.append(Problem(f"record_every must be a positive integer, got {record_every!r}"))
+        record_every = 1
+    ins = _check_inputs(model, inputs or {}, n_steps, dt_ms, problems)
+    events = _check_spikes(model, (), n_steps, dt_ms, problems)
+    try:
+        init = model.initial_values(None)
+    except (DimensionError, ParameterError) as exc:
+        problems.extend(Problem(p, isinstance(exc, DimensionError)) for p in exc.problems)
+        init = {}
+    _raise(model.name, problems)
+    name, reason = _method(spec, method)
+    params = model.internal_parameters()
+    options = _check_options(model, name, None, dt_ms, params)
+    kernel = _kernel(spec, name, rec, tuple(k for k, v in ins.items() if v[0].shape[1] > 1),
+                     options["control"], counts=("count", *(k for k in ("first", "last") if k in times)))
+    refsteps = None
+    if spec.refractory is not None:
+        ref_ms = model.evaluate(spec.refractory, params)
+        refsteps = np.ceil(ref_ms / dt_ms - 1e-9).astype(np.int64).clip(min=0)
+    acc = (np.zeros(model.n, np.int64), np.full(model.n, -1, np.int64), np.full(model.n, -1, np.int64))
+    n_samples = n_steps // record_every + 1
+    out = _run_blocks(kernel, spec, model.n, n_steps, dt_ms, record_every, n_samples, rec, init,
+                      params, ins, refsteps, threads, events, options, acc)
+    if any(o[0][0] for o in out[1]):  # a failure: the same SimulationError as simulate
+        _results(model, spec, out, rec, dur_ms, dt_ms, n_steps, record_every, name, reason, None, True)
+    recorded = spec.recordable()
+    sums = {k: from_internal(np.concatenate([o[1][r, 0] for o in out[1]]), recorded[k])
+            for r, k in enumerate(rec)}
+    return {"count": acc[0], "first": acc[1], "last": acc[2], "sums": sums, "n_samples": n_samples,
+            "duration": Q_(dur_ms, "ms"), "dt": Q_(dt_ms, "ms")}
