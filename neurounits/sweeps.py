@@ -222,7 +222,8 @@ def sweep(
                     tuple(dict.fromkeys((*record, *_measures.needs(meas)))), record_every, method)
     n = next(iter(columns.values()))[0].size
     good, failed = _construct(run, columns, np.arange(n))
-    chunks = _chunks(good, workers if backend != "dask" else workers or 2, chunk_size)
+    chunks = _chunks(good, workers if backend != "dask" else workers or 2, chunk_size,
+                     _measures.countable(meas) and backend != "dask")
     store = None if checkpoint is None else _Checkpoint(checkpoint, run, spec, columns)
     outs = _execute(run, columns, chunks, backend, workers, progress, client, store)
     return _assemble(model_cls.__name__, columns, dims, n, outs, failed)
@@ -508,11 +509,18 @@ def _construct(run: _Settings, columns: dict[str, tuple], ids: np.ndarray):
     return np.concatenate([g1, g2]), f1 + f2
 
 
-def _chunks(ids: np.ndarray, workers: int | None, chunk_size: int | None) -> list[np.ndarray]:
+def _chunks(ids: np.ndarray, workers: int | None, chunk_size: int | None,
+            counts: bool = False) -> list[np.ndarray]:
+    """Sets per chunk: about 4 chunks per worker (at most 4096 sets), or with a count-only kernel
+    (which needs no memory per step) one chunk per worker, at most 16384 sets: each chunk costs a
+    few milliseconds of Python (model construction, checks), and the kernel runs a big chunk in
+    cache-sized blocks anyway."""
     if ids.size == 0:
         return []
     workers = workers or os.cpu_count() or 1
-    if chunk_size is None:
+    if chunk_size is None and counts:
+        chunk_size = min(16384, max(1, math.ceil(ids.size / workers)))
+    elif chunk_size is None:
         chunk_size = min(4096, max(1, math.ceil(ids.size / (4 * workers))))
     if isinstance(chunk_size, bool) or not isinstance(chunk_size, int | np.integer) or chunk_size < 1:
         raise ParameterError(f"chunk_size must be a positive integer, got {chunk_size!r}")

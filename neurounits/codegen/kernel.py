@@ -445,7 +445,6 @@ def _step_body(ks: KernelSpec, ind: int, L: _Lines) -> None:
         if ks.has_refractory:
             L.add(ind, f"REF[i] = {_refsteps(L)} if sp else max(rc - 1, 0)")
         _spike_out(ks, ind, L, "_nsp", "_nsp > 0")
-        L.add(ind, "nsp += _nsp")
     elif s.threshold is not None:
         thr = s.threshold.xreplace({TIME: _T_END})
         cond = f"({to_code(thr)})"
@@ -455,11 +454,12 @@ def _step_body(ks: KernelSpec, ind: int, L: _Lines) -> None:
         if ks.has_refractory:
             L.add(ind, f"REF[i] = {_refsteps(L)} if sp else max(rc - 1, 0)")
         _spike_out(ks, ind, L, "sp", "sp")
-        L.add(ind, "nsp += sp")
     for k in s.states:
         L.add(ind, f"X_{k}[i] = x_{k}")
     # x - x is 0 for finite x and NaN otherwise; an integer sum keeps the loop vectorisable
-    for k in s.states:
+    if ks.counts and s.states:  # one test for all states (a NaN anywhere makes the sum NaN)
+        L.add(ind, f"nbad += ({' + '.join(f'(x_{k} - x_{k})' for k in s.states)}) != 0.0")
+    for k in s.states if not ks.counts else ():
         L.add(ind, f"nbad += (x_{k} - x_{k}) != 0.0")
 
 
@@ -467,6 +467,7 @@ def _spike_out(ks: KernelSpec, ind: int, L: _Lines, count: str, fired: str) -> N
     """The step's spikes of neuron i: SPK[i] for the spike list, or the count-only accumulators."""
     if not ks.counts:
         L.add(ind, f"SPK[i] = {count}")
+        L.add(ind, f"nsp += {count}")
         return
     L.add(ind, f"CNT[i] += {count}")
     if "first" in ks.counts:

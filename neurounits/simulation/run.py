@@ -28,7 +28,9 @@ log = logging.getLogger("neurounits")
 _MS = ureg.Unit("ms")
 _MAX_RECORD_BYTES = 2 * 1024**3
 _PARALLEL_WORK = 2_000_000  # neuron-steps above which blocks of neurons run on several cores
+_COUNT_BLOCK = 2048  # neurons per block of a one-thread count-only run (its arrays stay in cache)
 _KERNELS: dict[tuple, Any] = {}
+_SPEC_KEYS: dict[int, tuple[Any, str]] = {}
 _SRC_HASH = hashlib.sha256(b"".join(
     p.read_bytes() for p in sorted(Path(codegen.__file__).parent.glob("*.py"))
     + sorted(Path(integrators.__file__).parent.glob("*.py")))).hexdigest()[:12]
@@ -401,7 +403,10 @@ def _method(spec, method: str | None) -> tuple[str, str]:
 
 def _kernel(spec, method: str, rec: tuple[str, ...], per_neuron: tuple[str, ...], control: str,
             counts: tuple[str, ...] = ()):
-    key = (spec.key, method, rec, per_neuron, control, _SRC_HASH, counts)
+    known = _SPEC_KEYS.get(id(spec))  # spec.key prints every expression (~0.5 ms): once per spec object
+    if known is None or known[0] is not spec:
+        known = _SPEC_KEYS[id(spec)] = (spec, spec.key)
+    key = (known[1], method, rec, per_neuron, control, _SRC_HASH, counts)
     fn = _KERNELS.get(key)
     if fn is None:
         step = integrators.INTEGRATORS[method].step(spec) if method != "none" else None
@@ -423,6 +428,10 @@ def _blocks(n: int, n_steps: int, threads: int | None) -> list[tuple[int, int]]:
 def _run_blocks(kernel, spec, n, n_steps, dt_ms, record_every, n_samples, rec, init, params, ins,
                 refsteps, threads, events, options, acc=None):
     blocks = _blocks(n, n_steps, threads)
+    serial = acc is not None and len(blocks) == 1 and n > _COUNT_BLOCK
+    if serial:  # count-only run on one thread: cache-sized blocks of neurons, one after the other
+        edges = np.linspace(0, n, -(-n // _COUNT_BLOCK) + 1).round().astype(int)
+        blocks = [(int(a), int(b)) for a, b in itertools.pairwise(edges)]
     states = {k: np.ascontiguousarray(v, dtype=float) for k, v in init.items()}
     ref = np.zeros(n, np.int64)
     adaptive = "HSTEP" in kernel.ARGS
@@ -455,8 +464,8 @@ def _run_blocks(kernel, spec, n, n_steps, dt_ms, record_every, n_samples, rec, i
         args.append(recarr)
         return run(*args), recarr
 
-    if len(blocks) == 1:
-        outs = [one(*blocks[0])]
+    if len(blocks) == 1 or serial:
+        outs = [one(*b) for b in blocks]
     else:
         with ThreadPoolExecutor(len(blocks)) as pool:
             outs = list(pool.map(lambda b: one(*b), blocks))
