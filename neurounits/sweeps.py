@@ -225,7 +225,7 @@ def sweep(
     chunks = _chunks(good, workers if backend != "dask" else workers or 2, chunk_size,
                      _measures.countable(meas) and backend != "dask")
     store = None if checkpoint is None else _Checkpoint(checkpoint, run, spec, columns)
-    outs = _execute(run, columns, chunks, backend, workers, progress, client, store)
+    outs = _execute(run, columns, chunks, backend, workers, progress, client, store, spec)
     return _assemble(model_cls.__name__, columns, dims, n, outs, failed)
 
 
@@ -565,7 +565,7 @@ def _simulate_and_measure(run: _Settings, model: Model, ins: dict[str, Any]) -> 
     if _measures.countable(run.measures):
         acc = _simulate_counts(model, run.duration, run.dt, inputs=ins, means=_measures.needs(run.measures),
                                method=run.method, record_every=run.record_every, threads=1,
-                               times=tuple(k for k in ("first", "last") if f"{k}_spike_time" in run.measures))
+                               times=_count_times(run.measures))
         return _measures.evaluate_counts(run.measures, acc)
     res = simulate(model, run.duration, run.dt, inputs=ins, record=run.record, method=run.method,
                    record_every=run.record_every, threads=1)
@@ -579,7 +579,51 @@ def _merge_two(a, b, failed):
     return ids, meas, failed + a[2] + b[2]
 
 
-def _execute(run, columns, chunks, backend, workers, progress, client=None, store=None):
+def _count_times(measures: Sequence[Any]) -> tuple[str, ...]:
+    """The spike times a count-only kernel must keep for ``measures``."""
+    return tuple(k for k in ("first", "last") if f"{k}_spike_time" in measures)
+
+
+def _kernels(run: _Settings, spec: Any, columns: dict[str, tuple], sizes: set[int]) -> list[tuple]:
+    """(cache key, source, sha256 of the source) of every kernel the chunks will use (what a Dask worker
+    would otherwise generate itself): as ``simulate``/``_simulate_counts`` choose it for this sweep."""
+    method, _ = _run_checks._method(spec, run.method)
+    control = {**_run_checks._DEFAULT_OPTIONS, **run.model_cls.integrator_options}["control"]
+    if _measures.countable(run.measures):
+        rec, counts = _measures.needs(run.measures), ("count", *_count_times(run.measures))
+    else:
+        rec, counts = run.record, ()
+    swept = tuple(k for k in spec.inputs if k in columns)  # per-neuron inputs, unless a chunk has one set
+    variants = {swept if size > 1 else () for size in sizes}
+    out = []
+    for per_neuron in sorted(variants):
+        key = _run_checks._kernel_key(spec, method, rec, per_neuron, control, counts)
+        source = _run_checks._kernel_source(spec, method, rec, per_neuron, control, counts)
+        out.append((key, source, hashlib.sha256(source.encode()).hexdigest()))
+    return out
+
+
+def _install_kernels(kernels: list[tuple]) -> None:
+    """On a worker: write each shipped kernel into the kernel cache and import it (numba compiles it on
+    first use, once per worker process, or loads it from its disk cache)."""
+    from . import codegen
+
+    for key, source, digest in kernels:
+        if key in _run_checks._KERNELS:
+            continue
+        if hashlib.sha256(source.encode()).hexdigest() != digest:
+            raise RuntimeError("the kernel source shipped to this worker does not match its hash "
+                               f"{digest[:12]}")
+        _run_checks._KERNELS[key] = codegen.load(source)
+
+
+def _run_chunk_on_worker(kernels: list[tuple], run: _Settings, columns: dict[str, tuple], ids: np.ndarray):
+    """A Dask task: install the shipped kernels (once per worker), then run the chunk."""
+    _install_kernels(kernels)
+    return _run_chunk(run, columns, ids)
+
+
+def _execute(run, columns, chunks, backend, workers, progress, client=None, store=None, spec=None):
     bar = _bar(progress, sum(c.size for c in chunks))
     outs, todo = [], []
     for c in chunks:
@@ -600,7 +644,7 @@ def _execute(run, columns, chunks, backend, workers, progress, client=None, stor
         if not todo:
             return outs
         if backend == "dask":
-            _run_dask(run, columns, todo, client, workers, done)
+            _run_dask(run, columns, todo, client, workers, done, spec)
             return outs
         workers = max(1, min(workers or os.cpu_count() or 1, len(todo)))
         if workers == 1 and backend == "threads":
@@ -628,11 +672,13 @@ def _execute(run, columns, chunks, backend, workers, progress, client=None, stor
             bar.close()
 
 
-def _run_dask(run, columns, todo, client, workers, done) -> None:
+def _run_dask(run, columns, todo, client, workers, done, spec) -> None:
     """The chunks ``todo`` as tasks of a dask.distributed cluster; ``done(chunk, out)`` as each ends.
 
-    A task carries the settings (the model class by reference: each worker imports it and loads
-    or builds its kernel through the kernel cache, once per worker process) and the chunk's values.
+    A task carries the generated kernel's source and hash (each worker writes it into its kernel cache
+    and imports it once: workers never generate code, and numba compiles once per worker), the
+    settings (the model class by reference, or by value through cloudpickle when it cannot be imported,
+    e.g. one made by ``Model.from_equations`` in a script) and the chunk's values.
     A worker that dies makes the scheduler run its tasks elsewhere; a task that has killed too
     many workers (``KilledWorker``) is submitted again, up to ``_DASK_RESUBMITS`` times.
     """
@@ -647,13 +693,14 @@ def _run_dask(run, columns, todo, client, workers, done) -> None:
         cluster = LocalCluster(n_workers=workers or 2, threads_per_worker=1, processes=True,
                                host="127.0.0.1", dashboard_address=None)
         client = Client(cluster)
+    kernels = _kernels(run, spec, columns, {c.size for c in todo})
     token = os.urandom(6).hex()
     pending: dict[str, tuple[int, int]] = {}
     ac = dask_completed()
 
     def submit(i: int, attempt: int) -> None:
         c = todo[i]
-        f = client.submit(_run_chunk, run, _take(columns, c), c, retries=1, pure=False,
+        f = client.submit(_run_chunk_on_worker, kernels, run, _take(columns, c), c, retries=1, pure=False,
                           key=f"neurounits-sweep-{token}-{i}-{attempt}")
         pending[f.key] = (i, attempt)
         ac.add(f)

@@ -401,17 +401,26 @@ def _method(spec, method: str | None) -> tuple[str, str]:
     return (integ.name if integ is not None else "none"), ""
 
 
-def _kernel(spec, method: str, rec: tuple[str, ...], per_neuron: tuple[str, ...], control: str,
-            counts: tuple[str, ...] = ()):
+def _kernel_key(spec, method: str, rec: tuple[str, ...], per_neuron: tuple[str, ...], control: str,
+                counts: tuple[str, ...] = ()) -> tuple:
     known = _SPEC_KEYS.get(id(spec))  # spec.key prints every expression (~0.5 ms): once per spec object
     if known is None or known[0] is not spec:
         known = _SPEC_KEYS[id(spec)] = (spec, spec.key)
-    key = (known[1], method, rec, per_neuron, control, _SRC_HASH, counts)
+    return (known[1], method, rec, per_neuron, control, _SRC_HASH, counts)
+
+
+def _kernel_source(spec, method: str, rec: tuple[str, ...], per_neuron: tuple[str, ...], control: str,
+                   counts: tuple[str, ...] = ()) -> str:
+    step = integrators.INTEGRATORS[method].step(spec) if method != "none" else None
+    return codegen.generate(codegen.KernelSpec(spec, step, rec, per_neuron, control, counts=counts))
+
+
+def _kernel(spec, method: str, rec: tuple[str, ...], per_neuron: tuple[str, ...], control: str,
+            counts: tuple[str, ...] = ()):
+    key = _kernel_key(spec, method, rec, per_neuron, control, counts)
     fn = _KERNELS.get(key)
     if fn is None:
-        step = integrators.INTEGRATORS[method].step(spec) if method != "none" else None
-        fn = codegen.load(codegen.generate(codegen.KernelSpec(spec, step, rec, per_neuron, control,
-                                                              counts=counts)))
+        fn = codegen.load(_kernel_source(spec, method, rec, per_neuron, control, counts))
         _KERNELS[key] = fn
     return fn
 
