@@ -625,14 +625,14 @@ def _run_chunk_on_worker(kernels: list[tuple], run: _Settings, columns: dict[str
 
 def _execute(run, columns, chunks, backend, workers, progress, client=None, store=None, spec=None):
     bar = _bar(progress, sum(c.size for c in chunks))
-    outs, todo = [], []
-    for c in chunks:
-        got = store.load(c) if store is not None else None
-        if got is None:
-            todo.append(c)
-        else:
-            outs.append(got)
-            _tick(bar, c.size)
+    outs, todo = [], list(chunks)
+    if store is not None and chunks:  # finished sets, whatever chunks they were run in
+        wanted = np.concatenate(chunks)
+        outs, covered = store.load_all(wanted)
+        _tick(bar, covered.size)
+        rest = wanted[~np.isin(wanted, covered)]
+        size = max(c.size for c in chunks)
+        todo = [rest[i:i + size] for i in range(0, rest.size, size)]
 
     def done(c, out):
         if store is not None:
@@ -786,6 +786,9 @@ def _unit_text(u: Any) -> str:
 class _Checkpoint:
     """Finished chunks on disk: ``folder/<definition hash>/chunk-<ids hash>.npz`` and a manifest.
 
+    Each file names the sets it covers (their numbers in the sweep); a rerun loads every file and runs
+    only the sets no file covers, so it may use another chunk size (or backend) than the first run.
+
     The definition hash covers the model class, its structure key, every set's values, the shared
     values, duration, dt, inputs, measures and what is recorded; a sweep with another definition
     writes to another subfolder and reuses nothing.
@@ -815,19 +818,38 @@ class _Checkpoint:
     def _path(self, ids: np.ndarray) -> Path:
         return self.dir / f"chunk-{hashlib.sha256(np.asarray(ids, np.int64).tobytes()).hexdigest()[:20]}.npz"
 
-    def load(self, ids: np.ndarray):
-        """The saved outcome of the chunk ``ids`` as ``_run_chunk`` returns it, or None."""
-        path = self._path(ids)
+    def load_all(self, wanted: np.ndarray):
+        """The saved outcomes of the sets among ``wanted``, each set once (chunks of runs with other
+        chunk sizes may overlap: a set already taken from one file is dropped from the next), and
+        the sets they cover."""
+        outs, covered = [], np.zeros(0, np.int64)
+        for path in sorted(self.dir.glob("chunk-*.npz")):
+            got = self._load(path)
+            if got is None:
+                continue
+            ids, (ran, meas, failed) = got
+            new = np.isin(ids, wanted) & ~np.isin(ids, covered)
+            if not new.any():
+                continue
+            if not new.all():
+                keep = np.isin(ran, ids[new])
+                ran, meas = ran[keep], {k: (v[keep], u) for k, (v, u) in meas.items()}
+                failed = [(i, e) for i, e in failed if i in set(ids[new].tolist())]
+            outs.append((ran, meas, failed))
+            covered = np.concatenate([covered, ids[new]])
+        return outs, covered
+
+    def _load(self, path: Path):
+        """(ids, outcome) of one saved chunk, or None (missing or damaged: computed again)."""
         if not path.exists():
             return None
         try:
             with np.load(path, allow_pickle=False) as z:
-                if not np.array_equal(z["ids"], ids):
-                    return None
+                ids = np.asarray(z["ids"], np.int64)
                 units = json.loads(str(z["units"]))
                 meas = {k: (z[f"m{j}"], u) for j, (k, u) in enumerate(units)}
                 failed = pickle.loads(z["failed"].tobytes())
-                return z["ran"], meas, failed
+                return ids, (z["ran"], meas, failed)
         except Exception:  # a damaged file is computed again
             return None
 
