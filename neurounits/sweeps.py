@@ -154,29 +154,35 @@ def sweep(
         As for :func:`~neurounits.simulate`; ``inputs`` are shared by every set (a swept input is
         given in ``grid``/``sets``/``random`` instead and becomes a per-neuron input).
     measure : sequence
-        Names (``"spike_count"``, ``"rate"``, ``"first_spike_time"``, ``"mean_V"``, ...) and/or
-        functions ``results -> {name: per-neuron Quantity}``; see :mod:`neurounits.measures`.
-        ``mean_<name>`` records that variable every ``record_every`` steps.
+        Names (``"spike_count"``, ``"rate"``, ``"first_spike_time"``, ``"last_spike_time"``,
+        ``"mean_V"``, ...) and/or functions ``results -> {name: per-neuron Quantity}``; see
+        :mod:`neurounits.measures`.  ``mean_<name>`` averages that variable over the samples taken
+        every ``record_every`` steps.  When every measure is a name, chunks run a count-only kernel
+        (per-neuron accumulators, no spike list, no traces: same values, faster); a function gets
+        the full :class:`~neurounits.Results` of its chunk.
     record : sequence of str
         Extra variables to record for measure functions.
     backend : {"threads", "processes", "dask"}
         Chunks in threads (the kernels release the GIL), in worker processes (spawned: the model
         class, the measure functions and the values must pickle, so define them in an importable
         module, not in ``__main__`` or a notebook), or as tasks of a ``dask.distributed`` cluster
-        (the same rule; each worker builds the kernel from the model class, once, through the
-        kernel cache).  All give identical tables.
+        (each task carries the generated kernel's source and hash; a worker writes it into its
+        kernel cache and imports it once, and never generates code; a model class the workers
+        cannot import goes by value through cloudpickle).  All give identical tables.
     client : dask.distributed.Client, optional
         With ``backend="dask"``: the cluster to use, as is.  By default a ``LocalCluster`` on
         127.0.0.1 (``workers`` processes, default 2, one thread each) is started and closed at
         the end.  A chunk whose worker dies is run again on another worker.
     workers, chunk_size : int, optional
         Parallel chunks (default: the number of cores) and sets per chunk (default: the sets
-        split into about 4 chunks per worker, at most 4096).
+        split into about 4 chunks per worker, at most 4096; with a count-only kernel one chunk per
+        worker, at most 16384).
     checkpoint : str or path, optional
         A folder where every finished chunk is written (``<hash>/chunk-*.npz``, the hash being that
         of the sweep's definition: model, structure, values, duration, dt, inputs, measures).  A
         sweep called again with the same definition and folder loads the finished chunks and runs
-        only the missing ones (after an interruption, say).
+        only the sets none of them covers (after an interruption, say), whatever its chunk size,
+        number of workers or backend.
     progress : bool
         Show a tqdm progress bar (if tqdm is installed).
 
@@ -186,6 +192,8 @@ def sweep(
         A value in the wrong unit (every such value is listed), before anything runs.
     ParameterError
         Unknown names (with a did-you-mean), an empty grid, bad settings or shared values.
+        Duration, dt, shared inputs, measures, ``record``, ``record_every`` and ``method`` are
+        checked together, every problem in one error, before anything compiles.
 
     Examples
     --------
