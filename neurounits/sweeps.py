@@ -229,11 +229,11 @@ def sweep(
     run = _Settings(model_cls, {**fixed, **options}, duration, dt, inputs, meas,
                     tuple(dict.fromkeys((*record, *_measures.needs(meas)))), record_every, method)
     n = next(iter(columns.values()))[0].size
-    good, failed = _construct(run, columns, np.arange(n))
+    good, failed, whole = _construct(run, columns, np.arange(n))
     chunks = _chunks(good, workers if backend != "dask" else workers or 2, chunk_size,
                      _measures.countable(meas) and backend != "dask")
     store = None if checkpoint is None else _Checkpoint(checkpoint, run, spec, columns)
-    outs = _execute(run, columns, chunks, backend, workers, progress, client, store, spec)
+    outs = _execute(run, columns, chunks, backend, workers, progress, client, store, spec, whole)
     return _assemble(model_cls.__name__, columns, dims, n, outs, failed)
 
 
@@ -502,19 +502,21 @@ def _split(run: _Settings, columns: dict[str, tuple], pos: np.ndarray):
 
 
 def _construct(run: _Settings, columns: dict[str, tuple], ids: np.ndarray):
-    """Construct the model for the sets ``ids``; bisect to find every set the model refuses."""
+    """Construct the model for the sets ``ids``; bisect to find every set the model refuses.
+
+    Returns (good ids, failed, the model of all of ``ids`` if none failed, else None).
+    """
     params, _ = _split(run, columns, ids)
     try:
-        run.model_cls(n=ids.size, **params)
-        return ids, []
+        return ids, [], run.model_cls(n=ids.size, **params)
     except (ParameterError, DimensionError) as exc:
         if ids.size == 1:
             values = {k: Q_(float(columns[k][0][ids[0]]), columns[k][1]) for k in columns}
-            return np.zeros(0, int), [(int(ids[0]), values, exc)]
+            return np.zeros(0, int), [(int(ids[0]), values, exc)], None
     half = ids.size // 2
-    g1, f1 = _construct(run, columns, ids[:half])
-    g2, f2 = _construct(run, columns, ids[half:])
-    return np.concatenate([g1, g2]), f1 + f2
+    g1, f1, _ = _construct(run, columns, ids[:half])
+    g2, f2, _ = _construct(run, columns, ids[half:])
+    return np.concatenate([g1, g2]), f1 + f2, None
 
 
 def _chunks(ids: np.ndarray, workers: int | None, chunk_size: int | None,
@@ -535,9 +537,10 @@ def _chunks(ids: np.ndarray, workers: int | None, chunk_size: int | None,
     return [ids[i:i + chunk_size] for i in range(0, ids.size, chunk_size)]
 
 
-def _run_chunk(run: _Settings, columns: dict[str, tuple], ids: np.ndarray):
-    """Simulate the sets ``ids`` (``columns`` holds their values, in the same order) as one population;
-    a set that blows up is taken out and the rest run again, so no valid set is lost.
+def _run_chunk(run: _Settings, columns: dict[str, tuple], ids: np.ndarray, model: Model | None = None):
+    """Simulate the sets ``ids`` (``columns`` holds their values, in the same order) as one population
+    (``model``, if given, is its model already constructed); a set that blows up is taken out and the
+    rest run again, so no valid set is lost.
 
     Returns (ids that ran, measures name -> (values, unit), failed [(set, error)]).
     """
@@ -545,7 +548,8 @@ def _run_chunk(run: _Settings, columns: dict[str, tuple], ids: np.ndarray):
     pos = np.arange(ids.size)
     while pos.size:
         params, ins = _split(run, columns, pos)
-        model = run.model_cls(n=pos.size, **params)
+        if model is None or model.n != pos.size:
+            model = run.model_cls(n=pos.size, **params)
         try:
             meas = _simulate_and_measure(run, model, ins)
         except SimulationError as exc:
@@ -631,7 +635,8 @@ def _run_chunk_on_worker(kernels: list[tuple], run: _Settings, columns: dict[str
     return _run_chunk(run, columns, ids)
 
 
-def _execute(run, columns, chunks, backend, workers, progress, client=None, store=None, spec=None):
+def _execute(run, columns, chunks, backend, workers, progress, client=None, store=None, spec=None,
+             whole=None):
     bar = _bar(progress, sum(c.size for c in chunks))
     outs, todo = [], list(chunks)
     if store is not None and chunks:  # finished sets, whatever chunks they were run in
@@ -657,7 +662,10 @@ def _execute(run, columns, chunks, backend, workers, progress, client=None, stor
         workers = max(1, min(workers or os.cpu_count() or 1, len(todo)))
         if workers == 1 and backend == "threads":
             for c in todo:
-                done(c, _run_chunk(run, _take(columns, c), c))
+                if whole is not None and c.size == whole.n:  # every set in one chunk: the model is built
+                    done(c, _run_chunk(run, _take(columns, c), c, model=whole))
+                else:
+                    done(c, _run_chunk(run, _take(columns, c), c))
             return outs
         pool = _pool(backend, workers)
         try:

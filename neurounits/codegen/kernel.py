@@ -17,7 +17,7 @@ Kernel arguments, in order::
     P_<parameter>...    (float64[n])
     U_<input>, IX_<input>...  (float64[rows, 1 or n], int64[n_steps]: row of each step)
     REF, REFSTEPS       (int64[n], only with a refractory period)
-    CNT, FIRST, LAST    (int64[n], only in count-only mode: spike count, step of first/last spike)
+    CNT, FIRST, LAST    (int32 or int64[n], only in count-only mode: spike count, step of first/last spike)
     REC                 (float64[n_record, n_samples, n]; count-only: [n_record, 1, n], sums)
 
 and it returns ``(status, steps_done, n_spikes, spike_steps, spike_neurons,
