@@ -19,7 +19,7 @@ import pickle
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
@@ -175,8 +175,9 @@ def sweep(
         the end.  A chunk whose worker dies is run again on another worker.
     workers, chunk_size : int, optional
         Parallel chunks (default: the number of cores) and sets per chunk (default: the sets
-        split into about 4 chunks per worker, at most 4096; with a count-only kernel one chunk per
-        worker, at most 16384).
+        split into about 4 chunks per worker, at most 4096).  With a count-only kernel the default
+        is one chunk (at most 16384 sets per worker) whose cache-sized blocks of sets run on
+        ``workers`` threads (``backend="threads"``), or one chunk per worker (``"processes"``).
     checkpoint : str or path, optional
         A folder where every finished chunk is written (``<hash>/chunk-*.npz``, the hash being that
         of the sweep's definition: model, structure, values, duration, dt, inputs, measures).  A
@@ -230,8 +231,16 @@ def sweep(
                     tuple(dict.fromkeys((*record, *_measures.needs(meas)))), record_every, method)
     n = next(iter(columns.values()))[0].size
     good, failed, whole = _construct(run, columns, np.arange(n))
-    chunks = _chunks(good, workers if backend != "dask" else workers or 2, chunk_size,
-                     _measures.countable(meas) and backend != "dask")
+    counts = _measures.countable(meas)
+    if counts and backend == "threads" and chunk_size is None:
+        # one chunk (at most 16384 sets per thread) whose cache-sized blocks of sets run on `workers`
+        # threads: one model construction and one set of checks for the whole sweep
+        threads = max(1, workers or os.cpu_count() or 1)
+        run = replace(run, threads=threads)
+        chunks = _chunks(good, 1, min(16384 * threads, max(1, good.size)))
+    else:
+        chunks = _chunks(good, workers if backend != "dask" else workers or 2, chunk_size,
+                         counts and backend != "dask")
     store = None if checkpoint is None else _Checkpoint(checkpoint, run, spec, columns)
     outs = _execute(run, columns, chunks, backend, workers, progress, client, store, spec, whole)
     return _assemble(model_cls.__name__, columns, dims, n, outs, failed)
@@ -487,6 +496,7 @@ class _Settings:
     record: tuple[str, ...]
     record_every: int
     method: str | None
+    threads: int = 1  # threads of one chunk's kernel calls (count-only chunks of the threads backend)
 
 
 def _split(run: _Settings, columns: dict[str, tuple], pos: np.ndarray):
@@ -576,7 +586,7 @@ def _simulate_and_measure(run: _Settings, model: Model, ins: dict[str, Any]) -> 
     when every measure is a name, else by ``simulate`` and the measure functions."""
     if _measures.countable(run.measures):
         acc = _simulate_counts(model, run.duration, run.dt, inputs=ins, means=_measures.needs(run.measures),
-                               method=run.method, record_every=run.record_every, threads=1,
+                               method=run.method, record_every=run.record_every, threads=run.threads,
                                times=_count_times(run.measures))
         return _measures.evaluate_counts(run.measures, acc)
     res = simulate(model, run.duration, run.dt, inputs=ins, record=run.record, method=run.method,

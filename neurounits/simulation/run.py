@@ -437,8 +437,8 @@ def _blocks(n: int, n_steps: int, threads: int | None) -> list[tuple[int, int]]:
 def _run_blocks(kernel, spec, n, n_steps, dt_ms, record_every, n_samples, rec, init, params, ins,
                 refsteps, threads, events, options, acc=None):
     blocks = _blocks(n, n_steps, threads)
-    serial = acc is not None and len(blocks) == 1 and n > _COUNT_BLOCK
-    if serial:  # count-only run on one thread: cache-sized blocks of neurons, one after the other
+    n_threads = len(blocks)
+    if acc is not None and n > _COUNT_BLOCK * n_threads:  # count-only: cache-sized blocks of neurons
         edges = np.linspace(0, n, -(-n // _COUNT_BLOCK) + 1).round().astype(int)
         blocks = [(int(a), int(b)) for a, b in itertools.pairwise(edges)]
     states = {k: np.ascontiguousarray(v, dtype=float) for k, v in init.items()}
@@ -473,10 +473,10 @@ def _run_blocks(kernel, spec, n, n_steps, dt_ms, record_every, n_samples, rec, i
         args.append(recarr)
         return run(*args), recarr
 
-    if len(blocks) == 1 or serial:
+    if n_threads == 1:
         outs = [one(*b) for b in blocks]
     else:
-        with ThreadPoolExecutor(len(blocks)) as pool:
+        with ThreadPoolExecutor(n_threads) as pool:
             outs = list(pool.map(lambda b: one(*b), blocks))
     return blocks, outs, states
 

@@ -101,3 +101,20 @@ def test_sweep_takes_the_count_only_path_only_when_the_measures_allow(monkeypatc
     pd.testing.assert_frame_equal(a[list(ALL)], b[list(ALL)], check_exact=True)
     np.testing.assert_allclose(a["mean_V"], b["mean_V"], rtol=1e-12, atol=0)
     np.testing.assert_array_equal(b["r"], b["rate"])
+
+
+def test_a_count_only_threads_sweep_is_one_chunk_whose_blocks_run_on_the_workers(monkeypatch):
+    from neurounits.simulation import run
+
+    monkeypatch.setattr(run, "_COUNT_BLOCK", 5)  # 24 sets: 5 blocks on 2 threads
+    calls = []
+    real = sweeps._simulate_counts
+    monkeypatch.setattr(sweeps, "_simulate_counts",
+                        lambda *a, **k: calls.append((a[0].n, k)) or real(*a, **k))
+    kw = dict(random={"a": ("0.02 1/ms", "0.1 1/ms"), "d": ("2 mV/ms", "8 mV/ms")}, samples=24, seed=4,
+              duration="200 ms", inputs={"I": "10 mV/ms"})
+    fast = nu.sweep(nu.models.Izhikevich, measure=ALL, workers=2, **kw)
+    assert [(n, k["threads"]) for n, k in calls] == [(24, 2)]
+    slow = nu.sweep(nu.models.Izhikevich, measure=(*ALL, lambda res: {}), workers=2, chunk_size=5, **kw)
+    assert len(calls) == 1 and fast.table["spike_count"].nunique() > 3
+    pd.testing.assert_frame_equal(fast.table, slow.table, check_exact=True)
