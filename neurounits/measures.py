@@ -113,7 +113,7 @@ def evaluate_counts(measures: Sequence[Measure], acc: dict[str, Any]) -> dict[st
     """Every measure from the accumulators of a count-only run (``simulation.run._simulate_counts``);
     the same values as :func:`evaluate` on the Results of ``simulate`` (means to rounding)."""
     out: dict[str, tuple[np.ndarray, str]] = {}
-    dt_ms = float(acc["dt"].to("ms").magnitude)
+    dt_ms = acc["dt_ms"]
     for m in measures:
         if m == "spike_count":
             out[m] = (acc["count"].astype(np.int64), "")

@@ -324,7 +324,7 @@ def _check_run(model: str, spec: Any, swept: Mapping[str, Any], duration: Any, d
         except EquationError as exc:
             problems.append(Problem(str(exc)))
     _raise(model, problems)
-    return Q_(dur_ms, "ms"), Q_(dt_ms, "ms"), out_inputs, meas
+    return Q_(dur_ms, _run_checks._MS), Q_(dt_ms, _run_checks._MS), out_inputs, meas
 
 
 def _check_names(model: str, decl: dict[str, Any], names: list[str]) -> None:

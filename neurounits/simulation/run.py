@@ -542,7 +542,7 @@ def _simulate_counts(model: Model, duration: Any, dt: Any = "0.1 ms", *,
     SimulationError).  Returns ``count`` (int64[n]), ``first``/``last`` (int64[n]: step of the
     first/last spike, -1 if none or not asked for; the spike time is ``(step + 1) * dt``), ``sums`` (name ->
     Quantity[n], the sum of the samples ``simulate(record=means, record_every=...)`` would
-    record), ``n_samples`` and ``duration``/``dt`` (Quantities).
+    record), ``n_samples``, ``duration``/``dt`` (Quantities) and ``dt_ms``.
     """
     spec = model.spec
     problems: list[Problem] = []
@@ -582,4 +582,4 @@ def _simulate_counts(model: Model, duration: Any, dt: Any = "0.1 ms", *,
             for r, k in enumerate(rec)}
     return {"count": acc[0].astype(np.int64), "first": acc[1].astype(np.int64),
             "last": acc[2].astype(np.int64), "sums": sums, "n_samples": n_samples,
-            "duration": Q_(dur_ms, "ms"), "dt": Q_(dt_ms, "ms")}
+            "duration": Q_(dur_ms, _MS), "dt": Q_(dt_ms, _MS), "dt_ms": dt_ms}
