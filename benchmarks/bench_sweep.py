@@ -5,7 +5,9 @@ b in [0.2, 0.25] 1/ms, c in [-65, -50] mV, d in [2, 8] mV/ms; input I = 10 mV/ms
 -65 mV, u at 0 mV/ms; 1 s at dt = 0.1 ms, forward Euler; the measure is each set's spike count.
 
 - (a) ``nu.sweep(nu.models.Izhikevich, random=..., sampling="lhs", method="euler",
-  measure=("spike_count",))``, threads backend, ``workers=1`` and ``workers=2``;
+  measure=("spike_count",))``, threads backend, ``workers=1`` and ``workers=2`` (the count-only
+  kernel); and with a measure function instead (``workers=1``), which needs the full Results and
+  so takes the spike-list path;
 - (b) a plain Python loop: ``nu.models.Izhikevich(a=..., ...)`` and ``nu.simulate`` per set,
   ``--loop-sets`` (200) sets timed and extrapolated to 10,000;
 - (c) Brian2 (cython target) in its own interpreter (``$BRIAN2_PYTHON``, default
@@ -140,11 +142,16 @@ def hand(p, threads=1, kernel=izh_hand):
     return count
 
 
-def run_sweep(workers):
+def counts_from_results(res):
+    """A measure function: it needs the full Results, so the sweep takes the spike-list path."""
+    return {"spike_count": res.spike_counts}
+
+
+def run_sweep(workers, full=False):
     ranges = {k: (Q_(lo, u), Q_(hi, u)) for k, ((lo, hi), u) in RANGES.items()}
     return nu.sweep(nu.models.Izhikevich, random=ranges, samples=N, seed=1, sampling="lhs",
-                    duration=f"{T_MS} ms", dt=f"{DT_MS} ms",
-                    inputs={"I": f"{I_IN} mV/ms"}, measure=("spike_count",), method="euler",
+                    duration=f"{T_MS} ms", dt=f"{DT_MS} ms", inputs={"I": f"{I_IN} mV/ms"},
+                    measure=(counts_from_results,) if full else ("spike_count",), method="euler",
                     backend="threads", workers=workers)
 
 
@@ -285,7 +292,12 @@ def main() -> None:
     for s in (sw1, sw2):
         assert np.array_equal(s.columns["spike_count"], sw.columns["spike_count"])
         assert all(np.array_equal(s.columns[k], p[k]) for k in RANGES)
-    rows += [("neurounits sweep, workers=1", t1, ""), ("neurounits sweep, workers=2", t2, "")]
+    run_sweep(1, full=True)
+    tf, swf = best(lambda: run_sweep(1, full=True), args.repeat)
+    assert np.array_equal(swf.columns["spike_count"], sw.columns["spike_count"])
+    rows += [("neurounits sweep, workers=1", t1, "count-only kernel"),
+             ("neurounits sweep, workers=2", t2, "count-only kernel"),
+             ("neurounits sweep, full Results", tf, "workers=1, a measure function: spike list")]
 
     hand(p)
     th1, hc1 = best(lambda: hand(p, 1), args.repeat)
