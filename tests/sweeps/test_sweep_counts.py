@@ -118,3 +118,21 @@ def test_a_count_only_threads_sweep_is_one_chunk_whose_blocks_run_on_the_workers
     slow = nu.sweep(nu.models.Izhikevich, measure=(*ALL, lambda res: {}), workers=2, chunk_size=5, **kw)
     assert len(calls) == 1 and fast.table["spike_count"].nunique() > 3
     pd.testing.assert_frame_equal(fast.table, slow.table, check_exact=True)
+
+
+def test_count_only_run_of_an_adaptive_model_with_spikes_in_sub_steps():
+    """aeif_cond_alpha (rkf45, threshold tested after every sub-step, refractory): the accumulators
+    add the sub-step spikes (several per step at most) as simulate's spike list has them."""
+    n = 6
+    model = nu.models.nest.aeif_cond_alpha(n=n, b=Q_(np.linspace(0, 80, n), "pA"),
+                                           t_ref=Q_([0, 0, 0, 2, 2, 2], "ms"))
+    inputs = {"I": Q_(np.linspace(800, 2000, n), "pA")}
+    res = nu.simulate(model, "100 ms", "0.1 ms", inputs=inputs, record=("V_m", "w"), threads=1)
+    acc = _simulate_counts(model, "100 ms", "0.1 ms", inputs=inputs, means=("V_m", "w"))
+    want = expected(res, (*ALL, "mean_V_m", "mean_w"))
+    got = measures.evaluate_counts((*ALL, "mean_V_m", "mean_w"), acc)
+    assert want["spike_count"][0].min() > 0 and np.unique(want["spike_count"][0]).size > 3
+    for k in ALL:
+        np.testing.assert_array_equal(got[k][0], want[k][0], err_msg=k)
+    for k in ("mean_V_m", "mean_w"):
+        np.testing.assert_allclose(got[k][0], want[k][0], rtol=1e-12, atol=0, err_msg=k)
