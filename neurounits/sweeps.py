@@ -228,7 +228,8 @@ def sweep(
     if client is not None and backend != "dask":
         raise ParameterError(f"client= is for backend='dask', not backend={backend!r}")
     run = _Settings(model_cls, {**fixed, **options}, duration, dt, inputs, meas,
-                    tuple(dict.fromkeys((*record, *_measures.needs(meas)))), record_every, method)
+                    tuple(dict.fromkeys((*record, *_measures.needs(meas)))), record_every, method,
+                    swept=tuple(values))
     n = next(iter(columns.values()))[0].size
     good, failed, whole = _construct(run, columns, np.arange(n))
     counts = _measures.countable(meas)
@@ -497,6 +498,7 @@ class _Settings:
     record_every: int
     method: str | None
     threads: int = 1  # threads of one chunk's kernel calls (count-only chunks of the threads backend)
+    swept: tuple[str, ...] = ()  # the names that vary between sets
 
 
 def _split(run: _Settings, columns: dict[str, tuple], pos: np.ndarray):
@@ -587,7 +589,7 @@ def _simulate_and_measure(run: _Settings, model: Model, ins: dict[str, Any]) -> 
     if _measures.countable(run.measures):
         acc = _simulate_counts(model, run.duration, run.dt, inputs=ins, means=_measures.needs(run.measures),
                                method=run.method, record_every=run.record_every, threads=run.threads,
-                               times=_count_times(run.measures))
+                               times=_count_times(run.measures), uniform=_uniform(model.spec, run))
         return _measures.evaluate_counts(run.measures, acc)
     res = simulate(model, run.duration, run.dt, inputs=ins, record=run.record, method=run.method,
                    record_every=run.record_every, threads=1)
@@ -601,6 +603,11 @@ def _merge_two(a, b, failed):
     return ids, meas, failed + a[2] + b[2]
 
 
+def _uniform(spec: Any, run: _Settings) -> tuple[str, ...]:
+    """The parameters every set shares (not swept), in the model's order: read once by the kernel."""
+    return tuple(k for k in spec.parameters if k not in run.swept)
+
+
 def _count_times(measures: Sequence[Any]) -> tuple[str, ...]:
     """The spike times a count-only kernel must keep for ``measures``."""
     return tuple(k for k in ("first", "last") if f"{k}_spike_time" in measures)
@@ -611,16 +618,18 @@ def _kernels(run: _Settings, spec: Any, columns: dict[str, tuple], sizes: set[in
     would otherwise generate itself): as ``simulate``/``_simulate_counts`` choose it for this sweep."""
     method, _ = _run_checks._method(spec, run.method)
     control = {**_run_checks._DEFAULT_OPTIONS, **run.model_cls.integrator_options}["control"]
+    uniform: tuple[str, ...] = ()
     if _measures.countable(run.measures):
         rec, counts = _measures.needs(run.measures), ("count", *_count_times(run.measures))
+        uniform = _uniform(spec, run)
     else:
         rec, counts = run.record, ()
     swept = tuple(k for k in spec.inputs if k in columns)  # per-neuron inputs, unless a chunk has one set
     variants = {swept if size > 1 else () for size in sizes}
     out = []
     for per_neuron in sorted(variants):
-        key = _run_checks._kernel_key(spec, method, rec, per_neuron, control, counts)
-        source = _run_checks._kernel_source(spec, method, rec, per_neuron, control, counts)
+        key = _run_checks._kernel_key(spec, method, rec, per_neuron, control, counts, uniform)
+        source = _run_checks._kernel_source(spec, method, rec, per_neuron, control, counts, uniform)
         out.append((key, source, hashlib.sha256(source.encode()).hexdigest()))
     return out
 

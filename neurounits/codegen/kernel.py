@@ -79,6 +79,7 @@ class KernelSpec:
     # the recorded samples) and, if named here, FIRST/LAST ("first", "last": step of the first/last spike,
     # -1 if none), instead of a spike list and traces; e.g. ("count", "first")
     counts: tuple[str, ...] = ()
+    uniform: tuple[str, ...] = ()  # parameters equal for every neuron (read once, P_<name>[0])
 
     @property
     def has_refractory(self) -> bool:
@@ -135,7 +136,7 @@ def _loads(ks: KernelSpec, used: set[str], ind: int, L: _Lines) -> None:
     for k in s.states:
         L.add(ind, f"x_{k} = X_{k}[i]")
     for k in s.parameters:
-        if f"p_{k}" in used and not L.homog:
+        if f"p_{k}" in used and not L.homog and k not in ks.uniform:
             L.add(ind, f"p_{k} = P_{k}[i]")
     for k in s.inputs:
         if f"u_{k}" in used:
@@ -528,6 +529,9 @@ def _run_function(ks: KernelSpec, L: _Lines, name: str, homog: bool) -> None:
     L.homog = homog
     if homog:
         _hoist(ks, L)
+    else:
+        for k in ks.uniform:  # the same for every neuron: read once
+            L.add(1, f"p_{k} = P_{k}[0]")
     if ks.record:
         _record_block(ks, 1, L, "0", "0")
     L.add(1, "for j in range(n_steps):")

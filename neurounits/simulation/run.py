@@ -402,25 +402,26 @@ def _method(spec, method: str | None) -> tuple[str, str]:
 
 
 def _kernel_key(spec, method: str, rec: tuple[str, ...], per_neuron: tuple[str, ...], control: str,
-                counts: tuple[str, ...] = ()) -> tuple:
+                counts: tuple[str, ...] = (), uniform: tuple[str, ...] = ()) -> tuple:
     known = _SPEC_KEYS.get(id(spec))  # spec.key prints every expression (~0.5 ms): once per spec object
     if known is None or known[0] is not spec:
         known = _SPEC_KEYS[id(spec)] = (spec, spec.key)
-    return (known[1], method, rec, per_neuron, control, _SRC_HASH, counts)
+    return (known[1], method, rec, per_neuron, control, _SRC_HASH, counts, uniform)
 
 
 def _kernel_source(spec, method: str, rec: tuple[str, ...], per_neuron: tuple[str, ...], control: str,
-                   counts: tuple[str, ...] = ()) -> str:
+                   counts: tuple[str, ...] = (), uniform: tuple[str, ...] = ()) -> str:
     step = integrators.INTEGRATORS[method].step(spec) if method != "none" else None
-    return codegen.generate(codegen.KernelSpec(spec, step, rec, per_neuron, control, counts=counts))
+    return codegen.generate(codegen.KernelSpec(spec, step, rec, per_neuron, control, counts=counts,
+                                               uniform=uniform))
 
 
 def _kernel(spec, method: str, rec: tuple[str, ...], per_neuron: tuple[str, ...], control: str,
-            counts: tuple[str, ...] = ()):
-    key = _kernel_key(spec, method, rec, per_neuron, control, counts)
+            counts: tuple[str, ...] = (), uniform: tuple[str, ...] = ()):
+    key = _kernel_key(spec, method, rec, per_neuron, control, counts, uniform)
     fn = _KERNELS.get(key)
     if fn is None:
-        fn = codegen.load(_kernel_source(spec, method, rec, per_neuron, control, counts))
+        fn = codegen.load(_kernel_source(spec, method, rec, per_neuron, control, counts, uniform))
         _KERNELS[key] = fn
     return fn
 
@@ -533,10 +534,12 @@ def _results(model, spec, out, rec, dur_ms, dt_ms, n_steps, record_every, method
 def _simulate_counts(model: Model, duration: Any, dt: Any = "0.1 ms", *,
                      inputs: Mapping[str, Any] | None = None, means: Sequence[str] = (),
                      method: str | None = None, record_every: int = 1, threads: int | None = 1,
-                     times: Sequence[str] = ("first", "last")) -> dict[str, Any]:
+                     times: Sequence[str] = ("first", "last"), uniform: Sequence[str] = ()) -> dict[str, Any]:
     """A run that keeps per-neuron accumulators only (for ``nu.sweep``): no spike list, no traces.
 
     ``times`` names the spike times wanted: ``"first"`` and/or ``"last"`` (each costs a little).
+    ``uniform`` names parameters expected to be equal for every neuron (a sweep's fixed values): the
+    kernel reads them once (one that is not uniform after all is read per neuron as usual).
 
     The same checks, kernel arithmetic and errors as :func:`simulate` (a failure raises
     SimulationError).  Returns ``count`` (int64[n]), ``first``/``last`` (int64[n]: step of the
@@ -562,8 +565,9 @@ def _simulate_counts(model: Model, duration: Any, dt: Any = "0.1 ms", *,
     name, reason = _method(spec, method)
     params = model.internal_parameters()
     options = _check_options(model, name, None, dt_ms, params)
+    uniform = tuple(k for k in spec.parameters if k in uniform and np.all(params[k] == params[k][0]))
     kernel = _kernel(spec, name, rec, tuple(k for k, v in ins.items() if v[0].shape[1] > 1),
-                     options["control"], counts=("count", *(k for k in ("first", "last") if k in times)))
+                     options["control"], ("count", *(k for k in ("first", "last") if k in times)), uniform)
     refsteps = None
     if spec.refractory is not None:
         ref_ms = model.evaluate(spec.refractory, params)

@@ -81,6 +81,22 @@ def test_the_count_flag_is_part_of_the_generated_source():
     assert "spk_step[nspk] = j" not in counts and "CNT[i] += sp" in counts and "FIRST[i] =" in counts
     assert "LAST[i] =" not in counts and "REC[0, 0, i] += X_V[i]" in counts
     assert counts.count("def run(") == 1 and "'CNT', 'FIRST', 'LAST', 'REC'" in counts
+    hoisted = codegen.generate(codegen.KernelSpec(spec, step, (), (), "y", counts=("count",),
+                                                  uniform=("V_th", "c")))
+    run_src = hoisted[hoisted.index("def run("):hoisted.index("def run_uniform(")]
+    assert "p_V_th = P_V_th[0]" in run_src and "P_V_th[i]" not in run_src and "P_c[i]" not in run_src
+    assert "p_a = P_a[i]" in run_src
+
+
+def test_count_only_run_with_parameters_read_once_equals_simulate():
+    model = izhikevich_population()
+    res = nu.simulate(model, "200 ms", "0.1 ms", inputs={"I": "10 mV/ms"}, record=(), method="euler")
+    # V_th and d are uniform here (d is not: it is only named, and is read per neuron as usual)
+    acc = _simulate_counts(model, "200 ms", "0.1 ms", inputs={"I": "10 mV/ms"}, method="euler",
+                           uniform=("V_th", "d"))
+    want, got = expected(res, ALL), measures.evaluate_counts(ALL, acc)
+    for k in ALL:
+        np.testing.assert_array_equal(got[k][0], want[k][0], err_msg=k)
 
 
 def test_sweep_takes_the_count_only_path_only_when_the_measures_allow(monkeypatch):
