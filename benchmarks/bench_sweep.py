@@ -5,7 +5,9 @@ b in [0.2, 0.25] 1/ms, c in [-65, -50] mV, d in [2, 8] mV/ms; input I = 10 mV/ms
 -65 mV, u at 0 mV/ms; 1 s at dt = 0.1 ms, forward Euler; the measure is each set's spike count.
 
 - (a) ``nu.sweep(nu.models.Izhikevich, random=..., sampling="lhs", method="euler",
-  measure=("spike_count",))``, threads backend, ``workers=1`` and ``workers=2``;
+  measure=("spike_count",))``, threads backend, ``workers=1`` and ``workers=2`` (the count-only
+  kernel); and with a measure function instead (``workers=1``), which needs the full Results and
+  so takes the spike-list path;
 - (b) a plain Python loop: ``nu.models.Izhikevich(a=..., ...)`` and ``nu.simulate`` per set,
   ``--loop-sets`` (200) sets timed and extrapolated to 10,000;
 - (c) Brian2 (cython target) in its own interpreter (``$BRIAN2_PYTHON``, default
@@ -18,13 +20,14 @@ b in [0.2, 0.25] 1/ms, c in [-65, -50] mV, d in [2, 8] mV/ms; input I = 10 mV/ms
   two threads; it releases the GIL); and for reference the same loop recording every spike as
   (step, neuron), as neurounits' kernel does (1 thread).
 
-Each figure is the best of ``--repeat`` (3) after a warm-up, except the two loops.  The spike
+Each figure is the best of ``--repeat`` (5) after a warm-up, except the two loops; the
+neurounits sweeps and the hand-written loops alternate within each repetition.  The spike
 counts of (a), (b) and (d) must agree set for set (the same Euler scheme; the script asserts
 it); Brian2 computes in SI units, so its counts are compared by their mean and the number of
 sets that differ.  Prints sets per second for each, and the ratios.  Targets: neurounits within
 1.3x of the hand-written kernel (same number of threads), and ahead of Brian2's best approach.
 
-    python benchmarks/bench_sweep.py [--repeat 3] [--loop-sets 200] [--brian-loop-sets 20]
+    python benchmarks/bench_sweep.py [--repeat 5] [--loop-sets 200] [--brian-loop-sets 20]
 """
 
 from __future__ import annotations
@@ -140,11 +143,16 @@ def hand(p, threads=1, kernel=izh_hand):
     return count
 
 
-def run_sweep(workers):
+def counts_from_results(res):
+    """A measure function: it needs the full Results, so the sweep takes the spike-list path."""
+    return {"spike_count": res.spike_counts}
+
+
+def run_sweep(workers, full=False):
     ranges = {k: (Q_(lo, u), Q_(hi, u)) for k, ((lo, hi), u) in RANGES.items()}
     return nu.sweep(nu.models.Izhikevich, random=ranges, samples=N, seed=1, sampling="lhs",
-                    duration=f"{T_MS} ms", dt=f"{DT_MS} ms",
-                    inputs={"I": f"{I_IN} mV/ms"}, measure=("spike_count",), method="euler",
+                    duration=f"{T_MS} ms", dt=f"{DT_MS} ms", inputs={"I": f"{I_IN} mV/ms"},
+                    measure=(counts_from_results,) if full else ("spike_count",), method="euler",
                     backend="threads", workers=workers)
 
 
@@ -158,15 +166,6 @@ def loop(p, ids):
                           method="euler", threads=1)
         out[k] = res.spike_counts[0]
     return out
-
-
-def best(fn, repeat):
-    ts, out = [], None
-    for _ in range(repeat):
-        t = time.perf_counter()
-        out = fn()
-        ts.append(time.perf_counter() - t)
-    return min(ts), out
 
 
 # Run by $BRIAN2_PYTHON: argv = parameter file (.npz), result file (.json), repeat, loop sets.
@@ -265,7 +264,7 @@ def brian2(p, repeat, n_loop):
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--loop-sets", type=int, default=200)
     ap.add_argument("--brian-loop-sets", type=int, default=20)
     ap.add_argument("--no-brian", action="store_true", help="skip Brian2")
@@ -280,18 +279,28 @@ def main() -> None:
     nu_counts = sw.columns["spike_count"].astype(np.int64)
 
     rows = []  # (label, seconds for N sets, note)
-    t1, sw1 = best(lambda: run_sweep(1), args.repeat)
-    t2, sw2 = best(lambda: run_sweep(2), args.repeat)
-    for s in (sw1, sw2):
+    run_sweep(1, full=True)
+    hand(p)
+    hand_list(p)
+    # the approaches alternate within each repetition, so that a change of the machine's load
+    # (other processes) hits them alike; each figure is the best of its repetitions
+    timed = {"w1": lambda: run_sweep(1), "h1": lambda: hand(p, 1), "w2": lambda: run_sweep(2),
+             "h2": lambda: hand(p, 2), "full": lambda: run_sweep(1, full=True), "hl": lambda: hand_list(p)}
+    times: dict[str, list[float]] = {k: [] for k in timed}
+    outs = {}
+    for _ in range(args.repeat):
+        for k, fn in timed.items():
+            t = time.perf_counter()
+            outs[k] = fn()
+            times[k].append(time.perf_counter() - t)
+    t1, t2, tf, th1, th2, thl = (min(times[k]) for k in ("w1", "w2", "full", "h1", "h2", "hl"))
+    hc1, hc2, hcl = outs["h1"], outs["h2"], outs["hl"]
+    for s in (outs["w1"], outs["w2"], outs["full"]):
         assert np.array_equal(s.columns["spike_count"], sw.columns["spike_count"])
         assert all(np.array_equal(s.columns[k], p[k]) for k in RANGES)
-    rows += [("neurounits sweep, workers=1", t1, ""), ("neurounits sweep, workers=2", t2, "")]
-
-    hand(p)
-    th1, hc1 = best(lambda: hand(p, 1), args.repeat)
-    th2, hc2 = best(lambda: hand(p, 2), args.repeat)
-    hand_list(p)
-    thl, hcl = best(lambda: hand_list(p), args.repeat)
+    rows += [("neurounits sweep, workers=1", t1, "count-only kernel"),
+             ("neurounits sweep, workers=2", t2, "count-only kernel"),
+             ("neurounits sweep, full Results", tf, "workers=1, a measure function: spike list")]
     rows += [("hand-written numba, 1 thread", th1, "counts per neuron"),
              ("hand-written numba, 2 threads", th2, "counts per neuron"),
              ("hand-written, spike list, 1 thr.", thl, "(step, neuron) of every spike")]

@@ -5,12 +5,18 @@ A measure is a name or a function.  Names:
 - ``"spike_count"``: number of spikes (dimensionless);
 - ``"rate"``: spikes per simulated time, in Hz;
 - ``"first_spike_time"``: time of the first spike in ms (NaN when the neuron never fired);
+- ``"last_spike_time"``: time of the last spike in ms (NaN when the neuron never fired);
 - ``"mean_<name>"``, e.g. ``"mean_V"``: the mean over the recorded samples of a state or named
   expression (recorded every ``record_every`` steps, the initial sample at t = 0 included), in its
   unit.
 
 A function takes the :class:`~neurounits.Results` of a block of neurons and returns a dict
 name -> per-neuron Quantity (or plain array, read as dimensionless) of length ``results.n``.
+
+When every measure is a name (no function), :func:`~neurounits.sweep` runs a count-only kernel:
+per-neuron accumulators (spike count, first and last spike step, sums of the samples for the
+means) instead of a spike list and recorded traces, with the same values (:func:`countable`,
+:func:`evaluate_counts`).
 """
 
 from __future__ import annotations
@@ -23,9 +29,9 @@ import numpy as np
 from .errors import ParameterError
 from .units import fmt_unit, ureg
 
-__all__ = ["BUILTIN", "evaluate", "needs"]
+__all__ = ["BUILTIN", "countable", "evaluate", "evaluate_counts", "needs"]
 
-BUILTIN = ("spike_count", "rate", "first_spike_time")
+BUILTIN = ("spike_count", "rate", "first_spike_time", "last_spike_time")
 
 Measure = str | Callable[[Any], dict[str, Any]]
 
@@ -77,6 +83,11 @@ def evaluate(measures: Sequence[Measure], res: Any) -> dict[str, tuple[np.ndarra
             idx, at = np.unique(res.spikes.indices, return_index=True)
             first[idx] = res.spikes.times.to("ms").magnitude[at]
             out[m] = (first, "ms")
+        elif m == "last_spike_time":
+            last = np.full(res.n, np.nan)
+            idx, at = np.unique(res.spikes.indices[::-1], return_index=True)
+            last[idx] = res.spikes.times.to("ms").magnitude[::-1][at]
+            out[m] = (last, "ms")
         else:
             q = res[m[5:]]
             out[m] = (np.asarray(q.magnitude, float).mean(axis=0), fmt_unit(q.units))
@@ -91,3 +102,28 @@ def _per_neuron(where: str, v: Any, n: int) -> tuple[np.ndarray, str]:
     if mag.shape != (n,):
         raise ParameterError(f"{where}: expected one value per neuron (shape ({n},)), got shape {mag.shape}")
     return mag, "" if unit == "1" else unit
+
+
+def countable(measures: Sequence[Measure]) -> bool:
+    """True when every measure is a name, so that a count-only run gives all of them."""
+    return all(isinstance(m, str) for m in measures)
+
+
+def evaluate_counts(measures: Sequence[Measure], acc: dict[str, Any]) -> dict[str, tuple[np.ndarray, str]]:
+    """Every measure from the accumulators of a count-only run (``simulation.run._simulate_counts``);
+    the same values as :func:`evaluate` on the Results of ``simulate`` (means to rounding)."""
+    out: dict[str, tuple[np.ndarray, str]] = {}
+    dt_ms = acc["dt_ms"]
+    for m in measures:
+        if m == "spike_count":
+            out[m] = (acc["count"].astype(np.int64), "")
+        elif m == "rate":
+            out[m] = (np.asarray((ureg.Quantity(acc["count"].astype(float), "") / acc["duration"])
+                                 .to("Hz").magnitude, float), "Hz")
+        elif m in ("first_spike_time", "last_spike_time"):
+            step = acc["first" if m == "first_spike_time" else "last"]
+            out[m] = (np.where(step >= 0, (step + 1) * dt_ms, np.nan), "ms")
+        else:
+            q = acc["sums"][m[5:]]
+            out[m] = (np.asarray(q.magnitude, float) / acc["n_samples"], fmt_unit(q.units))
+    return out

@@ -19,18 +19,21 @@ import pickle
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from . import integrators as _integrators
 from . import measures as _measures
 from .equations import Model
-from .errors import ParameterError, SimulationError, format_problems
+from .errors import EquationError, ParameterError, SimulationError, format_problems
 from .parameters import Input, Option, Parameter, Problem, check_value
-from .simulation import simulate
+from .simulation import TimedArray, simulate
+from .simulation import run as _run_checks
+from .simulation.run import _simulate_counts
 from .units import Q_, DimensionError, fmt_unit
 
 __all__ = ["Sweep", "fi_curve", "sweep"]
@@ -151,29 +154,36 @@ def sweep(
         As for :func:`~neurounits.simulate`; ``inputs`` are shared by every set (a swept input is
         given in ``grid``/``sets``/``random`` instead and becomes a per-neuron input).
     measure : sequence
-        Names (``"spike_count"``, ``"rate"``, ``"first_spike_time"``, ``"mean_V"``, ...) and/or
-        functions ``results -> {name: per-neuron Quantity}``; see :mod:`neurounits.measures`.
-        ``mean_<name>`` records that variable every ``record_every`` steps.
+        Names (``"spike_count"``, ``"rate"``, ``"first_spike_time"``, ``"last_spike_time"``,
+        ``"mean_V"``, ...) and/or functions ``results -> {name: per-neuron Quantity}``; see
+        :mod:`neurounits.measures`.  ``mean_<name>`` averages that variable over the samples taken
+        every ``record_every`` steps.  When every measure is a name, chunks run a count-only kernel
+        (per-neuron accumulators, no spike list, no traces: same values, faster); a function gets
+        the full :class:`~neurounits.Results` of its chunk.
     record : sequence of str
         Extra variables to record for measure functions.
     backend : {"threads", "processes", "dask"}
         Chunks in threads (the kernels release the GIL), in worker processes (spawned: the model
         class, the measure functions and the values must pickle, so define them in an importable
         module, not in ``__main__`` or a notebook), or as tasks of a ``dask.distributed`` cluster
-        (the same rule; each worker builds the kernel from the model class, once, through the
-        kernel cache).  All give identical tables.
+        (each task carries the generated kernel's source and hash; a worker writes it into its
+        kernel cache and imports it once, and never generates code; a model class the workers
+        cannot import goes by value through cloudpickle).  All give identical tables.
     client : dask.distributed.Client, optional
         With ``backend="dask"``: the cluster to use, as is.  By default a ``LocalCluster`` on
         127.0.0.1 (``workers`` processes, default 2, one thread each) is started and closed at
         the end.  A chunk whose worker dies is run again on another worker.
     workers, chunk_size : int, optional
         Parallel chunks (default: the number of cores) and sets per chunk (default: the sets
-        split into about 4 chunks per worker, at most 4096).
+        split into about 4 chunks per worker, at most 4096).  With a count-only kernel the default
+        is one chunk (at most 16384 sets per worker) whose cache-sized blocks of sets run on
+        ``workers`` threads (``backend="threads"``), or one chunk per worker (``"processes"``).
     checkpoint : str or path, optional
         A folder where every finished chunk is written (``<hash>/chunk-*.npz``, the hash being that
         of the sweep's definition: model, structure, values, duration, dt, inputs, measures).  A
         sweep called again with the same definition and folder loads the finished chunks and runs
-        only the missing ones (after an interruption, say).
+        only the sets none of them covers (after an interruption, say), whatever its chunk size,
+        number of workers or backend.
     progress : bool
         Show a tqdm progress bar (if tqdm is installed).
 
@@ -183,6 +193,8 @@ def sweep(
         A value in the wrong unit (every such value is listed), before anything runs.
     ParameterError
         Unknown names (with a did-you-mean), an empty grid, bad settings or shared values.
+        Duration, dt, shared inputs, measures, ``record``, ``record_every`` and ``method`` are
+        checked together, every problem in one error, before anything compiles.
 
     Examples
     --------
@@ -209,19 +221,29 @@ def sweep(
         raise ParameterError(f"sweep(model '{model_cls.__name__}'): {both} swept and also given in "
                              "inputs=/fixed=; give each value in one place")
     columns = _check_columns(model_cls.__name__, decl, values, kind)
-    meas = _measures.check(spec, measure)
-    _check_record(spec, record)
+    duration, dt, inputs, meas = _check_run(model_cls.__name__, spec, values, duration, dt, inputs, measure,
+                                            record, record_every, method)
     if backend not in _BACKENDS:
         raise ParameterError(f"unknown backend {backend!r}; use one of {list(_BACKENDS)}")
     if client is not None and backend != "dask":
         raise ParameterError(f"client= is for backend='dask', not backend={backend!r}")
     run = _Settings(model_cls, {**fixed, **options}, duration, dt, inputs, meas,
-                    tuple(dict.fromkeys((*record, *_measures.needs(meas)))), record_every, method)
+                    tuple(dict.fromkeys((*record, *_measures.needs(meas)))), record_every, method,
+                    swept=tuple(values))
     n = next(iter(columns.values()))[0].size
-    good, failed = _construct(run, columns, np.arange(n))
-    chunks = _chunks(good, workers if backend != "dask" else workers or 2, chunk_size)
+    good, failed, whole = _construct(run, columns, np.arange(n))
+    counts = _measures.countable(meas)
+    if counts and backend == "threads" and chunk_size is None:
+        # one chunk (at most 16384 sets per thread) whose cache-sized blocks of sets run on `workers`
+        # threads: one model construction and one set of checks for the whole sweep
+        threads = max(1, workers or os.cpu_count() or 1)
+        run = replace(run, threads=threads)
+        chunks = _chunks(good, 1, min(16384 * threads, max(1, good.size)))
+    else:
+        chunks = _chunks(good, workers if backend != "dask" else workers or 2, chunk_size,
+                         counts and backend != "dask")
     store = None if checkpoint is None else _Checkpoint(checkpoint, run, spec, columns)
-    outs = _execute(run, columns, chunks, backend, workers, progress, client, store)
+    outs = _execute(run, columns, chunks, backend, workers, progress, client, store, spec, whole)
     return _assemble(model_cls.__name__, columns, dims, n, outs, failed)
 
 
@@ -261,14 +283,49 @@ def _spec(model_cls: type[Model], decl: dict[str, Any], options: dict[str, Any])
     return model_cls._spec_for(chosen)
 
 
-def _check_record(spec: Any, record: Sequence[str]) -> None:
+def _check_run(model: str, spec: Any, swept: Mapping[str, Any], duration: Any, dt: Any,
+               inputs: dict[str, Any], measure: Any, record: Sequence[str], record_every: Any,
+               method: str | None):
+    """Duration, dt, shared inputs, measures, record and method, checked together before anything
+    runs or compiles (every problem listed at once).  Returns duration and dt as Quantities in ms, the
+    inputs as Quantities (TimedArrays kept) and the measures as a tuple."""
+    problems: list[Problem] = []
+    dur_ms, dt_ms, _ = _run_checks._check_times(model, duration, dt, problems)
+    if isinstance(record_every, bool) or not isinstance(record_every, int | np.integer) or record_every < 1:
+        problems.append(Problem(f"record_every must be a positive integer, got {record_every!r}"))
+    out_inputs = {}
+    for k, v in inputs.items():
+        if k not in spec.inputs:
+            close = difflib.get_close_matches(k, list(spec.inputs), n=1)
+            tip = f" Did you mean '{close[0]}'?" if close else ""
+            problems.append(Problem(f"model '{model}' has no input '{k}'.{tip} "
+                                    f"Inputs: {', '.join(spec.inputs) or 'none'}"))
+        elif isinstance(v, TimedArray):
+            out_inputs[k] = v  # checked with the first chunk (simulate's own checks)
+        else:
+            chk = check_value(f"model '{model}', input '{k}' (shared by every set; sweep a per-set value "
+                              "in grid=/sets=/random=)", v, spec.inputs[k], 1)
+            problems += chk.problems
+            out_inputs[k] = chk.quantity
+    meas: tuple = ()
+    try:
+        meas = _measures.check(spec, measure)
+    except ParameterError as exc:
+        problems.append(Problem(str(exc)))
     recordable = spec.recordable()
     for k in record:
         if k not in recordable:
             close = difflib.get_close_matches(k, list(recordable), n=1)
             tip = f" Did you mean '{close[0]}'?" if close else ""
-            raise ParameterError(f"model '{spec.name}' has nothing called '{k}' to record.{tip} "
-                                 f"Recordable: {', '.join(recordable)}")
+            problems.append(Problem(f"model '{spec.name}' has nothing called '{k}' to record.{tip} "
+                                    f"Recordable: {', '.join(recordable)}"))
+    if method is not None:
+        try:
+            _integrators.get(method, spec)
+        except EquationError as exc:
+            problems.append(Problem(str(exc)))
+    _raise(model, problems)
+    return Q_(dur_ms, _run_checks._MS), Q_(dt_ms, _run_checks._MS), out_inputs, meas
 
 
 def _check_names(model: str, decl: dict[str, Any], names: list[str]) -> None:
@@ -440,6 +497,8 @@ class _Settings:
     record: tuple[str, ...]
     record_every: int
     method: str | None
+    threads: int = 1  # threads of one chunk's kernel calls (count-only chunks of the threads backend)
+    swept: tuple[str, ...] = ()  # the names that vary between sets
 
 
 def _split(run: _Settings, columns: dict[str, tuple], pos: np.ndarray):
@@ -455,35 +514,45 @@ def _split(run: _Settings, columns: dict[str, tuple], pos: np.ndarray):
 
 
 def _construct(run: _Settings, columns: dict[str, tuple], ids: np.ndarray):
-    """Construct the model for the sets ``ids``; bisect to find every set the model refuses."""
+    """Construct the model for the sets ``ids``; bisect to find every set the model refuses.
+
+    Returns (good ids, failed, the model of all of ``ids`` if none failed, else None).
+    """
     params, _ = _split(run, columns, ids)
     try:
-        run.model_cls(n=ids.size, **params)
-        return ids, []
+        return ids, [], run.model_cls(n=ids.size, **params)
     except (ParameterError, DimensionError) as exc:
         if ids.size == 1:
             values = {k: Q_(float(columns[k][0][ids[0]]), columns[k][1]) for k in columns}
-            return np.zeros(0, int), [(int(ids[0]), values, exc)]
+            return np.zeros(0, int), [(int(ids[0]), values, exc)], None
     half = ids.size // 2
-    g1, f1 = _construct(run, columns, ids[:half])
-    g2, f2 = _construct(run, columns, ids[half:])
-    return np.concatenate([g1, g2]), f1 + f2
+    g1, f1, _ = _construct(run, columns, ids[:half])
+    g2, f2, _ = _construct(run, columns, ids[half:])
+    return np.concatenate([g1, g2]), f1 + f2, None
 
 
-def _chunks(ids: np.ndarray, workers: int | None, chunk_size: int | None) -> list[np.ndarray]:
+def _chunks(ids: np.ndarray, workers: int | None, chunk_size: int | None,
+            counts: bool = False) -> list[np.ndarray]:
+    """Sets per chunk: about 4 chunks per worker (at most 4096 sets), or with a count-only kernel
+    (which needs no memory per step) one chunk per worker, at most 16384 sets: each chunk costs a
+    few milliseconds of Python (model construction, checks), and the kernel runs a big chunk in
+    cache-sized blocks anyway."""
     if ids.size == 0:
         return []
     workers = workers or os.cpu_count() or 1
-    if chunk_size is None:
+    if chunk_size is None and counts:
+        chunk_size = min(16384, max(1, math.ceil(ids.size / workers)))
+    elif chunk_size is None:
         chunk_size = min(4096, max(1, math.ceil(ids.size / (4 * workers))))
     if isinstance(chunk_size, bool) or not isinstance(chunk_size, int | np.integer) or chunk_size < 1:
         raise ParameterError(f"chunk_size must be a positive integer, got {chunk_size!r}")
     return [ids[i:i + chunk_size] for i in range(0, ids.size, chunk_size)]
 
 
-def _run_chunk(run: _Settings, columns: dict[str, tuple], ids: np.ndarray):
-    """Simulate the sets ``ids`` (``columns`` holds their values, in the same order) as one population;
-    a set that blows up is taken out and the rest run again, so no valid set is lost.
+def _run_chunk(run: _Settings, columns: dict[str, tuple], ids: np.ndarray, model: Model | None = None):
+    """Simulate the sets ``ids`` (``columns`` holds their values, in the same order) as one population
+    (``model``, if given, is its model already constructed); a set that blows up is taken out and the
+    rest run again, so no valid set is lost.
 
     Returns (ids that ran, measures name -> (values, unit), failed [(set, error)]).
     """
@@ -491,10 +560,10 @@ def _run_chunk(run: _Settings, columns: dict[str, tuple], ids: np.ndarray):
     pos = np.arange(ids.size)
     while pos.size:
         params, ins = _split(run, columns, pos)
-        model = run.model_cls(n=pos.size, **params)
+        if model is None or model.n != pos.size:
+            model = run.model_cls(n=pos.size, **params)
         try:
-            res = simulate(model, run.duration, run.dt, inputs=ins, record=run.record, method=run.method,
-                           record_every=run.record_every, threads=1)
+            meas = _simulate_and_measure(run, model, ins)
         except SimulationError as exc:
             bad = exc.neuron if exc.neuron is not None and 0 <= exc.neuron < pos.size else None
             if bad is None and pos.size > 1:  # no neuron named: bisect
@@ -510,8 +579,21 @@ def _run_chunk(run: _Settings, columns: dict[str, tuple], ids: np.ndarray):
                 neuron=set_id, time=exc.time)))
             pos = np.delete(pos, bad)
             continue
-        return ids[pos], _measures.evaluate(run.measures, res), failed
+        return ids[pos], meas, failed
     return ids[pos], {}, failed
+
+
+def _simulate_and_measure(run: _Settings, model: Model, ins: dict[str, Any]) -> dict[str, tuple]:
+    """The measures of one population: by a count-only kernel (accumulators, no spike list or traces)
+    when every measure is a name, else by ``simulate`` and the measure functions."""
+    if _measures.countable(run.measures):
+        acc = _simulate_counts(model, run.duration, run.dt, inputs=ins, means=_measures.needs(run.measures),
+                               method=run.method, record_every=run.record_every, threads=run.threads,
+                               times=_count_times(run.measures), uniform=_uniform(model.spec, run))
+        return _measures.evaluate_counts(run.measures, acc)
+    res = simulate(model, run.duration, run.dt, inputs=ins, record=run.record, method=run.method,
+                   record_every=run.record_every, threads=1)
+    return _measures.evaluate(run.measures, res)
 
 
 def _merge_two(a, b, failed):
@@ -521,16 +603,68 @@ def _merge_two(a, b, failed):
     return ids, meas, failed + a[2] + b[2]
 
 
-def _execute(run, columns, chunks, backend, workers, progress, client=None, store=None):
+def _uniform(spec: Any, run: _Settings) -> tuple[str, ...]:
+    """The parameters every set shares (not swept), in the model's order: read once by the kernel."""
+    return tuple(k for k in spec.parameters if k not in run.swept)
+
+
+def _count_times(measures: Sequence[Any]) -> tuple[str, ...]:
+    """The spike times a count-only kernel must keep for ``measures``."""
+    return tuple(k for k in ("first", "last") if f"{k}_spike_time" in measures)
+
+
+def _kernels(run: _Settings, spec: Any, columns: dict[str, tuple], sizes: set[int]) -> list[tuple]:
+    """(cache key, source, sha256 of the source) of every kernel the chunks will use (what a Dask worker
+    would otherwise generate itself): as ``simulate``/``_simulate_counts`` choose it for this sweep."""
+    method, _ = _run_checks._method(spec, run.method)
+    control = {**_run_checks._DEFAULT_OPTIONS, **run.model_cls.integrator_options}["control"]
+    uniform: tuple[str, ...] = ()
+    if _measures.countable(run.measures):
+        rec, counts = _measures.needs(run.measures), ("count", *_count_times(run.measures))
+        uniform = _uniform(spec, run)
+    else:
+        rec, counts = run.record, ()
+    swept = tuple(k for k in spec.inputs if k in columns)  # per-neuron inputs, unless a chunk has one set
+    variants = {swept if size > 1 else () for size in sizes}
+    out = []
+    for per_neuron in sorted(variants):
+        key = _run_checks._kernel_key(spec, method, rec, per_neuron, control, counts, uniform)
+        source = _run_checks._kernel_source(spec, method, rec, per_neuron, control, counts, uniform)
+        out.append((key, source, hashlib.sha256(source.encode()).hexdigest()))
+    return out
+
+
+def _install_kernels(kernels: list[tuple]) -> None:
+    """On a worker: write each shipped kernel into the kernel cache and import it (numba compiles it on
+    first use, once per worker process, or loads it from its disk cache)."""
+    from . import codegen
+
+    for key, source, digest in kernels:
+        if key in _run_checks._KERNELS:
+            continue
+        if hashlib.sha256(source.encode()).hexdigest() != digest:
+            raise RuntimeError("the kernel source shipped to this worker does not match its hash "
+                               f"{digest[:12]}")
+        _run_checks._KERNELS[key] = codegen.load(source)
+
+
+def _run_chunk_on_worker(kernels: list[tuple], run: _Settings, columns: dict[str, tuple], ids: np.ndarray):
+    """A Dask task: install the shipped kernels (once per worker), then run the chunk."""
+    _install_kernels(kernels)
+    return _run_chunk(run, columns, ids)
+
+
+def _execute(run, columns, chunks, backend, workers, progress, client=None, store=None, spec=None,
+             whole=None):
     bar = _bar(progress, sum(c.size for c in chunks))
-    outs, todo = [], []
-    for c in chunks:
-        got = store.load(c) if store is not None else None
-        if got is None:
-            todo.append(c)
-        else:
-            outs.append(got)
-            _tick(bar, c.size)
+    outs, todo = [], list(chunks)
+    if store is not None and chunks:  # finished sets, whatever chunks they were run in
+        wanted = np.concatenate(chunks)
+        outs, covered = store.load_all(wanted)
+        _tick(bar, covered.size)
+        rest = wanted[~np.isin(wanted, covered)]
+        size = max(c.size for c in chunks)
+        todo = [rest[i:i + size] for i in range(0, rest.size, size)]
 
     def done(c, out):
         if store is not None:
@@ -542,12 +676,15 @@ def _execute(run, columns, chunks, backend, workers, progress, client=None, stor
         if not todo:
             return outs
         if backend == "dask":
-            _run_dask(run, columns, todo, client, workers, done)
+            _run_dask(run, columns, todo, client, workers, done, spec)
             return outs
         workers = max(1, min(workers or os.cpu_count() or 1, len(todo)))
         if workers == 1 and backend == "threads":
             for c in todo:
-                done(c, _run_chunk(run, _take(columns, c), c))
+                if whole is not None and c.size == whole.n:  # every set in one chunk: the model is built
+                    done(c, _run_chunk(run, _take(columns, c), c, model=whole))
+                else:
+                    done(c, _run_chunk(run, _take(columns, c), c))
             return outs
         pool = _pool(backend, workers)
         try:
@@ -570,11 +707,13 @@ def _execute(run, columns, chunks, backend, workers, progress, client=None, stor
             bar.close()
 
 
-def _run_dask(run, columns, todo, client, workers, done) -> None:
+def _run_dask(run, columns, todo, client, workers, done, spec) -> None:
     """The chunks ``todo`` as tasks of a dask.distributed cluster; ``done(chunk, out)`` as each ends.
 
-    A task carries the settings (the model class by reference: each worker imports it and loads
-    or builds its kernel through the kernel cache, once per worker process) and the chunk's values.
+    A task carries the generated kernel's source and hash (each worker writes it into its kernel cache
+    and imports it once: workers never generate code, and numba compiles once per worker), the
+    settings (the model class by reference, or by value through cloudpickle when it cannot be imported,
+    e.g. one made by ``Model.from_equations`` in a script) and the chunk's values.
     A worker that dies makes the scheduler run its tasks elsewhere; a task that has killed too
     many workers (``KilledWorker``) is submitted again, up to ``_DASK_RESUBMITS`` times.
     """
@@ -589,13 +728,14 @@ def _run_dask(run, columns, todo, client, workers, done) -> None:
         cluster = LocalCluster(n_workers=workers or 2, threads_per_worker=1, processes=True,
                                host="127.0.0.1", dashboard_address=None)
         client = Client(cluster)
+    kernels = _kernels(run, spec, columns, {c.size for c in todo})
     token = os.urandom(6).hex()
     pending: dict[str, tuple[int, int]] = {}
     ac = dask_completed()
 
     def submit(i: int, attempt: int) -> None:
         c = todo[i]
-        f = client.submit(_run_chunk, run, _take(columns, c), c, retries=1, pure=False,
+        f = client.submit(_run_chunk_on_worker, kernels, run, _take(columns, c), c, retries=1, pure=False,
                           key=f"neurounits-sweep-{token}-{i}-{attempt}")
         pending[f.key] = (i, attempt)
         ac.add(f)
@@ -681,6 +821,9 @@ def _unit_text(u: Any) -> str:
 class _Checkpoint:
     """Finished chunks on disk: ``folder/<definition hash>/chunk-<ids hash>.npz`` and a manifest.
 
+    Each file names the sets it covers (their numbers in the sweep); a rerun loads every file and runs
+    only the sets no file covers, so it may use another chunk size (or backend) than the first run.
+
     The definition hash covers the model class, its structure key, every set's values, the shared
     values, duration, dt, inputs, measures and what is recorded; a sweep with another definition
     writes to another subfolder and reuses nothing.
@@ -710,19 +853,38 @@ class _Checkpoint:
     def _path(self, ids: np.ndarray) -> Path:
         return self.dir / f"chunk-{hashlib.sha256(np.asarray(ids, np.int64).tobytes()).hexdigest()[:20]}.npz"
 
-    def load(self, ids: np.ndarray):
-        """The saved outcome of the chunk ``ids`` as ``_run_chunk`` returns it, or None."""
-        path = self._path(ids)
+    def load_all(self, wanted: np.ndarray):
+        """The saved outcomes of the sets among ``wanted``, each set once (chunks of runs with other
+        chunk sizes may overlap: a set already taken from one file is dropped from the next), and
+        the sets they cover."""
+        outs, covered = [], np.zeros(0, np.int64)
+        for path in sorted(self.dir.glob("chunk-*.npz")):
+            got = self._load(path)
+            if got is None:
+                continue
+            ids, (ran, meas, failed) = got
+            new = np.isin(ids, wanted) & ~np.isin(ids, covered)
+            if not new.any():
+                continue
+            if not new.all():
+                keep = np.isin(ran, ids[new])
+                ran, meas = ran[keep], {k: (v[keep], u) for k, (v, u) in meas.items()}
+                failed = [(i, e) for i, e in failed if i in set(ids[new].tolist())]
+            outs.append((ran, meas, failed))
+            covered = np.concatenate([covered, ids[new]])
+        return outs, covered
+
+    def _load(self, path: Path):
+        """(ids, outcome) of one saved chunk, or None (missing or damaged: computed again)."""
         if not path.exists():
             return None
         try:
             with np.load(path, allow_pickle=False) as z:
-                if not np.array_equal(z["ids"], ids):
-                    return None
+                ids = np.asarray(z["ids"], np.int64)
                 units = json.loads(str(z["units"]))
                 meas = {k: (z[f"m{j}"], u) for j, (k, u) in enumerate(units)}
                 failed = pickle.loads(z["failed"].tobytes())
-                return z["ran"], meas, failed
+                return ids, (z["ran"], meas, failed)
         except Exception:  # a damaged file is computed again
             return None
 

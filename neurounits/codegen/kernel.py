@@ -17,7 +17,8 @@ Kernel arguments, in order::
     P_<parameter>...    (float64[n])
     U_<input>, IX_<input>...  (float64[rows, 1 or n], int64[n_steps]: row of each step)
     REF, REFSTEPS       (int64[n], only with a refractory period)
-    REC                 (float64[n_record, n_samples, n])
+    CNT, FIRST, LAST    (int32 or int64[n], only in count-only mode: spike count, step of first/last spike)
+    REC                 (float64[n_record, n_samples, n]; count-only: [n_record, 1, n], sums)
 
 and it returns ``(status, steps_done, n_spikes, spike_steps, spike_neurons,
 bad_variable, bad_neuron)``; status 1 means a state became NaN or infinite.
@@ -74,6 +75,11 @@ class KernelSpec:
     record: tuple[str, ...]
     per_neuron_inputs: tuple[str, ...]  # inputs that have a neuron axis
     control: str = "y"  # rkf45 error scale: "y" (|y|) or "yp" (h |dy/dt|), as GSL's controls
+    # count-only mode (sweeps) when not empty: per-neuron accumulators CNT (spikes), REC[r, 0, i] (sum of
+    # the recorded samples) and, if named here, FIRST/LAST ("first", "last": step of the first/last spike,
+    # -1 if none), instead of a spike list and traces; e.g. ("count", "first")
+    counts: tuple[str, ...] = ()
+    uniform: tuple[str, ...] = ()  # parameters equal for every neuron (read once, P_<name>[0])
 
     @property
     def has_refractory(self) -> bool:
@@ -101,6 +107,8 @@ class KernelSpec:
         if self.adaptive:
             names += ["HSTEP", "ATOL", "RTOL", "hmin", "maxsub"]
         names += _noise_rate_args(s)
+        if self.counts:
+            names += ["CNT", "FIRST", "LAST"]
         names.append("REC")
         return names
 
@@ -129,7 +137,7 @@ def _loads(ks: KernelSpec, used: set[str], ind: int, L: _Lines) -> None:
     for k in s.states:
         L.add(ind, f"x_{k} = X_{k}[i]")
     for k in s.parameters:
-        if f"p_{k}" in used and not L.homog:
+        if f"p_{k}" in used and not L.homog and k not in ks.uniform:
             L.add(ind, f"p_{k} = P_{k}[i]")
     for k in s.inputs:
         if f"u_{k}" in used and k in s.rate_channels:
@@ -201,13 +209,14 @@ def _record_block(ks: KernelSpec, ind: int, L: _Lines, sample: str, step: str) -
         _loads(ks, used, ind + 1, L)
         for xi in _noise_used(ks, used):
             L.add(ind + 1, f"{xi} = XI{xi}[i]")
+    at, op = ("0", "+=") if ks.counts else ("s_", "=")  # count-only: sums of the samples
     for r, k in enumerate(ks.record):
         if k in s.states:
-            L.add(ind + 1, f"REC[{r}, s_, i] = X_{k}[i]")
+            L.add(ind + 1, f"REC[{r}, {at}, i] {op} X_{k}[i]")
         elif k == "refractory":
-            L.add(ind + 1, f"REC[{r}, s_, i] = 1.0 if REF[i] > 0 else 0.0")
+            L.add(ind + 1, f"REC[{r}, {at}, i] {op} 1.0 if REF[i] > 0 else 0.0")
         else:
-            L.add(ind + 1, f"REC[{r}, s_, i] = {to_code(exprs[k])}")
+            L.add(ind + 1, f"REC[{r}, {at}, i] {op} {to_code(exprs[k])}")
 
 
 def _preamble(ks: KernelSpec, L: _Lines) -> None:
@@ -447,8 +456,7 @@ def _step_body(ks: KernelSpec, ind: int, L: _Lines) -> None:
         L.add(ind, "sp = _nsp > 0")
         if ks.has_refractory:
             L.add(ind, f"REF[i] = {_refsteps(L)} if sp else max(rc - 1, 0)")
-        L.add(ind, "SPK[i] = _nsp")
-        L.add(ind, "nsp += _nsp")
+        _spike_out(ks, ind, L, "_nsp", "_nsp > 0")
     elif s.threshold is not None:
         thr = s.threshold.xreplace({TIME: _T_END})
         cond = f"({to_code(thr)})"
@@ -457,12 +465,13 @@ def _step_body(ks: KernelSpec, ind: int, L: _Lines) -> None:
             L.add(ind, f"x_{k} = ({to_code(e.xreplace({TIME: _T_END}))}) if sp else x_{k}")
         if ks.has_refractory:
             L.add(ind, f"REF[i] = {_refsteps(L)} if sp else max(rc - 1, 0)")
-        L.add(ind, "SPK[i] = sp")
-        L.add(ind, "nsp += sp")
+        _spike_out(ks, ind, L, "sp", "sp")
     for k in s.states:
         L.add(ind, f"X_{k}[i] = x_{k}")
     # x - x is 0 for finite x and NaN otherwise; an integer sum keeps the loop vectorisable
-    for k in s.states:
+    if ks.counts and s.states:  # one test for all states (a NaN anywhere makes the sum NaN)
+        L.add(ind, f"nbad += ({' + '.join(f'(x_{k} - x_{k})' for k in s.states)}) != 0.0")
+    for k in s.states if not ks.counts else ():
         L.add(ind, f"nbad += (x_{k} - x_{k}) != 0.0")
 
 
@@ -538,6 +547,17 @@ def _rate_prepass(ks: KernelSpec, ind: int, L: _Lines) -> None:
     L.add(ind + 2, f"ph_ = {_phi_code(ks, 'rv_')}")
     for c in range(nc):
         L.add(ind + 2, f"ACC_{c}[i] += rw_{c} * ph_")
+def _spike_out(ks: KernelSpec, ind: int, L: _Lines, count: str, fired: str) -> None:
+    """The step's spikes of neuron i: SPK[i] for the spike list, or the count-only accumulators."""
+    if not ks.counts:
+        L.add(ind, f"SPK[i] = {count}")
+        L.add(ind, f"nsp += {count}")
+        return
+    L.add(ind, f"CNT[i] += {count}")
+    if "first" in ks.counts:
+        L.add(ind, f"FIRST[i] = j if ({fired}) & (FIRST[i] < 0) else FIRST[i]")
+    if "last" in ks.counts:
+        L.add(ind, f"LAST[i] = j if {fired} else LAST[i]")
 
 
 def _deliver_spikes(ks: KernelSpec, ind: int, L: _Lines) -> None:
@@ -593,6 +613,9 @@ def _run_function(ks: KernelSpec, L: _Lines, name: str, homog: bool) -> None:
     L.homog = homog
     if homog:
         _hoist(ks, L)
+    else:
+        for k in ks.uniform:  # the same for every neuron: read once
+            L.add(1, f"p_{k} = P_{k}[0]")
     if ks.record:
         _record_block(ks, 1, L, "0", "0")
     L.add(1, "for j in range(n_steps):")
@@ -612,7 +635,7 @@ def _run_function(ks: KernelSpec, L: _Lines, name: str, homog: bool) -> None:
         L.add(2, "for i in range(n):")
         _step_body(ks, 3, L)
     _clear_spikes(ks, 2, L)
-    if ks.has_threshold:
+    if ks.has_threshold and not ks.counts:
         L.add(2, "if nsp > 0:")
         L.add(3, "if nspk + nsp + n >= spk_step.shape[0]:")
         L.add(4, "spk_step = _grow(spk_step, nspk + nsp + n + 1)")

@@ -203,3 +203,24 @@ def test_fixed_inputs_mixed_unit_lists_and_conflicts():
     assert list(sw.table["spike_count"]) == list(res.spike_counts)
     with pytest.raises(nu.ParameterError, match="swept and also given"):
         nu.sweep(nu.models.LIF, grid={"I": Q_([0.1, 0.2], "nA")}, inputs={"I": "0.3 nA"})
+
+
+def test_run_settings_are_checked_together_before_anything_compiles(monkeypatch):
+    from neurounits.simulation import run
+
+    monkeypatch.setattr(run, "_kernel", lambda *a, **k: pytest.fail("a kernel was requested"))
+    grid = {"tau_m": Q_([10.0, 20.0], "ms")}
+    with pytest.raises(nu.DimensionError) as info:
+        nu.sweep(nu.models.LIF, grid=grid, duration="1 mV", dt="0.1 ms", inputs={"I": "2 mV", "J": "1 nA"},
+                 measure=("rate", "mean_W"), record=("Vm",), record_every=0, method="rk5")
+    p = info.value.problems
+    assert len(p) == 7, p
+    assert "duration" in p[0] and "expected a value in ms" in p[0]
+    assert "record_every must be a positive integer, got 0" in p[1]
+    assert any("input 'I' (shared by every set" in m and "expected a value in pA" in m for m in p)
+    assert any("no input 'J'" in m for m in p)
+    assert any("unknown measure(s) ['mean_W']" in m for m in p)
+    assert any("nothing called 'Vm' to record. Did you mean 'V'" in m for m in p)
+    assert any("unknown integration method 'rk5'" in m for m in p)
+    with pytest.raises(nu.ParameterError, match=r"duration 1\.05 ms is not a whole number of steps"):
+        nu.sweep(nu.models.LIF, grid=grid, duration="1.05 ms", dt="0.1 ms")

@@ -96,3 +96,44 @@ def test_dask_writes_the_checkpoint_that_threads_resume_from(cluster, tmp_path, 
     b = nu.sweep(nu.models.Izhikevich, backend="threads", checkpoint=tmp_path, **kw)
     assert runs == []  # the definition hash does not depend on the backend
     pd.testing.assert_frame_equal(a.table, b.table, check_exact=True)
+
+
+def _forbid_code_generation():
+    """On a worker: make generating kernel code an error (workers must use the shipped source)."""
+    from neurounits import codegen
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("a Dask worker generated kernel code instead of using the shipped source")
+
+    codegen.generate = refuse
+    return True
+
+
+def _kernels_loaded():
+    from neurounits.codegen import kernel
+
+    return sorted(kernel._LOADED)
+
+
+def rate_in_hz(res):
+    return {"r": res.rates}
+
+
+def test_a_model_class_made_in_the_test_runs_on_dask_from_the_shipped_source():
+    leaky = nu.Model.from_equations(  # not importable by the workers
+        "dV/dt = (E_L - V)/tau + I/C : mV",
+        parameters={"E_L": "-70 mV", "tau": "10 ms", "C": "200 pF", "V_th": "-55 mV", "V_r": "-70 mV"},
+        inputs={"I": "pA"}, initial={"V": "E_L"}, threshold="V >= V_th", reset="V = V_r", name="LeakyInTest")
+    kw = dict(grid={"tau": Q_([8.0, 12.0, 20.0], "ms"), "I": Q_([400.0, 800.0], "pA")}, duration="200 ms",
+              chunk_size=2)
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+                                  dashboard_address=None) as cl, distributed.Client(cl) as client:
+        assert all(client.run(_forbid_code_generation).values())
+        for measure in (("spike_count", "first_spike_time", "mean_V"), ("spike_count", rate_in_hz)):
+            a = nu.sweep(leaky, backend="dask", client=client, measure=measure, **kw)
+            b = nu.sweep(leaky, backend="threads", workers=2, measure=measure, **kw)
+            pd.testing.assert_frame_equal(a.table, b.table, check_exact=True)
+            assert len(a.table) == 6 and a.table["spike_count"].nunique() > 2
+        loaded = client.run(_kernels_loaded)
+    # each worker imported each of the two kernels (count-only and normal) at most once
+    assert all(len(v) <= 2 for v in loaded.values()) and sum(len(v) for v in loaded.values()) >= 2

@@ -87,3 +87,35 @@ def test_threads_with_several_workers_checkpoint(tmp_path, monkeypatch):
     b = nu.sweep(nu.models.Izhikevich, checkpoint=tmp_path, **kw)
     assert runs == []
     pd.testing.assert_frame_equal(a.table, b.table, check_exact=True)
+
+
+def test_a_rerun_with_another_chunk_size_reuses_the_finished_sets(tmp_path, monkeypatch):
+    full = nu.sweep(nu.models.Izhikevich, **KW)
+    counting(monkeypatch, stop_at=4)  # chunks of 2: sets 0-5 finish, then the run stops
+    with pytest.raises(KeyboardInterrupt):
+        nu.sweep(nu.models.Izhikevich, checkpoint=tmp_path, **KW)
+    runs = counting(monkeypatch)
+    again = nu.sweep(nu.models.Izhikevich, checkpoint=tmp_path, **{**KW, "chunk_size": 5})
+    assert runs == [[6, 7, 8, 9, 10], [11]]  # only the sets no saved chunk covers
+    pd.testing.assert_frame_equal(again.table, full.table, check_exact=True)
+
+    runs = counting(monkeypatch)  # chunks of 2 and of 5 on disk; a third size, two workers
+    third = nu.sweep(nu.models.Izhikevich, checkpoint=tmp_path, **{**KW, "chunk_size": 4, "workers": 2})
+    assert runs == []
+    pd.testing.assert_frame_equal(third.table, full.table, check_exact=True)
+
+
+def test_overlapping_saved_chunks_give_each_set_once(tmp_path, monkeypatch):
+    nu.sweep(nu.models.Izhikevich, checkpoint=tmp_path, **{**KW, "chunk_size": 3})
+    nu.sweep(nu.models.Izhikevich, checkpoint=tmp_path, **{**KW, "chunk_size": 3})
+    (folder,) = tmp_path.iterdir()
+    # files of another chunking of the same sets, as two runs writing at the same time would leave
+    store_runs = counting(monkeypatch)
+    monkeypatch.setattr(sweeps._Checkpoint, "load_all", lambda self, wanted: ([], wanted[:0]))
+    nu.sweep(nu.models.Izhikevich, checkpoint=tmp_path, **{**KW, "chunk_size": 5})
+    assert len(store_runs) == 3 and len(list(folder.glob("chunk-*.npz"))) == 4 + 3
+    monkeypatch.undo()
+    runs = counting(monkeypatch)
+    again = nu.sweep(nu.models.Izhikevich, checkpoint=tmp_path, **KW)
+    assert runs == [] and list(again.table.index) == list(range(12))
+    pd.testing.assert_frame_equal(again.table, nu.sweep(nu.models.Izhikevich, **KW).table, check_exact=True)
