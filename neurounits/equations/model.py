@@ -502,7 +502,7 @@ def _expand_ports(decl: dict, attrs: dict, counts: Mapping[str, int]) -> tuple[d
         for j in range(n):
             def sub(text: str, j: int = j, r: str = r) -> str:
                 text = re.sub(r"\bw_j\b", f"w_{r}_{j}", text)
-                return _PORT_NAME.sub(lambda m: f"{m.group(1)}_{j}", text)
+                return _PORT_NAME.sub(lambda hit: f"{hit.group(1)}_{j}", text)
             subs.append(sub)
             w = Parameter(None, unit=g.unit, doc=f"weight of port {j} of receptor '{r}'")
             rec = Receptor("1", sub(g.on_spike), doc=f"port {j} of receptor '{r}'")

@@ -14,5 +14,5 @@ from .iaf_cond_exp import iaf_cond_exp
 from .iaf_psc_exp import iaf_psc_exp
 from .izhikevich import izhikevich
 
-__all__ = ["aeif_cond_alpha", "hh_psc_alpha", "iaf_bw_2001", "iaf_bw_2001_exact", "iaf_cond_exp", "iaf_psc_exp",
-           "izhikevich"]
+__all__ = ["aeif_cond_alpha", "hh_psc_alpha", "iaf_bw_2001", "iaf_bw_2001_exact", "iaf_cond_exp",
+           "iaf_psc_exp", "izhikevich"]
