@@ -131,11 +131,18 @@ class iaf_bw_2001_exact(_BrunelWang):
     Examples
     --------
     >>> import neurounits as nu
-    >>> m = nu.models.nest.iaf_bw_2001_exact(n=2)
-    >>> nmda = nu.SpikeInput(times="5 ms", weight="1 nS", receptor="NMDA")
-    >>> res = nu.simulate(m, "10 ms", spike_inputs=[nmda], record=("s_NMDA", "x_NMDA_0"))
-    >>> round(float(res["x_NMDA_0"][50, 0]), 3)  # one spike arrived at 5 ms
-    1.0
+    >>> m = nu.models.nest.iaf_bw_2001_exact(n=100, C_m="250 pF")
+    >>> {k: r.number for k, r in m.spec.receptors.items()}
+    {'AMPA': 1, 'GABA': 2, 'NMDA': 3}
+
+    Two NMDA ports (three inputs), AMPA by NEST's receptor number, a 400 pA drive::
+
+        spikes = [nu.SpikeInput(times=nu.Q_([5, 40], "ms"), weight="1 nS", receptor="NMDA"),
+                  nu.SpikeInput(times="20 ms", weight="0.5 nS", receptor="NMDA"),
+                  nu.SpikeInput(times="30 ms", weight="0.5 nS", receptor="NMDA", port=1),
+                  nu.SpikeInput(times="10 ms", weight="5 nS", receptor=1)]
+        res = nu.simulate(m, "100 ms", spike_inputs=spikes, inputs={"I": "400 pA"},
+                          record=("V_m", "s_NMDA", "I_NMDA", "s_NMDA_0", "s_NMDA_1"))
     """
 
     NMDA = PortGroup(
@@ -172,10 +179,16 @@ class iaf_bw_2001(_BrunelWang):
     Examples
     --------
     >>> import neurounits as nu
-    >>> m = nu.models.nest.iaf_bw_2001(n=1)
-    >>> res = nu.simulate(m, "20 ms", initial={"s_NMDA": "1 nS"}, record=("s_NMDA",))
-    >>> round(float(res["s_NMDA"][-1, 0].m), 4)  # exp(-20/100)
-    0.8187
+    >>> m = nu.models.nest.iaf_bw_2001(n=10, g_L="20 nS")
+    >>> m.parameters["tau_decay_NMDA"]
+    <Quantity(100.0, 'millisecond')>
+
+    AMPA and GABA spikes, a decaying initial NMDA conductance and a drive::
+
+        spikes = [nu.SpikeInput(times=nu.Q_([10, 12], "ms"), weight="5 nS", receptor="AMPA"),
+                  nu.SpikeInput(times="30 ms", weight="10 nS", receptor="GABA")]
+        res = nu.simulate(m, "100 ms", spike_inputs=spikes, inputs={"I": "400 pA"},
+                          initial={"s_NMDA": "2 nS"})
     """
 
     s_NMDA = State("nS", doc="NMDA conductance (gating times weight)")
