@@ -69,6 +69,12 @@ def test_matches_nest(case, n_spikes):
         if k in model.states or case.endswith("exact"):
             np.testing.assert_allclose(ours[0], d[f"init_{k}"], atol=1e-12, err_msg=k)
         np.testing.assert_allclose(ours[1:], d[k], rtol=0, atol=1e-9, err_msg=k)
+    # every 7th sample: the currents kept from the last step before each sample, not recomputed
+    res7 = nu.simulate(model, Q_(n_steps * dt, "ms"), Q_(dt, "ms"), spike_inputs=spikes, initial=initial,
+                       inputs={"I": _dc_input(inputs, dt, n_steps)}, record=RECORDABLES, record_every=7)
+    for k in RECORDABLES:
+        np.testing.assert_allclose(res7[k].to(UNITS[k]).magnitude[1:, 0], d[k][6::7], rtol=0, atol=1e-9,
+                                   err_msg=k)
 
 
 def test_exact_ports_by_number_and_explicit_port_are_the_same_run():
@@ -105,6 +111,10 @@ def test_exact_without_nmda_and_neuron_selection():
     s = res["s_NMDA_0"].magnitude
     assert np.all(s[:, 0] == 0.0) and s[-1, 1] > 0.1
     assert np.all(res["I_NMDA"].magnitude[:, 1] <= 0) and res["I_NMDA"].magnitude[-1, 1] < -1.0
+    # two blocks of neurons on two threads: the same numbers
+    res2 = nu.simulate(m, "20 ms", spike_inputs=sp, record=("s_NMDA_0", "s_NMDA", "I_NMDA"), threads=2)
+    for k in res.traces:
+        np.testing.assert_array_equal(res2[k].magnitude, res[k].magnitude, err_msg=k)
 
 
 def test_approximate_subthreshold_closed_forms():
