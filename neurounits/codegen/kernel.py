@@ -100,6 +100,7 @@ class KernelSpec:
             names += [f"EVS_{r}", f"EVN_{r}", f"EVW_{r}", f"B_{r}"]
         if self.adaptive:
             names += ["HSTEP", "ATOL", "RTOL", "hmin", "maxsub"]
+        names += _noise_rate_args(s)
         names.append("REC")
         return names
 
@@ -131,7 +132,9 @@ def _loads(ks: KernelSpec, used: set[str], ind: int, L: _Lines) -> None:
         if f"p_{k}" in used and not L.homog:
             L.add(ind, f"p_{k} = P_{k}[i]")
     for k in s.inputs:
-        if f"u_{k}" in used:
+        if f"u_{k}" in used and k in s.rate_channels:
+            L.add(ind, f"u_{k} = {_rate_value(ks, k, L)}")
+        elif f"u_{k}" in used:
             L.add(ind, f"u_{k} = UR_{k}[i]" if k in ks.per_neuron_inputs else f"u_{k} = us_{k}")
     for r in s.receptors:
         if f"_rb_{r}" in used:
@@ -167,6 +170,9 @@ def _hoist(ks: KernelSpec, L: _Lines) -> None:
 
 
 def _input_rows(ks: KernelSpec, ind: int, L: _Lines, step: str) -> None:
+    if ks.spec.rate_channels and ks.spec.rate_linear:
+        for c in range(len(ks.spec.rate_channels)):
+            L.add(ind, f"rs_{c} = RS[{c}, {step}]")
     for k in ks.spec.inputs:
         if k in ks.per_neuron_inputs:
             L.add(ind, f"UR_{k} = U_{k}[IX_{k}[{step}]]")
@@ -208,8 +214,11 @@ def _record_block(ks: KernelSpec, ind: int, L: _Lines, sample: str, step: str) -
         L.add(ind, f"t = t0 + ({step}) * dt")
     L.add(ind, "for i in range(n):")
     used = _names(exprs.values())
+    used |= _rate_used(ks, used)
     if exprs:
         _loads(ks, used, ind + 1, L)
+        for xi in _noise_used(ks, used):
+            L.add(ind + 1, f"{xi} = XI{xi}[i]")
     for r, k in enumerate(ks.record):
         if k in s.states:
             L.add(ind + 1, f"REC[{r}, s_, i] = X_{k}[i]")
@@ -431,7 +440,9 @@ def _step_body(ks: KernelSpec, ind: int, L: _Lines) -> None:
         exprs += [c for _, c in r.effects]
     exprs += [s.expressions[k][0] for k in _before_events(ks)]
     used = _names(exprs)
+    used |= _rate_used(ks, used)
     _loads(ks, used, ind, L)
+    _noise_draws(ks, used, ind, L)
     for k in s.states:
         if f"_prev_{k}" in used:
             L.add(ind, f"_prev_{k} = x_{k}")
@@ -475,6 +486,80 @@ def _step_body(ks: KernelSpec, ind: int, L: _Lines) -> None:
     # x - x is 0 for finite x and NaN otherwise; an integer sum keeps the loop vectorisable
     for k in s.states:
         L.add(ind, f"nbad += (x_{k} - x_{k}) != 0.0")
+
+
+def _noise_rate_args(s: ModelSpec) -> list[str]:
+    """Kernel arguments of white noise (seed, global index of the block's first neuron) and of rate
+    inputs (linear summation: RS[channel, step] = the summed weighted input; else RW[channel, input,
+    step] the weights (0 where the input has not arrived yet) and RV[input, step] the rates)."""
+    names = ["SEED", "GOFF"] if s.noise else []
+    if s.rate_channels:
+        names += ["RS"] if s.rate_linear else ["RW", "RV"]
+    return names
+
+
+def _noise_rate_setup(ks: KernelSpec, L: _Lines) -> None:
+    s = ks.spec
+    if s.noise:
+        L.add(1, "isdt_ = 1.0 / math.sqrt(dt)  # xi = N / sqrt(dt) during a step")
+        for name in s.noise:
+            L.add(1, f"XI_n_{name} = np.zeros(n)")
+    if s.rate_channels and not s.rate_linear:
+        for c in range(len(s.rate_channels)):
+            L.add(1, f"ACC_{c} = np.zeros(n)")
+
+
+def _noise_used(ks: KernelSpec, used: set[str]) -> list[str]:
+    return [f"_n_{name}" for name in ks.spec.noise if f"_n_{name}" in used]
+
+
+def _noise_draws(ks: KernelSpec, used: set[str], ind: int, L: _Lines) -> None:
+    """One standard normal per neuron, step and noise: a pure function of (seed, global neuron
+    index, step, noise index), so results do not depend on the blocks or threads."""
+    for k, name in enumerate(ks.spec.noise):
+        if f"_n_{name}" in used:
+            L.add(ind, f"_n_{name} = _rt.normal(SEED, GOFF + i, j, {k}) * isdt_")
+            L.add(ind, f"XI_n_{name}[i] = _n_{name}")
+
+
+def _rate_used(ks: KernelSpec, used: set[str]) -> set[str]:
+    """The parameters that the rate nonlinearity needs when a rate channel is used."""
+    s = ks.spec
+    if s.rate_linear and any(f"u_{k}" in used for k in s.rate_channels):
+        return _names([s.rate_phi])
+    return set()
+
+
+def _phi_code(ks: KernelSpec, arg: str) -> str:
+    h = sympy.Symbol("_h", real=True)
+    return to_code(ks.spec.rate_phi.xreplace({h: sympy.Symbol(arg, real=True)}))
+
+
+def _rate_value(ks: KernelSpec, k: str, L: _Lines) -> str:
+    c = ks.spec.rate_channels.index(k)
+    return _phi_code(ks, f"rs_{c}") if ks.spec.rate_linear else f"ACC_{c}[i]"
+
+
+def _rate_prepass(ks: KernelSpec, ind: int, L: _Lines) -> None:
+    """Without linear summation: ACC_c[i] = sum over inputs of weight * phi_i(rate), per neuron."""
+    s = ks.spec
+    if not s.rate_channels or s.rate_linear:
+        return
+    nc = len(s.rate_channels)
+    L.add(ind, "for i in range(n):")
+    for c in range(nc):
+        L.add(ind + 1, f"ACC_{c}[i] = 0.0")
+    L.add(ind, "for q_ in range(RV.shape[0]):")
+    L.add(ind + 1, "rv_ = RV[q_, j]")
+    for c in range(nc):
+        L.add(ind + 1, f"rw_{c} = RW[{c}, q_, j]")
+    L.add(ind + 1, "for i in range(n):")
+    used = _names([s.rate_phi])
+    if not L.homog:
+        _loads_params_only(ks, used, ind + 2, L)
+    L.add(ind + 2, f"ph_ = {_phi_code(ks, 'rv_')}")
+    for c in range(nc):
+        L.add(ind + 2, f"ACC_{c}[i] += rw_{c} * ph_")
 
 
 def _deliver_spikes(ks: KernelSpec, ind: int, L: _Lines) -> None:
@@ -528,6 +613,7 @@ def _run_function(ks: KernelSpec, L: _Lines, name: str, homog: bool) -> None:
     for k in _before_events(ks):
         L.add(1, f"RX_{k} = np.zeros(n)")
     _preamble(ks, L)
+    _noise_rate_setup(ks, L)
     L.homog = homog
     if homog:
         _hoist(ks, L)
@@ -537,6 +623,7 @@ def _run_function(ks: KernelSpec, L: _Lines, name: str, homog: bool) -> None:
     L.add(2, "t = t0 + j * dt")
     L.add(2, "t_end = t + dt")
     _input_rows(ks, 2, L, "j")
+    _rate_prepass(ks, 2, L)
     _deliver_spikes(ks, 2, L)
     L.add(2, "nsp = 0")
     L.add(2, "nbad = 0")

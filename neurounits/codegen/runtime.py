@@ -6,6 +6,10 @@
   matrix M, from the exponential of [[M dt, I dt], [0, 0]], computed with the
   degree-13 Pade approximant and scaling and squaring (Higham, SIAM J. Matrix
   Anal. Appl. 26(4), 2005).
+- :func:`normal`: a standard normal number that is a pure function of (seed, neuron, step,
+  noise index): a splitmix64-style 64-bit mixing hash gives two uniforms, Box-Muller turns them
+  into a normal.  Counter-based and branch-free, so results do not depend on how neurons are
+  split into blocks or threads, and loops that draw numbers still vectorise.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from llvmlite import ir
 from numba import njit, types
 from numba.core.extending import intrinsic
 
-__all__ = ["exp", "expm", "expm_block", "log", "phi1", "sigmoid", "softplus"]
+__all__ = ["cos_pi", "exp", "expm", "expm_block", "log", "normal", "phi1", "sigmoid", "softplus"]
 
 
 @intrinsic
@@ -185,3 +189,54 @@ def expm_block(m, dt):
         big[i, k + i] = dt
     x = expm(big)
     return x[:k, :k].copy(), x[:k, k:].copy()
+
+
+# ---------------------------------------------------------------------------------- random numbers
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+_M1 = np.uint64(0xBF58476D1CE4E5B9)
+_M2 = np.uint64(0x94D049BB133111EB)
+_MSTEP = np.uint64(0xD1B54A32D192ED03)
+_S27 = np.uint64(27)
+_S30 = np.uint64(30)
+_S31 = np.uint64(31)
+_S11 = np.uint64(11)
+_ONE = np.uint64(1)
+_2M53 = 1.0 / 9007199254740992.0
+
+
+@njit(cache=True, inline="always")
+def mix64(z):
+    """A bijective 64-bit mixing function (the splitmix64 finaliser); z and the result are uint64."""
+    z = (z ^ (z >> _S30)) * _M1
+    z = (z ^ (z >> _S27)) * _M2
+    return z ^ (z >> _S31)
+
+
+@njit(cache=True, inline="always")
+def cos_pi(x):
+    """cos(pi x) for x in [-1, 1], branch-free (even polynomial on [-1/2, 1/2], error < 1e-15)."""
+    a = abs(x)
+    flip = a > 0.5
+    y = (1.0 - a if flip else a) * math.pi
+    z = y * y
+    c = 1.0 - z * (1.0 / 2.0 - z * (1.0 / 24.0 - z * (1.0 / 720.0 - z * (1.0 / 40320.0 - z * (
+        1.0 / 3628800.0 - z * (1.0 / 479001600.0 - z * (1.0 / 87178291200.0 - z * (
+            1.0 / 20922789888000.0 - z * (1.0 / 6402373705728000.0 - z / 2432902008176640000.0)))))))))
+    return -c if flip else c
+
+
+@njit(cache=True, inline="always")
+def normal(seed, neuron, step, k):
+    """Standard normal number number ``k`` of ``neuron`` (global index) in time step ``step``.
+
+    A pure function of its arguments (``seed`` uint64, the others integers): keys are mixed with
+    :func:`mix64`, the top 53 bits of two hashes give uniforms u1 in (0, 1] and u2 in [0, 1), and
+    Box-Muller gives sqrt(-2 log u1) cos(2 pi u2) (as cos(pi (2 u2 - 1)) up to the sign, which
+    leaves the distribution unchanged).
+    """
+    key = mix64(seed + _GOLDEN * (np.uint64(neuron) + _ONE))
+    h1 = mix64(key ^ (np.uint64(step) * _MSTEP + np.uint64(k) * _GOLDEN))
+    h2 = mix64(h1 + _GOLDEN)
+    u1 = (np.float64(np.int64(h1 >> _S11)) + 1.0) * _2M53
+    u2 = np.float64(np.int64(h2 >> _S11)) * _2M53
+    return math.sqrt(-2.0 * log(u1)) * cos_pi(2.0 * u2 - 1.0)

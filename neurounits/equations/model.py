@@ -34,7 +34,8 @@ DT = sympy.Symbol("dt", positive=True)
 _MS = ureg.Unit("ms")
 _RESERVED = {"t", "dt"}
 _CLASS_ATTRS = {"equations", "threshold", "reset", "refractory", "constraints", "receptor_by_sign",
-                "update"}
+                "update", "rate_input", "rate_nonlinearity", "rate_summation"}
+_RATE_H = sympy.Symbol("_h", real=True)  # the argument of a model's rate-input nonlinearity
 
 
 @dataclass(frozen=True)
@@ -81,6 +82,10 @@ class ModelSpec:
     ports: dict[str, tuple[str, ...]] = field(default_factory=dict)  # port group -> its port receptors
     hold_after_step: bool = False  # held states integrate freely, then return to their start value
     expressions_before_events: bool = False  # record named expressions at the integrated end state
+    noise: tuple[str, ...] = ()  # white-noise names (xi, xi_<suffix>), in the order of their index
+    rate_channels: tuple[str, ...] = ()  # inputs driven by rate_inputs: (all,), (ex, in) or (all, ex, in)
+    rate_phi: sympy.Expr | None = None  # the rate-input nonlinearity, of _h and parameters
+    rate_linear: bool = True  # phi of the summed input (True) or the sum of each input's phi (False)
 
     @property
     def key(self) -> str:
@@ -99,6 +104,9 @@ class ModelSpec:
         if self.ports or self.hold_after_step or self.expressions_before_events:
             parts.append(f"ports={sorted(self.ports.items())} hold_after_step={self.hold_after_step} "
                          f"before_events={self.expressions_before_events}")
+        if self.noise or self.rate_channels:
+            parts.append(f"noise={self.noise} rate={self.rate_channels}:{sympy.srepr(self.rate_phi)}:"
+                         f"{self.rate_linear}")
         return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:20]
 
     def recordable(self) -> dict[str, Any]:
@@ -212,6 +220,7 @@ class _Builder:
         self.options = options
         self.problems: list[Problem] = []
         self.scope = Scope(cls_name)
+        self.noise: list[str] = []
 
     def fail(self, msg: str, dimension: bool = False) -> None:
         self.problems.append(Problem(f"model '{self.model}': {msg}", dimension))
@@ -239,6 +248,7 @@ class _Builder:
         self.scope.names["t"] = Name("time", _MS, TIME)
         initial = self._initial(states, params)
         expressions, odes, hold = self._equations(lines, states)
+        self.scope.noise = None  # white noise: in equations and update statements only
         threshold = self._threshold()
         reset = self._reset(states)
         refractory = self._refractory()
@@ -246,6 +256,7 @@ class _Builder:
         receptors = self._receptors(states)
         by_sign = self._by_sign(receptors)
         update = self._update(states, odes, receptors)
+        rate = self._rate(inputs)
         self._raise()
         if self.attrs.get("refractory_hold") is not None:
             hold = tuple(self.attrs["refractory_hold"])
@@ -262,7 +273,8 @@ class _Builder:
             refractory=refractory, hold=hold, constraints=constraints, receptors=receptors,
             receptor_by_sign=by_sign, update=update,
             events_in_substeps=bool(self.attrs.get("threshold_in_substeps")),
-            default_method=self.attrs.get("default_method"), ports=dict(self.attrs.get("_ports") or {}),
+            default_method=self.attrs.get("default_method"), noise=tuple(self.noise), **rate,
+            ports=dict(self.attrs.get("_ports") or {}),
             hold_after_step=bool(self.attrs.get("refractory_integrates")),
             expressions_before_events=bool(self.attrs.get("record_expressions_before_events")))
 
@@ -315,6 +327,7 @@ class _Builder:
         return out
 
     def _equations(self, lines: list[_Line], states: dict):
+        self.scope.noise = self.noise = []
         expressions: dict[str, tuple] = {}
         odes: dict[str, sympy.Expr] = {}
         hold: list[str] = []
@@ -336,9 +349,49 @@ class _Builder:
                           f"state's declared unit ({fmt_unit(st_unit)})", True)
             res = self.tr(ln.expr, f"equation for '{ln.name}'", st_unit / _MS, "the right-hand side")
             odes[ln.name] = res.sym
+            self._check_noise_linear(ln.name, res.sym)
             if "unless refractory" in ln.flags:
                 hold.append(ln.name)
         return expressions, odes, tuple(hold)
+
+    def _check_noise_linear(self, name: str, rhs: sympy.Expr) -> None:
+        """White noise must enter an equation linearly: f + g1*xi + g2*xi_2 + ..."""
+        xis = [s for s in rhs.free_symbols if s.name.startswith("_n_")]
+        rest = rhs
+        for xi in xis:
+            g = sympy.diff(rhs, xi)
+            rest = rest - g * xi
+            if any(s.name.startswith("_n_") for s in g.free_symbols):
+                rest = None
+                break
+        if rest is not None and not any(s.name.startswith("_n_") for s in sympy.expand(rest).free_symbols):
+            return
+        raise EquationError(f"model '{self.model}', equation for '{name}': the white noise must enter "
+                            "linearly, as a term g*xi added to the drift (g free of any noise), e.g. "
+                            f"'d{name}/dt = -{name}/tau + sigma*xi'")
+
+    def _rate(self, inputs: dict) -> dict:
+        """The rate-input port: inputs driven by rate_inputs, and the nonlinearity phi(h)."""
+        chans = self.attrs.get("rate_input")
+        if not chans:
+            return {}
+        names = tuple(c for c in re.split(r"[\s,]+", chans.strip()) if c)
+        bad = [c for c in names if c not in inputs]
+        if bad or len(names) not in (1, 2, 3):
+            raise EquationError(f"model '{self.model}': rate_input must name one input (all rate inputs), "
+                                "two (weights >= 0, weights < 0) or three (all, >= 0, < 0), got "
+                                f"{chans!r}; inputs: {list(inputs)}")
+        phi = self.attrs.get("rate_nonlinearity") or "h"
+        scope = Scope(self.model, {k: v for k, v in self.scope.names.items() if v.kind == "parameter"})
+        scope.names["h"] = Name("input", ureg.dimensionless, _RATE_H)
+        res, probs = translate(phi, scope, "rate_nonlinearity", expected=ureg.dimensionless,
+                               what="the nonlinearity")
+        self.problems.extend(probs)
+        summ = self.attrs.get("rate_summation") or "linear"
+        if summ not in ("linear", "nonlinear"):
+            raise EquationError(f"model '{self.model}': rate_summation must be 'linear' or 'nonlinear', "
+                                f"got {summ!r}")
+        return {"rate_channels": names, "rate_phi": res.sym, "rate_linear": summ == "linear"}
 
     def _threshold(self):
         text = self.attrs.get("threshold")
@@ -427,7 +480,7 @@ class _Builder:
         if odes:
             raise EquationError(f"model '{self.model}': a model has either differential equations or "
                                 "update statements, not both")
-        scope = Scope(self.model, dict(self.scope.names))
+        scope = Scope(self.model, dict(self.scope.names), noise=self.noise)
         scope.names["dt"] = Name("time", _MS, DT)
         for r, spec in receptors.items():
             scope.names[r] = Name("input", spec.unit, sympy.Symbol(f"_rb_{r}", real=True))
@@ -590,6 +643,9 @@ class Model:
     refractory_integrates: ClassVar[bool] = False
     record_expressions_before_events: ClassVar[bool] = False
     unavailable_receptors: ClassVar[dict[str, str]] = {}
+    rate_input: ClassVar[str | None] = None
+    rate_nonlinearity: ClassVar[str | None] = None
+    rate_summation: ClassVar[str | None] = None
     _decl: ClassVar[dict[str, Any]] = {}
     _specs: ClassVar[dict[tuple, ModelSpec]] = {}
     _model_name: ClassVar[str] = "Model"
@@ -638,7 +694,8 @@ class Model:
             attrs = {a: getattr(cls, a) for a in ("equations", "threshold", "reset", "refractory",
                                                  "constraints", "receptor_by_sign", "update",
                                                  "threshold_in_substeps", "refractory_hold",
-                                                 "default_method", "refractory_integrates",
+                                                 "default_method", "rate_input", "rate_nonlinearity",
+                                                 "rate_summation", "refractory_integrates",
                                                  "record_expressions_before_events")}
             decl = cls._decl
             if any(isinstance(v, PortGroup) for v in decl.values()):

@@ -27,9 +27,19 @@ from ..parameters import Problem, describe_dim
 from ..units import factor_to_internal, fmt_unit, is_unit_name, ureg
 from .functions import ANY_TO_ONE, DIMENSIONLESS, FUNCTIONS, SAME, SQRT
 
-__all__ = ["Name", "Scope", "Translated", "syntax_error", "translate"]
+__all__ = ["NOISE_NAME", "NOISE_UNIT", "Name", "Scope", "Translated", "noise_symbol", "syntax_error",
+           "translate"]
 
 ONE = ureg.dimensionless
+# white noise (Brian2's convention): xi has the unit 1/sqrt(time), so sigma*xi in dx/dt has the unit
+# of x/time when sigma has the unit of x/sqrt(time); in a step of length dt its value is N/sqrt(dt)
+NOISE_NAME = re.compile(r"^xi(_\w+)?$")
+NOISE_UNIT = ureg.Unit("ms") ** -0.5
+
+
+def noise_symbol(name: str) -> sympy.Symbol:
+    """The symbol of the white noise called ``name`` (``_n_xi``, ``_n_xi_2``, ...)."""
+    return sympy.Symbol(f"_n_{name}", real=True)
 _COMMON_UNITS = ("mV", "pA", "nS", "pF", "ms", "mV/ms", "pA/ms", "nS/ms", "1/ms", "MOhm", "pC")
 
 
@@ -47,6 +57,7 @@ class Scope:
     model: str
     names: dict[str, Name] = field(default_factory=dict)
     allow_prev: bool = False  # prev(state) is allowed (in thresholds and resets)
+    noise: list[str] | None = None  # white-noise names used (xi, xi_<suffix>); None: not allowed here
 
 
 @dataclass
@@ -157,6 +168,8 @@ class _Translator:
         if name in self.scope.names:
             nm = self.scope.names[name]
             return Translated(nm.sym, nm.unit)
+        if NOISE_NAME.match(name):
+            return self.noise(name)
         if name in FUNCTIONS:
             raise EquationError(f"model '{self.scope.model}', {self.where}: the function '{name}' "
                                 f"must be called, e.g. {name}(x)")
@@ -283,6 +296,16 @@ class _Translator:
                              f"{self.seg(node.args[0])} is in {readable(ref)} but {self.seg(n)} is in "
                              f"{readable(a.unit)}{self.hint(n)}")
         return Translated(func(*[a.sym for a in args]), ref)
+
+    def noise(self, name: str) -> Translated:
+        """White noise ``xi`` (``xi_<suffix>`` for further independent ones), in 1/sqrt(ms)."""
+        if self.scope.noise is None:
+            raise EquationError(f"model '{self.scope.model}', {self.where}: the white noise '{name}' may "
+                                "appear only in differential equations, named expressions and update "
+                                "statements")
+        if name not in self.scope.noise:
+            self.scope.noise.append(name)
+        return Translated(noise_symbol(name), NOISE_UNIT)
 
     def prev(self, node: ast.Call) -> Translated:
         """``prev(V)``: the state's value at the start of the step (threshold and reset only)."""

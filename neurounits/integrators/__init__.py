@@ -11,10 +11,16 @@ name                 order applies to
 ``update``           -     models that give their own ``update`` statements
 ``rkf45``            4(5)  any system; adaptive sub-steps inside each dt, with
                            ``atol``, ``rtol`` and ``h_min`` (``method_options``)
+``euler_maruyama``   1/2   stochastic systems (white noise ``xi``), any drift
+``stochastic_exponential_euler``
+                     1     stochastic systems with conditionally linear drift
+                           and additive noise (exact for Ornstein-Uhlenbeck)
 ==================== ===== ====================================================
 
 ``method=None`` picks ``exact`` for linear systems, ``exponential_euler`` for
-conditionally linear ones, else ``rk4`` (:func:`choose`).
+conditionally linear ones, else ``rk4`` (:func:`choose`); for models with noise,
+``stochastic_exponential_euler`` where it applies, else ``euler_maruyama``.
+The deterministic methods refuse a model with noise.
 """
 
 from __future__ import annotations
@@ -26,6 +32,7 @@ from .exact import Exact
 from .explicit import EULER, RK2, RK4
 from .exponential_euler import ExponentialEuler
 from .rkf45 import RKF45
+from .stochastic import EULER_MARUYAMA, StochasticExponentialEuler
 from .update import Update
 
 __all__ = ["INTEGRATORS", "Integrator", "Step", "choose", "get"]
@@ -38,9 +45,13 @@ INTEGRATORS: dict[str, Integrator] = {
     "exact": Exact(),
     "rkf45": RKF45(),
     "update": Update(),
+    "euler_maruyama": EULER_MARUYAMA,
+    "stochastic_exponential_euler": StochasticExponentialEuler(),
 }
 _ALIASES = {"heun": "rk2", "rk45": "rkf45", "forward_euler": "euler", "exponential": "exponential_euler",
-            "linear": "exact", "exact_linear": "exact"}
+            "linear": "exact", "exact_linear": "exact", "em": "euler_maruyama",
+            "exponential_euler_maruyama": "stochastic_exponential_euler"}
+_STOCHASTIC = ("euler_maruyama", "stochastic_exponential_euler")
 
 
 def choose(spec: ModelSpec) -> tuple[str, str]:
@@ -49,6 +60,11 @@ def choose(spec: ModelSpec) -> tuple[str, str]:
         return "update", "the model defines its own update statements"
     if spec.default_method:
         return spec.default_method, "the model's own default"
+    if spec.noise and spec.odes:
+        if INTEGRATORS["stochastic_exponential_euler"].check_applicable(spec) is None:
+            return ("stochastic_exponential_euler",
+                    "the equations have additive noise and a drift linear in each state")
+        return "euler_maruyama", "the equations have noise terms"
     kind = classify(spec)
     if kind == "static":
         return "none", "the model has no differential equations"
@@ -73,6 +89,10 @@ def get(method: str, spec: ModelSpec) -> Integrator | None:
         raise IntegratorError(f"unknown integration method {method!r}. Available options are: "
                               + ", ".join(repr(k) for k in INTEGRATORS) + " (or None to choose)")
     integ = INTEGRATORS[name]
+    if spec.noise and spec.odes and not getattr(integ, "stochastic", False):
+        raise IntegratorError(f"model '{spec.name}' has white noise ({', '.join(spec.noise)}); method "
+                              f"'{name}' is deterministic. Use one of "
+                              + ", ".join(repr(k) for k in _STOCHASTIC) + " (or None to choose)")
     reason = integ.check_applicable(spec)
     if reason:
         raise IntegratorError(f"model '{spec.name}': method '{name}' does not apply: {reason}")

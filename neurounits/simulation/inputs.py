@@ -1,4 +1,19 @@
-"""Inputs to a simulation: time-varying values, spike trains and rate events."""
+"""Inputs to a simulation: time-varying values, spike trains and rate events.
+
+Rate inputs (:class:`RateInput`) drive rate models (a model with ``rate_input``, e.g.
+``nu.models.nest.sigmoid_rate_ipn``).  Input q carries a source rate r_q(step), a weight
+w_q x multiplicity_q and a delay of d_q whole steps; in the step j -> j+1 it contributes the
+source value of step j - d_q (``rate.values[j - d_q]`` for a TimedArray, so an instantaneous input
+uses the value of the current step), and nothing before it has arrived (j < d_q).  The model's
+rate channel then receives, per neuron, with its nonlinearity phi:
+
+- linear summation: phi(sum_q w_q r_q)  (phi(0) without any input, as NEST);
+- otherwise: sum_q w_q phi(r_q).
+
+A model with two rate channels (excitatory, inhibitory) receives the weights >= 0 on the first and
+the negative ones on the second, each summed and transformed on its own; with three channels the
+first receives all inputs and the other two as with two (NEST's multiplicative coupling needs both).
+"""
 
 from __future__ import annotations
 
@@ -7,9 +22,10 @@ from typing import Any
 
 import numpy as np
 
-from ..units import as_quantity, fmt_unit
+from ..parameters import Problem, check_value
+from ..units import as_quantity, fmt_unit, to_internal, ureg
 
-__all__ = ["RateInput", "SpikeInput", "TimedArray"]
+__all__ = ["RateInput", "SpikeInput", "TimedArray", "rate_arrays"]
 
 
 class TimedArray:
@@ -66,9 +82,127 @@ class SpikeInput:
 
 @dataclass
 class RateInput:
-    """Rate events for rate models: a constant or a TimedArray, a weight and a delay."""
+    """A rate input of a rate model: a source rate, a weight and a delay.
+
+    ``rate`` is a dimensionless constant or a :class:`TimedArray` of dimensionless values
+    (``values[k]`` is the source rate in the step (k*dt, (k+1)*dt]); ``weight`` and
+    ``multiplicity`` multiply it (NEST's connection weight and multiplicity); ``delay`` is None or
+    0 (instantaneous: the source value of the current step acts in that step) or a duration that is
+    a whole number of steps (delayed: the value of that many steps earlier; nothing before).
+
+    Examples
+    --------
+    >>> import neurounits as nu
+    >>> m = nu.models.nest.sigmoid_rate_ipn(n=2, sigma=0.0, mu=0.0)
+    >>> ri = nu.RateInput(rate=2.0, weight=0.5, delay="0.5 ms")
+    >>> res = nu.simulate(m, "1 ms", "0.1 ms", rate_inputs=[ri])
+    >>> res["rate"].shape
+    (11, 2)
+    """
 
     rate: Any
     weight: float = 1.0
     delay: Any = None
     multiplicity: float = 1.0
+
+
+def _number(where: str, value: Any, problems: list[Problem], *, positive: bool = False) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating) \
+            or not np.isfinite(value) or (positive and value <= 0):
+        want = "a positive number" if positive else "a finite number"
+        problems.append(Problem(f"{where}: expected {want}, got {value!r}"))
+        return None
+    return float(value)
+
+
+def rate_arrays(spec: Any, rate_inputs: Any, n_steps: int, dt_ms: float,
+                problems: list[Problem], inputs: Any = None) -> dict[str, np.ndarray]:
+    """Check ``rate_inputs`` for a model and build its kernel arrays (internal units).
+
+    Returns {} for a model without rate channels (a problem is added if inputs were given), else
+    ``{"RS": [channels, n_steps]}`` (linear summation) or ``{"RW": [channels, inputs, n_steps],
+    "RV": [inputs, n_steps]}``.  Problems are appended to ``problems`` (also for a rate channel
+    given in ``inputs``, the other inputs of ``simulate``).
+    """
+    rate_inputs = list(rate_inputs or ())
+    chans = spec.rate_channels
+    if not chans:
+        if rate_inputs:
+            problems.append(Problem(f"model '{spec.name}' is not a rate model with rate inputs, so "
+                                    "rate_inputs cannot be used with it"))
+        return {}
+    for k in chans:
+        if k in (inputs or {}):
+            problems.append(Problem(f"model '{spec.name}', input '{k}' is driven by the rate inputs; give "
+                                    "rates as rate_inputs=[nu.RateInput(...)], not in inputs"))
+    vals, wts = [], []
+    for q, ri in enumerate(rate_inputs):
+        where = f"model '{spec.name}', rate_inputs[{q}]"
+        if not isinstance(ri, RateInput):
+            problems.append(Problem(f"{where}: expected a nu.RateInput, got {type(ri).__name__}"))
+            continue
+        ok = True
+        w = _number(f"{where}, weight", ri.weight, problems)
+        m = _number(f"{where}, multiplicity", ri.multiplicity, problems, positive=True)
+        lag = 0
+        if ri.delay is not None and not (isinstance(ri.delay, int | float) and ri.delay == 0):
+            chk = check_value(f"{where}, delay", ri.delay, ureg.Unit("ms"), 1, nonnegative=True)
+            if chk.problems:
+                problems.extend(chk.problems)
+                ok = False
+            else:
+                d = float(to_internal(chk.quantity))
+                lag = round(d / dt_ms)
+                if abs(d / dt_ms - lag) > 1e-6 * max(1.0, d / dt_ms):
+                    problems.append(Problem(f"{where}: the delay {d:g} ms is not a whole number of steps of "
+                                            f"dt = {dt_ms:g} ms; use a multiple of dt (or None for an "
+                                            "instantaneous input)"))
+                    ok = False
+        row = _rate_values(where, ri.rate, n_steps, dt_ms, problems)
+        if row is None or w is None or m is None or not ok:
+            continue
+        shifted = np.zeros(n_steps)
+        weight = np.zeros(n_steps)
+        if lag < n_steps:
+            shifted[lag:] = row[:n_steps - lag]
+            weight[lag:] = w * m
+        vals.append(shifted)
+        wts.append(weight)
+    v = np.array(vals).reshape(len(vals), n_steps)
+    wt = np.array(wts).reshape(len(wts), n_steps)
+    sign = np.array([np.all(x >= 0) for x in wt], dtype=bool)
+    ex, inh = wt * sign[:, None], wt * ~sign[:, None]
+    per = {1: [wt], 2: [ex, inh], 3: [wt, ex, inh]}[len(chans)]  # (all), (>= 0, < 0), (all, >= 0, < 0)
+    per = np.stack(per).reshape(len(chans), len(vals), n_steps)
+    if spec.rate_linear:
+        return {"RS": np.ascontiguousarray((per * v[None]).sum(axis=1).reshape(len(chans), n_steps))}
+    return {"RW": np.ascontiguousarray(per.reshape(len(chans), len(vals), n_steps)),
+            "RV": np.ascontiguousarray(v)}
+
+
+def _rate_values(where: str, rate: Any, n_steps: int, dt_ms: float, problems: list[Problem]):
+    """The source rate of each step (dimensionless), or None after adding a problem."""
+    one = ureg.dimensionless
+    if isinstance(rate, TimedArray):
+        q = rate.values
+        if q.dimensionality != one.dimensionality:
+            problems.append(Problem(f"{where}: rates are dimensionless; the TimedArray is in "
+                                    f"{fmt_unit(q.units)}", True))
+            return None
+        mag = np.asarray(q.to(one).magnitude, dtype=float)
+        if mag.ndim == 2 and mag.shape[1] != 1:
+            problems.append(Problem(f"{where}: the TimedArray has {mag.shape[1]} columns; a rate input "
+                                    "is one source rate (shape (n_times,)): use one RateInput per source"))
+            return None
+        mag = mag.reshape(-1)
+        if not np.all(np.isfinite(mag)):
+            problems.append(Problem(f"{where}: the TimedArray holds NaN or infinite values"))
+            return None
+        ta_dt = float(to_internal(rate.dt))
+        rows = np.minimum(np.floor(np.arange(n_steps) * dt_ms / ta_dt + 1e-9).astype(np.int64), mag.size - 1)
+        return mag[rows]
+    chk = check_value(f"{where}, rate", rate, one, 1)
+    if chk.problems:
+        problems.extend(chk.problems)
+        return None
+    return np.full(n_steps, float(chk.quantity.to(one).magnitude))

@@ -7,6 +7,7 @@ import hashlib
 import itertools
 import logging
 import os
+import secrets
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -19,7 +20,7 @@ from ..equations import Model
 from ..errors import ParameterError, SimulationError, format_problems
 from ..parameters import Problem, check_value
 from ..units import Q_, DimensionError, fmt_unit, from_internal, to_internal, ureg
-from .inputs import RateInput, SpikeInput, TimedArray
+from .inputs import RateInput, SpikeInput, TimedArray, rate_arrays
 from .results import Results, Spikes
 
 __all__ = ["simulate"]
@@ -67,9 +68,14 @@ def simulate(
         by default, ``()`` for none (spikes are always recorded).
     method : str, optional
         ``"euler"``, ``"rk2"``, ``"rk4"``, ``"exponential_euler"``, ``"exact"``;
-        None chooses (exact > exponential Euler > rk4) and logs the choice.
+        None chooses (exact > exponential Euler > rk4) and logs the choice.  Models with white
+        noise (``xi``): ``"euler_maruyama"`` or ``"stochastic_exponential_euler"``.
     seed : int, optional
-        Seed of the random numbers of stochastic models (kept in the results).
+        Seed of the white noise of stochastic models (an integer in [0, 2**64)); None draws one
+        from the OS.  It is kept in ``Results.seed``: the same seed gives the same traces,
+        whatever the number of threads.
+    rate_inputs : sequence of RateInput, optional
+        Rate inputs of rate models (see :class:`~neurounits.RateInput`).
     initial : dict, optional
         State name -> initial value, overriding the model's (scalar or per neuron).
     record_every : int
@@ -119,8 +125,8 @@ def simulate(
         record_every = 1
     ins = _check_inputs(model, inputs or {}, n_steps, dt_ms, problems)
     events = _check_spikes(model, spike_inputs or (), n_steps, dt_ms, problems, spec)
-    if rate_inputs:
-        problems.append(Problem(f"model '{model.name}' is not a rate model with rate inputs"))
+    rates = rate_arrays(spec, rate_inputs, n_steps, dt_ms, problems, inputs)
+    seed = _check_seed(spec, seed, problems)
     try:
         init = model.initial_values(initial)
     except (DimensionError, ParameterError) as exc:
@@ -149,7 +155,7 @@ def simulate(
         ref_ms = model.evaluate(spec.refractory, params)
         refsteps = np.ceil(ref_ms / dt_ms - 1e-9).astype(np.int64).clip(min=0)
     out = _run_blocks(kernel, spec, model.n, n_steps, dt_ms, record_every, n_samples, rec, init,
-                      params, ins, refsteps, threads, events, options)
+                      params, ins, refsteps, threads, events, options, _noise_rate_args(spec, seed, rates))
     return _results(model, spec, out, rec, dur_ms, dt_ms, n_steps, record_every, name, reason, seed,
                     raise_on_failure)
 
@@ -502,8 +508,26 @@ def _blocks(n: int, n_steps: int, threads: int | None) -> list[tuple[int, int]]:
     return [(int(a), int(b)) for a, b in itertools.pairwise(edges) if b > a]
 
 
+def _check_seed(spec, seed: Any, problems: list[Problem]) -> int | None:
+    """The seed of a model with white noise: given (an integer in [0, 2**64)) or drawn from the OS."""
+    if seed is None:
+        return secrets.randbits(63) if spec.noise else None
+    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or not 0 <= int(seed) < 2**64:
+        problems.append(Problem(f"seed must be None or an integer in [0, 2**64), got {seed!r}"))
+        return None
+    return int(seed)
+
+
+def _noise_rate_args(spec, seed: int | None, rates: dict[str, np.ndarray]):
+    """Kernel arguments of noise and rate inputs for the block of neurons [lo, hi)."""
+    def args(lo: int, hi: int) -> list[Any]:
+        out: list[Any] = [np.uint64(seed or 0), lo] if spec.noise else []
+        return out + [rates[k] for k in ("RS", "RW", "RV") if k in rates]
+    return args
+
+
 def _run_blocks(kernel, spec, n, n_steps, dt_ms, record_every, n_samples, rec, init, params, ins,
-                refsteps, threads, events, options):
+                refsteps, threads, events, options, extra=None):
     blocks = _blocks(n, n_steps, threads)
     states = {k: np.ascontiguousarray(v, dtype=float) for k, v in init.items()}
     ref = np.zeros(n, np.int64)
@@ -531,6 +555,8 @@ def _run_blocks(kernel, spec, n, n_steps, dt_ms, record_every, n_samples, rec, i
         if adaptive:
             args += [hstep[lo:hi], options["atol"][lo:hi], options["rtol"][lo:hi], options["h_min"],
                      options["max_substeps"]]
+        if extra is not None:
+            args += extra(lo, hi)
         recarr = np.zeros((len(rec), n_samples, hi - lo))
         args.append(recarr)
         return run(*args), recarr
