@@ -10,7 +10,7 @@
 from . import models
 from .equations import Model
 from .errors import EquationError, IntegratorError, NeurounitsError, ParameterError, SimulationError
-from .parameters import Input, Option, Parameter, Receptor, State
+from .parameters import Input, Option, Parameter, PortGroup, Receptor, State
 from .simulation import RateInput, Results, SpikeInput, Spikes, TimedArray, simulate
 from .sweeps import Sweep, fi_curve, sweep
 from .units import Q_, DimensionError, Quantity, ureg
@@ -28,6 +28,7 @@ __all__ = [
     "Option",
     "Parameter",
     "ParameterError",
+    "PortGroup",
     "Quantity",
     "RateInput",
     "Receptor",

@@ -144,6 +144,50 @@ class Receptor:
         return f"Receptor({fmt_unit(self.unit)!r}, {self.on_spike!r})"
 
 
+class PortGroup:
+    """A receptor whose inputs each get their own copy of some states (a "port").
+
+    NEST's ``iaf_bw_2001_exact`` gives every NMDA connection its own rise and
+    decay states; this declares such a receptor.  The number of ports is fixed
+    by the spike inputs of a simulation (each :class:`~neurounits.SpikeInput` on
+    the receptor opens a port unless it names one with ``port=``), and the
+    kernel is generated for that number (states unrolled over ports,
+    vectorised over neurons).  Each port has one weight, fixed by its inputs.
+
+    In the texts below a name ending in ``_j`` is per port (``x_NMDA_j``
+    becomes ``x_NMDA_0``, ``x_NMDA_1``, ...) and ``w_j`` is the port's weight
+    (parameter ``w_<receptor>_<j>``, in ``weight_unit``).
+
+    equations
+        Differential equations of one port's states, with units
+        (``"dx_NMDA_j/dt = -x_NMDA_j/tau_rise_NMDA : 1"``).
+    on_spike
+        Statements run when spikes arrive through a port; here ``w`` is their
+        number (the multiplicity; duplicates add), e.g. ``"x_NMDA_j += w"``.
+    sums
+        Named expressions summed over the ports, usable in the model's
+        equations (``"s_NMDA = w_j*s_NMDA_j : nS"``; zero without ports).
+    """
+
+    kind = "port group"
+
+    def __init__(self, weight_unit: str, *, equations: str, on_spike: str, sums: str = "",
+                 number: int | None = None, doc: str = "") -> None:
+        self.unit = parse_unit(weight_unit) if isinstance(weight_unit, str) else weight_unit
+        self.equations = equations
+        self.on_spike = on_spike
+        self.sums = sums
+        self.number = number
+        self.doc = doc
+        self.name: str | None = None
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __repr__(self) -> str:
+        return f"PortGroup({fmt_unit(self.unit)!r}, on_spike={self.on_spike!r})"
+
+
 class Option:
     """A structural choice that changes the equations (e.g. the nonlinearity).
 

@@ -195,9 +195,27 @@ def _names(exprs) -> set[str]:
     return out
 
 
+def _before_events(ks: KernelSpec) -> list[str]:
+    """Recorded named expressions kept from the integrated end state of each step (RX_<name>)."""
+    s = ks.spec
+    if not (s.expressions_before_events and ks.step is not None):
+        return []
+    return [k for k in ks.record if k in s.expressions]
+
+
+def _store_before_events(ks: KernelSpec, ind: int, L: _Lines) -> None:
+    """RX_<name>[i] = the expression at the integrated end state (n_<state>, t_end)."""
+    s = ks.spec
+    to_new = {s.symbols[k]: sympy.Symbol(f"n_{k}", real=True) for k in ks.step.new}
+    to_new[TIME] = _T_END
+    for k in _before_events(ks):
+        L.add(ind, f"RX_{k}[i] = {to_code(s.expressions[k][0].xreplace(to_new))}")
+
+
 def _record_block(ks: KernelSpec, ind: int, L: _Lines, sample: str, step: str) -> None:
     s = ks.spec
-    exprs = {k: s.expressions[k][0] for k in ks.record if k in s.expressions}
+    stored = _before_events(ks) if sample != "0" else []
+    exprs = {k: s.expressions[k][0] for k in ks.record if k in s.expressions and k not in stored}
     L.add(ind, f"s_ = {sample}")
     if exprs:
         _input_rows(ks, ind, L, step)
@@ -215,6 +233,8 @@ def _record_block(ks: KernelSpec, ind: int, L: _Lines, sample: str, step: str) -
             L.add(ind + 1, f"REC[{r}, {at}, i] {op} X_{k}[i]")
         elif k == "refractory":
             L.add(ind + 1, f"REC[{r}, {at}, i] {op} 1.0 if REF[i] > 0 else 0.0")
+        elif k in stored:
+            L.add(ind + 1, f"REC[{r}, {at}, i] {op} RX_{k}[i]")
         else:
             L.add(ind + 1, f"REC[{r}, {at}, i] {op} {to_code(exprs[k])}")
 
@@ -427,6 +447,7 @@ def _step_body(ks: KernelSpec, ind: int, L: _Lines) -> None:
         exprs += [e for _, e in s.reset]
     for r in s.receptors.values():
         exprs += [c for _, c in r.effects]
+    exprs += [s.expressions[k][0] for k in _before_events(ks)]
     used = _names(exprs)
     used |= _rate_used(ks, used)
     _loads(ks, used, ind, L)
@@ -443,6 +464,7 @@ def _step_body(ks: KernelSpec, ind: int, L: _Lines) -> None:
             _accept_results(ks, ind, L)
         else:
             _integrate(ks, ind, L)
+        _store_before_events(ks, ind, L)
         if ks.has_refractory:
             for k in step.new:
                 if k in s.hold:
@@ -608,6 +630,8 @@ def _run_function(ks: KernelSpec, L: _Lines, name: str, homog: bool) -> None:
         L.add(1, "NSP = np.zeros(n, np.int32)")
         for k in ks.step.new:
             L.add(1, f"TN_{k} = np.empty(n)")
+    for k in _before_events(ks):
+        L.add(1, f"RX_{k} = np.zeros(n)")
     _preamble(ks, L)
     _noise_rate_setup(ks, L)
     L.homog = homog

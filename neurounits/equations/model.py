@@ -23,7 +23,7 @@ import numpy as np
 import sympy
 
 from ..errors import EquationError, ParameterError, format_problems
-from ..parameters import Input, Option, Parameter, Problem, Receptor, State, check_value
+from ..parameters import Input, Option, Parameter, PortGroup, Problem, Receptor, State, check_value
 from ..units import Q_, DimensionError, fmt_unit, parse_unit, to_internal, ureg
 from .parse import Name, Scope, translate
 
@@ -79,6 +79,9 @@ class ModelSpec:
     update: tuple[tuple[sympy.Symbol, sympy.Expr], ...] = ()
     events_in_substeps: bool = False
     default_method: str | None = None
+    ports: dict[str, tuple[str, ...]] = field(default_factory=dict)  # port group -> its port receptors
+    hold_after_step: bool = False  # held states integrate freely, then return to their start value
+    expressions_before_events: bool = False  # record named expressions at the integrated end state
     noise: tuple[str, ...] = ()  # white-noise names (xi, xi_<suffix>), in the order of their index
     rate_channels: tuple[str, ...] = ()  # inputs driven by rate_inputs: (all,), (ex, in) or (all, ex, in)
     rate_phi: sympy.Expr | None = None  # the rate-input nonlinearity, of _h and parameters
@@ -98,6 +101,9 @@ class ModelSpec:
                   for k, r in self.receptors.items()]
         parts += [f"{t.name}={sympy.srepr(e)}" for t, e in self.update]
         parts.append(f"substeps={self.events_in_substeps}")
+        if self.ports or self.hold_after_step or self.expressions_before_events:
+            parts.append(f"ports={sorted(self.ports.items())} hold_after_step={self.hold_after_step} "
+                         f"before_events={self.expressions_before_events}")
         if self.noise or self.rate_channels:
             parts.append(f"noise={self.noise} rate={self.rate_channels}:{sympy.srepr(self.rate_phi)}:"
                          f"{self.rate_linear}")
@@ -267,7 +273,10 @@ class _Builder:
             refractory=refractory, hold=hold, constraints=constraints, receptors=receptors,
             receptor_by_sign=by_sign, update=update,
             events_in_substeps=bool(self.attrs.get("threshold_in_substeps")),
-            default_method=self.attrs.get("default_method"), noise=tuple(self.noise), **rate)
+            default_method=self.attrs.get("default_method"), noise=tuple(self.noise), **rate,
+            ports=dict(self.attrs.get("_ports") or {}),
+            hold_after_step=bool(self.attrs.get("refractory_integrates")),
+            expressions_before_events=bool(self.attrs.get("record_expressions_before_events")))
 
     def _raise(self) -> None:
         if not self.problems:
@@ -437,6 +446,9 @@ class _Builder:
     def _receptors(self, states: dict) -> dict[str, ReceptorSpec]:
         out = {}
         for name, rec in self.decl.items():
+            if isinstance(rec, PortGroup):  # its ports are receptors of their own (see _expand_ports)
+                out[name] = ReceptorSpec(rec.unit, rec.number, ())
+                continue
             if not isinstance(rec, Receptor):
                 continue
             w = sympy.Symbol("_w", real=True)
@@ -526,7 +538,45 @@ class _Builder:
 
 
 # --------------------------------------------------------------------------- Model
-_DECL_TYPES = (Parameter, State, Input, Option, Receptor)
+_DECL_TYPES = (Parameter, State, Input, Option, Receptor, PortGroup)
+_PORT_NAME = re.compile(r"\b([A-Za-z_]\w*?)_j\b")
+
+
+def _expand_ports(decl: dict, attrs: dict, counts: Mapping[str, int]) -> tuple[dict, dict]:
+    """Declarations and attributes with each port group's states, weights and receptors
+    repeated ``counts[group]`` times (see :class:`~neurounits.PortGroup`)."""
+    decl, attrs = dict(decl), dict(attrs)
+    head, tail, ports = [], [], {}
+    for r, g in list(decl.items()):
+        if not isinstance(g, PortGroup):
+            continue
+        n = int(counts.get(r, 0))
+        subs = []
+        for j in range(n):
+            def sub(text: str, j: int = j, r: str = r) -> str:
+                text = re.sub(r"\bw_j\b", f"w_{r}_{j}", text)
+                return _PORT_NAME.sub(lambda hit: f"{hit.group(1)}_{j}", text)
+            subs.append(sub)
+            w = Parameter(None, unit=g.unit, doc=f"weight of port {j} of receptor '{r}'")
+            rec = Receptor("1", sub(g.on_spike), doc=f"port {j} of receptor '{r}'")
+            w.name, rec.name = f"w_{r}_{j}", f"{r}_{j}"
+            decl[w.name], decl[rec.name] = w, rec
+            tail.append(sub(g.equations))
+        ports[r] = tuple(f"{r}_{j}" for j in range(n))
+        for line in _logical_lines(g.sums):
+            m = _DEF.match(line)
+            if not m:
+                raise EquationError(f"port group '{r}': cannot read the sum '{line}'; write "
+                                    "'name = w_j*s_j : unit'")
+            expr, unit, _ = _split_unit(m.group(2))
+            if unit is None:
+                raise EquationError(f"port group '{r}': write the unit of the sum '{m.group(1)}' after "
+                                    "':'")
+            terms = [f"({sub(expr)})" for sub in subs] or [f"0*({unit})"]
+            head.append(f"{m.group(1)} = {' + '.join(terms)} : {unit}")
+    attrs["equations"] = "\n".join([*head, attrs.get("equations") or "", *tail])
+    attrs["_ports"] = ports
+    return decl, attrs
 
 
 class Model:
@@ -565,6 +615,18 @@ class Model:
         A condition (``"V > V_th"``); statements (``"V = V_reset; w += b"``,
         ``=``, ``+=``, ``-=``, ``*=``, ``/=``); a parameter name, expression or
         duration; conditions on parameters checked at construction.
+    refractory_integrates : bool
+        If True, the held states (``refractory_hold``) are integrated with
+        their equations during the refractory period and put back to their
+        value at the start of the step afterwards (NEST's ``iaf_bw_2001``
+        models clamp V this way); by default their derivatives are zero.
+    record_expressions_before_events : bool
+        If True, recorded named expressions are those of the integrated end
+        state of each step, before its spike inputs, threshold, reset and
+        refractory hold (NEST records the currents its right-hand side stored).
+    unavailable_receptors : dict
+        Receptor name -> why spike inputs cannot use it yet (simulate raises
+        ParameterError with that text).
     """
 
     equations: ClassVar[str] = ""
@@ -578,6 +640,9 @@ class Model:
     threshold_in_substeps: ClassVar[bool] = False
     refractory_hold: ClassVar[tuple[str, ...] | None] = None
     default_method: ClassVar[str | None] = None
+    refractory_integrates: ClassVar[bool] = False
+    record_expressions_before_events: ClassVar[bool] = False
+    unavailable_receptors: ClassVar[dict[str, str]] = {}
     rate_input: ClassVar[str | None] = None
     rate_nonlinearity: ClassVar[str | None] = None
     rate_summation: ClassVar[str | None] = None
@@ -618,16 +683,24 @@ class Model:
                 for c in itertools.product(*[list(opts[k].choices) for k in names])]
 
     @classmethod
-    def _spec_for(cls, options: dict[str, str]) -> ModelSpec:
+    def _spec_for(cls, options: dict[str, str], ports: Mapping[str, int] | None = None) -> ModelSpec:
+        """The structure for these options; ``ports`` (port group -> number of ports) expands
+        the model's :class:`~neurounits.PortGroup` declarations (none by default)."""
         key = tuple(sorted(options.items()))
+        if ports and any(ports.values()):
+            key += (("__ports__", tuple(sorted(ports.items()))),)
         spec = cls._specs.get(key)
         if spec is None:
             attrs = {a: getattr(cls, a) for a in ("equations", "threshold", "reset", "refractory",
                                                  "constraints", "receptor_by_sign", "update",
                                                  "threshold_in_substeps", "refractory_hold",
                                                  "default_method", "rate_input", "rate_nonlinearity",
-                                                 "rate_summation")}
-            spec = _Builder(cls._model_name, cls._decl, attrs, options).build()
+                                                 "rate_summation", "refractory_integrates",
+                                                 "record_expressions_before_events")}
+            decl = cls._decl
+            if any(isinstance(v, PortGroup) for v in decl.values()):
+                decl, attrs = _expand_ports(decl, attrs, ports or {})
+            spec = _Builder(cls._model_name, decl, attrs, options).build()
             cls._specs[key] = spec
         return spec
 

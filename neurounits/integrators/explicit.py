@@ -23,7 +23,7 @@ ACTIVE = Symbol("_active", real=True)
 
 def held_odes(spec: ModelSpec) -> dict[str, sympy.Expr]:
     """The right-hand sides, with held states' derivatives switched off while refractory."""
-    if spec.refractory is None:
+    if spec.refractory is None or spec.hold_after_step:  # held after the step (see the kernel)
         return dict(spec.odes)
     return {k: (ACTIVE * rhs if k in spec.hold else rhs) for k, rhs in spec.odes.items()}
 

@@ -67,7 +67,10 @@ class SpikeInput:
     or one per spike, in the receptor's weight unit; ``receptor`` is a name, a
     number, or None (routed by the sign of the weight where the model says so,
     as NEST does); ``neurons`` are the indices of the receiving neurons (all by
-    default).
+    default).  ``port`` applies to receptors declared as a
+    :class:`~neurounits.PortGroup` (e.g. NMDA of ``iaf_bw_2001_exact``): each
+    input opens the next port unless ``port=k`` names an open one (or the
+    next number); a port's weight is fixed by its first input.
     """
 
     times: Any

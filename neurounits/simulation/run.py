@@ -116,13 +116,17 @@ def simulate(
         raise ParameterError(f"simulate() needs a neurounits Model instance, got {type(model).__name__}")
     spec = model.spec
     problems: list[Problem] = []
+    port_weights: dict[str, np.ndarray] = {}
+    if spec.ports:  # one copy of the port states per input port: the structure depends on the inputs
+        spike_inputs, counts, port_weights = _assign_ports(model, spike_inputs or (), problems)
+        spec = type(model)._spec_for(model.options, counts)
     dur_ms, dt_ms, n_steps = _check_times(model.name, duration, dt, problems)
     rec = _check_record(spec, record, problems)
     if isinstance(record_every, bool) or not isinstance(record_every, int | np.integer) or record_every < 1:
         problems.append(Problem(f"record_every must be a positive integer, got {record_every!r}"))
         record_every = 1
     ins = _check_inputs(model, inputs or {}, n_steps, dt_ms, problems)
-    events = _check_spikes(model, spike_inputs or (), n_steps, dt_ms, problems)
+    events = _check_spikes(model, spike_inputs or (), n_steps, dt_ms, problems, spec)
     rates = rate_arrays(spec, rate_inputs, n_steps, dt_ms, problems, inputs)
     seed = _check_seed(spec, seed, problems)
     try:
@@ -134,6 +138,10 @@ def simulate(
 
     name, reason = _method(spec, method)
     params = model.internal_parameters()
+    params.update(port_weights)
+    for k in spec.states:  # port states start at their declared initial value
+        if k not in init:
+            init[k] = model.evaluate(spec.initial[k], params)
     options = _check_options(model, name, method_options, dt_ms, params)
     n_samples = n_steps // record_every + 1
     nbytes = len(rec) * n_samples * model.n * 8
@@ -235,9 +243,9 @@ def _check_inputs(model: Model, inputs: Mapping[str, Any], n_steps: int, dt_ms: 
 
 
 def _check_spikes(model: Model, spikes: Sequence[SpikeInput], n_steps: int, dt_ms: float,
-                  problems: list[Problem]) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]:
+                  problems: list[Problem], spec=None) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]:
     """Per receptor: (step of arrival, neuron or -1 for all, weight), sorted by step."""
-    spec = model.spec
+    spec = spec or model.spec
     parts: dict[str, list] = {r: [] for r in spec.receptors}
     if spikes and not spec.receptors:
         problems.append(Problem(f"model '{model.name}' has no spike receptors, so spike_inputs cannot be "
@@ -250,6 +258,14 @@ def _check_spikes(model: Model, spikes: Sequence[SpikeInput], n_steps: int, dt_m
             continue
         names = _receptor_names(spec, si.receptor, where, problems)
         if names is None:
+            continue
+        if names[0] in type(model).unavailable_receptors:
+            problems.append(Problem(f"{where}: receptor '{names[0]}' cannot take spike inputs: "
+                                    f"{type(model).unavailable_receptors[names[0]]}"))
+            continue
+        if si.port is not None and not names[0].startswith(tuple(spec.ports)):
+            problems.append(Problem(f"{where}: port={si.port!r} is given, but receptor '{names[0]}' has no "
+                                    f"ports; receptors with ports: {', '.join(spec.ports) or 'none'}"))
             continue
         unit = spec.receptors[names[0]].unit
         t_chk = check_value(f"{where}, times", si.times, _MS, None)
@@ -292,6 +308,74 @@ def _check_spikes(model: Model, spikes: Sequence[SpikeInput], n_steps: int, dt_m
 
 
 _ALL = object()
+
+
+def _assign_ports(model: Model, spikes: Sequence[SpikeInput], problems: list[Problem]):
+    """Give every spike input on a port group its port (see :class:`~neurounits.PortGroup`).
+
+    Ports of a group are numbered 0, 1, ... in the order the inputs open them: an input
+    without ``port=`` opens the next port; ``port=k`` joins port k if it is open, opens it if
+    it is the next one, and is refused if it would skip numbers (a port added late).  Each
+    port has one weight: an input whose weights differ, or that joins a port with another
+    weight, is refused.  Returns the inputs re-addressed to the port receptors (weight: the
+    multiplicity, 1 per spike), the number of ports per group and each port's weight.
+    """
+    spec = model.spec
+    counts = dict.fromkeys(spec.ports, 0)
+    weights: dict[str, np.ndarray] = {}
+    first: dict[str, int] = {}
+    out = list(spikes)
+    for k, si in enumerate(spikes):
+        if not isinstance(si, SpikeInput):
+            continue
+        where = f"model '{model.name}', spike_inputs[{k}]"
+        names = _receptor_names(spec, si.receptor, where, [])
+        if names is None or names[0] not in spec.ports:
+            continue
+        r = names[0]
+        w_chk = check_value(f"{where}, weight", si.weight, spec.receptors[r].unit, None)
+        if w_chk.problems:
+            problems.extend(w_chk.problems)
+            continue
+        w = np.unique(np.asarray(to_internal(w_chk.quantity), float))
+        wmag = np.atleast_1d(np.asarray(w_chk.quantity.magnitude, float))
+        wmin, wmax = (Q_(f(wmag), w_chk.quantity.units) if wmag.size else None for f in (np.min, np.max))
+        if w.size > 1:
+            problems.append(Problem(
+                f"{where}: the spikes of one port of receptor '{r}' must all have the same weight, got "
+                f"{w.size} different weights ({wmin:~g} to {wmax:~g}); "
+                "split them into several SpikeInputs (one port each)"))
+            continue
+        port = si.port
+        if port is None:
+            port = counts[r]
+        elif isinstance(port, bool) or not isinstance(port, int | np.integer) or port < 0:
+            problems.append(Problem(f"{where}: port must be a port number (0, 1, ...), got {port!r}"))
+            continue
+        elif port > counts[r]:
+            problems.append(Problem(
+                f"{where}: port {port} of receptor '{r}' is added late: ports are numbered 0, 1, ... in "
+                f"the order the spike inputs open them and {counts[r]} port(s) are open before this input "
+                f"(ports 0 to {counts[r] - 1}); give port={counts[r]} or less, or leave port unset to "
+                "open the next one. All ports exist from the first step on, so every input of a port "
+                "must be given to this simulate() call"))
+            continue
+        key = f"w_{r}_{port}"
+        wq = float(w[0]) if w.size else None
+        if port == counts[r]:
+            counts[r] += 1
+            first[key] = k
+            weights[key] = np.full(model.n, 0.0 if wq is None else wq)
+        elif wq is not None and weights[key][0] != wq:
+            problems.append(Problem(
+                f"{where}: port {port} of receptor '{r}' has the weight "
+                f"{from_internal(weights[key][0], spec.receptors[r].unit):~g} (from spike_inputs"
+                f"[{first[key]}]), this input gives {wmin:~g}; a port's weight is fixed "
+                "by its first input: use another port for another weight"))
+            continue
+        out[k] = SpikeInput(times=si.times, weight=Q_(1.0, ""), receptor=f"{r}_{port}",
+                            neurons=si.neurons)
+    return out, counts, weights
 
 
 def _receptor_names(spec, receptor, where: str, problems: list[Problem]) -> tuple[str, ...] | None:
