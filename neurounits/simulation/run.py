@@ -120,21 +120,9 @@ def simulate(
     if spec.ports:  # one copy of the port states per input port: the structure depends on the inputs
         spike_inputs, counts, port_weights = _assign_ports(model, spike_inputs or (), problems)
         spec = type(model)._spec_for(model.options, counts)
-    dur_ms, dt_ms, n_steps = _check_times(model.name, duration, dt, problems)
-    rec = _check_record(spec, record, problems)
-    if isinstance(record_every, bool) or not isinstance(record_every, int | np.integer) or record_every < 1:
-        problems.append(Problem(f"record_every must be a positive integer, got {record_every!r}"))
-        record_every = 1
-    ins = _check_inputs(model, inputs or {}, n_steps, dt_ms, problems)
-    events = _check_spikes(model, spike_inputs or (), n_steps, dt_ms, problems, spec)
-    rates = rate_arrays(spec, rate_inputs, n_steps, dt_ms, problems, inputs)
-    seed = _check_seed(spec, seed, problems)
-    try:
-        init = model.initial_values(initial)
-    except (DimensionError, ParameterError) as exc:
-        problems.extend(Problem(p, isinstance(exc, DimensionError)) for p in exc.problems)
-        init = {}
-    _raise(model.name, problems)
+    (dur_ms, dt_ms, n_steps, rec, record_every, ins, events, rates, seed, init) = _check_run(
+        model, spec, problems, duration, dt, record, record_every, inputs, spike_inputs, rate_inputs,
+        seed, initial)
 
     name, reason = _method(spec, method)
     params = model.internal_parameters()
@@ -152,10 +140,7 @@ def simulate(
             "(record_every=...) or nothing (record=())")
     kernel = _kernel(spec, name, rec, tuple(k for k, v in ins.items() if v[0].shape[1] > 1),
                      options["control"])
-    refsteps = None
-    if spec.refractory is not None:
-        ref_ms = model.evaluate(spec.refractory, params)
-        refsteps = np.ceil(ref_ms / dt_ms - 1e-9).astype(np.int64).clip(min=0)
+    refsteps = _refsteps(model, spec, params, dt_ms)
     out = _run_blocks(kernel, spec, model.n, n_steps, dt_ms, record_every, n_samples, rec, init,
                       params, ins, refsteps, threads, events, options, _noise_rate_args(spec, seed, rates))
     return _results(model, spec, out, rec, dur_ms, dt_ms, n_steps, record_every, name, reason, seed,
@@ -163,6 +148,35 @@ def simulate(
 
 
 # ---------------------------------------------------------------------------------- checks
+def _check_run(model, spec, problems, duration, dt, record, record_every, inputs, spike_inputs,
+               rate_inputs, seed, initial):
+    """The checks shared by ``simulate`` and count-only runs; raises with every problem found."""
+    dur_ms, dt_ms, n_steps = _check_times(model.name, duration, dt, problems)
+    rec = _check_record(spec, record, problems)
+    if isinstance(record_every, bool) or not isinstance(record_every, int | np.integer) or record_every < 1:
+        problems.append(Problem(f"record_every must be a positive integer, got {record_every!r}"))
+        record_every = 1
+    ins = _check_inputs(model, inputs or {}, n_steps, dt_ms, problems)
+    events = _check_spikes(model, spike_inputs or (), n_steps, dt_ms, problems, spec)
+    rates = rate_arrays(spec, rate_inputs, n_steps, dt_ms, problems, inputs)
+    seed = _check_seed(spec, seed, problems)
+    try:
+        init = model.initial_values(initial)
+    except (DimensionError, ParameterError) as exc:
+        problems.extend(Problem(p, isinstance(exc, DimensionError)) for p in exc.problems)
+        init = {}
+    _raise(model.name, problems)
+    return dur_ms, dt_ms, n_steps, rec, record_every, ins, events, rates, seed, init
+
+
+def _refsteps(model, spec, params, dt_ms: float) -> np.ndarray | None:
+    """Refractory steps per neuron: ceil(t_ref / dt), or None without a refractory period."""
+    if spec.refractory is None:
+        return None
+    ref_ms = model.evaluate(spec.refractory, params)
+    return np.ceil(ref_ms / dt_ms - 1e-9).astype(np.int64).clip(min=0)
+
+
 def _raise(model: str, problems: list[Problem]) -> None:
     if not problems:
         return
@@ -660,31 +674,15 @@ def _simulate_counts(model: Model, duration: Any, dt: Any = "0.1 ms", *,
     """
     spec = model.spec
     problems: list[Problem] = []
-    dur_ms, dt_ms, n_steps = _check_times(model.name, duration, dt, problems)
-    rec = _check_record(spec, tuple(means), problems)
-    if isinstance(record_every, bool) or not isinstance(record_every, int | np.integer) or record_every < 1:
-        problems.append(Problem(f"record_every must be a positive integer, got {record_every!r}"))
-        record_every = 1
-    ins = _check_inputs(model, inputs or {}, n_steps, dt_ms, problems)
-    events = _check_spikes(model, (), n_steps, dt_ms, problems)
-    rates = rate_arrays(spec, (), n_steps, dt_ms, problems, inputs)
-    seed = _check_seed(spec, seed, problems)
-    try:
-        init = model.initial_values(None)
-    except (DimensionError, ParameterError) as exc:
-        problems.extend(Problem(p, isinstance(exc, DimensionError)) for p in exc.problems)
-        init = {}
-    _raise(model.name, problems)
+    (dur_ms, dt_ms, n_steps, rec, record_every, ins, events, rates, seed, init) = _check_run(
+        model, spec, problems, duration, dt, tuple(means), record_every, inputs, (), (), seed, None)
     name, reason = _method(spec, method)
     params = model.internal_parameters()
     options = _check_options(model, name, None, dt_ms, params)
     uniform = tuple(k for k in spec.parameters if k in uniform and np.all(params[k] == params[k][0]))
     kernel = _kernel(spec, name, rec, tuple(k for k, v in ins.items() if v[0].shape[1] > 1),
                      options["control"], ("count", *(k for k in ("first", "last") if k in times)), uniform)
-    refsteps = None
-    if spec.refractory is not None:
-        ref_ms = model.evaluate(spec.refractory, params)
-        refsteps = np.ceil(ref_ms / dt_ms - 1e-9).astype(np.int64).clip(min=0)
+    refsteps = _refsteps(model, spec, params, dt_ms)
     # int32 accumulators vectorise better (measured: the Izhikevich kernel 15 % faster than with int64)
     wide = n_steps >= 2**31 - 1 or spec.events_in_substeps  # several spikes per step: int64
     itype = np.int64 if wide else np.int32
