@@ -40,7 +40,7 @@ import sympy
 from ..equations import TIME, ModelSpec
 from ..integrators import Step
 from ..integrators.explicit import held_odes
-from ..integrators.rkf45 import TT, H
+from ..integrators.rkf45 import TT, H, reciprocals
 from .printer import to_code
 
 __all__ = ["KernelSpec", "cache_dir", "generate", "load"]
@@ -260,7 +260,7 @@ def _error_ratio(ks: KernelSpec, ind: int, L: _Lines, scalar: bool = False) -> N
         end = {s.symbols[k]: sympy.Symbol(f"n_{k}", real=True) for k in names}
         end[TIME] = TIME + TT + H
         for k in names:
-            L.add(ind, f"_dy_{k} = {to_code(odes[k].xreplace(end), scalar=scalar)}")
+            L.add(ind, f"_dy_{k} = {to_code(reciprocals(odes[k], step).xreplace(end), scalar=scalar)}")
     L.add(ind, f"_r = {_DBL_MIN}")
     for k in names:
         scale = f"_h * abs(_dy_{k})" if ks.control == "yp" else f"abs(n_{k})"
