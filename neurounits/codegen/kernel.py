@@ -423,11 +423,19 @@ def _integrate_adaptive(ks: KernelSpec, ind: int, L: _Lines) -> None:
         L.add(ind + 1, f"x_{k} = n_{k}")
     L.add(ind + 1, "_tt = dt if _final else _tt + _h")
     L.add(ind + 1, f"_hc = _h * {_GROW} if _r < 0.5 else _h")
-    if substep_events:
-        _substep_event(ks, ind + 1, L)
-    L.add(ind + 1, "if dt - _tt > 1e-12 * dt:  # k1 of the next sub-step")
-    for sym, e in k1:
-        L.add(ind + 2, f"{sym.name} = {to_code(e, scalar=True)}")
+    if ks.control == "yp":  # the "yp" control's derivative at the step's end is the next k1
+        for sym, _ in k1:
+            L.add(ind + 1, f"{sym.name} = _dy_{sym.name[4:]}")
+        if substep_events:
+            _substep_event(ks, ind + 1, L)
+            for sym, e in k1:  # after a reset
+                L.add(ind + 2, f"{sym.name} = {to_code(e, scalar=True)}")
+    else:
+        if substep_events:
+            _substep_event(ks, ind + 1, L)
+        L.add(ind + 1, "if dt - _tt > 1e-12 * dt:  # k1 of the next sub-step")
+        for sym, e in k1:
+            L.add(ind + 2, f"{sym.name} = {to_code(e, scalar=True)}")
     L.add(ind, "HSTEP[i] = _hc")
     for k in names:
         L.add(ind, f"n_{k} = x_{k}")
