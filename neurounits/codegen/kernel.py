@@ -41,7 +41,7 @@ import sympy
 from ..equations import TIME, ModelSpec
 from ..integrators import Step
 from ..integrators.explicit import held_odes
-from ..integrators.rkf45 import TT, H
+from ..integrators.rkf45 import TT, H, reciprocals
 from .printer import to_code
 
 __all__ = ["KernelSpec", "cache_dir", "generate", "load"]
@@ -286,6 +286,8 @@ def _integrate(ks: KernelSpec, ind: int, L: _Lines, scalar: bool = False) -> Non
 _DBL_MIN = "2.2250738585072014e-308"
 # GSL's step growth after an accepted step with r < 0.5: 0.9 r^(-1/(q+1)), q = 5, within [1, 5]
 _GROW = "min(max(0.9 * _rt.exp(-_rt.log(_r) / 6.0), 1.0), 5.0)"
+# GSL's retry after a rejected step (r > 1.1): h * max(0.9 r^(-1/q), 0.2), q = 5
+_SHRINK = "_h * max(0.9 * _rt.exp(-0.2 * _rt.log(_r)), 0.2)"
 
 
 def _error_ratio(ks: KernelSpec, ind: int, L: _Lines, scalar: bool = False) -> None:
@@ -296,7 +298,7 @@ def _error_ratio(ks: KernelSpec, ind: int, L: _Lines, scalar: bool = False) -> N
         end = {s.symbols[k]: sympy.Symbol(f"n_{k}", real=True) for k in names}
         end[TIME] = TIME + TT + H
         for k in names:
-            L.add(ind, f"_dy_{k} = {to_code(odes[k].xreplace(end), scalar=scalar)}")
+            L.add(ind, f"_dy_{k} = {to_code(reciprocals(odes[k], step).xreplace(end), scalar=scalar)}")
     L.add(ind, f"_r = {_DBL_MIN}")
     for k in names:
         scale = f"_h * abs(_dy_{k})" if ks.control == "yp" else f"abs(n_{k})"
@@ -304,11 +306,12 @@ def _error_ratio(ks: KernelSpec, ind: int, L: _Lines, scalar: bool = False) -> N
 
 
 def _trial_pass(ks: KernelSpec, ind: int, L: _Lines) -> None:
-    """One full-dt trial step for every neuron whose carried step is >= dt (vectorisable).
+    """GSL's first sub-step try of this dt, for every neuron at once (vectorisable).
 
-    GSL's first trial in such a step is exactly this step; where it is accepted the
-    result is final (same bits as the sub-step loop), elsewhere SLOW[i] sends the
-    neuron through the sub-step loop.
+    The try is of size dt where the carried step is >= dt, else of the carried step.
+    Where it is accepted and reaches the end of dt the result is final; elsewhere
+    SLOW[i] sends the neuron through the sub-step loop, which goes on from this try
+    (ACC[i]: accepted, state in TN, next step in HN; else HN is the reduced step to retry).
     """
     step, names = ks.step, list(ks.step.new)
     L.add(ind, "for i in range(n):")
@@ -316,16 +319,21 @@ def _trial_pass(ks: KernelSpec, ind: int, L: _Lines) -> None:
     _loads(ks, _names(exprs) | {f"u_{k}" for k in ks.spec.inputs}, ind + 1, L)
     if ks.has_refractory:
         L.add(ind + 1, "_active = 0.0 if REF[i] > 0 else 1.0")
-    L.add(ind + 1, "_h = dt")
+    L.add(ind + 1, "_hc = HSTEP[i]")
+    L.add(ind + 1, "_final = _hc >= dt")
+    L.add(ind + 1, "_h = dt if _final else _hc")
     L.add(ind + 1, "_tt = 0.0")
     L.add(ind + 1, "_atol = ATOL[i]")
     L.add(ind + 1, "_rtol = RTOL[i]")
     _integrate(ks, ind + 1, L)
     _error_ratio(ks, ind + 1, L)
-    L.add(ind + 1, "SLOW[i] = not ((HSTEP[i] >= dt) & (_r <= 1.1))")
+    L.add(ind + 1, "_acc = _r <= 1.1")
+    L.add(ind + 1, "SLOW[i] = not (_acc & _final)")
+    L.add(ind + 1, "ACC[i] = _acc")
     for k in names:
         L.add(ind + 1, f"TN_{k}[i] = n_{k}")
-    L.add(ind + 1, f"HN[i] = dt * {_GROW} if _r < 0.5 else dt")
+    L.add(ind + 1, f"_hg = _h * {_GROW} if _r < 0.5 else _h")
+    L.add(ind + 1, f"HN[i] = _hg if _acc else {_SHRINK}")
 
 
 def _slow_pass(ks: KernelSpec, ind: int, L: _Lines) -> None:
@@ -385,15 +393,31 @@ def _stop(L: _Lines, ind: int, status: int) -> None:
     L.add(ind, "break")
 
 
+def _substep_event(ks: KernelSpec, ind: int, L: _Lines) -> None:
+    """After an accepted sub-step: threshold check and reset at once (threshold_in_substeps)."""
+    s = ks.spec
+    L.add(ind, f"if not _refr and ({to_code(s.threshold.xreplace({TIME: TIME + TT}))}):")
+    for k, e in s.reset:
+        L.add(ind + 1, f"x_{k} = {to_code(e.xreplace({TIME: TIME + TT}))}")
+    L.add(ind + 1, "_nsp += 1")
+    if ks.has_refractory:
+        L.add(ind + 1, f"if {_refsteps(L)} > 0:")
+        L.add(ind + 2, "_refr = True")
+        L.add(ind + 2, "_active = 0.0")
+
+
 def _integrate_adaptive(ks: KernelSpec, ind: int, L: _Lines) -> None:
     """Error-controlled sub-steps inside dt (see neurounits.integrators.rkf45).
 
+    The first try was made by the trial pass: an accepted one is continued from
+    (ACC[i], state TN, next step HN[i]), a rejected one is retried with HN[i].
+    k1 (the derivative at the start of a sub-step) is kept over rejected tries, as GSL does.
     With ``threshold_in_substeps`` the threshold is checked after every accepted
     sub-step and the reset applied at once (NEST's aeif models do this).
     """
     s, names = ks.spec, list(ks.step.new)
     substep_events = s.threshold is not None and s.events_in_substeps
-    L.add(ind, "_hc = HSTEP[i]")
+    k1 = [(sym, e) for sym, e in ks.step.statements if sym.name.startswith("_k1_")]
     L.add(ind, "_tt = 0.0")
     L.add(ind, "_atol = ATOL[i]")
     L.add(ind, "_rtol = RTOL[i]")
@@ -402,7 +426,18 @@ def _integrate_adaptive(ks: KernelSpec, ind: int, L: _Lines) -> None:
     if substep_events:
         L.add(ind, "_nsp = 0")
         L.add(ind, "_refr = refr" if ks.has_refractory else "_refr = False")
-    L.add(ind, "_ns = 0")
+    L.add(ind, "_ns = 1")
+    L.add(ind, "_hc = HN[i]")
+    L.add(ind, "if ACC[i]:  # the trial's try (of the carried step, < dt) was accepted: go on from it")
+    for k in names:
+        L.add(ind + 1, f"x_{k} = TN_{k}[i]")
+    L.add(ind + 1, "_tt = HSTEP[i]")
+    if substep_events:
+        _substep_event(ks, ind + 1, L)
+    L.add(ind, "elif _hc < hmin or not _hc > 0.0 or t + _hc == t:")
+    _stop(L, ind + 1, 2)
+    for sym, e in k1:
+        L.add(ind, f"{sym.name} = {to_code(e, scalar=True)}")
     L.add(ind, "while dt - _tt > 1e-12 * dt:")
     L.add(ind + 1, "_ns += 1")
     L.add(ind + 1, "if _ns > maxsub:")
@@ -411,7 +446,11 @@ def _integrate_adaptive(ks: KernelSpec, ind: int, L: _Lines) -> None:
     L.add(ind + 1, "_final = _tt + _h >= dt")
     L.add(ind + 1, "if _final:")
     L.add(ind + 2, "_h = dt - _tt")
-    _integrate(ks, ind + 1, L, scalar=True)  # this loop is scalar: libm's exp is faster here
+    rest = [(sym, e) for sym, e in ks.step.statements if not sym.name.startswith("_k1_")]
+    for sym, e in rest:  # this loop is scalar: libm's exp is faster here
+        L.add(ind + 1, f"{sym.name} = {to_code(e, scalar=True)}")
+    for k, e in ks.step.new.items():
+        L.add(ind + 1, f"n_{k} = {to_code(e, scalar=True)}")
     _error_ratio(ks, ind + 1, L, scalar=True)
     L.add(ind + 1, "if _r > 1.1:")
     L.add(ind + 2, "_hc = _h * max(0.9 * _rt.exp(-0.2 * _rt.log(_r)), 0.2)")
@@ -422,15 +461,19 @@ def _integrate_adaptive(ks: KernelSpec, ind: int, L: _Lines) -> None:
         L.add(ind + 1, f"x_{k} = n_{k}")
     L.add(ind + 1, "_tt = dt if _final else _tt + _h")
     L.add(ind + 1, f"_hc = _h * {_GROW} if _r < 0.5 else _h")
-    if substep_events:
-        L.add(ind + 1, f"if not _refr and ({to_code(s.threshold.xreplace({TIME: TIME + TT}))}):")
-        for k, e in s.reset:
-            L.add(ind + 2, f"x_{k} = {to_code(e.xreplace({TIME: TIME + TT}))}")
-        L.add(ind + 2, "_nsp += 1")
-        if ks.has_refractory:
-            L.add(ind + 2, f"if {_refsteps(L)} > 0:")
-            L.add(ind + 3, "_refr = True")
-            L.add(ind + 3, "_active = 0.0")
+    if ks.control == "yp":  # the "yp" control's derivative at the step's end is the next k1
+        for sym, _ in k1:
+            L.add(ind + 1, f"{sym.name} = _dy_{sym.name[4:]}")
+        if substep_events:
+            _substep_event(ks, ind + 1, L)
+            for sym, e in k1:  # after a reset
+                L.add(ind + 2, f"{sym.name} = {to_code(e, scalar=True)}")
+    else:
+        if substep_events:
+            _substep_event(ks, ind + 1, L)
+        L.add(ind + 1, "if dt - _tt > 1e-12 * dt:  # k1 of the next sub-step")
+        for sym, e in k1:
+            L.add(ind + 2, f"{sym.name} = {to_code(e, scalar=True)}")
     L.add(ind, "HSTEP[i] = _hc")
     for k in names:
         L.add(ind, f"n_{k} = x_{k}")
@@ -626,6 +669,7 @@ def _run_function(ks: KernelSpec, L: _Lines, name: str, homog: bool) -> None:
     L.add(1, "bad_n = -1")
     if ks.adaptive:
         L.add(1, "SLOW = np.zeros(n, np.bool_)")
+        L.add(1, "ACC = np.zeros(n, np.bool_)")
         L.add(1, "HN = np.empty(n)")
         L.add(1, "NSP = np.zeros(n, np.int32)")
         for k in ks.step.new:

@@ -36,6 +36,11 @@ class _Printer(PythonCodePrinter):
             b = self.parenthesize(base, sympy.printing.precedence.PRECEDENCE["Pow"])
             prod = "*".join([b] * abs(int(ex)))
             return f"({prod})" if ex > 0 else f"(1.0/({prod}))"
+        if ex.is_Rational and ex.p == 1 and ex.q in (2, 4, 8, 16):  # x**(1/2**k): nested sqrt, no pow call
+            out = self._print(base)
+            for _ in range(int(ex.q).bit_length() - 1):
+                out = f"math.sqrt({out})"
+            return out
         if ex == -1:
             return f"(1.0/{self.parenthesize(base, sympy.printing.precedence.PRECEDENCE['Mul'])})"
         return super()._print_Pow(expr, rational=rational)

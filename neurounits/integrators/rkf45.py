@@ -10,6 +10,11 @@ state and ``r = max |err| / D``, a step with ``r > 1.1`` is retried with
 next step is ``h * min(max(0.9 r^(-1/6), 1), 5)``.  The last step size is
 carried over to the next ``dt``.  A step size below ``h_min`` stops the run
 with :class:`~neurounits.SimulationError`.
+
+Divisions by parameters (``x / tau``) become multiplications by per-neuron
+reciprocals computed once before the time loop (``Step.derived``): the stages
+evaluate the right-hand sides six or seven times per try, and a division costs
+several multiplications (the results differ from dividing by at most an ulp).
 """
 
 from __future__ import annotations
@@ -21,7 +26,7 @@ from ..equations import TIME, ModelSpec
 from .base import Integrator, Step
 from .explicit import combine, expand_stages
 
-__all__ = ["RKF45", "TT", "H"]
+__all__ = ["RKF45", "TT", "H", "reciprocals"]
 
 H = sympy.Symbol("_h", positive=True)
 TT = sympy.Symbol("_tt", real=True)
@@ -51,4 +56,31 @@ class RKF45(Integrator):
         for j, k in enumerate(spec.odes):
             st.new[k] = spec.symbols[k] + H * combine(B5, ks, j)
             st.errors[k] = H * combine(ec, ks, j)
+        _hoist_reciprocals(spec, st)
         return st
+
+
+def _hoist_reciprocals(spec: ModelSpec, st: Step) -> None:
+    """Replace 1/e, e made of parameters only, by a derived per-neuron constant."""
+    params = {spec.symbols[k] for k in spec.parameters}
+    found: dict[sympy.Expr, sympy.Symbol] = {}
+    exprs = [e for _, e in st.statements] + list(st.new.values()) + list(st.errors.values())
+    for e in exprs:
+        for sub in sympy.preorder_traversal(e):
+            if (sub.is_Pow and sub.exp == -1 and not sub.base.is_number and sub.base.free_symbols <= params
+                    and sub not in found):
+                b = sub.base
+                tag = b.name[2:] if b.is_Symbol else str(len(found))
+                found[sub] = sympy.Symbol(f"_rcp_{tag}", real=True)
+    if not found:
+        return
+    st.derived += [(sym, e) for e, sym in found.items()]
+    st.statements = [(sym, e.xreplace(found)) for sym, e in st.statements]
+    st.new = {k: e.xreplace(found) for k, e in st.new.items()}
+    st.errors = {k: e.xreplace(found) for k, e in st.errors.items()}
+
+
+def reciprocals(expr: sympy.Expr, st: Step) -> sympy.Expr:
+    """``expr`` with the reciprocals that ``st`` hoisted replaced by their symbols."""
+    found = {e: sym for sym, e in st.derived if sym.name.startswith("_rcp_")}
+    return expr.xreplace(found) if found else expr

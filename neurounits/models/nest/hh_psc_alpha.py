@@ -10,7 +10,12 @@ r"""NEST's ``hh_psc_alpha``: Hodgkin-Huxley neuron with alpha-shaped synaptic cu
 with (V in mV, rates in 1/ms) alpha_n = 0.01 (V + 55)/(1 - exp(-(V + 55)/10)),
 beta_n = 0.125 exp(-(V + 65)/80), alpha_m = 0.1 (V + 40)/(1 - exp(-(V + 40)/10)),
 beta_m = 4 exp(-(V + 65)/18), alpha_h = 0.07 exp(-(V + 65)/20),
-beta_h = 1/(1 + exp(-(V + 35)/10)); each written here with explicit units.
+beta_h = 1/(1 + exp(-(V + 35)/10)); each written here with explicit units, and with
+exp(-(V + c)/k) = exp(-c/k) exp(-V/k) so that one exponential serves five of the six:
+exp(-V/20) = sqrt(exp(-V/10)) and exp(-V/80) = exp(-V/20)^(1/4) (2 exponentials and 3
+square roots per right-hand side instead of 6 exponentials; the rounding differs from NEST's
+by a few ulp).  ``max(exp(-V/10), 1e-300)`` is exp(-V/10) for any V below 6.9 V; the max keeps
+sympy from folding the square roots back into exponentials.
 The gates are called ``Act_m``, ``Inact_h`` and ``Act_n`` as in NEST.
 Synaptic currents are alpha functions (a spike of weight w adds w e/tau_syn to
 dI_syn), routed by the sign of the weight.  Adaptive RKF45 with absolute
@@ -66,12 +71,15 @@ class hh_psc_alpha(Model):
     in_ = Receptor("pA", "dI_in += w*exp(1)/tau_syn_in", doc="inhibitory spikes (weight <= 0)")
     receptor_by_sign = ("ex", "in_")
     equations = """
-        alpha_n = 0.01/ms*(V_m + 55*mV)/mV / (1 - exp(-(V_m + 55*mV)/(10*mV))) : 1/ms
-        beta_n = 0.125/ms*exp(-(V_m + 65*mV)/(80*mV)) : 1/ms
-        alpha_m = 0.1/ms*(V_m + 40*mV)/mV / (1 - exp(-(V_m + 40*mV)/(10*mV))) : 1/ms
+        e10 = max(exp(-V_m/(10*mV)), 1e-300) : 1
+        e20 = sqrt(e10) : 1
+        e80 = sqrt(sqrt(e20)) : 1
+        alpha_n = 0.01/ms*(V_m + 55*mV)/mV / (1 - exp(-5.5)*e10) : 1/ms
+        beta_n = 0.125/ms*exp(-0.8125)*e80 : 1/ms
+        alpha_m = 0.1/ms*(V_m + 40*mV)/mV / (1 - exp(-4.0)*e10) : 1/ms
         beta_m = 4/ms*exp(-(V_m + 65*mV)/(18*mV)) : 1/ms
-        alpha_h = 0.07/ms*exp(-(V_m + 65*mV)/(20*mV)) : 1/ms
-        beta_h = 1/ms / (1 + exp(-(V_m + 35*mV)/(10*mV))) : 1/ms
+        alpha_h = 0.07/ms*exp(-3.25)*e20 : 1/ms
+        beta_h = 1/ms / (1 + exp(-3.5)*e10) : 1/ms
         I_Na = g_Na*Act_m**3*Inact_h*(V_m - E_Na) : pA
         I_K = g_K*Act_n**4*(V_m - E_K) : pA
         I_L = g_L*(V_m - E_L) : pA
