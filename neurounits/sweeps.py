@@ -16,6 +16,7 @@ import json
 import math
 import os
 import pickle
+import secrets
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
@@ -31,9 +32,9 @@ from . import measures as _measures
 from .equations import Model
 from .errors import EquationError, ParameterError, SimulationError, format_problems
 from .parameters import Input, Option, Parameter, Problem, check_value
-from .simulation import TimedArray, simulate
+from .simulation import TimedArray
 from .simulation import run as _run_checks
-from .simulation.run import _simulate_counts
+from .simulation.run import _simulate, _simulate_counts
 from .units import Q_, DimensionError, fmt_unit
 
 __all__ = ["Sweep", "fi_curve", "sweep"]
@@ -59,6 +60,9 @@ class Sweep:
         The sets that did not run, as parameter name -> Quantity, with the error that stopped them.
     dims : tuple of str
         The grid's dimensions, in order (empty for ``sets=`` and random samples).
+    noise_seed : int or None
+        For a model with white noise: the seed of its random numbers (``seed=``, or drawn when
+        None), so that the sweep can be repeated exactly; None for a deterministic model.
     """
 
     model: str
@@ -68,6 +72,7 @@ class Sweep:
     failed: list[tuple[dict[str, Any], Exception]] = field(default_factory=list)
     dims: tuple[str, ...] = ()
     n_sets: int = 0
+    noise_seed: int | None = None
 
     @property
     def table(self) -> Any:
@@ -148,6 +153,11 @@ def sweep(
     random : dict, optional
         Name -> ``(low, high)`` Quantities; ``samples`` sets drawn with ``seed``, uniformly
         (``sampling="uniform"``) or as a Latin hypercube (``sampling="lhs"``).
+    seed : int, optional
+        Seed of the random samples (``random=``) and, for a model with white noise (``xi``), of its
+        random numbers: set i gets the numbers neuron i would get in one ``simulate`` of all the
+        sets as a population with this seed, whatever the chunks, workers or backend (drawn from
+        the OS when None, and kept in ``Sweep.noise_seed``).
     fixed : dict, optional
         Values (and options such as ``spk_reset``) shared by every set; the rest keep the defaults.
     duration, dt, inputs, method, record_every
@@ -227,9 +237,10 @@ def sweep(
         raise ParameterError(f"unknown backend {backend!r}; use one of {list(_BACKENDS)}")
     if client is not None and backend != "dask":
         raise ParameterError(f"client= is for backend='dask', not backend={backend!r}")
+    noise_seed = _noise_seed(model_cls.__name__, spec, seed)
     run = _Settings(model_cls, {**fixed, **options}, duration, dt, inputs, meas,
                     tuple(dict.fromkeys((*record, *_measures.needs(meas)))), record_every, method,
-                    swept=tuple(values))
+                    swept=tuple(values), noise_seed=noise_seed)
     n = next(iter(columns.values()))[0].size
     good, failed, whole = _construct(run, columns, np.arange(n))
     counts = _measures.countable(meas)
@@ -244,7 +255,19 @@ def sweep(
                          counts and backend != "dask")
     store = None if checkpoint is None else _Checkpoint(checkpoint, run, spec, columns)
     outs = _execute(run, columns, chunks, backend, workers, progress, client, store, spec, whole)
-    return _assemble(model_cls.__name__, columns, dims, n, outs, failed)
+    return replace(_assemble(model_cls.__name__, columns, dims, n, outs, failed), noise_seed=noise_seed)
+
+
+def _noise_seed(model: str, spec: Any, seed: Any) -> int | None:
+    """The seed of a noisy model's random numbers: ``seed`` if given, else one drawn from the OS."""
+    if not spec.noise:
+        return None
+    if seed is None:
+        return secrets.randbits(63)
+    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or not 0 <= int(seed) < 2**64:
+        raise ParameterError(f"sweep(model '{model}'): seed must be None or an integer in [0, 2**64), "
+                             f"got {seed!r}")
+    return int(seed)
 
 
 def fi_curve(model_cls: type[Model], currents: Any, *, input: str = "I", duration: Any = "1 s",
@@ -499,6 +522,7 @@ class _Settings:
     method: str | None
     threads: int = 1  # threads of one chunk's kernel calls (count-only chunks of the threads backend)
     swept: tuple[str, ...] = ()  # the names that vary between sets
+    noise_seed: int | None = None  # white noise: the seed; set i's numbers are keyed by i
 
 
 def _split(run: _Settings, columns: dict[str, tuple], pos: np.ndarray):
@@ -563,7 +587,7 @@ def _run_chunk(run: _Settings, columns: dict[str, tuple], ids: np.ndarray, model
         if model is None or model.n != pos.size:
             model = run.model_cls(n=pos.size, **params)
         try:
-            meas = _simulate_and_measure(run, model, ins)
+            meas = _simulate_and_measure(run, model, ins, ids[pos])
         except SimulationError as exc:
             bad = exc.neuron if exc.neuron is not None and 0 <= exc.neuron < pos.size else None
             if bad is None and pos.size > 1:  # no neuron named: bisect
@@ -583,16 +607,20 @@ def _run_chunk(run: _Settings, columns: dict[str, tuple], ids: np.ndarray, model
     return ids[pos], {}, failed
 
 
-def _simulate_and_measure(run: _Settings, model: Model, ins: dict[str, Any]) -> dict[str, tuple]:
-    """The measures of one population: by a count-only kernel (accumulators, no spike list or traces)
-    when every measure is a name, else by ``simulate`` and the measure functions."""
+def _simulate_and_measure(run: _Settings, model: Model, ins: dict[str, Any],
+                          ids: np.ndarray) -> dict[str, tuple]:
+    """The measures of one population (the sets ``ids``): by a count-only kernel (accumulators, no
+    spike list or traces) when every measure is a name, else by ``simulate`` and the measure
+    functions.  With white noise, set i draws the numbers of neuron i of one big population, so
+    values do not depend on chunks, workers or backend."""
     if _measures.countable(run.measures):
         acc = _simulate_counts(model, run.duration, run.dt, inputs=ins, means=_measures.needs(run.measures),
                                method=run.method, record_every=run.record_every, threads=run.threads,
-                               times=_count_times(run.measures), uniform=_uniform(model.spec, run))
+                               times=_count_times(run.measures), uniform=_uniform(model.spec, run),
+                               seed=run.noise_seed, noise_ids=ids)
         return _measures.evaluate_counts(run.measures, acc)
-    res = simulate(model, run.duration, run.dt, inputs=ins, record=run.record, method=run.method,
-                   record_every=run.record_every, threads=1)
+    res = _simulate(model, run.duration, run.dt, inputs=ins, record=run.record, method=run.method,
+                    record_every=run.record_every, threads=1, seed=run.noise_seed, noise_ids=ids)
     return _measures.evaluate(run.measures, res)
 
 
@@ -834,7 +862,7 @@ class _Checkpoint:
             "model": f"{run.model_cls.__module__}.{run.model_cls.__qualname__}", "structure": spec.key,
             "columns": columns, "fixed": run.fixed, "duration": run.duration, "dt": run.dt,
             "inputs": run.inputs, "measures": run.measures, "record": run.record,
-            "record_every": run.record_every, "method": run.method,
+            "record_every": run.record_every, "method": run.method, "noise_seed": run.noise_seed,
         }
         h = hashlib.sha256()
         _digest(h, definition)

@@ -541,10 +541,10 @@ def _step_body(ks: KernelSpec, ind: int, L: _Lines) -> None:
 
 
 def _noise_rate_args(s: ModelSpec) -> list[str]:
-    """Kernel arguments of white noise (seed, global index of the block's first neuron) and of rate
+    """Kernel arguments of white noise (seed, the index that keys each neuron's numbers) and of rate
     inputs (linear summation: RS[channel, step] = the summed weighted input; else RW[channel, input,
     step] the weights (0 where the input has not arrived yet) and RV[input, step] the rates)."""
-    names = ["SEED", "GOFF"] if s.noise else []
+    names = ["SEED", "GID"] if s.noise else []
     if s.rate_channels:
         names += ["RS"] if s.rate_linear else ["RW", "RV"]
     return names
@@ -570,7 +570,7 @@ def _noise_draws(ks: KernelSpec, used: set[str], ind: int, L: _Lines) -> None:
     index, step, noise index), so results do not depend on the blocks or threads."""
     for k, name in enumerate(ks.spec.noise):
         if f"_n_{name}" in used:
-            L.add(ind, f"_n_{name} = _rt.normal(SEED, GOFF + i, j, {k}) * isdt_")
+            L.add(ind, f"_n_{name} = _rt.normal(SEED, GID[i], j, {k}) * isdt_")
             L.add(ind, f"XI_n_{name}[i] = _n_{name}")
 
 

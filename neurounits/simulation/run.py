@@ -109,6 +109,32 @@ def simulate(
     >>> res["V"].shape, res.method
     ((501, 2), 'exact')
     """
+    return _simulate(model, duration, dt, inputs=inputs, record=record, method=method, seed=seed,
+                     initial=initial, record_every=record_every, spike_inputs=spike_inputs,
+                     rate_inputs=rate_inputs, raise_on_failure=raise_on_failure, threads=threads,
+                     method_options=method_options)
+
+
+def _simulate(
+    model: Model,
+    duration: Any,
+    dt: Any = "0.1 ms",
+    *,
+    inputs: Mapping[str, Any] | None = None,
+    record: Sequence[str] | str | None = None,
+    method: str | None = None,
+    seed: int | None = None,
+    initial: Mapping[str, Any] | None = None,
+    record_every: int = 1,
+    spike_inputs: Sequence[SpikeInput] | None = None,
+    rate_inputs: Sequence[RateInput] | None = None,
+    raise_on_failure: bool = True,
+    threads: int | None = None,
+    method_options: Mapping[str, float] | None = None,
+    noise_ids: np.ndarray | None = None,
+) -> Results:
+    """``simulate``; ``noise_ids`` (int64[n]) are the indices that key each neuron's random numbers
+    (default: its index; sweeps give each parameter set its set number)."""
     if isinstance(model, type) and issubclass(model, Model):
         raise ParameterError(f"simulate() needs a model instance, got the class {model.__name__}; "
                              f"construct it first, e.g. {model.__name__}(n=10)")
@@ -142,7 +168,8 @@ def simulate(
                      options["control"])
     refsteps = _refsteps(model, spec, params, dt_ms)
     out = _run_blocks(kernel, spec, model.n, n_steps, dt_ms, record_every, n_samples, rec, init,
-                      params, ins, refsteps, threads, events, options, _noise_rate_args(spec, seed, rates))
+                      params, ins, refsteps, threads, events, options,
+                      _noise_rate_args(spec, seed, rates, noise_ids, model.n))
     return _results(model, spec, out, rec, dur_ms, dt_ms, n_steps, record_every, name, reason, seed,
                     raise_on_failure)
 
@@ -549,10 +576,16 @@ def _check_seed(spec, seed: Any, problems: list[Problem]) -> int | None:
     return int(seed)
 
 
-def _noise_rate_args(spec, seed: int | None, rates: dict[str, np.ndarray]):
-    """Kernel arguments of noise and rate inputs for the block of neurons [lo, hi)."""
+def _noise_rate_args(spec, seed: int | None, rates: dict[str, np.ndarray], noise_ids=None, n: int = 0):
+    """Kernel arguments of noise and rate inputs for the block of neurons [lo, hi): the seed and the
+    index that keys each neuron's random numbers (its own index unless ``noise_ids`` are given)."""
+    if spec.noise:
+        ids = np.arange(n, dtype=np.int64) if noise_ids is None else np.asarray(noise_ids, np.int64)
+        if ids.shape != (n,):
+            raise ValueError(f"noise_ids must have one entry per neuron ({n}), got shape {ids.shape}")
+
     def args(lo: int, hi: int) -> list[Any]:
-        out: list[Any] = [np.uint64(seed or 0), lo] if spec.noise else []
+        out: list[Any] = [np.uint64(seed or 0), ids[lo:hi]] if spec.noise else []
         return out + [rates[k] for k in ("RS", "RW", "RV") if k in rates]
     return args
 
@@ -659,7 +692,7 @@ def _simulate_counts(model: Model, duration: Any, dt: Any = "0.1 ms", *,
                      inputs: Mapping[str, Any] | None = None, means: Sequence[str] = (),
                      method: str | None = None, record_every: int = 1, threads: int | None = 1,
                      times: Sequence[str] = ("first", "last"), uniform: Sequence[str] = (),
-                     seed: int | None = None) -> dict[str, Any]:
+                     seed: int | None = None, noise_ids: np.ndarray | None = None) -> dict[str, Any]:
     """A run that keeps per-neuron accumulators only (for ``nu.sweep``): no spike list, no traces.
 
     ``times`` names the spike times wanted: ``"first"`` and/or ``"last"`` (each costs a little).
@@ -689,8 +722,8 @@ def _simulate_counts(model: Model, duration: Any, dt: Any = "0.1 ms", *,
     acc = (np.zeros(model.n, itype), np.full(model.n, -1, itype), np.full(model.n, -1, itype))
     n_samples = n_steps // record_every + 1
     out = _run_blocks(kernel, spec, model.n, n_steps, dt_ms, record_every, n_samples, rec, init,
-                      params, ins, refsteps, threads, events, options, _noise_rate_args(spec, seed, rates),
-                      acc=acc)
+                      params, ins, refsteps, threads, events, options,
+                      _noise_rate_args(spec, seed, rates, noise_ids, model.n), acc=acc)
     if any(o[0][0] for o in out[1]):  # a failure: the same SimulationError as simulate
         _results(model, spec, out, rec, dur_ms, dt_ms, n_steps, record_every, name, reason, None, True)
     recorded = spec.recordable()
