@@ -12,6 +12,7 @@ Constructing an instance checks every parameter value the same way
 from __future__ import annotations
 
 import difflib
+import functools
 import hashlib
 import itertools
 import re
@@ -804,8 +805,7 @@ class Model:
         problems = []
         internal = self.internal_parameters()
         for text, rel in self.spec.constraints:
-            syms = sorted(rel.free_symbols, key=lambda s: s.name)
-            f = sympy.lambdify(syms, rel, modules="numpy")
+            syms, f = _numeric(rel)
             ok = np.broadcast_to(np.asarray(f(*[internal[s.name[2:]] for s in syms])), (self.n,))
             if ok.all():
                 continue
@@ -855,8 +855,7 @@ class Model:
     def evaluate(self, expr: sympy.Expr, params: dict[str, np.ndarray] | None = None) -> np.ndarray:
         """Evaluate an expression of the parameters for every neuron (internal units)."""
         params = self.internal_parameters() if params is None else params
-        syms = sorted(expr.free_symbols, key=lambda s: s.name)
-        f = sympy.lambdify(syms, expr, modules="numpy")
+        syms, f = _numeric(expr)
         return np.broadcast_to(np.asarray(f(*[params[s.name[2:]] for s in syms]), dtype=float),
                                (self.n,)).copy()
 
@@ -882,6 +881,14 @@ class Model:
                                     f"for.{tip} States: {', '.join(self.spec.states)}"))
         _raise_value_problems(self.name, problems)
         return out
+
+
+@functools.lru_cache(maxsize=1024)
+def _numeric(expr: Any) -> tuple[list, Any]:
+    """An expression's symbols (sorted by name) and a numpy function of them; cached, because
+    lambdify costs ~1 ms and models are constructed often (every chunk of a sweep)."""
+    syms = sorted(expr.free_symbols, key=lambda s: s.name)
+    return syms, sympy.lambdify(syms, expr, modules="numpy")
 
 
 def _raise_value_problems(model: str, problems: list[Problem]) -> None:

@@ -29,7 +29,7 @@ log = logging.getLogger("neurounits")
 _MS = ureg.Unit("ms")
 _MAX_RECORD_BYTES = 2 * 1024**3
 _PARALLEL_WORK = 2_000_000  # neuron-steps above which blocks of neurons run on several cores
-_COUNT_BLOCK = 2048  # neurons per block of a one-thread count-only run (its arrays stay in cache)
+_COUNT_BLOCK = 16384  # most neurons per block of a count-only run (measured: fewer, larger blocks are faster)
 _KERNELS: dict[tuple, Any] = {}
 _SPEC_KEYS: dict[int, tuple[Any, str]] = {}
 _SRC_HASH = hashlib.sha256(b"".join(
@@ -595,7 +595,9 @@ def _run_blocks(kernel, spec, n, n_steps, dt_ms, record_every, n_samples, rec, i
     blocks = _blocks(n, n_steps, threads)
     n_threads = len(blocks)
     if acc is not None and n > _COUNT_BLOCK * n_threads:  # count-only: cache-sized blocks of neurons
-        edges = np.linspace(0, n, -(-n // _COUNT_BLOCK) + 1).round().astype(int)
+        n_blocks = -(-n // _COUNT_BLOCK)
+        n_blocks = -(-n_blocks // n_threads) * n_threads  # a multiple of the threads: balanced
+        edges = np.linspace(0, n, n_blocks + 1).round().astype(int)
         blocks = [(int(a), int(b)) for a, b in itertools.pairwise(edges)]
     states = {k: np.ascontiguousarray(v, dtype=float) for k, v in init.items()}
     ref = np.zeros(n, np.int64)

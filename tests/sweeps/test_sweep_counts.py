@@ -122,7 +122,7 @@ def test_sweep_takes_the_count_only_path_only_when_the_measures_allow(monkeypatc
 def test_a_count_only_threads_sweep_is_one_chunk_whose_blocks_run_on_the_workers(monkeypatch):
     from neurounits.simulation import run
 
-    monkeypatch.setattr(run, "_COUNT_BLOCK", 5)  # 24 sets: 5 blocks on 2 threads
+    monkeypatch.setattr(run, "_COUNT_BLOCK", 5)  # 24 sets: 6 blocks (a multiple of the threads) on 2 threads
     calls = []
     real = sweeps._simulate_counts
     monkeypatch.setattr(sweeps, "_simulate_counts",
