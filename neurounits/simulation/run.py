@@ -7,6 +7,7 @@ import hashlib
 import itertools
 import logging
 import os
+import re
 import secrets
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -370,6 +371,13 @@ def _assign_ports(model: Model, spikes: Sequence[SpikeInput], problems: list[Pro
         if not isinstance(si, SpikeInput):
             continue
         where = f"model '{model.name}', spike_inputs[{k}]"
+        group = next((g for g in spec.ports if isinstance(si.receptor, str)
+                      and re.fullmatch(rf"{g}_\d+", si.receptor)), None)
+        if group is not None:  # the receptors of single ports are internal
+            problems.append(Problem(f"{where}: receptor {si.receptor!r} is internal; give "
+                                    f"receptor='{group}' and port={si.receptor[len(group) + 1:]}"))
+            out[k] = SpikeInput(times=si.times, weight=Q_(1.0, ""), receptor=si.receptor)  # no 2nd problem
+            continue
         names = _receptor_names(spec, si.receptor, where, [])
         if names is None or names[0] not in spec.ports:
             continue

@@ -209,6 +209,16 @@ def test_nmda_port_added_late():
         nu.simulate(m, "5 ms", spike_inputs=[nu.SpikeInput(times="1 ms", weight="1 nS", receptor=1, port=0)])
 
 
+
+def test_single_port_receptors_are_internal():
+    m = nu.models.nest.iaf_bw_2001_exact(n=1)
+    sp = [nu.SpikeInput(times="1 ms", weight="1 nS", receptor="NMDA"),
+          nu.SpikeInput(times="2 ms", weight="1 nS", receptor="NMDA_0")]
+    with pytest.raises(nu.ParameterError, match=r"spike_inputs\[1\]: receptor 'NMDA_0' is internal; give "
+                                                r"receptor='NMDA' and port=0"):
+        nu.simulate(m, "5 ms", spike_inputs=sp)
+
+
 def test_nmda_port_weight_is_fixed():
     m = nu.models.nest.iaf_bw_2001_exact(n=1)
     within = [nu.SpikeInput(times=Q_([1.0, 2.0], "ms"), weight=Q_([1.0, 2.0], "nS"), receptor="NMDA")]
