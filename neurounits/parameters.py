@@ -117,7 +117,21 @@ class Input:
         return f"Input({fmt_unit(self.unit)!r})"
 
 
-class Receptor:
+class _SpikePort:
+    """What a receptor and a port group share: the weight's unit, an optional number, a name."""
+
+    def __init__(self, weight_unit: str, on_spike: str, number: int | None, doc: str) -> None:
+        self.unit = parse_unit(weight_unit) if isinstance(weight_unit, str) else weight_unit
+        self.on_spike = on_spike
+        self.number = number
+        self.doc = doc
+        self.name: str | None = None
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+
+class Receptor(_SpikePort):
     """A port that receives spikes (see :class:`neurounits.SpikeInput`).
 
     ``on_spike`` holds statements run when spikes arrive, with ``w`` the summed
@@ -131,20 +145,13 @@ class Receptor:
 
     def __init__(self, weight_unit: str, on_spike: str, *, number: int | None = None,
                  doc: str = "") -> None:
-        self.unit = parse_unit(weight_unit) if isinstance(weight_unit, str) else weight_unit
-        self.on_spike = on_spike
-        self.number = number
-        self.doc = doc
-        self.name: str | None = None
-
-    def __set_name__(self, owner: type, name: str) -> None:
-        self.name = name
+        super().__init__(weight_unit, on_spike, number, doc)
 
     def __repr__(self) -> str:
         return f"Receptor({fmt_unit(self.unit)!r}, {self.on_spike!r})"
 
 
-class PortGroup:
+class PortGroup(_SpikePort):
     """A receptor whose inputs each get their own copy of some states (a "port").
 
     NEST's ``iaf_bw_2001_exact`` gives every NMDA connection its own rise and
@@ -173,16 +180,9 @@ class PortGroup:
 
     def __init__(self, weight_unit: str, *, equations: str, on_spike: str, sums: str = "",
                  number: int | None = None, doc: str = "") -> None:
-        self.unit = parse_unit(weight_unit) if isinstance(weight_unit, str) else weight_unit
+        super().__init__(weight_unit, on_spike, number, doc)
         self.equations = equations
-        self.on_spike = on_spike
         self.sums = sums
-        self.number = number
-        self.doc = doc
-        self.name: str | None = None
-
-    def __set_name__(self, owner: type, name: str) -> None:
-        self.name = name
 
     def __repr__(self) -> str:
         return f"PortGroup({fmt_unit(self.unit)!r}, on_spike={self.on_spike!r})"

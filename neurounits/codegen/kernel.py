@@ -225,8 +225,10 @@ def _record_block(ks: KernelSpec, ind: int, L: _Lines, sample: str, step: str) -
     used |= _rate_used(ks, used)
     if exprs:
         _loads(ks, used, ind + 1, L)
-        for xi in _noise_used(ks, used):
-            L.add(ind + 1, f"{xi} = XI{xi}[i]")
+        for k, name in enumerate(ks.spec.noise):  # the step's draw again (a pure function), 0 at t = 0
+            if f"_n_{name}" in used:
+                draw = "0.0" if sample == "0" else f"_rt.normal(SEED, GID[i], {step}, {k}) * isdt_"
+                L.add(ind + 1, f"_n_{name} = {draw}")
     at, op = ("0", "+=") if ks.counts else ("s_", "=")  # count-only: sums of the samples
     for r, k in enumerate(ks.record):
         if k in s.states:
@@ -554,15 +556,9 @@ def _noise_rate_setup(ks: KernelSpec, L: _Lines) -> None:
     s = ks.spec
     if s.noise:
         L.add(1, "isdt_ = 1.0 / math.sqrt(dt)  # xi = N / sqrt(dt) during a step")
-        for name in s.noise:
-            L.add(1, f"XI_n_{name} = np.zeros(n)")
     if s.rate_channels and not s.rate_linear:
         for c in range(len(s.rate_channels)):
             L.add(1, f"ACC_{c} = np.zeros(n)")
-
-
-def _noise_used(ks: KernelSpec, used: set[str]) -> list[str]:
-    return [f"_n_{name}" for name in ks.spec.noise if f"_n_{name}" in used]
 
 
 def _noise_draws(ks: KernelSpec, used: set[str], ind: int, L: _Lines) -> None:
@@ -571,7 +567,6 @@ def _noise_draws(ks: KernelSpec, used: set[str], ind: int, L: _Lines) -> None:
     for k, name in enumerate(ks.spec.noise):
         if f"_n_{name}" in used:
             L.add(ind, f"_n_{name} = _rt.normal(SEED, GID[i], j, {k}) * isdt_")
-            L.add(ind, f"XI_n_{name}[i] = _n_{name}")
 
 
 def _rate_used(ks: KernelSpec, used: set[str]) -> set[str]:
