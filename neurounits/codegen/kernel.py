@@ -29,6 +29,7 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import os
+import re
 import sys
 import tempfile
 import threading
@@ -131,26 +132,32 @@ class _Lines:
         self.lines.append("    " * indent + text)
 
 
-def _loads(ks: KernelSpec, used: set[str], ind: int, L: _Lines) -> None:
-    """Load states, parameters, inputs and derived constants of neuron i into locals."""
+def _load_pairs(ks: KernelSpec, used: set[str], L: _Lines, states: bool = True) -> list[tuple[str, str]]:
+    """(local name, source) of the states, parameters, inputs and derived constants of neuron i."""
     s = ks.spec
-    for k in s.states:
-        L.add(ind, f"x_{k} = X_{k}[i]")
+    out = [(f"x_{k}", f"X_{k}[i]") for k in s.states] if states else []
     for k in s.parameters:
         if f"p_{k}" in used and not L.homog and k not in ks.uniform:
-            L.add(ind, f"p_{k} = P_{k}[i]")
+            out.append((f"p_{k}", f"P_{k}[i]"))
     for k in s.inputs:
         if f"u_{k}" in used and k in s.rate_channels:
-            L.add(ind, f"u_{k} = {_rate_value(ks, k, L)}")
+            out.append((f"u_{k}", _rate_value(ks, k, L)))
         elif f"u_{k}" in used:
-            L.add(ind, f"u_{k} = UR_{k}[i]" if k in ks.per_neuron_inputs else f"u_{k} = us_{k}")
+            out.append((f"u_{k}", f"UR_{k}[i]" if k in ks.per_neuron_inputs else f"us_{k}"))
     for r in s.receptors:
         if f"_rb_{r}" in used:
-            L.add(ind, f"_rb_{r} = B_{r}[i]")
+            out.append((f"_rb_{r}", f"B_{r}[i]"))
     if ks.step is not None and not L.homog:
         for sym in _derived_symbols(ks):
             if sym.name in used:
-                L.add(ind, f"{sym.name} = D{sym.name}[i]")
+                out.append((sym.name, f"D{sym.name}[i]"))
+    return out
+
+
+def _loads(ks: KernelSpec, used: set[str], ind: int, L: _Lines, states: bool = True) -> None:
+    """Load states, parameters, inputs and derived constants of neuron i into locals."""
+    for name, src in _load_pairs(ks, used, L, states):
+        L.add(ind, f"{name} = {src}")
 
 
 def _derived_symbols(ks: KernelSpec) -> list:
@@ -338,35 +345,241 @@ def _trial_pass(ks: KernelSpec, ind: int, L: _Lines) -> None:
     L.add(ind + 1, f"HN[i] = _hg if _acc else {_SHRINK}")
 
 
-def _slow_pass(ks: KernelSpec, ind: int, L: _Lines) -> None:
-    """Neurons whose full-dt trial was not taken: GSL's sub-step loop, one neuron at a time.
+# the sub-step loop advances this many neurons at once, one try each per round (vectorised over lanes)
+LANES = 8
 
-    Results go to TN/HN/NSP, so that the per-neuron loop that follows has no inner loop (and
-    vectorises).
+
+def _slow_pass(ks: KernelSpec, ind: int, L: _Lines) -> None:
+    """Neurons whose full-dt trial was not taken: GSL's sub-step loop (see neurounits.integrators.rkf45).
+
+    The neurons in it are advanced ``LANES`` at a time: each lane holds one neuron's sub-step state
+    (state, k1, time within dt, step size) and every round makes one try in every lane, in a
+    loop over the lanes that vectorises (the tries of one neuron form a chain of dependent
+    operations; lanes make them independent).  After a round, a scalar pass handles what is
+    rare: a rejected try's step underflow, a threshold crossed inside dt (with
+    ``threshold_in_substeps``), and a lane whose neuron reached the end of dt, which writes its
+    results to TN/HN/NSP and takes the next neuron.  Each neuron goes through exactly GSL's
+    sequence of tries: the trial pass made the first (an accepted one is continued from: ACC[i],
+    state TN, next step HN[i]; a rejected one is retried with HN[i]); k1, the derivative at the
+    start of a sub-step, is kept over rejected tries.
     """
     s, step, names = ks.spec, ks.step, list(ks.step.new)
-    substep_events = s.threshold is not None and s.events_in_substeps
-    exprs = [e for _, e in step.statements] + list(step.new.values()) + list(step.errors.values())
-    if substep_events:
-        exprs += [s.threshold] + [e for _, e in s.reset]
-    L.add(ind, "for i in range(n):")
-    L.add(ind + 1, "if not SLOW[i]:")
-    L.add(ind + 2, "continue")
-    _loads(ks, _names(exprs) | {f"u_{k}" for k in s.inputs}, ind + 1, L)
-    if ks.has_refractory:
-        L.add(ind + 1, "refr = REF[i] > 0")
-        L.add(ind + 1, "_active = 0.0 if refr else 1.0")
-    _integrate_adaptive(ks, ind + 1, L)
-    for k in names:
-        L.add(ind + 1, f"TN_{k}[i] = n_{k}")
-    L.add(ind + 1, "HN[i] = HSTEP[i]")
-    if substep_events:
-        L.add(ind + 1, "NSP[i] = _nsp")
-        for k, _ in s.reset:
+    events = s.threshold is not None and s.events_in_substeps
+    k1, rest, dy, lane_pairs = _lane_parts(ks, L)
+    ev_exprs = [e for _, e in k1] + ([s.threshold] + [e for _, e in s.reset] if events else [])
+    ev_used = _names(ev_exprs) | {f"u_{k}" for k in s.inputs}
+    scalar_pairs = _load_pairs(ks, ev_used, L, states=False)
+
+    def load_scalar(i_ind: int) -> None:  # neuron i's constants, for scalar code
+        for name, src in scalar_pairs:
+            if name in ev_used:
+                L.add(i_ind, f"{name} = {src}")
+
+    def event(e_ind: int) -> None:  # threshold after an accepted sub-step; on a reset, k1 afresh
+        _substep_event(ks, e_ind, L)
+        for sym, e in k1:
+            L.add(e_ind + 1, f"{sym.name} = {to_code(e, scalar=True)}")
+
+    def finish(f_ind: int) -> None:  # the neuron reached the end of dt
+        for k in names:
+            L.add(f_ind, f"TN_{k}[i] = x_{k}")
+        for k in s.states:
             if k not in names:  # a reset of a state without an equation: keep it
-                L.add(ind + 1, f"X_{k}[i] = x_{k}")
+                L.add(f_ind, f"X_{k}[i] = x_{k}")
+        L.add(f_ind, "HSTEP[i] = _hc")
+        L.add(f_ind, "HN[i] = _hc")
+        if events:
+            L.add(f_ind, "NSP[i] = _nsp")
+
+    first_line = len(L.lines)
+    # the neurons of the sub-step loop, in order
+    L.add(ind, "nsl = 0")
+    L.add(ind, "for i in range(n):")
+    L.add(ind + 1, "SLI[nsl] = i")
+    L.add(ind + 1, "nsl += 1 if SLOW[i] else 0")
+    L.add(ind, "nxt = 0")
+    L.add(ind, "while True:")
+    # ---- fill empty lanes with the next neurons (scalar)
+    L.add(ind + 1, "nrun = 0")
+    L.add(ind + 1, f"for l in range({LANES}):")
+    L.add(ind + 2, "while not LRUN[l] and nxt < nsl:")
+    b = ind + 3
+    L.add(b, "i = SLI[nxt]")
+    L.add(b, "nxt += 1")
+    load_scalar(b)
+    for k in s.states:
+        L.add(b, f"x_{k} = X_{k}[i]")
+    L.add(b, "_refr = REF[i] > 0" if ks.has_refractory else "_refr = False")
+    if ks.has_refractory:
+        L.add(b, "_active = 0.0 if _refr else 1.0")
+    L.add(b, "_nsp = 0")
+    L.add(b, "_hc = HN[i]")
+    L.add(b, "_tt = 0.0")
+    L.add(b, "if ACC[i]:  # the trial's try (of the carried step, < dt) was accepted: go on from it")
+    for k in names:
+        L.add(b + 1, f"x_{k} = TN_{k}[i]")
+    L.add(b + 1, "_tt = HSTEP[i]")
+    if events:
+        _substep_event(ks, b + 1, L)
+    L.add(b, "elif _hc < hmin or not _hc > 0.0 or t + _hc == t:")
+    _stop(L, b + 1, 2)
+    L.add(b, "if not dt - _tt > 1e-12 * dt:")
+    finish(b + 1)
+    L.add(b + 1, "continue")
+    L.add(b, "if 2 > maxsub:")
+    _stop(L, b + 1, 3)
+    for sym, e in k1:
+        L.add(b, f"{sym.name} = {to_code(e, scalar=True)}")
+    L.add(b, "LI[l] = i")
+    L.add(b, "LRUN[l] = True")
+    L.add(b, "LNS[l] = 2")
+    L.add(b, "LTT[l] = _tt")
+    L.add(b, "LHC[l] = _hc")
+    if ks.has_refractory:
+        L.add(b, "LA[l] = _active")
+    if events:
+        L.add(b, "LREFR[l] = _refr")
+        L.add(b, "LNSP[l] = _nsp")
+    for k in s.states:
+        L.add(b, f"LX_{k}[l] = x_{k}")
+    for sym, _ in k1:
+        L.add(b, f"L{sym.name}[l] = {sym.name}")
+    for name, src in lane_pairs:
+        L.add(b, f"LV{name}[l] = {src}")
+    L.add(b, "LATOL[l] = ATOL[i]")
+    L.add(b, "LRTOL[l] = RTOL[i]")
+    L.add(ind + 2, "if status:")
+    L.add(ind + 3, "break")
+    L.add(ind + 2, "nrun += 1 if LRUN[l] else 0")
+    L.add(ind + 1, "if status or nrun == 0:")
+    L.add(ind + 2, "break")
+    # ---- one try in every lane (vectorised)
+    L.add(ind + 1, f"for l in range({LANES}):")
+    b = ind + 2
+    for k in s.states:
+        L.add(b, f"x_{k} = LX_{k}[l]")
+    for sym, _ in k1:
+        L.add(b, f"{sym.name} = L{sym.name}[l]")
+    for name, _ in lane_pairs:
+        L.add(b, f"{name} = LV{name}[l]")
+    if ks.has_refractory:
+        L.add(b, "_active = LA[l]")
+    L.add(b, "_atol = LATOL[l]")
+    L.add(b, "_rtol = LRTOL[l]")
+    L.add(b, "_tt = LTT[l]")
+    L.add(b, "_hc = LHC[l]")
+    L.add(b, "_run = LRUN[l] != 0.0")
+    L.add(b, "_final = _tt + _hc >= dt")
+    L.add(b, "_h = dt - _tt if _final else _hc")
+    for sym, e in rest:
+        L.add(b, f"{sym.name} = {to_code(e)}")
+    for k, e in step.new.items():
+        L.add(b, f"n_{k} = {to_code(e)}")
+    if ks.control != "yp":
+        for k in names:
+            L.add(b, f"_dy_{k} = {to_code(dy[k])}")
+    _error_ratio(ks, b, L)  # with the "yp" control this (re)defines _dy_<state> the same way
+    L.add(b, "_ok = _r <= 1.1")
+    L.add(b, "_acc = _ok & _run")
+    L.add(b, "_lr = _rt.log(_r)")
+    L.add(b, "_e = 0.9 * _rt.exp((-_lr / 6.0) if _ok else (-0.2 * _lr))")
+    L.add(b, "_hn = ((_h * min(max(_e, 1.0), 5.0)) if _r < 0.5 else _h) if _ok else _h * max(_e, 0.2)")
+    for k in names:
+        L.add(b, f"LX_{k}[l] = n_{k} if _acc else x_{k}")
+    for sym, _ in k1:
+        L.add(b, f"L{sym.name}[l] = _dy_{sym.name[4:]} if _acc else {sym.name}")
+    L.add(b, "LTT[l] = (dt if _final else _tt + _h) if _acc else _tt")
+    L.add(b, "LHC[l] = _hn if _run else _hc")
+    L.add(b, "LREJ[l] = not _ok")
+    # ---- after the round (scalar): underflow, events, neurons done
+    L.add(ind + 1, f"for l in range({LANES}):")
+    b = ind + 2
+    L.add(b, "if not LRUN[l]:")
+    L.add(b + 1, "continue")
+    L.add(b, "i = LI[l]")
+    L.add(b, "_tt = LTT[l]")
+    L.add(b, "_hc = LHC[l]")
+    L.add(b, "if LREJ[l]:")
+    L.add(b + 1, "if _hc < hmin or not _hc > 0.0 or (t + _tt) + _hc == t + _tt:")
+    _stop(L, b + 2, 2)
+    if events:
+        L.add(b, "else:")
+        c = b + 1
+        load_scalar(c)
+        for k in s.states:
+            L.add(c, f"x_{k} = LX_{k}[l]")
+        L.add(c, "_refr = LREFR[l]")
+        L.add(c, "_nsp = LNSP[l]")
+        if ks.has_refractory:
+            L.add(c, "_active = LA[l]")
+        event(c)
+        for k, _ in s.reset:
+            L.add(c + 1, f"LX_{k}[l] = x_{k}")
+        for sym, _ in k1:
+            L.add(c + 1, f"L{sym.name}[l] = {sym.name}")
+        L.add(c + 1, "LREFR[l] = _refr")
+        L.add(c + 1, "LNSP[l] = _nsp")
+        if ks.has_refractory:
+            L.add(c + 1, "LA[l] = _active")
+    L.add(b, "if dt - _tt > 1e-12 * dt:")
+    L.add(b + 1, "LNS[l] += 1")
+    L.add(b + 1, "if LNS[l] > maxsub:")
+    _stop(L, b + 2, 3)
+    L.add(b, "else:")
+    for k in s.states:
+        L.add(b + 1, f"x_{k} = LX_{k}[l]")
+    if events:
+        L.add(b + 1, "_nsp = LNSP[l]")
+    finish(b + 1)
+    L.add(b + 1, "LRUN[l] = False")
     L.add(ind + 1, "if status:")
     L.add(ind + 2, "break")
+    # the lanes' floating-point fields are rows of one flat array, LS[f * LANES + l]: the round's
+    # loop then reads and writes one array at constant distances, which LLVM proves independent
+    # (no run-time alias checks, whose cost a loop of LANES iterations would not amortise)
+    offs = {name: f * LANES for f, name in enumerate(_lane_fields(ks, L))}
+
+    def sub(m: re.Match) -> str:
+        off = offs.get(m.group(1))
+        return m.group(0) if off is None else (f"LS[{off} + l]" if off else "LS[l]")
+    L.lines[first_line:] = [re.sub(r"\bL(\w+)\[l\]", sub, line) for line in L.lines[first_line:]]
+
+
+def _lane_parts(ks: KernelSpec, L: _Lines):
+    """k1 statements, the other stage statements, f at a try's end (the next k1) and the
+    (local, source) pairs of the constants a try reads, which each lane keeps a copy of."""
+    s, step, names = ks.spec, ks.step, list(ks.step.new)
+    k1 = [(sym, e) for sym, e in step.statements if sym.name.startswith("_k1_")]
+    rest = [(sym, e) for sym, e in step.statements if not sym.name.startswith("_k1_")]
+    odes = held_odes(s)
+    end = {s.symbols[k]: sympy.Symbol(f"n_{k}", real=True) for k in names}
+    end[TIME] = TIME + TT + H
+    dy = {k: reciprocals(odes[k], step).xreplace(end) for k in names}
+    exprs = [e for _, e in rest] + list(step.new.values()) + list(step.errors.values()) + list(dy.values())
+    pairs = _load_pairs(ks, _names(exprs) | {f"u_{k}" for k in s.inputs}, L, states=False)
+    return k1, rest, dy, pairs
+
+
+def _lane_fields(ks: KernelSpec, L: _Lines) -> list[str]:
+    """The floating-point fields of a lane (flags as 0.0/1.0)."""
+    k1, _, _, pairs = _lane_parts(ks, L)
+    return (["RUN", "REJ", "TT", "HC", "A", "ATOL", "RTOL"] + [f"X_{k}" for k in ks.spec.states]
+            + [sym.name for sym, _ in k1] + [f"V{name}" for name, _ in pairs])
+
+
+def _lane_arrays(ks: KernelSpec, L: _Lines) -> None:
+    """Allocation of the sub-step loop's lane arrays (see _slow_pass)."""
+    fields = _lane_fields(ks, L)
+    L.add(1, "SLI = np.empty(n, np.int64)")
+    L.add(1, f"LI = np.zeros({LANES}, np.int64)")
+    L.add(1, f"LREFR = np.zeros({LANES}, np.bool_)")
+    for a in ("LNS", "LNSP"):
+        L.add(1, f"{a} = np.zeros({LANES}, np.int64)")
+    L.add(1, f"LS = np.zeros({len(fields) * LANES})")
+    L.add(1, f"for l in range({LANES}):")
+    for f, name in enumerate(fields):  # an idle lane computes on harmless values
+        if name in ("HC", "A", "ATOL"):
+            L.add(2, f"LS[{f * LANES} + l] = 1.0")
 
 
 def _accept_results(ks: KernelSpec, ind: int, L: _Lines) -> None:
@@ -406,80 +619,6 @@ def _substep_event(ks: KernelSpec, ind: int, L: _Lines) -> None:
         L.add(ind + 1, f"if {_refsteps(L)} > 0:")
         L.add(ind + 2, "_refr = True")
         L.add(ind + 2, "_active = 0.0")
-
-
-def _integrate_adaptive(ks: KernelSpec, ind: int, L: _Lines) -> None:
-    """Error-controlled sub-steps inside dt (see neurounits.integrators.rkf45).
-
-    The first try was made by the trial pass: an accepted one is continued from
-    (ACC[i], state TN, next step HN[i]), a rejected one is retried with HN[i].
-    k1 (the derivative at the start of a sub-step) is kept over rejected tries, as GSL does.
-    With ``threshold_in_substeps`` the threshold is checked after every accepted
-    sub-step and the reset applied at once (NEST's aeif models do this).
-    """
-    s, names = ks.spec, list(ks.step.new)
-    substep_events = s.threshold is not None and s.events_in_substeps
-    k1 = [(sym, e) for sym, e in ks.step.statements if sym.name.startswith("_k1_")]
-    L.add(ind, "_tt = 0.0")
-    L.add(ind, "_atol = ATOL[i]")
-    L.add(ind, "_rtol = RTOL[i]")
-    for k in names:
-        L.add(ind, f"x0_{k} = x_{k}")
-    if substep_events:
-        L.add(ind, "_nsp = 0")
-        L.add(ind, "_refr = refr" if ks.has_refractory else "_refr = False")
-    L.add(ind, "_ns = 1")
-    L.add(ind, "_hc = HN[i]")
-    L.add(ind, "if ACC[i]:  # the trial's try (of the carried step, < dt) was accepted: go on from it")
-    for k in names:
-        L.add(ind + 1, f"x_{k} = TN_{k}[i]")
-    L.add(ind + 1, "_tt = HSTEP[i]")
-    if substep_events:
-        _substep_event(ks, ind + 1, L)
-    L.add(ind, "elif _hc < hmin or not _hc > 0.0 or t + _hc == t:")
-    _stop(L, ind + 1, 2)
-    for sym, e in k1:
-        L.add(ind, f"{sym.name} = {to_code(e, scalar=True)}")
-    L.add(ind, "while dt - _tt > 1e-12 * dt:")
-    L.add(ind + 1, "_ns += 1")
-    L.add(ind + 1, "if _ns > maxsub:")
-    _stop(L, ind + 2, 3)
-    L.add(ind + 1, "_h = _hc")
-    L.add(ind + 1, "_final = _tt + _h >= dt")
-    L.add(ind + 1, "if _final:")
-    L.add(ind + 2, "_h = dt - _tt")
-    rest = [(sym, e) for sym, e in ks.step.statements if not sym.name.startswith("_k1_")]
-    for sym, e in rest:  # this loop is scalar: libm's exp is faster here
-        L.add(ind + 1, f"{sym.name} = {to_code(e, scalar=True)}")
-    for k, e in ks.step.new.items():
-        L.add(ind + 1, f"n_{k} = {to_code(e, scalar=True)}")
-    _error_ratio(ks, ind + 1, L, scalar=True)
-    L.add(ind + 1, "if _r > 1.1:")
-    L.add(ind + 2, "_hc = _h * max(0.9 * _rt.exp(-0.2 * _rt.log(_r)), 0.2)")
-    L.add(ind + 2, "if _hc < hmin or not _hc > 0.0 or (t + _tt) + _hc == t + _tt:")
-    _stop(L, ind + 3, 2)
-    L.add(ind + 2, "continue")
-    for k in names:
-        L.add(ind + 1, f"x_{k} = n_{k}")
-    L.add(ind + 1, "_tt = dt if _final else _tt + _h")
-    L.add(ind + 1, f"_hc = _h * {_GROW} if _r < 0.5 else _h")
-    if ks.control == "yp":  # the "yp" control's derivative at the step's end is the next k1
-        for sym, _ in k1:
-            L.add(ind + 1, f"{sym.name} = _dy_{sym.name[4:]}")
-        if substep_events:
-            _substep_event(ks, ind + 1, L)
-            for sym, e in k1:  # after a reset
-                L.add(ind + 2, f"{sym.name} = {to_code(e, scalar=True)}")
-    else:
-        if substep_events:
-            _substep_event(ks, ind + 1, L)
-        L.add(ind + 1, "if dt - _tt > 1e-12 * dt:  # k1 of the next sub-step")
-        for sym, e in k1:
-            L.add(ind + 2, f"{sym.name} = {to_code(e, scalar=True)}")
-    L.add(ind, "HSTEP[i] = _hc")
-    for k in names:
-        L.add(ind, f"n_{k} = x_{k}")
-        L.add(ind, f"x_{k} = x0_{k}")
 
 
 def _step_body(ks: KernelSpec, ind: int, L: _Lines) -> None:
@@ -647,7 +786,8 @@ def _run_function(ks: KernelSpec, L: _Lines, name: str, homog: bool) -> None:
     are all uniform: it reads them once instead of once per neuron and step."""
     s = ks.spec
     L.homog = False
-    L.add(0, '@njit(cache=True, nogil=True, error_model="numpy")')
+    fm = ", fastmath={\"contract\"}" if ks.adaptive else ""
+    L.add(0, f"@njit(cache=True, nogil=True, error_model=\"numpy\"{fm})")
     L.add(0, f"def {name}({', '.join(ks.argnames())}):")
     states = list(s.states)
     first = f"X_{states[0]}" if states else f"P_{next(iter(s.parameters))}" if s.parameters else "REC[0, 0]"
@@ -679,6 +819,8 @@ def _run_function(ks: KernelSpec, L: _Lines, name: str, homog: bool) -> None:
     else:
         for k in ks.uniform:  # the same for every neuron: read once
             L.add(1, f"p_{k} = P_{k}[0]")
+    if ks.adaptive and states:
+        _lane_arrays(ks, L)
     if ks.record:
         _record_block(ks, 1, L, "0", "0")
     L.add(1, "for j in range(n_steps):")

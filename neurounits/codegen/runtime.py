@@ -50,10 +50,15 @@ def exp(x):
     vectorises loops that use it (libm's exp is an opaque call).  Error <= 1 ulp; 0 below -708."""
     k = math.floor(x * 1.4426950408889634 + 0.5)
     r = x - k * _LN2_HI - k * _LN2_LO
-    p = 1.0 + r * (1.0 + r * (0.5 + r * (1.0 / 6.0 + r * (1.0 / 24.0 + r * (1.0 / 120.0 + r * (
-        1.0 / 720.0 + r * (1.0 / 5040.0 + r * (1.0 / 40320.0 + r * (1.0 / 362880.0 + r * (
-            1.0 / 3628800.0 + r * (1.0 / 39916800.0 + r * (1.0 / 479001600.0
-                                                             + r / 6227020800.0))))))))))))
+    # the Taylor polynomial by Estrin's scheme: the terms are independent, so the latency is a
+    # few multiply-adds rather than 13 in a chain (sub-step loops wait on it)
+    r2 = r * r
+    r4 = r2 * r2
+    q0 = (1.0 + r) + r2 * (0.5 + r * (1.0 / 6.0))
+    q1 = (1.0 / 24.0 + r * (1.0 / 120.0)) + r2 * (1.0 / 720.0 + r * (1.0 / 5040.0))
+    q2 = (1.0 / 40320.0 + r * (1.0 / 362880.0)) + r2 * (1.0 / 3628800.0 + r * (1.0 / 39916800.0))
+    q3 = 1.0 / 479001600.0 + r * (1.0 / 6227020800.0)
+    p = (q0 + r4 * q1) + (r4 * r4) * (q2 + r4 * q3)
     kk = min(max(k, -1022.0), 1023.0)
     y = p * _as_float((np.int64(kk) + 1023) << 52)
     y = y * 2.0 if k > 1023.0 else y  # 2**1024 is not a double: x in (709.09, 709.78]
@@ -74,8 +79,11 @@ def log(x):
     e = e + 1 if big else e
     s = (m - 1.0) / (m + 1.0)
     z = s * s
-    q = 1.0 + z * (1.0 / 3.0 + z * (1.0 / 5.0 + z * (1.0 / 7.0 + z * (1.0 / 9.0 + z * (1.0 / 11.0 + z * (
-        1.0 / 13.0 + z * (1.0 / 15.0 + z * (1.0 / 17.0 + z * (1.0 / 19.0 + z / 21.0)))))))))
+    z2 = z * z
+    z4 = z2 * z2
+    q = ((1.0 + z * (1.0 / 3.0)) + z2 * (1.0 / 5.0 + z * (1.0 / 7.0))
+         + z4 * ((1.0 / 9.0 + z * (1.0 / 11.0)) + z2 * (1.0 / 13.0 + z * (1.0 / 15.0))
+                 + z4 * ((1.0 / 17.0 + z * (1.0 / 19.0)) + z2 * (1.0 / 21.0))))
     y = e * _LN2_HI + (2.0 * s * q + e * _LN2_LO)
     y = -math.inf if x == 0.0 else y
     y = math.nan if x < 0.0 else y
