@@ -293,10 +293,16 @@ def _integrate(ks: KernelSpec, ind: int, L: _Lines, scalar: bool = False) -> Non
 
 
 _DBL_MIN = "2.2250738585072014e-308"
-# GSL's step growth after an accepted step with r < 0.5: 0.9 r^(-1/(q+1)), q = 5, within [1, 5]
-_GROW = "min(max(0.9 * _rt.exp(-_rt.log(_r) / 6.0), 1.0), 5.0)"
-# GSL's retry after a rejected step (r > 1.1): h * max(0.9 r^(-1/q), 0.2), q = 5
-_SHRINK = "_h * max(0.9 * _rt.exp(-0.2 * _rt.log(_r)), 0.2)"
+
+def _next_step(ind: int, L: _Lines) -> None:
+    """_hn, the step after a try of size _h with error ratio _r, by GSL's standard control (q = 5):
+    accepted (``_ok``, r <= 1.1) with r < 0.5, h 0.9 r^(-1/(q+1)) within [h, 5 h]; rejected,
+    h max(0.9 r^(-1/q), 0.2).  One exponential serves both (a loop that vectorises computes both
+    sides of a conditional)."""
+    L.add(ind, "_ok = _r <= 1.1")
+    L.add(ind, "_lr = _rt.log(_r)")
+    L.add(ind, "_e = 0.9 * _rt.exp((-_lr / 6.0) if _ok else (-0.2 * _lr))")
+    L.add(ind, "_hn = ((_h * min(max(_e, 1.0), 5.0)) if _r < 0.5 else _h) if _ok else _h * max(_e, 0.2)")
 
 
 def _error_ratio(ks: KernelSpec, ind: int, L: _Lines, scalar: bool = False) -> None:
@@ -336,13 +342,13 @@ def _trial_pass(ks: KernelSpec, ind: int, L: _Lines) -> None:
     L.add(ind + 1, "_rtol = RTOL[i]")
     _integrate(ks, ind + 1, L)
     _error_ratio(ks, ind + 1, L)
-    L.add(ind + 1, "_acc = _r <= 1.1")
+    _next_step(ind + 1, L)
+    L.add(ind + 1, "_acc = _ok")
     L.add(ind + 1, "SLOW[i] = not (_acc & _final)")
     L.add(ind + 1, "ACC[i] = _acc")
     for k in names:
         L.add(ind + 1, f"TN_{k}[i] = n_{k}")
-    L.add(ind + 1, f"_hg = _h * {_GROW} if _r < 0.5 else _h")
-    L.add(ind + 1, f"HN[i] = _hg if _acc else {_SHRINK}")
+    L.add(ind + 1, "HN[i] = _hn")
 
 
 # the sub-step loop advances this many neurons at once, one try each per round (vectorised over lanes)
@@ -352,16 +358,16 @@ LANES = 8
 def _slow_pass(ks: KernelSpec, ind: int, L: _Lines) -> None:
     """Neurons whose full-dt trial was not taken: GSL's sub-step loop (see neurounits.integrators.rkf45).
 
-    The neurons in it are advanced ``LANES`` at a time: each lane holds one neuron's sub-step state
-    (state, k1, time within dt, step size) and every round makes one try in every lane, in a
-    loop over the lanes that vectorises (the tries of one neuron form a chain of dependent
-    operations; lanes make them independent).  After a round, a scalar pass handles what is
-    rare: a rejected try's step underflow, a threshold crossed inside dt (with
-    ``threshold_in_substeps``), and a lane whose neuron reached the end of dt, which writes its
-    results to TN/HN/NSP and takes the next neuron.  Each neuron goes through exactly GSL's
-    sequence of tries: the trial pass made the first (an accepted one is continued from: ACC[i],
-    state TN, next step HN[i]; a rejected one is retried with HN[i]); k1, the derivative at the
-    start of a sub-step, is kept over rejected tries.
+    These neurons are advanced ``LANES`` at a time: each lane holds one neuron's sub-step state
+    (state, k1, time within dt, step size, sub-step count) and every round makes one try in every
+    lane, in a loop over the lanes that vectorises (one neuron's tries form a chain of dependent
+    operations; lanes run several chains side by side).  The round also accepts or rejects each
+    try, adjusts the step and flags what needs scalar code: a step underflow, a threshold crossed
+    inside dt (with ``threshold_in_substeps``), too many sub-steps, and a neuron that reached the
+    end of dt, whose results then go to TN/HN/NSP and whose lane takes the next neuron.  Each
+    neuron goes through exactly GSL's sequence of tries: the trial pass made the first (an
+    accepted one is continued from: ACC[i], state TN, next step HN[i]; a rejected one is retried
+    with HN[i]); k1, the derivative at the start of a sub-step, is kept over rejected tries.
     """
     s, step, names = ks.spec, ks.step, list(ks.step.new)
     events = s.threshold is not None and s.events_in_substeps
@@ -372,13 +378,7 @@ def _slow_pass(ks: KernelSpec, ind: int, L: _Lines) -> None:
 
     def load_scalar(i_ind: int) -> None:  # neuron i's constants, for scalar code
         for name, src in scalar_pairs:
-            if name in ev_used:
-                L.add(i_ind, f"{name} = {src}")
-
-    def event(e_ind: int) -> None:  # threshold after an accepted sub-step; on a reset, k1 afresh
-        _substep_event(ks, e_ind, L)
-        for sym, e in k1:
-            L.add(e_ind + 1, f"{sym.name} = {to_code(e, scalar=True)}")
+            L.add(i_ind, f"{name} = {src}")
 
     def finish(f_ind: int) -> None:  # the neuron reached the end of dt
         for k in names:
@@ -398,12 +398,14 @@ def _slow_pass(ks: KernelSpec, ind: int, L: _Lines) -> None:
     L.add(ind + 1, "SLI[nsl] = i")
     L.add(ind + 1, "nsl += 1 if SLOW[i] else 0")
     L.add(ind, "nxt = 0")
+    L.add(ind, "refill = True")
     L.add(ind, "while True:")
-    # ---- fill empty lanes with the next neurons (scalar)
-    L.add(ind + 1, "nrun = 0")
-    L.add(ind + 1, f"for l in range({LANES}):")
-    L.add(ind + 2, "while not LRUN[l] and nxt < nsl:")
-    b = ind + 3
+    # ---- fill free lanes with the next neurons (scalar)
+    L.add(ind + 1, "if refill:")
+    L.add(ind + 2, "nrun = 0")
+    L.add(ind + 2, f"for l in range({LANES}):")
+    L.add(ind + 3, "while not LRUN[l] and nxt < nsl:")
+    b = ind + 4
     L.add(b, "i = SLI[nxt]")
     L.add(b, "nxt += 1")
     load_scalar(b)
@@ -431,14 +433,14 @@ def _slow_pass(ks: KernelSpec, ind: int, L: _Lines) -> None:
     for sym, e in k1:
         L.add(b, f"{sym.name} = {to_code(e, scalar=True)}")
     L.add(b, "LI[l] = i")
-    L.add(b, "LRUN[l] = True")
-    L.add(b, "LNS[l] = 2")
+    L.add(b, "LRUN[l] = 1.0")
+    L.add(b, "LNS[l] = 2.0")
     L.add(b, "LTT[l] = _tt")
     L.add(b, "LHC[l] = _hc")
     if ks.has_refractory:
         L.add(b, "LA[l] = _active")
     if events:
-        L.add(b, "LREFR[l] = _refr")
+        L.add(b, "LREFR[l] = 1.0 if _refr else 0.0")
         L.add(b, "LNSP[l] = _nsp")
     for k in s.states:
         L.add(b, f"LX_{k}[l] = x_{k}")
@@ -448,12 +450,14 @@ def _slow_pass(ks: KernelSpec, ind: int, L: _Lines) -> None:
         L.add(b, f"LV{name}[l] = {src}")
     L.add(b, "LATOL[l] = ATOL[i]")
     L.add(b, "LRTOL[l] = RTOL[i]")
-    L.add(ind + 2, "if status:")
+    L.add(ind + 3, "if status:")
+    L.add(ind + 4, "break")
+    L.add(ind + 3, "nrun += 1 if LRUN[l] else 0")
+    L.add(ind + 2, "if status or nrun == 0:")
     L.add(ind + 3, "break")
-    L.add(ind + 2, "nrun += 1 if LRUN[l] else 0")
-    L.add(ind + 1, "if status or nrun == 0:")
-    L.add(ind + 2, "break")
-    # ---- one try in every lane (vectorised)
+    L.add(ind + 2, "refill = False")
+    # ---- one try in every lane (vectorised), accepted or rejected, and what needs scalar code
+    L.add(ind + 1, "natt = 0")
     L.add(ind + 1, f"for l in range({LANES}):")
     b = ind + 2
     for k in s.states:
@@ -479,64 +483,74 @@ def _slow_pass(ks: KernelSpec, ind: int, L: _Lines) -> None:
         for k in names:
             L.add(b, f"_dy_{k} = {to_code(dy[k])}")
     _error_ratio(ks, b, L)  # with the "yp" control this (re)defines _dy_<state> the same way
-    L.add(b, "_ok = _r <= 1.1")
+    _next_step(b, L)
     L.add(b, "_acc = _ok & _run")
-    L.add(b, "_lr = _rt.log(_r)")
-    L.add(b, "_e = 0.9 * _rt.exp((-_lr / 6.0) if _ok else (-0.2 * _lr))")
-    L.add(b, "_hn = ((_h * min(max(_e, 1.0), 5.0)) if _r < 0.5 else _h) if _ok else _h * max(_e, 0.2)")
+    L.add(b, "_ttn = (dt if _final else _tt + _h) if _acc else _tt")
     for k in names:
         L.add(b, f"LX_{k}[l] = n_{k} if _acc else x_{k}")
     for sym, _ in k1:
         L.add(b, f"L{sym.name}[l] = _dy_{sym.name[4:]} if _acc else {sym.name}")
-    L.add(b, "LTT[l] = (dt if _final else _tt + _h) if _acc else _tt")
+    L.add(b, "LTT[l] = _ttn")
     L.add(b, "LHC[l] = _hn if _run else _hc")
-    L.add(b, "LREJ[l] = not _ok")
-    # ---- after the round (scalar): underflow, events, neurons done
+    L.add(b, "LREJ[l] = 0.0 if _ok else 1.0")
+    L.add(b, "_under = (not _ok) & ((_hn < hmin) | (not _hn > 0.0) | ((t + _tt) + _hn == t + _tt))")
+    L.add(b, "_done = not dt - _ttn > 1e-12 * dt")
+    L.add(b, "_ns = LNS[l] + (0.0 if _done else 1.0)")
+    L.add(b, "LNS[l] = _ns if _run else LNS[l]")
+    att = "_under | _done | (_ns > maxsub)"
+    if events:
+        to_new = {s.symbols[k]: sympy.Symbol(f"n_{k}", real=True) for k in names}
+        to_new[TIME] = TIME + sympy.Symbol("_ttn", real=True)
+        L.add(b, f"_ev = _acc & (LREFR[l] == 0.0) & ({to_code(s.threshold.xreplace(to_new))})")
+        att += " | _ev"
+    L.add(b, f"_att = _run & ({att})")
+    L.add(b, "LATT[l] = 1.0 if _att else 0.0")
+    L.add(b, "natt += 1 if _att else 0")
+    # ---- the rare lanes (scalar): underflow, events, too many sub-steps, neurons done
+    L.add(ind + 1, "if natt == 0:")
+    L.add(ind + 2, "continue")
     L.add(ind + 1, f"for l in range({LANES}):")
     b = ind + 2
-    L.add(b, "if not LRUN[l]:")
+    L.add(b, "if LATT[l] == 0.0:")
     L.add(b + 1, "continue")
     L.add(b, "i = LI[l]")
     L.add(b, "_tt = LTT[l]")
     L.add(b, "_hc = LHC[l]")
-    L.add(b, "if LREJ[l]:")
-    L.add(b + 1, "if _hc < hmin or not _hc > 0.0 or (t + _tt) + _hc == t + _tt:")
+    L.add(b, "if LREJ[l] != 0.0:")
+    L.add(b + 1, "if (not _hc > 0.0) or _hc < hmin or (t + _tt) + _hc == t + _tt:")
     _stop(L, b + 2, 2)
+    for k in s.states:
+        L.add(b, f"x_{k} = LX_{k}[l]")
     if events:
-        L.add(b, "else:")
+        L.add(b, "if LREJ[l] == 0.0:")
         c = b + 1
         load_scalar(c)
-        for k in s.states:
-            L.add(c, f"x_{k} = LX_{k}[l]")
-        L.add(c, "_refr = LREFR[l]")
+        L.add(c, "_refr = LREFR[l] != 0.0")
         L.add(c, "_nsp = LNSP[l]")
         if ks.has_refractory:
             L.add(c, "_active = LA[l]")
-        event(c)
+        _substep_event(ks, c, L)
+        for sym, e in k1:  # after a reset: k1 afresh
+            L.add(c + 1, f"L{sym.name}[l] = {to_code(e, scalar=True)}")
         for k, _ in s.reset:
             L.add(c + 1, f"LX_{k}[l] = x_{k}")
-        for sym, _ in k1:
-            L.add(c + 1, f"L{sym.name}[l] = {sym.name}")
-        L.add(c + 1, "LREFR[l] = _refr")
+        L.add(c + 1, "LREFR[l] = 1.0 if _refr else 0.0")
         L.add(c + 1, "LNSP[l] = _nsp")
         if ks.has_refractory:
             L.add(c + 1, "LA[l] = _active")
-    L.add(b, "if dt - _tt > 1e-12 * dt:")
-    L.add(b + 1, "LNS[l] += 1")
-    L.add(b + 1, "if LNS[l] > maxsub:")
-    _stop(L, b + 2, 3)
-    L.add(b, "else:")
-    for k in s.states:
-        L.add(b + 1, f"x_{k} = LX_{k}[l]")
+    L.add(b, "if not dt - _tt > 1e-12 * dt:")
     if events:
         L.add(b + 1, "_nsp = LNSP[l]")
     finish(b + 1)
-    L.add(b + 1, "LRUN[l] = False")
+    L.add(b + 1, "LRUN[l] = 0.0")
+    L.add(b + 1, "refill = True")
+    L.add(b, "elif LNS[l] > maxsub:")
+    _stop(L, b + 1, 3)
     L.add(ind + 1, "if status:")
     L.add(ind + 2, "break")
-    # the lanes' floating-point fields are rows of one flat array, LS[f * LANES + l]: the round's
-    # loop then reads and writes one array at constant distances, which LLVM proves independent
-    # (no run-time alias checks, whose cost a loop of LANES iterations would not amortise)
+    # the lanes' fields are rows of one flat array, LS[f * LANES + l]: the round's loop then reads
+    # and writes one array at constant distances, which LLVM proves independent (no run-time alias
+    # checks, whose cost a loop of LANES iterations would not amortise)
     offs = {name: f * LANES for f, name in enumerate(_lane_fields(ks, L))}
 
     def sub(m: re.Match) -> str:
@@ -556,6 +570,8 @@ def _lane_parts(ks: KernelSpec, L: _Lines):
     end[TIME] = TIME + TT + H
     dy = {k: reciprocals(odes[k], step).xreplace(end) for k in names}
     exprs = [e for _, e in rest] + list(step.new.values()) + list(step.errors.values()) + list(dy.values())
+    if s.threshold is not None and s.events_in_substeps:  # the round tests the threshold
+        exprs.append(s.threshold)
     pairs = _load_pairs(ks, _names(exprs) | {f"u_{k}" for k in s.inputs}, L, states=False)
     return k1, rest, dy, pairs
 
@@ -563,7 +579,8 @@ def _lane_parts(ks: KernelSpec, L: _Lines):
 def _lane_fields(ks: KernelSpec, L: _Lines) -> list[str]:
     """The floating-point fields of a lane (flags as 0.0/1.0)."""
     k1, _, _, pairs = _lane_parts(ks, L)
-    return (["RUN", "REJ", "TT", "HC", "A", "ATOL", "RTOL"] + [f"X_{k}" for k in ks.spec.states]
+    return (["RUN", "REJ", "ATT", "REFR", "NS", "TT", "HC", "A", "ATOL", "RTOL"]
+            + [f"X_{k}" for k in ks.spec.states]
             + [sym.name for sym, _ in k1] + [f"V{name}" for name, _ in pairs])
 
 
@@ -572,9 +589,7 @@ def _lane_arrays(ks: KernelSpec, L: _Lines) -> None:
     fields = _lane_fields(ks, L)
     L.add(1, "SLI = np.empty(n, np.int64)")
     L.add(1, f"LI = np.zeros({LANES}, np.int64)")
-    L.add(1, f"LREFR = np.zeros({LANES}, np.bool_)")
-    for a in ("LNS", "LNSP"):
-        L.add(1, f"{a} = np.zeros({LANES}, np.int64)")
+    L.add(1, f"LNSP = np.zeros({LANES}, np.int64)")
     L.add(1, f"LS = np.zeros({len(fields) * LANES})")
     L.add(1, f"for l in range({LANES}):")
     for f, name in enumerate(fields):  # an idle lane computes on harmless values
