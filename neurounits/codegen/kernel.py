@@ -283,13 +283,13 @@ def _loads_params_only(ks: KernelSpec, used: set[str], ind: int, L: _Lines) -> N
             L.add(ind, f"p_{k} = P_{k}[i]")
 
 
-def _integrate(ks: KernelSpec, ind: int, L: _Lines, scalar: bool = False) -> None:
+def _integrate(ks: KernelSpec, ind: int, L: _Lines) -> None:
     """Fixed step: statements, then n_<state> = new value."""
     step = ks.step
     for sym, e in step.statements:
-        L.add(ind, f"{sym.name} = {to_code(e, scalar=scalar)}")
+        L.add(ind, f"{sym.name} = {to_code(e)}")
     for k, e in step.new.items():
-        L.add(ind, f"n_{k} = {to_code(e, scalar=scalar)}")
+        L.add(ind, f"n_{k} = {to_code(e)}")
 
 
 _DBL_MIN = "2.2250738585072014e-308"
@@ -305,19 +305,42 @@ def _next_step(ind: int, L: _Lines) -> None:
     L.add(ind, "_hn = ((_h * min(max(_e, 1.0), 5.0)) if _r < 0.5 else _h) if _ok else _h * max(_e, 0.2)")
 
 
-def _error_ratio(ks: KernelSpec, ind: int, L: _Lines, scalar: bool = False) -> None:
-    """_r = max over states of |error| / (atol + rtol * scale), as GSL's standard control."""
+def _error_ratio(ks: KernelSpec, ind: int, L: _Lines) -> None:
+    """_r = max over states of |error| / D, D = atol + rtol * scale, as GSL's standard control.
+
+    The largest ratio is found by comparing cross products (a/b > c/d as a d > c b, b and d >= 0)
+    in a balanced tree, and only it is divided: one division instead of one per state (divisions
+    are slow, and a loop that vectorises pays for all of them).  A ratio 0/0 (error and D both 0)
+    is skipped, as before; x/0 with x > 0 makes r infinite, as before.
+    """
     s, step, names = ks.spec, ks.step, list(ks.step.new)
     if ks.control == "yp":  # D = atol + rtol * h * |dy/dt at the end of the step|
         odes = held_odes(s)
         end = {s.symbols[k]: sympy.Symbol(f"n_{k}", real=True) for k in names}
         end[TIME] = TIME + TT + H
         for k in names:
-            L.add(ind, f"_dy_{k} = {to_code(reciprocals(odes[k], step).xreplace(end), scalar=scalar)}")
-    L.add(ind, f"_r = {_DBL_MIN}")
-    for k in names:
+            L.add(ind, f"_dy_{k} = {to_code(reciprocals(odes[k], step).xreplace(end))}")
+    pairs = []
+    for j, k in enumerate(names):
         scale = f"_h * abs(_dy_{k})" if ks.control == "yp" else f"abs(n_{k})"
-        L.add(ind, f"_r = max(_r, abs({to_code(step.errors[k], scalar=scalar)}) / (_atol + _rtol * {scale}))")
+        L.add(ind, f"_en{j} = abs({to_code(step.errors[k])})")
+        L.add(ind, f"_ed{j} = _atol + _rtol * {scale}")
+        pairs.append((f"_en{j}", f"_ed{j}"))
+    pairs.insert(0, ("0.0", "1.0"))  # all errors 0 (or 0/0): r = DBL_MIN
+    level = 0
+    while len(pairs) > 1:
+        nxt = []
+        for m in range(0, len(pairs) - 1, 2):
+            (an, ad), (bn, bd) = pairs[m], pairs[m + 1]
+            cn, cd = f"_xn{level}_{m // 2}", f"_xd{level}_{m // 2}"
+            L.add(ind, f"_gt = {bn} * {ad} > {an} * {bd}")
+            L.add(ind, f"{cn} = {bn} if _gt else {an}")
+            L.add(ind, f"{cd} = {bd} if _gt else {ad}")
+            nxt.append((cn, cd))
+        if len(pairs) % 2:
+            nxt.append(pairs[-1])
+        pairs, level = nxt, level + 1
+    L.add(ind, f"_r = max({pairs[0][0]} / {pairs[0][1]}, {_DBL_MIN})")
 
 
 def _trial_pass(ks: KernelSpec, ind: int, L: _Lines) -> None:
@@ -352,7 +375,7 @@ def _trial_pass(ks: KernelSpec, ind: int, L: _Lines) -> None:
 
 
 # the sub-step loop advances this many neurons at once, one try each per round (vectorised over lanes)
-LANES = 8
+LANES = 4
 
 
 def _slow_pass(ks: KernelSpec, ind: int, L: _Lines) -> None:
