@@ -159,3 +159,21 @@ def test_rkf45_options_are_checked():
         nu.simulate(Logistic(n=1), "1 ms", method="rkf45", method_options={"tol": 1e-3})
     with pytest.raises(nu.ParameterError, match="atol and rtol cannot both be 0"):
         nu.simulate(Logistic(n=1), "1 ms", method="rkf45", method_options={"atol": 0, "rtol": 0})
+
+
+@pytest.mark.parametrize(("name", "i0"), [("aeif_cond_alpha", 800.0), ("hh_psc_alpha", 700.0)])
+def test_rkf45_lanes_do_not_change_any_neuron(name, i0):
+    """The sub-step loop advances its neurons several at a time, in lanes that are refilled as
+    neurons finish: which neurons share a round (set by their number and order) must not change
+    a single bit of any neuron's result."""
+    model = getattr(nu.models.nest, name)
+    drive = np.linspace(i0, 1.5 * i0, 40)  # 40 neurons: often more in the sub-step loop than lanes
+    kw = {"record": ("V_m",), "threads": 1}
+    a = nu.simulate(model(n=40, I_e=Q_(drive, "pA")), "25 ms", "0.1 ms", **kw)
+    b = nu.simulate(model(n=40, I_e=Q_(drive[::-1], "pA")), "25 ms", "0.1 ms", **kw)
+    assert a.spike_counts.min() >= 1
+    np.testing.assert_array_equal(a["V_m"].magnitude, b["V_m"].magnitude[:, ::-1])
+    np.testing.assert_array_equal(a.spike_counts, b.spike_counts[::-1])
+    for k in (0, 17, 39):  # next to a neuron at rest: nearly alone in the sub-step loop
+        c = nu.simulate(model(n=2, I_e=Q_([drive[k], 0.0], "pA")), "25 ms", "0.1 ms", **kw)
+        np.testing.assert_array_equal(c["V_m"].magnitude[:, 0], a["V_m"].magnitude[:, k])
