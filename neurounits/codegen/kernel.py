@@ -22,6 +22,11 @@ Kernel arguments, in order::
 
 and it returns ``(status, steps_done, n_spikes, spike_steps, spike_neurons,
 bad_variable, bad_neuron)``; status 1 means a state became NaN or infinite.
+
+Adaptive (rkf45) kernels are compiled with ``fastmath={"contract"}``: a multiplication
+followed by an addition may become one fused multiply-add (one rounding instead of
+two; nothing else of fast-math is allowed).  Their sub-step loop waits on chains of
+dependent operations, which FMA shortens; other kernels keep separate roundings.
 """
 
 from __future__ import annotations

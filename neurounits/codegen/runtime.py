@@ -47,7 +47,7 @@ _LN2_LO = 1.9082149292705877e-10
 @njit(cache=True, inline="always")
 def exp(x):
     """e**x as 2**k * p(r), |r| <= ln2/2, degree-13 Taylor polynomial: branch-free, so that LLVM
-    vectorises loops that use it (libm's exp is an opaque call).  Error <= 1 ulp; 0 below -708."""
+    vectorises loops that use it (libm's exp is an opaque call).  Error <= 2 ulp; 0 below -708."""
     k = math.floor(x * 1.4426950408889634 + 0.5)
     r = x - k * _LN2_HI - k * _LN2_LO
     # the Taylor polynomial by Estrin's scheme: the terms are independent, so the latency is a

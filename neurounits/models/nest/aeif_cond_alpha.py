@@ -25,8 +25,9 @@ state becomes NaN or infinite.
 
 Agreement with NEST 3.10: the RKF45 sub-steps follow GSL's stepper and
 controller; the reference traces in ``tests/reference`` are reproduced to about
-1e-11 mV with identical spike times (the remainder is floating-point rounding
-in a different order).
+1e-11 mV (1e-10 nS for the conductances) with identical spike times (the remainder
+is floating-point rounding: operations in a different order, neurounits' own exp, and
+fused multiply-adds).
 
 Reference: Brette & Gerstner (2005), J. Neurophysiol. 94:3637.
 """

@@ -29,8 +29,8 @@ at -65 mV (they are not recomputed when V_m is set).
 
 Agreement with NEST 3.10: the RKF45 sub-steps follow GSL's stepper and
 controller; the reference traces in ``tests/reference`` are reproduced to about
-1e-10 mV with identical spike times (the remainder is floating-point rounding
-in a different order).
+1e-10 mV with identical spike times (the remainder is floating-point rounding:
+operations in a different order, neurounits' own exp, and fused multiply-adds).
 
 Reference: Hodgkin & Huxley (1952), J. Physiol. 117:500; Gerstner & Kistler
 (2002), Spiking Neuron Models.

@@ -16,7 +16,8 @@ added (weight > 0 to ``g_ex``, otherwise ``-weight`` to ``g_in``), then
 
 Agreement with NEST 3.10: the RKF45 sub-steps follow GSL's stepper and
 controller, and the reference traces in ``tests/reference`` are reproduced to
-the last bit here (tests require 1e-6 and identical spike times).
+about 1e-14 mV with identical spike times (tests require 1e-6; the remainder is
+floating-point rounding: neurounits' own exp, and fused multiply-adds).
 
 Reference: Meffin, Burkitt & Grayden (2004), J. Comput. Neurosci. 16:159.
 """
