@@ -159,9 +159,9 @@ def _load_pairs(ks: KernelSpec, used: set[str], L: _Lines, states: bool = True) 
     return out
 
 
-def _loads(ks: KernelSpec, used: set[str], ind: int, L: _Lines, states: bool = True) -> None:
+def _loads(ks: KernelSpec, used: set[str], ind: int, L: _Lines) -> None:
     """Load states, parameters, inputs and derived constants of neuron i into locals."""
-    for name, src in _load_pairs(ks, used, L, states):
+    for name, src in _load_pairs(ks, used, L):
         L.add(ind, f"{name} = {src}")
 
 
@@ -579,7 +579,7 @@ def _slow_pass(ks: KernelSpec, ind: int, L: _Lines) -> None:
     # the lanes' fields are rows of one flat array, LS[f * LANES + l]: the round's loop then reads
     # and writes one array at constant distances, which LLVM proves independent (no run-time alias
     # checks, whose cost a loop of LANES iterations would not amortise)
-    offs = {name: f * LANES for f, name in enumerate(_lane_fields(ks, L))}
+    offs = {name: f * LANES for f, name in enumerate(_lane_fields(ks, k1, lane_pairs))}
 
     def sub(m: re.Match) -> str:
         off = offs.get(m.group(1))
@@ -604,9 +604,8 @@ def _lane_parts(ks: KernelSpec, L: _Lines):
     return k1, rest, dy, pairs
 
 
-def _lane_fields(ks: KernelSpec, L: _Lines) -> list[str]:
-    """The floating-point fields of a lane (flags as 0.0/1.0)."""
-    k1, _, _, pairs = _lane_parts(ks, L)
+def _lane_fields(ks: KernelSpec, k1, pairs) -> list[str]:
+    """The floating-point fields of a lane (flags as 0.0/1.0), from _lane_parts' k1 and pairs."""
     return (["RUN", "REJ", "ATT", "REFR", "NS", "TT", "HC", "A", "ATOL", "RTOL"]
             + [f"X_{k}" for k in ks.spec.states]
             + [sym.name for sym, _ in k1] + [f"V{name}" for name, _ in pairs])
@@ -614,7 +613,8 @@ def _lane_fields(ks: KernelSpec, L: _Lines) -> list[str]:
 
 def _lane_arrays(ks: KernelSpec, L: _Lines) -> None:
     """Allocation of the sub-step loop's lane arrays (see _slow_pass)."""
-    fields = _lane_fields(ks, L)
+    k1, _, _, pairs = _lane_parts(ks, L)
+    fields = _lane_fields(ks, k1, pairs)
     L.add(1, "SLI = np.empty(n, np.int64)")
     L.add(1, f"LI = np.zeros({LANES}, np.int64)")
     L.add(1, f"LNSP = np.zeros({LANES}, np.int64)")
