@@ -38,7 +38,7 @@ N, T_MS, DT_MS, PORTS = 1_000, 1000.0, 0.1, 10
 DC_PA, DELAY = 400.0, 1.0
 NEST_PYTHON = os.environ.get("NEST_PYTHON", "/work/nestenv/bin/python")
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_nest import load, nest_available, provenance, spike_diff  # noqa: E402
+from bench_nest import best, load, nest_available, provenance, quiet_nest, spike_diff, time_nest_spikes  # noqa: E402
 
 
 def trains(ports: int) -> list[tuple[int, float, np.ndarray]]:
@@ -61,12 +61,7 @@ def v0(n: int) -> np.ndarray:
 
 # ------------------------------------------------------------------------------ NEST child
 def nest_child(n: int, ports: int, repeat: int, out: str) -> None:
-    import nest
-
-    try:
-        nest.verbosity = nest.VerbosityLevel.ERROR
-    except AttributeError:
-        nest.set_verbosity("M_ERROR")
+    nest = quiet_nest()
 
     def build():
         nest.ResetKernel()
@@ -81,19 +76,7 @@ def nest_child(n: int, ports: int, repeat: int, out: str) -> None:
         nest.Connect(pop, rec)
         return pop, rec
 
-    build()
-    nest.Simulate(20.0)
-    times, senders, steps = [], None, None
-    for _ in range(repeat):
-        pop, rec = build()
-        t0 = time.perf_counter()
-        nest.Simulate(T_MS)
-        times.append(time.perf_counter() - t0)
-        ev = rec.get("events")
-        senders = np.asarray(ev["senders"], np.int64) - min(pop.tolist())
-        steps = np.rint(np.asarray(ev["times"]) / DT_MS).astype(np.int64)
-    np.savez(out, senders=senders, steps=steps)
-    print(json.dumps({"times": times, "nest": nest.__version__, "threads": nest.local_num_threads}))
+    time_nest_spikes(nest, build, repeat, out, T_MS, DT_MS)
 
 
 def run_nest(n: int, ports: int, repeat: int, tmp: Path):
@@ -123,20 +106,12 @@ def run_nu(n: int, ports: int, repeat: int):
               inputs={"I": nu.TimedArray(nu.Q_(dc, "pA"), dt=f"{DT_MS} ms")},
               initial={"V_m": nu.Q_(v0(n), "mV")})
 
-    def best(f):
-        ts, out = [], None
-        for _ in range(repeat):
-            t = time.perf_counter()
-            out = f()
-            ts.append(time.perf_counter() - t)
-        return min(ts), out
-
     t_c = time.perf_counter()
     nu.simulate(m, threads=1, **kw)  # warm-up: generation, compilation
     t_c = time.perf_counter() - t_c
-    t1, res = best(lambda: nu.simulate(m, threads=1, **kw))
+    t1, res = best(lambda: nu.simulate(m, threads=1, **kw), repeat)
     nu.simulate(m, **kw)
-    t2, res2 = best(lambda: nu.simulate(m, **kw))
+    t2, res2 = best(lambda: nu.simulate(m, **kw), repeat)
     idx = np.asarray(res.spikes.indices, np.int64)
     st = np.rint(res.spikes.times.to("ms").magnitude / DT_MS).astype(np.int64)
     idx2 = np.asarray(res2.spikes.indices, np.int64)

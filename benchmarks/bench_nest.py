@@ -55,14 +55,43 @@ def drive(base: float, n: int) -> np.ndarray:
 
 
 # ------------------------------------------------------------------------------ NEST child
-def nest_child(model: str, n: int, repeat: int, out: str) -> None:
-    """Runs under NEST's interpreter; writes spikes to ``out`` (.npz), prints JSON last."""
+def quiet_nest():
+    """``import nest`` with its messages limited to errors."""
     import nest
 
     try:
         nest.verbosity = nest.VerbosityLevel.ERROR
     except AttributeError:  # older NEST
         nest.set_verbosity("M_ERROR")
+    return nest
+
+
+def time_nest_spikes(nest, build, repeat: int, out: str, t_ms: float = T_MS, dt_ms: float = DT_MS) -> None:
+    """A warm-up ``Simulate`` on a throw-away network, then per repetition a network built afresh
+    (``build()`` -> population, spike recorder) with only ``Simulate(t_ms)`` timed. Writes the
+    spikes, (senders, steps), to ``out`` (.npz), checked equal across repetitions; prints JSON last."""
+    build()
+    nest.Simulate(WARMUP_MS)
+    times, senders, first = [], None, None
+    for _ in range(repeat):
+        pop, rec = build()
+        t0 = time.perf_counter()
+        nest.Simulate(t_ms)
+        times.append(time.perf_counter() - t0)
+        ev = rec.get("events")
+        s = np.asarray(ev["senders"], np.int64) - min(pop.tolist())
+        st = np.rint(np.asarray(ev["times"]) / dt_ms).astype(np.int64)
+        if senders is None:
+            senders, first = s, st
+        elif not (np.array_equal(s, senders) and np.array_equal(st, first)):
+            raise SystemExit("NEST gave different spikes in two repetitions")
+    np.savez(out, senders=senders, steps=first)
+    print(json.dumps({"times": times, "nest": nest.__version__, "threads": nest.local_num_threads}))
+
+
+def nest_child(model: str, n: int, repeat: int, out: str) -> None:
+    """Runs under NEST's interpreter; writes spikes to ``out`` (.npz), prints JSON last."""
+    nest = quiet_nest()
     i_e = drive(MODELS[model], n)
 
     def build():
@@ -73,23 +102,7 @@ def nest_child(model: str, n: int, repeat: int, out: str) -> None:
         nest.Connect(pop, rec)
         return pop, rec
 
-    build()
-    nest.Simulate(WARMUP_MS)
-    times, senders, first = [], None, None
-    for _ in range(repeat):
-        pop, rec = build()
-        t0 = time.perf_counter()
-        nest.Simulate(T_MS)
-        times.append(time.perf_counter() - t0)
-        ev = rec.get("events")
-        s = np.asarray(ev["senders"], np.int64) - min(pop.tolist())
-        st = np.rint(np.asarray(ev["times"]) / DT_MS).astype(np.int64)
-        if senders is None:
-            senders, first = s, st
-        elif not (np.array_equal(s, senders) and np.array_equal(st, first)):
-            raise SystemExit("NEST gave different spikes in two repetitions")
-    np.savez(out, senders=senders, steps=first)
-    print(json.dumps({"times": times, "nest": nest.__version__, "threads": nest.local_num_threads}))
+    time_nest_spikes(nest, build, repeat, out)
 
 
 def run_nest(model: str, n: int, repeat: int, tmp: Path):

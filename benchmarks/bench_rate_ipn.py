@@ -27,6 +27,7 @@ import json
 import math
 import os
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -34,15 +35,12 @@ import numpy as np
 
 N, T_MS, DT_MS = 10_000, 1000.0, 0.1
 NEST_PYTHON = os.environ.get("NEST_PYTHON", "/work/nestenv/bin/python")
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_nest import quiet_nest  # noqa: E402
 
 
 def nest_child(n: int, repeat: int) -> None:
-    import nest
-
-    try:
-        nest.verbosity = nest.VerbosityLevel.ERROR
-    except AttributeError:  # older NEST
-        nest.set_verbosity("M_ERROR")
+    nest = quiet_nest()
 
     def build(size):
         nest.ResetKernel()
