@@ -310,6 +310,15 @@ def _next_step(ind: int, L: _Lines) -> None:
     L.add(ind, "_hn = ((_h * min(max(_e, 1.0), 5.0)) if _r < 0.5 else _h) if _ok else _h * max(_e, 0.2)")
 
 
+def _end_derivatives(ks: KernelSpec) -> dict[str, sympy.Expr]:
+    """The right-hand sides at a try's end state (n_<state>, t + _tt + _h), per state."""
+    s, step = ks.spec, ks.step
+    odes = held_odes(s)
+    end = {s.symbols[k]: sympy.Symbol(f"n_{k}", real=True) for k in step.new}
+    end[TIME] = TIME + TT + H
+    return {k: reciprocals(odes[k], step).xreplace(end) for k in step.new}
+
+
 def _error_ratio(ks: KernelSpec, ind: int, L: _Lines) -> None:
     """_r = max over states of |error| / D, D = atol + rtol * scale, as GSL's standard control.
 
@@ -318,13 +327,10 @@ def _error_ratio(ks: KernelSpec, ind: int, L: _Lines) -> None:
     are slow, and a loop that vectorises pays for all of them).  A ratio 0/0 (error and D both 0)
     is skipped, as before; x/0 with x > 0 makes r infinite, as before.
     """
-    s, step, names = ks.spec, ks.step, list(ks.step.new)
+    step, names = ks.step, list(ks.step.new)
     if ks.control == "yp":  # D = atol + rtol * h * |dy/dt at the end of the step|
-        odes = held_odes(s)
-        end = {s.symbols[k]: sympy.Symbol(f"n_{k}", real=True) for k in names}
-        end[TIME] = TIME + TT + H
-        for k in names:
-            L.add(ind, f"_dy_{k} = {to_code(reciprocals(odes[k], step).xreplace(end))}")
+        for k, e in _end_derivatives(ks).items():
+            L.add(ind, f"_dy_{k} = {to_code(e)}")
     pairs = []
     for j, k in enumerate(names):
         scale = f"_h * abs(_dy_{k})" if ks.control == "yp" else f"abs(n_{k})"
@@ -590,13 +596,10 @@ def _slow_pass(ks: KernelSpec, ind: int, L: _Lines) -> None:
 def _lane_parts(ks: KernelSpec, L: _Lines):
     """k1 statements, the other stage statements, f at a try's end (the next k1) and the
     (local, source) pairs of the constants a try reads, which each lane keeps a copy of."""
-    s, step, names = ks.spec, ks.step, list(ks.step.new)
+    s, step = ks.spec, ks.step
     k1 = [(sym, e) for sym, e in step.statements if sym.name.startswith("_k1_")]
     rest = [(sym, e) for sym, e in step.statements if not sym.name.startswith("_k1_")]
-    odes = held_odes(s)
-    end = {s.symbols[k]: sympy.Symbol(f"n_{k}", real=True) for k in names}
-    end[TIME] = TIME + TT + H
-    dy = {k: reciprocals(odes[k], step).xreplace(end) for k in names}
+    dy = _end_derivatives(ks)
     exprs = [e for _, e in rest] + list(step.new.values()) + list(step.errors.values()) + list(dy.values())
     if s.threshold is not None and s.events_in_substeps:  # the round tests the threshold
         exprs.append(s.threshold)
