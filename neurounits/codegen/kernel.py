@@ -12,7 +12,7 @@ imported, so numba's ``cache=True`` reuses the compiled code across processes.
 
 Kernel arguments, in order::
 
-    n_steps, dt, t0, rec_every, spk_cap,
+    n_steps, dt, j0, rec_every, spk_cap,
     X_<state>...        (float64[n], updated in place)
     P_<parameter>...    (float64[n])
     U_<input>, IX_<input>...  (float64[rows, 1 or n], int64[n_steps]: row of each step)
@@ -101,7 +101,7 @@ class KernelSpec:
 
     def argnames(self) -> list[str]:
         s = self.spec
-        names = ["n_steps", "dt", "t0", "rec_every", "spk_cap"]
+        names = ["n_steps", "dt", "j0", "rec_every", "spk_cap"]
         names += [f"X_{k}" for k in s.states]
         names += [f"P_{k}" for k in s.parameters]
         for k in s.inputs:
@@ -231,7 +231,7 @@ def _record_block(ks: KernelSpec, ind: int, L: _Lines, sample: str, step: str) -
     L.add(ind, f"s_ = {sample}")
     if exprs:
         _input_rows(ks, ind, L, step)
-        L.add(ind, f"t = t0 + ({step}) * dt")
+        L.add(ind, f"t = (j0 + {step}) * dt")
     L.add(ind, "for i in range(n):")
     used = _names(exprs.values())
     used |= _rate_used(ks, used)
@@ -239,7 +239,7 @@ def _record_block(ks: KernelSpec, ind: int, L: _Lines, sample: str, step: str) -
         _loads(ks, used, ind + 1, L)
         for k, name in enumerate(ks.spec.noise):  # the step's draw again (a pure function), 0 at t = 0
             if f"_n_{name}" in used:
-                draw = "0.0" if sample == "0" else f"_rt.normal(SEED, GID[i], {step}, {k}) * isdt_"
+                draw = "0.0" if sample == "0" else f"_rt.normal(SEED, GID[i], j0 + {step}, {k}) * isdt_"
                 L.add(ind + 1, f"_n_{name} = {draw}")
     at, op = ("0", "+=") if ks.counts else ("s_", "=")  # count-only: sums of the samples
     for r, k in enumerate(ks.record):
@@ -751,7 +751,7 @@ def _noise_draws(ks: KernelSpec, used: set[str], ind: int, L: _Lines) -> None:
     index, step, noise index), so results do not depend on the blocks or threads."""
     for k, name in enumerate(ks.spec.noise):
         if f"_n_{name}" in used:
-            L.add(ind, f"_n_{name} = _rt.normal(SEED, GID[i], j, {k}) * isdt_")
+            L.add(ind, f"_n_{name} = _rt.normal(SEED, GID[i], j0 + j, {k}) * isdt_")
 
 
 def _rate_used(ks: KernelSpec, used: set[str]) -> set[str]:
@@ -870,7 +870,7 @@ def _run_function(ks: KernelSpec, L: _Lines, name: str, homog: bool) -> None:
     if ks.record:
         _record_block(ks, 1, L, "0", "0")
     L.add(1, "for j in range(n_steps):")
-    L.add(2, "t = t0 + j * dt")
+    L.add(2, "t = (j0 + j) * dt")
     L.add(2, "t_end = t + dt")
     _input_rows(ks, 2, L, "j")
     _rate_prepass(ks, 2, L)
@@ -909,8 +909,8 @@ def _run_function(ks: KernelSpec, L: _Lines, name: str, homog: bool) -> None:
             L.add(5, f"return 1, j + 1, nspk, spk_step[:nspk], spk_idx[:nspk], {v}, i")
         L.add(3, "return 1, j + 1, nspk, spk_step[:nspk], spk_idx[:nspk], -1, -1")
     if ks.record:
-        L.add(2, "if (j + 1) % rec_every == 0:")
-        _record_block(ks, 3, L, "(j + 1) // rec_every", "j")
+        L.add(2, "if (j0 + j + 1) % rec_every == 0:")
+        _record_block(ks, 3, L, "(j0 + j + 1) // rec_every - j0 // rec_every", "j")
     L.add(1, "return 0, n_steps, nspk, spk_step[:nspk], spk_idx[:nspk], -1, -1")
     L.add(0, "")
     L.add(0, "")

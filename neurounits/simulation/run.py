@@ -618,7 +618,7 @@ def _run_blocks(kernel, spec, n, n_steps, dt_ms, record_every, n_samples, rec, i
     spk_cap = max(1024, min(10 * n * max(1, n_steps // 100), 1 << 22) // max(1, len(blocks)))
 
     def one(lo: int, hi: int):
-        args: list[Any] = [n_steps, dt_ms, 0.0, record_every, spk_cap]
+        args: list[Any] = [n_steps, dt_ms, 0, record_every, spk_cap]
         args += [states[k][lo:hi] for k in spec.states]
         args += [params[k][lo:hi] for k in spec.parameters]
         for k in spec.inputs:
