@@ -11,7 +11,7 @@ from . import models
 from .equations import Model
 from .errors import EquationError, IntegratorError, NeurounitsError, ParameterError, SimulationError
 from .parameters import Input, Option, Parameter, PortGroup, Receptor, State
-from .simulation import RateInput, Results, SpikeInput, Spikes, TimedArray, simulate
+from .simulation import RateInput, Results, Simulation, SpikeInput, Spikes, TimedArray, simulate
 from .sweeps import Sweep, fi_curve, sweep
 from .units import Q_, DimensionError, Quantity, ureg
 
@@ -33,6 +33,7 @@ __all__ = [
     "RateInput",
     "Receptor",
     "Results",
+    "Simulation",
     "SimulationError",
     "SpikeInput",
     "Spikes",

@@ -32,9 +32,8 @@ from . import measures as _measures
 from .equations import Model
 from .errors import EquationError, ParameterError, SimulationError, format_problems
 from .parameters import Input, Option, Parameter, Problem, check_value
-from .simulation import TimedArray
-from .simulation import run as _run_checks
-from .simulation.run import _simulate, _simulate_counts
+from .simulation import TimedArray, count_run, kernels, simulate
+from .simulation import checks as _checks
 from .units import Q_, DimensionError, fmt_unit
 
 __all__ = ["Sweep", "fi_curve", "sweep"]
@@ -313,9 +312,8 @@ def _check_run(model: str, spec: Any, swept: Mapping[str, Any], duration: Any, d
     runs or compiles (every problem listed at once).  Returns duration and dt as Quantities in ms, the
     inputs as Quantities (TimedArrays kept) and the measures as a tuple."""
     problems: list[Problem] = []
-    dur_ms, dt_ms, _ = _run_checks._check_times(model, duration, dt, problems)
-    if isinstance(record_every, bool) or not isinstance(record_every, int | np.integer) or record_every < 1:
-        problems.append(Problem(f"record_every must be a positive integer, got {record_every!r}"))
+    dur_ms, dt_ms, _ = _checks.check_times(f"simulate(model '{model}')", duration, dt, problems)
+    _checks.check_count("record_every", record_every, problems)
     out_inputs = {}
     for k, v in inputs.items():
         if k not in spec.inputs:
@@ -348,7 +346,7 @@ def _check_run(model: str, spec: Any, swept: Mapping[str, Any], duration: Any, d
         except EquationError as exc:
             problems.append(Problem(str(exc)))
     _raise(model, problems)
-    return Q_(dur_ms, _run_checks._MS), Q_(dt_ms, _run_checks._MS), out_inputs, meas
+    return Q_(dur_ms, _checks.MS), Q_(dt_ms or 1.0, _checks.MS), out_inputs, meas
 
 
 def _check_names(model: str, decl: dict[str, Any], names: list[str]) -> None:
@@ -614,12 +612,12 @@ def _simulate_and_measure(run: _Settings, model: Model, ins: dict[str, Any],
     functions.  With white noise, set i draws the numbers of neuron i of one big population, so
     values do not depend on chunks, workers or backend."""
     if _measures.countable(run.measures):
-        acc = _simulate_counts(model, run.duration, run.dt, inputs=ins, means=_measures.needs(run.measures),
+        acc = count_run(model, run.duration, run.dt, inputs=ins, means=_measures.needs(run.measures),
                                method=run.method, record_every=run.record_every, threads=run.threads,
                                times=_count_times(run.measures), uniform=_uniform(model.spec, run),
                                seed=run.noise_seed, noise_ids=ids)
         return _measures.evaluate_counts(run.measures, acc)
-    res = _simulate(model, run.duration, run.dt, inputs=ins, record=run.record, method=run.method,
+    res = simulate(model, run.duration, run.dt, inputs=ins, record=run.record, method=run.method,
                     record_every=run.record_every, threads=1, seed=run.noise_seed, noise_ids=ids)
     return _measures.evaluate(run.measures, res)
 
@@ -643,9 +641,9 @@ def _count_times(measures: Sequence[Any]) -> tuple[str, ...]:
 
 def _kernels(run: _Settings, spec: Any, columns: dict[str, tuple], sizes: set[int]) -> list[tuple]:
     """(cache key, source, sha256 of the source) of every kernel the chunks will use (what a Dask worker
-    would otherwise generate itself): as ``simulate``/``_simulate_counts`` choose it for this sweep."""
-    method, _ = _run_checks._method(spec, run.method)
-    control = {**_run_checks._DEFAULT_OPTIONS, **run.model_cls.integrator_options}["control"]
+    would otherwise generate itself): as ``simulate``/``count_run`` choose it for this sweep."""
+    method, _ = kernels.choose_method(spec, run.method)
+    control = {**kernels.DEFAULT_OPTIONS, **run.model_cls.integrator_options}["control"]
     uniform: tuple[str, ...] = ()
     if _measures.countable(run.measures):
         rec, counts = _measures.needs(run.measures), ("count", *_count_times(run.measures))
@@ -656,24 +654,17 @@ def _kernels(run: _Settings, spec: Any, columns: dict[str, tuple], sizes: set[in
     variants = {swept if size > 1 else () for size in sizes}
     out = []
     for per_neuron in sorted(variants):
-        key = _run_checks._kernel_key(spec, method, rec, per_neuron, control, counts, uniform)
-        source = _run_checks._kernel_source(spec, method, rec, per_neuron, control, counts, uniform)
-        out.append((key, source, hashlib.sha256(source.encode()).hexdigest()))
+        choice = kernels.KernelChoice(spec, method, rec, per_neuron, control, counts, uniform)
+        source = kernels.kernel_source(choice)
+        out.append((choice.key(), source, hashlib.sha256(source.encode()).hexdigest()))
     return out
 
 
-def _install_kernels(kernels: list[tuple]) -> None:
+def _install_kernels(kernels_: list[tuple]) -> None:
     """On a worker: write each shipped kernel into the kernel cache and import it (numba compiles it on
     first use, once per worker process, or loads it from its disk cache)."""
-    from . import codegen
-
-    for key, source, digest in kernels:
-        if key in _run_checks._KERNELS:
-            continue
-        if hashlib.sha256(source.encode()).hexdigest() != digest:
-            raise RuntimeError("the kernel source shipped to this worker does not match its hash "
-                               f"{digest[:12]}")
-        _run_checks._KERNELS[key] = codegen.load(source)
+    for key, source, digest in kernels_:
+        kernels.install(key, source, digest)
 
 
 def _run_chunk_on_worker(kernels: list[tuple], run: _Settings, columns: dict[str, tuple], ids: np.ndarray):

@@ -1,7 +1,18 @@
-"""Running models: ``simulate`` and its inputs and results."""
+"""Running models: ``simulate``, ``Simulation`` (a run that can be continued), inputs and results.
 
+Layer-level API for the layers above (sweeps, networks, cli): :func:`~.plan.make_plan` and
+:class:`~.plan.RunPlan` (checked arguments), :class:`~.runner.Runner` (a run's state),
+:mod:`~.kernels` (method choice and kernel lookup), :func:`~.counts.count_run` (count-only runs)
+and :mod:`~.checks` (the checks of run arguments).
+"""
+
+from . import checks, kernels
+from .counts import count_run
 from .inputs import RateInput, SpikeInput, TimedArray
+from .plan import RunPlan, make_plan
 from .results import Results, Spikes
-from .run import simulate
+from .runner import Runner
+from .simulation import Simulation, simulate
 
-__all__ = ["RateInput", "Results", "SpikeInput", "Spikes", "TimedArray", "simulate"]
+__all__ = ["RateInput", "Results", "RunPlan", "Runner", "Simulation", "SpikeInput", "Spikes", "TimedArray",
+           "checks", "count_run", "kernels", "make_plan", "simulate"]

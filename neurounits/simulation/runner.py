@@ -1,0 +1,196 @@
+"""``Runner``: the whole state of a run, advanced by whole numbers of steps.
+
+A runner holds the states, refractory counters, rkf45 step sizes and the step count of one
+population; receptor buffers are empty between steps and noise draws and input rows are pure
+functions of the global step, so ``advance(a)`` then ``advance(b)`` gives the same bits as
+``advance(a + b)``.  What each call records and the spikes it emits are kept in order.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from .. import integrators
+from ..errors import ParameterError
+from ..units import Q_
+from .plan import RunPlan
+
+__all__ = ["Outcome", "Runner", "kernel_arguments"]
+
+_MAX_RECORD_BYTES = 2 * 1024**3
+_PARALLEL_WORK = 2_000_000  # neuron-steps above which blocks of neurons run on several cores
+_COUNT_BLOCK = 16384  # most neurons per block of a count-only run (measured: fewer, larger blocks are faster)
+
+# kernel status -> what went wrong (status 1: a state became NaN or infinite, see Outcome.message)
+STATUS_MESSAGES = {
+    2: "the adaptive step size fell below h_min (or stopped making progress)",
+    3: "the adaptive integrator needed more than max_substeps sub-steps",
+}
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one ``advance`` did: steps done, status (0 success, 1 a state not finite, 2 step size
+    underflow, 3 too many sub-steps), the failing state's index and neuron, and the time (ms)."""
+
+    steps: int
+    status: int = 0
+    variable: int = -1
+    neuron: int = -1
+    t_ms: float = 0.0
+
+
+def kernel_arguments(runner: Runner, seg: dict[str, Any], n_steps: int, lo: int, hi: int,
+                     spk_cap: int, rec: np.ndarray, acc: tuple | None = None) -> dict[str, Any]:
+    """Every kernel argument of the block of neurons [lo, hi), by name (the names of
+    ``codegen.KernelSpec.argnames``, the one definition of the kernel's arguments)."""
+    p, spec = runner.plan, runner.plan.spec
+    d: dict[str, Any] = {"n_steps": n_steps, "dt": p.dt_ms, "j0": runner.step, "rec_every": p.record_every,
+                         "spk_cap": spk_cap, "REC": rec}
+    d.update({f"X_{k}": runner.states[k][lo:hi] for k in spec.states})
+    d.update({f"P_{k}": p.params[k][lo:hi] for k in spec.parameters})
+    for k in spec.inputs:
+        vals = seg[f"U_{k}"]
+        d[f"U_{k}"] = np.ascontiguousarray(vals[:, lo:hi]) if vals.shape[1] > 1 else vals
+        d[f"IX_{k}"] = seg[f"IX_{k}"]
+    if p.refsteps is not None:
+        d["REF"], d["REFSTEPS"] = runner.ref[lo:hi], p.refsteps[lo:hi]
+    for r in spec.receptors:
+        st, nn, ww = seg[f"EV_{r}"]
+        mask = (nn < 0) | ((nn >= lo) & (nn < hi))
+        d[f"EVS_{r}"], d[f"EVW_{r}"] = st[mask], ww[mask]
+        d[f"EVN_{r}"] = np.where(nn[mask] < 0, -1, nn[mask] - lo)
+        d[f"B_{r}"] = np.zeros(hi - lo)
+    if p.method != "none" and getattr(integrators.INTEGRATORS[p.method], "adaptive", False):
+        o = p.options
+        d.update(HSTEP=runner.hstep[lo:hi], ATOL=o["atol"][lo:hi], RTOL=o["rtol"][lo:hi], hmin=o["h_min"],
+                 maxsub=o["max_substeps"])
+    if spec.noise:
+        d["SEED"], d["GID"] = np.uint64(p.seed or 0), p.noise_ids[lo:hi]
+    for k in ("RS", "RW", "RV"):
+        if k in seg:
+            d[k] = seg[k]
+    if acc is not None:
+        d["CNT"], d["FIRST"], d["LAST"] = (a[lo:hi] for a in acc)
+    return d
+
+
+class Runner:
+    """The state of a run of ``plan`` and what it has recorded; see :meth:`advance`."""
+
+    def __init__(self, plan: RunPlan) -> None:
+        self.plan = plan
+        n = plan.n
+        self.states = {k: np.array(v, dtype=float) for k, v in plan.init.items()}
+        self.ref = np.zeros(n, np.int64)
+        self.hstep = np.full(n, float(plan.options["h0"]))
+        self.step = 0  # steps done
+        self.traces: list[np.ndarray] = []  # per advance: [n_record, samples, n]
+        self.spike_steps: list[np.ndarray] = []
+        self.spike_neurons: list[np.ndarray] = []
+        self.failed: Outcome | None = None
+
+    def blocks(self, n_steps: int, counting: bool) -> list[tuple[int, int]]:
+        """Blocks of neurons run in parallel, each through the whole segment."""
+        n, threads = self.plan.n, self.plan.threads
+        if threads is None:
+            cores = os.cpu_count() or 1
+            threads = cores if n * n_steps >= _PARALLEL_WORK and n >= 2 * 64 else 1
+        threads = max(1, min(int(threads), n))
+        n_blocks = threads
+        if counting and n > _COUNT_BLOCK * threads:  # count-only: cache-sized blocks, balanced
+            per_thread = -(-n // (_COUNT_BLOCK * threads))  # blocks per thread, rounded up
+            n_blocks = per_thread * threads
+        edges = np.linspace(0, n, n_blocks + 1).round().astype(int)
+        return [(int(a), int(b)) for a, b in itertools.pairwise(edges) if b > a]
+
+    def samples(self, n_steps: int) -> int:
+        """Samples the next ``n_steps`` record (the first call also records the initial state)."""
+        re, j0 = self.plan.record_every, self.step
+        return (j0 + n_steps) // re - j0 // re + 1
+
+    def advance(self, n_steps: int, acc: tuple | None = None) -> Outcome:
+        """Advance every neuron by ``n_steps`` steps; returns the outcome (a failure is kept in
+        ``failed``, and the runner cannot advance any further)."""
+        p = self.plan
+        if self.failed is not None:
+            raise RuntimeError("this run failed; it cannot be continued")
+        n_rec = len(p.record)
+        n_samples = 1 if acc is not None else self.samples(n_steps)
+        nbytes = n_rec * (n_samples + sum(t.shape[1] for t in self.traces)) * p.n * 8
+        if nbytes > _MAX_RECORD_BYTES:
+            raise ParameterError(
+                f"recording {list(p.record)} of {p.n} neurons for {n_samples} more samples needs "
+                f"{nbytes / 1024**3:.1f} GiB; record fewer variables (record=...), fewer samples "
+                "(record_every=...) or nothing (record=())")
+        kernel = p.kernel
+        seg = p.segment(self.step, n_steps)
+        blocks = self.blocks(n_steps, acc is not None)
+        uniform = all(v.size == 0 or np.all(v == v[0]) for v in p.params.values())
+        uniform = uniform and (p.refsteps is None or bool(np.all(p.refsteps == p.refsteps[0])))
+        run = kernel.run_uniform if uniform else kernel.run
+        spk_cap = max(1024, min(10 * p.n * max(1, n_steps // 100), 1 << 22) // max(1, len(blocks)))
+        names = kernel.ARGS
+
+        def one(block: tuple[int, int]):
+            lo, hi = block
+            rec = np.zeros((n_rec, n_samples, hi - lo))
+            d = kernel_arguments(self, seg, n_steps, lo, hi, spk_cap, rec, acc)
+            if set(d) != set(names):
+                raise RuntimeError(f"kernel arguments disagree with the kernel: missing "
+                                   f"{sorted(set(names) - set(d))}, unexpected {sorted(set(d) - set(names))}")
+            return run(*[d[a] for a in names]), rec
+
+        if len(blocks) == 1:
+            outs = [one(blocks[0])]
+        else:
+            with ThreadPoolExecutor(len(blocks)) as pool:
+                outs = list(pool.map(one, blocks))
+        return self._collect(blocks, outs, n_steps, acc is not None)
+
+    def _collect(self, blocks, outs, n_steps: int, counting: bool) -> Outcome:
+        p, j0 = self.plan, self.step
+        outcome = Outcome(n_steps)
+        for (lo, _), ((st, done, *_rest, bad_var, bad_neuron), _) in zip(blocks, outs, strict=True):
+            if st and (outcome.status == 0 or done < outcome.steps):
+                outcome = Outcome(int(done), int(st), int(bad_var), lo + int(bad_neuron),
+                                  (j0 + int(done)) * p.dt_ms)
+        if not counting:
+            self.spike_steps.append(np.concatenate([o[0][3] for o in outs]) + j0)
+            self.spike_neurons.append(np.concatenate([o[0][4] + lo for o, (lo, _) in zip(outs, blocks,
+                                                                                              strict=True)]))
+            re = p.record_every
+            keep = (j0 + outcome.steps) // re - j0 // re + 1
+            first = 0 if j0 == 0 else 1  # a continuation's first sample is the previous last one
+            rec = np.concatenate([o[1][:, first:keep] for o in outs], axis=2)
+            self.traces.append(rec)
+        else:
+            self.traces = [np.concatenate([o[1] for o in outs], axis=2)]
+        self.step = j0 + outcome.steps
+        if outcome.status:
+            self.failed = outcome
+        return outcome
+
+    def failure_message(self, outcome: Outcome) -> str:
+        """What went wrong, where and when, and what to try."""
+        p = self.plan
+        t_fail = Q_(outcome.t_ms, "ms")
+        if outcome.status in STATUS_MESSAGES:
+            return (f"model '{p.model.name}': for neuron {outcome.neuron}, {STATUS_MESSAGES[outcome.status]} "
+                    f"in the step ending at t = {t_fail:~g} (numerical instability); check the parameter "
+                    "values, or loosen atol/rtol, lower h_min or raise max_substeps in method_options")
+        var = list(p.spec.states)[outcome.variable] if outcome.variable >= 0 else "?"
+        value = self.states[var][outcome.neuron] if outcome.variable >= 0 else float("nan")
+        return (f"model '{p.model.name}': state '{var}' of neuron {outcome.neuron} became {value} at "
+                f"t = {t_fail:~g} (step {self.step}). The equations blow up or dt = {p.dt_ms:g} ms is too "
+                "large for the method; try a smaller dt or another method (e.g. 'rk4' or "
+                "'exponential_euler'), and check the parameter values.")
+
+    def variable_name(self, outcome: Outcome) -> str:
+        return list(self.plan.spec.states)[outcome.variable] if outcome.variable >= 0 else "?"
