@@ -176,7 +176,7 @@ def spike_diff(a_i, a_s, b_i, b_s) -> int:
 def provenance() -> str:
     """Commit, whether neurounits/ has uncommitted edits, and the kernel-source hash."""
     import neurounits
-    from neurounits.simulation import run as nu_run
+    from neurounits.simulation import kernels as nu_kernels
 
     root = Path(neurounits.__file__).resolve().parent.parent  # the checkout actually imported
 
@@ -187,7 +187,7 @@ def provenance() -> str:
     dirty = "with uncommitted edits" if git("status", "--porcelain", "--", "neurounits") else "clean"
     version = getattr(neurounits, "__version__", "?")
     return (f"neurounits {version} from {root}, commit {git('rev-parse', '--short', 'HEAD')} "
-            f"(neurounits/ {dirty}), kernel-source hash {getattr(nu_run, '_SRC_HASH', '?')}")
+            f"(neurounits/ {dirty}), kernel-source hash {getattr(nu_kernels, 'SOURCE_HASH', '?')}")
 
 
 def load() -> str:

@@ -110,7 +110,7 @@ def countable(measures: Sequence[Measure]) -> bool:
 
 
 def evaluate_counts(measures: Sequence[Measure], acc: dict[str, Any]) -> dict[str, tuple[np.ndarray, str]]:
-    """Every measure from the accumulators of a count-only run (``simulation.run._simulate_counts``);
+    """Every measure from the accumulators of a count-only run (``simulation.count_run``);
     the same values as :func:`evaluate` on the Results of ``simulate`` (means to rounding)."""
     out: dict[str, tuple[np.ndarray, str]] = {}
     dt_ms = acc["dt_ms"]

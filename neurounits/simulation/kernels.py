@@ -23,14 +23,14 @@ from ..parameters import check_value
 from ..units import Q_, to_internal
 from .checks import MS
 
-__all__ = ["DEFAULT_OPTIONS", "KernelChoice", "check_options", "choose_method", "get", "install",
-           "kernel_source"]
+__all__ = ["DEFAULT_OPTIONS", "SOURCE_HASH", "KernelChoice", "check_options", "choose_method", "get", "install",
+           "kernel_source", "n_loaded"]
 
 log = logging.getLogger("neurounits")
 _KERNELS: dict[tuple, Any] = {}
 _LOCK = threading.Lock()
 _SPEC_KEYS: dict[int, tuple[Any, str]] = {}
-_SRC_HASH = hashlib.sha256(b"".join(
+SOURCE_HASH = hashlib.sha256(b"".join(
     p.read_bytes() for p in sorted(Path(codegen.__file__).parent.glob("*.py"))
     + sorted(Path(integrators.__file__).parent.glob("*.py")))).hexdigest()[:12]
 
@@ -56,7 +56,7 @@ class KernelChoice:
         known = _SPEC_KEYS.get(id(self.spec))  # spec.key prints every expression: once per spec object
         if known is None or known[0] is not self.spec:
             known = _SPEC_KEYS[id(self.spec)] = (self.spec, self.spec.key)
-        return (known[1], self.method, self.record, self.per_neuron, self.control, _SRC_HASH,
+        return (known[1], self.method, self.record, self.per_neuron, self.control, SOURCE_HASH,
                 self.counts, self.uniform)
 
     def kernel_spec(self) -> Any:
@@ -73,6 +73,11 @@ def choose_method(spec: Any, method: str | None) -> tuple[str, str]:
         return name, reason
     integ = integrators.get(method, spec)
     return (integ.name if integ is not None else "none"), ""
+
+
+def n_loaded() -> int:
+    """How many kernels this process has loaded (a changed value never adds one)."""
+    return len(_KERNELS)
 
 
 def kernel_source(choice: KernelChoice) -> str:

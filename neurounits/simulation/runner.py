@@ -25,7 +25,7 @@ __all__ = ["Outcome", "Runner", "kernel_arguments"]
 
 _MAX_RECORD_BYTES = 2 * 1024**3
 _PARALLEL_WORK = 2_000_000  # neuron-steps above which blocks of neurons run on several cores
-_COUNT_BLOCK = 16384  # most neurons per block of a count-only run (measured: fewer, larger blocks are faster)
+COUNT_BLOCK = 16384  # most neurons per block of a count-only run (measured: fewer, larger blocks are faster)
 
 # kernel status -> what went wrong (status 1: a state became NaN or infinite, see Outcome.message)
 STATUS_MESSAGES = {
@@ -104,8 +104,8 @@ class Runner:
             threads = cores if n * n_steps >= _PARALLEL_WORK and n >= 2 * 64 else 1
         threads = max(1, min(int(threads), n))
         n_blocks = threads
-        if counting and n > _COUNT_BLOCK * threads:  # count-only: cache-sized blocks, balanced
-            per_thread = -(-n // (_COUNT_BLOCK * threads))  # blocks per thread, rounded up
+        if counting and n > COUNT_BLOCK * threads:  # count-only: cache-sized blocks, balanced
+            per_thread = -(-n // (COUNT_BLOCK * threads))  # blocks per thread, rounded up
             n_blocks = per_thread * threads
         edges = np.linspace(0, n, n_blocks + 1).round().astype(int)
         return [(int(a), int(b)) for a, b in itertools.pairwise(edges) if b > a]

@@ -118,12 +118,12 @@ def test_threads_give_identical_results():
 
 
 def test_changing_a_parameter_value_does_not_recompile():
-    from neurounits.simulation import run
+    from neurounits.simulation import kernels
 
     nu.simulate(nu.models.LIF(n=2, tau_m="10 ms"), "5 ms", inputs={"I": "0.3 nA"})
-    before = len(run._KERNELS)
+    before = kernels.n_loaded()
     res = nu.simulate(nu.models.LIF(n=2, tau_m="25 ms", V_th="-52 mV"), "5 ms", inputs={"I": "0.5 nA"})
-    assert len(run._KERNELS) == before
+    assert kernels.n_loaded() == before
     assert res.method == "exact"
 
 

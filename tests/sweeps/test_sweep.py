@@ -206,9 +206,9 @@ def test_fixed_inputs_mixed_unit_lists_and_conflicts():
 
 
 def test_run_settings_are_checked_together_before_anything_compiles(monkeypatch):
-    from neurounits.simulation import run
+    from neurounits.simulation import kernels
 
-    monkeypatch.setattr(run, "_kernel", lambda *a, **k: pytest.fail("a kernel was requested"))
+    monkeypatch.setattr(kernels, "get", lambda *a, **k: pytest.fail("a kernel was requested"))
     grid = {"tau_m": Q_([10.0, 20.0], "ms")}
     with pytest.raises(nu.DimensionError) as info:
         nu.sweep(nu.models.LIF, grid=grid, duration="1 mV", dt="0.1 ms", inputs={"I": "2 mV", "J": "1 nA"},

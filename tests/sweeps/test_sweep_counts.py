@@ -7,7 +7,7 @@ import pytest
 
 import neurounits as nu
 from neurounits import Q_, codegen, integrators, measures, sweeps
-from neurounits.simulation.run import _simulate_counts
+from neurounits.simulation import count_run, runner
 
 pd = pytest.importorskip("pandas")
 
@@ -31,7 +31,7 @@ def test_count_only_run_equals_simulate(method, record_every):
     inputs = {"I": Q_(np.linspace(0.0, 15.0, model.n), "mV/ms")}  # some neurons never fire
     res = nu.simulate(model, "300 ms", "0.1 ms", inputs=inputs, record=("V", "u"), method=method,
                       record_every=record_every, threads=1)
-    acc = _simulate_counts(model, "300 ms", "0.1 ms", inputs=inputs, means=("V", "u"), method=method,
+    acc = count_run(model, "300 ms", "0.1 ms", inputs=inputs, means=("V", "u"), method=method,
                            record_every=record_every)
     want = expected(res, (*ALL, "mean_V", "mean_u"))
     got = measures.evaluate_counts((*ALL, "mean_V", "mean_u"), acc)
@@ -46,14 +46,12 @@ def test_count_only_run_equals_simulate(method, record_every):
 
 
 def test_count_only_run_with_refractoriness_and_several_blocks(monkeypatch):
-    from neurounits.simulation import run
-
-    monkeypatch.setattr(run, "_COUNT_BLOCK", 7)  # 30 neurons in 5 blocks, one after the other
+    monkeypatch.setattr(runner, "COUNT_BLOCK", 7)  # 30 neurons in 5 blocks, one after the other
     n = 30
     model = nu.models.LIF(n=n, tau_m=Q_(np.linspace(5, 30, n), "ms"), t_ref=Q_(np.linspace(0, 5, n), "ms"))
     inputs = {"I": "0.4 nA"}
     res = nu.simulate(model, "200 ms", "0.1 ms", inputs=inputs, record=("V",), threads=1)
-    acc = _simulate_counts(model, "200 ms", "0.1 ms", inputs=inputs, means=("V",), threads=1)
+    acc = count_run(model, "200 ms", "0.1 ms", inputs=inputs, means=("V",), threads=1)
     want, got = expected(res, (*ALL, "mean_V")), measures.evaluate_counts((*ALL, "mean_V"), acc)
     assert want["spike_count"][0].min() > 0 and np.unique(want["spike_count"][0]).size > 5
     for k in ALL:
@@ -68,7 +66,7 @@ def test_count_only_run_raises_simulates_error():
     with pytest.raises(nu.SimulationError) as a:
         nu.simulate(model, "100 ms", "0.1 ms")
     with pytest.raises(nu.SimulationError) as b:
-        _simulate_counts(model, "100 ms", "0.1 ms", means=("V",))
+        count_run(model, "100 ms", "0.1 ms", means=("V",))
     assert str(a.value) == str(b.value) and b.value.neuron == 1 and b.value.time == a.value.time
 
 
@@ -92,7 +90,7 @@ def test_count_only_run_with_parameters_read_once_equals_simulate():
     model = izhikevich_population()
     res = nu.simulate(model, "200 ms", "0.1 ms", inputs={"I": "10 mV/ms"}, record=(), method="euler")
     # V_th and d are uniform here (d is not: it is only named, and is read per neuron as usual)
-    acc = _simulate_counts(model, "200 ms", "0.1 ms", inputs={"I": "10 mV/ms"}, method="euler",
+    acc = count_run(model, "200 ms", "0.1 ms", inputs={"I": "10 mV/ms"}, method="euler",
                            uniform=("V_th", "d"))
     want, got = expected(res, ALL), measures.evaluate_counts(ALL, acc)
     for k in ALL:
@@ -101,8 +99,8 @@ def test_count_only_run_with_parameters_read_once_equals_simulate():
 
 def test_sweep_takes_the_count_only_path_only_when_the_measures_allow(monkeypatch):
     calls = []
-    real = sweeps._simulate_counts
-    monkeypatch.setattr(sweeps, "_simulate_counts", lambda *a, **k: calls.append(k) or real(*a, **k))
+    real = sweeps.count_run
+    monkeypatch.setattr(sweeps, "count_run", lambda *a, **k: calls.append(k) or real(*a, **k))
     kw = dict(grid={"a": Q_([0.02, 0.1], "1/ms"), "d": Q_([2.0, 5.0, 8.0], "mV/ms")}, duration="300 ms",
               inputs={"I": "10 mV/ms"}, chunk_size=4, workers=1)
     fast = nu.sweep(nu.models.Izhikevich, measure=(*ALL, "mean_V"), **kw)
@@ -120,12 +118,10 @@ def test_sweep_takes_the_count_only_path_only_when_the_measures_allow(monkeypatc
 
 
 def test_a_count_only_threads_sweep_is_one_chunk_whose_blocks_run_on_the_workers(monkeypatch):
-    from neurounits.simulation import run
-
-    monkeypatch.setattr(run, "_COUNT_BLOCK", 5)  # 24 sets: 6 blocks (a multiple of the threads) on 2 threads
+    monkeypatch.setattr(runner, "COUNT_BLOCK", 5)  # 24 sets: 6 blocks (a multiple of the threads) on 2 threads
     calls = []
-    real = sweeps._simulate_counts
-    monkeypatch.setattr(sweeps, "_simulate_counts",
+    real = sweeps.count_run
+    monkeypatch.setattr(sweeps, "count_run",
                         lambda *a, **k: calls.append((a[0].n, k)) or real(*a, **k))
     kw = dict(random={"a": ("0.02 1/ms", "0.1 1/ms"), "d": ("2 mV/ms", "8 mV/ms")}, samples=24, seed=4,
               duration="200 ms", inputs={"I": "10 mV/ms"})
@@ -144,7 +140,7 @@ def test_count_only_run_of_an_adaptive_model_with_spikes_in_sub_steps():
                                            t_ref=Q_([0, 0, 0, 2, 2, 2], "ms"))
     inputs = {"I": Q_(np.linspace(800, 2000, n), "pA")}
     res = nu.simulate(model, "100 ms", "0.1 ms", inputs=inputs, record=("V_m", "w"), threads=1)
-    acc = _simulate_counts(model, "100 ms", "0.1 ms", inputs=inputs, means=("V_m", "w"))
+    acc = count_run(model, "100 ms", "0.1 ms", inputs=inputs, means=("V_m", "w"))
     want = expected(res, (*ALL, "mean_V_m", "mean_w"))
     got = measures.evaluate_counts((*ALL, "mean_V_m", "mean_w"), acc)
     assert want["spike_count"][0].min() > 0 and np.unique(want["spike_count"][0]).size > 3
