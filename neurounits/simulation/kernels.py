@@ -23,8 +23,8 @@ from ..parameters import check_value
 from ..units import Q_, to_internal
 from .checks import MS
 
-__all__ = ["DEFAULT_OPTIONS", "SOURCE_HASH", "KernelChoice", "check_options", "choose_method", "get", "install",
-           "kernel_source", "n_loaded"]
+__all__ = ["DEFAULT_OPTIONS", "SOURCE_HASH", "KernelChoice", "check_options", "choose_method", "get",
+           "install", "kernel_source", "n_loaded"]
 
 log = logging.getLogger("neurounits")
 _KERNELS: dict[tuple, Any] = {}

@@ -15,7 +15,9 @@ M, N = nu.models, nu.models.nest
 
 def _spikes(*receptors, weight="3 nS"):
     # arrivals on both sides of the split (7.3 ms), one exactly at it
-    return [nu.SpikeInput(times=Q_([2.0, 7.3, 7.4, 11.0], "ms"), weight=weight, receptor=r) for r in receptors]
+    return [
+        nu.SpikeInput(times=Q_([2.0, 7.3, 7.4, 11.0], "ms"), weight=weight, receptor=r) for r in receptors
+    ]
 
 
 # name -> (model, simulate keyword arguments); each fires or moves within the 20 ms run
@@ -29,29 +31,57 @@ CASES = {
     "ExpIF": (lambda: M.ExpIF(n=2, t_ref="1 ms"), {"inputs": {"I": "1 nA"}}),
     "AdEx": (lambda: M.AdEx(n=2), {"inputs": {"I": "1 nA"}}),
     "HodgkinHuxley": (lambda: M.HodgkinHuxley(n=2), {"inputs": {"I": "10 uA/cm**2"}, "dt": "0.025 ms"}),
-    "LeakyRate": (lambda: M.LeakyRate(n=2), {"inputs": {"I": nu.TimedArray(Q_([0.0, 1.0, 0.5], ""),
-                                                                        dt="5 ms")}}),
+    "LeakyRate": (
+        lambda: M.LeakyRate(n=2),
+        {"inputs": {"I": nu.TimedArray(Q_([0.0, 1.0, 0.5], ""), dt="5 ms")}},
+    ),
     "Perceptron": (lambda: M.Perceptron(n=2), {"inputs": {"x": Q_([0.5, -0.5], "")}}),
     "RateNeuron": (lambda: M.RateNeuron(n=2), {"inputs": {"x": Q_([0.5, 2.0], "")}}),
-    "iaf_psc_exp": (lambda: N.iaf_psc_exp(n=2, I_e="300 pA"), {"spike_inputs": _spikes("ex", "in_",
-                                                                                          weight="400 pA")}),
+    "iaf_psc_exp": (
+        lambda: N.iaf_psc_exp(n=2, I_e="300 pA"),
+        {"spike_inputs": _spikes("ex", "in_", weight="400 pA")},
+    ),
     "iaf_cond_exp": (lambda: N.iaf_cond_exp(n=2, I_e="400 pA"), {"spike_inputs": _spikes("ex", "in_")}),
     "aeif_cond_alpha": (lambda: N.aeif_cond_alpha(n=2, I_e="700 pA"), {"spike_inputs": _spikes("ex", "in_")}),
-    "hh_psc_alpha": (lambda: N.hh_psc_alpha(n=2, I_e="500 pA"), {"spike_inputs": _spikes("ex", "in_",
-                                                                                            weight="300 pA")}),
-    "iaf_bw_2001": (lambda: N.iaf_bw_2001(n=2), {"inputs": {"I": "400 pA"},
-                                                 "spike_inputs": _spikes("AMPA", "GABA", weight="1 nS")}),
-    "iaf_bw_2001_exact": (lambda: N.iaf_bw_2001_exact(n=2), {
-        "inputs": {"I": "400 pA"}, "spike_inputs": [
-            nu.SpikeInput(times=Q_([2.0, 7.3], "ms"), weight="1 nS", receptor="NMDA"),
-            nu.SpikeInput(times=Q_([7.4, 11.0], "ms"), weight="2 nS", receptor="NMDA"),
-            *_spikes("AMPA", weight="1 nS")]}),
-    "izhikevich": (lambda: N.izhikevich(n=2, I_e="10 pA"), {"spike_inputs": _spikes("spikes", weight="5 mV")}),
-    "sigmoid_rate_ipn": (lambda: N.sigmoid_rate_ipn(n=2, sigma=0.5), {
-        "seed": 3, "rate_inputs": [nu.RateInput(rate=nu.TimedArray(Q_([0.0, 1.0, 0.2], ""), dt="4 ms"),
-                                                weight=1.5, delay="0.6 ms"), nu.RateInput(rate=0.5, weight=-1)]}),
-    "lin_rate_ipn": (lambda: N.lin_rate_ipn(n=2, sigma=0.3, linear_summation=False), {
-        "seed": 5, "rate_inputs": [nu.RateInput(rate=1.0, weight=0.7, delay="1 ms")]}),
+    "hh_psc_alpha": (
+        lambda: N.hh_psc_alpha(n=2, I_e="500 pA"),
+        {"spike_inputs": _spikes("ex", "in_", weight="300 pA")},
+    ),
+    "iaf_bw_2001": (
+        lambda: N.iaf_bw_2001(n=2),
+        {"inputs": {"I": "400 pA"}, "spike_inputs": _spikes("AMPA", "GABA", weight="1 nS")},
+    ),
+    "iaf_bw_2001_exact": (
+        lambda: N.iaf_bw_2001_exact(n=2),
+        {
+            "inputs": {"I": "400 pA"},
+            "spike_inputs": [
+                nu.SpikeInput(times=Q_([2.0, 7.3], "ms"), weight="1 nS", receptor="NMDA"),
+                nu.SpikeInput(times=Q_([7.4, 11.0], "ms"), weight="2 nS", receptor="NMDA"),
+                *_spikes("AMPA", weight="1 nS"),
+            ],
+        },
+    ),
+    "izhikevich": (
+        lambda: N.izhikevich(n=2, I_e="10 pA"),
+        {"spike_inputs": _spikes("spikes", weight="5 mV")},
+    ),
+    "sigmoid_rate_ipn": (
+        lambda: N.sigmoid_rate_ipn(n=2, sigma=0.5),
+        {
+            "seed": 3,
+            "rate_inputs": [
+                nu.RateInput(
+                    rate=nu.TimedArray(Q_([0.0, 1.0, 0.2], ""), dt="4 ms"), weight=1.5, delay="0.6 ms"
+                ),
+                nu.RateInput(rate=0.5, weight=-1),
+            ],
+        },
+    ),
+    "lin_rate_ipn": (
+        lambda: N.lin_rate_ipn(n=2, sigma=0.3, linear_summation=False),
+        {"seed": 5, "rate_inputs": [nu.RateInput(rate=1.0, weight=0.7, delay="1 ms")]},
+    ),
 }
 
 
@@ -99,9 +129,12 @@ def test_every_integrator_continues(method):
     assert one.spikes.indices.size > 0 and one.method == method
 
 
-OU = nu.Model.from_equations("dV/dt = (E_L - V)/tau + sigma*xi : mV",
-                             parameters={"E_L": "-65 mV", "tau": "10 ms", "sigma": "0.5 mV/ms**0.5"},
-                             initial={"V": "E_L"}, name="OUContinue")
+OU = nu.Model.from_equations(
+    "dV/dt = (E_L - V)/tau + sigma*xi : mV",
+    parameters={"E_L": "-65 mV", "tau": "10 ms", "sigma": "0.5 mV/ms**0.5"},
+    initial={"V": "E_L"},
+    name="OUContinue",
+)
 
 
 @pytest.mark.parametrize("method", ["euler_maruyama", "stochastic_exponential_euler"])

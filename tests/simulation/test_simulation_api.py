@@ -35,8 +35,9 @@ def test_set_parameter_takes_effect_without_recompiling():
     sim.run("10 ms")
     assert kernels.n_loaded() == before
     assert sim.model.parameters["tau_m"] == Q_(20, "ms") and lif.parameters["tau_m"] == Q_(10, "ms")
-    again = nu.simulate(nu.models.LIF(n=2, tau_m="20 ms"), "10 ms", inputs={"I": "0.1 nA"},
-                        initial={"V": mid})
+    again = nu.simulate(
+        nu.models.LIF(n=2, tau_m="20 ms"), "10 ms", inputs={"I": "0.1 nA"}, initial={"V": mid}
+    )
     np.testing.assert_array_equal(sim.results["V"].magnitude[100:], again["V"].magnitude)
 
 
@@ -60,18 +61,25 @@ def test_set_input_is_checked():
         sim.set_input("II", "1 nA")
     with pytest.raises(nu.DimensionError, match=r"input 'I': expected a value in pA"):
         sim.set_input("I", "1 mV")
-    with pytest.raises(nu.ParameterError, match=r"input 'I': expected a scalar or one value per neuron \(shape \(2,\)\), got an array of shape \(3,\)"):
+    with pytest.raises(
+        nu.ParameterError,
+        match=r"input 'I': expected a scalar or one value per neuron \(shape \(2,\)\), "
+        r"got an array of shape \(3,\)",
+    ):
         sim.set_input("I", Q_([1, 2, 3], "nA"))
     rate = nu.Simulation(nu.models.nest.sigmoid_rate_ipn(n=1, sigma=0.0), seed=1)
     with pytest.raises(nu.ParameterError, match="driven by the rate inputs"):
         rate.set_input("R", 1.0)
 
 
-@pytest.mark.parametrize("duration, message", [
-    ("1.05 ms", r"duration 1\.05 ms is not a whole number of steps of dt = 0\.1 ms"),
-    ("-2 ms", r"duration.*must be > 0"),
-    ("2 mV", r"duration: expected a value in ms"),
-])
+@pytest.mark.parametrize(
+    "duration, message",
+    [
+        ("1.05 ms", r"duration 1\.05 ms is not a whole number of steps of dt = 0\.1 ms"),
+        ("-2 ms", r"duration.*must be > 0"),
+        ("2 mV", r"duration: expected a value in ms"),
+    ],
+)
 def test_a_bad_duration_changes_nothing(duration, message):
     sim = nu.Simulation(nu.models.LIF(n=1), inputs={"I": "0.5 nA"})
     sim.run("3 ms")
@@ -85,8 +93,9 @@ def test_a_bad_duration_changes_nothing(duration, message):
 
 
 def _unstable():
-    return nu.Model.from_equations("dx/dt = x/tau : 1", parameters={"tau": "1 ms"}, initial={"x": "1"},
-                                   name="Unstable")
+    return nu.Model.from_equations(
+        "dx/dt = x/tau : 1", parameters={"tau": "1 ms"}, initial={"x": "1"}, name="Unstable"
+    )
 
 
 def test_a_failed_run_keeps_what_was_recorded_and_cannot_continue():
@@ -108,13 +117,21 @@ def test_a_failure_without_raising_returns_the_results_so_far():
     assert res.status == 1 and res.t[-1] < Q_(2000, "ms") and np.isfinite(res["x"].magnitude[-2, 0])
 
 
-CHOICES = [(nu.models.LIF, {}, None), (nu.models.AdEx, {}, "rkf45"), (nu.models.AdEx, {}, "euler"),
-           (nu.models.nest.iaf_cond_exp, {"spike_inputs": [nu.SpikeInput(times="1 ms", weight="1 nS")]}, None),
-           (nu.models.nest.iaf_bw_2001_exact, {"spike_inputs": [
-               nu.SpikeInput(times="1 ms", weight="1 nS", receptor="NMDA")]}, None),
-           (nu.models.nest.sigmoid_rate_ipn, {"rate_inputs": [nu.RateInput(rate=1.0)], "seed": 1}, None),
-           (nu.models.nest.lin_rate_ipn, {"rate_inputs": [nu.RateInput(rate=1.0)], "seed": 1}, None),
-           (nu.models.Perceptron, {"inputs": {"x": 1.0}}, None), (nu.models.IzhikevichRef, {}, "rk2")]
+CHOICES = [
+    (nu.models.LIF, {}, None),
+    (nu.models.AdEx, {}, "rkf45"),
+    (nu.models.AdEx, {}, "euler"),
+    (nu.models.nest.iaf_cond_exp, {"spike_inputs": [nu.SpikeInput(times="1 ms", weight="1 nS")]}, None),
+    (
+        nu.models.nest.iaf_bw_2001_exact,
+        {"spike_inputs": [nu.SpikeInput(times="1 ms", weight="1 nS", receptor="NMDA")]},
+        None,
+    ),
+    (nu.models.nest.sigmoid_rate_ipn, {"rate_inputs": [nu.RateInput(rate=1.0)], "seed": 1}, None),
+    (nu.models.nest.lin_rate_ipn, {"rate_inputs": [nu.RateInput(rate=1.0)], "seed": 1}, None),
+    (nu.models.Perceptron, {"inputs": {"x": 1.0}}, None),
+    (nu.models.IzhikevichRef, {}, "rk2"),
+]
 
 
 @pytest.mark.no_jit

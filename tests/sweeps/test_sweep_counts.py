@@ -118,7 +118,8 @@ def test_sweep_takes_the_count_only_path_only_when_the_measures_allow(monkeypatc
 
 
 def test_a_count_only_threads_sweep_is_one_chunk_whose_blocks_run_on_the_workers(monkeypatch):
-    monkeypatch.setattr(runner, "COUNT_BLOCK", 5)  # 24 sets: 6 blocks (a multiple of the threads) on 2 threads
+    # 24 sets: 6 blocks (a multiple of the threads) on 2 threads
+    monkeypatch.setattr(runner, "COUNT_BLOCK", 5)
     calls = []
     real = sweeps.count_run
     monkeypatch.setattr(sweeps, "count_run",
