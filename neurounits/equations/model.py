@@ -11,7 +11,6 @@ Constructing an instance checks every parameter value the same way
 
 from __future__ import annotations
 
-import difflib
 import functools
 import hashlib
 import itertools
@@ -23,9 +22,10 @@ from typing import Any, ClassVar
 import numpy as np
 import sympy
 
-from ..errors import EquationError, ParameterError, format_problems
+from ..checks import require_count
+from ..errors import EquationError, did_you_mean, raise_problems
 from ..parameters import Input, Option, Parameter, PortGroup, Problem, Receptor, State, check_value
-from ..units import Q_, DimensionError, fmt_unit, parse_unit, to_internal, ureg
+from ..units import Q_, fmt_unit, parse_unit, to_internal, ureg
 from .parse import Name, Scope, translate
 
 __all__ = ["Model", "ModelSpec"]
@@ -280,13 +280,7 @@ class _Builder:
             expressions_before_events=bool(self.attrs.get("record_expressions_before_events")))
 
     def _raise(self) -> None:
-        if not self.problems:
-            return
-        msgs = [p.message for p in self.problems]
-        header = f"model '{self.model}' is inconsistent"
-        if any(p.dimension for p in self.problems):
-            raise DimensionError(format_problems(header, msgs), problems=tuple(msgs))
-        raise EquationError(format_problems(header, msgs), problems=tuple(msgs))
+        raise_problems(f"model '{self.model}' is inconsistent", self.problems, EquationError)
 
     def _declare_states(self, lines: list[_Line]) -> None:
         for ln in lines:
@@ -416,10 +410,8 @@ class _Builder:
         for target, op, expr, stmt in _statements(self.model, "reset", text, "V = V_reset; w += b"):
             if target not in states:
                 kind = self.decl[target].kind if target in self.decl else "unknown name"
-                close = difflib.get_close_matches(target, list(states), n=1)
-                tip = f" Did you mean '{close[0]}'?" if close else ""
                 raise EquationError(f"model '{self.model}', reset: '{stmt}' assigns to '{target}' "
-                                    f"({kind}); only states can be reset.{tip}")
+                                    f"({kind}); only states can be reset.{did_you_mean(target, states)}")
             unit = states[target].unit
             expected = ureg.dimensionless if op in ("*=", "/=") else unit
             self.scope.allow_prev = True
@@ -761,10 +753,7 @@ class Model:
         cls = type(self)
         if not (cls.equations or cls.threshold or cls.update):
             raise EquationError(f"model '{cls._model_name}' declares no equations or threshold")
-        if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 1:
-            raise ParameterError(f"model '{cls._model_name}': n (the number of neurons) must be a "
-                                 f"positive integer, got {n!r}")
-        self.n = int(n)
+        self.n = require_count(f"model '{cls._model_name}': n (the number of neurons)", n)
         options, problems = self._read_options(values)
         self.spec = cls._spec_for(options)
         self.options = options
@@ -781,8 +770,7 @@ class Model:
             if chk.quantity is not None:
                 params[k] = chk.quantity
         for k in values:
-            close = difflib.get_close_matches(k, list(self.spec.parameters) + list(cls._options()), n=1)
-            tip = f" Did you mean '{close[0]}'?" if close else ""
+            tip = did_you_mean(k, [*self.spec.parameters, *cls._options()])
             problems.append(Problem(f"model '{cls._model_name}' has no parameter '{k}'.{tip} "
                                     f"Parameters: {', '.join(self.spec.parameters)}"))
         self._parameters = params
@@ -875,8 +863,7 @@ class Model:
                 continue
             out[k] = self.evaluate(self.spec.initial[k], params)
         for k in overrides:
-            close = difflib.get_close_matches(k, list(self.spec.states), n=1)
-            tip = f" Did you mean '{close[0]}'?" if close else ""
+            tip = did_you_mean(k, self.spec.states)
             problems.append(Problem(f"model '{self.name}' has no state '{k}' to set an initial value "
                                     f"for.{tip} States: {', '.join(self.spec.states)}"))
         _raise_value_problems(self.name, problems)
@@ -892,13 +879,7 @@ def _numeric(expr: Any) -> tuple[list, Any]:
 
 
 def _raise_value_problems(model: str, problems: list[Problem]) -> None:
-    if not problems:
-        return
-    msgs = [p.message for p in problems]
-    header = f"invalid values for model '{model}'"
-    if any(p.dimension for p in problems):
-        raise DimensionError(format_problems(header, msgs), problems=tuple(msgs))
-    raise ParameterError(format_problems(header, msgs), problems=tuple(msgs))
+    raise_problems(f"invalid values for model '{model}'", problems)
 
 
 def _fmt_q(q: Any) -> str:
