@@ -160,11 +160,12 @@ def raise_problems(
     raise cls(format_problems(header, msgs), problems=msgs)
 
 
-def did_you_mean(name: str, choices: Iterable[str]) -> str:
+def did_you_mean(name: object, choices: Iterable[str]) -> str:
     """The tip for a misspelt name: ``" Did you mean 'x'?"`` (with its leading space), or ``""``.
 
-    The closest of ``choices`` by :func:`difflib.get_close_matches` (its default
-    cutoff, 0.6); append the tip to a sentence that ends with a full stop.
+    The closest of ``choices`` to ``str(name)`` (so a receptor given as a number
+    works too) by :func:`difflib.get_close_matches` with its default cutoff, 0.6;
+    append the tip to a sentence that ends with a full stop.
 
     >>> did_you_mean("tau_mm", ["tau_m", "V_th"])
     " Did you mean 'tau_m'?"
@@ -173,5 +174,5 @@ def did_you_mean(name: str, choices: Iterable[str]) -> str:
     >>> f"model 'LIF' has no parameter 'Vth'.{did_you_mean('Vth', ['V_th', 'V_reset'])} Parameters: ..."
     "model 'LIF' has no parameter 'Vth'. Did you mean 'V_th'? Parameters: ..."
     """
-    close = difflib.get_close_matches(name, list(choices), n=1)
+    close = difflib.get_close_matches(str(name), list(choices), n=1)
     return f" Did you mean '{close[0]}'?" if close else ""

@@ -95,6 +95,11 @@ def test_did_you_mean_takes_any_iterable_of_names():
     assert did_you_mean("Vv", (k for k in ("V", "w"))) == " Did you mean 'V'?"
 
 
+def test_did_you_mean_compares_the_text_of_a_name_that_is_not_a_string():
+    assert did_you_mean(3, ["3", "ex"]) == " Did you mean '3'?"
+    assert did_you_mean(7, ["ex", "in"]) == ""
+
+
 def test_did_you_mean_in_the_messages_of_models_and_results():
     with pytest.raises(ParameterError, match=r"has no parameter 'tau_mm'\. Did you mean 'tau_m'\? "):
         nu.models.LIF(tau_mm="1 ms")
