@@ -11,12 +11,21 @@ so a worker process can send them back unchanged.
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
 __all__ = [
     "EquationError",
     "IntegratorError",
     "NeurounitsError",
     "ParameterError",
+    "Problem",
     "SimulationError",
+    "did_you_mean",
+    "format_problems",
+    "raise_problems",
+    "set_dimension_error",
 ]
 
 
@@ -74,9 +83,96 @@ def _rebuild_sim(msg, problems, variable, neuron, time):
     return SimulationError(msg, problems=problems, variable=variable, neuron=neuron, time=time)
 
 
+@dataclass
+class Problem:
+    """One problem found while checking a value; ``dimension`` tells its kind."""
+
+    message: str
+    dimension: bool = False
+
+
 def format_problems(header: str, problems: list[str] | tuple[str, ...]) -> str:
-    """Join several problems under one header, one indented item per problem."""
+    """Join several problems under one header, one indented item per problem.
+
+    >>> print(format_problems("cannot simulate model 'LIF'", ["dt: must be > 0, got 0 ms"]))
+    cannot simulate model 'LIF': dt: must be > 0, got 0 ms
+    >>> print(format_problems("invalid values for model 'LIF'", ["a", "b"]))
+    invalid values for model 'LIF': 2 problems
+      1. a
+      2. b
+    """
     if len(problems) == 1:
         return f"{header}: {problems[0]}"
     items = "\n".join(f"  {i + 1}. " + p.replace("\n", "\n     ") for i, p in enumerate(problems))
     return f"{header}: {len(problems)} problems\n{items}"
+
+
+# DimensionError derives from pint.DimensionalityError, so it is defined in neurounits.units (the
+# only module that imports pint), a layer above this one; units hands the class down once, here.
+_dimension_error: list[type[NeurounitsError]] = []
+
+
+def set_dimension_error(cls: type[NeurounitsError]) -> None:
+    """Make :func:`raise_problems` raise ``cls`` for dimension problems.
+
+    Called once by :mod:`neurounits.units` when it defines
+    :class:`~neurounits.DimensionError`; nothing else needs to call it.
+    """
+    _dimension_error[:] = [cls]
+
+
+def raise_problems(
+    header: str,
+    problems: Sequence[Problem | str],
+    error: type[NeurounitsError] = ParameterError,
+) -> None:
+    """Raise every collected problem at once, under one header; return if there is none.
+
+    ``problems`` holds :class:`Problem` objects or plain strings (a string is
+    not a dimension problem).  The exception is a
+    :class:`~neurounits.DimensionError` when any problem is a dimension
+    problem, else ``error`` (:class:`ParameterError` by default).  Its message
+    is :func:`format_problems` of the header and the messages; its
+    ``problems`` field holds the messages.
+
+    >>> import neurounits as nu
+    >>> raise_problems("cannot simulate model 'LIF'", [])      # nothing to report
+    >>> raise_problems("cannot simulate model 'LIF'", [Problem("dt: must be > 0, got 0 ms")])
+    Traceback (most recent call last):
+    ...
+    neurounits.errors.ParameterError: cannot simulate model 'LIF': dt: must be > 0, got 0 ms
+    >>> try:
+    ...     raise_problems("model 'M' is inconsistent",
+    ...                    [Problem("a"), Problem("b", dimension=True)], EquationError)
+    ... except nu.DimensionError as exc:
+    ...     print(exc.problems)
+    ...     print(exc)
+    ('a', 'b')
+    model 'M' is inconsistent: 2 problems
+      1. a
+      2. b
+    """
+    if not problems:
+        return
+    msgs = tuple(p if isinstance(p, str) else p.message for p in problems)
+    dimension = any(not isinstance(p, str) and p.dimension for p in problems)
+    cls = _dimension_error[0] if dimension and _dimension_error else error
+    raise cls(format_problems(header, msgs), problems=msgs)
+
+
+def did_you_mean(name: object, choices: Iterable[str]) -> str:
+    """The tip for a misspelt name: ``" Did you mean 'x'?"`` (with its leading space), or ``""``.
+
+    The closest of ``choices`` to ``str(name)`` (so a receptor given as a number
+    works too) by :func:`difflib.get_close_matches` with its default cutoff, 0.6;
+    append the tip to a sentence that ends with a full stop.
+
+    >>> did_you_mean("tau_mm", ["tau_m", "V_th"])
+    " Did you mean 'tau_m'?"
+    >>> did_you_mean("xyz", ["tau_m", "V_th"])
+    ''
+    >>> f"model 'LIF' has no parameter 'Vth'.{did_you_mean('Vth', ['V_th', 'V_reset'])} Parameters: ..."
+    "model 'LIF' has no parameter 'Vth'. Did you mean 'V_th'? Parameters: ..."
+    """
+    close = difflib.get_close_matches(str(name), list(choices), n=1)
+    return f" Did you mean '{close[0]}'?" if close else ""

@@ -17,8 +17,10 @@ from typing import Any
 
 import numpy as np
 
+from .errors import Problem
 from .units import as_quantity, fmt_unit, parse_unit, ureg
 
+# Problem is defined in neurounits.errors (next to raise_problems) and offered here too, as before
 __all__ = ["Input", "Option", "Parameter", "Problem", "State", "check_value", "describe_dim"]
 
 
@@ -212,14 +214,6 @@ class Option:
 
     def __repr__(self) -> str:
         return f"Option({list(self.choices)!r}, default={self.default!r})"
-
-
-@dataclass
-class Problem:
-    """One problem found while checking a value; ``dimension`` tells its kind."""
-
-    message: str
-    dimension: bool = False
 
 
 @dataclass

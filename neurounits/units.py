@@ -36,7 +36,7 @@ from typing import Any
 import numpy as np
 import pint
 
-from .errors import NeurounitsError
+from .errors import NeurounitsError, set_dimension_error
 
 __all__ = [
     "Q_",
@@ -88,6 +88,9 @@ class DimensionError(NeurounitsError, pint.DimensionalityError):
 
 def _rebuild_dimension_error(msg, problems):
     return DimensionError(msg, problems=problems)
+
+
+set_dimension_error(DimensionError)  # errors.raise_problems raises it for dimension problems
 
 
 _BASE = {

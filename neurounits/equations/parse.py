@@ -15,15 +15,14 @@ conversion factor to internal units, so generated code needs no unit handling.
 from __future__ import annotations
 
 import ast
-import difflib
 import re
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 import sympy
 
-from ..errors import EquationError
-from ..parameters import Problem, describe_dim
+from ..errors import EquationError, Problem, did_you_mean
+from ..parameters import describe_dim
 from ..units import factor_to_internal, fmt_unit, is_unit_name, ureg
 from .functions import ANY_TO_ONE, DIMENSIONLESS, FUNCTIONS, SAME, SQRT
 
@@ -182,9 +181,7 @@ class _Translator:
                              "degC cannot be multiplied); convert the value to kelvin first")
                 return Translated(sympy.Integer(1), unit)
             return Translated(sympy.Float(f) if f != 1.0 else sympy.Integer(1), unit)
-        known = list(self.scope.names) + list(FUNCTIONS)
-        close = difflib.get_close_matches(name, known, n=1)
-        tip = f" Did you mean '{close[0]}'?" if close else ""
+        tip = did_you_mean(name, [*self.scope.names, *FUNCTIONS])
         raise EquationError(
             f"model '{self.scope.model}', {self.where}: unknown name '{name}': it is not a parameter, "
             f"state, input, named expression, function or unit of this model.{tip}")
@@ -265,8 +262,7 @@ class _Translator:
             return self.prev(node)
         if not isinstance(node.func, ast.Name) or node.func.id not in FUNCTIONS or node.keywords:
             fname = self.seg(node.func)
-            close = difflib.get_close_matches(fname, list(FUNCTIONS), n=1)
-            tip = f" Did you mean '{close[0]}'?" if close else ""
+            tip = did_you_mean(fname, FUNCTIONS)
             raise EquationError(f"model '{self.scope.model}', {self.where}: unknown function "
                                 f"'{fname}'.{tip} Available: {', '.join(sorted(FUNCTIONS))}")
         fname = node.func.id

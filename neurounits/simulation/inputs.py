@@ -22,7 +22,8 @@ from typing import Any
 
 import numpy as np
 
-from ..parameters import Problem, check_value
+from ..errors import Problem
+from ..parameters import check_value
 from ..units import as_quantity, fmt_unit, to_internal, ureg
 
 __all__ = ["RateInput", "SpikeInput", "TimedArray", "rate_arrays"]

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 import numpy as np
 
+from ..errors import did_you_mean
 from ..units import Q_, fmt_unit
 
 __all__ = ["Results", "Spikes"]
@@ -61,8 +61,7 @@ class Results:
         try:
             return self.traces[name]
         except KeyError:
-            close = difflib.get_close_matches(name, list(self.traces), n=1)
-            tip = f" Did you mean '{close[0]}'?" if close else ""
+            tip = did_you_mean(name, self.traces)
             raise KeyError(f"'{name}' was not recorded.{tip} Recorded: {list(self.traces) or 'nothing'}; "
                            f"pass record=('{name}', ...) to simulate()") from None
 

@@ -1,0 +1,358 @@
+"""Declarations -> :class:`~neurounits.equations.ModelSpec`, every problem of a model collected.
+
+:func:`build_spec` translates the equations, named expressions, initial values,
+threshold, reset, refractory period, constraints, receptors, update statements
+and rate-input port of one model (for one combination of its options) and
+dimension-checks every term.  Dimension problems and problems that do not stop
+the translation are collected and raised together (a
+:class:`~neurounits.DimensionError` or :class:`~neurounits.EquationError`);
+a text that cannot be read at all raises at once.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import sympy
+
+from ..errors import EquationError, Problem, did_you_mean, raise_problems
+from ..parameters import Input, Parameter, PortGroup, Receptor, State
+from ..units import Q_, fmt_unit, parse_unit, to_internal, ureg
+from .parse import Name, Scope, translate
+from .spec import DT, TIME, ModelSpec, ReceptorSpec
+from .text import Line, parse_equations, statements, substitute_options
+
+__all__ = ["build_spec"]
+
+_MS = ureg.Unit("ms")
+_RESERVED = {"t", "dt"}
+_RATE_H = sympy.Symbol("_h", real=True)  # the argument of a model's rate-input nonlinearity
+
+
+def build_spec(model: str, decl: dict[str, Any], attrs: dict[str, Any], options: dict[str, str]) -> ModelSpec:
+    """The checked structure of the model named ``model``.
+
+    ``decl`` maps names to declarations (parameters, states, inputs, options,
+    receptors, port groups already expanded); ``attrs`` holds the class
+    attributes (``equations``, ``threshold``, ``reset``, ...); ``options`` the
+    chosen value of each option.
+    """
+    return _Builder(model, decl, attrs, options).build()
+
+
+class _Builder:
+    def __init__(self, cls_name: str, decl: dict, attrs: dict, options: dict[str, str]) -> None:
+        self.model = cls_name
+        self.decl = dict(decl)
+        self.attrs = {k: substitute_options(v, options, decl) for k, v in attrs.items()}
+        self.options = options
+        self.problems: list[Problem] = []
+        self.scope = Scope(cls_name)
+        self.noise: list[str] = []
+
+    def fail(self, msg: str, dimension: bool = False) -> None:
+        self.problems.append(Problem(f"model '{self.model}': {msg}", dimension))
+
+    def tr(self, text: str, where: str, expected: Any = None, what: str = "the expression"):
+        res, probs = translate(text, self.scope, where, expected=expected, what=what)
+        self.problems.extend(probs)
+        return res
+
+    def build(self) -> ModelSpec:
+        lines = parse_equations(self.model, self.attrs.get("equations") or "")
+        self._declare_states(lines)
+        params = {k: v for k, v in self.decl.items() if isinstance(v, Parameter)}
+        states = {k: v for k, v in self.decl.items() if isinstance(v, State)}
+        inputs = {k: v for k, v in self.decl.items() if isinstance(v, Input)}
+        symbols = {}
+        for prefix, group, kind in (("p", params, "parameter"), ("x", states, "state"),
+                                    ("u", inputs, "input")):
+            for k, v in group.items():
+                if k in _RESERVED:
+                    self.fail(f"the name '{k}' is reserved (time and the time step); rename the {kind}")
+                sym = sympy.Symbol(f"{prefix}_{k}", real=True)
+                symbols[k] = sym
+                self.scope.names[k] = Name(kind, v.unit, sym)
+        self.scope.names["t"] = Name("time", _MS, TIME)
+        initial = self._initial(states, params)
+        expressions, odes, hold = self._equations(lines, states)
+        self.scope.noise = None  # white noise: in equations and update statements only
+        threshold = self._threshold()
+        reset = self._reset(states)
+        refractory = self._refractory()
+        constraints = self._constraints()
+        receptors = self._receptors(states)
+        by_sign = self._by_sign(receptors)
+        update = self._update(states, odes, receptors)
+        rate = self._rate(inputs)
+        self._raise()
+        if self.attrs.get("refractory_hold") is not None:
+            hold = tuple(self.attrs["refractory_hold"])
+            bad = [k for k in hold if k not in states]
+            if bad:
+                raise EquationError(f"model '{self.model}': refractory_hold names {bad}, which are not "
+                                    f"states; states: {list(states)}")
+        elif not hold and refractory is not None:
+            hold = tuple(states)
+        return ModelSpec(
+            name=self.model, parameters=params, states={k: v.unit for k, v in states.items()},
+            inputs={k: v.unit for k, v in inputs.items()}, options=dict(self.options), symbols=symbols,
+            initial=initial, odes=odes, expressions=expressions, threshold=threshold, reset=reset,
+            refractory=refractory, hold=hold, constraints=constraints, receptors=receptors,
+            receptor_by_sign=by_sign, update=update,
+            events_in_substeps=bool(self.attrs.get("threshold_in_substeps")),
+            default_method=self.attrs.get("default_method"), noise=tuple(self.noise), **rate,
+            ports=dict(self.attrs.get("_ports") or {}),
+            hold_after_step=bool(self.attrs.get("refractory_integrates")),
+            expressions_before_events=bool(self.attrs.get("record_expressions_before_events")))
+
+    def _raise(self) -> None:
+        raise_problems(f"model '{self.model}' is inconsistent", self.problems, EquationError)
+
+    def _declare_states(self, lines: list[Line]) -> None:
+        for ln in lines:
+            if ln.kind != "ode" or ln.name in self.decl:
+                continue
+            if ln.unit is None:
+                raise EquationError(
+                    f"model '{self.model}': '{ln.name}' has a differential equation but is not declared; "
+                    f"declare {ln.name} = nu.State('mV') (with its unit) or write ': <unit>' after "
+                    "the equation")
+            self.decl[ln.name] = State(ln.unit)
+        for ln in lines:
+            other = self.decl.get(ln.name)
+            if ln.kind == "ode" and other is not None and not isinstance(other, State):
+                self.fail(f"'{ln.name}' has a differential equation but is declared as a {other.kind}")
+            if ln.kind == "def" and other is not None:
+                self.fail(f"the named expression '{ln.name}' has the name of a {other.kind}; rename one")
+
+    def _initial(self, states: dict, params: dict) -> dict[str, sympy.Expr]:
+        pscope = Scope(self.model, {k: v for k, v in self.scope.names.items() if v.kind == "parameter"})
+        out = {}
+        for k, st in states.items():
+            where = f"initial value of state '{k}'"
+            init = st.initial
+            if init is None:
+                out[k] = sympy.Float(0.0)
+                continue
+            if isinstance(init, str):
+                res, probs = translate(init, pscope, where, expected=st.unit, what="the initial value")
+                self.problems.extend(probs)
+                out[k] = res.sym
+                continue
+            q = Q_(init) if not hasattr(init, "units") else init
+            if q.dimensionality != st.unit.dimensionality:
+                self.fail(f"{where}: expected a value in {fmt_unit(st.unit)}, got {q:~}", True)
+                out[k] = sympy.Float(0.0)
+            else:
+                out[k] = sympy.Float(float(to_internal(q.to(st.unit))))
+        return out
+
+    def _equations(self, lines: list[Line], states: dict):
+        self.scope.noise = self.noise = []
+        expressions: dict[str, tuple] = {}
+        odes: dict[str, sympy.Expr] = {}
+        hold: list[str] = []
+        for ln in lines:
+            if ln.kind == "def":
+                declared = parse_unit(ln.unit) if ln.unit else None
+                res = self.tr(ln.expr, f"named expression '{ln.name}'", declared, "the expression")
+                unit = declared if declared is not None else res.unit
+                expressions[ln.name] = (res.sym, unit)
+                self.scope.names[ln.name] = Name("expression", unit, res.sym)
+        for ln in lines:
+            if ln.kind != "ode":
+                continue
+            if ln.name in odes:
+                self.fail(f"'{ln.name}' has two differential equations")
+            st_unit = states[ln.name].unit
+            if ln.unit is not None and parse_unit(ln.unit).dimensionality != st_unit.dimensionality:
+                self.fail(f"equation for '{ln.name}': the unit after ':' ({ln.unit}) does not match the "
+                          f"state's declared unit ({fmt_unit(st_unit)})", True)
+            res = self.tr(ln.expr, f"equation for '{ln.name}'", st_unit / _MS, "the right-hand side")
+            odes[ln.name] = res.sym
+            self._check_noise_linear(ln.name, res.sym)
+            if "unless refractory" in ln.flags:
+                hold.append(ln.name)
+        return expressions, odes, tuple(hold)
+
+    def _check_noise_linear(self, name: str, rhs: sympy.Expr) -> None:
+        """White noise must enter an equation linearly: f + g1*xi + g2*xi_2 + ..."""
+        xis = [s for s in rhs.free_symbols if s.name.startswith("_n_")]
+        rest = rhs
+        for xi in xis:
+            g = sympy.diff(rhs, xi)
+            rest = rest - g * xi
+            if any(s.name.startswith("_n_") for s in g.free_symbols):
+                rest = None
+                break
+        if rest is not None and not any(s.name.startswith("_n_") for s in sympy.expand(rest).free_symbols):
+            return
+        raise EquationError(f"model '{self.model}', equation for '{name}': the white noise must enter "
+                            "linearly, as a term g*xi added to the drift (g free of any noise), e.g. "
+                            f"'d{name}/dt = -{name}/tau + sigma*xi'")
+
+    def _rate(self, inputs: dict) -> dict:
+        """The rate-input port: inputs driven by rate_inputs, and the nonlinearity phi(h)."""
+        chans = self.attrs.get("rate_input")
+        if not chans:
+            return {}
+        names = tuple(c for c in re.split(r"[\s,]+", chans.strip()) if c)
+        bad = [c for c in names if c not in inputs]
+        if bad or len(names) not in (1, 2, 3):
+            raise EquationError(f"model '{self.model}': rate_input must name one input (all rate inputs), "
+                                "two (weights >= 0, weights < 0) or three (all, >= 0, < 0), got "
+                                f"{chans!r}; inputs: {list(inputs)}")
+        phi = self.attrs.get("rate_nonlinearity") or "h"
+        scope = Scope(self.model, {k: v for k, v in self.scope.names.items() if v.kind == "parameter"})
+        scope.names["h"] = Name("input", ureg.dimensionless, _RATE_H)
+        res, probs = translate(phi, scope, "rate_nonlinearity", expected=ureg.dimensionless,
+                               what="the nonlinearity")
+        self.problems.extend(probs)
+        summ = self.attrs.get("rate_summation") or "linear"
+        if summ not in ("linear", "nonlinear"):
+            raise EquationError(f"model '{self.model}': rate_summation must be 'linear' or 'nonlinear', "
+                                f"got {summ!r}")
+        return {"rate_channels": names, "rate_phi": res.sym, "rate_linear": summ == "linear"}
+
+    def _threshold(self):
+        text = self.attrs.get("threshold")
+        if not text:
+            return None
+        self.scope.allow_prev = True
+        res = self.tr(text, "threshold")
+        self.scope.allow_prev = False
+        if not res.boolean:
+            raise EquationError(f"model '{self.model}', threshold: '{text}' is not a condition; "
+                                "write a comparison such as 'V > V_th'")
+        return res.sym
+
+    def _reset(self, states: dict) -> tuple:
+        text = self.attrs.get("reset")
+        if not text:
+            return ()
+        if self.attrs.get("threshold") in (None, ""):
+            self.fail("a reset is given but no threshold; add threshold = 'V > V_th'")
+        out = []
+        for target, op, expr, stmt in statements(self.model, "reset", text, "V = V_reset; w += b"):
+            if target not in states:
+                kind = self.decl[target].kind if target in self.decl else "unknown name"
+                raise EquationError(f"model '{self.model}', reset: '{stmt}' assigns to '{target}' "
+                                    f"({kind}); only states can be reset.{did_you_mean(target, states)}")
+            unit = states[target].unit
+            expected = ureg.dimensionless if op in ("*=", "/=") else unit
+            self.scope.allow_prev = True
+            res = self.tr(expr, f"reset of '{target}'", expected, f"the value assigned to '{target}'")
+            self.scope.allow_prev = False
+            x = self.scope.names[target].sym
+            new = {"=": res.sym, "+=": x + res.sym, "-=": x - res.sym, "*=": x * res.sym,
+                   "/=": x / res.sym}[op]
+            out.append((target, new))
+        return tuple(out)
+
+    def _refractory(self):
+        ref = self.attrs.get("refractory")
+        if ref is None or (not isinstance(ref, str) and not hasattr(ref, "units") and ref == 0):
+            return None
+        if not isinstance(ref, str):
+            q = ref
+            if q.dimensionality != _MS.dimensionality:
+                self.fail(f"refractory: expected a duration, got {q:~}", True)
+                return None
+            return sympy.Float(float(to_internal(q)))
+        res = self.tr(ref, "refractory period", _MS, "the refractory period")
+        return res.sym
+
+    def _receptors(self, states: dict) -> dict[str, ReceptorSpec]:
+        out = {}
+        for name, rec in self.decl.items():
+            if isinstance(rec, PortGroup):  # its ports are receptors of their own (see expand_ports)
+                out[name] = ReceptorSpec(rec.unit, rec.number, ())
+                continue
+            if not isinstance(rec, Receptor):
+                continue
+            w = sympy.Symbol("_w", real=True)
+            self.scope.names["w"] = Name("input", rec.unit, w)
+            effects = []
+            for target, op, expr, stmt in statements(self.model, f"receptor '{name}'", rec.on_spike,
+                                                      "g_ex += w"):
+                if op not in ("+=", "-=") or target not in states:
+                    raise EquationError(
+                        f"model '{self.model}', receptor '{name}': cannot use '{stmt}'; write statements "
+                        "that add to a state an amount proportional to the weight w, e.g. 'g_ex += w'")
+                res = self.tr(expr, f"receptor '{name}', effect on '{target}'", states[target].unit,
+                              f"the amount added to '{target}'")
+                coef = sympy.diff(res.sym, w)
+                if w in coef.free_symbols or sympy.simplify(res.sym - coef * w) != 0:
+                    raise EquationError(f"model '{self.model}', receptor '{name}': '{stmt}' is not "
+                                        "proportional to the weight w, so spikes arriving together "
+                                        "would not add up")
+                effects.append((target, coef if op == "+=" else -coef))
+            del self.scope.names["w"]
+            out[name] = ReceptorSpec(rec.unit, rec.number, tuple(effects))
+        return out
+
+    def _update(self, states: dict, odes: dict, receptors: dict) -> tuple:
+        """Discrete-time update statements, run in order once per step (instead of ODEs)."""
+        text = self.attrs.get("update")
+        if not text:
+            return ()
+        if odes:
+            raise EquationError(f"model '{self.model}': a model has either differential equations or "
+                                "update statements, not both")
+        scope = Scope(self.model, dict(self.scope.names), noise=self.noise)
+        scope.names["dt"] = Name("time", _MS, DT)
+        for r, spec in receptors.items():
+            scope.names[r] = Name("input", spec.unit, sympy.Symbol(f"_rb_{r}", real=True))
+        out, current = [], {}
+        for target, op, expr, stmt in statements(self.model, "update", text,
+                                                  "V = V + dt*(E_L - V)/tau"):
+            where = f"update of '{target}'"
+            known = scope.names.get(target)
+            if known is not None and known.kind not in ("state", "expression"):
+                raise EquationError(f"model '{self.model}', update: '{stmt}' assigns to the "
+                                    f"{known.kind} '{target}'; only states and temporaries can be assigned")
+            if known is None and op != "=":
+                raise EquationError(f"model '{self.model}', update: '{target}' is used in '{stmt}' "
+                                    "before it has a value")
+            expected = None if known is None else (ureg.dimensionless if op in ("*=", "/=") else known.unit)
+            res, probs = translate(expr, scope, where, expected=expected, what=f"the value of '{target}'")
+            self.problems.extend(probs)
+            old = None if known is None else known.sym
+            value = {"=": res.sym, "+=": (old or 0) + res.sym, "-=": (old or 0) - res.sym,
+                     "*=": (old or 0) * res.sym, "/=": (old or 1) / res.sym}[op]
+            n = current.get(target, 0) + 1
+            current[target] = n
+            sym = sympy.Symbol(f"_u{n}_{target}", real=True)
+            out.append((sym, value))
+            kind = "state" if target in states else "expression"
+            unit = known.unit if known is not None else res.unit
+            scope.names[target] = Name(kind, unit, sym)
+        return tuple(out)
+
+    def _by_sign(self, receptors: dict) -> tuple[str, str] | None:
+        pair = self.attrs.get("receptor_by_sign")
+        if not pair:
+            return None
+        pair = tuple(pair)
+        bad = [r for r in pair if r not in receptors]
+        if len(pair) != 2 or bad:
+            raise EquationError(f"model '{self.model}': receptor_by_sign must name two receptors "
+                                f"(for weights >= 0 and < 0), got {pair!r}; receptors: {list(receptors)}")
+        if receptors[pair[0]].unit.dimensionality != receptors[pair[1]].unit.dimensionality:
+            self.fail(f"receptor_by_sign: '{pair[0]}' and '{pair[1]}' take weights of different units", True)
+        return pair
+
+    def _constraints(self) -> tuple:
+        out = []
+        for text in self.attrs.get("constraints") or ():
+            res = self.tr(text, f"constraint '{text}'")
+            if not res.boolean:
+                raise EquationError(f"model '{self.model}', constraint '{text}' is not a condition; "
+                                    "write a comparison such as 'V_reset < V_th'")
+            bad = [s for s in res.sym.free_symbols if not s.name.startswith("p_")]
+            if bad:
+                raise EquationError(f"model '{self.model}', constraint '{text}' may use only parameters")
+            out.append((text, res.sym))
+        return tuple(out)
