@@ -8,47 +8,34 @@ input rows are kept on the global step grid and cut per segment by the plan.
 
 from __future__ import annotations
 
-import difflib
 import secrets
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 
-from ..errors import ParameterError, format_problems
+from ..checks import check_count
+from ..errors import did_you_mean, raise_problems
 from ..parameters import Problem, check_value
-from ..units import DimensionError, fmt_unit, to_internal, ureg
+from ..units import fmt_unit, to_internal, ureg
 from .inputs import SpikeInput, TimedArray
 
-__all__ = ["MS", "InputSource", "check_count", "check_dt", "check_duration",
-           "check_inputs", "check_record", "check_seed", "check_spikes", "check_times", "raise_problems"]
+__all__ = [
+    "MS",
+    "InputSource",
+    "check_count",
+    "check_dt",
+    "check_duration",
+    "check_inputs",
+    "check_record",
+    "check_seed",
+    "check_spikes",
+    "check_times",
+    "did_you_mean",
+    "raise_problems",
+]
 
 MS = ureg.Unit("ms")
-
-
-def raise_problems(header: str, problems: Sequence[Problem]) -> None:
-    """Raise every problem under one header: DimensionError if any is about a dimension, else
-    ParameterError.  Does nothing without problems."""
-    if not problems:
-        return
-    msgs = tuple(p.message for p in problems)
-    if any(p.dimension for p in problems):
-        raise DimensionError(format_problems(header, list(msgs)), problems=msgs)
-    raise ParameterError(format_problems(header, list(msgs)), problems=msgs)
-
-
-def did_you_mean(name: Any, choices: Sequence[str]) -> str:
-    """`` Did you mean 'x'?`` for the closest of ``choices``, or ``""``."""
-    close = difflib.get_close_matches(str(name), list(choices), n=1)
-    return f" Did you mean '{close[0]}'?" if close else ""
-
-
-def check_count(where: str, value: Any, problems: list[Problem]) -> int:
-    """A positive integer (bools refused); 1 after adding a problem."""
-    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
-        problems.append(Problem(f"{where} must be a positive integer, got {value!r}"))
-        return 1
-    return int(value)
 
 
 def check_dt(where: str, dt: Any, problems: list[Problem]) -> float | None:

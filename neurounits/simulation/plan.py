@@ -15,14 +15,14 @@ from typing import Any
 
 import numpy as np
 
+from ..checks import check_count
 from ..equations import Model
-from ..errors import ParameterError
+from ..errors import ParameterError, did_you_mean, raise_problems
 from ..parameters import Problem
 from ..units import DimensionError
 from . import kernels
 from .checks import (
     InputSource,
-    check_count,
     check_dt,
     check_input,
     check_inputs,
@@ -30,8 +30,6 @@ from .checks import (
     check_seed,
     check_spikes,
     check_times,
-    did_you_mean,
-    raise_problems,
 )
 from .inputs import rate_arrays
 from .ports import assign_ports
@@ -170,7 +168,7 @@ def make_plan(model: Any, dt: Any, *, duration: Any = None, inputs: Mapping[str,
     else:
         dur_ms, n_steps, dt_ms = 0.0, 0, check_dt(label, dt, problems)
     rec = check_record(spec, record, problems)
-    record_every = check_count("record_every", record_every, problems)
+    record_every = check_count("record_every", record_every, problems) or 1
     ins = check_inputs(model, inputs or {}, problems)
     events = check_spikes(model, spec, spike_inputs, dt_ms or 1.0, problems)
     rate_arrays(spec, rate_inputs, 1, dt_ms or 1.0, problems, inputs)

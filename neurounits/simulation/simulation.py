@@ -7,10 +7,10 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import SimulationError
+from ..errors import SimulationError, raise_problems
 from ..parameters import Problem
 from ..units import Q_, from_internal
-from .checks import check_duration, raise_problems
+from .checks import check_duration
 from .inputs import RateInput, SpikeInput
 from .plan import RunPlan, make_plan
 from .results import Results, Spikes
