@@ -6,7 +6,9 @@ through two NMDA ports), a new interpreter with a new, empty ``NEUROUNITS_CACHE_
 neurons, default parameters), runs a 10 ms ``simulate`` and reports the wall time from just
 before ``import neurounits`` to the ``Results``: the kernel is generated, written, and compiled
 by numba from nothing.  The median of ``--repeat`` (3) processes per model is reported, with
-the child's phases (import, construction, first ``simulate``) and the method used.
+the child's phases (import, construction, first ``simulate``), the CPU time it used over the
+same span (user + system: on a machine shared with other work, wall time grows with the load,
+CPU time much less) and the method used.
 
 Targets (from the engine issue): <= 5 s for a fixed-step model, <= 10 s for an rkf45 one.
 
@@ -30,7 +32,11 @@ TARGET_FIXED_S, TARGET_ADAPTIVE_S = 5.0, 10.0
 
 # the child: MODEL is "LIF" or "nest.iaf_psc_exp"; one JSON line, last on stdout
 CHILD = """
-import time
+import resource, time
+def cpu():
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
+c0 = cpu()
 t0 = time.perf_counter()
 import neurounits as nu
 t1 = time.perf_counter()
@@ -45,9 +51,10 @@ if name == "nest.iaf_bw_2001_exact":  # two NMDA ports (each input on NMDA opens
 t2 = time.perf_counter()
 res = nu.simulate(model, "10 ms", "0.1 ms", seed=0, **kw)
 t3 = time.perf_counter()
+c3 = cpu()
 import json
 print(json.dumps({"import": t1 - t0, "construct": t2 - t1, "simulate": t3 - t2, "total": t3 - t0,
-                  "method": res.method}))
+                  "cpu": c3 - c0, "method": res.method}))
 """
 
 
@@ -103,7 +110,7 @@ def main() -> None:
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs, load average {_load()}")
     print(f"{len(models)} models, {args.repeat} fresh processes each with empty caches; "
           "median [min - max] of import -> results (s)\n")
-    print(f"{'model':28s} {'method':18s} {'import':>7s} {'simulate':>9s} {'total':>7s}   "
+    print(f"{'model':28s} {'method':18s} {'import':>7s} {'simulate':>9s} {'total':>7s} {'cpu':>6s}   "
           "range          target")
     rows = []
     for m in models:
@@ -114,7 +121,8 @@ def main() -> None:
         target = TARGET_ADAPTIVE_S if method == "rkf45" else TARGET_FIXED_S
         ok = "ok" if med <= target else "MISS"
         print(f"{m:28s} {method:18s} {statistics.median(r['import'] for r in runs):7.2f} "
-              f"{statistics.median(r['simulate'] for r in runs):9.2f} {med:7.2f}   "
+              f"{statistics.median(r['simulate'] for r in runs):9.2f} {med:7.2f} "
+              f"{statistics.median(r.get('cpu', float('nan')) for r in runs):6.2f}   "
               f"[{min(tot):.2f} - {max(tot):.2f}]  <= {target:g} {ok}", flush=True)
         rows.append((m, method, med))
     print(f"\nload average at the end: {_load()}")
