@@ -1,8 +1,13 @@
 """Code generation: sympy step statements -> a cached module of numba kernels.
 
-This package is the only place numba is imported.
+This package is the only place numba is imported.  Modules: ``abi`` (the kernel's argument
+list), ``kernel`` (:func:`generate`), ``emit`` (lines, locals, named expressions, CSE),
+``adaptive`` and ``lanes`` (rkf45), ``events``, ``inputs``, ``record``, ``cache`` (:func:`load`),
+``printer`` and ``runtime`` (helpers called by generated code).
 """
 
-from .kernel import KernelSpec, cache_dir, generate, load
+from .abi import KernelSpec
+from .cache import cache_dir, load
+from .kernel import generate
 
 __all__ = ["KernelSpec", "cache_dir", "generate", "load"]

@@ -5,7 +5,24 @@ from __future__ import annotations
 import sympy
 from sympy.printing.pycode import PythonCodePrinter
 
-__all__ = ["to_code"]
+__all__ = ["plain", "to_code"]
+
+
+class MaxU(sympy.Function):
+    """max of the arguments, left unevaluated (building a sympy ``Max`` runs a costly analysis of
+    its arguments, on every substitution)."""
+
+
+class MinU(sympy.Function):
+    """min of the arguments, left unevaluated (see :class:`MaxU`)."""
+
+
+def plain(expr):
+    """``expr`` with Max and Min as :class:`MaxU` and :class:`MinU` (same values, cheap to rebuild)."""
+    expr = sympy.sympify(expr)
+    if not expr.has(sympy.Max, sympy.Min):
+        return expr
+    return expr.replace(sympy.Max, MaxU).replace(sympy.Min, MinU)
 
 
 class _Printer(PythonCodePrinter):
@@ -23,6 +40,9 @@ class _Printer(PythonCodePrinter):
 
     def _print_Min(self, expr):
         return self._nested("min", expr.args)
+
+    _print_MaxU = _print_Max
+    _print_MinU = _print_Min
 
     def _nested(self, fn, args):
         out = self._print(args[0])
@@ -54,6 +74,15 @@ class _Printer(PythonCodePrinter):
         if self._settings.get("scalar_math"):
             return f"math.log({self._print(expr.args[0])})"
         return f"_rt.log({self._print(expr.args[0])})"
+
+    def _print_Piecewise(self, expr):  # a call, not a branch: numba compiles branches slowly
+        *pieces, (last, cond) = expr.args
+        out = self._print(last)
+        if cond != sympy.true:  # no piece applies: NaN
+            out = f"_rt.sel({self._print(cond)}, {out}, math.nan)"
+        for e, c in reversed(pieces):
+            out = f"_rt.sel({self._print(c)}, {self._print(e)}, {out})"
+        return out
 
     def _print_And(self, expr):  # & on booleans: no branch, so loops stay vectorisable
         return "(" + " & ".join(f"({self._print(a)})" for a in expr.args) + ")"

@@ -6,6 +6,9 @@
   matrix M, from the exponential of [[M dt, I dt], [0, 0]], computed with the
   degree-13 Pade approximant and scaling and squaring (Higham, SIAM J. Matrix
   Anal. Appl. 26(4), 2005).
+- :func:`at` and :func:`lane`: a parameter of neuron i, whether parameters come as per-neuron
+  arrays or as one value for all neurons (the generated kernel body is compiled once for each:
+  ``run`` passes arrays, ``run_uniform`` scalars, which the compiler then hoists);
 - :func:`normal`: a standard normal number that is a pure function of (seed, neuron, step,
   noise index): a splitmix64-style 64-bit mixing hash gives two uniforms, Box-Muller turns them
   into a normal.  Counter-based and branch-free, so results do not depend on how neurons are
@@ -19,9 +22,22 @@ import math
 import numpy as np
 from llvmlite import ir
 from numba import njit, types
-from numba.core.extending import intrinsic
+from numba.core.extending import intrinsic, overload
 
-__all__ = ["cos_pi", "exp", "expm", "expm_block", "log", "normal", "phi1", "sigmoid", "softplus"]
+__all__ = [
+    "at",
+    "cos_pi",
+    "exp",
+    "expm",
+    "expm_block",
+    "lane",
+    "log",
+    "normal",
+    "phi1",
+    "sel",
+    "sigmoid",
+    "softplus",
+]
 
 
 @intrinsic
@@ -38,6 +54,37 @@ def _as_int(typingctx, x):
     def codegen(context, builder, signature, args):
         return builder.bitcast(args[0], ir.IntType(64))
     return types.int64(types.float64), codegen
+
+
+def at(a, i):
+    """``a[i]`` for a per-neuron array, ``a`` itself for one value shared by all neurons."""
+    return a[i] if isinstance(a, np.ndarray) else a
+
+
+@overload(at)
+def _at(a, i):
+    if isinstance(a, types.Array):
+        return lambda a, i: a[i]
+    return lambda a, i: a
+
+
+def lane(a, ls, k):
+    """A lane's copy ``ls[k]`` of a per-neuron value, or ``a`` itself when it is shared by all."""
+    return ls[k] if isinstance(a, np.ndarray) else a
+
+
+@overload(lane)
+def _lane(a, ls, k):
+    if isinstance(a, types.Array):
+        return lambda a, ls, k: ls[k]
+    return lambda a, ls, k: a
+
+
+@njit(cache=True)
+def sel(c, a, b):
+    """``a if c else b`` as a call: generated code uses it instead of a conditional expression (numba
+    compiles every branch into blocks of its own, slowly; LLVM turns the inlined call into a select)."""
+    return a if c else b
 
 
 _LN2_HI = 0.6931471803691238

@@ -41,6 +41,11 @@ class Step:
         True for error-controlled sub-steps (``rkf45``): the statements use the
         sub-step ``_h`` starting at ``t + _tt``, and ``errors`` holds each
         state's local error estimate.
+    stages : list of dict
+        For explicit stage schemes: per stage, in order, the substitution (state and time
+        symbols -> their values at the stage) under which the stage's statements are the
+        right-hand sides.  Code generation uses it to evaluate a model's named expressions
+        once per stage; empty for other schemes.
     """
 
     method: str
@@ -50,6 +55,7 @@ class Step:
     expm: tuple | None = None
     adaptive: bool = False
     errors: dict[str, sympy.Expr] = field(default_factory=dict)
+    stages: list[dict] = field(default_factory=list)
 
 
 class Integrator:

@@ -41,6 +41,7 @@ def expand_stages(spec: ModelSpec, c: list, A: list[list], h: sympy.Expr, t: sym
             incr = sum((A[s][l] * ks[l][j] for l in range(s) if A[s][l]), 0)
             if incr != 0:
                 subs[x] = x + h * incr
+        st.stages.append(dict(subs))
         row = []
         for k in names:
             sym = Symbol(f"_k{s + 1}_{k}", real=True)

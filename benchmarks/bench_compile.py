@@ -1,0 +1,134 @@
+"""First-use cost of every library model: a fresh process with empty caches, ``import`` to results.
+
+For every model class of ``nu.models`` and ``nu.models.nest`` (``iaf_bw_2001_exact`` driven
+through two NMDA ports), a new interpreter with a new, empty ``NEUROUNITS_CACHE_DIR`` and
+``NUMBA_CACHE_DIR`` (temporary directories) imports neurounits, constructs the model (10
+neurons, default parameters), runs a 10 ms ``simulate`` and reports the wall time from just
+before ``import neurounits`` to the ``Results``: the kernel is generated, written, and compiled
+by numba from nothing.  The median of ``--repeat`` (3) processes per model is reported, with
+the child's phases (import, construction, first ``simulate``), the CPU time it used over the
+same span (user + system: on a machine shared with other work, wall time grows with the load,
+CPU time much less) and the method used.
+
+Targets (from the engine issue): <= 5 s for a fixed-step model, <= 10 s for an rkf45 one.
+
+    python benchmarks/bench_compile.py [--repeat 3] [--models LIF,nest.aeif_cond_alpha,...]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+TARGET_FIXED_S, TARGET_ADAPTIVE_S = 5.0, 10.0
+
+# the child: MODEL is "LIF" or "nest.iaf_psc_exp"; one JSON line, last on stdout
+CHILD = """
+import resource, time
+def cpu():
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
+c0 = cpu()
+t0 = time.perf_counter()
+import neurounits as nu
+t1 = time.perf_counter()
+name = MODEL
+where = nu.models.nest if name.startswith("nest.") else nu.models
+cls = getattr(where, name.split(".")[-1])
+model = cls(n=10)
+kw = {}
+if name == "nest.iaf_bw_2001_exact":  # two NMDA ports (each input on NMDA opens one)
+    kw["spike_inputs"] = [nu.SpikeInput(times=nu.Q_([2.0, 6.0], "ms"), weight="1 nS", receptor="NMDA"),
+                          nu.SpikeInput(times="4 ms", weight="0.5 nS", receptor="NMDA")]
+t2 = time.perf_counter()
+res = nu.simulate(model, "10 ms", "0.1 ms", seed=0, **kw)
+t3 = time.perf_counter()
+c3 = cpu()
+import json
+print(json.dumps({"import": t1 - t0, "construct": t2 - t1, "simulate": t3 - t2, "total": t3 - t0,
+                  "cpu": c3 - c0, "method": res.method}))
+"""
+
+
+def all_models() -> list[str]:
+    """Every model class of nu.models and nu.models.nest (asked of a child: this process stays
+    free of neurounits, so nothing it imports can warm anything)."""
+    code = ("import inspect, json, neurounits as nu\n"
+            "top = [k for k in nu.models.__all__ if inspect.isclass(getattr(nu.models, k, None))]\n"
+            "nest = ['nest.' + k for k in nu.models.nest.__all__\n"
+            "        if inspect.isclass(getattr(nu.models.nest, k))]\n"
+            "print(json.dumps(top + nest))")
+    with tempfile.TemporaryDirectory(prefix="nu_bench_list_") as tmp:
+        p = subprocess.run([sys.executable, "-c", code], env=_env(tmp, tmp), cwd=ROOT,
+                           capture_output=True, text=True, check=True)
+    return json.loads(p.stdout.strip().splitlines()[-1])
+
+
+def _env(nu_cache: str, numba_cache: str) -> dict[str, str]:
+    env = dict(os.environ)
+    env["NEUROUNITS_CACHE_DIR"] = nu_cache
+    env["NUMBA_CACHE_DIR"] = numba_cache
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH", "")) if p)
+    return env
+
+
+def one_run(model: str) -> dict:
+    """One fresh process with empty caches; its measurements plus the process wall time."""
+    with tempfile.TemporaryDirectory(prefix="nu_bench_compile_") as tmp:
+        env = _env(os.path.join(tmp, "nu"), os.path.join(tmp, "numba"))
+        w = time.perf_counter()
+        p = subprocess.run([sys.executable, "-c", CHILD.replace("MODEL", repr(model))], env=env,
+                           cwd=ROOT, capture_output=True, text=True)
+        wall = time.perf_counter() - w
+    if p.returncode != 0:
+        raise RuntimeError(f"{model}: child failed (rc {p.returncode}):\n{p.stderr[-3000:]}")
+    d = json.loads(p.stdout.strip().splitlines()[-1])
+    d["wall"] = wall
+    return d
+
+
+def _load() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--repeat", type=int, default=3, help="fresh processes per model (default 3)")
+    ap.add_argument("--models", default="", help="comma-separated, e.g. LIF,nest.aeif_cond_alpha "
+                                                 "(default: every library model)")
+    args = ap.parse_args()
+    models = [m.strip() for m in args.models.split(",") if m.strip()] or all_models()
+
+    print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs, load average {_load()}")
+    print(f"{len(models)} models, {args.repeat} fresh processes each with empty caches; "
+          "median [min - max] of import -> results (s)\n")
+    print(f"{'model':28s} {'method':18s} {'import':>7s} {'simulate':>9s} {'total':>7s} {'cpu':>6s}   "
+          "range          target")
+    rows = []
+    for m in models:
+        runs = [one_run(m) for _ in range(args.repeat)]
+        tot = [r["total"] for r in runs]
+        med = statistics.median(tot)
+        method = runs[0]["method"]
+        target = TARGET_ADAPTIVE_S if method == "rkf45" else TARGET_FIXED_S
+        ok = "ok" if med <= target else "MISS"
+        print(f"{m:28s} {method:18s} {statistics.median(r['import'] for r in runs):7.2f} "
+              f"{statistics.median(r['simulate'] for r in runs):9.2f} {med:7.2f} "
+              f"{statistics.median(r.get('cpu', float('nan')) for r in runs):6.2f}   "
+              f"[{min(tot):.2f} - {max(tot):.2f}]  <= {target:g} {ok}", flush=True)
+        rows.append((m, method, med))
+    print(f"\nload average at the end: {_load()}")
+    misses = [m for m, meth, med in rows if med > (TARGET_ADAPTIVE_S if meth == "rkf45" else TARGET_FIXED_S)]
+    print("all targets met" if not misses else f"targets missed: {', '.join(misses)}")
+
+
+if __name__ == "__main__":
+    main()

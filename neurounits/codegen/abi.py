@@ -1,0 +1,100 @@
+"""The kernel's one argument list: :meth:`KernelSpec.argnames` is THE definition of its order.
+
+Kernel arguments, in order::
+
+    n_steps, dt, j0, rec_every, spk_cap,
+    X_<state>...        (float64[n], updated in place)
+    P_<parameter>...    (float64[n])
+    U_<input>, IX_<input>...  (float64[rows, 1 or n], int64[n_steps]: row of each step)
+    REF, REFSTEPS       (int64[n], only with a refractory period)
+    EVS_<r>, EVN_<r>, EVW_<r>, B_<r>  (per receptor: spike steps, neurons (-1: all), weights, buffer)
+    HSTEP, ATOL, RTOL, hmin, maxsub   (adaptive kernels only)
+    SEED, GID; RS or RW, RV           (white noise; rate inputs)
+    CNT, FIRST, LAST    (int32 or int64[n], only in count-only mode: spike count, step of first/last spike)
+    REC                 (float64[n_record, n_samples, n]; count-only: [n_record, 1, n], sums)
+
+The global step of local step j is j0 + j: time t = (j0 + j) * dt, noise draws are keyed by
+j0 + j, and a sample is recorded after local step j when (j0 + j + 1) % rec_every == 0.  A kernel
+returns ``(status, steps_done, n_spikes, spike_steps, spike_neurons, bad_variable, bad_neuron)``;
+status 1: a state became NaN or infinite, 2: adaptive step underflow, 3: too many sub-steps.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..equations import ModelSpec
+from ..integrators import Step
+
+__all__ = ["KernelSpec", "derived_symbols", "noise_rate_args"]
+
+
+@dataclass(frozen=True)
+class KernelSpec:
+    """Everything structural about one kernel (the cache key is its generated source)."""
+
+    spec: ModelSpec
+    step: Step | None
+    record: tuple[str, ...]
+    per_neuron_inputs: tuple[str, ...]  # inputs that have a neuron axis
+    control: str = "y"  # rkf45 error scale: "y" (|y|) or "yp" (h |dy/dt|), as GSL's controls
+    # count-only mode (sweeps) when not empty: per-neuron accumulators CNT (spikes), REC[r, 0, i] (sum of
+    # the recorded samples) and, if named here, FIRST/LAST ("first", "last": step of the first/last spike,
+    # -1 if none), instead of a spike list and traces; e.g. ("count", "first")
+    counts: tuple[str, ...] = ()
+    uniform: tuple[str, ...] = ()  # parameters equal for every neuron (read once, P_<name>[0])
+
+    @property
+    def has_refractory(self) -> bool:
+        return self.spec.refractory is not None
+
+    @property
+    def adaptive(self) -> bool:
+        return self.step is not None and self.step.adaptive
+
+    @property
+    def has_threshold(self) -> bool:
+        return self.spec.threshold is not None
+
+    def argnames(self) -> list[str]:
+        s = self.spec
+        names = ["n_steps", "dt", "j0", "rec_every", "spk_cap"]
+        names += [f"X_{k}" for k in s.states]
+        names += [f"P_{k}" for k in s.parameters]
+        for k in s.inputs:
+            names += [f"U_{k}", f"IX_{k}"]
+        if self.has_refractory:
+            names += ["REF", "REFSTEPS"]
+        for r in s.receptors:
+            names += [f"EVS_{r}", f"EVN_{r}", f"EVW_{r}", f"B_{r}"]
+        if self.adaptive:
+            names += ["HSTEP", "ATOL", "RTOL", "hmin", "maxsub"]
+        names += noise_rate_args(s)
+        if self.counts:
+            names += ["CNT", "FIRST", "LAST"]
+        names.append("REC")
+        return names
+
+    def derived_names(self) -> list[str]:
+        """The per-neuron constants of the integrator, D<symbol> (computed by the kernel's
+        ``_derived`` and passed to its body after the arguments)."""
+        return [f"D{sym.name}" for sym in derived_symbols(self)] if self.step is not None else []
+
+
+def derived_symbols(ks: KernelSpec) -> list:
+    """Per-neuron constants of the integrator (derived entries, and E and P of exact)."""
+    out = [sym for sym, _ in ks.step.derived]
+    if ks.step.expm is not None:
+        _, E, P = ks.step.expm
+        out += [sym for row in E + P for sym in row]
+    return out
+
+
+def noise_rate_args(s: ModelSpec) -> list[str]:
+    """Kernel arguments of white noise (seed, the index that keys each neuron's numbers) and of rate
+    inputs (linear summation: RS[channel, step] = the summed weighted input; else RW[channel, input,
+    step] the weights (0 where the input has not arrived yet) and RV[input, step] the rates)."""
+    names = ["SEED", "GID"] if s.noise else []
+    if s.rate_channels:
+        names += ["RS"] if s.rate_linear else ["RW", "RV"]
+    return names

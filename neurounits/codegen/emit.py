@@ -1,0 +1,198 @@
+"""Writing statements: lines of at most 120 characters, loads into locals, named expressions, CSE.
+
+A block of assignments (:func:`emit_block`) is written with the model's named expressions
+computed once as locals (``e_<name>`` at the start state, ``e<stage>_<name>`` at a stage's state,
+``en_<name>`` at a try's end state) and the remaining common subexpressions shared through
+``sympy.cse`` (temporaries ``_c<k>``, numbered across the whole module so that no local changes
+type).  Each local is written just before the first statement that needs it.
+"""
+
+from __future__ import annotations
+
+import re
+
+import sympy
+
+from ..equations import TIME
+from ..integrators.rkf45 import reciprocals
+from .abi import KernelSpec, derived_symbols
+from .printer import plain, to_code
+
+__all__ = ["WIDTH", "Lines", "emit_block", "load_pairs", "loads", "named", "names", "phi_code"]
+
+WIDTH = 120  # longest generated line
+
+
+class Lines:
+    """The generated module's lines; long statements are wrapped inside brackets."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+        self.n_temps = 0
+        self.lane_fields: set[str] = set()  # inside the sub-step loop: L<field>[l] is LS[F_<field> + l]
+
+    def add(self, indent: int, text: str) -> None:
+        if self.lane_fields:
+            text = re.sub(r"\bL(\w+)\[l\]", self._lane, text)
+        self.lines.extend(wrap("    " * indent + text))
+
+    def _lane(self, m: re.Match) -> str:
+        return f"LS[F_{m.group(1)} + l]" if m.group(1) in self.lane_fields else m.group(0)
+
+    def temps(self):
+        """Fresh temporaries _c0, _c1, ... (never reused in the module)."""
+        while True:
+            self.n_temps += 1
+            yield sympy.Symbol(f"_c{self.n_temps - 1}", real=True)
+
+
+def _bracketed(body: str) -> str:
+    """The statement with its expression in parentheses, so that it can be broken anywhere."""
+    m = re.match(r"(if |elif |while )(.*):$", body)
+    if m:
+        return f"{m.group(1)}({m.group(2)}):"
+    m = re.match(r"(.+?) (=|\+=) (.*)$", body)
+    if m and "==" not in m.group(1):
+        return f"{m.group(1)} {m.group(2)} ({m.group(3)})"
+    return body
+
+
+def wrap(line: str) -> list[str]:
+    """``line`` broken at spaces inside brackets into lines of at most WIDTH characters."""
+    if len(line) <= WIDTH or "#" in line:
+        return [line]
+    pre = line[: len(line) - len(line.lstrip())]
+    body = _bracketed(line.lstrip())
+    pieces, depth, start = [], 0, 0
+    for pos, ch in enumerate(body):
+        depth += (ch in "([{") - (ch in ")]}")
+        if ch == " " and depth > 0:
+            pieces.append(body[start:pos])
+            start = pos + 1
+    pieces.append(body[start:])
+    out, cur = [], pre + pieces[0]
+    for p in pieces[1:]:
+        if len(cur) + 1 + len(p) > WIDTH:
+            out.append(cur)
+            cur = pre + "        " + p
+        else:
+            cur += " " + p
+    return [*out, cur]
+
+
+def names(exprs) -> set[str]:
+    out: set[str] = set()
+    for e in exprs:
+        out |= {sym.name for sym in sympy.sympify(e).free_symbols}
+    return out
+
+
+def phi_code(ks: KernelSpec, arg: str) -> str:
+    h = sympy.Symbol("_h", real=True)
+    return to_code(ks.spec.rate_phi.xreplace({h: sympy.Symbol(arg, real=True)}))
+
+
+def _rate_value(ks: KernelSpec, k: str) -> str:
+    c = ks.spec.rate_channels.index(k)
+    return phi_code(ks, f"rs_{c}") if ks.spec.rate_linear else f"ACC_{c}[i]"
+
+
+def load_pairs(ks: KernelSpec, used: set[str], states: bool = True) -> list[tuple[str, str, str | None]]:
+    """(local, source, array) of the states, parameters, inputs and derived constants of neuron i
+    that ``used`` names; ``array`` is the parameter or constant array (a per-neuron array, or
+    one value shared by all neurons) the local comes from, else None."""
+    s = ks.spec
+    out: list[tuple[str, str, str | None]] = []
+    if states:
+        out += [(f"x_{k}", f"X_{k}[i]", None) for k in s.states]
+    for k in s.parameters:
+        if f"p_{k}" in used:
+            out.append((f"p_{k}", f"_rt.at(P_{k}, i)", f"P_{k}"))
+    for k in s.inputs:
+        if f"u_{k}" in used and k in s.rate_channels:
+            out.append((f"u_{k}", _rate_value(ks, k), None))
+        elif f"u_{k}" in used:
+            out.append((f"u_{k}", f"UR_{k}[i]" if k in ks.per_neuron_inputs else f"us_{k}", None))
+    for r in s.receptors:
+        if f"_rb_{r}" in used:
+            out.append((f"_rb_{r}", f"B_{r}[i]", None))
+    if ks.step is not None:
+        for sym in derived_symbols(ks):
+            if sym.name in used:
+                out.append((sym.name, f"_rt.at(D{sym.name}, i)", f"D{sym.name}"))
+    return out
+
+
+def loads(ks: KernelSpec, used: set[str], ind: int, L: Lines, states: bool = True) -> None:
+    """Load states, parameters, inputs and derived constants of neuron i into locals."""
+    for name, src, _ in load_pairs(ks, used, states):
+        L.add(ind, f"{name} = {src}")
+
+
+def named(ks: KernelSpec, where: list[tuple[str, dict]]) -> list[tuple[str, sympy.Expr]]:
+    """The model's named expressions at each ``(label, substitution)`` of ``where``: locals
+    ``e<label>_<name>`` and their values (as they appear inside the step's statements)."""
+    out, seen = [], set()
+    for label, subs in where:
+        for k, (e, _) in ks.spec.expressions.items():
+            v = plain(e).xreplace(subs) if subs else plain(e)
+            if ks.step is not None:
+                v = reciprocals(v, ks.step)
+            if not v.is_Atom and v not in seen:
+                seen.add(v)
+                out.append((f"e{label}_{k}", v))
+    return out
+
+
+def stage_points(ks: KernelSpec, first: int = 0) -> list[tuple[str, dict]]:
+    """The start state and the integrator's stages from ``first`` on, for :func:`named`."""
+    pts = [("", {})] if first == 0 else []
+    stages = ks.step.stages if ks.step is not None else []
+    return pts + [(str(s + 1), subs) for s, subs in enumerate(stages) if s >= first]
+
+
+def end_point(ks: KernelSpec, t_end) -> tuple[str, dict]:
+    """The end state of a step or try (n_<state>, time ``t_end``), for :func:`named`."""
+    subs = {ks.spec.symbols[k]: sympy.Symbol(f"n_{k}", real=True) for k in ks.step.new}
+    subs[TIME] = t_end
+    return ("n", subs)
+
+
+def _used_defs(defs: dict[str, sympy.Expr], exprs) -> list[str]:
+    """The named locals that ``exprs`` need, directly or through other named locals, in order."""
+    seen: set[str] = set()
+    todo = [n for n in names(exprs) if n in defs]
+    while todo:
+        n = todo.pop()
+        if n not in seen:
+            seen.add(n)
+            todo += [m for m in names([defs[n]]) if m in defs]
+    return [n for n in defs if n in seen]
+
+
+def emit_block(L: Lines, ind: int, assigns, where=(), *, scalar: bool = False) -> None:
+    """Write ``target = expr`` for each (target, expr) of ``assigns``, in order, with the named
+    expressions ``where`` (from :func:`named`) as locals and common subexpressions shared.
+
+    Every name an expression reads must be defined before the block or by an earlier target."""
+    pat = {e: sympy.Symbol(n, real=True) for n, e in where}
+    exprs = [plain(e).xreplace(pat) for _, e in assigns]
+    defs = {sym.name: e.func(*[a.xreplace(pat) for a in e.args]) for e, sym in pat.items()}
+    need = _used_defs(defs, exprs)
+    reps, red = sympy.cse([defs[n] for n in need] + exprs, symbols=L.temps(), order="none", list=True)
+    items = {sym.name: e for sym, e in reps}
+    items.update(zip(need, red[: len(need)], strict=True))
+    rank = {n: r for r, n in enumerate(items)}
+    done: set[str] = set()
+
+    def emit_deps(e) -> None:
+        for n in sorted((m for m in names([e]) if m in items), key=rank.get):
+            if n in done:
+                continue
+            done.add(n)
+            emit_deps(items[n])
+            L.add(ind, f"{n} = {to_code(items[n], scalar=scalar)}")
+
+    for (target, _), e in zip(assigns, red[len(need):], strict=True):
+        emit_deps(e)
+        L.add(ind, f"{target} = {to_code(e, scalar=scalar)}")
