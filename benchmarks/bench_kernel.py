@@ -72,21 +72,28 @@ def izh_hand(n_steps, dt, v, u, a, b, c, d, v_th, i_in):
 
 
 @njit(cache=True, nogil=True)
-def psc_exp_hand(n_steps, dt, v, ref, i_e, tau_m, c_m, e_l, v_th, v_reset, ref_steps):
-    """NEST's iaf_psc_exp without synaptic input (the currents stay 0): exact propagation of V_m
-    with a per-neuron I_e, refractory hold, spikes recorded.  Uniform constants hoisted."""
+def psc_exp_hand(n_steps, dt, v, i_ex, i_in, buf_ex, buf_in, ref, i_e, tau_m, c_m, tau_syn, e_l, v_th,
+                 v_reset, ref_steps):
+    """NEST's iaf_psc_exp as one writes it by hand: exact propagators (uniform, hoisted), the two
+    synaptic currents and their spike buffers (empty here), a per-neuron I_e, refractory hold,
+    spikes recorded."""
     n = v.shape[0]
     p22 = math.exp(-dt / tau_m)
+    p11 = math.exp(-dt / tau_syn)
     p20 = tau_m / c_m * (1.0 - p22)
+    p21 = tau_m * tau_syn / (c_m * (tau_syn - tau_m)) * (p11 - p22)
     spk_t = np.empty(1 << 22, np.int64)
     spk_i = np.empty(1 << 22, np.int64)
     k = 0
     for j in range(n_steps):
         for i in range(n):
+            ex, inh = i_ex[i], i_in[i]
+            i_ex[i] = ex * p11 + buf_ex[i]
+            i_in[i] = inh * p11 + buf_in[i]
             if ref[i] > 0:
                 ref[i] -= 1
                 continue
-            vi = (v[i] - e_l) * p22 + i_e[i] * p20 + e_l
+            vi = (v[i] - e_l) * p22 + (ex + inh) * p21 + i_e[i] * p20 + e_l
             if vi >= v_th:
                 vi = v_reset
                 ref[i] = ref_steps
@@ -218,8 +225,9 @@ def nest_models(n: int = N) -> None:
 
         def run_hand(hand=hand, i_e=i_e):
             if hand == "psc":
-                return psc_exp_hand(steps, DT_MS, np.full(n, -70.0), np.zeros(n, np.int64), i_e, 10.0,
-                                    250.0, -70.0, -55.0, -70.0, 20)
+                z = np.zeros(n)
+                return psc_exp_hand(steps, DT_MS, np.full(n, -70.0), z.copy(), z.copy(), z, z,
+                                    np.zeros(n, np.int64), i_e, 10.0, 250.0, 2.0, -70.0, -55.0, -70.0, 20)
             return nest_izh_hand(steps, DT_MS, np.full(n, -65.0), np.full(n, -13.0), i_e, 0.02, 0.2,
                                  -65.0, 8.0, 30.0)
 

@@ -164,23 +164,27 @@ def _work_function(ks: KernelSpec, L: Lines) -> None:
 
 
 def _entry_points(ks: KernelSpec, L: Lines) -> None:
-    """``run`` (per-neuron parameter arrays) and ``run_uniform`` (one value per parameter): plain
-    Python functions that call the compiled ``_derived`` and ``_body`` (a compiled wrapper would
-    make numba optimise and emit the body's machine code a second time)."""
+    """``run`` and ``run_uniform`` (one value per parameter): plain Python functions that call the
+    compiled ``_derived`` and ``_body`` (a compiled wrapper would make numba optimise and emit the
+    body's machine code a second time).  ``run`` passes a parameter (or derived constant, or the
+    refractory steps) whose per-neuron values are all equal as that one value (``_rt.shared``):
+    the body is compiled for each pattern of shared and per-neuron values it meets, and reads a
+    shared value once, as a hand-written loop would."""
     args = ks.argnames()
     derived = ks.derived_names()
     for name, uniform in (("run", False), ("run_uniform", True)):
         L.add(0, f"def {name}({', '.join(args)}):")
-        doc = "one value per parameter" if uniform else "per-neuron parameter arrays"
+        doc = "one value per parameter" if uniform else "per-neuron arrays; shared values passed as one value"
         L.add(1, f'"""The kernel, for {doc} (arguments: ARGS)."""')
         L.add(1, f"n = {_n(ks)}")
         if derived:
             call = ", ".join(["n", "dt"] + [f"P_{k}" for k in _derived_params(ks)])
             L.add(1, f"({', '.join(derived)},) = _derived({call})")
-        shared = set(ks.spec.parameters) if uniform else set(ks.uniform)
-        body = [f"{a}[0]" if (a.startswith("P_") and a[2:] in shared) or (uniform and a == "REFSTEPS")
-                else a for a in args]
-        body += [f"{d}[0]" if uniform else d for d in derived]
+        def pick(a: str, uniform: bool = uniform) -> str:
+            if not (a.startswith("P_") or a == "REFSTEPS" or a in derived):
+                return a
+            return f"{a}[0]" if uniform or a[2:] in ks.uniform else f"_rt.shared({a})"
+        body = [pick(a) for a in args] + [pick(d) for d in derived]
         L.add(1, f"return _body({', '.join(body)}, *_work(n, spk_cap))")
         L.add(0, "")
         L.add(0, "")

@@ -9,6 +9,9 @@
 - :func:`at` and :func:`lane`: a parameter of neuron i, whether parameters come as per-neuron
   arrays or as one value for all neurons (the generated kernel body is compiled once for each:
   ``run`` passes arrays, ``run_uniform`` scalars, which the compiler then hoists);
+- :func:`shared` (plain Python, called by the entry points): a per-neuron array whose values are
+  all equal becomes that one value, so the body is compiled for the population's actual pattern
+  of shared and per-neuron values (e.g. one per-neuron ``I_e``, everything else hoisted);
 - :func:`normal`: a standard normal number that is a pure function of (seed, neuron, step,
   noise index): a splitmix64-style 64-bit mixing hash gives two uniforms, Box-Muller turns them
   into a normal.  Counter-based and branch-free, so results do not depend on how neurons are
@@ -35,9 +38,18 @@ __all__ = [
     "normal",
     "phi1",
     "sel",
+    "shared",
     "sigmoid",
     "softplus",
 ]
+
+
+def shared(a: np.ndarray):
+    """``a[0]`` when every value of the per-neuron array ``a`` is the same, else ``a`` (Python,
+    not compiled: the entry points call it before the compiled body)."""
+    if a.shape[0] and (a == a[0]).all():
+        return a[0]
+    return a
 
 
 @intrinsic

@@ -11,6 +11,11 @@ block matrix [[M dt, I dt], [0, 0]] = [[E, P], [0, I]] (Pade approximant with
 scaling and squaring).  No symbolic inverse appears, so coinciding time
 constants (tau_m == tau_syn) need no special case: the numerical exponential
 is the limit.
+
+Entries of E and P that are zero by the structure of M are left out of the update: E[a][b] and
+P[a][b] vanish unless state a depends on state b through a chain of nonzero entries of M (a
+synaptic current does not depend on the membrane potential, so the step of ``iaf_psc_exp``
+propagates its currents with one product each, as a hand-written propagator does).
 """
 
 from __future__ import annotations
@@ -61,7 +66,20 @@ class Exact(Integrator):
                 for b in range(k):
                     st.derived.append((Ms[a][b], M[a, b]))
             st.expm = (Ms, E, P)
+        reach = _reachable(M, k)
         for a, n in enumerate(names):
-            st.new[n] = (sum(E[a][b] * xs[b] for b in range(k))
-                         + sum(P[a][b] * cs[b] for b in range(k) if cs[b] != 0))
+            st.new[n] = (sum(E[a][b] * xs[b] for b in range(k) if reach[a][b])
+                         + sum(P[a][b] * cs[b] for b in range(k) if cs[b] != 0 and reach[a][b]))
         return st
+
+
+def _reachable(M: sympy.Matrix, k: int) -> list[list[bool]]:
+    """reach[a][b]: state a depends on state b (a == b, or a chain of nonzero M entries from b to a),
+    i.e. exp(M t)[a][b] is not zero by structure."""
+    reach = [[a == b or M[a, b] != 0 for b in range(k)] for a in range(k)]
+    for m in range(k):  # transitive closure (Warshall)
+        for a in range(k):
+            if reach[a][m]:
+                for b in range(k):
+                    reach[a][b] = reach[a][b] or reach[m][b]
+    return reach

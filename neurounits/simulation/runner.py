@@ -132,9 +132,7 @@ class Runner:
         kernel = p.kernel
         seg = p.segment(self.step, n_steps)
         blocks = self.blocks(n_steps, acc is not None)
-        uniform = all(v.size == 0 or np.all(v == v[0]) for v in p.params.values())
-        uniform = uniform and (p.refsteps is None or bool(np.all(p.refsteps == p.refsteps[0])))
-        run = kernel.run_uniform if uniform else kernel.run
+        run = kernel.run  # values shared by a block's neurons are passed once (see codegen)
         spk_cap = max(1024, min(10 * p.n * max(1, n_steps // 100), 1 << 22) // max(1, len(blocks)))
         names = kernel.ARGS
 

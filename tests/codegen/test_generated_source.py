@@ -6,18 +6,19 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
 import pytest
 
 import neurounits as nu
 from neurounits import codegen
 from neurounits.codegen.cache import toolchain
-from neurounits.simulation import run as _run
+from neurounits.simulation import kernels
 
 
 def _source(model, record=(), method=None) -> tuple[str, str]:
     spec = model.spec
-    name, _ = _run._method(spec, method)
-    return _run._kernel_source(spec, name, tuple(record), (), "y"), name
+    name, _ = kernels.choose_method(spec, method)
+    return kernels.kernel_source(kernels.KernelChoice(spec, name, tuple(record))), name
 
 
 @pytest.mark.parametrize("model", ["LIF", "nest.iaf_psc_exp", "nest.aeif_cond_alpha", "nest.hh_psc_alpha"])
@@ -67,9 +68,24 @@ def test_entry_points_keep_the_argument_list():
 
 
 def test_uniform_and_per_neuron_runs_agree():
-    """run (arrays) and run_uniform (one value per parameter) compute the same numbers."""
+    """A population whose parameters are shared computes the same numbers as one whose parameters
+    are per neuron (the body compiled for each pattern); and the entry point run_uniform (one
+    value per parameter) gives the bits of run."""
     m = nu.models.nest.iaf_psc_exp(n=3)
     a = nu.simulate(m, "20 ms", inputs={"I": "400 pA"}, record=("V_m",))
     m2 = nu.models.nest.iaf_psc_exp(n=3, C_m=nu.Q_([250.0, 250.0, 250.0000000001], "pF"))
     b = nu.simulate(m2, "20 ms", inputs={"I": "400 pA"}, record=("V_m",))
     assert abs(a["V_m"].magnitude[:, :2] - b["V_m"].magnitude[:, :2]).max() < 1e-9
+
+
+def test_shared_values_are_passed_once_and_change_nothing():
+    """One per-neuron parameter (I_e), the rest shared: the same bits as every parameter per neuron
+    (a tiny difference in tau_syn_in, whose current stays 0, makes the derived constants per-neuron)."""
+    i_e = nu.Q_([380.0, 400.0, 420.0], "pA")
+    a = nu.simulate(nu.models.nest.iaf_psc_exp(n=3, I_e=i_e), "30 ms", record=("V_m",), threads=1)
+    m = nu.models.nest.iaf_psc_exp(n=3, I_e=i_e, tau_syn_in=nu.Q_([2.0, 2.0, 2.0000001], "ms"))
+    b = nu.simulate(m, "30 ms", record=("V_m",), threads=1)
+    assert (a["V_m"].magnitude == b["V_m"].magnitude).all() and a.spikes.indices.size > 0
+    from neurounits.codegen import runtime
+
+    assert runtime.shared(np.full(4, 2.5)) == 2.5 and isinstance(runtime.shared(np.arange(3.0)), np.ndarray)
