@@ -9,6 +9,7 @@ import math
 
 import numpy as np
 import pytest
+from conftest import DETERMINISTIC_METHODS, STOCHASTIC_METHODS
 
 import neurounits as nu
 
@@ -142,10 +143,10 @@ def test_noise_only_in_equations():
                                 threshold="V*xi > 1 mV/ms**0.5", name="Bad3")
 
 
-@pytest.mark.parametrize("method", ["euler", "rk2", "rk4", "exact", "exponential_euler", "rkf45"])
+@pytest.mark.parametrize("method", DETERMINISTIC_METHODS)
 def test_deterministic_methods_refuse_noise(method):
-    with pytest.raises(nu.NeurounitsError, match=f"method '{method}' is deterministic. Use one of "
-                       "'euler_maruyama', 'stochastic_exponential_euler'"):
+    options = ", ".join(repr(m) for m in STOCHASTIC_METHODS)
+    with pytest.raises(nu.NeurounitsError, match=f"method '{method}' is deterministic. Use one of {options}"):
         nu.simulate(_ou()(n=1), "1 ms", method=method)
 
 
