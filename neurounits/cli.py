@@ -16,7 +16,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from . import __version__, models, simulate
+from . import Model, __version__, models, simulate
 from .codegen import cache_dir
 from .errors import NeurounitsError
 from .units import Q_, as_quantity
@@ -69,7 +69,7 @@ def _plot(res, currents, path: str) -> None:
 def _models(_: argparse.Namespace) -> int:
     for name in models.__all__:
         obj = getattr(models, name)
-        if isinstance(obj, type):
+        if isinstance(obj, type) and issubclass(obj, Model):
             print(f"{name}: {(obj.__doc__ or '').strip().splitlines()[0]}")
             table = obj.parameter_table()
             if table:

@@ -40,7 +40,8 @@ def check(spec: Any, measures: Sequence[Measure] | str | Callable) -> tuple[Meas
     """The measures as a tuple; unknown names raise ParameterError listing what is available."""
     if isinstance(measures, str) or callable(measures):
         measures = (measures,)
-    out, bad = [], []
+    out: list[Measure] = []
+    bad: list[Any] = []
     recordable = spec.recordable()
     for m in measures:
         if callable(m):
@@ -115,6 +116,8 @@ def evaluate_counts(measures: Sequence[Measure], acc: dict[str, Any]) -> dict[st
     out: dict[str, tuple[np.ndarray, str]] = {}
     dt_ms = acc["dt_ms"]
     for m in measures:
+        if not isinstance(m, str):
+            raise ParameterError(f"a count-only run gives named measures only, not {m!r}")
         if m == "spike_count":
             out[m] = (acc["count"].astype(np.int64), "")
         elif m == "rate":

@@ -12,6 +12,7 @@ and the value checks run when a model is constructed (:func:`check_value`).
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -195,14 +196,16 @@ class Option:
 
     ``choices`` maps each allowed value to the text substituted for
     ``{name}`` in the model's equations, threshold and reset.  A list of
-    strings substitutes each choice itself.
+    strings substitutes each choice itself.  Values may be any hashable
+    (NEST's flags are ``True``/``False``).
     """
 
     kind = "option"
 
-    def __init__(self, choices: dict[str, str] | list[str] | tuple[str, ...], default: str,
+    def __init__(self, choices: Mapping[Any, str] | Sequence[Any], default: Any,
                  *, doc: str = "") -> None:
-        self.choices = dict(choices) if isinstance(choices, dict) else {c: c for c in choices}
+        self.choices: dict[Any, Any] = (dict(choices) if isinstance(choices, Mapping)
+                                        else {c: c for c in choices})
         if default not in self.choices:
             raise ValueError(f"Option default {default!r} is not one of {list(self.choices)}")
         self.default = default

@@ -54,6 +54,7 @@ __all__ = [
     "ureg",
 ]
 
+ureg: pint.UnitRegistry
 try:  # the disk cache makes building the registry ~10x cheaper
     ureg = pint.UnitRegistry(cache_folder=":auto:")
 except Exception:  # pragma: no cover - read-only home directory, for example

@@ -9,6 +9,7 @@ import math
 
 import numpy as np
 import pytest
+from conftest import DETERMINISTIC_METHODS, STOCHASTIC_METHODS
 
 import neurounits as nu
 
@@ -142,10 +143,10 @@ def test_noise_only_in_equations():
                                 threshold="V*xi > 1 mV/ms**0.5", name="Bad3")
 
 
-@pytest.mark.parametrize("method", ["euler", "rk2", "rk4", "exact", "exponential_euler", "rkf45"])
+@pytest.mark.parametrize("method", DETERMINISTIC_METHODS)
 def test_deterministic_methods_refuse_noise(method):
-    with pytest.raises(nu.NeurounitsError, match=f"method '{method}' is deterministic. Use one of "
-                       "'euler_maruyama', 'stochastic_exponential_euler'"):
+    options = ", ".join(repr(m) for m in STOCHASTIC_METHODS)
+    with pytest.raises(nu.NeurounitsError, match=f"method '{method}' is deterministic. Use one of {options}"):
         nu.simulate(_ou()(n=1), "1 ms", method=method)
 
 
@@ -172,29 +173,3 @@ def test_heterogeneous_time_constants():
         _moments_ok(x[g * N:(g + 1) * N], X0 * math.exp(-30 / tau),
                     SIGMA**2 * tau / 2 * (1 - math.exp(-60 / tau)))
 
-
-def test_weak_order_of_the_mean():
-    """Weak convergence, measured: the population mean of an OU process at T = 8 ms (x0 = 10 mV,
-    tau = 10 ms, sigma = 0.02 mV/sqrt(ms), 20,000 neurons) against exp(-T/tau) x0.
-
-    Euler-Maruyama's mean is Euler's, (1 - dt/tau)^n x0: its error halves with dt (slope of
-    log error against log dt is 1 within 0.15).  The stochastic exponential Euler is exact in
-    distribution for this process: its error stays within 5 standard errors at every dt.
-    """
-    ou = nu.Model.from_equations("dx/dt = -x/tau + sigma*xi : mV",
-                                 parameters={"tau": "10 ms", "sigma": "0.02 mV/ms**0.5"},
-                                 initial={"x": "10 mV"}, name="OUWeak")(n=20_000)
-    exact = 10.0 * math.exp(-0.8)
-    sd = 0.02 * math.sqrt(10.0 / 2 * (1 - math.exp(-1.6)))  # std of x(T) across neurons
-    se = sd / math.sqrt(20_000)
-    dts = (0.8, 0.4, 0.2, 0.1)
-    errors = {}
-    for method in ("euler_maruyama", "stochastic_exponential_euler"):
-        errors[method] = []
-        for dt in dts:
-            res = nu.simulate(ou, "8 ms", f"{dt} ms", method=method, seed=11, record=("x",), threads=1)
-            errors[method].append(abs(res["x"][-1].to("mV").magnitude.mean() - exact))
-    slope = np.polyfit(np.log(dts), np.log(errors["euler_maruyama"]), 1)[0]
-    assert abs(slope - 1.0) < 0.15, (slope, errors["euler_maruyama"])
-    assert min(errors["euler_maruyama"]) > 20 * se  # the fit measures the bias, not sampling noise
-    assert max(errors["stochastic_exponential_euler"]) < 5 * se, errors["stochastic_exponential_euler"]

@@ -64,6 +64,7 @@ class Integrator:
     name: str = ""
     order: int = 0
     stochastic: bool = False  # integrates white noise (xi); deterministic methods refuse noisy models
+    adaptive: bool = False  # error-controlled sub-steps inside each dt (the kernel drives them)
 
     def check_applicable(self, spec: ModelSpec) -> str | None:
         """None if the method applies to ``spec``, else the reason it does not."""

@@ -24,6 +24,7 @@ import sympy
 
 from ..equations import DT, ModelSpec, linear_system
 from ..equations.functions import phi1
+from ..errors import IntegratorError
 from .base import Integrator, Step
 
 __all__ = ["Exact"]
@@ -42,7 +43,10 @@ class Exact(Integrator):
         return None
 
     def step(self, spec: ModelSpec) -> Step:
-        M, c = linear_system(spec)
+        system = linear_system(spec)
+        if system is None:
+            raise IntegratorError(f"model '{spec.name}': {self.check_applicable(spec)}")
+        M, c = system
         names = list(spec.odes)
         k = len(names)
         xs = [spec.symbols[n] for n in names]

@@ -45,9 +45,13 @@ B4 = [R(25, 216), 0, R(1408, 2565), R(2197, 4104), R(-1, 5), 0]
 
 
 class RKF45(Integrator):
+    """Fehlberg's tableau: advances with the fifth-order weights ``b`` (local extrapolation,
+    as GSL does); ``b - b_embedded`` (fourth order) estimates the local error."""
+
     name = "rkf45"
     order = 5
     adaptive = True
+    c, A, b, b_embedded = C, A, B5, B4
 
     def step(self, spec: ModelSpec) -> Step:
         st = Step(self.name, adaptive=True)

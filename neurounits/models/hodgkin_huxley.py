@@ -141,7 +141,9 @@ class HodgkinHuxley(Model):
     V = State("mV", initial="-65 mV", doc="membrane potential")
     m = State("1", initial=_M0, doc="sodium activation gate")
     h = State("1", initial=_H0, doc="sodium inactivation gate")
-    n = State("1", initial=_N0, doc="potassium activation gate")
+    # Model's n (the number of neurons) is an instance attribute; nu.Model removes declarations
+    # from the class, so the state n never shadows it
+    n = State("1", initial=_N0, doc="potassium activation gate")  # type: ignore[assignment]
     I = Input("uA/cm**2", doc="input current density")
     equations = """
         phi = Q10**((T - T_ref)/(10*K)) : 1

@@ -11,8 +11,10 @@ import itertools
 
 import numpy as np
 import pytest
+from conftest import DETERMINISTIC_METHODS, FIXED_STEP_METHODS, STOCHASTIC_METHODS
 
 import neurounits as nu
+from neurounits.integrators import INTEGRATORS
 
 TAU = 10.0  # ms, the time constant of every problem below
 DURATION = 40.0  # ms, a multiple of every dt used
@@ -22,7 +24,8 @@ DTS = {  # ms; halving sequences in the asymptotic regime, errors well above rou
     "exponential_euler": (0.8, 0.4, 0.2, 0.1),
     "rk4": (2.0, 1.0, 0.5, 0.25),
 }
-ORDER = {"euler": 1, "rk2": 2, "rk4": 4, "exponential_euler": 1}
+ORDER = {m: INTEGRATORS[m].order for m in DTS}  # the order each integrator claims
+EXACT_METHODS = ("exact",)  # no truncation error on the systems they apply to: tested for exactness
 ORDER_TOL = 0.25
 
 # --------------------------------------------------------------------------- problems
@@ -76,6 +79,17 @@ PROBLEMS = {
     "forced": (Forced, "x", forced_exact, ("euler", "rk2", "rk4", "exponential_euler")),
 }
 CASES = [(p, m) for p, (*_, methods) in PROBLEMS.items() for m in methods]
+
+
+@pytest.mark.no_jit
+def test_every_fixed_step_method_has_a_measured_order():
+    """A fixed-step integrator added to the registry needs step sizes here and a problem."""
+    for method in FIXED_STEP_METHODS:
+        if method in EXACT_METHODS:
+            continue
+        assert method in DTS, f"add step sizes for {method!r} to DTS"
+        assert any(method in methods for *_, methods in PROBLEMS.values()), method
+        assert ORDER[method] >= 1
 
 
 def max_error(model_cls, var, exact, method, dt_ms) -> float:
@@ -333,8 +347,8 @@ def test_unknown_method_lists_options(bad):
         nu.simulate(Logistic(n=1), "10 ms", "0.5 ms", method=bad)
     msg = str(info.value)
     assert bad in msg
-    for name in ("euler", "rk2", "rk4", "exponential_euler", "exact"):
-        assert repr(name) in msg or name in msg
+    for name in DETERMINISTIC_METHODS + STOCHASTIC_METHODS:
+        assert repr(name) in msg
 
 
 def test_non_string_method_raises():

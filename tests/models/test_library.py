@@ -10,6 +10,7 @@ import math
 
 import numpy as np
 import pytest
+from conftest import LIBRARY
 
 import neurounits as nu
 from neurounits import Q_
@@ -44,8 +45,7 @@ STATES = {
 }
 STATES["IzhikevichRef"] = STATES["Izhikevich"]
 STATES["AdQuaIFRef"] = STATES["AdQuaIF"]
-DRIVE = {"Izhikevich": "10 mV/ms", "IzhikevichRef": "10 mV/ms", "QuaIF": "20 mA", "AdQuaIF": "30 mA",
-         "AdQuaIFRef": "30 mA", "ExpIF": "1 nA", "AdEx": "1 nA", "HodgkinHuxley": "10 uA/cm**2"}
+DRIVE = {name: LIBRARY[name].inputs["I"] for name in DEFAULTS}  # the shared drives that make each fire
 
 
 def _times(res, i=0):
