@@ -67,7 +67,7 @@ def kernel_arguments(runner: Runner, seg: dict[str, Any], n_steps: int, lo: int,
         d[f"EVS_{r}"], d[f"EVW_{r}"] = st[mask], ww[mask]
         d[f"EVN_{r}"] = np.where(nn[mask] < 0, -1, nn[mask] - lo)
         d[f"B_{r}"] = np.zeros(hi - lo)
-    if p.method != "none" and getattr(integrators.INTEGRATORS[p.method], "adaptive", False):
+    if p.method != "none" and integrators.INTEGRATORS[p.method].adaptive:
         o = p.options
         d.update(HSTEP=runner.hstep[lo:hi], ATOL=o["atol"][lo:hi], RTOL=o["rtol"][lo:hi], hmin=o["h_min"],
                  maxsub=o["max_substeps"])
