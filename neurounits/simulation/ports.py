@@ -60,19 +60,8 @@ def assign_ports(model: Any, spikes: Sequence[SpikeInput], problems: list[Proble
                 f"{w.size} different weights ({wmin:~g} to {wmax:~g}); "
                 "split them into several SpikeInputs (one port each)"))
             continue
-        port = si.port
+        port = _port(si.port, counts[r], r, where, problems)
         if port is None:
-            port = counts[r]
-        elif isinstance(port, bool) or not isinstance(port, int | np.integer) or port < 0:
-            problems.append(Problem(f"{where}: port must be a port number (0, 1, ...), got {port!r}"))
-            continue
-        elif port > counts[r]:
-            problems.append(Problem(
-                f"{where}: port {port} of receptor '{r}' is added late: ports are numbered 0, 1, ... in "
-                f"the order the spike inputs open them and {counts[r]} port(s) are open before this input "
-                f"(ports 0 to {counts[r] - 1}); give port={counts[r]} or less, or leave port unset to "
-                "open the next one. All ports exist from the first step on, so every input of a port "
-                "must be given to this simulate() call"))
             continue
         key = f"w_{r}_{port}"
         wq = float(w[0]) if w.size else None
@@ -90,3 +79,21 @@ def assign_ports(model: Any, spikes: Sequence[SpikeInput], problems: list[Proble
         out[k] = SpikeInput(times=si.times, weight=Q_(1.0, ""), receptor=f"{r}_{port}",
                             neurons=si.neurons)
     return out, counts, weights
+
+
+def _port(port: Any, n_open: int, r: str, where: str, problems: list[Problem]) -> int | None:
+    """The port an input addresses (the next one when not given), or None after adding a problem."""
+    if port is None:
+        return n_open
+    if isinstance(port, bool) or not isinstance(port, int | np.integer) or port < 0:
+        problems.append(Problem(f"{where}: port must be a port number (0, 1, ...), got {port!r}"))
+        return None
+    if port > n_open:
+        problems.append(Problem(
+            f"{where}: port {port} of receptor '{r}' is added late: ports are numbered 0, 1, ... in "
+            f"the order the spike inputs open them and {n_open} port(s) are open before this input "
+            f"(ports 0 to {n_open - 1}); give port={n_open} or less, or leave port unset to "
+            "open the next one. All ports exist from the first step on, so every input of a port "
+            "must be given to this simulate() call"))
+        return None
+    return int(port)
