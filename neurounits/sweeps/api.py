@@ -158,7 +158,7 @@ def sweep(
                              "inputs=/fixed=; give each value in one place")
     columns = check_columns(name, decl, values, kind)
     dur_ms, dt_ms, n_steps, inputs, meas, record = check_run(name, spec, duration, dt, inputs, measure,
-                                                                  record, record_every, method)
+                                                             record, record_every, method)
     if backend not in backends.BACKENDS:
         raise ParameterError(f"unknown backend {backend!r}; use one of {list(backends.BACKENDS)}")
     if client is not None and backend != "dask":
