@@ -3,7 +3,8 @@
 A plan does not depend on how long the run is: inputs, spike arrivals and rate inputs are kept on
 the global step grid, and :meth:`RunPlan.segment` cuts the kernel arrays of the steps
 ``[j0, j0 + n_steps)``.  A plan is frozen; :meth:`RunPlan.with_input` and
-:meth:`RunPlan.with_parameter` return a new, checked plan (same structure, so the same kernel).
+:meth:`RunPlan.with_parameter` return a new, checked plan (same structure, so the same kernel), and
+:meth:`RunPlan.with_model` the plan for another model of the same structure (a sweep's chunk).
 """
 
 from __future__ import annotations
@@ -124,6 +125,51 @@ class RunPlan:
         return dataclasses.replace(self, model=new, params=params, options=options,
                                    refsteps=refractory_steps(new, self.spec, params, self.dt_ms))
 
+    def with_model(self, model: Any, *, inputs: Mapping[str, Any] | None = None,
+                   noise_ids: np.ndarray | None = None) -> RunPlan:
+        """This plan for ``model``, another instance of the same class with the same options (so the
+        same structure and kernel), e.g. other parameter values or another number of neurons.
+
+        dt, method, what is recorded, the seed and the spike and rate inputs are kept as checked;
+        the parameters, refractory steps, rkf45 options and initial values are the new model's.
+        ``inputs`` (name -> value, checked as in :func:`make_plan`) replace those of this plan; an
+        input kept must not have one value per neuron of a model of another size.  ``noise_ids``
+        key each neuron's random numbers (default: its index).  Parameters this plan reads once
+        (``uniform``) are still read once where they are uniform in ``model``.
+        """
+        old = self.model
+        _check_model(model, "RunPlan.with_model")
+        if type(model) is not type(old) or dict(model.options) != dict(old.options):
+            raise ParameterError(f"RunPlan.with_model needs a model of class {type(old).__name__} with the "
+                                 f"options {dict(old.options)}, got {type(model).__name__} with "
+                                 f"{dict(model.options)}")
+        spec = self.spec if self.port_weights else model.spec
+        problems: list[Problem] = []
+        ins = {**self.inputs, **_new_inputs(model, dict(inputs or {}), problems)}
+        for k, src in ins.items():
+            if k not in (inputs or {}) and src.values.shape[1] not in (1, model.n):
+                problems.append(Problem(f"input '{k}' has one value per neuron of {old.n} neurons; give it "
+                                        f"again for the model of {model.n}"))
+        for r, (_, nn, _) in self.events.items():
+            if nn.size and nn.max() >= model.n:
+                problems.append(Problem(f"spike inputs of receptor '{r}' go to neuron {nn.max()}; the model "
+                                        f"has {model.n} neurons"))
+        raise_problems(f"cannot simulate model '{model.name}'", problems)
+        port_weights = {k: np.full(model.n, v[0]) for k, v in self.port_weights.items()}
+        params = {**model.internal_parameters(), **port_weights}
+        init = model.initial_values()
+        for k in spec.states:  # port states start at their declared initial value
+            if k not in init:
+                init[k] = model.evaluate(spec.initial[k], params)
+        ids = np.arange(model.n, dtype=np.int64) if noise_ids is None else np.asarray(noise_ids, np.int64)
+        if ids.shape != (model.n,):
+            raise ValueError(f"noise_ids must have one entry per neuron ({model.n}), got shape {ids.shape}")
+        return dataclasses.replace(
+            self, model=model, spec=spec, params=params, init=init, inputs=ins, noise_ids=ids,
+            options=kernels.check_options(model, self.method, self.method_options, self.dt_ms, params),
+            refsteps=refractory_steps(model, spec, params, self.dt_ms), port_weights=port_weights,
+            uniform=tuple(k for k in self.uniform if np.all(params[k] == params[k][0])))
+
 
 def refractory_steps(model: Any, spec: Any, params: dict[str, np.ndarray], dt_ms: float) -> np.ndarray | None:
     """Refractory steps per neuron: ceil(t_ref / dt), or None without a refractory period."""
@@ -131,6 +177,23 @@ def refractory_steps(model: Any, spec: Any, params: dict[str, np.ndarray], dt_ms
         return None
     ref_ms = model.evaluate(spec.refractory, params)
     return np.ceil(ref_ms / dt_ms - 1e-9).astype(np.int64).clip(min=0)
+
+
+def _new_inputs(model: Any, inputs: dict[str, Any], problems: list[Problem]) -> dict[str, InputSource]:
+    """``inputs`` checked for ``model`` (unknown names and rate-driven inputs are problems)."""
+    out = {}
+    for k, v in inputs.items():
+        if k not in model.spec.inputs:
+            problems.append(Problem(f"model '{model.name}' has no input '{k}'."
+                                    f"{did_you_mean(k, list(model.spec.inputs))} "
+                                    f"Inputs: {', '.join(model.spec.inputs) or 'none'}"))
+        elif k in model.spec.rate_channels:
+            problems.append(Problem(f"model '{model.name}', input '{k}' is driven by the rate inputs"))
+        else:
+            src = check_input(model, k, v, problems)
+            if src is not None:
+                out[k] = src
+    return out
 
 
 def _check_model(model: Any, where: str) -> None:

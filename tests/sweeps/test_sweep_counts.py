@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 import neurounits as nu
-from neurounits import Q_, codegen, integrators, measures, sweeps
-from neurounits.simulation import count_run, runner
+from neurounits import Q_, codegen, integrators, measures
+from neurounits.simulation import count_run, counts, runner
 
 pd = pytest.importorskip("pandas")
 
@@ -98,13 +98,13 @@ def test_count_only_run_with_parameters_read_once_equals_simulate():
 
 
 def test_sweep_takes_the_count_only_path_only_when_the_measures_allow(monkeypatch):
-    calls = []
-    real = sweeps.count_run
-    monkeypatch.setattr(sweeps, "count_run", lambda *a, **k: calls.append(k) or real(*a, **k))
+    calls = []  # the plans of the count-only runs
+    real = counts.count_plan
+    monkeypatch.setattr(counts, "count_plan", lambda plan, *a: calls.append(plan) or real(plan, *a))
     kw = dict(grid={"a": Q_([0.02, 0.1], "1/ms"), "d": Q_([2.0, 5.0, 8.0], "mV/ms")}, duration="300 ms",
               inputs={"I": "10 mV/ms"}, chunk_size=4, workers=1)
     fast = nu.sweep(nu.models.Izhikevich, measure=(*ALL, "mean_V"), **kw)
-    assert len(calls) == 2 and calls[0]["means"] == ("V",) and calls[0]["times"] == ("first", "last")
+    assert len(calls) == 2 and calls[0].record == ("V",) and calls[0].counts == ("count", "first", "last")
 
     def rates(res):  # a function needs the full Results: the old path
         return {"r": res.rates}
@@ -121,13 +121,12 @@ def test_a_count_only_threads_sweep_is_one_chunk_whose_blocks_run_on_the_workers
     # 24 sets: 6 blocks (a multiple of the threads) on 2 threads
     monkeypatch.setattr(runner, "COUNT_BLOCK", 5)
     calls = []
-    real = sweeps.count_run
-    monkeypatch.setattr(sweeps, "count_run",
-                        lambda *a, **k: calls.append((a[0].n, k)) or real(*a, **k))
+    real = counts.count_plan
+    monkeypatch.setattr(counts, "count_plan", lambda plan, *a: calls.append(plan) or real(plan, *a))
     kw = dict(random={"a": ("0.02 1/ms", "0.1 1/ms"), "d": ("2 mV/ms", "8 mV/ms")}, samples=24, seed=4,
               duration="200 ms", inputs={"I": "10 mV/ms"})
     fast = nu.sweep(nu.models.Izhikevich, measure=ALL, workers=2, **kw)
-    assert [(n, k["threads"]) for n, k in calls] == [(24, 2)]
+    assert [(plan.n, plan.threads) for plan in calls] == [(24, 2)]
     slow = nu.sweep(nu.models.Izhikevich, measure=(*ALL, lambda res: {}), workers=2, chunk_size=5, **kw)
     assert len(calls) == 1 and fast.table["spike_count"].nunique() > 3
     pd.testing.assert_frame_equal(fast.table, slow.table, check_exact=True)

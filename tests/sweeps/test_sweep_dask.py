@@ -87,12 +87,12 @@ def test_a_worker_killed_mid_sweep_loses_no_rows(cluster):
 
 
 def test_dask_writes_the_checkpoint_that_threads_resume_from(cluster, tmp_path, monkeypatch):
-    from neurounits import sweeps
+    from neurounits.sweeps import chunks
 
     kw = {**KW, "chunk_size": 3}
     a = nu.sweep(nu.models.Izhikevich, backend="dask", client=cluster, checkpoint=tmp_path, **kw)
     runs = []
-    monkeypatch.setattr(sweeps, "_run_chunk", lambda *args: runs.append(args) or 1 / 0)
+    monkeypatch.setattr(chunks, "run_chunk", lambda *args: runs.append(args) or 1 / 0)
     b = nu.sweep(nu.models.Izhikevich, backend="threads", checkpoint=tmp_path, **kw)
     assert runs == []  # the definition hash does not depend on the backend
     pd.testing.assert_frame_equal(a.table, b.table, check_exact=True)

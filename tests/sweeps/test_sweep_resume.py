@@ -7,7 +7,8 @@ import json
 import pytest
 
 import neurounits as nu
-from neurounits import Q_, sweeps
+from neurounits import Q_
+from neurounits.sweeps import checkpoint, chunks
 
 pd = pytest.importorskip("pandas")
 
@@ -19,7 +20,7 @@ KW = dict(grid={"a": Q_([0.02, 0.05, 0.1], "1/ms"), "d": Q_([2.0, 4.0, 6.0, 8.0]
 def counting(monkeypatch, stop_at=None):
     """Count the chunk runs; raise KeyboardInterrupt at run number ``stop_at``."""
     runs = []
-    real = sweeps._run_chunk
+    real = chunks.run_chunk
 
     def run_chunk(run, columns, ids):
         runs.append([int(i) for i in ids])
@@ -27,7 +28,7 @@ def counting(monkeypatch, stop_at=None):
             raise KeyboardInterrupt
         return real(run, columns, ids)
 
-    monkeypatch.setattr(sweeps, "_run_chunk", run_chunk)
+    monkeypatch.setattr(chunks, "run_chunk", run_chunk)
     return runs
 
 
@@ -111,7 +112,7 @@ def test_overlapping_saved_chunks_give_each_set_once(tmp_path, monkeypatch):
     (folder,) = tmp_path.iterdir()
     # files of another chunking of the same sets, as two runs writing at the same time would leave
     store_runs = counting(monkeypatch)
-    monkeypatch.setattr(sweeps._Checkpoint, "load_all", lambda self, wanted: ([], wanted[:0]))
+    monkeypatch.setattr(checkpoint.Checkpoint, "load_all", lambda self, wanted: ([], wanted[:0]))
     nu.sweep(nu.models.Izhikevich, checkpoint=tmp_path, **{**KW, "chunk_size": 5})
     assert len(store_runs) == 3 and len(list(folder.glob("chunk-*.npz"))) == 4 + 3
     monkeypatch.undo()

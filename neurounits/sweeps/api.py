@@ -1,0 +1,210 @@
+"""``sweep`` and ``fi_curve``: many parameter sets of one model, unit-checked first, run as
+populations in chunks.
+
+Every parameter set becomes one neuron of a population with per-neuron parameter arrays: a chunk
+of sets is one model construction and one kernel call.  Chunks run on all cores, in threads or in
+worker processes, or on a Dask cluster; finished chunks can be written to a checkpoint folder and
+a rerun computes only the missing ones.  A set whose values the model refuses (a constraint such
+as ``c < V_th``, a negative time constant) or that blows up numerically lands in
+:attr:`Sweep.failed` with its error; every other set still runs.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
+from typing import Any
+
+import numpy as np
+
+from .. import measures as measures_
+from ..equations import Model
+from ..errors import ParameterError
+from ..parameters import Input, Option
+from ..units import Q_
+from . import backends
+from .checkpoint import Checkpoint
+from .chunks import Settings, construct, make_chunks, sweep_plan
+from .result import Sweep, assemble
+from .sets import (
+    check_columns,
+    check_fixed,
+    check_names,
+    check_run,
+    declarations,
+    noise_seed,
+    parameter_sets,
+    spec_for,
+)
+
+__all__ = ["fi_curve", "sweep"]
+
+
+def sweep(
+    model_cls: type[Model],
+    grid: Mapping[str, Any] | None = None,
+    *,
+    sets: Sequence[Mapping[str, Any]] | None = None,
+    random: Mapping[str, tuple[Any, Any]] | None = None,
+    samples: int | None = None,
+    seed: int | None = None,
+    sampling: str = "uniform",
+    fixed: Mapping[str, Any] | None = None,
+    duration: Any = "1 s",
+    dt: Any = "0.1 ms",
+    inputs: Mapping[str, Any] | None = None,
+    measure: Sequence[Any] | str | Callable = ("spike_count", "rate"),
+    record: Sequence[str] = (),
+    record_every: int = 1,
+    backend: str = "threads",
+    workers: int | None = None,
+    chunk_size: int | None = None,
+    progress: bool = False,
+    method: str | None = None,
+    client: Any = None,
+    checkpoint: str | os.PathLike | None = None,
+) -> Sweep:
+    """Run many parameter sets of one model and measure each; return a table with units.
+
+    Parameters
+    ----------
+    model_cls : type
+        A model class, e.g. ``nu.models.Izhikevich`` (not an instance).
+    grid : dict, optional
+        Parameter or input name -> values (a Quantity array, or a list of strings/Quantities); the
+        sweep runs the cartesian product, the last name varying fastest.
+    sets : list of dict, optional
+        Explicit parameter sets, each name -> value (the same names in every set).
+    random : dict, optional
+        Name -> ``(low, high)`` Quantities; ``samples`` sets drawn with ``seed``, uniformly
+        (``sampling="uniform"``) or as a Latin hypercube (``sampling="lhs"``).
+    seed : int, optional
+        Seed of the random samples (``random=``) and, for a model with white noise (``xi``), of its
+        random numbers: set i gets the numbers neuron i would get in one ``simulate`` of all the
+        sets as a population with this seed, whatever the chunks, workers or backend (drawn from
+        the OS when None, and kept in ``Sweep.noise_seed``).
+    fixed : dict, optional
+        Values (and options such as ``spk_reset``) shared by every set; the rest keep the defaults.
+    duration, dt, inputs, method, record_every
+        As for :func:`~neurounits.simulate`; ``inputs`` are shared by every set (a swept input is
+        given in ``grid``/``sets``/``random`` instead and becomes a per-neuron input).
+    measure : sequence
+        Names (``"spike_count"``, ``"rate"``, ``"first_spike_time"``, ``"last_spike_time"``,
+        ``"mean_V"``, ...) and/or functions ``results -> {name: per-neuron Quantity}``; see
+        :mod:`neurounits.measures`.  ``mean_<name>`` averages that variable over the samples taken
+        every ``record_every`` steps.  When every measure is a name, chunks run a count-only kernel
+        (per-neuron accumulators, no spike list, no traces: same values, faster); a function gets
+        the full :class:`~neurounits.Results` of its chunk.
+    record : sequence of str
+        Extra variables to record for measure functions.
+    backend : {"threads", "processes", "dask"}
+        Chunks in threads (the kernels release the GIL), in worker processes (spawned: the model
+        class, the measure functions and the values must pickle, so define them in an importable
+        module, not in ``__main__`` or a notebook), or as tasks of a ``dask.distributed`` cluster
+        (each task carries the generated kernel's source and hash; a worker writes it into its
+        kernel cache and imports it once, and never generates code; a model class the workers
+        cannot import goes by value through cloudpickle).  All give identical tables.
+    client : dask.distributed.Client, optional
+        With ``backend="dask"``: the cluster to use, as is.  By default a ``LocalCluster`` on
+        127.0.0.1 (``workers`` processes, default 2, one thread each) is started and closed at
+        the end.  A chunk whose worker dies is run again on another worker.
+    workers, chunk_size : int, optional
+        Parallel chunks (default: the number of cores) and sets per chunk (default: the sets
+        split into about 4 chunks per worker, at most 4096).  With a count-only kernel the default
+        is one chunk (at most 16384 sets per worker) whose cache-sized blocks of sets run on
+        ``workers`` threads (``backend="threads"``), or one chunk per worker (``"processes"``).
+    checkpoint : str or path, optional
+        A folder where every finished chunk is written (``<hash>/chunk-*.npz``, the hash being that
+        of the sweep's definition: model, structure, values, duration, dt, inputs, measures).  A
+        sweep called again with the same definition and folder loads the finished chunks and runs
+        only the sets none of them covers (after an interruption, say), whatever its chunk size,
+        number of workers or backend.
+    progress : bool
+        Show a tqdm progress bar (if tqdm is installed).
+
+    Raises
+    ------
+    DimensionError
+        A value in the wrong unit (every such value is listed), before anything runs.
+    ParameterError
+        Unknown names (with a did-you-mean), an empty grid, bad settings or shared values.
+        Duration, dt, shared inputs, measures, ``record``, ``record_every`` and ``method`` are
+        checked together, every problem in one error, before anything compiles.
+
+    Examples
+    --------
+    >>> import neurounits as nu
+    >>> from neurounits import Q_
+    >>> sw = nu.sweep(nu.models.Izhikevich, grid={"d": Q_([2.0, 8.0], "mV/ms")},
+    ...               duration="200 ms", inputs={"I": "10 mV/ms"}, measure=("rate",))
+    >>> sw.units["rate"], len(sw.index)
+    ('Hz', 2)
+    """
+    if not (isinstance(model_cls, type) and issubclass(model_cls, Model)):
+        raise ParameterError(f"sweep() needs a model class such as nu.models.LIF, got {model_cls!r}")
+    name, decl = model_cls.__name__, declarations(model_cls)
+    fixed = dict(fixed or {})
+    options = {k: fixed.pop(k) for k in list(fixed) if isinstance(decl.get(k), Option)}
+    spec = spec_for(model_cls, decl, options)
+    values, dims, kind = parameter_sets(name, decl, grid, sets, random, samples, seed, sampling)
+    check_names(name, decl, list(values) + list(fixed))
+    fixed = check_fixed(name, decl, fixed)
+    inputs = dict(inputs or {})
+    inputs.update({k: fixed.pop(k) for k in list(fixed) if isinstance(decl[k], Input)})
+    both = sorted(set(values) & set(inputs))
+    if both:
+        raise ParameterError(f"sweep(model '{name}'): {both} swept and also given in "
+                             "inputs=/fixed=; give each value in one place")
+    columns = check_columns(name, decl, values, kind)
+    dur_ms, dt_ms, n_steps, inputs, meas, record = check_run(name, spec, duration, dt, inputs, measure,
+                                                             record, record_every, method)
+    if backend not in backends.BACKENDS:
+        raise ParameterError(f"unknown backend {backend!r}; use one of {list(backends.BACKENDS)}")
+    if client is not None and backend != "dask":
+        raise ParameterError(f"client= is for backend='dask', not backend={backend!r}")
+    noise = noise_seed(name, spec, seed)
+    run = Settings(model_cls, {**fixed, **options}, Q_(dur_ms, "ms"), Q_(dt_ms or 1.0, "ms"), inputs, meas,
+                   tuple(dict.fromkeys((*record, *measures_.needs(meas)))), record_every, method,
+                   swept=tuple(values), noise_seed=noise, n_steps=n_steps, dur_ms=dur_ms,
+                   swept_inputs=tuple(k for k in values if isinstance(decl[k], Input)))
+    n = next(iter(columns.values()))[0].size
+    good, failed, whole = construct(run, columns, np.arange(n))
+    run, todo = _chunking(run, good, backend, workers, chunk_size)
+    if good.size:  # the run's arguments checked and converted once, for every chunk
+        run = replace(run, plan=sweep_plan(run, columns, int(good[0])))
+    store = None if checkpoint is None else Checkpoint(checkpoint, run, spec, columns)
+    outs = backends.execute(run, columns, todo, backend, workers, progress, client, store, whole)
+    return replace(assemble(name, columns, dims, n, outs, failed), noise_seed=noise)
+
+
+def _chunking(run: Settings, good: np.ndarray, backend: str, workers: int | None,
+              chunk_size: int | None) -> tuple[Settings, list[np.ndarray]]:
+    """The chunks of the sets ``good`` (and the threads of each chunk's kernel calls)."""
+    count_only = measures_.countable(run.measures)
+    if count_only and backend == "threads" and chunk_size is None:
+        # one chunk (at most 16384 sets per thread) whose cache-sized blocks of sets run on `workers`
+        # threads: one model construction and one set of checks for the whole sweep
+        threads = max(1, workers or os.cpu_count() or 1)
+        return replace(run, threads=threads), make_chunks(good, 1, min(16384 * threads, max(1, good.size)))
+    return run, make_chunks(good, workers if backend != "dask" else workers or 2, chunk_size,
+                            count_only and backend != "dask")
+
+
+def fi_curve(model_cls: type[Model], currents: Any, *, input: str = "I", duration: Any = "1 s",
+             dt: Any = "0.1 ms", fixed: Mapping[str, Any] | None = None, **kwargs: Any) -> Sweep:
+    """The f–I curve: the firing rate (Hz) for each value of an input, one neuron per value.
+
+    A sweep over the input ``input`` with per-neuron input values; ``sw[input]`` and
+    ``sw["rate"]`` give the curve.  Other keywords go to :func:`sweep`.
+
+    Examples
+    --------
+    >>> import neurounits as nu
+    >>> from neurounits import Q_
+    >>> fi = nu.fi_curve(nu.models.LIF, Q_([0.1, 0.3], "nA"), duration="200 ms")
+    >>> fi["rate"].units
+    <Unit('hertz')>
+    """
+    kwargs.setdefault("measure", ("rate",))
+    return sweep(model_cls, grid={input: currents}, fixed=fixed, duration=duration, dt=dt, **kwargs)
