@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from ..checks import check_count
 from ..errors import SimulationError, raise_problems
 from ..parameters import Problem
 from ..units import Q_, from_internal
@@ -80,15 +81,25 @@ class Simulation:
         ``raise_on_failure=False``, ends the simulation with ``results.status != 0``); what was
         recorded up to it is kept in :attr:`results`, and the simulation cannot be run further.
         """
-        runner = self._runner
         where = f"Simulation(model '{self.plan.model.name}').run"
-        if runner.failed is not None:
-            raise SimulationError(f"{where}: the simulation stopped at t = {self.t:~g} after a failure "
-                                  f"and cannot be continued ({self._message}); start a new Simulation")
+        self._check_alive(where)
         problems: list[Problem] = []
         dur_ms, n_steps = check_duration(where, duration, self.plan.dt_ms, problems)
         raise_problems(f"cannot run model '{self.plan.model.name}'", problems)
         self._advance(n_steps, dur_ms)
+
+    def advance(self, n_steps: int) -> None:
+        """Advance by ``n_steps`` whole steps of dt (as :meth:`run`, for callers that count steps)."""
+        self._check_alive(f"Simulation(model '{self.plan.model.name}').advance")
+        problems: list[Problem] = []
+        n_steps = check_count("n_steps", n_steps, problems) or 0
+        raise_problems(f"cannot run model '{self.plan.model.name}'", problems)
+        self._advance(n_steps, n_steps * self.plan.dt_ms)
+
+    def _check_alive(self, where: str) -> None:
+        if self._runner.failed is not None:
+            raise SimulationError(f"{where}: the simulation stopped at t = {self.t:~g} after a failure "
+                                  f"and cannot be continued ({self._message}); start a new Simulation")
 
     def _advance(self, n_steps: int, dur_ms: float) -> None:
         runner = self._runner

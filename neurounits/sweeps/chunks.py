@@ -162,7 +162,7 @@ def measure(run: Settings, plan: RunPlan) -> dict[str, tuple]:
         acc = counts.count_plan(plan, run.n_steps, run.dur_ms)
         return measures_.evaluate_counts(run.measures, acc)
     sim = Simulation.from_plan(plan)
-    sim.run(Q_(run.dur_ms, "ms"))
+    sim.advance(run.n_steps)
     return measures_.evaluate(run.measures, sim.results)
 
 

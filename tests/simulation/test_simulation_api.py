@@ -143,3 +143,15 @@ def test_the_runner_fills_exactly_the_kernels_arguments(cls, kw, method, counts)
     acc = (np.zeros(3, np.int32),) * 3 if counts else None
     got = kernel_arguments(runner, plan.segment(0, 10), 10, 0, 3, 16, np.zeros((1, 1, 3)), acc)
     assert list(got) and set(got) == set(plan.choice.kernel_spec().argnames())
+
+
+def test_advance_counts_whole_steps():
+    sim = nu.Simulation(nu.models.LIF(n=1), inputs={"I": "0.5 nA"})
+    sim.advance(30)
+    sim.run("2 ms")
+    assert sim.t == Q_(5.0, "ms") and sim.results["V"].shape == (51, 1)
+    one = nu.simulate(nu.models.LIF(n=1), "5 ms", inputs={"I": "0.5 nA"})
+    np.testing.assert_array_equal(sim.results["V"].magnitude, one["V"].magnitude)
+    for bad in (0, -3, 2.0, True):
+        with pytest.raises(nu.ParameterError, match=f"n_steps must be a positive integer, got {bad!r}"):
+            sim.advance(bad)
