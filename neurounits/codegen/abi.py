@@ -49,6 +49,15 @@ class KernelSpec:
         return self.spec.refractory is not None
 
     @property
+    def integ_step(self) -> Step:
+        """The integrator's step, for code that only runs when the kernel integrates (not for a
+        static model, whose ``step`` is None)."""
+        if self.step is None:
+            raise RuntimeError(f"internal error: the kernel of model {self.spec.name!r} has no integrator "
+                               "step (a static model), but its code generation asked for one")
+        return self.step
+
+    @property
     def adaptive(self) -> bool:
         return self.step is not None and self.step.adaptive
 
@@ -83,9 +92,10 @@ class KernelSpec:
 
 def derived_symbols(ks: KernelSpec) -> list:
     """Per-neuron constants of the integrator (derived entries, and E and P of exact)."""
-    out = [sym for sym, _ in ks.step.derived]
-    if ks.step.expm is not None:
-        _, E, P = ks.step.expm
+    step = ks.integ_step
+    out = [sym for sym, _ in step.derived]
+    if step.expm is not None:
+        _, E, P = step.expm
         out += [sym for row in E + P for sym in row]
     return out
 

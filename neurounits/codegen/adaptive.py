@@ -35,7 +35,7 @@ def next_step(ind: int, L: Lines) -> None:
 
 def end_derivatives(ks: KernelSpec) -> dict[str, sympy.Expr]:
     """The right-hand sides at a try's end state (n_<state>, t + _tt + _h), per state."""
-    s, step = ks.spec, ks.step
+    s, step = ks.spec, ks.integ_step
     odes = held_odes(s)
     end = {s.symbols[k]: sympy.Symbol(f"n_{k}", real=True) for k in step.new}
     end[TIME] = TIME + TT + H
@@ -45,7 +45,7 @@ def end_derivatives(ks: KernelSpec) -> dict[str, sympy.Expr]:
 def try_assigns(ks: KernelSpec, stmts, with_dy: bool) -> list:
     """One try's assignments: the stage statements ``stmts``, n_<state> (the new state), the
     derivatives at its end _dy_<state> (``with_dy``, or with the "yp" control) and |error|s _en<j>."""
-    step = ks.step
+    step = ks.integ_step
     out = list(stmts) + [(f"n_{k}", e) for k, e in step.new.items()]
     if with_dy or ks.control == "yp":
         out += [(f"_dy_{k}", e) for k, e in end_derivatives(ks).items()]
@@ -63,7 +63,7 @@ def error_ratio(ks: KernelSpec, ind: int, L: Lines) -> None:
     is skipped; x/0 with x > 0 makes r infinite.
     """
     pairs = []
-    for j, k in enumerate(ks.step.new):
+    for j, k in enumerate(ks.integ_step.new):
         scale = f"_h * abs(_dy_{k})" if ks.control == "yp" else f"abs(n_{k})"
         L.add(ind, f"_ed{j} = _atol + _rtol * {scale}")
         pairs.append((f"_en{j}", f"_ed{j}"))
@@ -91,7 +91,7 @@ def trial_pass(ks: KernelSpec, ind: int, L: Lines) -> None:
     the neuron through the sub-step loop, which goes on from this try (ACC[i]: accepted, state
     in TN, next step in HN; else HN is the reduced step to retry).
     """
-    step = ks.step
+    step = ks.integ_step
     L.add(ind, "for i in range(n):")
     assigns = try_assigns(ks, step.statements, with_dy=False)
     loads(ks, names(e for _, e in assigns) | {f"u_{k}" for k in ks.spec.inputs}, ind + 1, L)
@@ -116,7 +116,7 @@ def trial_pass(ks: KernelSpec, ind: int, L: Lines) -> None:
 
 def accept_results(ks: KernelSpec, ind: int, L: Lines) -> None:
     """The step's result: the full-dt trial, or the sub-step loop's (branch-free)."""
-    s, names_ = ks.spec, list(ks.step.new)
+    s, names_ = ks.spec, list(ks.integ_step.new)
     for k in names_:
         L.add(ind, f"n_{k} = TN_{k}[i]")
     L.add(ind, "HSTEP[i] = HN[i]")

@@ -81,6 +81,7 @@ def load(source: str) -> Any:
         _write_once(folder, path, source)
         name = f"neurounits_kernels.nu_kernel_{digest}"
         spec = importlib.util.spec_from_file_location(name, path)
+        assert spec is not None and spec.loader is not None  # a .py file always has a source loader
         mod = importlib.util.module_from_spec(spec)
         sys.modules[name] = mod
         spec.loader.exec_module(mod)

@@ -88,8 +88,10 @@ def names(exprs) -> set[str]:
 
 
 def phi_code(ks: KernelSpec, arg: str) -> str:
+    phi = ks.spec.rate_phi
+    assert phi is not None, "phi_code is only called for a model with rate inputs, which have a phi"
     h = sympy.Symbol("_h", real=True)
-    return to_code(ks.spec.rate_phi.xreplace({h: sympy.Symbol(arg, real=True)}))
+    return to_code(phi.xreplace({h: sympy.Symbol(arg, real=True)}))
 
 
 def _rate_value(ks: KernelSpec, k: str) -> str:
@@ -146,14 +148,14 @@ def named(ks: KernelSpec, where: list[tuple[str, dict]]) -> list[tuple[str, symp
 
 def stage_points(ks: KernelSpec, first: int = 0) -> list[tuple[str, dict]]:
     """The start state and the integrator's stages from ``first`` on, for :func:`named`."""
-    pts = [("", {})] if first == 0 else []
+    pts: list[tuple[str, dict]] = [("", {})] if first == 0 else []
     stages = ks.step.stages if ks.step is not None else []
     return pts + [(str(s + 1), subs) for s, subs in enumerate(stages) if s >= first]
 
 
 def end_point(ks: KernelSpec, t_end) -> tuple[str, dict]:
     """The end state of a step or try (n_<state>, time ``t_end``), for :func:`named`."""
-    subs = {ks.spec.symbols[k]: sympy.Symbol(f"n_{k}", real=True) for k in ks.step.new}
+    subs = {ks.spec.symbols[k]: sympy.Symbol(f"n_{k}", real=True) for k in ks.integ_step.new}
     subs[TIME] = t_end
     return ("n", subs)
 
@@ -186,7 +188,7 @@ def emit_block(L: Lines, ind: int, assigns, where=(), *, scalar: bool = False) -
     done: set[str] = set()
 
     def emit_deps(e) -> None:
-        for n in sorted((m for m in names([e]) if m in items), key=rank.get):
+        for n in sorted((m for m in names([e]) if m in items), key=rank.__getitem__):
             if n in done:
                 continue
             done.add(n)

@@ -53,8 +53,8 @@ def _step_body(ks: KernelSpec, ind: int, L: Lines) -> None:
         exprs += [e for _, e in step.statements] + list(step.new.values()) + list(step.errors.values())
     if s.threshold is not None:
         exprs += [s.threshold] + [e for _, e in s.reset]
-    for r in s.receptors.values():
-        exprs += [c for _, c in r.effects]
+    for rs in s.receptors.values():
+        exprs += [c for _, c in rs.effects]
     exprs += [s.expressions[k][0] for k in before_events(ks)]
     used = names(exprs)
     used |= rate_used(ks, used)
@@ -85,7 +85,7 @@ def _step_body(ks: KernelSpec, ind: int, L: Lines) -> None:
 def _integrate(ks: KernelSpec, ind: int, L: Lines) -> None:
     """n_<state> = the state at the step's end (fixed step, or the adaptive step's result), held
     states kept while refractory, then x_<state> = n_<state>."""
-    s, step = ks.spec, ks.step
+    s, step = ks.spec, ks.integ_step
     if step.adaptive:
         accept_results(ks, ind, L)
     else:
@@ -103,7 +103,7 @@ def _integrate(ks: KernelSpec, ind: int, L: Lines) -> None:
 def _derived_function(ks: KernelSpec, L: Lines) -> None:
     """``_derived(n, dt, P...)``: the integrator's per-neuron constants D<symbol> (from parameters
     and dt only), computed once per call, before the body."""
-    step = ks.step
+    step = ks.integ_step
     params = _derived_params(ks)
     L.add(0, _flags(ks))
     L.add(0, f"def _derived({', '.join(['n', 'dt'] + [f'P_{k}' for k in params])}):")
@@ -132,7 +132,7 @@ def _derived_function(ks: KernelSpec, L: Lines) -> None:
 
 
 def _derived_params(ks: KernelSpec) -> list[str]:
-    return [k for k in ks.spec.parameters if f"p_{k}" in names(e for _, e in ks.step.derived)]
+    return [k for k in ks.spec.parameters if f"p_{k}" in names(e for _, e in ks.integ_step.derived)]
 
 
 def _work(ks: KernelSpec) -> list[tuple[str, str]]:
@@ -143,7 +143,7 @@ def _work(ks: KernelSpec) -> list[tuple[str, str]]:
     if ks.adaptive:
         out += [("SLOW", "np.zeros(n, np.bool_)"), ("ACC", "np.zeros(n, np.bool_)"), ("HN", "np.empty(n)"),
                 ("NSP", "np.zeros(n, np.int32)")]
-        out += [(f"TN_{k}", "np.empty(n)") for k in ks.step.new]
+        out += [(f"TN_{k}", "np.empty(n)") for k in ks.integ_step.new]
     out += [(f"RX_{k}", "np.zeros(n)") for k in before_events(ks)]
     out += rate_work(ks)
     if ks.adaptive and ks.spec.states:

@@ -48,7 +48,7 @@ def _parts(ks: KernelSpec):
 
 
 def _compute_parts(ks: KernelSpec):
-    s, step = ks.spec, ks.step
+    s, step = ks.spec, ks.integ_step
     k1 = [(sym, e) for sym, e in step.statements if sym.name.startswith("_k1_")]
     rest = [(sym.name, e) for sym, e in step.statements if not sym.name.startswith("_k1_")]
     exprs = [e for _, e in try_assigns(ks, rest, with_dy=True)]
@@ -96,17 +96,17 @@ def _stop(L: Lines, ind: int, status: int) -> None:
 
 def _k1_block(ks: KernelSpec, ind: int, L: Lines, k1, target: str = "") -> None:
     """k1 of neuron i (scalar code), into locals or, with ``target`` "L", into its lane."""
-    pts = [("", {})] + [("1", st) for st in ks.step.stages[:1]]
+    pts: list[tuple[str, dict]] = [("", {})] + [("1", st) for st in ks.integ_step.stages[:1]]
     emit_block(L, ind, [(f"{target}{sym.name}" + ("[l]" if target else ""), e) for sym, e in k1],
                named(ks, pts), scalar=True)
 
 
 def _finish(ks: KernelSpec, ind: int, L: Lines, events: bool) -> None:
     """The neuron reached the end of dt: its results."""
-    for k in ks.step.new:
+    for k in ks.integ_step.new:
         L.add(ind, f"TN_{k}[i] = x_{k}")
     for k in ks.spec.states:
-        if k not in ks.step.new:  # a reset of a state without an equation: keep it
+        if k not in ks.integ_step.new:  # a reset of a state without an equation: keep it
             L.add(ind, f"X_{k}[i] = x_{k}")
     L.add(ind, "HSTEP[i] = _hc")
     L.add(ind, "HN[i] = _hc")
@@ -124,7 +124,7 @@ def _scalar_consts(ks: KernelSpec, ind: int, L: Lines, events: bool, k1) -> None
 
 def _fill(ks: KernelSpec, ind: int, L: Lines, events: bool) -> None:
     """Fill free lanes with the next neurons of the sub-step loop (scalar code)."""
-    s, names_ = ks.spec, list(ks.step.new)
+    s, names_ = ks.spec, list(ks.integ_step.new)
     k1, _, pairs = _parts(ks)
     L.add(ind, "if refill:")
     L.add(ind + 1, "nrun = 0")
@@ -186,7 +186,7 @@ def _store_lane(ks: KernelSpec, b: int, L: Lines, events: bool, k1, pairs) -> No
 
 def _round(ks: KernelSpec, ind: int, L: Lines, events: bool) -> None:
     """One try in every lane (vectorised), accepted or rejected, and what needs scalar code."""
-    s, names_ = ks.spec, list(ks.step.new)
+    s, names_ = ks.spec, list(ks.integ_step.new)
     k1, rest, pairs = _parts(ks)
     L.add(ind, "natt = 0")
     L.add(ind, "for l in range(LANES):")
@@ -225,7 +225,7 @@ def _round_flags(ks: KernelSpec, b: int, L: Lines, events: bool) -> None:
         L.add(b, line)
     att = "_under | _done | (_ns > maxsub)"
     if events:
-        to_new = {s.symbols[k]: sympy.Symbol(f"n_{k}", real=True) for k in ks.step.new}
+        to_new = {s.symbols[k]: sympy.Symbol(f"n_{k}", real=True) for k in ks.integ_step.new}
         to_new[TIME] = TIME + sympy.Symbol("_ttn", real=True)
         L.add(b, f"_ev = _acc & (LREFR[l] == 0.0) & ({to_code(s.threshold.xreplace(to_new))})")
         att += " | _ev"

@@ -42,9 +42,9 @@ def record_block(ks: KernelSpec, ind: int, L: Lines, sample: str, step: str) -> 
     used |= rate_used(ks, used)
     if exprs:
         loads(ks, used, ind + 1, L)
-        for k, name in enumerate(s.noise):  # the step's draw again (a pure function), 0 at t = 0
+        for c, name in enumerate(s.noise):  # the step's draw again (a pure function), 0 at t = 0
             if f"_n_{name}" in used:
-                draw = "0.0" if sample == "0" else f"_rt.normal(SEED, GID[i], j0 + {step}, {k}) * isdt_"
+                draw = "0.0" if sample == "0" else f"_rt.normal(SEED, GID[i], j0 + {step}, {c}) * isdt_"
                 L.add(ind + 1, f"_n_{name} = {draw}")
     at, op = ("0", "+=") if ks.counts else ("s_", "=")  # count-only: sums of the samples
     computed = []

@@ -21,6 +21,8 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from typing import cast
 
 import numpy as np
 from llvmlite import ir
@@ -53,7 +55,7 @@ def shared(a: np.ndarray):
 
 
 @intrinsic
-def _as_float(typingctx, bits):
+def _bits_to_float(typingctx, bits):
     """Reinterpret the bits of an int64 as a float64."""
     def codegen(context, builder, signature, args):
         return builder.bitcast(args[0], ir.DoubleType())
@@ -61,11 +63,17 @@ def _as_float(typingctx, bits):
 
 
 @intrinsic
-def _as_int(typingctx, x):
+def _float_to_bits(typingctx, x):
     """Reinterpret the bits of a float64 as an int64."""
     def codegen(context, builder, signature, args):
         return builder.bitcast(args[0], ir.IntType(64))
     return types.int64(types.float64), codegen
+
+
+# The intrinsics as compiled code calls them (numba's stubs type such a call as one of the typing
+# function, typingctx first, that never returns); the same objects, for the type checker.
+_as_float = cast("Callable[[int | np.integer], float]", _bits_to_float)
+_as_int = cast("Callable[[float], int]", _float_to_bits)
 
 
 def at(a, i):

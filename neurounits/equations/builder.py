@@ -305,7 +305,8 @@ class _Builder:
         scope.names["dt"] = Name("time", _MS, DT)
         for r, spec in receptors.items():
             scope.names[r] = Name("input", spec.unit, sympy.Symbol(f"_rb_{r}", real=True))
-        out, current = [], {}
+        out: list[tuple[sympy.Symbol, sympy.Expr]] = []
+        current: dict[str, int] = {}  # target -> number of assignments so far
         for target, op, expr, stmt in statements(self.model, "update", text,
                                                   "V = V + dt*(E_L - V)/tau"):
             where = f"update of '{target}'"

@@ -91,7 +91,7 @@ class Model:
     refractory: ClassVar[Any] = None
     constraints: ClassVar[tuple[str, ...]] = ()
     receptor_by_sign: ClassVar[tuple[str, str] | None] = None
-    integrator_options: ClassVar[dict[str, float]] = {}
+    integrator_options: ClassVar[dict[str, float | str]] = {}
     update: ClassVar[str | None] = None
     threshold_in_substeps: ClassVar[bool] = False
     refractory_hold: ClassVar[tuple[str, ...] | None] = None
@@ -142,7 +142,7 @@ class Model:
     def _spec_for(cls, options: dict[str, str], ports: Mapping[str, int] | None = None) -> ModelSpec:
         """The structure for these options; ``ports`` (port group -> number of ports) expands
         the model's :class:`~neurounits.PortGroup` declarations (none by default)."""
-        key = tuple(sorted(options.items()))
+        key: tuple[tuple[str, object], ...] = tuple(sorted(options.items()))
         if ports and any(ports.values()):
             key += (("__ports__", tuple(sorted(ports.items()))),)
         spec = cls._specs.get(key)

@@ -306,11 +306,12 @@ class _Translator:
     def prev(self, node: ast.Call) -> Translated:
         """``prev(V)``: the state's value at the start of the step (threshold and reset only)."""
         arg = node.args[0] if len(node.args) == 1 and not node.keywords else None
-        nm = self.scope.names.get(arg.id) if isinstance(arg, ast.Name) else None
+        name = arg.id if isinstance(arg, ast.Name) else ""
+        nm = self.scope.names.get(name) if name else None
         if nm is None or nm.kind != "state":
             raise EquationError(f"model '{self.scope.model}', {self.where}: prev() takes one state, "
                                 f"e.g. prev(V), got  {self.seg(node)}")
-        return Translated(sympy.Symbol(f"_prev_{arg.id}", real=True), nm.unit)
+        return Translated(sympy.Symbol(f"_prev_{name}", real=True), nm.unit)
 
     # -- logic -----------------------------------------------------------
     _CMP: ClassVar[dict] = {

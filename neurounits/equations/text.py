@@ -80,7 +80,7 @@ def statements(model: str, where: str, text: str, example: str) -> list[tuple[st
         if not m:
             raise EquationError(f"model '{model}', {where}: cannot read '{stmt}'; write statements "
                                 f"such as '{example}'")
-        out.append((*m.groups(), stmt))
+        out.append((m.group(1), m.group(2), m.group(3), stmt))
     return out
 
 

@@ -173,8 +173,8 @@ def rate_arrays(spec: Any, rate_inputs: Any, n_steps: int, dt_ms: float,
     wt = np.array(wts).reshape(len(wts), n_steps)
     sign = np.array([np.all(x >= 0) for x in wt], dtype=bool)
     ex, inh = wt * sign[:, None], wt * ~sign[:, None]
-    per = {1: [wt], 2: [ex, inh], 3: [wt, ex, inh]}[len(chans)]  # (all), (>= 0, < 0), (all, >= 0, < 0)
-    per = np.stack(per).reshape(len(chans), len(vals), n_steps)
+    by_chan = {1: [wt], 2: [ex, inh], 3: [wt, ex, inh]}[len(chans)]  # (all), (>= 0, < 0), (all, >= 0, < 0)
+    per = np.stack(by_chan).reshape(len(chans), len(vals), n_steps)
     if spec.rate_linear:
         return {"RS": np.ascontiguousarray((per * v[None]).sum(axis=1).reshape(len(chans), n_steps))}
     return {"RW": np.ascontiguousarray(per.reshape(len(chans), len(vals), n_steps)),

@@ -108,6 +108,7 @@ class RunPlan:
         problems: list[Problem] = []
         src = check_input(self.model, name, value, problems)
         raise_problems(f"cannot set input '{name}' of model '{self.model.name}'", problems)
+        assert src is not None  # check_input returns None only after adding a problem, raised above
         return dataclasses.replace(self, inputs={**self.inputs, name: src})
 
     def with_parameter(self, name: str, value: Any) -> RunPlan:

@@ -36,11 +36,11 @@ def assign_ports(model: Any, spikes: Sequence[SpikeInput], problems: list[Proble
         if not isinstance(si, SpikeInput):
             continue
         where = f"model '{model.name}', spike_inputs[{k}]"
-        group = next((g for g in spec.ports if isinstance(si.receptor, str)
-                      and re.fullmatch(rf"{g}_\d+", si.receptor)), None)
+        rec_name = si.receptor if isinstance(si.receptor, str) else ""
+        group = next((g for g in spec.ports if re.fullmatch(rf"{g}_\d+", rec_name)), None)
         if group is not None:  # the receptors of single ports are internal
             problems.append(Problem(f"{where}: receptor {si.receptor!r} is internal; give "
-                                    f"receptor='{group}' and port={si.receptor[len(group) + 1:]}"))
+                                    f"receptor='{group}' and port={rec_name[len(group) + 1:]}"))
             out[k] = SpikeInput(times=si.times, weight=Q_(1.0, ""), receptor=si.receptor)  # no 2nd problem
             continue
         names = receptor_names(spec, si.receptor, where, [])

@@ -87,6 +87,6 @@ class aeif_cond_alpha(Model):
     threshold_in_substeps = True
     constraints = ("V_reset < V_peak", "V_peak >= V_th")
     default_method = "rkf45"
-    # values may be names and strings (simulate's method_options); Model annotates dict[str, float]
-    integrator_options = {"atol": "gsl_error_tol", "rtol": "gsl_error_tol", "control": "yp",  # type: ignore[dict-item]  # noqa: RUF012
-                          "h0": "0.01 ms"}  # type: ignore[dict-item]
+    # values may be names and strings, as in simulate's method_options
+    integrator_options = {"atol": "gsl_error_tol", "rtol": "gsl_error_tol", "control": "yp",  # noqa: RUF012
+                          "h0": "0.01 ms"}

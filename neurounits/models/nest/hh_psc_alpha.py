@@ -96,5 +96,5 @@ class hh_psc_alpha(Model):
     refractory = "t_ref"
     refractory_hold = ()
     default_method = "rkf45"
-    # values may be names and strings (simulate's method_options); Model annotates dict[str, float]
-    integrator_options = {"atol": 1e-3, "rtol": 0.0, "control": "y"}  # type: ignore[dict-item]  # noqa: RUF012
+    # values may be names and strings, as in simulate's method_options
+    integrator_options = {"atol": 1e-3, "rtol": 0.0, "control": "y"}  # noqa: RUF012

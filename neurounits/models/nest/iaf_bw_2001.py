@@ -92,8 +92,8 @@ class _BrunelWang(Model):
     record_expressions_before_events = True
     constraints = ("V_reset < V_th",)
     default_method = "rkf45"
-    # values may be names and strings (simulate's method_options); Model annotates dict[str, float]
-    integrator_options = {"atol": "gsl_error_tol", "rtol": 0.0, "control": "y"}  # type: ignore[dict-item]  # noqa: RUF012
+    # values may be names and strings, as in simulate's method_options
+    integrator_options = {"atol": "gsl_error_tol", "rtol": 0.0, "control": "y"}  # noqa: RUF012
 
 
 class iaf_bw_2001_exact(_BrunelWang):

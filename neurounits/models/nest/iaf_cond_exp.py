@@ -63,5 +63,5 @@ class iaf_cond_exp(Model):
     refractory = "t_ref"
     constraints = ("V_reset < V_th",)
     default_method = "rkf45"
-    # values may be names and strings (simulate's method_options); Model annotates dict[str, float]
-    integrator_options = {"atol": 1e-3, "rtol": 0.0, "control": "y"}  # type: ignore[dict-item]  # noqa: RUF012
+    # values may be names and strings, as in simulate's method_options
+    integrator_options = {"atol": 1e-3, "rtol": 0.0, "control": "y"}  # noqa: RUF012
