@@ -144,8 +144,8 @@ def _run_dask(run: Settings, columns, todo: list[np.ndarray], client: Any, worke
         for f in ac:
             i, attempt = pending.pop(f.key)
             if f.status == "error":
-                exc = f.exception()
-                if isinstance(exc, KilledWorker | OSError) and attempt < DASK_RESUBMITS:
+                failure = f.exception()
+                if isinstance(failure, KilledWorker | OSError) and attempt < DASK_RESUBMITS:
                     f.release()
                     submit(i, attempt + 1)
                     continue

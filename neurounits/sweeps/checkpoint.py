@@ -97,9 +97,11 @@ class Checkpoint:
         arrays = {f"m{j}": np.asarray(v) for j, (v, _) in enumerate(meas.values())}
         tmp = self._path(ids).with_suffix(f".{os.getpid()}.tmp")
         with open(tmp, "wb") as fh:
-            np.savez(fh, ids=np.asarray(ids, np.int64), ran=np.asarray(ran),
-                     units=np.array(json.dumps([[k, u] for k, (_, u) in meas.items()])),
-                     failures=np.array(encode_failures(failed)), **arrays)
+            fields: dict[str, Any] = {
+                "ids": np.asarray(ids, np.int64), "ran": np.asarray(ran),
+                "units": np.array(json.dumps([[k, u] for k, (_, u) in meas.items()])),
+                "failures": np.array(encode_failures(failed)), **arrays}
+            np.savez(fh, **fields)
         os.replace(tmp, self._path(ids))
 
 
@@ -163,7 +165,7 @@ def encode_failures(failed: list[tuple[int, Exception]]) -> str:
         rec: dict[str, Any] = {"type": type(e).__name__, "message": str(e),
                                "problems": list(getattr(e, "problems", ()))}
         if isinstance(e, errors.SimulationError):
-            t = e.time
+            t: Any = e.time
             rec.update(variable=e.variable, neuron=None if e.neuron is None else int(e.neuron),
                        time=None if t is None else [float(t.magnitude), str(t.units)])
         out.append([int(i), rec])

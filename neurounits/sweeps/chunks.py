@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -40,7 +40,7 @@ class Settings:
     fixed: dict[str, Any]
     duration: Any
     dt: Any
-    inputs: dict[str, Any]
+    inputs: Mapping[str, Any]
     measures: tuple
     record: tuple[str, ...]
     record_every: int
@@ -133,6 +133,8 @@ def run_chunk(run: Settings, columns: dict[str, tuple], ids: np.ndarray, model: 
         params, ins = split(run, columns, pos)
         if model is None or model.n != pos.size:
             model = run.model_cls(n=pos.size, **params)
+        if run.plan is None:
+            raise RuntimeError("internal error: a sweep chunk ran before the sweep's plan was made")
         try:
             meas = measure(run, run.plan.with_model(model, inputs=ins, noise_ids=ids[pos]))
         except SimulationError as exc:

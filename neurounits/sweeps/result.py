@@ -92,7 +92,7 @@ def assemble(model: str, columns, dims, n: int, outs, failed) -> Sweep:
     failed = failed + [(i, set_values(columns, i), e) for o in outs for i, e in o[2]]
     units = {k: unit_text(u) for k, (_, u) in columns.items()}
     cols = {k: mags[ids] for k, (mags, _) in columns.items()}
-    names = next((o[1] for o in outs if o[1]), {})
+    names: dict[str, tuple] = next((o[1] for o in outs if o[1]), {})
     for k, (_, u) in names.items():
         if k in cols:
             raise ParameterError(f"the measure '{k}' has the name of a swept parameter; rename the measure")

@@ -215,9 +215,9 @@ def check_columns(model: str, decl: dict[str, Any], values: dict[str, Any], kind
         if hasattr(vals, "units"):
             items = [(f"model '{model}', {kind}['{k}']", vals)]
         else:
-            where = (lambda i, k=k: f"model '{model}', '{k}' of set {i}") if kind == "set" else \
+            label = (lambda i, k=k: f"model '{model}', '{k}' of set {i}") if kind == "set" else \
                 (lambda i, k=k: f"model '{model}', {kind}['{k}'][{i}]")
-            items = [(where(i), v) for i, v in enumerate(vals)]
+            items = [(label(i), v) for i, v in enumerate(vals)]
         mags = []
         for where, v in items:
             chk = check_value(where, v, unit, None)
