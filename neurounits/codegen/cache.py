@@ -19,7 +19,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-__all__ = ["GEN_VERSION", "RUNTIME_HASH", "VECTORIZE_CHECKS", "cache_dir", "load", "toolchain"]
+__all__ = ["GEN_VERSION", "RUNTIME_HASH", "VECTORIZE_CHECKS", "cache_dir", "load", "loaded", "toolchain"]
 
 GEN_VERSION = "2"
 RUNTIME_HASH = hashlib.sha256(Path(__file__).with_name("runtime.py").read_bytes()).hexdigest()[:12]
@@ -36,6 +36,11 @@ _LOCK = threading.Lock()
 def toolchain() -> str:
     """The numba and llvmlite versions (from package metadata: numba is not imported here)."""
     return ", ".join(f"{p} {importlib.metadata.version(p)}" for p in ("numba", "llvmlite"))
+
+
+def loaded() -> list[str]:
+    """The content hashes of the kernel modules this process has loaded, sorted."""
+    return sorted(_LOADED)
 
 
 def cache_dir() -> Path:

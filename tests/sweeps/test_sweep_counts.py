@@ -82,8 +82,11 @@ def test_the_count_flag_is_part_of_the_generated_source():
     hoisted = codegen.generate(codegen.KernelSpec(spec, step, (), (), "y", counts=("count",),
                                                   uniform=("V_th", "c")))
     run_src = hoisted[hoisted.index("def run("):hoisted.index("def run_uniform(")]
-    assert "p_V_th = P_V_th[0]" in run_src and "P_V_th[i]" not in run_src and "P_c[i]" not in run_src
-    assert "p_a = P_a[i]" in run_src
+    # the entry point passes the named parameters' one value; the others go through _rt.shared (one
+    # value when all neurons share it, else the array: the body reads it per neuron with _rt.at)
+    assert "P_V_th[0]" in run_src and "P_c[0]" in run_src and "_rt.shared(P_V_th)" not in run_src
+    assert "_rt.shared(P_a)" in run_src
+    assert "_rt.at(P_a, i)" in hoisted[hoisted.index("def _body("):]
 
 
 def test_count_only_run_with_parameters_read_once_equals_simulate():

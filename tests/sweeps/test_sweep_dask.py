@@ -110,9 +110,9 @@ def _forbid_code_generation():
 
 
 def _kernels_loaded():
-    from neurounits.codegen import kernel
+    from neurounits.codegen import cache
 
-    return sorted(kernel._LOADED)
+    return cache.loaded()
 
 
 def rate_in_hz(res):
