@@ -103,6 +103,8 @@ def _integrate(ks: KernelSpec, ind: int, L: Lines) -> None:
 def _derived_function(ks: KernelSpec, L: Lines) -> None:
     """``_derived(n, dt, P...)``: the integrator's per-neuron constants D<symbol> (from parameters
     and dt only), computed once per call, before the body."""
+    if _numpy_derived(ks, L):
+        return
     step = ks.integ_step
     params = _derived_params(ks)
     L.add(0, _flags(ks))
@@ -129,6 +131,41 @@ def _derived_function(ks: KernelSpec, L: Lines) -> None:
     L.add(1, f"return ({', '.join(ks.derived_names())},)")
     L.add(0, "")
     L.add(0, "")
+
+
+def _numpy_derived(ks: KernelSpec, L: Lines) -> bool:
+    """The exact propagators E = exp(M dt) and P as plain numpy (not compiled): the system matrix M
+    per neuron, then ``_rt.expm_blocks`` (each distinct M once).  Compiling a matrix exponential
+    costs numba about 5 s of CPU in every fresh process.  Only when every entry of M prints as
+    plain arithmetic (else False, and the compiled version is used)."""
+    step = ks.integ_step
+    if step.expm is None:
+        return False
+    codes = [(sym.name, to_code(e)) for sym, e in step.derived]
+    if any("math." in c or "_rt." in c for _, c in codes):
+        return False
+    M, E, P = step.expm
+    k = len(M)
+    params = _derived_params(ks)
+    L.add(0, f"def _derived({', '.join(['n', 'dt'] + [f'P_{p}' for p in params])}):")
+    L.add(1, '"""The propagators per neuron (numpy, not compiled)."""')
+    for p in params:
+        L.add(1, f"p_{p} = np.asarray(P_{p}, dtype=np.float64)")
+    for name, code in codes:
+        L.add(1, f"D{name} = np.broadcast_to(np.asarray({code}, dtype=np.float64), (n,)).copy()")
+    L.add(1, f"mtx = np.empty((n, {k}, {k}))")
+    for a, row in enumerate(M):
+        for b, sym in enumerate(row):
+            L.add(1, f"mtx[:, {a}, {b}] = D{sym.name}")
+    L.add(1, "eE, eP = _rt.expm_blocks(mtx, dt)")
+    for a in range(k):
+        for b in range(k):
+            L.add(1, f"D{E[a][b].name} = np.ascontiguousarray(eE[:, {a}, {b}])")
+            L.add(1, f"D{P[a][b].name} = np.ascontiguousarray(eP[:, {a}, {b}])")
+    L.add(1, f"return ({', '.join(ks.derived_names())},)")
+    L.add(0, "")
+    L.add(0, "")
+    return True
 
 
 def _derived_params(ks: KernelSpec) -> list[str]:

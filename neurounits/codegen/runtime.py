@@ -35,6 +35,7 @@ __all__ = [
     "exp",
     "expm",
     "expm_block",
+    "expm_blocks",
     "lane",
     "log",
     "normal",
@@ -264,6 +265,22 @@ def expm_block(m, dt):
         big[i, k + i] = dt
     x = expm(big)
     return x[:k, :k].copy(), x[:k, k:].copy()
+
+
+def expm_blocks(m: np.ndarray, dt: float) -> tuple[np.ndarray, np.ndarray]:
+    """(E, P) of :func:`expm_block` for a stack of matrices ``m[i]`` (plain Python with numpy and
+    scipy, not compiled): each distinct matrix once (a population usually shares one)."""
+    from scipy.linalg import expm as scipy_expm
+
+    n, k = m.shape[0], m.shape[1]
+    uniq, inv = np.unique(m.reshape(n, k * k), axis=0, return_inverse=True)
+    big = np.zeros((uniq.shape[0], 2 * k, 2 * k))
+    big[:, :k, :k] = uniq.reshape(-1, k, k) * dt
+    for i in range(k):
+        big[:, i, k + i] = dt
+    x = scipy_expm(big)
+    inv = np.asarray(inv).reshape(-1)
+    return x[:, :k, :k][inv], x[:, :k, k:][inv]
 
 
 # ---------------------------------------------------------------------------------- random numbers

@@ -89,3 +89,23 @@ def test_shared_values_are_passed_once_and_change_nothing():
     from neurounits.codegen import runtime
 
     assert runtime.shared(np.full(4, 2.5)) == 2.5 and isinstance(runtime.shared(np.arange(3.0)), np.ndarray)
+
+
+def test_exact_propagators_are_computed_in_numpy_as_the_compiled_exponential_would():
+    """Multi-state exact models get E and P from _rt.expm_blocks (numpy/scipy, not compiled): each
+    distinct system matrix once, equal to the compiled Pade exponential to rounding."""
+    from neurounits.codegen import runtime
+
+    src, _ = _source(nu.models.nest.iaf_psc_exp(n=2))
+    derived = src[src.index("def _derived("):src.index("def _body(")]
+    assert "_rt.expm_blocks(mtx, dt)" in derived and "@njit" not in src[src.index("def _derived(") - 60:
+                                                                         src.index("def _derived(")]
+    rng = np.random.default_rng(1)
+    m = rng.normal(size=(3, 3, 3))
+    m[2] = m[0]  # a repeated matrix is computed once and given to both
+    E, P = runtime.expm_blocks(m, 0.1)
+    for i in range(3):
+        e, p = runtime.expm_block(m[i], 0.1)
+        np.testing.assert_allclose(E[i], e, rtol=0, atol=1e-15)
+        np.testing.assert_allclose(P[i], p, rtol=0, atol=1e-16)
+    np.testing.assert_array_equal(E[0], E[2])
