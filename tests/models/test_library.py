@@ -178,7 +178,9 @@ def test_izhikevich_ref_with_zero_refractory_period_is_izhikevich():
     kw = {"inputs": {"I": "10 mV/ms"}, "record": ("V", "u")}
     a = nu.simulate(M.Izhikevich(), "200 ms", "0.1 ms", **kw)
     b = nu.simulate(M.IzhikevichRef(), "200 ms", "0.1 ms", **kw)
-    np.testing.assert_allclose(b["V"].magnitude, a["V"].magnitude, rtol=1e-13, atol=1e-12)
+    # two kernels generated from different equations (common subexpressions shared differently):
+    # rounding differs, by up to ~1e-12 relative in the upstroke of a spike
+    np.testing.assert_allclose(b["V"].magnitude, a["V"].magnitude, rtol=1e-11, atol=1e-12)
     np.testing.assert_array_equal(_times(a), _times(b))
 
 
