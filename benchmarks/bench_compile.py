@@ -28,6 +28,9 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_startup import child_env  # noqa: E402  (the same child environment)
+
 TARGET_FIXED_S, TARGET_ADAPTIVE_S = 5.0, 10.0
 
 # the child: MODEL is "LIF" or "nest.iaf_psc_exp"; one JSON line, last on stdout
@@ -67,23 +70,15 @@ def all_models() -> list[str]:
             "        if inspect.isclass(getattr(nu.models.nest, k))]\n"
             "print(json.dumps(top + nest))")
     with tempfile.TemporaryDirectory(prefix="nu_bench_list_") as tmp:
-        p = subprocess.run([sys.executable, "-c", code], env=_env(tmp, tmp), cwd=ROOT,
+        p = subprocess.run([sys.executable, "-c", code], env=child_env(tmp, tmp), cwd=ROOT,
                            capture_output=True, text=True, check=True)
     return json.loads(p.stdout.strip().splitlines()[-1])
-
-
-def _env(nu_cache: str, numba_cache: str) -> dict[str, str]:
-    env = dict(os.environ)
-    env["NEUROUNITS_CACHE_DIR"] = nu_cache
-    env["NUMBA_CACHE_DIR"] = numba_cache
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH", "")) if p)
-    return env
 
 
 def one_run(model: str) -> dict:
     """One fresh process with empty caches; its measurements plus the process wall time."""
     with tempfile.TemporaryDirectory(prefix="nu_bench_compile_") as tmp:
-        env = _env(os.path.join(tmp, "nu"), os.path.join(tmp, "numba"))
+        env = child_env(os.path.join(tmp, "nu"), os.path.join(tmp, "numba"))
         w = time.perf_counter()
         p = subprocess.run([sys.executable, "-c", CHILD.replace("MODEL", repr(model))], env=env,
                            cwd=ROOT, capture_output=True, text=True)

@@ -127,7 +127,7 @@ print(json.dumps({{"simulate": t, "compiles": sorted(out, reverse=True)}}))
 """
 
 
-def _env(nu_cache: str, numba_cache: str) -> dict[str, str]:
+def child_env(nu_cache: str, numba_cache: str) -> dict[str, str]:
     env = dict(os.environ)
     env["NEUROUNITS_CACHE_DIR"] = nu_cache
     env["NUMBA_CACHE_DIR"] = numba_cache
@@ -223,7 +223,7 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory(prefix="nu_bench_") as tmp:
         # references: bare interpreter, numba alone, neurounits alone (process wall time)
-        ref_env = _env(os.path.join(tmp, "ref_nu"), os.path.join(tmp, "ref_numba"))
+        ref_env = child_env(os.path.join(tmp, "ref_nu"), os.path.join(tmp, "ref_numba"))
         refs = {}
         for name, code in [("python -c pass", "pass"), ("import numba", "import numba"),
                            ("import neurounits", "import neurounits")]:
@@ -231,7 +231,7 @@ def main() -> None:
 
         # (a) warm cache: fill once, then time fresh processes
         warm_nu, warm_numba = os.path.join(tmp, "warm_nu"), os.path.join(tmp, "warm_numba")
-        env = _env(warm_nu, warm_numba)
+        env = child_env(warm_nu, warm_numba)
         fill = _child(env)
         before = _files(warm_nu, warm_numba)
         warm = [_child(env) for _ in range(args.warm)]
@@ -240,7 +240,7 @@ def main() -> None:
         # (b) empty cache: a new kernel cache and a new numba cache every time
         empty = []
         for i in range(args.empty):
-            e = _env(os.path.join(tmp, f"empty_nu{i}"), os.path.join(tmp, f"empty_numba{i}"))
+            e = child_env(os.path.join(tmp, f"empty_nu{i}"), os.path.join(tmp, f"empty_numba{i}"))
             empty.append(_child(e))
 
         print(f"\nreferences: process wall time, median of {args.refs} [min - max]")
@@ -280,7 +280,7 @@ def main() -> None:
             _, _, p = _run(PROFILE_CHILD.replace("TOP", str(args.top)), env)
             print(p.stdout.rstrip())
 
-            e = _env(os.path.join(tmp, "prof_nu"), os.path.join(tmp, "prof_numba"))
+            e = child_env(os.path.join(tmp, "prof_nu"), os.path.join(tmp, "prof_numba"))
             _, _, p = _run(COMPILE_CHILD, e)
             d = json.loads(p.stdout.strip().splitlines()[-1])
             print(f"\nnumba compilations in the 1st simulate call with an empty cache: {len(d['compiles'])} "

@@ -7,7 +7,6 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import SimulationError
 from ..units import Q_, from_internal
 from .checks import MS
 from .plan import RunPlan, make_plan
@@ -62,9 +61,7 @@ def count_plan(plan: RunPlan, n_steps: int, dur_ms: float | None = None) -> dict
     runner = Runner(plan)
     outcome = runner.advance(n_steps, acc=acc)
     if outcome.status:  # the same SimulationError as simulate
-        raise SimulationError(runner.failure_message(outcome), neuron=outcome.neuron,
-                              variable=runner.variable_name(outcome) if outcome.status == 1 else None,
-                              time=Q_(outcome.t_ms, "ms"))
+        raise runner.error(outcome)
     recorded = plan.spec.recordable()
     sums = {k: from_internal(runner.traces[0][r, 0], recorded[k]) for r, k in enumerate(plan.record)}
     dur_ms = n_steps * plan.dt_ms if dur_ms is None else dur_ms

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from .. import integrators
-from ..errors import ParameterError
+from ..errors import ParameterError, SimulationError
 from ..units import Q_
 from .plan import RunPlan
 
@@ -183,12 +183,19 @@ class Runner:
             return (f"model '{p.model.name}': for neuron {outcome.neuron}, {STATUS_MESSAGES[outcome.status]} "
                     f"in the step ending at t = {t_fail:~g} (numerical instability); check the parameter "
                     "values, or loosen atol/rtol, lower h_min or raise max_substeps in method_options")
-        var = list(p.spec.states)[outcome.variable] if outcome.variable >= 0 else "?"
+        var = self._variable(outcome)
         value = self.states[var][outcome.neuron] if outcome.variable >= 0 else float("nan")
         return (f"model '{p.model.name}': state '{var}' of neuron {outcome.neuron} became {value} at "
                 f"t = {t_fail:~g} (step {self.step}). The equations blow up or dt = {p.dt_ms:g} ms is too "
                 "large for the method; try a smaller dt or another method (e.g. 'rk4' or "
                 "'exponential_euler'), and check the parameter values.")
 
-    def variable_name(self, outcome: Outcome) -> str:
+    def error(self, outcome: Outcome) -> SimulationError:
+        """The SimulationError of a failed ``advance``: the message, the state (for a state that
+        became NaN or infinite), the neuron and the time."""
+        return SimulationError(self.failure_message(outcome), neuron=outcome.neuron,
+                               variable=self._variable(outcome) if outcome.status == 1 else None,
+                               time=Q_(outcome.t_ms, "ms"))
+
+    def _variable(self, outcome: Outcome) -> str:
         return list(self.plan.spec.states)[outcome.variable] if outcome.variable >= 0 else "?"

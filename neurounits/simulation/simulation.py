@@ -112,11 +112,10 @@ class Simulation:
             self._duration_ms += dur_ms
 
     def _fail(self, outcome: Outcome) -> None:
-        self._message = self._runner.failure_message(outcome)
+        error = self._runner.error(outcome)
+        self._message = error.msg
         if self._raise:
-            raise SimulationError(self._message, variable=self._runner.variable_name(outcome)
-                                  if outcome.status == 1 else None, neuron=outcome.neuron,
-                                  time=Q_(outcome.t_ms, "ms"))
+            raise error
 
     def set_input(self, name: str, value: Any) -> None:
         """Set input ``name`` for the next runs: a constant, a per-neuron array or a TimedArray
