@@ -7,8 +7,8 @@
   degree-13 Pade approximant and scaling and squaring (Higham, SIAM J. Matrix
   Anal. Appl. 26(4), 2005).
 - :func:`at` and :func:`lane`: a parameter of neuron i, whether parameters come as per-neuron
-  arrays or as one value for all neurons (the generated kernel body is compiled once for each:
-  ``run`` passes arrays, ``run_uniform`` scalars, which the compiler then hoists);
+  arrays or as one value for all neurons (the generated kernel body is compiled once for each
+  pattern it meets, and a shared value is hoisted out of the loops);
 - :func:`shared` (plain Python, called by the entry points): a per-neuron array whose values are
   all equal becomes that one value, so the body is compiled for the population's actual pattern
   of shared and per-neuron values (e.g. one per-neuron ``I_e``, everything else hoisted);
