@@ -9,7 +9,8 @@ Both entry points call one body, ``_body``, written once: ``run`` passes each pa
 constant and refractory step count as one value when the block's neurons share it, else as the
 per-neuron array (``_rt.shared``); ``run_uniform`` passes one value for every parameter.  Numba
 compiles the body for each pattern on first use; a shared value is then read once, outside the
-loops.  (The simulation layer calls ``run``; ``run_uniform`` is its all-shared special case.)  The body reads a parameter of neuron i as ``_rt.at(P_<name>, i)``, which is
+loops.  (The simulation layer calls ``run``; ``run_uniform`` is its all-shared special case.)
+The body reads a parameter of neuron i as ``_rt.at(P_<name>, i)``, which is
 ``P_<name>[i]`` for an array and the value itself otherwise.  ``_derived`` computes the
 integrator's per-neuron constants (from parameters and dt) before the body runs.
 
