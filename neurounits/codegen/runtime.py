@@ -332,3 +332,36 @@ def normal(seed, neuron, step, k):
     u1 = (np.float64(np.int64(h1 >> _S11)) + 1.0) * _2M53
     u2 = np.float64(np.int64(h2 >> _S11)) * _2M53
     return math.sqrt(-2.0 * log(u1)) * cos_pi(2.0 * u2 - 1.0)
+
+
+@njit(cache=True, inline="always")
+def uniform(seed, a, b, k):
+    """A uniform number in (0, 1), a pure function of ``seed`` (uint64) and the integers a, b, k
+    (mixed as in :func:`normal`)."""
+    key = mix64(seed + _GOLDEN * (np.uint64(a) + _ONE))
+    h = mix64(key ^ (np.uint64(b) * _MSTEP + np.uint64(k) * _GOLDEN))
+    return (np.float64(np.int64(h >> _S11)) + 0.5) * _2M53
+
+
+@njit(cache=True)
+def poisson(lam, seed, a, b):
+    """A Poisson count with mean ``lam``, a pure function of (seed, a, b): the mean is split into
+    parts of at most 16, and each part's count is found by inverting its distribution function
+    with one uniform number (:func:`uniform` with k = the part's number)."""
+    total = 0
+    part = 0
+    rest = lam
+    while rest > 0.0:
+        m = min(rest, 16.0)
+        rest -= m
+        u = uniform(seed, a, b, part)
+        p = math.exp(-m)
+        c = p
+        x = 0
+        while u > c and x < 400:
+            x += 1
+            p *= m / x
+            c += p
+        total += x
+        part += 1
+    return total

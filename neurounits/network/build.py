@@ -1,0 +1,437 @@
+"""Checking ``connect`` calls and building a network: synapses drawn, delays in steps, CSR by source.
+
+Random streams (numpy ``SeedSequence`` of the network's seed): ``[seed, 1, k]`` draws projection
+k's synapses, then its weights, then its delays; ``[seed, 2, p]`` population p's initial values;
+``[seed, 3]`` the Poisson trains; ``[seed, 4]`` white noise.  Each stream depends only on what it
+draws for, so adding a projection does not change the others.
+
+Delays: a scalar delay (or an array of them) must be a whole number of steps >= dt; a delay
+drawn from a distribution is rounded to the nearest whole step, and at least one step (the
+realised delays can be read back with :meth:`BuiltNetwork.synapses`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from ..dist import Distribution
+from ..errors import ParameterError, Problem, raise_problems
+from ..parameters import check_value
+from ..simulation import make_plan
+from ..simulation.checks import receptor_names
+from ..units import DimensionError, Q_, as_quantity, fmt_unit, internal_unit, to_internal, ureg
+from . import connectivity as conn
+from .sources import Poisson, Source, SpikeTimes
+
+__all__ = ["BuiltNetwork", "build", "check_connect", "check_receptors"]
+
+_MS = ureg.Unit("ms")
+STRUCTURE, INITIAL, POISSON, NOISE = 1, 2, 3, 4
+
+
+def check_connect(net: Any, source: Any, target: Any, rule: Any, weight: Any, delay: Any, where: str,
+                  problems: list[Problem]) -> Any:
+    """The rule (default all-to-all), after checking source, target, rule, weight and delay."""
+    from .network import View
+
+    if not isinstance(target, View):
+        problems.append(Problem(f"{where}: the target must be a view of a population (e.g. P or P[:10]), "
+                                f"got {type(target).__name__}"))
+    else:
+        net._check_view(target, where + ", target", problems)
+    if isinstance(source, Source):
+        if rule is not None:
+            problems.append(Problem(f"{where}: a {type(source).__name__} source reaches every target neuron; "
+                                    "give no connection rule"))
+        if isinstance(source, Poisson) and delay is not None and (
+                isinstance(delay, Distribution) or np.ndim(as_quantity(delay).magnitude)):
+            problems.append(Problem(f"{where}: a Poisson source takes one delay, got {delay!r}"))
+    elif isinstance(source, View):
+        net._check_view(source, where + ", source", problems)
+        for p, _ in source.parts:
+            if p.model.spec.threshold is None:
+                problems.append(Problem(f"{where}: population {p.name!r} (model '{p.model.name}') has no "
+                                        "threshold, so it emits no spikes to connect"))
+    else:
+        problems.append(Problem(f"{where}: the source must be a view of a population or a source from "
+                                f"nu.sources, got {type(source).__name__}"))
+    rule = conn.AllToAll() if rule is None and not isinstance(source, Source) else rule
+    if rule is not None and not isinstance(rule, conn.Rule):
+        problems.append(Problem(f"{where}: the rule must come from nu.conn (e.g. nu.conn.FixedProbability(0.1)), "
+                                f"got {type(rule).__name__}"))
+    elif rule is not None and isinstance(source, View) and isinstance(target, View):
+        problems.extend(Problem(f"{where}: {m}") for m in rule.check(source.n, target.n))
+    if weight is None and not isinstance(rule, conn.WeightMatrix):
+        problems.append(Problem(f"{where}: give the weight of the synapses (weight=...)"))
+    _check_delay(delay, where, problems)
+    return rule
+
+
+def _check_delay(delay: Any, where: str, problems: list[Problem]) -> None:
+    if delay is None:
+        return
+    if isinstance(delay, Distribution):
+        if delay.dimensionality != _MS.dimensionality:
+            problems.append(Problem(f"{where}: the delay distribution must be in a unit of time, got "
+                                    f"{fmt_unit(delay.units)}", dimension=True))
+        return
+    chk = check_value(f"{where}, delay", delay, _MS, None, nonnegative=True)
+    problems.extend(chk.problems)
+
+
+def check_receptors(source: Any, target: Any, receptor: Any, weight: Any, where: str,
+                    problems: list[Problem]) -> dict[int, tuple[str, ...]]:
+    """Per target population: the receptor name(s) (two: routed by the sign of the weight), after
+    checking that the receptor exists, takes these spikes and the weight's unit fits it."""
+    from .network import View
+
+    out: dict[int, tuple[str, ...]] = {}
+    if not isinstance(target, View):
+        return out
+    for p, _ in target.parts:
+        spec = p.model.spec
+        if not spec.receptors:
+            problems.append(Problem(f"{where}: model '{p.model.name}' of population {p.name!r} has no spike "
+                                    "receptors, so spikes cannot be connected to it"))
+            continue
+        names = receptor_names(spec, receptor, f"{where}, population {p.name!r}", problems)
+        if names is None:
+            continue
+        bad = type(p.model).unavailable_receptors.get(names[0])
+        if bad:
+            problems.append(Problem(f"{where}: receptor '{names[0]}' of population {p.name!r} cannot take "
+                                    f"these spikes: {bad}"))
+            continue
+        unit = spec.receptors[names[0]].unit
+        if isinstance(weight, Distribution):
+            if weight.dimensionality != unit.dimensionality:
+                problems.append(Problem(f"{where}: the weight distribution is in {fmt_unit(weight.units)}, but "
+                                        f"receptor '{names[0]}' of population {p.name!r} takes weights in "
+                                        f"{fmt_unit(unit)}", dimension=True))
+                continue
+        elif weight is not None:
+            chk = check_value(f"{where}, weight (receptor '{names[0]}' of population {p.name!r})", weight,
+                              unit, None)
+            if chk.problems:
+                problems.extend(chk.problems)
+                continue
+        out[p.index] = names
+    return out
+
+
+@dataclass
+class ProjectionSynapses:
+    """The drawn synapses of one projection (network-wide ids, internal units, steps)."""
+
+    pre: np.ndarray  # source gid (-1 for a source from nu.sources)
+    post: np.ndarray  # target gid
+    weight: np.ndarray
+    delay: np.ndarray  # steps
+    column: np.ndarray  # ring column
+
+
+@dataclass
+class BuiltNetwork:
+    """A network drawn for one dt: plans per population, synapses by source, sources, recording."""
+
+    network: Any
+    dt_q: Any
+    dt_ms: float
+    plans: list[Any]
+    offsets: list[np.ndarray]  # per population: ring column of each receptor's first neuron
+    n_columns: int
+    csr: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]  # PTR, COL, W, DLY per population
+    projections: list[ProjectionSynapses]
+    poisson: list[tuple[Poisson, int, int]]  # (source, first, last position in PS_COL)
+    ps_col: np.ndarray
+    ps_w: np.ndarray
+    ps_dly: np.ndarray
+    events: tuple[np.ndarray, np.ndarray, np.ndarray]  # SpikeTimes: global arrival step, column, weight
+    max_delay: int
+    record: list[tuple[tuple[str, ...], np.ndarray, int]]  # per population: variables, neurons, every (0: none)
+    spikes: set[int]
+    input_seed: int
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def synapses(self, projection: int) -> dict[str, Any]:
+        """The realised synapses of a projection: ``pre`` and ``post`` (indices within their
+        populations), ``weight`` (Quantity, the receptor's unit) and ``delay`` (Quantity, ms)."""
+        net = self.network
+        s = self.projections[projection]
+        proj = net.projections[projection]
+        offs = net.offsets()
+        pre = s.pre - offs[np.searchsorted(offs, s.pre, side="right") - 1] if s.pre.size and s.pre[0] >= 0 \
+            else s.pre
+        post = s.post - offs[np.searchsorted(offs, s.post, side="right") - 1]
+        names = next(iter(proj.receptors.values()))
+        unit = net.populations[next(iter(proj.receptors))].model.spec.receptors[names[0]].unit
+        return {"pre": pre, "post": post, "weight": Q_(s.weight / _factor(unit), unit),
+                "delay": Q_(s.delay * self.dt_ms, "ms")}
+
+    @property
+    def n_synapses(self) -> int:
+        return int(sum(c[1].size for c in self.csr))
+
+    def connectivity_bytes(self) -> int:
+        return int(sum(sum(a.nbytes for a in c) for c in self.csr))
+
+    def summary(self) -> str:
+        net = self.network
+        lines = [f"Network: {len(net.populations)} population(s), {net.n} neurons, {self.n_synapses} synapses "
+                 f"(dt = {self.dt_q:~g})"]
+        for p, plan in zip(net.populations, self.plans, strict=True):
+            lines.append(f"  {p.name}: {p.n} x {p.model.name}, method {plan.method}")
+        for proj, s in zip(net.projections, self.projections, strict=True):
+            d = s.delay
+            dtxt = (f"delay {d.min() * self.dt_ms:g}-{d.max() * self.dt_ms:g} ms" if d.size else "no synapses")
+            lines.append(f"  {proj.describe()}: {s.post.size} synapses, {dtxt}")
+        rec_bytes = sum(len(v) * len(idx) * 8 / max(e, 1) for v, idx, e in self.record if e)
+        lines.append(f"  connectivity: {self.connectivity_bytes() / 2**20:.2f} MiB "
+                     f"({self.connectivity_bytes() / max(self.n_synapses, 1):.1f} bytes per synapse); "
+                     f"longest delay {self.max_delay * self.dt_ms:g} ms ({self.max_delay} steps)")
+        lines.append(f"  recording: {rec_bytes * 1000 / self.dt_ms / 2**20:.2f} MiB per simulated second of traces, "
+                     f"spikes of {', '.join(net.populations[i].name for i in sorted(self.spikes)) or 'none'}")
+        return "\n".join(lines)
+
+
+def _factor(unit: Any) -> float:
+    return float(Q_(1.0, unit).to(internal_unit(unit)).magnitude)
+
+
+def _values(what: str, value: Any, unit: Any, m: int, rng: np.random.Generator, where: str,
+            problems: list[Problem]) -> np.ndarray | None:
+    """m values in internal units: a Quantity (one or m), or drawn from a distribution."""
+    if isinstance(value, Distribution):
+        try:
+            return np.asarray(value.sample(rng, m, internal_unit(unit)), float)
+        except (DimensionError, ParameterError) as exc:
+            problems.append(Problem(f"{where}: {what}: {exc}"))
+            return None
+    chk = check_value(f"{where}, {what}", value, unit, None)
+    if chk.problems:
+        problems.extend(chk.problems)
+        return None
+    v = np.asarray(to_internal(chk.quantity), float)
+    if v.ndim == 0:
+        return np.full(m, float(v))
+    if v.shape != (m,):
+        problems.append(Problem(f"{where}: {what} has {v.size} values, but the projection has {m} synapses; "
+                                "give one value, one per synapse, or a distribution"))
+        return None
+    return v
+
+
+def _delays(delay: Any, m: int, dt_ms: float, rng: np.random.Generator, where: str,
+            problems: list[Problem]) -> np.ndarray | None:
+    if delay is None:
+        return np.ones(m, np.int64)
+    if isinstance(delay, Distribution):
+        d = np.asarray(delay.sample(rng, m, _MS), float)
+        return np.maximum(np.rint(d / dt_ms), 1).astype(np.int64)
+    d = _values("delay", delay, _MS, m, rng, where, problems)
+    if d is None:
+        return None
+    steps = np.rint(d / dt_ms)
+    off = np.abs(steps * dt_ms - d) > 1e-9 * np.maximum(d, 1.0)
+    if off.any():
+        problems.append(Problem(f"{where}: delay {d[off][0]:g} ms is not a whole number of steps of dt = "
+                                f"{dt_ms:g} ms; give a multiple of dt (or a distribution, which is rounded)"))
+        return None
+    if (steps < 1).any():
+        problems.append(Problem(f"{where}: delay {d[steps < 1][0]:g} ms is shorter than one step (dt = "
+                                f"{dt_ms:g} ms); a spike needs at least one step to arrive"))
+        return None
+    return steps.astype(np.int64)
+
+
+def _layout(net: Any) -> tuple[list[np.ndarray], int]:
+    offsets, col = [], 0
+    for p in net.populations:
+        offs = np.arange(len(p.model.spec.receptors), dtype=np.int64) * p.n + col
+        col += len(p.model.spec.receptors) * p.n
+        offsets.append(offs)
+    return offsets, col
+
+
+def _columns(net: Any, proj: Any, post: np.ndarray, w: np.ndarray, offsets: list[np.ndarray]) -> np.ndarray:
+    """Ring column of each synapse: its target population's receptor (by sign where routed so)."""
+    offs = net.offsets()
+    owner = np.searchsorted(offs, post, side="right") - 1
+    cols = np.empty(post.size, np.int64)
+    for pi, names in proj.receptors.items():
+        sel = owner == pi
+        recs = list(net.populations[pi].model.spec.receptors)
+        local = post[sel] - offs[pi]
+        first = offsets[pi][recs.index(names[0])] + local
+        if len(names) == 2:
+            second = offsets[pi][recs.index(names[1])] + local
+            cols[sel] = np.where(w[sel] >= 0, first, second)
+        else:
+            cols[sel] = first
+    return cols
+
+
+def _rng(seed: int, *key: int) -> np.random.Generator:
+    return np.random.default_rng(np.random.SeedSequence([seed, *key]))
+
+
+def _draw(net: Any, proj: Any, dt_ms: float, offsets: list[np.ndarray],
+          problems: list[Problem]) -> ProjectionSynapses | None:
+    where = proj.describe()
+    rng = _rng(net.seed, STRUCTURE, proj.index)
+    post_ids = proj.target.gids()
+    if isinstance(proj.source, Source):
+        pre, post = np.full(post_ids.size, -1, np.int64), post_ids
+    else:
+        i, k = proj.rule.build(proj.source.gids(), post_ids, rng)
+        pre, post = proj.source.gids()[i], post_ids[k]
+    unit = _weight_unit(net, proj)
+    weight = proj.weight
+    if weight is None:  # a weight matrix
+        vals, wunit = proj.rule.weights()
+        weight = Q_(vals, wunit) if wunit is not None else vals
+    w = _values("weight", weight, unit, post.size, rng, where, problems)
+    d = _delays(proj.delay, post.size, dt_ms, rng, where, problems)
+    if w is None or d is None:
+        return None
+    return ProjectionSynapses(pre, post, w, d, _columns(net, proj, post, w, offsets))
+
+
+def _weight_unit(net: Any, proj: Any) -> Any:
+    pi, names = next(iter(proj.receptors.items()))
+    return net.populations[pi].model.spec.receptors[names[0]].unit
+
+
+def _csr(n: int, src: np.ndarray, cols: np.ndarray, w: np.ndarray, d: np.ndarray, max_delay: int):
+    """Synapses grouped by source neuron (a stable counting sort): PTR, COL, W, DLY."""
+    counts = np.bincount(src, minlength=n)
+    ptr = np.zeros(n + 1, np.int64)
+    np.cumsum(counts, out=ptr[1:])
+    order = np.argsort(src, kind="stable")
+    dtype = np.uint8 if max_delay < 2**8 else np.uint16 if max_delay < 2**16 else np.int32
+    return (ptr, cols[order].astype(np.int32), np.ascontiguousarray(w[order]), d[order].astype(dtype))
+
+
+def _record(net: Any, dt_ms: float, problems: list[Problem]) -> list[tuple[tuple[str, ...], np.ndarray, int]]:
+    out: list[tuple[tuple[str, ...], np.ndarray, int]] = [((), np.zeros(0, np.int64), 0) for _ in net.populations]
+    for r in net.records:
+        every = 1
+        if r.every is not None:
+            chk = check_value(f"Network.record, every (population {net.populations[r.population].name!r})",
+                              r.every, _MS, 1, positive=True)
+            if chk.problems:
+                problems.extend(chk.problems)
+                continue
+            e_ms = float(to_internal(chk.quantity))
+            every = int(round(e_ms / dt_ms))
+            if abs(every * dt_ms - e_ms) > 1e-9 * e_ms or every < 1:
+                problems.append(Problem(f"Network.record: every = {e_ms:g} ms is not a whole number of steps "
+                                        f"of dt = {dt_ms:g} ms"))
+                continue
+        vars_, idx, _ = out[r.population]
+        vars_ = tuple(dict.fromkeys(vars_ + r.variables))
+        idx = np.unique(np.concatenate([idx, r.neurons]))
+        out[r.population] = (vars_, idx, every)
+    return out
+
+
+def _plans(net: Any, dt_q: Any, record, problems: list[Problem]) -> list[Any]:
+    plans = []
+    noise_seed = int(np.random.SeedSequence([net.seed, NOISE]).generate_state(1, np.uint64)[0] >> np.uint64(1))
+    for p, opts in zip(net.populations, net._options, strict=True):
+        rng = _rng(net.seed, INITIAL, p.index)
+        initial = {}
+        for k, v in opts.initial.items():
+            unit = p.model.spec.states[k]
+            if isinstance(v, Distribution):
+                try:
+                    initial[k] = Q_(v.sample(rng, p.n, unit), unit)
+                except (DimensionError, ParameterError) as exc:
+                    problems.append(Problem(f"population {p.name!r}, initial value of {k!r}: {exc}"))
+            else:
+                initial[k] = v
+        try:
+            plan, _, _ = make_plan(p.model, dt_q, inputs=opts.inputs, record=record[p.index][0],
+                                   method=opts.method, seed=noise_seed, initial=initial,
+                                   record_every=record[p.index][2] or 1, method_options=opts.method_options,
+                                   noise_ids=p.offset + np.arange(p.n, dtype=np.int64),
+                                   where=f"population {p.name!r}")
+        except (ParameterError, DimensionError) as exc:
+            problems.append(Problem(str(exc)))
+            continue
+        plans.append(plan)
+    return plans
+
+
+def _sources(net: Any, built: list[ProjectionSynapses | None]):
+    poisson, cols, ws, dl = [], [], [], []
+    ev: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+    pos = 0
+    for proj, s in zip(net.projections, built, strict=True):
+        if s is None or not isinstance(proj.source, Source):
+            continue
+        if isinstance(proj.source, Poisson):
+            poisson.append((proj.source, pos, pos + s.column.size))
+            pos += s.column.size
+            cols.append(s.column)
+            ws.append(s.weight)
+            dl.append(int(s.delay[0]) if s.delay.size else 1)
+    return poisson, cols, ws, dl, ev
+
+
+def build(net: Any, dt_q: Any) -> BuiltNetwork:
+    """Draw everything of ``net`` for time step ``dt_q``; every problem is reported together."""
+    problems: list[Problem] = []
+    chk = check_value("dt", dt_q, _MS, 1, positive=True)
+    raise_problems("cannot build the network", chk.problems)
+    dt_ms = float(to_internal(chk.quantity))
+    if not net.populations:
+        raise ParameterError("the network has no populations; add one with net.add(model)")
+    offsets, n_cols = _layout(net)
+    built = [_draw(net, proj, dt_ms, offsets, problems) for proj in net.projections]
+    record = _record(net, dt_ms, problems)
+    plans = _plans(net, dt_q, record, problems)
+    events = _spike_time_events(net, built, dt_ms, problems)
+    raise_problems("cannot build the network", problems)
+    syn = [s for s in built if s is not None]
+    max_delay = max([1] + [int(s.delay.max()) for s in syn if s.delay.size])
+    csr = []
+    offs = net.offsets()
+    for p in net.populations:
+        parts = [s for s, proj in zip(syn, net.projections, strict=True) if not isinstance(proj.source, Source)]
+        sel = [(s.pre >= p.offset) & (s.pre < p.offset + p.n) for s in parts]
+        src = np.concatenate([s.pre[m] - offs[p.index] for s, m in zip(parts, sel, strict=True)] + [np.zeros(0, np.int64)])
+        cols = np.concatenate([s.column[m] for s, m in zip(parts, sel, strict=True)] + [np.zeros(0, np.int64)])
+        w = np.concatenate([s.weight[m] for s, m in zip(parts, sel, strict=True)] + [np.zeros(0)])
+        d = np.concatenate([s.delay[m] for s, m in zip(parts, sel, strict=True)] + [np.zeros(0, np.int64)])
+        csr.append(_csr(p.n, src, cols, w, d, max_delay))
+    poisson, cols, ws, dl, _ = _sources(net, built)
+    return BuiltNetwork(
+        network=net, dt_q=chk.quantity, dt_ms=dt_ms, plans=plans, offsets=offsets, n_columns=n_cols, csr=csr,
+        projections=syn, poisson=poisson,
+        ps_col=np.concatenate(cols + [np.zeros(0, np.int64)]).astype(np.int32),
+        ps_w=np.concatenate(ws + [np.zeros(0)]), ps_dly=np.array(dl, np.int64),
+        events=events, max_delay=max_delay, record=record, spikes=set(net.spike_records),
+        input_seed=int(np.random.SeedSequence([net.seed, POISSON]).generate_state(1, np.uint64)[0] >> np.uint64(1)))
+
+
+def _spike_time_events(net: Any, built: Sequence[ProjectionSynapses | None], dt_ms: float,
+                       problems: list[Problem]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Arrivals of the SpikeTimes sources: (global step, ring column, weight), sorted by step."""
+    st, co, ww = [np.zeros(0, np.int64)], [np.zeros(0, np.int64)], [np.zeros(0)]
+    for proj, s in zip(net.projections, built, strict=True):
+        if s is None or not isinstance(proj.source, SpikeTimes):
+            continue
+        emit, probs = proj.source.steps(dt_ms)
+        problems.extend(Problem(f"{proj.describe()}: {m}") for m in probs)
+        for m in range(s.column.size):
+            st.append(emit + s.delay[m])
+            co.append(np.full(emit.size, s.column[m], np.int64))
+            ww.append(np.full(emit.size, s.weight[m]))
+    steps, cols, w = np.concatenate(st), np.concatenate(co), np.concatenate(ww)
+    order = np.argsort(steps, kind="stable")
+    return steps[order], cols[order], w[order]
