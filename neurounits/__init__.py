@@ -7,8 +7,11 @@
 <Unit('millivolt')>
 """
 
-from . import models
+from . import dist, models
 from .equations import Model
+from .network import Network
+from .network import connectivity as conn
+from .network import sources
 from .errors import EquationError, IntegratorError, NeurounitsError, ParameterError, SimulationError
 from .parameters import Input, Option, Parameter, PortGroup, Receptor, State
 from .simulation import RateInput, Results, Simulation, SpikeInput, Spikes, TimedArray, simulate
@@ -24,6 +27,7 @@ __all__ = [
     "Input",
     "IntegratorError",
     "Model",
+    "Network",
     "NeurounitsError",
     "Option",
     "Parameter",
@@ -40,9 +44,12 @@ __all__ = [
     "State",
     "Sweep",
     "TimedArray",
+    "conn",
+    "dist",
     "fi_curve",
     "models",
     "simulate",
+    "sources",
     "sweep",
     "ureg",
 ]

@@ -99,9 +99,10 @@ def _poisson(L: Lines) -> None:
     L.add(2, "for s_ in range(PS_LAM.shape[0]):  # Poisson sources: counts emitted in step g")
     L.add(3, "lam = PS_LAM[s_, j]")
     L.add(3, "if lam > 0.0:")
+    L.add(4, "p0 = np.exp(-min(lam, 16.0))")
     L.add(4, "d_ = (g + PS_DLY[s_]) % nslot")
     L.add(4, "for m_ in range(PS_PTR[s_], PS_PTR[s_ + 1]):")
-    L.add(5, "c_ = _rt.poisson(lam, SEEDP, m_, g)")
+    L.add(5, "c_ = _rt.poisson(lam, p0, SEEDP, m_, g)")
     L.add(5, "if c_ > 0:")
     L.add(6, "RING[d_, PS_COL[m_]] += c_ * PS_W[m_]")
 
