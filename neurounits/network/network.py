@@ -279,10 +279,12 @@ class Network:
         from . import build
 
         where = f"projection {len(self.projections)}"
+        if isinstance(source, View | Source) and isinstance(target, View):
+            where += f" ({source.describe()} -> {target.describe()})"
         problems: list[Problem] = []
         proj_rule = build.check_connect(self, source, target, rule, weight, delay, where, problems)
         receptors = build.check_receptors(source, target, receptor, weight, where, problems)
-        raise_problems(f"cannot connect ({where})", problems)
+        raise_problems("cannot connect", problems)
         self.projections.append(Projection(len(self.projections), source, target, proj_rule, weight, receptor,
                                            delay, receptors))
         self._built = None
