@@ -16,7 +16,10 @@ segment; ``EV_COL``, ``EV_W``).  Poisson sources draw, per target and step, a Po
 
 Outgoing synapses are stored by source neuron (CSR): ``PTR__<p>[i]:PTR__<p>[i + 1]`` index
 ``COL__<p>`` (int32 ring column), ``W__<p>`` (float64 weight, internal units of the receptor)
-and ``DLY__<p>`` (delay in steps, uint8 or uint16): 13 or 14 bytes per synapse.
+and ``DLY__<p>`` (delay in steps, uint8 or uint16): 13 or 14 bytes per synapse.  A population
+whose spikes carry a value (:class:`~neurounits.parameters.SpikePayload`) has a second CSR,
+``PPTR/PCOL/PW/PDLY``, for the synapses onto payload receptors, which add weight times the value;
+its trace (``PAYS``, last spike step ``PAYT``) is updated at every spike.
 """
 
 from __future__ import annotations
@@ -39,6 +42,7 @@ class PopulationCode:
     spikes: bool  # has a threshold
     multi: bool  # a neuron may spike more than once in a step (SPK counts)
     record: bool  # has recorded variables (record / record0)
+    payload: bool = False  # its spikes carry a value (SpikePayload): a second CSR and the traces
 
 
 @dataclass(frozen=True)
@@ -55,6 +59,9 @@ class NetworkKernelSpec:
             names += [f"{a}__{p}" for a in pc.args if not a.startswith("B_")]
             names += [f"OFF__{p}", f"SPKOUT__{p}", f"PTR__{p}", f"COL__{p}", f"W__{p}", f"DLY__{p}",
                       f"SREC__{p}", f"GOFF__{p}", f"REC__{p}", f"RIDX__{p}", f"RE__{p}"]
+            if pc.payload:
+                names += [f"{a}__{p}" for a in ("PPTR", "PCOL", "PW", "PDLY", "PAYS", "PAYT", "PK0", "PK1",
+                                                   "PTAU")]
             names += [f"{a}__{p}" for a in pc.tail]
         return names
 
@@ -123,6 +130,16 @@ def _deliver(pc: PopulationCode, p: int, L: Lines) -> None:
     L.add(4, f"d_ = slot + DLY__{p}[s_]")
     L.add(4, "d_ = d_ - nslot if d_ >= nslot else d_")
     L.add(4, f"RING[d_, COL__{p}[s_]] += W__{p}[s_]" + (" * c_" if pc.multi else ""))
+    if pc.payload:  # the value each spike carries: k0 + k1 s, s the decayed trace, which then grows by it
+        L.add(3, "for _c in range(c_):")
+        L.add(4, f"s_tr = PAYS__{p}[i] * np.exp(-(g - PAYT__{p}[i]) * dt / PTAU__{p}[i])")
+        L.add(4, f"val = PK0__{p}[i] + PK1__{p}[i] * s_tr")
+        L.add(4, f"PAYS__{p}[i] = s_tr + val")
+        L.add(4, f"PAYT__{p}[i] = g")
+        L.add(4, f"for s_ in range(PPTR__{p}[i], PPTR__{p}[i + 1]):")
+        L.add(5, f"d_ = slot + PDLY__{p}[s_]")
+        L.add(5, "d_ = d_ - nslot if d_ >= nslot else d_")
+        L.add(5, f"RING[d_, PCOL__{p}[s_]] += PW__{p}[s_] * val")
 
 
 def _loop(nks: NetworkKernelSpec, L: Lines) -> None:

@@ -101,8 +101,11 @@ def check_receptors(source: Any, target: Any, receptor: Any, weight: Any, where:
         names = receptor_names(spec, receptor, f"{where}, population {p.name!r}", problems)
         if names is None:
             continue
-        bad = type(p.model).unavailable_receptors.get(names[0])
-        if bad:
+        payload = type(p.model).spike_payload
+        if payload is not None and names[0] in payload.receptors:
+            if not _payload_sources(source, names[0], p, where, problems):
+                continue
+        elif bad := type(p.model).unavailable_receptors.get(names[0]):
             problems.append(Problem(f"{where}: receptor '{names[0]}' of population {p.name!r} cannot take "
                                     f"these spikes: {bad}"))
             continue
@@ -123,6 +126,28 @@ def check_receptors(source: Any, target: Any, receptor: Any, weight: Any, where:
     return out
 
 
+def _payload_sources(source: Any, receptor: str, target: Any, where: str, problems: list[Problem]) -> bool:
+    """A payload receptor takes spikes only from models whose spikes carry a value for it (NEST:
+    "For NMDA synapses in iaf_bw_2001, pre-synaptic neuron must also be of type iaf_bw_2001")."""
+    from .network import View
+
+    model = target.model.name
+    if not isinstance(source, View):
+        problems.append(Problem(f"{where}: receptor '{receptor}' of population {target.name!r} takes spikes only "
+                                f"from {model} neurons, which send a value with each spike; a "
+                                f"{type(source).__name__} source has none"))
+        return False
+    ok = True
+    for q, _ in source.parts:
+        pay = type(q.model).spike_payload
+        if pay is None or receptor not in pay.receptors:
+            problems.append(Problem(f"{where}: receptor '{receptor}' of population {target.name!r} takes spikes "
+                                    f"only from {model} neurons, which send a value with each spike; population "
+                                    f"{q.name!r} is {q.model.name}"))
+            ok = False
+    return ok
+
+
 @dataclass
 class ProjectionSynapses:
     """The drawn synapses of one projection (network-wide ids, internal units, steps)."""
@@ -132,6 +157,7 @@ class ProjectionSynapses:
     weight: np.ndarray
     delay: np.ndarray  # steps
     column: np.ndarray  # ring column
+    payload: bool = False  # onto a payload receptor: weight times the source's spike value
 
 
 @dataclass
@@ -145,6 +171,7 @@ class BuiltNetwork:
     offsets: list[np.ndarray]  # per population: ring column of each receptor's first neuron
     n_columns: int
     csr: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]  # PTR, COL, W, DLY per population
+    payload_csr: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None]  # payload synapses
     projections: list[ProjectionSynapses]
     poisson: list[tuple[Poisson, int, int]]  # (source, first, last position in PS_COL)
     ps_col: np.ndarray
@@ -174,10 +201,10 @@ class BuiltNetwork:
 
     @property
     def n_synapses(self) -> int:
-        return int(sum(c[1].size for c in self.csr))
+        return int(sum(c[1].size for c in self.csr + [c for c in self.payload_csr if c]))
 
     def connectivity_bytes(self) -> int:
-        return int(sum(sum(a.nbytes for a in c) for c in self.csr))
+        return int(sum(sum(a.nbytes for a in c) for c in self.csr + [c for c in self.payload_csr if c]))
 
     def summary(self) -> str:
         net = self.network
@@ -298,7 +325,10 @@ def _draw(net: Any, proj: Any, dt_ms: float, offsets: list[np.ndarray],
     d = _delays(proj.delay, post.size, dt_ms, rng, where, problems)
     if w is None or d is None:
         return None
-    return ProjectionSynapses(pre, post, w, d, _columns(net, proj, post, w, offsets))
+    pi, names = next(iter(proj.receptors.items()))
+    pay = type(net.populations[pi].model).spike_payload
+    return ProjectionSynapses(pre, post, w, d, _columns(net, proj, post, w, offsets),
+                              payload=pay is not None and names[0] in pay.receptors)
 
 
 def _weight_unit(net: Any, proj: Any) -> Any:
@@ -399,24 +429,30 @@ def build(net: Any, dt_q: Any) -> BuiltNetwork:
     raise_problems("cannot build the network", problems)
     syn = [s for s in built if s is not None]
     max_delay = max([1] + [int(s.delay.max()) for s in syn if s.delay.size])
-    csr = []
-    offs = net.offsets()
-    for p in net.populations:
-        parts = [s for s, proj in zip(syn, net.projections, strict=True) if not isinstance(proj.source, Source)]
-        sel = [(s.pre >= p.offset) & (s.pre < p.offset + p.n) for s in parts]
-        src = np.concatenate([s.pre[m] - offs[p.index] for s, m in zip(parts, sel, strict=True)] + [np.zeros(0, np.int64)])
-        cols = np.concatenate([s.column[m] for s, m in zip(parts, sel, strict=True)] + [np.zeros(0, np.int64)])
-        w = np.concatenate([s.weight[m] for s, m in zip(parts, sel, strict=True)] + [np.zeros(0)])
-        d = np.concatenate([s.delay[m] for s, m in zip(parts, sel, strict=True)] + [np.zeros(0, np.int64)])
-        csr.append(_csr(p.n, src, cols, w, d, max_delay))
+    parts = [s for s, proj in zip(built, net.projections, strict=True)
+             if s is not None and not isinstance(proj.source, Source)]
+    csr = [_population_csr(p, [s for s in parts if not s.payload], max_delay) for p in net.populations]
+    payload_csr = [_population_csr(p, [s for s in parts if s.payload], max_delay)
+                   if type(p.model).spike_payload is not None else None for p in net.populations]
     poisson, cols, ws, dl, _ = _sources(net, built)
     return BuiltNetwork(
         network=net, dt_q=chk.quantity, dt_ms=dt_ms, plans=plans, offsets=offsets, n_columns=n_cols, csr=csr,
+        payload_csr=payload_csr,
         projections=syn, poisson=poisson,
         ps_col=np.concatenate(cols + [np.zeros(0, np.int64)]).astype(np.int32),
         ps_w=np.concatenate(ws + [np.zeros(0)]), ps_dly=np.array(dl, np.int64),
         events=events, max_delay=max_delay, record=record, spikes=set(net.spike_records),
         input_seed=int(np.random.SeedSequence([net.seed, POISSON]).generate_state(1, np.uint64)[0] >> np.uint64(1)))
+
+
+def _population_csr(p: Any, parts: list[ProjectionSynapses], max_delay: int):
+    """The synapses of ``parts`` whose source is in population ``p``, by source neuron."""
+    sel = [(s.pre >= p.offset) & (s.pre < p.offset + p.n) for s in parts]
+    src = np.concatenate([s.pre[m] - p.offset for s, m in zip(parts, sel, strict=True)] + [np.zeros(0, np.int64)])
+    cols = np.concatenate([s.column[m] for s, m in zip(parts, sel, strict=True)] + [np.zeros(0, np.int64)])
+    w = np.concatenate([s.weight[m] for s, m in zip(parts, sel, strict=True)] + [np.zeros(0)])
+    d = np.concatenate([s.delay[m] for s, m in zip(parts, sel, strict=True)] + [np.zeros(0, np.int64)])
+    return _csr(p.n, src, cols, w, d, max_delay)
 
 
 def _spike_time_events(net: Any, built: Sequence[ProjectionSynapses | None], dt_ms: float,

@@ -49,7 +49,8 @@ def _population_code(plan: Any, mod: Any) -> PopulationCode:
     ks = plan.choice.kernel_spec()
     return PopulationCode(module=mod.__name__, args=tuple(mod.ARGS[2:]), tail=tuple(mod.TAIL),
                           receptors=tuple(ks.spec.receptors), spikes=ks.has_threshold,
-                          multi=bool(ks.adaptive and ks.spec.events_in_substeps), record=bool(ks.record))
+                          multi=bool(ks.adaptive and ks.spec.events_in_substeps), record=bool(ks.record),
+                          payload=type(plan.model).spike_payload is not None)
 
 
 def network_loop(nks: NetworkKernelSpec) -> Any:
@@ -75,6 +76,7 @@ class NetworkRunner:
         self.traces: list[list[np.ndarray]] = [[] for _ in built.plans]
         self.failed: tuple[int, Outcome] | None = None
         self.modules = [step_module(plan) for plan in built.plans]
+        self.payload_traces = [(np.zeros(plan.n), np.zeros(plan.n, np.int64)) for plan in built.plans]
         self.spec = NetworkKernelSpec(tuple(_population_code(plan, mod)
                                             for plan, mod in zip(built.plans, self.modules, strict=True)))
         self.loop = network_loop(self.spec)
@@ -115,6 +117,13 @@ class NetworkRunner:
         values.update(OFF=b.offsets[p], SPKOUT=np.empty(n, np.int64), PTR=ptr, COL=col, W=w, DLY=dly,
                       SREC=p in b.spikes, GOFF=b.network.populations[p].offset, REC=rec, RIDX=ridx,
                       RE=every)
+        if pc.payload:
+            pay = type(plan.model).spike_payload
+            k0, k1 = (np.broadcast_to(np.asarray(k, float), (n,)).copy() for k in pay.coefficients(plan.params))
+            pptr, pcol, pw, pdly = b.payload_csr[p]
+            pays, payt = self.payload_traces[p]
+            values.update(PPTR=pptr, PCOL=pcol, PW=pw, PDLY=pdly, PAYS=pays, PAYT=payt, PK0=k0, PK1=k1,
+                          PTAU=np.asarray(plan.params[pay.tau], float))
         assert set(values) >= {a for a in pc.args if not a.startswith("B_")}
         return {f"{k}__{p}": v for k, v in values.items()}
 

@@ -65,3 +65,40 @@ def test_iaf_cond_exp_recurrent_network():
     np.testing.assert_allclose(res["P"]["V_m"].to("mV").magnitude[1:].T, d["V_m"], rtol=0, atol=1e-6)
     for g in ("g_ex", "g_in"):
         np.testing.assert_allclose(res["P"][g].to("nS").magnitude[1:].T, d[g], rtol=0, atol=1e-6)
+
+
+def test_iaf_bw_2001_nmda_payloads():
+    """Two coupled iaf_bw_2001 neurons with AMPA, GABA and NMDA connections both ways: the NMDA
+    spikes carry the presynaptic jump k0 + k1 s_pre (NEST's spike offset)."""
+    d = _ref("net_iaf_bw_2001")
+    dt = float(d["dt"])
+    n_steps = int(d["n_steps"])
+    first = round((float(d["dc_start"]) + dt + float(d["dc_delay"])) / dt) + 1  # NEST's dc_generator timing
+    vals = np.zeros((n_steps, 2))
+    vals[first - 1:] = d["dc_amplitude"]
+    net = nu.Network(seed=1)
+    P = net.add(nu.models.nest.iaf_bw_2001(n=2), name="P", inputs={"I": nu.TimedArray(nu.Q_(vals, "pA"), dt=f"{dt} ms")})
+    for k in range(d["conn_pre"].size):
+        net.connect(P[int(d["conn_pre"][k])], P[int(d["conn_post"][k])], weight=nu.Q_(float(d["conn_weight"][k]), "nS"),
+                    receptor=int(d["conn_receptor"][k]), delay=nu.Q_(float(d["conn_delay"][k]), "ms"))
+    net.record(P, spikes=True)
+    net.record(P, "V_m", "s_AMPA", "s_GABA", "s_NMDA", "I_NMDA")
+    res = nu.simulate(net, nu.Q_(float(d["duration"]), "ms"), dt=nu.Q_(dt, "ms"))["P"]
+    steps = np.rint(res.spikes.times.to("ms").magnitude / dt).astype(int)
+    order = np.lexsort((d["spike_senders"], d["spike_steps"]))
+    np.testing.assert_array_equal(steps, d["spike_steps"][order])
+    np.testing.assert_array_equal(res.spikes.indices, d["spike_senders"][order])
+    units = {"V_m": "mV", "s_AMPA": "nS", "s_GABA": "nS", "s_NMDA": "nS", "I_NMDA": "pA"}
+    for k, u in units.items():
+        np.testing.assert_allclose(res[k].to(u).magnitude[1:].T, d[k], rtol=0, atol=1e-6, err_msg=k)
+
+
+def test_payload_receptor_refuses_other_sources():
+    net = nu.Network()
+    B = net.add(nu.models.nest.iaf_bw_2001(n=2), name="B")
+    P = net.add(nu.models.nest.iaf_psc_exp(n=2), name="P")
+    with pytest.raises(nu.ParameterError, match=r"projection 0 \(P -> B\): receptor 'NMDA' of population 'B' takes "
+                       r"spikes only from iaf_bw_2001 neurons, which send a value with each spike; population 'P' "
+                       r"is iaf_psc_exp"):
+        net.connect(P, B, weight="1 nS", receptor="NMDA")
+    net.connect(B, B, nu.conn.OneToOne(), weight="1 nS", receptor=3)  # accepted
