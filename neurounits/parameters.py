@@ -141,14 +141,17 @@ class Receptor(_SpikePort):
     weight of the spikes arriving at the end of a step, e.g. ``"I_syn_ex += w"``
     or ``"dg_ex += e/tau_syn_ex * w"``.  Each must add an amount proportional
     to ``w`` to a state, so that spikes arriving together add up.
-    ``number`` is an optional numeric id (NEST's receptor types).
+    ``number`` is an optional numeric id (NEST's receptor types).  With
+    ``refractory_input=False`` spikes arriving while the neuron is refractory are
+    discarded (NEST's ``iaf_psc_delta`` default); by default they act.
     """
 
     kind = "receptor"
 
     def __init__(self, weight_unit: str, on_spike: str, *, number: int | None = None,
-                 doc: str = "") -> None:
+                 doc: str = "", refractory_input: bool = True) -> None:
         super().__init__(weight_unit, on_spike, number, doc)
+        self.refractory_input = bool(refractory_input)
 
     def __repr__(self) -> str:
         return f"Receptor({fmt_unit(self.unit)!r}, {self.on_spike!r})"

@@ -72,8 +72,9 @@ def _step_body(ks: KernelSpec, ind: int, L: Lines) -> None:
     if step is not None:
         _integrate(ks, ind, L)
     for r, rec in s.receptors.items():
+        got = f"B_{r}[i]" if rec.refractory_input or not ks.has_refractory else f"(0.0 if refr else B_{r}[i])"
         for k, coef in rec.effects:
-            L.add(ind, f"x_{k} = x_{k} + ({to_code(coef)}) * B_{r}[i]")
+            L.add(ind, f"x_{k} = x_{k} + ({to_code(coef)}) * {got}")
     fire(ks, ind, L)
     for k in s.states:
         L.add(ind, f"X_{k}[i] = x_{k}")
