@@ -33,7 +33,7 @@ def coba(seed=1):
 
 def cuba(seed=1):
     net = nu.Network(seed=seed)
-    P = net.add(nu.models.CubaLIF(n=N), name="P", initial={"V": nu.dist.Uniform("-60 mV", "-50 mV")})
+    P = net.add(nu.models.CubaLIF(n=N, E_L="-49 mV"), name="P", initial={"V": nu.dist.Uniform("-60 mV", "-50 mV")})
     net.connect(P[:NE], P, nu.conn.FixedProbability(0.02), weight="1.62 mV", receptor="ex", delay="0.1 ms")
     net.connect(P[NE:], P, nu.conn.FixedProbability(0.02), weight="-9 mV", receptor="inh", delay="0.1 ms")
     net.record(P, spikes=True)

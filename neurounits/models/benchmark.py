@@ -13,8 +13,9 @@ sources (weights in nS for ``CobaLIF``, in mV for ``CubaLIF``).
 (``CobaLIF``) and :math:`\tau_m \, dV/dt = (E_L - V) + g_e + g_i`,
 :math:`dg_X/dt = -g_X/\tau_X` with :math:`g_X` in mV (``CubaLIF``).  Defaults are the benchmark
 values: C_m = 200 pF, g_L = 10 nS (tau_m = 20 ms), E_L = -60 mV, E_ex = 0 mV, E_in = -80 mV,
-tau_ex = 5 ms, tau_in = 10 ms, V_th = -50 mV, V_reset = -60 mV, t_ref = 5 ms (COBA); CUBA has
-E_L = -49 mV and the same time constants.
+tau_ex = 5 ms, tau_in = 10 ms, V_th = -50 mV, V_reset = -60 mV, t_ref = 5 ms (COBA); ``CubaLIF``
+has the same time constants and rests at E_L = -60 mV (the benchmark sets E_L = -49 mV, above
+threshold, so that the network drives itself: ``CubaLIF(n=4000, E_L="-49 mV")``).
 
 Reference: Brette et al. (2007), Simulation of networks of spiking neurons: a review of tools
 and strategies, J. Comput. Neurosci. 23:349, appendix B.
@@ -73,14 +74,14 @@ class CubaLIF(Model):
     Examples
     --------
     >>> import neurounits as nu
-    >>> m = nu.models.CubaLIF(n=1)
+    >>> m = nu.models.CubaLIF(n=1, E_L="-49 mV")
     >>> res = nu.simulate(m, "20 ms", "0.1 ms", spike_inputs=[nu.SpikeInput("5 ms", "1.62 mV", "ex")])
     >>> float(res["V"].magnitude.max()) > -49.0
     True
     """
 
     tau_m = Parameter("20 ms", positive=True, doc="membrane time constant")
-    E_L = Parameter("-49 mV", doc="resting potential")
+    E_L = Parameter("-60 mV", doc="resting potential (the CUBA benchmark: -49 mV)")
     tau_ex = Parameter("5 ms", positive=True, doc="excitatory synaptic time constant")
     tau_in = Parameter("10 ms", positive=True, doc="inhibitory synaptic time constant")
     V_th = Parameter("-50 mV", doc="spike threshold")
