@@ -154,8 +154,8 @@ class ProjectionSynapses:
 
     pre: np.ndarray  # source gid (-1 for a source from nu.sources)
     post: np.ndarray  # target gid
-    weight: np.ndarray
-    delay: np.ndarray  # steps
+    weight: np.ndarray  # one per synapse, or one for all (length 1)
+    delay: np.ndarray  # steps, one per synapse or one for all
     column: np.ndarray  # ring column
     payload: bool = False  # onto a payload receptor: weight times the source's spike value
 
@@ -196,8 +196,9 @@ class BuiltNetwork:
         post = s.post - offs[np.searchsorted(offs, s.post, side="right") - 1]
         names = next(iter(proj.receptors.values()))
         unit = net.populations[next(iter(proj.receptors))].model.spec.receptors[names[0]].unit
-        return {"pre": pre, "post": post, "weight": Q_(s.weight / _factor(unit), unit),
-                "delay": Q_(s.delay * self.dt_ms, "ms")}
+        m = s.post.shape
+        return {"pre": pre, "post": post, "weight": Q_(np.broadcast_to(s.weight, m) / _factor(unit), unit),
+                "delay": Q_(np.broadcast_to(s.delay, m) * self.dt_ms, "ms")}
 
     @property
     def n_synapses(self) -> int:
@@ -243,8 +244,8 @@ def _values(what: str, value: Any, unit: Any, m: int, rng: np.random.Generator, 
         problems.extend(chk.problems)
         return None
     v = np.asarray(to_internal(chk.quantity), float)
-    if v.ndim == 0:
-        return np.full(m, float(v))
+    if v.ndim == 0:  # one value for every synapse: kept as one (see ProjectionSynapses)
+        return v.reshape(1)
     if v.shape != (m,):
         problems.append(Problem(f"{where}: {what} has {v.size} values, but the projection has {m} synapses; "
                                 "give one value, one per synapse, or a distribution"))
@@ -255,7 +256,7 @@ def _values(what: str, value: Any, unit: Any, m: int, rng: np.random.Generator, 
 def _delays(delay: Any, m: int, dt_ms: float, rng: np.random.Generator, where: str,
             problems: list[Problem]) -> np.ndarray | None:
     if delay is None:
-        return np.ones(m, np.int64)
+        return np.ones(1, np.int64)
     if isinstance(delay, Distribution):
         d = np.asarray(delay.sample(rng, m, _MS), float)
         return np.maximum(np.rint(d / dt_ms), 1).astype(np.int64)
@@ -287,6 +288,15 @@ def _layout(net: Any) -> tuple[list[np.ndarray], int]:
 def _columns(net: Any, proj: Any, post: np.ndarray, w: np.ndarray, offsets: list[np.ndarray]) -> np.ndarray:
     """Ring column of each synapse: its target population's receptor (by sign where routed so)."""
     offs = net.offsets()
+    if len(proj.receptors) == 1:  # one target population: no search
+        pi, names = next(iter(proj.receptors.items()))
+        recs = list(net.populations[pi].model.spec.receptors)
+        first = offsets[pi][recs.index(names[0])] - offs[pi]
+        if len(names) == 1 or w.size == 1:
+            shift = first if len(names) == 1 or w[0] >= 0 else offsets[pi][recs.index(names[1])] - offs[pi]
+            return post + shift
+        second = offsets[pi][recs.index(names[1])] - offs[pi]
+        return post + np.where(w >= 0, first, second)
     owner = np.searchsorted(offs, post, side="right") - 1
     cols = np.empty(post.size, np.int64)
     for pi, names in proj.receptors.items():
@@ -296,7 +306,7 @@ def _columns(net: Any, proj: Any, post: np.ndarray, w: np.ndarray, offsets: list
         first = offsets[pi][recs.index(names[0])] + local
         if len(names) == 2:
             second = offsets[pi][recs.index(names[1])] + local
-            cols[sel] = np.where(w[sel] >= 0, first, second)
+            cols[sel] = np.where((w if w.size == 1 else w[sel]) >= 0, first, second)
         else:
             cols[sel] = first
     return cols
@@ -336,14 +346,8 @@ def _weight_unit(net: Any, proj: Any) -> Any:
     return net.populations[pi].model.spec.receptors[names[0]].unit
 
 
-def _csr(n: int, src: np.ndarray, cols: np.ndarray, w: np.ndarray, d: np.ndarray, max_delay: int):
-    """Synapses grouped by source neuron (a stable counting sort): PTR, COL, W, DLY."""
-    counts = np.bincount(src, minlength=n)
-    ptr = np.zeros(n + 1, np.int64)
-    np.cumsum(counts, out=ptr[1:])
-    order = np.argsort(src, kind="stable")
-    dtype = np.uint8 if max_delay < 2**8 else np.uint16 if max_delay < 2**16 else np.int32
-    return (ptr, cols[order].astype(np.int32), np.ascontiguousarray(w[order]), d[order].astype(dtype))
+def _delay_dtype(max_delay: int) -> Any:
+    return np.uint8 if max_delay < 2**8 else np.uint16 if max_delay < 2**16 else np.int32
 
 
 def _record(net: Any, dt_ms: float, problems: list[Problem]) -> list[tuple[tuple[str, ...], np.ndarray, int]]:
@@ -408,7 +412,7 @@ def _sources(net: Any, built: list[ProjectionSynapses | None]):
             poisson.append((proj.source, pos, pos + s.column.size))
             pos += s.column.size
             cols.append(s.column)
-            ws.append(s.weight)
+            ws.append(np.broadcast_to(s.weight, s.column.shape))
             dl.append(int(s.delay[0]) if s.delay.size else 1)
     return poisson, cols, ws, dl, ev
 
@@ -446,13 +450,21 @@ def build(net: Any, dt_q: Any) -> BuiltNetwork:
 
 
 def _population_csr(p: Any, parts: list[ProjectionSynapses], max_delay: int):
-    """The synapses of ``parts`` whose source is in population ``p``, by source neuron."""
-    sel = [(s.pre >= p.offset) & (s.pre < p.offset + p.n) for s in parts]
-    src = np.concatenate([s.pre[m] - p.offset for s, m in zip(parts, sel, strict=True)] + [np.zeros(0, np.int64)])
-    cols = np.concatenate([s.column[m] for s, m in zip(parts, sel, strict=True)] + [np.zeros(0, np.int64)])
-    w = np.concatenate([s.weight[m] for s, m in zip(parts, sel, strict=True)] + [np.zeros(0)])
-    d = np.concatenate([s.delay[m] for s, m in zip(parts, sel, strict=True)] + [np.zeros(0, np.int64)])
-    return _csr(p.n, src, cols, w, d, max_delay)
+    """The synapses of ``parts`` whose source is in population ``p``, by source neuron (CSR)."""
+    from ..codegen.csr import group_by_source
+
+    pieces = []
+    for s in parts:
+        lo, hi = int(s.pre.min()) if s.pre.size else 0, int(s.pre.max()) if s.pre.size else -1
+        if hi < p.offset or lo >= p.offset + p.n:
+            continue
+        if lo >= p.offset and hi < p.offset + p.n:  # all from p
+            pieces.append((s.pre - p.offset, s.column, s.weight, s.delay))
+            continue
+        m = (s.pre >= p.offset) & (s.pre < p.offset + p.n)
+        pieces.append((s.pre[m] - p.offset, s.column[m], s.weight if s.weight.size == 1 else s.weight[m],
+                       s.delay if s.delay.size == 1 else s.delay[m]))
+    return group_by_source(p.n, pieces, _delay_dtype(max_delay))
 
 
 def _spike_time_events(net: Any, built: Sequence[ProjectionSynapses | None], dt_ms: float,
@@ -465,9 +477,9 @@ def _spike_time_events(net: Any, built: Sequence[ProjectionSynapses | None], dt_
         emit, probs = proj.source.steps(dt_ms)
         problems.extend(Problem(f"{proj.describe()}: {m}") for m in probs)
         for m in range(s.column.size):
-            st.append(emit + s.delay[m])
+            st.append(emit + s.delay[m if s.delay.size > 1 else 0])
             co.append(np.full(emit.size, s.column[m], np.int64))
-            ww.append(np.full(emit.size, s.weight[m]))
+            ww.append(np.full(emit.size, s.weight[m if s.weight.size > 1 else 0]))
     steps, cols, w = np.concatenate(st), np.concatenate(co), np.concatenate(ww)
     order = np.argsort(steps, kind="stable")
     return steps[order], cols[order], w[order]
