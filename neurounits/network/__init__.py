@@ -1,0 +1,1 @@
+"""Networks of neuron populations: connectivity rules, projections and their simulation."""
