@@ -195,6 +195,18 @@ def test_fixed_probability_without_autapses_keeps_p_for_the_other_pairs():
     assert abs((i == k).sum() - n * p) < 5 * np.sqrt(n * p)
 
 
+@pytest.mark.parametrize("gaps", [None, 1])
+def test_fixed_probability_every_pair_has_probability_p(monkeypatch, gaps):
+    if gaps:  # one geometric gap per chunk: the continuation from one chunk to the next
+        monkeypatch.setattr(conn, "_gaps", lambda mean: gaps)
+    counts = np.zeros(12)
+    for seed in range(1500):
+        i, k = FixedProbability(0.3).build(np.arange(3), np.arange(4), rng(seed))
+        counts += np.bincount(pairs(i, k, 4), minlength=12)
+    assert scipy.stats.chisquare(counts).pvalue > P_MIN
+    assert abs(counts.sum() - 1500 * 12 * 0.3) < 5 * np.sqrt(1500 * 12 * 0.3 * 0.7)
+
+
 def test_fixed_probability_extremes():
     ids = np.arange(7)
     i, k = FixedProbability(0.0).build(ids, ids, rng())
