@@ -51,7 +51,7 @@ def _show(q: Any) -> str:
     """A scalar Quantity as it could be written back: "6 nS" (a plain number for dimensionless)."""
     if q.dimensionless and q.units == ureg.dimensionless:
         return _num(q.magnitude)
-    return f"{_num(q.magnitude)} {fmt_unit(q.units)}"
+    return f"{_num(q.magnitude)} {fmt_unit(q.units).replace('µ', 'u')}"
 
 
 def _end(sentence: str) -> str:
@@ -130,6 +130,12 @@ def _sigma(value: Any, problems: list[Problem]) -> float | None:
     return s
 
 
+def _factor(src: Any, dst: Any) -> float:
+    """The factor from ``src`` to ``dst``, rounded to 15 digits as in :mod:`neurounits.units`
+    (pint gives 0.004 uS = 3.9999999999999996 nS)."""
+    return 1.0 if src == dst else float(f"{ureg.Quantity(1.0, src).m_as(dst):.15g}")
+
+
 def _target_unit(unit: Any) -> Any:
     if isinstance(unit, str):
         return parse_unit(unit)
@@ -187,7 +193,8 @@ class Distribution(ABC):
         """The mean of the distribution, a Quantity in :attr:`units`."""
 
     def _m(self, name: str, unit: Any) -> float:
-        return float(self._params[name].m_as(unit))
+        q = self._params[name]
+        return float(q.magnitude) * _factor(q.units, unit)
 
     def _args(self) -> list[str]:
         return [repr(_show(q)) if not (q.units == ureg.dimensionless) else _show(q)
