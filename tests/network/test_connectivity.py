@@ -111,7 +111,8 @@ def test_repr_shows_the_arguments_that_differ_from_nest_defaults():
     assert repr(FixedInDegree(1000)) == "FixedInDegree(k=1000)"
     assert (repr(FixedOutDegree(5, allow_autapses=False, allow_multapses=False))
             == "FixedOutDegree(k=5, allow_autapses=False, allow_multapses=False)")
-    assert repr(FixedTotalNumber(10, allow_multapses=False)) == "FixedTotalNumber(n=10, allow_multapses=False)"
+    assert (repr(FixedTotalNumber(10, allow_multapses=False))
+            == "FixedTotalNumber(n=10, allow_multapses=False)")
     assert repr(Explicit([0], [1])) == "Explicit(1 synapses)"
     assert repr(WeightMatrix(nu.Q_(np.eye(2), "nS"))) == "WeightMatrix(<2x2 dense, 2 synapses, nS>)"
 
@@ -255,7 +256,7 @@ def test_fixed_in_degree_partial_overlap_excludes_only_the_shared_neurons():
 def test_fixed_in_degree_without_multapses_source_sets_are_uniform_subsets():
     # 5 sources, 2 each: the 10 possible sets equally likely (one multinomial draw per target)
     for kk in (2, 3):  # 3 > 5/2 draws the left-out sources
-        i, k = FixedInDegree(kk, allow_multapses=False).build(np.arange(5), np.arange(20_000), rng(9))
+        i, _ = FixedInDegree(kk, allow_multapses=False).build(np.arange(5), np.arange(20_000), rng(9))
         sets = i.reshape(-1, kk)
         assert (np.diff(sets, axis=1) > 0).all()
         code = (2 ** sets).sum(axis=1)
@@ -385,7 +386,8 @@ def test_build_raises_the_problems_of_check():
 @pytest.mark.parametrize(("make", "message"), [
     (lambda: FixedProbability(1.5), "invalid FixedProbability rule: p must be a number in [0, 1], got 1.5"),
     (lambda: FixedProbability(True), "invalid FixedProbability rule: p must be a number in [0, 1], got True"),
-    (lambda: FixedProbability("0.1"), "invalid FixedProbability rule: p must be a number in [0, 1], got '0.1'"),
+    (lambda: FixedProbability("0.1"),
+     "invalid FixedProbability rule: p must be a number in [0, 1], got '0.1'"),
     (lambda: FixedProbability(float("nan")),
      "invalid FixedProbability rule: p must be a number in [0, 1], got nan"),
     (lambda: FixedInDegree(0), "invalid FixedInDegree rule: k must be a positive integer, got 0"),
@@ -396,7 +398,8 @@ def test_build_raises_the_problems_of_check():
     (lambda: FixedInDegree(0, allow_multapses=1),
      "invalid FixedInDegree rule: 2 problems\n  1. k must be a positive integer, got 0\n"
      "  2. allow_multapses must be True or False, got 1"),
-    (lambda: Explicit([0, 1], [0]), "invalid Explicit rule: pre and post must have equal lengths, got 2 and 1"),
+    (lambda: Explicit([0, 1], [0]),
+     "invalid Explicit rule: pre and post must have equal lengths, got 2 and 1"),
     (lambda: Explicit([0.0], [1]),
      "invalid Explicit rule: pre must be a 1-d array of integer positions, got float64"),
     (lambda: Explicit([[0]], [1]),

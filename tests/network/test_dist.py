@@ -74,9 +74,9 @@ def test_clip_puts_the_mass_outside_on_the_bounds():
         count = np.sum(x == value)
         assert abs(count - N * prob) < 5 * math.sqrt(N * prob * (1 - prob))
     inside = x[(x > 0) & (x < 4)]
-    assert scipy.stats.kstest(inside[:20_000], scipy.stats.truncnorm(-0.5, 1.5, loc=1, scale=2).cdf).pvalue > P_MIN
-    # the exact mean of the clipped normal
     t = scipy.stats.truncnorm(-0.5, 1.5, loc=1, scale=2)
+    assert scipy.stats.kstest(inside[:20_000], t.cdf).pvalue > P_MIN
+    # the exact mean of the clipped normal
     p_in = scipy.stats.norm.cdf(1.5) - scipy.stats.norm.cdf(-0.5)
     exact = 4.0 * scipy.stats.norm.sf(1.5) + p_in * t.mean()
     assert d.mean().m_as("nS") == pytest.approx(exact, rel=1e-12)
@@ -88,7 +88,8 @@ def test_clip_on_one_side():
     x = d.sample(rng(5), N, "mV")
     assert x.max() == 0.5 and np.sum(x == 0.5) > 0
     assert d.mean().m_as("mV") == pytest.approx(-scipy.stats.norm.pdf(0.5) + 0.5 * scipy.stats.norm.sf(0.5))
-    assert Normal("0 mV", "1 mV", clip=("0 mV", None)).mean().m_as("mV") == pytest.approx(1 / math.sqrt(2 * math.pi))
+    half = Normal("0 mV", "1 mV", clip=("0 mV", None))
+    assert half.mean().m_as("mV") == pytest.approx(1 / math.sqrt(2 * math.pi))
 
 
 def test_zero_std_is_the_mean_clipped():
@@ -161,11 +162,13 @@ def test_sample_sizes_and_determinism():
 
 # --------------------------------------------------------------------------- messages
 @pytest.mark.parametrize(("unit", "message"), [
-    (ureg.mV, "cannot sample Normal('6 nS', '1 nS') in mV: expected a distribution of values in mV (voltage), "
-              "got one in nS (conductance). Hint: give the distribution's parameters in mV or a compatible unit."),
-    ("dimensionless", "cannot sample Normal('6 nS', '1 nS') as plain numbers: expected a distribution of values "
-                      "as plain numbers (dimensionless), got one in nS (conductance). Hint: give the "
-                      "distribution's parameters as plain numbers."),
+    (ureg.mV,
+     "cannot sample Normal('6 nS', '1 nS') in mV: expected a distribution of values in mV (voltage), "
+     "got one in nS (conductance). Hint: give the distribution's parameters in mV or a compatible unit."),
+    ("dimensionless",
+     "cannot sample Normal('6 nS', '1 nS') as plain numbers: expected a distribution of values "
+     "as plain numbers (dimensionless), got one in nS (conductance). Hint: give the "
+     "distribution's parameters as plain numbers."),
 ])
 def test_sampling_in_a_unit_of_another_dimension(unit, message):
     with pytest.raises(DimensionError) as info:
@@ -177,14 +180,14 @@ def test_sampling_plain_numbers_in_a_unit():
     with pytest.raises(DimensionError) as info:
         Exponential(5).sample(rng(), 3, ureg.ms)
     assert str(info.value) == (
-        "cannot sample Exponential(5) in ms: expected a distribution of values in ms (time), got one as plain "
-        "numbers (dimensionless). Hint: give the distribution's parameters in ms or a compatible unit.")
+        "cannot sample Exponential(5) in ms: expected a distribution of values in ms (time), got one as "
+        "plain numbers (dimensionless). Hint: give the distribution's parameters in ms or a compatible unit.")
 
 
 @pytest.mark.parametrize(("make", "error", "message"), [
     (lambda: Normal("6 nS", "1 mV"), DimensionError,
-     "invalid Normal distribution: std: expected a value in nS (conductance), the dimension of mean, got 1 mV "
-     "(voltage). Hint: express it in nS or a compatible unit."),
+     "invalid Normal distribution: std: expected a value in nS (conductance), the dimension of mean, "
+     "got 1 mV (voltage). Hint: express it in nS or a compatible unit."),
     (lambda: Normal("6 nS", 1), DimensionError,
      "invalid Normal distribution: std: expected a value in nS (conductance), the dimension of mean, got the "
      "plain number 1. Hint: give the value with a unit, e.g. '1 nS'."),
@@ -200,11 +203,13 @@ def test_sampling_plain_numbers_in_a_unit():
     (lambda: LogNormal("1 nS", "1 nS"), DimensionError,
      "invalid LogNormal distribution: sigma: expected a plain number (the standard deviation of "
      "log(value/scale)), got 1 nS (conductance)"),
-    (lambda: Normal("6 nS", "-1 nS"), ParameterError, "invalid Normal distribution: std: must be >= 0, got -1 nS"),
+    (lambda: Normal("6 nS", "-1 nS"), ParameterError,
+     "invalid Normal distribution: std: must be >= 0, got -1 nS"),
     (lambda: LogNormal("-1 nS", -1), ParameterError,
      "invalid LogNormal distribution: 2 problems\n  1. scale: must be > 0, got -1 nS\n"
      "  2. sigma: must be >= 0, got -1"),
-    (lambda: Exponential("0 ms"), ParameterError, "invalid Exponential distribution: scale: must be > 0, got 0 ms"),
+    (lambda: Exponential("0 ms"), ParameterError,
+     "invalid Exponential distribution: scale: must be > 0, got 0 ms"),
     (lambda: Uniform("1 ms", "1 ms"), ParameterError,
      "invalid Uniform distribution: low must be < high, got low = 1 ms and high = 1 ms"),
     (lambda: Normal("6 nS", "1 nS", clip=(None, None)), ParameterError,
@@ -216,8 +221,8 @@ def test_sampling_plain_numbers_in_a_unit():
     (lambda: Normal("6 nS", "1 nS", redraw=("0 nS",)), ParameterError,
      "invalid Normal distribution: redraw: expected a pair (lo, hi), got ('0 nS',)"),
     (lambda: Normal("6 nS", "1 nS", redraw=("100 nS", None)), ParameterError,
-     "invalid Normal distribution: redraw: the interval [100, inf] nS holds none of the normal distribution's "
-     "mass (mean 6 nS, std 1 nS); move the bounds or use clip"),
+     "invalid Normal distribution: redraw: the interval [100, inf] nS holds none of the normal "
+     "distribution's mass (mean 6 nS, std 1 nS); move the bounds or use clip"),
     (lambda: Normal("x nS", "1 nS"), ParameterError,
      "invalid Normal distribution: mean: cannot read 'x nS' as a quantity ('x' is not defined in the unit "
      "registry). Write it as a number and a unit, e.g. '1 mV'."),
@@ -243,7 +248,7 @@ def test_sample_argument_errors():
     with pytest.raises(ParameterError) as info:
         d.sample(rng(), -1, "nS")
     assert str(info.value) == "Normal('6 nS', '1 nS').sample: n must be a non-negative integer, got -1"
-    with pytest.raises(ParameterError, match="got 2.0"):
+    with pytest.raises(ParameterError, match=r"got 2\.0$"):
         d.sample(rng(), 2.0, "nS")
     with pytest.raises(TypeError) as info:
         d.sample(np.random.RandomState(0), 2, "nS")
