@@ -24,7 +24,8 @@ its exact law when they are: e.g. without autapses each of a target's
 ``FixedInDegree`` sources is uniform over the *other* sources.  All rules are
 vectorised numpy; the ones without multapses draw distinct values by rounds of
 redrawing the duplicates (exact by symmetry: the rounds treat every value
-alike, so every set of ``k`` values is equally likely), about 2x slower.
+alike, so every set of ``k`` values is equally likely), about 10x slower
+than with multapses (12.5 million synapses: 1 s instead of 0.1 s).
 """
 
 from __future__ import annotations
@@ -373,9 +374,9 @@ class FixedInDegree(_FixedDegree):
     Without autapses each source is uniform over the sources other than the
     target itself; without multapses the ``k`` sources of a target are a
     uniform ``k``-subset (``k <= n_pre``), in increasing order.  With
-    multapses this is one vectorised draw (the Brunel network's 15.6 million
-    synapses take about 0.3 s); without, rounds that redraw duplicates,
-    about 2x slower.  Synapses come target by target.
+    multapses this is one vectorised draw (the Brunel network's two
+    projections, 15.6 million synapses, take about 0.15 s); without, rounds
+    that redraw duplicates, about 10x slower.  Synapses come target by target.
 
     >>> import numpy as np
     >>> i, k = FixedInDegree(2).build(np.arange(10), np.arange(4), np.random.default_rng(0))
@@ -463,10 +464,16 @@ class FixedTotalNumber(Rule):
             raise ParameterError(
                 f"cannot connect with {self!r}: without autapses the views form only {allowed} pairs "
                 f"of different neurons; lower n to at most {allowed}, enlarge the views, or allow autapses")
-        if self.allow_multapses:
-            j = rng.integers(0, allowed, size=self.n)
-        else:
-            j = _distinct_rows(rng, 1, allowed, self.n)[0]
+        if self.allow_multapses:  # independent pairs: redraw the autapses (at most half of the pairs)
+            i, k = rng.integers(0, n_pre, size=self.n), rng.integers(0, n_post, size=self.n)
+            bad = np.flatnonzero(pre[i] == post[k]) if forbidden.size else i[:0]
+            for _ in range(_MAX_ROUNDS):
+                if bad.size == 0:
+                    return i, k
+                i[bad], k[bad] = rng.integers(0, n_pre, size=bad.size), rng.integers(0, n_post, size=bad.size)
+                bad = bad[pre[i[bad]] == post[k[bad]]]
+            raise RuntimeError("redrawing autapses did not converge")  # pragma: no cover
+        j = _distinct_rows(rng, 1, allowed, self.n)[0]
         if forbidden.size:  # the j-th allowed pair: skip the forbidden flat indices <= it
             j += np.searchsorted(forbidden - np.arange(forbidden.size), j, side="right")
         return np.divmod(j, n_post)
