@@ -74,10 +74,17 @@ class Rule(ABC):
         :class:`~neurounits.errors.ParameterError` with the problems of
         :meth:`check` first.
         """
+        if not isinstance(rng, np.random.Generator):
+            raise TypeError(f"{self!r}.build: rng must be a numpy.random.Generator "
+                            f"(numpy.random.default_rng(seed)), got {type(rng).__name__}")
         pre = np.asarray(pre_ids).reshape(-1)
         post = np.asarray(post_ids).reshape(-1)
-        raise_problems(f"cannot connect with {self!r}", self.check(pre.size, post.size))
-        i, k = self._build(pre, post, rng)
+        header = f"cannot connect with {self!r}"
+        raise_problems(header, self.check(pre.size, post.size))
+        try:
+            i, k = self._build(pre, post, rng)
+        except ParameterError as exc:  # found with the ids: a repeated id, too few neurons without autapses
+            raise ParameterError(f"{header}: {exc.msg}", problems=(exc.msg,)) from exc
         return np.asarray(i, dtype=np.int64), np.asarray(k, dtype=np.int64)
 
     @abstractmethod
@@ -120,7 +127,7 @@ def _positions(ids: np.ndarray, of: np.ndarray, view: str) -> np.ndarray | None:
     if dup.size:
         raise ParameterError(
             f"the {view} view holds neuron id {s[dup[0]]} more than once; autapses can only be "
-            "excluded within views of distinct neurons: remove the repeated ids or allow autapses")
+            "excluded among distinct neurons: remove the repeated ids or allow autapses")
     if s.size == 0 or of.size == 0:
         return None
     j = np.minimum(np.searchsorted(s, of), s.size - 1)
@@ -160,11 +167,12 @@ def _distinct_rows(rng: np.random.Generator, r: int, h: int, k: int) -> np.ndarr
 
 
 def _fixed_degree(rng: np.random.Generator, n_from: int, n_to: int, k: int, self_pos: np.ndarray | None,
-                  multapses: bool, what: str) -> tuple[np.ndarray, np.ndarray]:
+                  multapses: bool, names: tuple[str, str]) -> tuple[np.ndarray, np.ndarray]:
     """For each of ``n_to`` neurons, ``k`` partners among ``n_from``: (partner, neuron) int64 arrays.
 
     ``self_pos[t]`` is the position of neuron ``t`` among the partners (-1 if
-    none), excluded; None to exclude nothing.
+    none), excluded; None to exclude nothing.  ``names`` = ("target", "source")
+    for an in-degree, for messages.
     """
     to = np.empty((n_to, k), dtype=np.int64)
     to[...] = np.arange(n_to, dtype=np.int64)[:, None]
@@ -174,10 +182,15 @@ def _fixed_degree(rng: np.random.Generator, n_from: int, n_to: int, k: int, self
         return frm, to.reshape(-1)
     has = self_pos >= 0
     if has.any() and (n_from == 1 or (not multapses and k > n_from - 1)):
+        each, other = names
+        t = int(np.flatnonzero(has)[0])
+        if n_from == 1:
+            raise ParameterError(f"{each} {t} is also the only {other} and may not connect to itself, "
+                                 f"which leaves no {other}; enlarge the {other} view or allow autapses")
         raise ParameterError(
-            f"{what}: neuron {int(np.flatnonzero(has)[0])} of the view is also among the "
-            f"{n_from} candidates, and without autapses {k} different ones are not available "
-            "(or none is left); allow autapses or multapses, or enlarge the views")
+            f"{each} {t} is also {other} {int(self_pos[t])} and may not connect to itself, which leaves "
+            f"{n_from - 1} of the {n_from} {other}s for {k} different ones; lower k to at most "
+            f"{n_from - 1}, enlarge the {other} view, or allow autapses or multapses")
     frm = np.empty((n_to, k), dtype=np.int64)
     for rows, h in ((np.flatnonzero(~has), n_from), (np.flatnonzero(has), n_from - 1)):
         if rows.size == 0:
@@ -358,7 +371,8 @@ class _FixedDegree(Rule):
 
     def _draw(self, frm: np.ndarray, to: np.ndarray, rng: np.random.Generator):
         self_pos = None if self.allow_autapses else _positions(frm, to, self._other)
-        return _fixed_degree(rng, frm.size, to.size, self.k, self_pos, self.allow_multapses, repr(self))
+        names = (self._each, self._other)
+        return _fixed_degree(rng, frm.size, to.size, self.k, self_pos, self.allow_multapses, names)
 
     def expected_count(self, n_pre: int, n_post: int) -> float:
         return float(self.k) * self._sizes(n_pre, n_post)[1]
@@ -462,8 +476,8 @@ class FixedTotalNumber(Rule):
         allowed = n_pre * n_post - forbidden.size
         if allowed == 0 or (not self.allow_multapses and self.n > allowed):
             raise ParameterError(
-                f"cannot connect with {self!r}: without autapses the views form only {allowed} pairs "
-                f"of different neurons; lower n to at most {allowed}, enlarge the views, or allow autapses")
+                f"without autapses the views form only {allowed} pairs of different neurons; lower n to "
+                f"at most {allowed}, enlarge the views, or allow autapses")
         if self.allow_multapses:  # independent pairs: redraw the autapses (at most half of the pairs)
             i, k = rng.integers(0, n_pre, size=self.n), rng.integers(0, n_post, size=self.n)
             bad = np.flatnonzero(pre[i] == post[k]) if forbidden.size else i[:0]

@@ -422,11 +422,23 @@ def test_impossible_without_autapses_is_found_when_building():
     with pytest.raises(ParameterError) as info:
         FixedInDegree(5, allow_autapses=False, allow_multapses=False).build(ids, ids, rng())
     assert str(info.value) == (
-        "FixedInDegree(k=5, allow_autapses=False, allow_multapses=False): neuron 0 of the view is also "
-        "among the 5 candidates, and without autapses 5 different ones are not available (or none is "
-        "left); allow autapses or multapses, or enlarge the views")
-    with pytest.raises(ParameterError, match="or none is left"):
+        "cannot connect with FixedInDegree(k=5, allow_autapses=False, allow_multapses=False): target 0 is "
+        "also source 0 and may not connect to itself, which leaves 4 of the 5 sources for 5 different ones; "
+        "lower k to at most 4, enlarge the source view, or allow autapses or multapses")
+    rule = FixedOutDegree(2, allow_autapses=False, allow_multapses=False)
+    with pytest.raises(ParameterError) as info:
+        rule.build(np.array([4]), np.array([2, 4]), rng())
+    assert str(info.value) == (
+        "cannot connect with FixedOutDegree(k=2, allow_autapses=False, allow_multapses=False): source 0 is "
+        "also target 1 and may not connect to itself, which leaves 1 of the 2 targets for 2 different ones; "
+        "lower k to at most 1, enlarge the target view, or allow autapses or multapses")
+    i, k = FixedOutDegree(3, allow_autapses=False).build(np.array([4]), np.array([2, 4]), rng())
+    assert i.tolist() == [0, 0, 0] and k.tolist() == [0, 0, 0]  # with multapses, 3 times the other one
+    with pytest.raises(ParameterError) as info:
         FixedInDegree(3, allow_autapses=False).build(np.array([4]), np.array([4]), rng())
+    assert str(info.value) == (
+        "cannot connect with FixedInDegree(k=3, allow_autapses=False): target 0 is also the only source "
+        "and may not connect to itself, which leaves no source; enlarge the source view or allow autapses")
     with pytest.raises(ParameterError) as info:
         FixedTotalNumber(1, allow_autapses=False).build(np.array([7]), np.array([7]), rng())
     assert str(info.value) == (
@@ -435,8 +447,13 @@ def test_impossible_without_autapses_is_found_when_building():
     with pytest.raises(ParameterError) as info:
         FixedInDegree(2, allow_autapses=False).build(np.array([1, 2, 1]), np.arange(3), rng())
     assert str(info.value) == (
-        "the source view holds neuron id 1 more than once; autapses can only be excluded within views of "
-        "distinct neurons: remove the repeated ids or allow autapses")
+        "cannot connect with FixedInDegree(k=2, allow_autapses=False): the source view holds neuron id 1 "
+        "more than once; autapses can only be excluded among distinct neurons: remove the repeated ids or "
+        "allow autapses")
+    with pytest.raises(TypeError) as info:
+        FixedInDegree(2).build(ids, ids, 0)
+    assert str(info.value) == ("FixedInDegree(k=2).build: rng must be a numpy.random.Generator "
+                               "(numpy.random.default_rng(seed)), got int")
 
 
 # --------------------------------------------------------------------------- to_csr
