@@ -79,8 +79,8 @@ class Rule(ABC):
                             f"(numpy.random.default_rng(seed)), got {type(rng).__name__}")
         pre = np.asarray(pre_ids).reshape(-1)
         post = np.asarray(post_ids).reshape(-1)
+        raise_problems("cannot connect the views", self.check(pre.size, post.size))  # they name the rule
         header = f"cannot connect with {self!r}"
-        raise_problems(header, self.check(pre.size, post.size))
         try:
             i, k = self._build(pre, post, rng)
         except ParameterError as exc:  # found with the ids: a repeated id, too few neurons without autapses

@@ -379,7 +379,7 @@ def test_build_raises_the_problems_of_check():
     with pytest.raises(ParameterError) as info:
         OneToOne().build(np.arange(3), np.arange(4), rng())
     assert str(info.value) == (
-        "cannot connect with OneToOne(): OneToOne() connects source j to target j and needs as many "
+        "cannot connect the views: OneToOne() connects source j to target j and needs as many "
         "targets as sources, got 3 sources and 4 targets; connect views of equal size.")
 
 
