@@ -389,8 +389,9 @@ class FixedInDegree(_FixedDegree):
     target itself; without multapses the ``k`` sources of a target are a
     uniform ``k``-subset (``k <= n_pre``), in increasing order.  With
     multapses this is one vectorised draw (the Brunel network's two
-    projections, 15.6 million synapses, take about 0.15 s); without, rounds
-    that redraw duplicates, about 10x slower.  Synapses come target by target.
+    projections, 15.6 million synapses, take about 0.15 s, 0.4 s when the
+    process first touches that much memory); without, rounds that redraw
+    duplicates, about 10x slower.  Synapses come target by target.
 
     >>> import numpy as np
     >>> i, k = FixedInDegree(2).build(np.arange(10), np.arange(4), np.random.default_rng(0))
