@@ -472,6 +472,20 @@ def test_to_csr_is_a_stable_grouping_by_source(n, n_pre, dtype):
     assert np.array_equal(w_sorted, w[expected])
 
 
+def test_to_csr_packs_the_integer_columns_that_fit_and_gathers_the_rest():
+    r = rng(18)
+    n, n_pre = 100_000, 5000  # 13 + 17 bits: 33 left, for the 20-, 12- and 1-bit columns, not 2**40
+    i = r.integers(0, n_pre, size=n)
+    columns = (r.integers(0, 2**20, size=n), r.integers(0, 2**40, size=n),
+               r.integers(0, 2**12, size=n).astype(np.uint16), r.normal(size=n), r.integers(0, 2, size=n))
+    assert conn._packable(columns, 63 - 13 - 17) == {0: 20, 2: 12, 4: 1}
+    _, order, *sorted_columns = to_csr(i, n_pre, *columns)
+    expected = np.argsort(i, kind="stable")
+    assert np.array_equal(order, expected)
+    for c, s in zip(columns, sorted_columns):
+        assert s.dtype == c.dtype and np.array_equal(s, c[expected])
+
+
 def test_to_csr_columns_that_cannot_ride_in_the_key_are_gathered():
     i = np.array([1, 0, 1, 0])
     ptr, order, a, b = to_csr(i, 2, np.array([-5, 6, 7, 8]), np.array([0.5, 1.5, 2.5, 3.5]))
