@@ -121,13 +121,12 @@ def time_hand(v0, ptr, post) -> tuple[float, int]:
 
 
 def brunel_build() -> tuple[float, float, int]:
+    """Build (draw and group by source) Brunel's network: 12,500 iaf_psc_delta neurons, in-degree
+    1,000 excitatory + 250 inhibitory, delay 1.5 ms."""
     net = nu.Network(seed=1)
-    model = nu.models.nest.iaf_psc_delta(n=12_500) if hasattr(nu.models.nest, "iaf_psc_delta") \
-        else nu.models.CubaLIF(n=12_500)
-    P = net.add(model, name="P")
-    w = "0.1 mV"
-    net.connect(P[:10_000], P, nu.conn.FixedInDegree(1000), weight=w, receptor="ex", delay="1.5 ms")
-    net.connect(P[10_000:], P, nu.conn.FixedInDegree(250), weight="-0.5 mV", receptor="inh", delay="1.5 ms")
+    P = net.add(nu.models.nest.iaf_psc_delta(n=12_500), name="P")
+    net.connect(P[:10_000], P, nu.conn.FixedInDegree(1000), weight="0.1 mV", delay="1.5 ms")
+    net.connect(P[10_000:], P, nu.conn.FixedInDegree(250), weight="-0.5 mV", delay="1.5 ms")
     t = time.perf_counter()
     built = net.build("0.1 ms")
     dt = time.perf_counter() - t
@@ -155,7 +154,8 @@ def main() -> None:
           f"ratio {min(ours) / min(hand):.2f} (spikes per second: neurounits {n_ours / (args.repeats + 1e-3):.0f}, "
           f"hand {k})")
     if not args.skip_brunel:
-        t, per, n_syn = brunel_build()
+        brunel_build()  # the first build in a process compiles the counting sort (cached on disk)
+        t, per, n_syn = min(brunel_build() for _ in range(3))
         print(f"Brunel connectivity: {n_syn / 1e6:.1f} M synapses built in {t:.2f} s, {per:.2f} bytes per synapse")
 
 

@@ -156,8 +156,12 @@ class ProjectionSynapses:
     post: np.ndarray  # target gid
     weight: np.ndarray  # one per synapse, or one for all (length 1)
     delay: np.ndarray  # steps, one per synapse or one for all
-    column: np.ndarray  # ring column
+    column: np.ndarray  # ring column, minus col_shift
     payload: bool = False  # onto a payload receptor: weight times the source's spike value
+    col_shift: int = 0  # the ring column of synapse s is column[s] + col_shift
+
+    def columns(self) -> np.ndarray:
+        return self.column + self.col_shift if self.col_shift else self.column
 
 
 @dataclass
@@ -285,8 +289,10 @@ def _layout(net: Any) -> tuple[list[np.ndarray], int]:
     return offsets, col
 
 
-def _columns(net: Any, proj: Any, post: np.ndarray, w: np.ndarray, offsets: list[np.ndarray]) -> np.ndarray:
-    """Ring column of each synapse: its target population's receptor (by sign where routed so)."""
+def _columns(net: Any, proj: Any, post: np.ndarray, w: np.ndarray,
+             offsets: list[np.ndarray]) -> tuple[np.ndarray, int]:
+    """Ring column of each synapse (its target population's receptor, by sign where routed so),
+    as (array, shift): column = array + shift."""
     offs = net.offsets()
     if len(proj.receptors) == 1:  # one target population: no search
         pi, names = next(iter(proj.receptors.items()))
@@ -294,9 +300,9 @@ def _columns(net: Any, proj: Any, post: np.ndarray, w: np.ndarray, offsets: list
         first = offsets[pi][recs.index(names[0])] - offs[pi]
         if len(names) == 1 or w.size == 1:
             shift = first if len(names) == 1 or w[0] >= 0 else offsets[pi][recs.index(names[1])] - offs[pi]
-            return post + shift
+            return post, int(shift)
         second = offsets[pi][recs.index(names[1])] - offs[pi]
-        return post + np.where(w >= 0, first, second)
+        return post + np.where(w >= 0, first, second), 0
     owner = np.searchsorted(offs, post, side="right") - 1
     cols = np.empty(post.size, np.int64)
     for pi, names in proj.receptors.items():
@@ -309,7 +315,15 @@ def _columns(net: Any, proj: Any, post: np.ndarray, w: np.ndarray, offsets: list
             cols[sel] = np.where((w if w.size == 1 else w[sel]) >= 0, first, second)
         else:
             cols[sel] = first
-    return cols
+    return cols, 0
+
+
+def _ids(ids: np.ndarray, pos: np.ndarray) -> np.ndarray:
+    """ids[pos], without a gather when the ids are consecutive (a population or a slice of it)."""
+    if ids.size and ids[-1] - ids[0] == ids.size - 1 and (ids.size < 3 or ids[1] - ids[0] == 1) \
+            and np.array_equal(ids, np.arange(ids[0], ids[0] + ids.size)):
+        return pos + ids[0] if ids[0] else pos
+    return ids[pos]
 
 
 def _rng(seed: int, *key: int) -> np.random.Generator:
@@ -324,8 +338,9 @@ def _draw(net: Any, proj: Any, dt_ms: float, offsets: list[np.ndarray],
     if isinstance(proj.source, Source):
         pre, post = np.full(post_ids.size, -1, np.int64), post_ids
     else:
-        i, k = proj.rule.build(proj.source.gids(), post_ids, rng)
-        pre, post = proj.source.gids()[i], post_ids[k]
+        pre_ids = proj.source.gids()
+        i, k = proj.rule.build(pre_ids, post_ids, rng)
+        pre, post = _ids(pre_ids, i), _ids(post_ids, k)
     unit = _weight_unit(net, proj)
     weight = proj.weight
     if weight is None:  # a weight matrix
@@ -337,8 +352,9 @@ def _draw(net: Any, proj: Any, dt_ms: float, offsets: list[np.ndarray],
         return None
     pi, names = next(iter(proj.receptors.items()))
     pay = type(net.populations[pi].model).spike_payload
-    return ProjectionSynapses(pre, post, w, d, _columns(net, proj, post, w, offsets),
-                              payload=pay is not None and names[0] in pay.receptors)
+    cols, shift = _columns(net, proj, post, w, offsets)
+    return ProjectionSynapses(pre, post, w, d, cols, payload=pay is not None and names[0] in pay.receptors,
+                              col_shift=shift)
 
 
 def _weight_unit(net: Any, proj: Any) -> Any:
@@ -411,7 +427,7 @@ def _sources(net: Any, built: list[ProjectionSynapses | None]):
         if isinstance(proj.source, Poisson):
             poisson.append((proj.source, pos, pos + s.column.size))
             pos += s.column.size
-            cols.append(s.column)
+            cols.append(s.columns())
             ws.append(np.broadcast_to(s.weight, s.column.shape))
             dl.append(int(s.delay[0]) if s.delay.size else 1)
     return poisson, cols, ws, dl, ev
@@ -459,12 +475,12 @@ def _population_csr(p: Any, parts: list[ProjectionSynapses], max_delay: int):
         if hi < p.offset or lo >= p.offset + p.n:
             continue
         if lo >= p.offset and hi < p.offset + p.n:  # all from p
-            pieces.append((s.pre - p.offset, s.column, s.weight, s.delay))
+            pieces.append((s.pre, s.column, s.col_shift, s.weight, s.delay))
             continue
         m = (s.pre >= p.offset) & (s.pre < p.offset + p.n)
-        pieces.append((s.pre[m] - p.offset, s.column[m], s.weight if s.weight.size == 1 else s.weight[m],
+        pieces.append((s.pre[m], s.column[m], s.col_shift, s.weight if s.weight.size == 1 else s.weight[m],
                        s.delay if s.delay.size == 1 else s.delay[m]))
-    return group_by_source(p.n, pieces, _delay_dtype(max_delay))
+    return group_by_source(p.n, p.offset, pieces, _delay_dtype(max_delay))
 
 
 def _spike_time_events(net: Any, built: Sequence[ProjectionSynapses | None], dt_ms: float,
@@ -476,9 +492,10 @@ def _spike_time_events(net: Any, built: Sequence[ProjectionSynapses | None], dt_
             continue
         emit, probs = proj.source.steps(dt_ms)
         problems.extend(Problem(f"{proj.describe()}: {m}") for m in probs)
+        columns = s.columns()
         for m in range(s.column.size):
             st.append(emit + s.delay[m if s.delay.size > 1 else 0])
-            co.append(np.full(emit.size, s.column[m], np.int64))
+            co.append(np.full(emit.size, columns[m], np.int64))
             ww.append(np.full(emit.size, s.weight[m if s.weight.size > 1 else 0]))
     steps, cols, w = np.concatenate(st), np.concatenate(co), np.concatenate(ww)
     order = np.argsort(steps, kind="stable")

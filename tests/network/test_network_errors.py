@@ -66,7 +66,8 @@ def test_sources_rules_and_receptors_that_cannot_take_them():
     with pytest.raises(nu.ParameterError, match=r"a Poisson source reaches every target neuron; give no connection rule"):
         net.connect(nu.sources.Poisson("1 kHz"), B, nu.conn.AllToAll(), weight="1 nS", receptor="AMPA")
     with pytest.raises(nu.ParameterError, match=r"projection 0 \(Poisson\(1000 Hz\) -> B\): receptor 'NMDA' of "
-                       r"population 'B' cannot take these spikes: in iaf_bw_2001 an NMDA spike carries"):
+                       r"population 'B' takes spikes only from iaf_bw_2001 neurons, which send a value with each "
+                       r"spike; a Poisson source has none"):
         net.connect(nu.sources.Poisson("1 kHz"), B, weight="1 nS", receptor="NMDA")
 
 
