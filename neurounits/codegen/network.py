@@ -14,6 +14,11 @@ segment; ``EV_COL``, ``EV_W``).  Poisson sources draw, per target and step, a Po
 (a pure function of the seed, the target's position ``m`` in ``PS_COL`` and the global step:
 :func:`neurounits.codegen.runtime.poisson`), and deliver ``count * PS_W[m]`` after their delay.
 
+Rate projections (between rate models, NEST's rate connections): at the start of each step the
+rate sources' rates go into a history ``RH[g % len, column]``; a target's inputs ``RIN[channel, i]``
+sum weight times the source's rate at the start of step g - lag (lag 0: instantaneous), or, without
+linear summation, weight times ``rate_phi`` of it; nothing before the lag has passed.
+
 Outgoing synapses are stored by source neuron (CSR): ``PTR__<p>[i]:PTR__<p>[i + 1]`` index
 ``COL__<p>`` (int32 ring column), ``W__<p>`` (float64 weight, internal units of the receptor)
 and ``DLY__<p>`` (delay in steps, uint8 or uint16): 13 or 14 bytes per synapse.  A population
@@ -43,6 +48,9 @@ class PopulationCode:
     multi: bool  # a neuron may spike more than once in a step (SPK counts)
     record: bool  # has recorded variables (record / record0)
     payload: bool = False  # its spikes carry a value (SpikePayload): a second CSR and the traces
+    rate_state: str = ""  # a rate source: the state its rate projections read (into the history RH)
+    rate_target: str = ""  # takes rate projections: "linear" (weighted sum) or "nonlinear" (sum of w phi)
+    phi_args: tuple[str, ...] = ()  # the parameters of its rate_phi (nonlinear summation)
 
 
 @dataclass(frozen=True)
@@ -53,12 +61,16 @@ class NetworkKernelSpec:
 
     def argnames(self) -> list[str]:
         """The loop's arguments, in order (THE definition: the runner passes them by name)."""
-        names = ["n_steps", "dt", "j0", "RING", "SEEDP", "PS_PTR", "PS_COL", "PS_W", "PS_LAM", "PS_DLY",
+        names = ["n_steps", "dt", "j0", "RING", "RH", "SEEDP", "PS_PTR", "PS_COL", "PS_W", "PS_LAM", "PS_DLY",
                  "EV_STEP", "EV_COL", "EV_W", "spk_step", "spk_gid"]
         for p, pc in enumerate(self.populations):
             names += [f"{a}__{p}" for a in pc.args if not a.startswith("B_")]
             names += [f"OFF__{p}", f"SPKOUT__{p}", f"PTR__{p}", f"COL__{p}", f"W__{p}", f"DLY__{p}",
                       f"SREC__{p}", f"GOFF__{p}", f"REC__{p}", f"RIDX__{p}", f"RE__{p}"]
+            if pc.rate_state:
+                names.append(f"RHOFF__{p}")
+            if pc.rate_target:
+                names += [f"{a}__{p}" for a in ("RPTR", "RCOL", "RW", "RLAG")]
             if pc.payload:
                 names += [f"{a}__{p}" for a in ("PPTR", "PCOL", "PW", "PDLY", "PAYS", "PAYT", "PK0", "PK1",
                                                    "PTAU")]
@@ -89,6 +101,8 @@ def _header(nks: NetworkKernelSpec, L: Lines) -> None:
     for p, pc in enumerate(nks.populations):
         L.add(0, f"_m{p} = sys.modules[{pc.module!r}]")
         L.add(0, f"_step{p} = _m{p}.step")
+        if pc.rate_target == "nonlinear":
+            L.add(0, f"_phi{p} = _m{p}.rate_phi")
         if pc.record:
             L.add(0, f"_rec{p} = _m{p}.record")
             L.add(0, f"_rec0_{p} = _m{p}.record0")
@@ -112,6 +126,30 @@ def _poisson(L: Lines) -> None:
     L.add(5, "c_ = _rt.poisson(lam, p0, SEEDP, m_, g)")
     L.add(5, "if c_ > 0:")
     L.add(6, "RING[d_, PS_COL[m_]] += c_ * PS_W[m_]")
+
+
+def _rates(pops: tuple[PopulationCode, ...], L: Lines) -> None:
+    """Rate projections: the sources' rates at the start of the step into the history RH, then
+    each target's inputs RIN[channel, i] from its synapses (by target: RPTR/RCOL/RW/RLAG; RCOL is
+    the history column times 4 plus the channel)."""
+    for p, pc in enumerate(pops):
+        if pc.rate_state:
+            L.add(2, f"for i in range(n__{p}):  # rates at the start of the step")
+            L.add(3, f"RH[g % nrh, RHOFF__{p} + i] = X_{pc.rate_state}__{p}[i]")
+    for p, pc in enumerate(pops):
+        if not pc.rate_target:
+            continue
+        L.add(2, f"for c_ in range(RIN__{p}.shape[0]):")
+        L.add(3, f"for i in range(n__{p}):")
+        L.add(4, f"RIN__{p}[c_, i] = 0.0")
+        L.add(2, f"for i in range(n__{p}):")
+        L.add(3, f"for s_ in range(RPTR__{p}[i], RPTR__{p}[i + 1]):")
+        L.add(4, f"gl = g - RLAG__{p}[s_]")
+        L.add(4, "if gl >= 0:  # a delayed input gives nothing before its delay")
+        L.add(5, f"v = RH[gl % nrh, RCOL__{p}[s_] >> 2]")
+        if pc.rate_target == "nonlinear":
+            L.add(5, f"v = _phi{p}({', '.join(['v', 'i', *[f'{a}__{p}' for a in pc.phi_args]])})")
+        L.add(5, f"RIN__{p}[RCOL__{p}[s_] & 3, i] += RW__{p}[s_] * v")
 
 
 def _deliver(pc: PopulationCode, p: int, L: Lines) -> None:
@@ -147,6 +185,7 @@ def _loop(nks: NetworkKernelSpec, L: Lines) -> None:
     L.add(0, '@njit(cache=True, nogil=True, error_model="numpy")')
     L.add(0, f"def _loop({', '.join(nks.argnames())}):")
     L.add(1, "nslot = RING.shape[0]")
+    L.add(1, "nrh = RH.shape[0]")
     L.add(1, "nspk = 0")
     for p in range(len(pops)):
         L.add(1, f"n__{p} = SPKOUT__{p}.shape[0]")
@@ -160,6 +199,7 @@ def _loop(nks: NetworkKernelSpec, L: Lines) -> None:
     L.add(2, "g = j0 + j")
     L.add(2, "slot = g % nslot")
     _poisson(L)
+    _rates(pops, L)
     L.add(2, "while ep < EV_STEP.shape[0] and EV_STEP[ep] == j:  # spikes of SpikeTimes sources arriving")
     L.add(3, "RING[slot, EV_COL[ep]] += EV_W[ep]")
     L.add(3, "ep += 1")

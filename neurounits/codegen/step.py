@@ -13,6 +13,8 @@ and the ``_work`` arrays, as in the model's kernel):
     weights arriving at the end of the step.  Writes the indices of the neurons that spiked to
     ``SPKOUT`` (their spike counts are in the work array ``SPK``) and returns
     ``(status, n_spiking, bad_variable, bad_neuron)`` (status as the model kernel's).
+``rate_phi(h, i, P...)`` (rate models)
+    The rate nonlinearity of neuron i (parameters ``PHI_ARGS``).
 ``record(s, j, dt, j0, ..., REC, RIDX, ...)`` and ``record0(...)``
     Sample ``s`` of the recorded variables of neurons ``RIDX`` after step ``j`` (``record0``: the
     initial state, sample 0), into ``REC[variable, s, k]`` for neuron ``RIDX[k]``.
@@ -23,7 +25,7 @@ from __future__ import annotations
 from .abi import KernelSpec
 from .adaptive import trial_pass
 from .cache import GEN_VERSION, RUNTIME_HASH, VECTORIZE_CHECKS, toolchain
-from .emit import Lines
+from .emit import Lines, names, phi_code
 from .inputs import input_rows, noise_rate_setup, rate_prepass
 from .kernel import _derived_function, _derived_params, _flags, _n, _step_body, _work, _work_function
 from .lanes import lane_constants, slow_pass
@@ -101,6 +103,26 @@ def _record(ks: KernelSpec, L: Lines, initial: bool) -> None:
     L.add(0, "")
 
 
+def _phi_params(ks: KernelSpec) -> list[str]:
+    s = ks.spec
+    return sorted(n[2:] for n in names([s.rate_phi]) if n.startswith("p_")) if s.rate_channels else []
+
+
+def _rate_phi(ks: KernelSpec, L: Lines) -> None:
+    """``rate_phi(h, i, P...)``: the rate nonlinearity of neuron i (a network applies it to each
+    rate input of a population without linear summation)."""
+    if not ks.spec.rate_channels:
+        return
+    params = _phi_params(ks)
+    L.add(0, _flags(ks))
+    L.add(0, f"def rate_phi({', '.join(['h_in', 'i', *[f'P_{k}' for k in params]])}):")
+    for k in params:
+        L.add(1, f"p_{k} = _rt.at(P_{k}, i)")
+    L.add(1, f"return {phi_code(ks, 'h_in')}")
+    L.add(0, "")
+    L.add(0, "")
+
+
 def _header(ks: KernelSpec, L: Lines) -> None:
     s = ks.spec
     method = ks.step.method if ks.step else "none"
@@ -115,6 +137,7 @@ def _header(ks: KernelSpec, L: Lines) -> None:
     L.add(0, f"STATES = {tuple(s.states)!r}")
     L.add(0, f"ARGS = {tuple(step_argnames(ks))!r}")
     L.add(0, f"TAIL = {tuple(_tail(ks))!r}")
+    L.add(0, f"PHI_ARGS = {tuple(f'P_{k}' for k in _phi_params(ks))!r}")
     L.add(0, f"DERIVED_PARAMS = {tuple(_derived_params(ks)) if ks.derived_names() else ()!r}")
     L.add(0, "")
 
@@ -133,4 +156,5 @@ def generate_step(ks: KernelSpec) -> str:
     _step(ks, L)
     _record(ks, L, initial=True)
     _record(ks, L, initial=False)
+    _rate_phi(ks, L)
     return "\n".join(L.lines) + "\n"

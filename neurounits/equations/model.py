@@ -85,6 +85,8 @@ class Model:
         ParameterError with that text).
     spike_payload : SpikePayload or None
         A value each spike carries to the targets' receptors named in it (networks).
+    rate_output : str or None
+        The state a rate model sends through rate projections (networks), e.g. ``"rate"``.
     """
 
     equations: ClassVar[str] = ""
@@ -102,6 +104,7 @@ class Model:
     record_expressions_before_events: ClassVar[bool] = False
     unavailable_receptors: ClassVar[dict[str, str]] = {}
     spike_payload: ClassVar[Any] = None
+    rate_output: ClassVar[str | None] = None
     rate_input: ClassVar[str | None] = None
     rate_nonlinearity: ClassVar[str | None] = None
     rate_summation: ClassVar[str | None] = None

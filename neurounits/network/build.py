@@ -53,7 +53,11 @@ def check_connect(net: Any, source: Any, target: Any, rule: Any, weight: Any, de
     elif isinstance(source, View):
         net._check_view(source, where + ", source", problems)
         for p, _ in source.parts:
-            if p.model.spec.threshold is None:
+            if p.model.spec.threshold is None and type(p.model).rate_output:
+                problems.append(Problem(f"{where}: population {p.name!r} is a rate model ({p.model.name}); its "
+                                        "rate can only drive rate models through their rate inputs, not the "
+                                        "spiking targets of this projection"))
+            elif p.model.spec.threshold is None:
                 problems.append(Problem(f"{where}: population {p.name!r} (model '{p.model.name}') has no "
                                         "threshold, so it emits no spikes to connect"))
     else:
@@ -81,6 +85,51 @@ def _check_delay(delay: Any, where: str, problems: list[Problem]) -> None:
         return
     chk = check_value(f"{where}, delay", delay, _MS, None, nonnegative=True)
     problems.extend(chk.problems)
+
+
+def is_rate_projection(source: Any, target: Any) -> bool:
+    """A projection onto rate models' rate inputs (their populations take no spikes)."""
+    from .network import View
+
+    return isinstance(target, View) and any(p.model.spec.rate_channels for p, _ in target.parts)
+
+
+def check_rate_connect(net: Any, source: Any, target: Any, rule: Any, weight: Any, delay: Any, receptor: Any,
+                       where: str, problems: list[Problem]) -> Any:
+    """The rule of a rate projection (default all-to-all), after checking its parts."""
+    from .network import View
+
+    net._check_view(target, where + ", target", problems)
+    for p, _ in target.parts:
+        if not p.model.spec.rate_channels:
+            problems.append(Problem(f"{where}: population {p.name!r} ({p.model.name}) has no rate inputs; a "
+                                    "rate projection's targets must all be rate models"))
+    if not isinstance(source, View):
+        problems.append(Problem(f"{where}: rate models take rates from rate populations (e.g. a "
+                                f"sigmoid_rate_ipn population), not from a {type(source).__name__}"))
+    else:
+        net._check_view(source, where + ", source", problems)
+        for p, _ in source.parts:
+            if not type(p.model).rate_output:
+                problems.append(Problem(f"{where}: population {p.name!r} ({p.model.name}) has no rate output; "
+                                        "the rate inputs of rate models take rates from rate models only"))
+    if receptor is not None:
+        problems.append(Problem(f"{where}: a rate projection has no receptor (got receptor={receptor!r})"))
+    rule = conn.AllToAll() if rule is None else rule
+    if not isinstance(rule, conn.Rule):
+        problems.append(Problem(f"{where}: the rule must come from nu.conn, got {type(rule).__name__}"))
+    elif isinstance(source, View):
+        problems.extend(Problem(f"{where}: {m}") for m in rule.check(source.n, target.n))
+    if weight is None and not isinstance(rule, conn.WeightMatrix):
+        problems.append(Problem(f"{where}: give the weight of the rate connections (weight=...)"))
+    elif isinstance(weight, Distribution):
+        if weight.dimensionality != ureg.dimensionless.dimensionality:
+            problems.append(Problem(f"{where}: rate weights are dimensionless, got a distribution in "
+                                    f"{fmt_unit(weight.units)}", dimension=True))
+    elif weight is not None:
+        problems.extend(check_value(f"{where}, weight", weight, ureg.dimensionless, None).problems)
+    _check_delay(delay, where, problems)
+    return rule
 
 
 def check_receptors(source: Any, target: Any, receptor: Any, weight: Any, where: str,
@@ -176,6 +225,9 @@ class BuiltNetwork:
     n_columns: int
     csr: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]  # PTR, COL, W, DLY per population
     payload_csr: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None]  # payload synapses
+    rate_csr: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None]  # by target: history column
+    rh_offsets: list[int]  # per population: its first column in the rate history (-1: not a rate source)
+    rh_shape: tuple[int, int]  # the rate history: (longest lag + 1, columns)
     projections: list[ProjectionSynapses]
     poisson: list[tuple[Poisson, int, int]]  # (source, first, last position in PS_COL)
     ps_col: np.ndarray
@@ -341,17 +393,23 @@ def _draw(net: Any, proj: Any, dt_ms: float, offsets: list[np.ndarray],
         pre_ids = proj.source.gids()
         i, k = proj.rule.build(pre_ids, post_ids, rng)
         pre, post = _ids(pre_ids, i), _ids(post_ids, k)
-    unit = _weight_unit(net, proj)
+    unit = _weight_unit(net, proj) if proj.kind == "spike" else ureg.dimensionless
     weight = proj.weight
     if weight is None:  # a weight matrix
         vals, wunit = proj.rule.weights()
         weight = Q_(vals, wunit) if wunit is not None else vals
     w = _values("weight", weight, unit, post.size, rng, where, problems)
-    d = _delays(proj.delay, post.size, dt_ms, rng, where, problems)
+    if proj.kind == "rate" and (proj.delay is None or (not isinstance(proj.delay, Distribution)
+                                                       and np.all(as_quantity(proj.delay).magnitude == 0))):
+        d: np.ndarray | None = np.zeros(1, np.int64)  # instantaneous
+    else:
+        d = _delays(proj.delay, post.size, dt_ms, rng, where, problems)
     if w is None or d is None:
         return None
     pi, names = next(iter(proj.receptors.items()))
     pay = type(net.populations[pi].model).spike_payload
+    if proj.kind == "rate":
+        return ProjectionSynapses(pre, post, w, d, np.zeros(0, np.int64))
     cols, shift = _columns(net, proj, post, w, offsets)
     return ProjectionSynapses(pre, post, w, d, cols, payload=pay is not None and names[0] in pay.receptors,
                               col_shift=shift)
@@ -448,21 +506,63 @@ def build(net: Any, dt_q: Any) -> BuiltNetwork:
     events = _spike_time_events(net, built, dt_ms, problems)
     raise_problems("cannot build the network", problems)
     syn = [s for s in built if s is not None]
-    max_delay = max([1] + [int(s.delay.max()) for s in syn if s.delay.size])
+    spiking = [s for s, proj in zip(syn, net.projections, strict=True) if proj.kind == "spike"]
+    max_delay = max([1] + [int(s.delay.max()) for s in spiking if s.delay.size])
     parts = [s for s, proj in zip(built, net.projections, strict=True)
-             if s is not None and not isinstance(proj.source, Source)]
+             if s is not None and not isinstance(proj.source, Source) and proj.kind == "spike"]
+    rates = [(s, proj) for s, proj in zip(syn, net.projections, strict=True) if proj.kind == "rate"]
+    rh_offsets, n_rh = _rate_layout(net)
+    rh_len = max([0] + [int(s.delay.max()) for s, _ in rates if s.delay.size]) + 1
+    rate_csr = [_rate_csr(net, p, rates, rh_offsets, rh_len) if p.model.spec.rate_channels else None
+                for p in net.populations]
     csr = [_population_csr(p, [s for s in parts if not s.payload], max_delay) for p in net.populations]
     payload_csr = [_population_csr(p, [s for s in parts if s.payload], max_delay)
                    if type(p.model).spike_payload is not None else None for p in net.populations]
     poisson, cols, ws, dl, _ = _sources(net, built)
     return BuiltNetwork(
         network=net, dt_q=chk.quantity, dt_ms=dt_ms, plans=plans, offsets=offsets, n_columns=n_cols, csr=csr,
-        payload_csr=payload_csr,
+        payload_csr=payload_csr, rate_csr=rate_csr, rh_offsets=rh_offsets, rh_shape=(rh_len, n_rh),
         projections=syn, poisson=poisson,
         ps_col=np.concatenate(cols + [np.zeros(0, np.int64)]).astype(np.int32),
         ps_w=np.concatenate(ws + [np.zeros(0)]), ps_dly=np.array(dl, np.int64),
         events=events, max_delay=max_delay, record=record, spikes=set(net.spike_records),
         input_seed=int(np.random.SeedSequence([net.seed, POISSON]).generate_state(1, np.uint64)[0] >> np.uint64(1)))
+
+
+def _rate_layout(net: Any) -> tuple[list[int], int]:
+    out, col = [], 0
+    for p in net.populations:
+        if type(p.model).rate_output:
+            out.append(col)
+            col += p.n
+        else:
+            out.append(-1)
+    return out, col
+
+
+def _rate_csr(net: Any, p: Any, rates: list, rh_offsets: list[int], rh_len: int):
+    """Rate synapses onto population ``p`` by target neuron: (RPTR, RCOL = history column * 4 +
+    channel, RW, RLAG).  Channels as for RateInputs: one (all), two (weight >= 0, < 0) or three
+    (all, >= 0, < 0; a synapse then enters two)."""
+    from ..codegen.csr import group_by_source
+
+    offs = net.offsets()
+    n_chan = len(p.model.spec.rate_channels)
+    pieces = []
+    for s, _ in rates:
+        m = (s.post >= p.offset) & (s.post < p.offset + p.n)
+        if not m.any():
+            continue
+        pre, post = s.pre[m], s.post[m]
+        w = np.broadcast_to(s.weight, s.post.shape)[m]
+        lag = np.broadcast_to(s.delay, s.post.shape)[m]
+        owner = np.searchsorted(offs, pre, side="right") - 1
+        col = np.asarray(rh_offsets, np.int64)[owner] + (pre - offs[owner])
+        chans = {1: [np.zeros(w.shape, np.int64)], 2: [np.where(w >= 0, 0, 1)],
+                 3: [np.zeros(w.shape, np.int64), np.where(w >= 0, 1, 2)]}[n_chan]
+        for ch in chans:
+            pieces.append((post, col * 4 + ch, 0, w, lag))
+    return group_by_source(p.n, p.offset, pieces, _delay_dtype(rh_len))
 
 
 def _population_csr(p: Any, parts: list[ProjectionSynapses], max_delay: int):

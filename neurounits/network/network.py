@@ -146,6 +146,7 @@ class Projection:
     receptor: Any
     delay: Any
     receptors: Mapping[int, tuple[str, ...]]  # target population -> receptor name(s) (2: by sign)
+    kind: str = "spike"  # or "rate": a rate projection between rate models
 
     def describe(self) -> str:
         src = self.source.describe()
@@ -235,9 +236,6 @@ class Network:
         if model.spec.ports:
             problems.append(Problem(f"model '{model.name}' has receptors with ports ({', '.join(model.spec.ports)})"
                                     ", which networks do not support yet; use the model without ports"))
-        if model.spec.rate_channels:
-            problems.append(Problem(f"model '{model.name}' is a rate model with rate inputs; rate projections "
-                                    "between populations are not supported yet"))
         for k in initial or {}:
             if k not in model.spec.states:
                 problems.append(Problem(f"model '{model.name}' has no state {k!r} to set an initial value for."
@@ -274,6 +272,12 @@ class Network:
         nearest step, at least one step); default one step.  A spike emitted in the step ending at
         t arrives at the end of the step ending at t + delay (NEST's timing).
 
+        Between rate models (a source with a rate output, e.g. ``sigmoid_rate_ipn``, and a target
+        with rate inputs) the projection is a rate connection, as NEST's: ``weight`` dimensionless,
+        ``delay`` None (instantaneous: the source's rate at the start of the step) or a whole
+        number of steps (the rate that many steps earlier; nothing before), each target's input
+        summed (or, without ``linear_summation``, the sum of weight times phi of each rate).
+
         Every problem of one call is reported together, and nothing is added when there is one.
         """
         from . import build
@@ -282,11 +286,17 @@ class Network:
         if isinstance(source, View | Source) and isinstance(target, View):
             where += f" ({source.describe()} -> {target.describe()})"
         problems: list[Problem] = []
-        proj_rule = build.check_connect(self, source, target, rule, weight, delay, where, problems)
-        receptors = build.check_receptors(source, target, receptor, weight, where, problems)
+        kind = "rate" if build.is_rate_projection(source, target) else "spike"
+        if kind == "rate":
+            proj_rule = build.check_rate_connect(self, source, target, rule, weight, delay, receptor, where,
+                                                 problems)
+            receptors: dict[int, tuple[str, ...]] = {p.index: ("rate",) for p, _ in target.parts}
+        else:
+            proj_rule = build.check_connect(self, source, target, rule, weight, delay, where, problems)
+            receptors = build.check_receptors(source, target, receptor, weight, where, problems)
         raise_problems("cannot connect", problems)
         self.projections.append(Projection(len(self.projections), source, target, proj_rule, weight, receptor,
-                                           delay, receptors))
+                                           delay, receptors, kind))
         self._built = None
 
     def record(self, view: View, *variables: str, every: Any = None, spikes: bool = False) -> None:

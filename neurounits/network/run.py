@@ -8,6 +8,7 @@ value of any of them never recompiles.
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from typing import Any
 
@@ -39,18 +40,21 @@ def step_module(plan: Any) -> Any:
     key = choice.key()
     mod = _STEP_MODULES.get(key)
     if mod is None:
-        mod = codegen.load(generate_step(choice.kernel_spec()))
+        mod = codegen.load(generate_step(dataclasses.replace(choice.kernel_spec(), network=True)))
         with _LOCK:
             _STEP_MODULES.setdefault(key, mod)
     return mod
 
 
 def _population_code(plan: Any, mod: Any) -> PopulationCode:
-    ks = plan.choice.kernel_spec()
+    ks = dataclasses.replace(plan.choice.kernel_spec(), network=True)
     return PopulationCode(module=mod.__name__, args=tuple(mod.ARGS[2:]), tail=tuple(mod.TAIL),
                           receptors=tuple(ks.spec.receptors), spikes=ks.has_threshold,
                           multi=bool(ks.adaptive and ks.spec.events_in_substeps), record=bool(ks.record),
-                          payload=type(plan.model).spike_payload is not None)
+                          payload=type(plan.model).spike_payload is not None,
+                          rate_state=type(plan.model).rate_output or "",
+                          rate_target=("linear" if ks.spec.rate_linear else "nonlinear") if ks.spec.rate_channels
+                          else "", phi_args=tuple(mod.PHI_ARGS) if ks.spec.rate_channels else ())
 
 
 def network_loop(nks: NetworkKernelSpec) -> Any:
@@ -70,6 +74,7 @@ class NetworkRunner:
         self.built = built
         self.runners = [Runner(plan) for plan in built.plans]
         self.ring = np.zeros((built.max_delay + 1, built.n_columns))
+        self.rate_history = np.zeros(built.rh_shape)
         self.step = 0
         self.spike_steps: list[np.ndarray] = []
         self.spike_gids: list[np.ndarray] = []
@@ -106,7 +111,13 @@ class NetworkRunner:
         derived = mod.TAIL[: len(mod.TAIL) - len(mod._work(1, 1))]
         tail = list(mod._derived(n, plan.dt_ms, *[d[f"P_{k}"] for k in mod.DERIVED_PARAMS])) if derived else []
         tail += list(mod._work(n, 16))
-        values = {a: d[a] for a in mod.ARGS[2:] if not a.startswith("B_")}
+        values = {a: d[a] for a in mod.ARGS[2:] if not a.startswith("B_") and a != "RIN"}
+        if "RIN" in mod.ARGS:
+            values["RIN"] = np.zeros((len(plan.spec.rate_channels), n))
+            rptr, rcol, rw, rlag = b.rate_csr[p]
+            values.update(RPTR=rptr, RCOL=rcol, RW=rw, RLAG=rlag)
+        if b.rh_offsets[p] >= 0:
+            values["RHOFF"] = b.rh_offsets[p]
         for a in values:
             if a.startswith("P_") or a == "REFSTEPS":
                 values[a] = runtime.shared(values[a])
@@ -136,7 +147,8 @@ class NetworkRunner:
         n_spk = sum(int(np.sum(b.network.populations[p].n)) for p in b.spikes)
         cap = max(1024, min(n_spk * max(1, n_steps // 100), 1 << 22))
         kw: dict[str, Any] = {
-            "n_steps": n_steps, "dt": b.dt_ms, "j0": j0, "RING": self.ring, "SEEDP": np.uint64(b.input_seed),
+            "n_steps": n_steps, "dt": b.dt_ms, "j0": j0, "RING": self.ring, "RH": self.rate_history,
+            "SEEDP": np.uint64(b.input_seed),
             "PS_PTR": ptr, "PS_COL": b.ps_col, "PS_W": b.ps_w,
             "PS_LAM": np.array(lam) if lam else np.zeros((0, n_steps)), "PS_DLY": b.ps_dly,
             "EV_STEP": st[keep] - j0, "EV_COL": co[keep], "EV_W": ww[keep],

@@ -71,12 +71,9 @@ def test_sources_rules_and_receptors_that_cannot_take_them():
         net.connect(nu.sources.Poisson("1 kHz"), B, weight="1 nS", receptor="NMDA")
 
 
-def test_rate_models_and_duplicate_names_are_refused(net):
+def test_duplicate_names_and_classes_are_refused(net):
     with pytest.raises(nu.ParameterError, match="there is already a population named 'P'; choose another name"):
         net.add(M(n=3), name="P")
-    with pytest.raises(nu.ParameterError, match="is a rate model with rate inputs; rate projections between "
-                       "populations are not supported yet"):
-        net.add(nu.models.nest.sigmoid_rate_ipn(n=3))
     with pytest.raises(nu.ParameterError, match=r"needs a model instance, got the class iaf_psc_exp; construct it "
                        r"first, e.g. iaf_psc_exp\(n=100\)"):
         net.add(M)

@@ -102,3 +102,53 @@ def test_payload_receptor_refuses_other_sources():
                        r"is iaf_psc_exp"):
         net.connect(P, B, weight="1 nS", receptor="NMDA")
     net.connect(B, B, nu.conn.OneToOne(), weight="1 nS", receptor=3)  # accepted
+
+
+def _rate_network(d, seed=1):
+    """NEST's rate network: four sigmoid_rate_ipn neurons, each its own population (options differ)."""
+    net = nu.Network(seed=seed)
+    pops = []
+    for i in range(4):
+        m = nu.models.nest.sigmoid_rate_ipn(
+            n=1, tau=nu.Q_(float(d["param_tau"][i]), "ms"), lambda_=float(d["param_lambda"][i]),
+            mu=float(d["param_mu"][i]), sigma=0.0, g=float(d["param_g"][i]), beta=float(d["param_beta"][i]),
+            theta=float(d["param_theta"][i]), rectify_rate=float(d["param_rectify_rate"][i]),
+            rectify_output=bool(d["param_rectify_output"][i]), linear_summation=bool(d["param_linear_summation"][i]))
+        pops.append(net.add(m, name=f"r{i}", initial={"rate": float(d["init_rate"][i])}))
+    for pre, post, w, inst, delay in zip(d["conn_pre"], d["conn_post"], d["conn_weight"], d["conn_instantaneous"],
+                                         d["conn_delay"], strict=True):
+        net.connect(pops[pre], pops[post], weight=float(w), delay=None if inst else nu.Q_(float(delay), "ms"))
+    for p in pops:
+        net.record(p, "rate")
+    return net
+
+
+def test_rate_network_instantaneous_delayed_rectified_nonlinear():
+    """Instantaneous and delayed rate connections, rectify_output, linear_summation=False: NEST's
+    trace with converged waveform relaxation (tight tolerance), to 1e-9."""
+    d = _ref("net_rate_ipn")
+    res = nu.simulate(_rate_network(d), nu.Q_(float(d["duration"]), "ms"), dt=nu.Q_(float(d["dt"]), "ms"))
+    ours = np.array([res[f"r{i}"]["rate"].magnitude[1:, 0] for i in range(4)])
+    np.testing.assert_allclose(ours, d["rate_wfr_tight"], rtol=0, atol=1e-9)
+    assert ours[1].min() >= 0.1 - 1e-15  # rectified
+
+
+def test_rate_projections_continue_and_refuse_spiking_ends():
+    d = _ref("net_rate_ipn")
+    one = nu.simulate(_rate_network(d), "30 ms", dt="0.1 ms")
+    sim = nu.Simulation(_rate_network(d), "0.1 ms")
+    sim.run("10.3 ms")
+    sim.run("19.7 ms")
+    for i in range(4):
+        np.testing.assert_array_equal(sim.results[f"r{i}"]["rate"].magnitude, one[f"r{i}"]["rate"].magnitude)
+    net = nu.Network()
+    R = net.add(nu.models.nest.sigmoid_rate_ipn(n=2), name="R")
+    P = net.add(nu.models.nest.iaf_psc_exp(n=2), name="P")
+    with pytest.raises(nu.ParameterError, match=r"population 'R' is a rate model \(sigmoid_rate_ipn\); its rate can "
+                       "only drive rate models through their rate inputs"):
+        net.connect(R, P, weight="1 pA")
+    with pytest.raises(nu.ParameterError, match=r"population 'P' \(iaf_psc_exp\) has no rate output; the rate inputs "
+                       "of rate models take rates from rate models only"):
+        net.connect(P, R, weight=1.0)
+    with pytest.raises(nu.DimensionError, match="expected a value in 1"):
+        net.connect(R, R, weight="1 nS")
