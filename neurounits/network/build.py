@@ -258,10 +258,13 @@ class BuiltNetwork:
 
     @property
     def n_synapses(self) -> int:
-        return int(sum(c[1].size for c in self.csr + [c for c in self.payload_csr if c]))
+        """Synapses of the projections between populations (spiking and rate), not of sources."""
+        return int(sum(s.post.size for s, proj in zip(self.projections, self.network.projections, strict=True)
+                       if not isinstance(proj.source, Source)))
 
     def connectivity_bytes(self) -> int:
-        return int(sum(sum(a.nbytes for a in c) for c in self.csr + [c for c in self.payload_csr if c]))
+        tables = self.csr + [c for c in self.payload_csr + self.rate_csr if c]
+        return int(sum(sum(a.nbytes for a in c) for c in tables))
 
     def summary(self) -> str:
         net = self.network
@@ -276,7 +279,8 @@ class BuiltNetwork:
         rec_bytes = sum(len(v) * len(idx) * 8 / max(e, 1) for v, idx, e in self.record if e)
         lines.append(f"  connectivity: {self.connectivity_bytes() / 2**20:.2f} MiB "
                      f"({self.connectivity_bytes() / max(self.n_synapses, 1):.1f} bytes per synapse); "
-                     f"longest delay {self.max_delay * self.dt_ms:g} ms ({self.max_delay} steps)")
+                     f"longest spike delay {self.max_delay * self.dt_ms:g} ms ({self.max_delay} steps)"
+                     + (f", longest rate delay {(self.rh_shape[0] - 1) * self.dt_ms:g} ms" if self.rh_shape[1] else ""))
         lines.append(f"  recording: {rec_bytes * 1000 / self.dt_ms / 2**20:.2f} MiB per simulated second of traces, "
                      f"spikes of {', '.join(net.populations[i].name for i in sorted(self.spikes)) or 'none'}")
         return "\n".join(lines)

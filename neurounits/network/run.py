@@ -280,6 +280,18 @@ class NetworkSimulation:
                 raise SimulationError(self._message, neuron=outcome.neuron, variable=error.variable,
                                       time=error.time)
 
+    def set_parameter(self, population: str, name: str, value: Any) -> None:
+        """Set parameter ``name`` of population ``population`` for the next runs (validated as at
+        construction; nothing is recompiled)."""
+        runner = self._runner.runners[self.network.population(population).index]
+        runner.plan = runner.plan.with_parameter(name, value)
+
+    def set_input(self, population: str, name: str, value: Any) -> None:
+        """Set input ``name`` of population ``population`` for the next runs (a constant, one value
+        per neuron or a TimedArray, whose times count from t = 0), checked as at construction."""
+        runner = self._runner.runners[self.network.population(population).index]
+        runner.plan = runner.plan.with_input(name, value)
+
     @property
     def state(self) -> dict[str, dict[str, Any]]:
         """Population name -> state name -> Quantity of shape (n,) (copies)."""
