@@ -80,11 +80,22 @@ class NetworkRunner:
         self.spike_gids: list[np.ndarray] = []
         self.traces: list[list[np.ndarray]] = [[] for _ in built.plans]
         self.failed: tuple[int, Outcome] | None = None
-        self.modules = [step_module(plan) for plan in built.plans]
         self.payload_traces = [(np.zeros(plan.n), np.zeros(plan.n, np.int64)) for plan in built.plans]
+        self._keys: list[tuple] = []
+        self._load()
+
+    def _load(self) -> None:
+        """The step modules and the loop of the populations' current plans (again when a changed
+        input changes a structure, e.g. a constant input becoming one value per neuron)."""
+        plans = [r.plan for r in self.runners]
+        keys = [plan.choice.key() for plan in plans]
+        if keys == self._keys:
+            return
+        self.modules = [step_module(plan) for plan in plans]
         self.spec = NetworkKernelSpec(tuple(_population_code(plan, mod)
-                                            for plan, mod in zip(built.plans, self.modules, strict=True)))
+                                            for plan, mod in zip(plans, self.modules, strict=True)))
         self.loop = network_loop(self.spec)
+        self._keys = keys
 
     def samples(self, p: int, n_steps: int) -> int:
         every = self.built.record[p][2]
@@ -168,6 +179,7 @@ class NetworkRunner:
                 f"recording would need {need / 2**30:.2f} GiB for {n_steps} more steps (limit "
                 f"{_MAX_RECORD_BYTES / 2**30:.0f} GiB); record fewer neurons or variables, a longer `every`, "
                 "or run in shorter pieces and save each")
+        self._load()
         kw = self._arguments(n_steps)
         status, done, pop, bad_var, bad_n, nspk, spk_step, spk_gid = self.loop.run(**kw)
         j0 = self.step
