@@ -14,7 +14,7 @@ from .network import connectivity as conn
 from .network import sources
 from .errors import EquationError, IntegratorError, NeurounitsError, ParameterError, SimulationError
 from .parameters import Input, Option, Parameter, PortGroup, Receptor, State
-from .simulation import RateInput, Results, Simulation, SpikeInput, Spikes, TimedArray, simulate
+from .simulation import Features, RateInput, Results, Simulation, SpikeInput, Spikes, TimedArray, simulate
 from .sweeps import Sweep, fi_curve, sweep
 from .units import Q_, DimensionError, Quantity, ureg
 
@@ -24,6 +24,7 @@ __all__ = [
     "Q_",
     "DimensionError",
     "EquationError",
+    "Features",
     "Input",
     "IntegratorError",
     "Model",
