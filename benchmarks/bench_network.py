@@ -150,13 +150,19 @@ def main() -> None:
         t, k = time_hand(v0, ptr, post)
         hand.append(t)
     n_ours = sim.results["P"].spikes.indices.size
-    print(f"COBA 4000 neurons, 1 s: neurounits {min(ours):.3f} s, hand kernel {min(hand):.3f} s, "
-          f"ratio {min(ours) / min(hand):.2f} (spikes per second: neurounits {n_ours / (args.repeats + 1e-3):.0f}, "
-          f"hand {k})")
+    print(
+        f"COBA 4000 neurons, 1 s: neurounits {min(ours):.3f} s, hand kernel {min(hand):.3f} s, "
+        f"ratio {min(ours) / min(hand):.2f} "
+        f"(spikes per second: neurounits {n_ours / (args.repeats + 1e-3):.0f}, "
+        f"hand {k})"
+    )
     if not args.skip_brunel:
         brunel_build()  # the first build in a process compiles the counting sort (cached on disk)
         t, per, n_syn = min(brunel_build() for _ in range(3))
-        print(f"Brunel connectivity: {n_syn / 1e6:.1f} M synapses built in {t:.2f} s, {per:.2f} bytes per synapse")
+        print(
+            f"Brunel connectivity: {n_syn / 1e6:.1f} M synapses built in {t:.2f} s, "
+            f"{per:.2f} bytes per synapse"
+        )
 
 
 if __name__ == "__main__":

@@ -34,8 +34,9 @@ REGIMES = {"A: SR": (3.0, 2.0), "B: SI fast": (6.0, 4.0), "C: AI": (5.0, 2.0), "
 
 def brunel(g: float, eta: float, seed: int = 1) -> nu.Network:
     net = nu.Network(seed=seed)
-    model = nu.models.nest.iaf_psc_delta(n=NE + NI, E_L="0 mV", V_reset="10 mV", V_th=f"{THETA} mV",
-                                          tau_m=f"{TAU_M} ms", t_ref="2 ms")
+    model = nu.models.nest.iaf_psc_delta(
+        n=NE + NI, E_L="0 mV", V_reset="10 mV", V_th=f"{THETA} mV", tau_m=f"{TAU_M} ms", t_ref="2 ms"
+    )
     P = net.add(model, name="P", initial={"V_m": nu.dist.Uniform("0 mV", f"{THETA} mV")})
     E, I = P[:NE], P[NE:]
     net.connect(E, P, nu.conn.FixedInDegree(CE), weight=f"{J} mV", delay=DELAY)
@@ -61,7 +62,10 @@ for name, (g, eta) in REGIMES.items():
     t, idx = res.spikes.times.m_as("ms"), res.spikes.indices
     late = t > 100.0  # after the initial transient
     rate = np.sum(late) / ((NE + NI) * 0.2)
-    print(f"{name:12s} g = {g:3g}, eta = {eta:3g}: rate {rate:6.1f} Hz, CV(ISI) {cv_isi(t[late], idx[late]):.2f}")
+    print(
+        f"{name:12s} g = {g:3g}, eta = {eta:3g}: rate {rate:6.1f} Hz, "
+        f"CV(ISI) {cv_isi(t[late], idx[late]):.2f}"
+    )
     runs[name] = (t, idx)
 
 if len(sys.argv) > 1 and sys.argv[1] != "--full":

@@ -22,7 +22,7 @@ N, NE, DURATION = 4000, 3200, "300 ms"
 def coba(seed=1):
     net = nu.Network(seed=seed)
     P = net.add(nu.models.CobaLIF(n=N), name="P", initial={"V": nu.dist.Uniform("-60 mV", "-50 mV")})
-    E, I = P[:NE], P[NE:]                                          # views, no copies
+    E, I = P[:NE], P[NE:]  # views, no copies
     net.connect(E, P, nu.conn.FixedProbability(0.02), weight="6 nS", receptor="ex", delay="0.1 ms")
     net.connect(I, P, nu.conn.FixedProbability(0.02), weight="67 nS", receptor="inh", delay="0.1 ms")
     net.connect(nu.sources.Poisson("2.4 kHz"), P, weight="2.1 nS", receptor="ex")
@@ -33,7 +33,9 @@ def coba(seed=1):
 
 def cuba(seed=1):
     net = nu.Network(seed=seed)
-    P = net.add(nu.models.CubaLIF(n=N, E_L="-49 mV"), name="P", initial={"V": nu.dist.Uniform("-60 mV", "-50 mV")})
+    P = net.add(
+        nu.models.CubaLIF(n=N, E_L="-49 mV"), name="P", initial={"V": nu.dist.Uniform("-60 mV", "-50 mV")}
+    )
     net.connect(P[:NE], P, nu.conn.FixedProbability(0.02), weight="1.62 mV", receptor="ex", delay="0.1 ms")
     net.connect(P[NE:], P, nu.conn.FixedProbability(0.02), weight="-9 mV", receptor="inh", delay="0.1 ms")
     net.record(P, spikes=True)

@@ -5,7 +5,8 @@ coupled by instantaneous and delayed rate connections, with input noise.
 threshold theta = 0.5, noise sigma = 0.3), E -> E and E -> I instantaneous (NEST's
 ``rate_connection_instantaneous``), I -> E and I -> I delayed by 2 ms
 (``rate_connection_delayed``), fixed in-degree.  A step of the excitatory mean input mu at
-200 ms (``sim.set_parameter("E", "mu", 0.6)`` between two runs) switches the network from low to high activity; the inhibition's delay shows as a damped
+200 ms (``sim.set_parameter("E", "mu", 0.6)`` between two runs) switches the network from low to
+high activity; the inhibition's delay shows as a damped
 oscillation.  The figure shows both populations' mean rates and a few single rates.
 
     python examples/network_rate.py [network_rate.png]
@@ -13,17 +14,15 @@ oscillation.  The figure shows both populations' mean rates and a few single rat
 
 import sys
 
-import numpy as np
-
 import neurounits as nu
 
 net = nu.Network(seed=7)
 params = {"tau": "10 ms", "g": 1.0, "beta": 4.0, "theta": 0.5, "sigma": 0.3, "lambda_": 1.0}
 E = net.add(nu.models.nest.sigmoid_rate_ipn(n=200, **params), name="E")
 I = net.add(nu.models.nest.sigmoid_rate_ipn(n=50, **params), name="I")
-net.connect(E, E, nu.conn.FixedInDegree(20), weight=0.08)                    # instantaneous
+net.connect(E, E, nu.conn.FixedInDegree(20), weight=0.08)  # instantaneous
 net.connect(E, I, nu.conn.FixedInDegree(20), weight=0.08)
-net.connect(I, E, nu.conn.FixedInDegree(10), weight=-0.15, delay="2 ms")     # delayed
+net.connect(I, E, nu.conn.FixedInDegree(10), weight=-0.15, delay="2 ms")  # delayed
 net.connect(I, I, nu.conn.FixedInDegree(10), weight=-0.05, delay="2 ms")
 net.record(E, "rate", every="0.5 ms")
 net.record(I, "rate", every="0.5 ms")

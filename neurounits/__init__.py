@@ -9,10 +9,9 @@
 
 from . import dist, models
 from .equations import Model
-from .network import Network
-from .network import connectivity as conn
-from .network import sources
 from .errors import EquationError, IntegratorError, NeurounitsError, ParameterError, SimulationError
+from .network import Network, sources
+from .network import connectivity as conn
 from .parameters import Input, Option, Parameter, PortGroup, Receptor, State
 from .simulation import Features, RateInput, Results, Simulation, SpikeInput, Spikes, TimedArray, simulate
 from .sweeps import Sweep, fi_curve, sweep

@@ -34,7 +34,9 @@ def _scatter(nxt, src, lo, col, shift, w, d, out_col, out_w, out_d):
         out_d[k] = d[s * dstep]
 
 
-def group_by_source(n: int, lo: int, parts, delay_dtype) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def group_by_source(
+    n: int, lo: int, parts, delay_dtype
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """(ptr, COL, W, DLY) of the synapses of ``parts`` = [(src, col, shift, w, d), ...] by source
     ``src - lo`` (in [0, n)); a synapse's column is ``col + shift``."""
     counts = np.zeros(n, np.int64)
@@ -48,6 +50,16 @@ def group_by_source(n: int, lo: int, parts, delay_dtype) -> tuple[np.ndarray, np
     d = np.empty(total, delay_dtype)
     nxt = ptr[:-1].copy()
     for src, c, shift, ww, dd in parts:
-        _scatter(nxt, np.ascontiguousarray(src), lo, np.ascontiguousarray(c), shift,
-                 np.ascontiguousarray(ww, np.float64), np.ascontiguousarray(dd, delay_dtype), col, w, d)
+        _scatter(
+            nxt,
+            np.ascontiguousarray(src),
+            lo,
+            np.ascontiguousarray(c),
+            shift,
+            np.ascontiguousarray(ww, np.float64),
+            np.ascontiguousarray(dd, delay_dtype),
+            col,
+            w,
+            d,
+        )
     return ptr, col, w, d

@@ -10,7 +10,8 @@ of slot ``(g + DLY[s]) % slots``.  A spike emitted in the step ending at t there
 the end of the step ending at t + delay, as in NEST.  The slot just read is then cleared.
 
 Spikes of ``SpikeTimes`` sources arrive as a list sorted by step (``EV_STEP``, local to the
-segment; ``EV_COL``, ``EV_W``).  Poisson sources draw, per target and step, a Poisson count with mean ``PS_LAM[source, j]``
+segment; ``EV_COL``, ``EV_W``).  Poisson sources draw, per target and step, a Poisson count with
+mean ``PS_LAM[source, j]``
 (a pure function of the seed, the target's position ``m`` in ``PS_COL`` and the global step:
 :func:`neurounits.codegen.runtime.poisson`), and deliver ``count * PS_W[m]`` after their delay.
 
@@ -61,19 +62,47 @@ class NetworkKernelSpec:
 
     def argnames(self) -> list[str]:
         """The loop's arguments, in order (THE definition: the runner passes them by name)."""
-        names = ["n_steps", "dt", "j0", "RING", "RH", "SEEDP", "PS_PTR", "PS_COL", "PS_W", "PS_LAM", "PS_DLY",
-                 "EV_STEP", "EV_COL", "EV_W", "spk_step", "spk_gid"]
+        names = [
+            "n_steps",
+            "dt",
+            "j0",
+            "RING",
+            "RH",
+            "SEEDP",
+            "PS_PTR",
+            "PS_COL",
+            "PS_W",
+            "PS_LAM",
+            "PS_DLY",
+            "EV_STEP",
+            "EV_COL",
+            "EV_W",
+            "spk_step",
+            "spk_gid",
+        ]
         for p, pc in enumerate(self.populations):
             names += [f"{a}__{p}" for a in pc.args if not a.startswith("B_")]
-            names += [f"OFF__{p}", f"SPKOUT__{p}", f"PTR__{p}", f"COL__{p}", f"W__{p}", f"DLY__{p}",
-                      f"SREC__{p}", f"GOFF__{p}", f"REC__{p}", f"RIDX__{p}", f"RE__{p}"]
+            names += [
+                f"OFF__{p}",
+                f"SPKOUT__{p}",
+                f"PTR__{p}",
+                f"COL__{p}",
+                f"W__{p}",
+                f"DLY__{p}",
+                f"SREC__{p}",
+                f"GOFF__{p}",
+                f"REC__{p}",
+                f"RIDX__{p}",
+                f"RE__{p}",
+            ]
             if pc.rate_state:
                 names.append(f"RHOFF__{p}")
             if pc.rate_target:
                 names += [f"{a}__{p}" for a in ("RPTR", "RCOL", "RW", "RLAG")]
             if pc.payload:
-                names += [f"{a}__{p}" for a in ("PPTR", "PCOL", "PW", "PDLY", "PAYS", "PAYT", "PK0", "PK1",
-                                                   "PTAU")]
+                names += [
+                    f"{a}__{p}" for a in ("PPTR", "PCOL", "PW", "PDLY", "PAYS", "PAYT", "PK0", "PK1", "PTAU")
+                ]
             names += [f"{a}__{p}" for a in pc.tail]
         return names
 
@@ -95,8 +124,13 @@ def _header(nks: NetworkKernelSpec, L: Lines) -> None:
     L.add(0, f"# neurounits network loop, {len(nks.populations)} population(s)")
     L.add(0, "# generated code, do not edit")
     L.add(0, f"# generator {GEN_VERSION}, runtime {RUNTIME_HASH}, {toolchain()}")
-    for line in ("import sys", "import numpy as np", "from numba import njit",
-                 "from neurounits.codegen import runtime as _rt", ""):
+    for line in (
+        "import sys",
+        "import numpy as np",
+        "from numba import njit",
+        "from neurounits.codegen import runtime as _rt",
+        "",
+    ):
         L.add(0, line)
     for p, pc in enumerate(nks.populations):
         L.add(0, f"_m{p} = sys.modules[{pc.module!r}]")
@@ -214,7 +248,7 @@ def _loop(nks: NetworkKernelSpec, L: Lines) -> None:
     for p, pc in enumerate(pops):
         if pc.record:
             L.add(2, f"if RE__{p} > 0 and (g + 1) % RE__{p} == 0:")
-            rec_args = [f"(g + 1) // RE__{p} - j0 // RE__{p}", "j", "dt", "j0"] + _rec_args(pc, p)
+            rec_args = [f"(g + 1) // RE__{p} - j0 // RE__{p}", "j", "dt", "j0", *_rec_args(pc, p)]
             L.add(3, f"_rec{p}({', '.join(rec_args)})")
     L.add(2, "for c_ in range(RING.shape[1]):  # the slot read in this step is empty again")
     L.add(3, "RING[slot, c_] = 0.0")

@@ -126,13 +126,22 @@ def _rate_phi(ks: KernelSpec, L: Lines) -> None:
 def _header(ks: KernelSpec, L: Lines) -> None:
     s = ks.spec
     method = ks.step.method if ks.step else "none"
-    L.add(0, f"# neurounits step module for model {s.name!r}, method {method}, record: {', '.join(ks.record) or '-'}")
+    L.add(
+        0,
+        f"# neurounits step module for model {s.name!r}, method {method}, "
+        f"record: {', '.join(ks.record) or '-'}",
+    )
     L.add(0, "# generated code, do not edit")
     L.add(0, f"# per-neuron inputs: {', '.join(ks.per_neuron_inputs) or '-'}; control {ks.control}")
     L.add(0, f"# generator {GEN_VERSION}, runtime {RUNTIME_HASH}, {toolchain()}, structure {s.key},")
     L.add(0, f"# vectorize-memory-check-threshold {VECTORIZE_CHECKS}")
-    for line in ("import math", "import numpy as np", "from numba import njit",
-                 "from neurounits.codegen import runtime as _rt", ""):
+    for line in (
+        "import math",
+        "import numpy as np",
+        "from numba import njit",
+        "from neurounits.codegen import runtime as _rt",
+        "",
+    ):
         L.add(0, line)
     L.add(0, f"STATES = {tuple(s.states)!r}")
     L.add(0, f"ARGS = {tuple(step_argnames(ks))!r}")

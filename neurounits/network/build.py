@@ -23,7 +23,7 @@ from ..errors import ParameterError, Problem, raise_problems
 from ..parameters import check_value
 from ..simulation import make_plan
 from ..simulation.checks import receptor_names
-from ..units import DimensionError, Q_, as_quantity, fmt_unit, internal_unit, to_internal, ureg
+from ..units import Q_, DimensionError, as_quantity, fmt_unit, internal_unit, to_internal, ureg
 from . import connectivity as conn
 from .sources import Poisson, Source, SpikeTimes
 
@@ -33,40 +33,75 @@ _MS = ureg.Unit("ms")
 STRUCTURE, INITIAL, POISSON, NOISE = 1, 2, 3, 4
 
 
-def check_connect(net: Any, source: Any, target: Any, rule: Any, weight: Any, delay: Any, where: str,
-                  problems: list[Problem]) -> Any:
+def check_connect(
+    net: Any,
+    source: Any,
+    target: Any,
+    rule: Any,
+    weight: Any,
+    delay: Any,
+    where: str,
+    problems: list[Problem],
+) -> Any:
     """The rule (default all-to-all), after checking source, target, rule, weight and delay."""
     from .network import View
 
     if not isinstance(target, View):
-        problems.append(Problem(f"{where}: the target must be a view of a population (e.g. P or P[:10]), "
-                                f"got {type(target).__name__}"))
+        problems.append(
+            Problem(
+                f"{where}: the target must be a view of a population (e.g. P or P[:10]), "
+                f"got {type(target).__name__}"
+            )
+        )
     else:
         net._check_view(target, where + ", target", problems)
     if isinstance(source, Source):
         if rule is not None:
-            problems.append(Problem(f"{where}: a {type(source).__name__} source reaches every target neuron; "
-                                    "give no connection rule"))
-        if isinstance(source, Poisson) and delay is not None and (
-                isinstance(delay, Distribution) or np.ndim(as_quantity(delay).magnitude)):
+            problems.append(
+                Problem(
+                    f"{where}: a {type(source).__name__} source reaches every target neuron; "
+                    "give no connection rule"
+                )
+            )
+        if (
+            isinstance(source, Poisson)
+            and delay is not None
+            and (isinstance(delay, Distribution) or np.ndim(as_quantity(delay).magnitude))
+        ):
             problems.append(Problem(f"{where}: a Poisson source takes one delay, got {delay!r}"))
     elif isinstance(source, View):
         net._check_view(source, where + ", source", problems)
         for p, _ in source.parts:
             if p.model.spec.threshold is None and type(p.model).rate_output:
-                problems.append(Problem(f"{where}: population {p.name!r} is a rate model ({p.model.name}); its "
-                                        "rate can only drive rate models through their rate inputs, not the "
-                                        "spiking targets of this projection"))
+                problems.append(
+                    Problem(
+                        f"{where}: population {p.name!r} is a rate model ({p.model.name}); its "
+                        "rate can only drive rate models through their rate inputs, not the "
+                        "spiking targets of this projection"
+                    )
+                )
             elif p.model.spec.threshold is None:
-                problems.append(Problem(f"{where}: population {p.name!r} (model '{p.model.name}') has no "
-                                        "threshold, so it emits no spikes to connect"))
+                problems.append(
+                    Problem(
+                        f"{where}: population {p.name!r} (model '{p.model.name}') has no "
+                        "threshold, so it emits no spikes to connect"
+                    )
+                )
     else:
-        problems.append(Problem(f"{where}: the source must be a view of a population or a source from "
-                                f"nu.sources, got {type(source).__name__}"))
+        problems.append(
+            Problem(
+                f"{where}: the source must be a view of a population or a source from "
+                f"nu.sources, got {type(source).__name__}"
+            )
+        )
     rule = conn.AllToAll() if rule is None and not isinstance(source, Source) else rule
     if rule is not None and not isinstance(rule, conn.Rule):
-        problems.append(Problem(f"{where}: the rule must come from nu.conn (e.g. nu.conn.FixedProbability(0.1)), "
-                                f"got {type(rule).__name__}"))
+        problems.append(
+            Problem(
+                f"{where}: the rule must come from nu.conn (e.g. nu.conn.FixedProbability(0.1)), "
+                f"got {type(rule).__name__}"
+            )
+        )
     elif rule is not None and isinstance(source, View) and isinstance(target, View):
         problems.extend(Problem(f"{where}: {m}") for m in rule.check(source.n, target.n))
     if weight is None and not isinstance(rule, conn.WeightMatrix):
@@ -80,8 +115,12 @@ def _check_delay(delay: Any, where: str, problems: list[Problem]) -> None:
         return
     if isinstance(delay, Distribution):
         if delay.dimensionality != _MS.dimensionality:
-            problems.append(Problem(f"{where}: the delay distribution must be in a unit of time, got "
-                                    f"{fmt_unit(delay.units)}", dimension=True))
+            problems.append(
+                Problem(
+                    f"{where}: the delay distribution must be in a unit of time, got {fmt_unit(delay.units)}",
+                    dimension=True,
+                )
+            )
         return
     chk = check_value(f"{where}, delay", delay, _MS, None, nonnegative=True)
     problems.extend(chk.problems)
@@ -94,25 +133,46 @@ def is_rate_projection(source: Any, target: Any) -> bool:
     return isinstance(target, View) and any(p.model.spec.rate_channels for p, _ in target.parts)
 
 
-def check_rate_connect(net: Any, source: Any, target: Any, rule: Any, weight: Any, delay: Any, receptor: Any,
-                       where: str, problems: list[Problem]) -> Any:
+def check_rate_connect(
+    net: Any,
+    source: Any,
+    target: Any,
+    rule: Any,
+    weight: Any,
+    delay: Any,
+    receptor: Any,
+    where: str,
+    problems: list[Problem],
+) -> Any:
     """The rule of a rate projection (default all-to-all), after checking its parts."""
     from .network import View
 
     net._check_view(target, where + ", target", problems)
     for p, _ in target.parts:
         if not p.model.spec.rate_channels:
-            problems.append(Problem(f"{where}: population {p.name!r} ({p.model.name}) has no rate inputs; a "
-                                    "rate projection's targets must all be rate models"))
+            problems.append(
+                Problem(
+                    f"{where}: population {p.name!r} ({p.model.name}) has no rate inputs; a "
+                    "rate projection's targets must all be rate models"
+                )
+            )
     if not isinstance(source, View):
-        problems.append(Problem(f"{where}: rate models take rates from rate populations (e.g. a "
-                                f"sigmoid_rate_ipn population), not from a {type(source).__name__}"))
+        problems.append(
+            Problem(
+                f"{where}: rate models take rates from rate populations (e.g. a "
+                f"sigmoid_rate_ipn population), not from a {type(source).__name__}"
+            )
+        )
     else:
         net._check_view(source, where + ", source", problems)
         for p, _ in source.parts:
             if not type(p.model).rate_output:
-                problems.append(Problem(f"{where}: population {p.name!r} ({p.model.name}) has no rate output; "
-                                        "the rate inputs of rate models take rates from rate models only"))
+                problems.append(
+                    Problem(
+                        f"{where}: population {p.name!r} ({p.model.name}) has no rate output; "
+                        "the rate inputs of rate models take rates from rate models only"
+                    )
+                )
     if receptor is not None:
         problems.append(Problem(f"{where}: a rate projection has no receptor (got receptor={receptor!r})"))
     rule = conn.AllToAll() if rule is None else rule
@@ -124,16 +184,22 @@ def check_rate_connect(net: Any, source: Any, target: Any, rule: Any, weight: An
         problems.append(Problem(f"{where}: give the weight of the rate connections (weight=...)"))
     elif isinstance(weight, Distribution):
         if weight.dimensionality != ureg.dimensionless.dimensionality:
-            problems.append(Problem(f"{where}: rate weights are dimensionless, got a distribution in "
-                                    f"{fmt_unit(weight.units)}", dimension=True))
+            problems.append(
+                Problem(
+                    f"{where}: rate weights are dimensionless, got a distribution in "
+                    f"{fmt_unit(weight.units)}",
+                    dimension=True,
+                )
+            )
     elif weight is not None:
         problems.extend(check_value(f"{where}, weight", weight, ureg.dimensionless, None).problems)
     _check_delay(delay, where, problems)
     return rule
 
 
-def check_receptors(source: Any, target: Any, receptor: Any, weight: Any, where: str,
-                    problems: list[Problem]) -> dict[int, tuple[str, ...]]:
+def check_receptors(
+    source: Any, target: Any, receptor: Any, weight: Any, where: str, problems: list[Problem]
+) -> dict[int, tuple[str, ...]]:
     """Per target population: the receptor name(s) (two: routed by the sign of the weight), after
     checking that the receptor exists, takes these spikes and the weight's unit fits it."""
     from .network import View
@@ -144,8 +210,12 @@ def check_receptors(source: Any, target: Any, receptor: Any, weight: Any, where:
     for p, _ in target.parts:
         spec = p.model.spec
         if not spec.receptors:
-            problems.append(Problem(f"{where}: model '{p.model.name}' of population {p.name!r} has no spike "
-                                    "receptors, so spikes cannot be connected to it"))
+            problems.append(
+                Problem(
+                    f"{where}: model '{p.model.name}' of population {p.name!r} has no spike "
+                    "receptors, so spikes cannot be connected to it"
+                )
+            )
             continue
         names = receptor_names(spec, receptor, f"{where}, population {p.name!r}", problems)
         if names is None:
@@ -155,19 +225,28 @@ def check_receptors(source: Any, target: Any, receptor: Any, weight: Any, where:
             if not _payload_sources(source, names[0], p, where, problems):
                 continue
         elif bad := type(p.model).unavailable_receptors.get(names[0]):
-            problems.append(Problem(f"{where}: receptor '{names[0]}' of population {p.name!r} cannot take "
-                                    f"these spikes: {bad}"))
+            problems.append(
+                Problem(
+                    f"{where}: receptor '{names[0]}' of population {p.name!r} cannot take these spikes: {bad}"
+                )
+            )
             continue
         unit = spec.receptors[names[0]].unit
         if isinstance(weight, Distribution):
             if weight.dimensionality != unit.dimensionality:
-                problems.append(Problem(f"{where}: the weight distribution is in {fmt_unit(weight.units)}, but "
-                                        f"receptor '{names[0]}' of population {p.name!r} takes weights in "
-                                        f"{fmt_unit(unit)}", dimension=True))
+                problems.append(
+                    Problem(
+                        f"{where}: the weight distribution is in {fmt_unit(weight.units)}, but "
+                        f"receptor '{names[0]}' of population {p.name!r} takes weights in "
+                        f"{fmt_unit(unit)}",
+                        dimension=True,
+                    )
+                )
                 continue
         elif weight is not None:
-            chk = check_value(f"{where}, weight (receptor '{names[0]}' of population {p.name!r})", weight,
-                              unit, None)
+            chk = check_value(
+                f"{where}, weight (receptor '{names[0]}' of population {p.name!r})", weight, unit, None
+            )
             if chk.problems:
                 problems.extend(chk.problems)
                 continue
@@ -182,17 +261,25 @@ def _payload_sources(source: Any, receptor: str, target: Any, where: str, proble
 
     model = target.model.name
     if not isinstance(source, View):
-        problems.append(Problem(f"{where}: receptor '{receptor}' of population {target.name!r} takes spikes only "
-                                f"from {model} neurons, which send a value with each spike; a "
-                                f"{type(source).__name__} source has none"))
+        problems.append(
+            Problem(
+                f"{where}: receptor '{receptor}' of population {target.name!r} takes spikes only "
+                f"from {model} neurons, which send a value with each spike; a "
+                f"{type(source).__name__} source has none"
+            )
+        )
         return False
     ok = True
     for q, _ in source.parts:
         pay = type(q.model).spike_payload
         if pay is None or receptor not in pay.receptors:
-            problems.append(Problem(f"{where}: receptor '{receptor}' of population {target.name!r} takes spikes "
-                                    f"only from {model} neurons, which send a value with each spike; population "
-                                    f"{q.name!r} is {q.model.name}"))
+            problems.append(
+                Problem(
+                    f"{where}: receptor '{receptor}' of population {target.name!r} takes spikes "
+                    f"only from {model} neurons, which send a value with each spike; population "
+                    f"{q.name!r} is {q.model.name}"
+                )
+            )
             ok = False
     return ok
 
@@ -235,7 +322,9 @@ class BuiltNetwork:
     ps_dly: np.ndarray
     events: tuple[np.ndarray, np.ndarray, np.ndarray]  # SpikeTimes: global arrival step, column, weight
     max_delay: int
-    record: list[tuple[tuple[str, ...], np.ndarray, int]]  # per population: variables, neurons, every (0: none)
+    record: list[
+        tuple[tuple[str, ...], np.ndarray, int]
+    ]  # per population: variables, neurons, every (0: none)
     spikes: set[int]
     input_seed: int
     extra: dict[str, Any] = field(default_factory=dict)
@@ -247,20 +336,32 @@ class BuiltNetwork:
         s = self.projections[projection]
         proj = net.projections[projection]
         offs = net.offsets()
-        pre = s.pre - offs[np.searchsorted(offs, s.pre, side="right") - 1] if s.pre.size and s.pre[0] >= 0 \
+        pre = (
+            s.pre - offs[np.searchsorted(offs, s.pre, side="right") - 1]
+            if s.pre.size and s.pre[0] >= 0
             else s.pre
+        )
         post = s.post - offs[np.searchsorted(offs, s.post, side="right") - 1]
         names = next(iter(proj.receptors.values()))
         unit = net.populations[next(iter(proj.receptors))].model.spec.receptors[names[0]].unit
         m = s.post.shape
-        return {"pre": pre, "post": post, "weight": Q_(np.broadcast_to(s.weight, m) / _factor(unit), unit),
-                "delay": Q_(np.broadcast_to(s.delay, m) * self.dt_ms, "ms")}
+        return {
+            "pre": pre,
+            "post": post,
+            "weight": Q_(np.broadcast_to(s.weight, m) / _factor(unit), unit),
+            "delay": Q_(np.broadcast_to(s.delay, m) * self.dt_ms, "ms"),
+        }
 
     @property
     def n_synapses(self) -> int:
         """Synapses of the projections between populations (spiking and rate), not of sources."""
-        return int(sum(s.post.size for s, proj in zip(self.projections, self.network.projections, strict=True)
-                       if not isinstance(proj.source, Source)))
+        return int(
+            sum(
+                s.post.size
+                for s, proj in zip(self.projections, self.network.projections, strict=True)
+                if not isinstance(proj.source, Source)
+            )
+        )
 
     def connectivity_bytes(self) -> int:
         tables = self.csr + [c for c in self.payload_csr + self.rate_csr if c]
@@ -268,21 +369,27 @@ class BuiltNetwork:
 
     def summary(self) -> str:
         net = self.network
-        lines = [f"Network: {len(net.populations)} population(s), {net.n} neurons, {self.n_synapses} synapses "
-                 f"(dt = {self.dt_q:~g})"]
+        lines = [
+            f"Network: {len(net.populations)} population(s), {net.n} neurons, {self.n_synapses} synapses "
+            f"(dt = {self.dt_q:~g})"
+        ]
         for p, plan in zip(net.populations, self.plans, strict=True):
             lines.append(f"  {p.name}: {p.n} x {p.model.name}, method {plan.method}")
         for proj, s in zip(net.projections, self.projections, strict=True):
             d = s.delay
-            dtxt = (f"delay {d.min() * self.dt_ms:g}-{d.max() * self.dt_ms:g} ms" if d.size else "no synapses")
+            dtxt = f"delay {d.min() * self.dt_ms:g}-{d.max() * self.dt_ms:g} ms" if d.size else "no synapses"
             lines.append(f"  {proj.describe()}: {s.post.size} synapses, {dtxt}")
         rec_bytes = sum(len(v) * len(idx) * 8 / max(e, 1) for v, idx, e in self.record if e)
-        lines.append(f"  connectivity: {self.connectivity_bytes() / 2**20:.2f} MiB "
-                     f"({self.connectivity_bytes() / max(self.n_synapses, 1):.1f} bytes per synapse); "
-                     f"longest spike delay {self.max_delay * self.dt_ms:g} ms ({self.max_delay} steps)"
-                     + (f", longest rate delay {(self.rh_shape[0] - 1) * self.dt_ms:g} ms" if self.rh_shape[1] else ""))
-        lines.append(f"  recording: {rec_bytes * 1000 / self.dt_ms / 2**20:.2f} MiB per simulated second of traces, "
-                     f"spikes of {', '.join(net.populations[i].name for i in sorted(self.spikes)) or 'none'}")
+        lines.append(
+            f"  connectivity: {self.connectivity_bytes() / 2**20:.2f} MiB "
+            f"({self.connectivity_bytes() / max(self.n_synapses, 1):.1f} bytes per synapse); "
+            f"longest spike delay {self.max_delay * self.dt_ms:g} ms ({self.max_delay} steps)"
+            + (f", longest rate delay {(self.rh_shape[0] - 1) * self.dt_ms:g} ms" if self.rh_shape[1] else "")
+        )
+        lines.append(
+            f"  recording: {rec_bytes * 1000 / self.dt_ms / 2**20:.2f} MiB per simulated second of traces, "
+            f"spikes of {', '.join(net.populations[i].name for i in sorted(self.spikes)) or 'none'}"
+        )
         return "\n".join(lines)
 
 
@@ -290,8 +397,9 @@ def _factor(unit: Any) -> float:
     return float(Q_(1.0, unit).to(internal_unit(unit)).magnitude)
 
 
-def _values(what: str, value: Any, unit: Any, m: int, rng: np.random.Generator, where: str,
-            problems: list[Problem]) -> np.ndarray | None:
+def _values(
+    what: str, value: Any, unit: Any, m: int, rng: np.random.Generator, where: str, problems: list[Problem]
+) -> np.ndarray | None:
     """m values in internal units: a Quantity (one or m), or drawn from a distribution."""
     if isinstance(value, Distribution):
         try:
@@ -307,31 +415,44 @@ def _values(what: str, value: Any, unit: Any, m: int, rng: np.random.Generator, 
     if v.ndim == 0:  # one value for every synapse: kept as one (see ProjectionSynapses)
         return v.reshape(1)
     if v.shape != (m,):
-        problems.append(Problem(f"{where}: {what} has {v.size} values, but the projection has {m} synapses; "
-                                "give one value, one per synapse, or a distribution"))
+        problems.append(
+            Problem(
+                f"{where}: {what} has {v.size} values, but the projection has {m} synapses; "
+                "give one value, one per synapse, or a distribution"
+            )
+        )
         return None
     return v
 
 
-def _delays(delay: Any, m: int, dt_ms: float, rng: np.random.Generator, where: str,
-            problems: list[Problem]) -> np.ndarray | None:
+def _delays(
+    delay: Any, m: int, dt_ms: float, rng: np.random.Generator, where: str, problems: list[Problem]
+) -> np.ndarray | None:
     if delay is None:
         return np.ones(1, np.int64)
     if isinstance(delay, Distribution):
-        d = np.asarray(delay.sample(rng, m, _MS), float)
-        return np.maximum(np.rint(d / dt_ms), 1).astype(np.int64)
+        drawn = np.asarray(delay.sample(rng, m, _MS), float)
+        return np.maximum(np.rint(drawn / dt_ms), 1).astype(np.int64)
     d = _values("delay", delay, _MS, m, rng, where, problems)
     if d is None:
         return None
     steps = np.rint(d / dt_ms)
     off = np.abs(steps * dt_ms - d) > 1e-9 * np.maximum(d, 1.0)
     if off.any():
-        problems.append(Problem(f"{where}: delay {d[off][0]:g} ms is not a whole number of steps of dt = "
-                                f"{dt_ms:g} ms; give a multiple of dt (or a distribution, which is rounded)"))
+        problems.append(
+            Problem(
+                f"{where}: delay {d[off][0]:g} ms is not a whole number of steps of dt = "
+                f"{dt_ms:g} ms; give a multiple of dt (or a distribution, which is rounded)"
+            )
+        )
         return None
     if (steps < 1).any():
-        problems.append(Problem(f"{where}: delay {d[steps < 1][0]:g} ms is shorter than one step (dt = "
-                                f"{dt_ms:g} ms); a spike needs at least one step to arrive"))
+        problems.append(
+            Problem(
+                f"{where}: delay {d[steps < 1][0]:g} ms is shorter than one step (dt = "
+                f"{dt_ms:g} ms); a spike needs at least one step to arrive"
+            )
+        )
         return None
     return steps.astype(np.int64)
 
@@ -345,8 +466,9 @@ def _layout(net: Any) -> tuple[list[np.ndarray], int]:
     return offsets, col
 
 
-def _columns(net: Any, proj: Any, post: np.ndarray, w: np.ndarray,
-             offsets: list[np.ndarray]) -> tuple[np.ndarray, int]:
+def _columns(
+    net: Any, proj: Any, post: np.ndarray, w: np.ndarray, offsets: list[np.ndarray]
+) -> tuple[np.ndarray, int]:
     """Ring column of each synapse (its target population's receptor, by sign where routed so),
     as (array, shift): column = array + shift."""
     offs = net.offsets()
@@ -376,8 +498,12 @@ def _columns(net: Any, proj: Any, post: np.ndarray, w: np.ndarray,
 
 def _ids(ids: np.ndarray, pos: np.ndarray) -> np.ndarray:
     """ids[pos], without a gather when the ids are consecutive (a population or a slice of it)."""
-    if ids.size and ids[-1] - ids[0] == ids.size - 1 and (ids.size < 3 or ids[1] - ids[0] == 1) \
-            and np.array_equal(ids, np.arange(ids[0], ids[0] + ids.size)):
+    if (
+        ids.size
+        and ids[-1] - ids[0] == ids.size - 1
+        and (ids.size < 3 or ids[1] - ids[0] == 1)
+        and np.array_equal(ids, np.arange(ids[0], ids[0] + ids.size))
+    ):
         return pos + ids[0] if ids[0] else pos
     return ids[pos]
 
@@ -386,8 +512,9 @@ def _rng(seed: int, *key: int) -> np.random.Generator:
     return np.random.default_rng(np.random.SeedSequence([seed, *key]))
 
 
-def _draw(net: Any, proj: Any, dt_ms: float, offsets: list[np.ndarray],
-          problems: list[Problem]) -> ProjectionSynapses | None:
+def _draw(
+    net: Any, proj: Any, dt_ms: float, offsets: list[np.ndarray], problems: list[Problem]
+) -> ProjectionSynapses | None:
     where = proj.describe()
     rng = _rng(net.seed, STRUCTURE, proj.index)
     post_ids = proj.target.gids()
@@ -403,8 +530,10 @@ def _draw(net: Any, proj: Any, dt_ms: float, offsets: list[np.ndarray],
         vals, wunit = proj.rule.weights()
         weight = Q_(vals, wunit) if wunit is not None else vals
     w = _values("weight", weight, unit, post.size, rng, where, problems)
-    if proj.kind == "rate" and (proj.delay is None or (not isinstance(proj.delay, Distribution)
-                                                       and np.all(as_quantity(proj.delay).magnitude == 0))):
+    if proj.kind == "rate" and (
+        proj.delay is None
+        or (not isinstance(proj.delay, Distribution) and np.all(as_quantity(proj.delay).magnitude == 0))
+    ):
         d: np.ndarray | None = np.zeros(1, np.int64)  # instantaneous
     else:
         d = _delays(proj.delay, post.size, dt_ms, rng, where, problems)
@@ -415,8 +544,9 @@ def _draw(net: Any, proj: Any, dt_ms: float, offsets: list[np.ndarray],
     if proj.kind == "rate":
         return ProjectionSynapses(pre, post, w, d, np.zeros(0, np.int64))
     cols, shift = _columns(net, proj, post, w, offsets)
-    return ProjectionSynapses(pre, post, w, d, cols, payload=pay is not None and names[0] in pay.receptors,
-                              col_shift=shift)
+    return ProjectionSynapses(
+        pre, post, w, d, cols, payload=pay is not None and names[0] in pay.receptors, col_shift=shift
+    )
 
 
 def _weight_unit(net: Any, proj: Any) -> Any:
@@ -429,20 +559,31 @@ def _delay_dtype(max_delay: int) -> Any:
 
 
 def _record(net: Any, dt_ms: float, problems: list[Problem]) -> list[tuple[tuple[str, ...], np.ndarray, int]]:
-    out: list[tuple[tuple[str, ...], np.ndarray, int]] = [((), np.zeros(0, np.int64), 0) for _ in net.populations]
+    out: list[tuple[tuple[str, ...], np.ndarray, int]] = [
+        ((), np.zeros(0, np.int64), 0) for _ in net.populations
+    ]
     for r in net.records:
         every = 1
         if r.every is not None:
-            chk = check_value(f"Network.record, every (population {net.populations[r.population].name!r})",
-                              r.every, _MS, 1, positive=True)
+            chk = check_value(
+                f"Network.record, every (population {net.populations[r.population].name!r})",
+                r.every,
+                _MS,
+                1,
+                positive=True,
+            )
             if chk.problems:
                 problems.extend(chk.problems)
                 continue
             e_ms = float(to_internal(chk.quantity))
-            every = int(round(e_ms / dt_ms))
+            every = round(e_ms / dt_ms)
             if abs(every * dt_ms - e_ms) > 1e-9 * e_ms or every < 1:
-                problems.append(Problem(f"Network.record: every = {e_ms:g} ms is not a whole number of steps "
-                                        f"of dt = {dt_ms:g} ms"))
+                problems.append(
+                    Problem(
+                        f"Network.record: every = {e_ms:g} ms is not a whole number of steps "
+                        f"of dt = {dt_ms:g} ms"
+                    )
+                )
                 continue
         vars_, idx, _ = out[r.population]
         vars_ = tuple(dict.fromkeys(vars_ + r.variables))
@@ -453,7 +594,9 @@ def _record(net: Any, dt_ms: float, problems: list[Problem]) -> list[tuple[tuple
 
 def _plans(net: Any, dt_q: Any, record, problems: list[Problem]) -> list[Any]:
     plans = []
-    noise_seed = int(np.random.SeedSequence([net.seed, NOISE]).generate_state(1, np.uint64)[0] >> np.uint64(1))
+    noise_seed = int(
+        np.random.SeedSequence([net.seed, NOISE]).generate_state(1, np.uint64)[0] >> np.uint64(1)
+    )
     for p, opts in zip(net.populations, net._options, strict=True):
         rng = _rng(net.seed, INITIAL, p.index)
         initial = {}
@@ -467,11 +610,19 @@ def _plans(net: Any, dt_q: Any, record, problems: list[Problem]) -> list[Any]:
             else:
                 initial[k] = v
         try:
-            plan, _, _ = make_plan(p.model, dt_q, inputs=opts.inputs, record=record[p.index][0],
-                                   method=opts.method, seed=noise_seed, initial=initial,
-                                   record_every=record[p.index][2] or 1, method_options=opts.method_options,
-                                   noise_ids=p.offset + np.arange(p.n, dtype=np.int64),
-                                   where=f"population {p.name!r}")
+            plan, _, _ = make_plan(
+                p.model,
+                dt_q,
+                inputs=opts.inputs,
+                record=record[p.index][0],
+                method=opts.method,
+                seed=noise_seed,
+                initial=initial,
+                record_every=record[p.index][2] or 1,
+                method_options=opts.method_options,
+                noise_ids=p.offset + np.arange(p.n, dtype=np.int64),
+                where=f"population {p.name!r}",
+            )
         except (ParameterError, DimensionError) as exc:
             problems.append(Problem(str(exc)))
             continue
@@ -512,25 +663,51 @@ def build(net: Any, dt_q: Any) -> BuiltNetwork:
     syn = [s for s in built if s is not None]
     spiking = [s for s, proj in zip(syn, net.projections, strict=True) if proj.kind == "spike"]
     max_delay = max([1] + [int(s.delay.max()) for s in spiking if s.delay.size])
-    parts = [s for s, proj in zip(built, net.projections, strict=True)
-             if s is not None and not isinstance(proj.source, Source) and proj.kind == "spike"]
+    parts = [
+        s
+        for s, proj in zip(built, net.projections, strict=True)
+        if s is not None and not isinstance(proj.source, Source) and proj.kind == "spike"
+    ]
     rates = [(s, proj) for s, proj in zip(syn, net.projections, strict=True) if proj.kind == "rate"]
     rh_offsets, n_rh = _rate_layout(net)
     rh_len = max([0] + [int(s.delay.max()) for s, _ in rates if s.delay.size]) + 1
-    rate_csr = [_rate_csr(net, p, rates, rh_offsets, rh_len) if p.model.spec.rate_channels else None
-                for p in net.populations]
+    rate_csr = [
+        _rate_csr(net, p, rates, rh_offsets, rh_len) if p.model.spec.rate_channels else None
+        for p in net.populations
+    ]
     csr = [_population_csr(p, [s for s in parts if not s.payload], max_delay) for p in net.populations]
-    payload_csr = [_population_csr(p, [s for s in parts if s.payload], max_delay)
-                   if type(p.model).spike_payload is not None else None for p in net.populations]
+    payload_csr = [
+        _population_csr(p, [s for s in parts if s.payload], max_delay)
+        if type(p.model).spike_payload is not None
+        else None
+        for p in net.populations
+    ]
     poisson, cols, ws, dl, _ = _sources(net, built)
     return BuiltNetwork(
-        network=net, dt_q=chk.quantity, dt_ms=dt_ms, plans=plans, offsets=offsets, n_columns=n_cols, csr=csr,
-        payload_csr=payload_csr, rate_csr=rate_csr, rh_offsets=rh_offsets, rh_shape=(rh_len, n_rh),
-        projections=syn, poisson=poisson,
-        ps_col=np.concatenate(cols + [np.zeros(0, np.int64)]).astype(np.int32),
-        ps_w=np.concatenate(ws + [np.zeros(0)]), ps_dly=np.array(dl, np.int64),
-        events=events, max_delay=max_delay, record=record, spikes=set(net.spike_records),
-        input_seed=int(np.random.SeedSequence([net.seed, POISSON]).generate_state(1, np.uint64)[0] >> np.uint64(1)))
+        network=net,
+        dt_q=chk.quantity,
+        dt_ms=dt_ms,
+        plans=plans,
+        offsets=offsets,
+        n_columns=n_cols,
+        csr=csr,
+        payload_csr=payload_csr,
+        rate_csr=rate_csr,
+        rh_offsets=rh_offsets,
+        rh_shape=(rh_len, n_rh),
+        projections=syn,
+        poisson=poisson,
+        ps_col=np.concatenate([*cols, np.zeros(0, np.int64)]).astype(np.int32),
+        ps_w=np.concatenate([*ws, np.zeros(0)]),
+        ps_dly=np.array(dl, np.int64),
+        events=events,
+        max_delay=max_delay,
+        record=record,
+        spikes=set(net.spike_records),
+        input_seed=int(
+            np.random.SeedSequence([net.seed, POISSON]).generate_state(1, np.uint64)[0] >> np.uint64(1)
+        ),
+    )
 
 
 def _rate_layout(net: Any) -> tuple[list[int], int]:
@@ -562,8 +739,11 @@ def _rate_csr(net: Any, p: Any, rates: list, rh_offsets: list[int], rh_len: int)
         lag = np.broadcast_to(s.delay, s.post.shape)[m]
         owner = np.searchsorted(offs, pre, side="right") - 1
         col = np.asarray(rh_offsets, np.int64)[owner] + (pre - offs[owner])
-        chans = {1: [np.zeros(w.shape, np.int64)], 2: [np.where(w >= 0, 0, 1)],
-                 3: [np.zeros(w.shape, np.int64), np.where(w >= 0, 1, 2)]}[n_chan]
+        chans = {
+            1: [np.zeros(w.shape, np.int64)],
+            2: [np.where(w >= 0, 0, 1)],
+            3: [np.zeros(w.shape, np.int64), np.where(w >= 0, 1, 2)],
+        }[n_chan]
         for ch in chans:
             pieces.append((post, col * 4 + ch, 0, w, lag))
     return group_by_source(p.n, p.offset, pieces, _delay_dtype(rh_len))
@@ -582,13 +762,21 @@ def _population_csr(p: Any, parts: list[ProjectionSynapses], max_delay: int):
             pieces.append((s.pre, s.column, s.col_shift, s.weight, s.delay))
             continue
         m = (s.pre >= p.offset) & (s.pre < p.offset + p.n)
-        pieces.append((s.pre[m], s.column[m], s.col_shift, s.weight if s.weight.size == 1 else s.weight[m],
-                       s.delay if s.delay.size == 1 else s.delay[m]))
+        pieces.append(
+            (
+                s.pre[m],
+                s.column[m],
+                s.col_shift,
+                s.weight if s.weight.size == 1 else s.weight[m],
+                s.delay if s.delay.size == 1 else s.delay[m],
+            )
+        )
     return group_by_source(p.n, p.offset, pieces, _delay_dtype(max_delay))
 
 
-def _spike_time_events(net: Any, built: Sequence[ProjectionSynapses | None], dt_ms: float,
-                       problems: list[Problem]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _spike_time_events(
+    net: Any, built: Sequence[ProjectionSynapses | None], dt_ms: float, problems: list[Problem]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Arrivals of the SpikeTimes sources: (global step, ring column, weight), sorted by step."""
     st, co, ww = [np.zeros(0, np.int64)], [np.zeros(0, np.int64)], [np.zeros(0)]
     for proj, s in zip(net.projections, built, strict=True):

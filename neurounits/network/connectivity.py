@@ -64,8 +64,9 @@ class Rule(ABC):
     rule cannot connect views of some sizes, :meth:`check`.
     """
 
-    def build(self, pre_ids: np.ndarray, post_ids: np.ndarray,
-              rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    def build(
+        self, pre_ids: np.ndarray, post_ids: np.ndarray, rng: np.random.Generator
+    ) -> tuple[np.ndarray, np.ndarray]:
         """The synapses ``(i, k)``, int64 arrays of equal length.
 
         Synapse ``s`` connects ``pre_ids[i[s]]`` to ``post_ids[k[s]]``: ``i`` and
@@ -75,8 +76,10 @@ class Rule(ABC):
         :meth:`check` first.
         """
         if not isinstance(rng, np.random.Generator):
-            raise TypeError(f"{self!r}.build: rng must be a numpy.random.Generator "
-                            f"(numpy.random.default_rng(seed)), got {type(rng).__name__}")
+            raise TypeError(
+                f"{self!r}.build: rng must be a numpy.random.Generator "
+                f"(numpy.random.default_rng(seed)), got {type(rng).__name__}"
+            )
         pre = np.asarray(pre_ids).reshape(-1)
         post = np.asarray(post_ids).reshape(-1)
         raise_problems("cannot connect the views", self.check(pre.size, post.size))  # they name the rule
@@ -88,8 +91,9 @@ class Rule(ABC):
         return np.asarray(i, dtype=np.int64), np.asarray(k, dtype=np.int64)
 
     @abstractmethod
-    def _build(self, pre: np.ndarray, post: np.ndarray,
-               rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]: ...
+    def _build(
+        self, pre: np.ndarray, post: np.ndarray, rng: np.random.Generator
+    ) -> tuple[np.ndarray, np.ndarray]: ...
 
     def check(self, n_pre: int, n_post: int) -> list[str]:
         """Problems with this rule for views of these sizes, as sentences; empty if fine."""
@@ -127,7 +131,8 @@ def _positions(ids: np.ndarray, of: np.ndarray, view: str) -> np.ndarray | None:
     if dup.size:
         raise ParameterError(
             f"the {view} view holds neuron id {s[dup[0]]} more than once; autapses can only be "
-            "excluded among distinct neurons: remove the repeated ids or allow autapses")
+            "excluded among distinct neurons: remove the repeated ids or allow autapses"
+        )
     if s.size == 0 or of.size == 0:
         return None
     j = np.minimum(np.searchsorted(s, of), s.size - 1)
@@ -166,8 +171,15 @@ def _distinct_rows(rng: np.random.Generator, r: int, h: int, k: int) -> np.ndarr
     raise RuntimeError(f"drawing {k} distinct values of {h} did not converge")  # pragma: no cover
 
 
-def _fixed_degree(rng: np.random.Generator, n_from: int, n_to: int, k: int, self_pos: np.ndarray | None,
-                  multapses: bool, names: tuple[str, str]) -> tuple[np.ndarray, np.ndarray]:
+def _fixed_degree(
+    rng: np.random.Generator,
+    n_from: int,
+    n_to: int,
+    k: int,
+    self_pos: np.ndarray | None,
+    multapses: bool,
+    names: tuple[str, str],
+) -> tuple[np.ndarray, np.ndarray]:
     """For each of ``n_to`` neurons, ``k`` partners among ``n_from``: (partner, neuron) int64 arrays.
 
     ``self_pos[t]`` is the position of neuron ``t`` among the partners (-1 if
@@ -177,20 +189,26 @@ def _fixed_degree(rng: np.random.Generator, n_from: int, n_to: int, k: int, self
     to = np.empty((n_to, k), dtype=np.int64)
     to[...] = np.arange(n_to, dtype=np.int64)[:, None]
     if self_pos is None:
-        frm = (rng.integers(0, n_from, size=n_to * k) if multapses
-               else _distinct_rows(rng, n_to, n_from, k).reshape(-1))
+        frm = (
+            rng.integers(0, n_from, size=n_to * k)
+            if multapses
+            else _distinct_rows(rng, n_to, n_from, k).reshape(-1)
+        )
         return frm, to.reshape(-1)
     has = self_pos >= 0
     if has.any() and (n_from == 1 or (not multapses and k > n_from - 1)):
         each, other = names
         t = int(np.flatnonzero(has)[0])
         if n_from == 1:
-            raise ParameterError(f"{each} {t} is also the only {other} and may not connect to itself, "
-                                 f"which leaves no {other}; enlarge the {other} view or allow autapses")
+            raise ParameterError(
+                f"{each} {t} is also the only {other} and may not connect to itself, "
+                f"which leaves no {other}; enlarge the {other} view or allow autapses"
+            )
         raise ParameterError(
             f"{each} {t} is also {other} {int(self_pos[t])} and may not connect to itself, which leaves "
             f"{n_from - 1} of the {n_from} {other}s for {k} different ones; lower k to at most "
-            f"{n_from - 1}, enlarge the {other} view, or allow autapses or multapses")
+            f"{n_from - 1}, enlarge the {other} view, or allow autapses or multapses"
+        )
     frm = np.empty((n_to, k), dtype=np.int64)
     for rows, h in ((np.flatnonzero(~has), n_from), (np.flatnonzero(has), n_from - 1)):
         if rows.size == 0:
@@ -228,8 +246,10 @@ class OneToOne(Rule):
     def check(self, n_pre: int, n_post: int) -> list[str]:
         if n_pre == n_post:
             return []
-        return [f"{self!r} connects source j to target j and needs as many targets as sources, got "
-                f"{n_pre} sources and {n_post} targets; connect views of equal size."]
+        return [
+            f"{self!r} connects source j to target j and needs as many targets as sources, got "
+            f"{n_pre} sources and {n_post} targets; connect views of equal size."
+        ]
 
     def expected_count(self, n_pre: int, n_post: int) -> float:
         return float(min(n_pre, n_post))
@@ -361,12 +381,16 @@ class _FixedDegree(Rule):
         if n_to == 0:
             return []
         if n_from == 0:
-            return [f"{self!r} draws {self.k} {self._other}s for each {self._each}, but the "
-                    f"{self._other} view is empty; give a {self._other} view with at least one neuron."]
+            return [
+                f"{self!r} draws {self.k} {self._other}s for each {self._each}, but the "
+                f"{self._other} view is empty; give a {self._other} view with at least one neuron."
+            ]
         if not self.allow_multapses and self.k > n_from:
-            return [f"{self!r} draws {self.k} different {self._other}s for each {self._each}, but the "
-                    f"{self._other} view has only {n_from} neurons; lower k to at most {n_from}, "
-                    f"enlarge the {self._other} view, or allow multapses."]
+            return [
+                f"{self!r} draws {self.k} different {self._other}s for each {self._each}, but the "
+                f"{self._other} view has only {n_from} neurons; lower k to at most {n_from}, "
+                f"enlarge the {self._other} view, or allow multapses."
+            ]
         return []
 
     def _draw(self, frm: np.ndarray, to: np.ndarray, rng: np.random.Generator):
@@ -458,12 +482,16 @@ class FixedTotalNumber(Rule):
     def check(self, n_pre: int, n_post: int) -> list[str]:
         if n_pre == 0 or n_post == 0:
             empty = "source" if n_pre == 0 else "target"
-            return [f"{self!r} makes {self.n} synapses, but the {empty} view is empty; give views "
-                    "with at least one neuron each."]
+            return [
+                f"{self!r} makes {self.n} synapses, but the {empty} view is empty; give views "
+                "with at least one neuron each."
+            ]
         if not self.allow_multapses and self.n > n_pre * n_post:
-            return [f"{self!r} makes {self.n} different synapses, but {n_pre} sources and {n_post} "
-                    f"targets form only {n_pre * n_post} pairs; lower n to at most {n_pre * n_post}, "
-                    "enlarge the views, or allow multapses."]
+            return [
+                f"{self!r} makes {self.n} different synapses, but {n_pre} sources and {n_post} "
+                f"targets form only {n_pre * n_post} pairs; lower n to at most {n_pre * n_post}, "
+                "enlarge the views, or allow multapses."
+            ]
         return []
 
     def _build(self, pre, post, rng):
@@ -478,7 +506,8 @@ class FixedTotalNumber(Rule):
         if allowed == 0 or (not self.allow_multapses and self.n > allowed):
             raise ParameterError(
                 f"without autapses the views form only {allowed} pairs of different neurons; lower n to "
-                f"at most {allowed}, enlarge the views, or allow autapses")
+                f"at most {allowed}, enlarge the views, or allow autapses"
+            )
         if self.allow_multapses:  # independent pairs: redraw the autapses (at most half of the pairs)
             i, k = rng.integers(0, n_pre, size=self.n), rng.integers(0, n_post, size=self.n)
             bad = np.flatnonzero(pre[i] == post[k]) if forbidden.size else i[:0]
@@ -503,8 +532,12 @@ class FixedTotalNumber(Rule):
 def _index_array(name: str, value: Any, problems: list[Problem]) -> np.ndarray:
     a = np.asarray(value)
     if a.ndim != 1 or not (a.size == 0 or np.issubdtype(a.dtype, np.integer)):
-        problems.append(Problem(f"{name} must be a 1-d array of integer positions, got "
-                                f"{'an array of shape ' + str(a.shape) if a.ndim != 1 else a.dtype}"))
+        problems.append(
+            Problem(
+                f"{name} must be a 1-d array of integer positions, got "
+                f"{'an array of shape ' + str(a.shape) if a.ndim != 1 else a.dtype}"
+            )
+        )
         return np.empty(0, dtype=np.int64)
     a = a.astype(np.int64)
     if a.size and a.min() < 0:
@@ -530,8 +563,9 @@ class Explicit(Rule):
         self.pre = _index_array("pre", pre, problems)
         self.post = _index_array("post", post, problems)
         if not problems and self.pre.size != self.post.size:
-            problems.append(Problem(f"pre and post must have equal lengths, got {self.pre.size} "
-                                    f"and {self.post.size}"))
+            problems.append(
+                Problem(f"pre and post must have equal lengths, got {self.pre.size} and {self.post.size}")
+            )
         raise_problems("invalid Explicit rule", problems)
 
     def check(self, n_pre: int, n_post: int) -> list[str]:
@@ -539,8 +573,10 @@ class Explicit(Rule):
         for name, a, n in (("source", self.pre, n_pre), ("target", self.post, n_post)):
             if a.size and a.max() >= n:
                 span = f"positions 0 to {n - 1}" if n else "no positions"
-                out.append(f"{self!r} has a {name} position {int(a.max())}, but the {name} view has {n} "
-                           f"neurons ({span}); give positions within the view, not network-wide ids.")
+                out.append(
+                    f"{self!r} has a {name} position {int(a.max())}, but the {name} view has {n} "
+                    f"neurons ({span}); give positions within the view, not network-wide ids."
+                )
         return out
 
     def _build(self, pre, post, rng):
@@ -597,8 +633,12 @@ class WeightMatrix(Rule):
             kind = "dense"
         bad = np.flatnonzero(~np.isfinite(self._w))
         if bad.size:
-            problems.append(Problem(f"w must be finite, got {self._w[bad[0]]} at "
-                                    f"[{self._i[bad[0]]}, {self._k[bad[0]]}] ({bad.size} such entries)"))
+            problems.append(
+                Problem(
+                    f"w must be finite, got {self._w[bad[0]]} at "
+                    f"[{self._i[bad[0]]}, {self._k[bad[0]]}] ({bad.size} such entries)"
+                )
+            )
         self._kind = kind
         raise_problems("invalid WeightMatrix rule", problems)
 
@@ -609,8 +649,10 @@ class WeightMatrix(Rule):
     def check(self, n_pre: int, n_post: int) -> list[str]:
         if self.shape == (n_pre, n_post):
             return []
-        return [f"{self!r} has shape {self.shape}, but the views have {n_pre} sources and {n_post} "
-                f"targets; give a matrix of shape (n_pre, n_post) = ({n_pre}, {n_post})."]
+        return [
+            f"{self!r} has shape {self.shape}, but the views have {n_pre} sources and {n_post} "
+            f"targets; give a matrix of shape (n_pre, n_post) = ({n_pre}, {n_post})."
+        ]
 
     def _build(self, pre, post, rng):
         return self._i.copy(), self._k.copy()
@@ -663,8 +705,9 @@ def to_csr(i: np.ndarray, n_pre: int, *columns: np.ndarray) -> tuple[np.ndarray,
     cols = tuple(np.asarray(c) for c in columns)
     n = i.size
     if n and (int(i.min()) < 0 or int(i.max()) >= n_pre):
-        raise ValueError(f"to_csr: source positions must be in [0, {n_pre}), got {int(i.min())} to "
-                         f"{int(i.max())}")
+        raise ValueError(
+            f"to_csr: source positions must be in [0, {n_pre}), got {int(i.min())} to {int(i.max())}"
+        )
     bits_i, bits_s = max(int(n_pre - 1).bit_length(), 1), max(int(n - 1).bit_length(), 1)
     if bits_i + bits_s > 63:  # pragma: no cover - more than 2**40 synapses
         order = np.argsort(i, kind="stable")

@@ -79,8 +79,13 @@ class View:
         for p, idx in self.parts:
             whole = len(idx) == p.n and np.array_equal(idx, np.arange(p.n))
             contiguous = len(idx) and np.array_equal(idx, np.arange(idx[0], idx[0] + len(idx)))
-            bits.append(p.name if whole else f"{p.name}[{idx[0]}:{idx[-1] + 1}]" if contiguous
-                        else f"{p.name}[{len(idx)} neurons]")
+            bits.append(
+                p.name
+                if whole
+                else f"{p.name}[{idx[0]}:{idx[-1] + 1}]"
+                if contiguous
+                else f"{p.name}[{len(idx)} neurons]"
+            )
         return " + ".join(bits) or "an empty view"
 
     def __repr__(self) -> str:
@@ -102,8 +107,9 @@ def _select(key: Any, n: int, what: str) -> np.ndarray:
             raise IndexError(f"a boolean mask for the {what} must have shape ({n},), got {idx.shape}")
         return np.flatnonzero(idx)
     if idx.dtype.kind not in "iu" or idx.ndim != 1:
-        raise IndexError(f"select neurons of the {what} with a slice, an integer or a 1-d array of "
-                         f"integers, got {key!r}")
+        raise IndexError(
+            f"select neurons of the {what} with a slice, an integer or a 1-d array of integers, got {key!r}"
+        )
     bad = (idx < -n) | (idx >= n)
     if bad.any():
         raise IndexError(f"index {int(idx[bad][0])} is out of range for the {what} (valid: 0 to {n - 1})")
@@ -212,9 +218,16 @@ class Network:
     def n(self) -> int:
         return sum(p.n for p in self.populations)
 
-    def add(self, model: Any, name: str | None = None, *, initial: Mapping[str, Any] | None = None,
-            inputs: Mapping[str, Any] | None = None, method: str | None = None,
-            method_options: Mapping[str, Any] | None = None) -> Population:
+    def add(
+        self,
+        model: Any,
+        name: str | None = None,
+        *,
+        initial: Mapping[str, Any] | None = None,
+        inputs: Mapping[str, Any] | None = None,
+        method: str | None = None,
+        method_options: Mapping[str, Any] | None = None,
+    ) -> Population:
         """Add a population of ``model`` (a model instance: its ``n`` neurons and parameters).
 
         ``initial`` maps a state to a value, one value per neuron, or a distribution
@@ -223,8 +236,10 @@ class Network:
         ``method`` and ``method_options`` as there.
         """
         if isinstance(model, type) and issubclass(model, Model):
-            raise ParameterError(f"Network.add needs a model instance, got the class {model.__name__}; "
-                                 f"construct it first, e.g. {model.__name__}(n=100)")
+            raise ParameterError(
+                f"Network.add needs a model instance, got the class {model.__name__}; "
+                f"construct it first, e.g. {model.__name__}(n=100)"
+            )
         if not isinstance(model, Model):
             raise ParameterError(f"Network.add needs a neurounits Model instance, got {type(model).__name__}")
         name = name if name is not None else f"{model.name}_{len(self.populations)}"
@@ -234,18 +249,27 @@ class Network:
         elif name in {p.name for p in self.populations}:
             problems.append(Problem(f"there is already a population named {name!r}; choose another name"))
         if model.spec.ports:
-            problems.append(Problem(f"model '{model.name}' has receptors with ports ({', '.join(model.spec.ports)})"
-                                    ", which networks do not support yet; use the model without ports"))
+            problems.append(
+                Problem(
+                    f"model '{model.name}' has receptors with ports ({', '.join(model.spec.ports)})"
+                    ", which networks do not support yet; use the model without ports"
+                )
+            )
         for k in initial or {}:
             if k not in model.spec.states:
-                problems.append(Problem(f"model '{model.name}' has no state {k!r} to set an initial value for."
-                                        f"{did_you_mean(k, list(model.spec.states))} "
-                                        f"States: {', '.join(model.spec.states)}"))
+                problems.append(
+                    Problem(
+                        f"model '{model.name}' has no state {k!r} to set an initial value for."
+                        f"{did_you_mean(k, list(model.spec.states))} "
+                        f"States: {', '.join(model.spec.states)}"
+                    )
+                )
         raise_problems(f"cannot add a population of model '{model.name}'", problems)
         pop = Population(self, len(self.populations), str(name), model, self.n)
         self.populations.append(pop)
-        self._options.append(_PopulationOptions(dict(initial or {}), dict(inputs or {}), method,
-                                                method_options))
+        self._options.append(
+            _PopulationOptions(dict(initial or {}), dict(inputs or {}), method, method_options)
+        )
         self._built = None
         return pop
 
@@ -254,14 +278,24 @@ class Network:
             if p.name == name:
                 return p
         names = [p.name for p in self.populations]
-        raise KeyError(f"no population named {name!r}.{did_you_mean(name, names)} "
-                       f"Populations: {', '.join(names) or 'none'}")
+        raise KeyError(
+            f"no population named {name!r}.{did_you_mean(name, names)} "
+            f"Populations: {', '.join(names) or 'none'}"
+        )
 
     def __getitem__(self, name: str) -> Population:
         return self.population(name)
 
-    def connect(self, source: View | Source, target: View, rule: Any = None, *, weight: Any,
-                receptor: str | int | None = None, delay: Any = None) -> None:
+    def connect(
+        self,
+        source: View | Source,
+        target: View,
+        rule: Any = None,
+        *,
+        weight: Any,
+        receptor: str | int | None = None,
+        delay: Any = None,
+    ) -> None:
         """Connect ``source`` (a view, or a source from ``nu.sources``) to ``target`` (a view).
 
         ``rule`` (from ``nu.conn``; default all-to-all, as NEST) draws the synapses; ``weight``
@@ -288,15 +322,19 @@ class Network:
         problems: list[Problem] = []
         kind = "rate" if build.is_rate_projection(source, target) else "spike"
         if kind == "rate":
-            proj_rule = build.check_rate_connect(self, source, target, rule, weight, delay, receptor, where,
-                                                 problems)
+            proj_rule = build.check_rate_connect(
+                self, source, target, rule, weight, delay, receptor, where, problems
+            )
             receptors: dict[int, tuple[str, ...]] = {p.index: ("rate",) for p, _ in target.parts}
         else:
             proj_rule = build.check_connect(self, source, target, rule, weight, delay, where, problems)
             receptors = build.check_receptors(source, target, receptor, weight, where, problems)
         raise_problems("cannot connect", problems)
-        self.projections.append(Projection(len(self.projections), source, target, proj_rule, weight, receptor,
-                                           delay, receptors, kind))
+        self.projections.append(
+            Projection(
+                len(self.projections), source, target, proj_rule, weight, receptor, delay, receptors, kind
+            )
+        )
         self._built = None
 
     def record(self, view: View, *variables: str, every: Any = None, spikes: bool = False) -> None:
@@ -304,20 +342,29 @@ class Network:
         number of steps; default every step), and/or (``spikes=True``) the spikes of the view's
         populations (all their neurons)."""
         if not isinstance(view, View):
-            raise ParameterError(f"Network.record needs a view of a population (e.g. P or P[:10]), "
-                                 f"got {type(view).__name__}")
+            raise ParameterError(
+                f"Network.record needs a view of a population (e.g. P or P[:10]), got {type(view).__name__}"
+            )
         problems: list[Problem] = []
         self._check_view(view, "Network.record", problems)
-        for p, idx in view.parts:
+        for p, _ in view.parts:
             for v in variables:
                 known = list(p.model.spec.states) + list(p.model.spec.expressions) + ["refractory"]
                 if v not in known:
-                    problems.append(Problem(f"Network.record: model '{p.model.name}' of population {p.name!r} "
-                                            f"has no variable {v!r}.{did_you_mean(v, known)} "
-                                            f"Variables: {', '.join(known)}"))
+                    problems.append(
+                        Problem(
+                            f"Network.record: model '{p.model.name}' of population {p.name!r} "
+                            f"has no variable {v!r}.{did_you_mean(v, known)} "
+                            f"Variables: {', '.join(known)}"
+                        )
+                    )
             if variables and any(r.population == p.index and r.every != every for r in self.records):
-                problems.append(Problem(f"Network.record: population {p.name!r} is already recorded with "
-                                        "another `every`; record all its variables with one interval"))
+                problems.append(
+                    Problem(
+                        f"Network.record: population {p.name!r} is already recorded with "
+                        "another `every`; record all its variables with one interval"
+                    )
+                )
         if not variables and not spikes:
             problems.append(Problem("Network.record: name the variables to record, or pass spikes=True"))
         raise_problems("cannot record", problems)
@@ -358,6 +405,7 @@ class Network:
         return NetworkSimulation(self, dt, **options)
 
     def __repr__(self) -> str:
-        return (f"<Network: {len(self.populations)} population(s), {self.n} neurons, "
-                f"{len(self.projections)} projection(s)>")
-
+        return (
+            f"<Network: {len(self.populations)} population(s), {self.n} neurons, "
+            f"{len(self.projections)} projection(s)>"
+        )

@@ -48,13 +48,19 @@ def step_module(plan: Any) -> Any:
 
 def _population_code(plan: Any, mod: Any) -> PopulationCode:
     ks = dataclasses.replace(plan.choice.kernel_spec(), network=True)
-    return PopulationCode(module=mod.__name__, args=tuple(mod.ARGS[2:]), tail=tuple(mod.TAIL),
-                          receptors=tuple(ks.spec.receptors), spikes=ks.has_threshold,
-                          multi=bool(ks.adaptive and ks.spec.events_in_substeps), record=bool(ks.record),
-                          payload=type(plan.model).spike_payload is not None,
-                          rate_state=type(plan.model).rate_output or "",
-                          rate_target=("linear" if ks.spec.rate_linear else "nonlinear") if ks.spec.rate_channels
-                          else "", phi_args=tuple(mod.PHI_ARGS) if ks.spec.rate_channels else ())
+    return PopulationCode(
+        module=mod.__name__,
+        args=tuple(mod.ARGS[2:]),
+        tail=tuple(mod.TAIL),
+        receptors=tuple(ks.spec.receptors),
+        spikes=ks.has_threshold,
+        multi=bool(ks.adaptive and ks.spec.events_in_substeps),
+        record=bool(ks.record),
+        payload=type(plan.model).spike_payload is not None,
+        rate_state=type(plan.model).rate_output or "",
+        rate_target=("linear" if ks.spec.rate_linear else "nonlinear") if ks.spec.rate_channels else "",
+        phi_args=tuple(mod.PHI_ARGS) if ks.spec.rate_channels else (),
+    )
 
 
 def network_loop(nks: NetworkKernelSpec) -> Any:
@@ -92,8 +98,9 @@ class NetworkRunner:
         if keys == self._keys:
             return
         self.modules = [step_module(plan) for plan in plans]
-        self.spec = NetworkKernelSpec(tuple(_population_code(plan, mod)
-                                            for plan, mod in zip(plans, self.modules, strict=True)))
+        self.spec = NetworkKernelSpec(
+            tuple(_population_code(plan, mod) for plan, mod in zip(plans, self.modules, strict=True))
+        )
         self.loop = network_loop(self.spec)
         self._keys = keys
 
@@ -120,12 +127,16 @@ class NetworkRunner:
         seg = plan.segment(self.step, n_steps)
         d = kernel_arguments(runner, seg, n_steps, 0, n, 16, rec)
         derived = mod.TAIL[: len(mod.TAIL) - len(mod._work(1, 1))]
-        tail = list(mod._derived(n, plan.dt_ms, *[d[f"P_{k}"] for k in mod.DERIVED_PARAMS])) if derived else []
+        tail = (
+            list(mod._derived(n, plan.dt_ms, *[d[f"P_{k}"] for k in mod.DERIVED_PARAMS])) if derived else []
+        )
         tail += list(mod._work(n, 16))
         values = {a: d[a] for a in mod.ARGS[2:] if not a.startswith("B_") and a != "RIN"}
         if "RIN" in mod.ARGS:
             values["RIN"] = np.zeros((len(plan.spec.rate_channels), n))
-            rptr, rcol, rw, rlag = b.rate_csr[p]
+            rates = b.rate_csr[p]
+            assert rates is not None  # a population with rate inputs has its rate table
+            rptr, rcol, rw, rlag = rates
             values.update(RPTR=rptr, RCOL=rcol, RW=rw, RLAG=rlag)
         if b.rh_offsets[p] >= 0:
             values["RHOFF"] = b.rh_offsets[p]
@@ -136,16 +147,39 @@ class NetworkRunner:
             values[name] = runtime.shared(tail[k]) if name in derived else tail[k]
         pc = self.spec.populations[p]
         ptr, col, w, dly = b.csr[p]
-        values.update(OFF=b.offsets[p], SPKOUT=np.empty(n, np.int64), PTR=ptr, COL=col, W=w, DLY=dly,
-                      SREC=p in b.spikes, GOFF=b.network.populations[p].offset, REC=rec, RIDX=ridx,
-                      RE=every)
+        values.update(
+            OFF=b.offsets[p],
+            SPKOUT=np.empty(n, np.int64),
+            PTR=ptr,
+            COL=col,
+            W=w,
+            DLY=dly,
+            SREC=p in b.spikes,
+            GOFF=b.network.populations[p].offset,
+            REC=rec,
+            RIDX=ridx,
+            RE=every,
+        )
         if pc.payload:
             pay = type(plan.model).spike_payload
-            k0, k1 = (np.broadcast_to(np.asarray(k, float), (n,)).copy() for k in pay.coefficients(plan.params))
-            pptr, pcol, pw, pdly = b.payload_csr[p]
+            k0, k1 = (
+                np.broadcast_to(np.asarray(k, float), (n,)).copy() for k in pay.coefficients(plan.params)
+            )
+            table = b.payload_csr[p]
+            assert table is not None  # a population whose spikes carry a value has its payload table
+            pptr, pcol, pw, pdly = table
             pays, payt = self.payload_traces[p]
-            values.update(PPTR=pptr, PCOL=pcol, PW=pw, PDLY=pdly, PAYS=pays, PAYT=payt, PK0=k0, PK1=k1,
-                          PTAU=np.asarray(plan.params[pay.tau], float))
+            values.update(
+                PPTR=pptr,
+                PCOL=pcol,
+                PW=pw,
+                PDLY=pdly,
+                PAYS=pays,
+                PAYT=payt,
+                PK0=k0,
+                PK1=k1,
+                PTAU=np.asarray(plan.params[pay.tau], float),
+            )
         assert set(values) >= {a for a in pc.args if not a.startswith("B_")}
         return {f"{k}__{p}": v for k, v in values.items()}
 
@@ -158,12 +192,23 @@ class NetworkRunner:
         n_spk = sum(int(np.sum(b.network.populations[p].n)) for p in b.spikes)
         cap = max(1024, min(n_spk * max(1, n_steps // 100), 1 << 22))
         kw: dict[str, Any] = {
-            "n_steps": n_steps, "dt": b.dt_ms, "j0": j0, "RING": self.ring, "RH": self.rate_history,
+            "n_steps": n_steps,
+            "dt": b.dt_ms,
+            "j0": j0,
+            "RING": self.ring,
+            "RH": self.rate_history,
             "SEEDP": np.uint64(b.input_seed),
-            "PS_PTR": ptr, "PS_COL": b.ps_col, "PS_W": b.ps_w,
-            "PS_LAM": np.array(lam) if lam else np.zeros((0, n_steps)), "PS_DLY": b.ps_dly,
-            "EV_STEP": st[keep] - j0, "EV_COL": co[keep], "EV_W": ww[keep],
-            "spk_step": np.empty(cap, np.int64), "spk_gid": np.empty(cap, np.int64)}
+            "PS_PTR": ptr,
+            "PS_COL": b.ps_col,
+            "PS_W": b.ps_w,
+            "PS_LAM": np.array(lam) if lam else np.zeros((0, n_steps)),
+            "PS_DLY": b.ps_dly,
+            "EV_STEP": st[keep] - j0,
+            "EV_COL": co[keep],
+            "EV_W": ww[keep],
+            "spk_step": np.empty(cap, np.int64),
+            "spk_gid": np.empty(cap, np.int64),
+        }
         for p in range(len(b.plans)):
             kw.update(self._population_arguments(p, n_steps))
         return kw
@@ -178,7 +223,8 @@ class NetworkRunner:
             raise ParameterError(
                 f"recording would need {need / 2**30:.2f} GiB for {n_steps} more steps (limit "
                 f"{_MAX_RECORD_BYTES / 2**30:.0f} GiB); record fewer neurons or variables, a longer `every`, "
-                "or run in shorter pieces and save each")
+                "or run in shorter pieces and save each"
+            )
         self._load()
         kw = self._arguments(n_steps)
         status, done, pop, bad_var, bad_n, nspk, spk_step, spk_gid = self.loop.run(**kw)
@@ -190,7 +236,7 @@ class NetworkRunner:
             if every:
                 rec = kw[f"REC__{p}"]
                 keep = (j0 + done) // every - j0 // every + 1
-                self.traces[p].append(rec[:, (0 if j0 == 0 else 1):keep])
+                self.traces[p].append(rec[:, (0 if j0 == 0 else 1) : keep])
         self.step = j0 + int(done)
         for r in self.runners:
             r.step = self.step
@@ -204,8 +250,9 @@ class NetworkResults:
     """What a network simulation recorded: ``res["P"]`` is population P's
     :class:`~neurounits.Results` (spikes, traces, rates), as for one population."""
 
-    def __init__(self, results: dict[str, Results], duration: Any, dt: Any, status: int = 0,
-                 message: str = "") -> None:
+    def __init__(
+        self, results: dict[str, Results], duration: Any, dt: Any, status: int = 0, message: str = ""
+    ) -> None:
         self.populations = results
         self.duration = duration
         self.dt = dt
@@ -218,8 +265,10 @@ class NetworkResults:
         except KeyError:
             from ..errors import did_you_mean
 
-            raise KeyError(f"no population named {name!r}.{did_you_mean(name, list(self.populations))} "
-                           f"Populations: {', '.join(self.populations)}") from None
+            raise KeyError(
+                f"no population named {name!r}.{did_you_mean(name, list(self.populations))} "
+                f"Populations: {', '.join(self.populations)}"
+            ) from None
 
     def __iter__(self):
         return iter(self.populations)
@@ -261,7 +310,7 @@ class NetworkSimulation:
         """Advance the network by ``duration`` (a whole number of steps of dt)."""
         self._check_alive("NetworkSimulation.run")
         problems: list[Problem] = []
-        dur_ms, n_steps = check_duration("NetworkSimulation.run", duration, self.built.dt_ms, problems)
+        _, n_steps = check_duration("NetworkSimulation.run", duration, self.built.dt_ms, problems)
         raise_problems("cannot run the network", problems)
         self._advance(n_steps)
 
@@ -275,8 +324,10 @@ class NetworkSimulation:
 
     def _check_alive(self, where: str) -> None:
         if self._runner.failed is not None:
-            raise SimulationError(f"{where}: the simulation stopped at t = {self.t:~g} after a failure and "
-                                  f"cannot be continued ({self._message}); start a new simulation")
+            raise SimulationError(
+                f"{where}: the simulation stopped at t = {self.t:~g} after a failure and "
+                f"cannot be continued ({self._message}); start a new simulation"
+            )
 
     def _advance(self, n_steps: int) -> None:
         pop, outcome = self._runner.advance(n_steps)
@@ -289,8 +340,9 @@ class NetworkSimulation:
             error.args = (f"population {name!r}: {error.args[0]}",)
             self._message = f"population {name!r}: {error.msg}"
             if self._raise:
-                raise SimulationError(self._message, neuron=outcome.neuron, variable=error.variable,
-                                      time=error.time)
+                raise SimulationError(
+                    self._message, neuron=outcome.neuron, variable=error.variable, time=error.time
+                )
 
     def set_parameter(self, population: str, name: str, value: Any) -> None:
         """Set parameter ``name`` of population ``population`` for the next runs (validated as at
@@ -334,26 +386,43 @@ class NetworkSimulation:
             traces = {}
             t = Q_(np.zeros(0), "ms")
             if every:
-                rec = np.concatenate(r.traces[p], axis=1) if r.traces[p] else np.zeros((len(vars_), 0, len(ridx)))
+                rec = (
+                    np.concatenate(r.traces[p], axis=1)
+                    if r.traces[p]
+                    else np.zeros((len(vars_), 0, len(ridx)))
+                )
                 recorded = plan.spec.recordable()
                 traces = {k: from_internal(rec[i], recorded[k]) for i, k in enumerate(vars_)}
                 t = Q_(np.arange(rec.shape[1]) * every * dt_ms, "ms")
             failed = r.failed is not None and r.failed[0] == p
-            out[pop.name] = Results(model=pop.model.name, n=pop.n, t=t, duration=Q_(self._duration_ms, "ms"),
-                                    dt=Q_(dt_ms, "ms"), method=plan.method, record_every=every or 1,
-                                    spikes=spikes, traces=traces, method_reason=plan.method_reason,
-                                    status=1 if failed else 0, message=self._message if failed else "",
-                                    seed=self.network.seed, neurons=None if ridx.size == pop.n else ridx,
-                                    spikes_recorded=p in b.spikes)
-        return NetworkResults(out, Q_(self._duration_ms, "ms"), Q_(dt_ms, "ms"),
-                              1 if r.failed else 0, self._message)
+            out[pop.name] = Results(
+                model=pop.model.name,
+                n=pop.n,
+                t=t,
+                duration=Q_(self._duration_ms, "ms"),
+                dt=Q_(dt_ms, "ms"),
+                method=plan.method,
+                record_every=every or 1,
+                spikes=spikes,
+                traces=traces,
+                method_reason=plan.method_reason,
+                status=1 if failed else 0,
+                message=self._message if failed else "",
+                seed=self.network.seed,
+                neurons=None if ridx.size == pop.n else ridx,
+                spikes_recorded=p in b.spikes,
+            )
+        return NetworkResults(
+            out, Q_(self._duration_ms, "ms"), Q_(dt_ms, "ms"), 1 if r.failed else 0, self._message
+        )
 
     def __repr__(self) -> str:
         return f"<NetworkSimulation: {self.network!r}, t={self.t:~g}>"
 
 
-def simulate_network(network: Any, duration: Any, dt: Any = "0.1 ms", *,
-                     raise_on_failure: bool = True) -> NetworkResults:
+def simulate_network(
+    network: Any, duration: Any, dt: Any = "0.1 ms", *, raise_on_failure: bool = True
+) -> NetworkResults:
     """Build, compile and run ``network`` for ``duration`` (``nu.simulate(net, duration, dt)``)."""
     sim = NetworkSimulation(network, dt, raise_on_failure=raise_on_failure)
     sim.run(duration)

@@ -42,11 +42,14 @@ class Poisson(Source):
     def __init__(self, rate: Any) -> None:
         if isinstance(rate, TimedArray):
             if rate.values.dimensionality != _HZ.dimensionality:
-                raise ParameterError(f"Poisson: the TimedArray of rates must hold frequencies (e.g. Hz), got "
-                                     f"{fmt_unit(rate.values.units)}")
+                raise ParameterError(
+                    f"Poisson: the TimedArray of rates must hold frequencies (e.g. Hz), got "
+                    f"{fmt_unit(rate.values.units)}"
+                )
             if np.any(np.asarray(rate.values.magnitude) < 0) or rate.values.ndim != 1:
-                raise ParameterError("Poisson: the TimedArray of rates must be one rate per time (shape "
-                                     "(n_times,)) and >= 0")
+                raise ParameterError(
+                    "Poisson: the TimedArray of rates must be one rate per time (shape (n_times,)) and >= 0"
+                )
             self.rate: Any = rate
             return
         chk = check_value("Poisson, rate", rate, _HZ, 1, nonnegative=True)
@@ -91,8 +94,11 @@ class SpikeTimes(Source):
     def __init__(self, times: Any) -> None:
         if isinstance(times, list | tuple):
             times = [as_quantity(t) for t in times]
-            times = ureg.Quantity(np.array([t.to(_MS).magnitude for t in times], float), _MS) if all(
-                t.dimensionality == _MS.dimensionality for t in times) else times[0]
+            times = (
+                ureg.Quantity(np.array([t.to(_MS).magnitude for t in times], float), _MS)
+                if all(t.dimensionality == _MS.dimensionality for t in times)
+                else times[0]
+            )
         chk = check_value("SpikeTimes, times", times, _MS, None)
         if chk.problems:
             raise ParameterError(chk.problems[0].message)
@@ -110,8 +116,10 @@ class SpikeTimes(Source):
         off = np.abs(k * dt_ms - t) > 1e-9 * np.maximum(1.0, t)
         probs = []
         if off.any():
-            probs.append(f"spike time {t[off][0]:g} ms is not a multiple of dt = {dt_ms:g} ms; give times on "
-                         "the simulation's grid")
+            probs.append(
+                f"spike time {t[off][0]:g} ms is not a multiple of dt = {dt_ms:g} ms; give times on "
+                "the simulation's grid"
+            )
         return k.astype(np.int64) - 1, probs
 
     def describe(self) -> str:

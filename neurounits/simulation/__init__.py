@@ -14,5 +14,5 @@ from .results import Results, Spikes
 from .runner import Runner
 from .simulation import Simulation, simulate
 
-__all__ = ["Features", "RateInput", "Results", "RunPlan", "Runner", "Simulation", "SpikeInput", "Spikes", "TimedArray",
-           "checks", "count_run", "kernels", "make_plan", "simulate"]
+__all__ = ["Features", "RateInput", "Results", "RunPlan", "Runner", "Simulation", "SpikeInput", "Spikes",
+           "TimedArray", "checks", "count_run", "kernels", "make_plan", "simulate"]

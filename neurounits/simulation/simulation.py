@@ -51,7 +51,8 @@ class Simulation:
         if _is_network(model):  # nu.Simulation(net, dt): the network's own simulation
             unknown = set(kwargs) - {"raise_on_failure"}
             if unknown or len(args) > 1:
-                raise ParameterError(f"Simulation(network): {', '.join(sorted(unknown)) or 'extra arguments'} "
+                what = ", ".join(sorted(unknown)) or "extra arguments"
+                raise ParameterError(f"Simulation(network): {what} "
                                      "belong to the network (net.add, net.record, nu.Network(seed=)); pass "
                                      "only dt and raise_on_failure")
             return model.simulation(*args, **kwargs)

@@ -29,10 +29,19 @@ def test_iaf_psc_exp_delays_sign_routing_and_same_step_spikes(name):
     net = nu.Network(seed=1)
     src = net.add(M(n=4, I_e=nu.Q_(d["src_I_e"], "pA")), name="src")
     tgt = net.add(M(n=3, I_e=nu.Q_(d["tgt_I_e"], "pA")), name="tgt")
-    net.connect(src, tgt, nu.conn.Explicit(d["conn_pre"], d["conn_post"]), weight=nu.Q_(d["conn_weight"], "pA"),
-                delay=nu.Q_(d["conn_delay"], "ms"))
-    net.connect(nu.sources.SpikeTimes(nu.Q_(d["gen_spike_times"], "ms")), tgt[d["gen_conn_post"]],
-                weight=nu.Q_(float(d["gen_conn_weight"][0]), "pA"), delay=nu.Q_(float(d["gen_conn_delay"][0]), "ms"))
+    net.connect(
+        src,
+        tgt,
+        nu.conn.Explicit(d["conn_pre"], d["conn_post"]),
+        weight=nu.Q_(d["conn_weight"], "pA"),
+        delay=nu.Q_(d["conn_delay"], "ms"),
+    )
+    net.connect(
+        nu.sources.SpikeTimes(nu.Q_(d["gen_spike_times"], "ms")),
+        tgt[d["gen_conn_post"]],
+        weight=nu.Q_(float(d["gen_conn_weight"][0]), "pA"),
+        delay=nu.Q_(float(d["gen_conn_delay"][0]), "ms"),
+    )
     net.record(src, spikes=True)
     net.record(tgt, "V_m", "I_syn_ex", "I_syn_in", spikes=True)
     res = nu.simulate(net, nu.Q_(float(d["duration"]), "ms"), dt=nu.Q_(dt, "ms"))
@@ -52,8 +61,13 @@ def test_iaf_cond_exp_recurrent_network():
     dt = float(d["dt"])
     net = nu.Network(seed=1)
     P = net.add(nu.models.nest.iaf_cond_exp(n=int(d["n_neurons"]), I_e=nu.Q_(d["I_e"], "pA")), name="P")
-    net.connect(P, P, nu.conn.Explicit(d["conn_pre"], d["conn_post"]), weight=nu.Q_(d["conn_weight"], "nS"),
-                delay=nu.Q_(d["conn_delay"], "ms"))
+    net.connect(
+        P,
+        P,
+        nu.conn.Explicit(d["conn_pre"], d["conn_post"]),
+        weight=nu.Q_(d["conn_weight"], "nS"),
+        delay=nu.Q_(d["conn_delay"], "ms"),
+    )
     net.record(P, spikes=True)
     net.record(P[d["rec_idx"]], "V_m", "g_ex", "g_in")
     res = nu.simulate(net, nu.Q_(float(d["duration"]), "ms"), dt=nu.Q_(dt, "ms"))
@@ -75,12 +89,21 @@ def test_iaf_bw_2001_nmda_payloads():
     n_steps = int(d["n_steps"])
     first = round((float(d["dc_start"]) + dt + float(d["dc_delay"])) / dt) + 1  # NEST's dc_generator timing
     vals = np.zeros((n_steps, 2))
-    vals[first - 1:] = d["dc_amplitude"]
+    vals[first - 1 :] = d["dc_amplitude"]
     net = nu.Network(seed=1)
-    P = net.add(nu.models.nest.iaf_bw_2001(n=2), name="P", inputs={"I": nu.TimedArray(nu.Q_(vals, "pA"), dt=f"{dt} ms")})
+    P = net.add(
+        nu.models.nest.iaf_bw_2001(n=2),
+        name="P",
+        inputs={"I": nu.TimedArray(nu.Q_(vals, "pA"), dt=f"{dt} ms")},
+    )
     for k in range(d["conn_pre"].size):
-        net.connect(P[int(d["conn_pre"][k])], P[int(d["conn_post"][k])], weight=nu.Q_(float(d["conn_weight"][k]), "nS"),
-                    receptor=int(d["conn_receptor"][k]), delay=nu.Q_(float(d["conn_delay"][k]), "ms"))
+        net.connect(
+            P[int(d["conn_pre"][k])],
+            P[int(d["conn_post"][k])],
+            weight=nu.Q_(float(d["conn_weight"][k]), "nS"),
+            receptor=int(d["conn_receptor"][k]),
+            delay=nu.Q_(float(d["conn_delay"][k]), "ms"),
+        )
     net.record(P, spikes=True)
     net.record(P, "V_m", "s_AMPA", "s_GABA", "s_NMDA", "I_NMDA")
     res = nu.simulate(net, nu.Q_(float(d["duration"]), "ms"), dt=nu.Q_(dt, "ms"))["P"]
@@ -97,9 +120,12 @@ def test_payload_receptor_refuses_other_sources():
     net = nu.Network()
     B = net.add(nu.models.nest.iaf_bw_2001(n=2), name="B")
     P = net.add(nu.models.nest.iaf_psc_exp(n=2), name="P")
-    with pytest.raises(nu.ParameterError, match=r"projection 0 \(P -> B\): receptor 'NMDA' of population 'B' takes "
-                       r"spikes only from iaf_bw_2001 neurons, which send a value with each spike; population 'P' "
-                       r"is iaf_psc_exp"):
+    with pytest.raises(
+        nu.ParameterError,
+        match=r"projection 0 \(P -> B\): receptor 'NMDA' of population 'B' takes "
+        r"spikes only from iaf_bw_2001 neurons, which send a value with each spike; population 'P' "
+        r"is iaf_psc_exp",
+    ):
         net.connect(P, B, weight="1 nS", receptor="NMDA")
     net.connect(B, B, nu.conn.OneToOne(), weight="1 nS", receptor=3)  # accepted
 
@@ -110,13 +136,22 @@ def _rate_network(d, seed=1):
     pops = []
     for i in range(4):
         m = nu.models.nest.sigmoid_rate_ipn(
-            n=1, tau=nu.Q_(float(d["param_tau"][i]), "ms"), lambda_=float(d["param_lambda"][i]),
-            mu=float(d["param_mu"][i]), sigma=0.0, g=float(d["param_g"][i]), beta=float(d["param_beta"][i]),
-            theta=float(d["param_theta"][i]), rectify_rate=float(d["param_rectify_rate"][i]),
-            rectify_output=bool(d["param_rectify_output"][i]), linear_summation=bool(d["param_linear_summation"][i]))
+            n=1,
+            tau=nu.Q_(float(d["param_tau"][i]), "ms"),
+            lambda_=float(d["param_lambda"][i]),
+            mu=float(d["param_mu"][i]),
+            sigma=0.0,
+            g=float(d["param_g"][i]),
+            beta=float(d["param_beta"][i]),
+            theta=float(d["param_theta"][i]),
+            rectify_rate=float(d["param_rectify_rate"][i]),
+            rectify_output=bool(d["param_rectify_output"][i]),
+            linear_summation=bool(d["param_linear_summation"][i]),
+        )
         pops.append(net.add(m, name=f"r{i}", initial={"rate": float(d["init_rate"][i])}))
-    for pre, post, w, inst, delay in zip(d["conn_pre"], d["conn_post"], d["conn_weight"], d["conn_instantaneous"],
-                                         d["conn_delay"], strict=True):
+    for pre, post, w, inst, delay in zip(
+        d["conn_pre"], d["conn_post"], d["conn_weight"], d["conn_instantaneous"], d["conn_delay"], strict=True
+    ):
         net.connect(pops[pre], pops[post], weight=float(w), delay=None if inst else nu.Q_(float(delay), "ms"))
     for p in pops:
         net.record(p, "rate")
@@ -144,11 +179,17 @@ def test_rate_projections_continue_and_refuse_spiking_ends():
     net = nu.Network()
     R = net.add(nu.models.nest.sigmoid_rate_ipn(n=2), name="R")
     P = net.add(nu.models.nest.iaf_psc_exp(n=2), name="P")
-    with pytest.raises(nu.ParameterError, match=r"population 'R' is a rate model \(sigmoid_rate_ipn\); its rate can "
-                       "only drive rate models through their rate inputs"):
+    with pytest.raises(
+        nu.ParameterError,
+        match=r"population 'R' is a rate model \(sigmoid_rate_ipn\); its rate can "
+        "only drive rate models through their rate inputs",
+    ):
         net.connect(R, P, weight="1 pA")
-    with pytest.raises(nu.ParameterError, match=r"population 'P' \(iaf_psc_exp\) has no rate output; the rate inputs "
-                       "of rate models take rates from rate models only"):
+    with pytest.raises(
+        nu.ParameterError,
+        match=r"population 'P' \(iaf_psc_exp\) has no rate output; the rate inputs "
+        "of rate models take rates from rate models only",
+    ):
         net.connect(P, R, weight=1.0)
     with pytest.raises(nu.DimensionError, match="expected a value in 1"):
         net.connect(R, R, weight="1 nS")

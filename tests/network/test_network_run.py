@@ -40,14 +40,17 @@ def test_delivery_is_spike_inputs_at_emission_plus_delay():
     net, (pre, post, w, d) = _feedforward()
     res = nu.simulate(net, "100 ms", dt="0.1 ms")
     sp = res["S"].spikes
-    assert np.sum(sp.indices == 1) >= 3 and np.array_equal(sp.times.magnitude[sp.indices == 1], sp.times.magnitude[sp.indices == 2])
+    assert np.sum(sp.indices == 1) >= 3 and np.array_equal(
+        sp.times.magnitude[sp.indices == 1], sp.times.magnitude[sp.indices == 2]
+    )
     inputs = []
     for s, k, ww, dd in zip(pre, post, w.magnitude, d.magnitude, strict=True):
         t = sp.times.to("ms").magnitude[sp.indices == s] + dd
         inputs.append(nu.SpikeInput(nu.Q_(t, "ms"), nu.Q_(ww, "pA"), neurons=[k]))
     inputs.append(nu.SpikeInput(nu.Q_([6.0, 6.0, 13.3], "ms"), "250 pA", neurons=[1]))
-    ref = nu.simulate(M(n=3, I_e="100 pA"), "100 ms", "0.1 ms", spike_inputs=inputs,
-                      record=("V_m", "I_syn_ex", "I_syn_in"))
+    ref = nu.simulate(
+        M(n=3, I_e="100 pA"), "100 ms", "0.1 ms", spike_inputs=inputs, record=("V_m", "I_syn_ex", "I_syn_in")
+    )
     for v in ("V_m", "I_syn_ex", "I_syn_in"):
         np.testing.assert_array_equal(res["T"][v].magnitude, ref[v].magnitude)
     np.testing.assert_array_equal(res["T"].spikes.times.magnitude, ref.spikes.times.magnitude)
@@ -59,8 +62,14 @@ def _coba(seed=5, n=400, w_ex="6 nS"):
     P = net.add(nu.models.CobaLIF(n=n), name="P", initial={"V": nu.dist.Uniform("-60 mV", "-50 mV")})
     ne = n * 4 // 5
     net.connect(P[:ne], P, nu.conn.FixedProbability(0.05), weight=w_ex, receptor="ex", delay="0.2 ms")
-    net.connect(P[ne:], P, nu.conn.FixedProbability(0.05), weight="67 nS", receptor="inh",
-                delay=nu.dist.Uniform("0.1 ms", "1 ms"))
+    net.connect(
+        P[ne:],
+        P,
+        nu.conn.FixedProbability(0.05),
+        weight="67 nS",
+        receptor="inh",
+        delay=nu.dist.Uniform("0.1 ms", "1 ms"),
+    )
     net.connect(nu.sources.Poisson("2.4 kHz"), P, weight="2.1 nS", receptor="ex")
     net.record(P, spikes=True)
     net.record(P[::40], "V", "g_ex", every="0.3 ms")
@@ -151,7 +160,9 @@ def test_state_and_views():
     S = net.population("S")
     v = S[1:3] + S[[0]]
     assert v.n == 3 and v.describe() == "S[1:3] + S[0:1]"
-    with pytest.raises(IndexError, match=r"index 7 is out of range for the view of 4 neurons \(valid: 0 to 3\)"):
+    with pytest.raises(
+        IndexError, match=r"index 7 is out of range for the view of 4 neurons \(valid: 0 to 3\)"
+    ):
         S[[1, 7]]
     sim = nu.Simulation(net, "0.1 ms")
     sim.run("2 ms")

@@ -62,9 +62,8 @@ _CURRENTS = """
 def _nmda_jump(p):
     """NEST's NMDA jump coefficients: k0 = (alpha tau_r)^(tau_r/tau_d) gamma_lower(1 - tau_r/tau_d,
     alpha tau_r) (the lower incomplete gamma function, not normalised) and k1 = expm1(-alpha tau_r)."""
-    from scipy.special import gamma, gammainc
-
     import numpy as np
+    from scipy.special import gamma, gammainc
 
     ar = np.asarray(p["alpha"] * p["tau_rise_NMDA"], float)
     s = 1.0 - np.asarray(p["tau_rise_NMDA"] / p["tau_decay_NMDA"], float)
