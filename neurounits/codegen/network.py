@@ -186,6 +186,15 @@ def _rates(pops: tuple[PopulationCode, ...], L: Lines) -> None:
         L.add(5, f"RIN__{p}[RCOL__{p}[s_] & 3, i] += RW__{p}[s_] * v")
 
 
+def _ring_add(L: Lines, ind: int, table: str, p: int, factor: str) -> None:
+    """Neuron i's synapses of CSR table ``table`` ("" or "P": payload) into the ring, each after
+    its delay, weight times ``factor``."""
+    L.add(ind, f"for s_ in range({table}PTR__{p}[i], {table}PTR__{p}[i + 1]):")
+    L.add(ind + 1, f"d_ = slot + {table}DLY__{p}[s_]")
+    L.add(ind + 1, "d_ = d_ - nslot if d_ >= nslot else d_")
+    L.add(ind + 1, f"RING[d_, {table}COL__{p}[s_]] += {table}W__{p}[s_]{factor}")
+
+
 def _deliver(pc: PopulationCode, p: int, L: Lines) -> None:
     L.add(2, f"for q_ in range(ns{p}):")
     L.add(3, f"i = SPKOUT__{p}[q_]")
@@ -198,20 +207,14 @@ def _deliver(pc: PopulationCode, p: int, L: Lines) -> None:
     L.add(5, "spk_step[nspk] = g")
     L.add(5, f"spk_gid[nspk] = GOFF__{p} + i")
     L.add(5, "nspk += 1")
-    L.add(3, f"for s_ in range(PTR__{p}[i], PTR__{p}[i + 1]):")
-    L.add(4, f"d_ = slot + DLY__{p}[s_]")
-    L.add(4, "d_ = d_ - nslot if d_ >= nslot else d_")
-    L.add(4, f"RING[d_, COL__{p}[s_]] += W__{p}[s_]" + (" * c_" if pc.multi else ""))
+    _ring_add(L, 3, "", p, " * c_" if pc.multi else "")
     if pc.payload:  # the value each spike carries: k0 + k1 s, s the decayed trace, which then grows by it
         L.add(3, "for _c in range(c_):")
         L.add(4, f"s_tr = PAYS__{p}[i] * np.exp(-(g - PAYT__{p}[i]) * dt / PTAU__{p}[i])")
         L.add(4, f"val = PK0__{p}[i] + PK1__{p}[i] * s_tr")
         L.add(4, f"PAYS__{p}[i] = s_tr + val")
         L.add(4, f"PAYT__{p}[i] = g")
-        L.add(4, f"for s_ in range(PPTR__{p}[i], PPTR__{p}[i + 1]):")
-        L.add(5, f"d_ = slot + PDLY__{p}[s_]")
-        L.add(5, "d_ = d_ - nslot if d_ >= nslot else d_")
-        L.add(5, f"RING[d_, PCOL__{p}[s_]] += PW__{p}[s_] * val")
+        _ring_add(L, 4, "P", p, " * val")
 
 
 def _loop(nks: NetworkKernelSpec, L: Lines) -> None:
