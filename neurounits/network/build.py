@@ -12,6 +12,7 @@ realised delays can be read back with :meth:`BuiltNetwork.synapses`).
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -457,24 +458,25 @@ def _delays(
     return steps.astype(np.int64)
 
 
-def _layout(net: Any) -> tuple[list[np.ndarray], int]:
+def _layout(net: Any, specs: list[Any]) -> tuple[list[np.ndarray], int]:
+    """Ring columns: each receptor of each population (of its plan's spec: with ports) n columns."""
     offsets, col = [], 0
-    for p in net.populations:
-        offs = np.arange(len(p.model.spec.receptors), dtype=np.int64) * p.n + col
-        col += len(p.model.spec.receptors) * p.n
+    for p, spec in zip(net.populations, specs, strict=True):
+        offs = np.arange(len(spec.receptors), dtype=np.int64) * p.n + col
+        col += len(spec.receptors) * p.n
         offsets.append(offs)
     return offsets, col
 
 
 def _columns(
-    net: Any, proj: Any, post: np.ndarray, w: np.ndarray, offsets: list[np.ndarray]
+    net: Any, proj: Any, post: np.ndarray, w: np.ndarray, offsets: list[np.ndarray], specs: list[Any]
 ) -> tuple[np.ndarray, int]:
     """Ring column of each synapse (its target population's receptor, by sign where routed so),
     as (array, shift): column = array + shift."""
     offs = net.offsets()
     if len(proj.receptors) == 1:  # one target population: no search
         pi, names = next(iter(proj.receptors.items()))
-        recs = list(net.populations[pi].model.spec.receptors)
+        recs = list(specs[pi].receptors)
         first = offsets[pi][recs.index(names[0])] - offs[pi]
         if len(names) == 1 or w.size == 1:
             shift = first if len(names) == 1 or w[0] >= 0 else offsets[pi][recs.index(names[1])] - offs[pi]
@@ -485,7 +487,7 @@ def _columns(
     cols = np.empty(post.size, np.int64)
     for pi, names in proj.receptors.items():
         sel = owner == pi
-        recs = list(net.populations[pi].model.spec.receptors)
+        recs = list(specs[pi].receptors)
         local = post[sel] - offs[pi]
         first = offsets[pi][recs.index(names[0])] + local
         if len(names) == 2:
@@ -512,9 +514,8 @@ def _rng(seed: int, *key: int) -> np.random.Generator:
     return np.random.default_rng(np.random.SeedSequence([seed, *key]))
 
 
-def _draw(
-    net: Any, proj: Any, dt_ms: float, offsets: list[np.ndarray], problems: list[Problem]
-) -> ProjectionSynapses | None:
+def _draw(net: Any, proj: Any, dt_ms: float, problems: list[Problem]) -> ProjectionSynapses | None:
+    """A projection's synapses, weights and delays (ring columns come later: :func:`_place`)."""
     where = proj.describe()
     rng = _rng(net.seed, STRUCTURE, proj.index)
     post_ids = proj.target.gids()
@@ -541,12 +542,60 @@ def _draw(
         return None
     pi, names = next(iter(proj.receptors.items()))
     pay = type(net.populations[pi].model).spike_payload
-    if proj.kind == "rate":
-        return ProjectionSynapses(pre, post, w, d, np.zeros(0, np.int64))
-    cols, shift = _columns(net, proj, post, w, offsets)
-    return ProjectionSynapses(
-        pre, post, w, d, cols, payload=pay is not None and names[0] in pay.receptors, col_shift=shift
-    )
+    return ProjectionSynapses(pre, post, w, d, np.zeros(0, np.int64),
+                              payload=proj.kind == "spike" and pay is not None and names[0] in pay.receptors)
+
+
+def _place(net: Any, proj: Any, s: ProjectionSynapses, offsets: list[np.ndarray], specs: list[Any],
+           ports: dict[int, np.ndarray]) -> None:
+    """The ring column of each synapse of a spiking projection.  A synapse onto a port group (e.g.
+    NMDA of iaf_bw_2001_exact) goes to its own port's receptor with weight 1 (a spike count; the
+    port's weight is a parameter of the target neuron)."""
+    if proj.kind != "spike":
+        return
+    if proj.index in ports:
+        pi, names = next(iter(proj.receptors.items()))
+        recs = list(specs[pi].receptors)
+        port = ports[proj.index]
+        first = offsets[pi][[recs.index(f"{names[0]}_{k}") for k in range(int(port.max()) + 1)]]
+        s.column = first[port] + (s.post - net.populations[pi].offset)
+        s.weight = np.ones(1)
+        return
+    s.column, s.col_shift = _columns(net, proj, s.post, s.weight, offsets, specs)
+
+
+def _port_numbers(net: Any, built: list[ProjectionSynapses | None]):
+    """Ports of the port groups (NEST's iaf_bw_2001_exact: one NMDA port per connection, in the
+    order connections were made): per projection onto a group, each synapse's port; per
+    population, the number of ports of each group and each port's weight per neuron."""
+    ports: dict[int, np.ndarray] = {}
+    groups: dict[int, tuple[dict[str, int], dict[str, np.ndarray]]] = {}
+    for p in net.populations:
+        spec = p.model.spec
+        if not spec.ports:
+            continue
+        counts: dict[str, int] = dict.fromkeys(spec.ports, 0)
+        weights: dict[str, np.ndarray] = {}
+        for r in spec.ports:
+            cnt = np.zeros(p.n, np.int64)
+            for proj, s in zip(net.projections, built, strict=True):
+                if s is None or proj.receptors.get(p.index, ("",))[0] != r:
+                    continue
+                local = s.post - p.offset
+                order = np.argsort(local, kind="stable")
+                srt = local[order]
+                rank = np.empty(local.size, np.int64)
+                rank[order] = np.arange(local.size) - np.searchsorted(srt, srt, side="left") + cnt[srt]
+                cnt += np.bincount(local, minlength=p.n)
+                ports[proj.index] = rank
+                w = np.broadcast_to(s.weight, local.shape)
+                for k in range(int(rank.max()) + 1 if rank.size else 0):
+                    key = f"w_{r}_{k}"
+                    weights.setdefault(key, np.zeros(p.n))
+                    weights[key][local[rank == k]] = w[rank == k]
+            counts[r] = int(cnt.max()) if cnt.size else 0
+        groups[p.index] = (counts, weights)
+    return ports, groups
 
 
 def _weight_unit(net: Any, proj: Any) -> Any:
@@ -592,7 +641,21 @@ def _record(net: Any, dt_ms: float, problems: list[Problem]) -> list[tuple[tuple
     return out
 
 
-def _plans(net: Any, dt_q: Any, record, problems: list[Problem]) -> list[Any]:
+def _with_ports(plan: Any, model: Any, counts: dict[str, int], weights: dict[str, np.ndarray]) -> Any:
+    """``plan`` for the model with ``counts`` ports per group, each port's weight per neuron."""
+    spec = type(model)._spec_for(model.options, counts)
+    params = {**plan.params, **weights}
+    init = dict(plan.init)
+    for k in spec.states:  # port states start at their declared initial value
+        if k not in init:
+            init[k] = model.evaluate(spec.initial[k], params)
+    none = (np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0))
+    events = {r: plan.events.get(r, none) for r in spec.receptors}
+    return dataclasses.replace(plan, spec=spec, params=params, init=init, port_weights=weights, uniform=(),
+                               events=events)
+
+
+def _plans(net: Any, dt_q: Any, record, groups: dict, problems: list[Problem]) -> list[Any]:
     plans = []
     noise_seed = int(
         np.random.SeedSequence([net.seed, NOISE]).generate_state(1, np.uint64)[0] >> np.uint64(1)
@@ -626,6 +689,8 @@ def _plans(net: Any, dt_q: Any, record, problems: list[Problem]) -> list[Any]:
         except (ParameterError, DimensionError) as exc:
             problems.append(Problem(str(exc)))
             continue
+        if p.index in groups and any(groups[p.index][0].values()):
+            plan = _with_ports(plan, p.model, *groups[p.index])
         plans.append(plan)
     return plans
 
@@ -654,10 +719,15 @@ def build(net: Any, dt_q: Any) -> BuiltNetwork:
     dt_ms = float(to_internal(chk.quantity))
     if not net.populations:
         raise ParameterError("the network has no populations; add one with net.add(model)")
-    offsets, n_cols = _layout(net)
-    built = [_draw(net, proj, dt_ms, offsets, problems) for proj in net.projections]
+    built = [_draw(net, proj, dt_ms, problems) for proj in net.projections]
     record = _record(net, dt_ms, problems)
-    plans = _plans(net, dt_q, record, problems)
+    ports, groups = _port_numbers(net, built)
+    plans = _plans(net, dt_q, record, groups, problems)
+    raise_problems("cannot build the network", problems)
+    offsets, n_cols = _layout(net, [plan.spec for plan in plans])
+    for proj, s in zip(net.projections, built, strict=True):
+        assert s is not None  # a projection that was not drawn added a problem, raised above
+        _place(net, proj, s, offsets, [plan.spec for plan in plans], ports)
     events = _spike_time_events(net, built, dt_ms, problems)
     raise_problems("cannot build the network", problems)
     syn = [s for s in built if s is not None]

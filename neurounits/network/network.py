@@ -248,13 +248,6 @@ class Network:
             problems.append(Problem(f"a population's name must be a non-empty string, got {name!r}"))
         elif name in {p.name for p in self.populations}:
             problems.append(Problem(f"there is already a population named {name!r}; choose another name"))
-        if model.spec.ports:
-            problems.append(
-                Problem(
-                    f"model '{model.name}' has receptors with ports ({', '.join(model.spec.ports)})"
-                    ", which networks do not support yet; use the model without ports"
-                )
-            )
         for k in initial or {}:
             if k not in model.spec.states:
                 problems.append(

@@ -193,3 +193,30 @@ def test_rate_projections_continue_and_refuse_spiking_ends():
         net.connect(P, R, weight=1.0)
     with pytest.raises(nu.DimensionError, match="expected a value in 1"):
         net.connect(R, R, weight="1 nS")
+
+
+def test_iaf_bw_2001_exact_one_nmda_port_per_connection():
+    """The same coupled pair with iaf_bw_2001_exact: every NMDA connection its own port (its own
+    rise and decay states), as in NEST."""
+    d = _ref("net_iaf_bw_2001_exact")
+    dt = float(d["dt"])
+    n_steps = int(d["n_steps"])
+    first = round((float(d["dc_start"]) + dt + float(d["dc_delay"])) / dt) + 1
+    vals = np.zeros((n_steps, 2))
+    vals[first - 1 :] = d["dc_amplitude"]
+    net = nu.Network(seed=1)
+    P = net.add(nu.models.nest.iaf_bw_2001_exact(n=2), name="P",
+                inputs={"I": nu.TimedArray(nu.Q_(vals, "pA"), dt=f"{dt} ms")})
+    for k in range(d["conn_pre"].size):
+        net.connect(P[int(d["conn_pre"][k])], P[int(d["conn_post"][k])],
+                    weight=nu.Q_(float(d["conn_weight"][k]), "nS"), receptor=int(d["conn_receptor"][k]),
+                    delay=nu.Q_(float(d["conn_delay"][k]), "ms"))
+    net.record(P, spikes=True)
+    net.record(P, "V_m", "s_AMPA", "s_GABA", "s_NMDA", "I_NMDA")
+    res = nu.simulate(net, nu.Q_(float(d["duration"]), "ms"), dt=nu.Q_(dt, "ms"))["P"]
+    steps = np.rint(res.spikes.times.to("ms").magnitude / dt).astype(int)
+    order = np.lexsort((d["spike_senders"], d["spike_steps"]))
+    np.testing.assert_array_equal(steps, d["spike_steps"][order])
+    units = {"V_m": "mV", "s_AMPA": "nS", "s_GABA": "nS", "s_NMDA": "nS", "I_NMDA": "pA"}
+    for k, u in units.items():
+        np.testing.assert_allclose(res[k].to(u).magnitude[1:].T, d[k], rtol=0, atol=1e-6, err_msg=k)
