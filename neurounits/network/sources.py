@@ -36,7 +36,7 @@ class Poisson(Source):
     --------
     >>> import neurounits as nu
     >>> nu.sources.Poisson("2.4 kHz")
-    Poisson(rate=2.4 kHz)
+    Poisson(rate=2400 Hz)
     """
 
     def __init__(self, rate: Any) -> None:
