@@ -28,8 +28,8 @@ def next_step(ind: int, L: Lines) -> None:
     h max(0.9 r^(-1/q), 0.2).  One exponential serves both (a loop that vectorises computes both
     sides of a conditional)."""
     L.add(ind, "_ok = _r <= 1.1")
-    L.add(ind, "_lr = _rt.log(_r)")
-    L.add(ind, "_e = 0.9 * _rt.exp(_rt.sel(_ok, -_lr / 6.0, -0.2 * _lr))")
+    L.add(ind, "_lr = _log(_r)")
+    L.add(ind, "_e = 0.9 * _exp(_rt.sel(_ok, -_lr / 6.0, -0.2 * _lr))")
     L.add(ind, "_hn = _rt.sel(_ok, _rt.sel(_r < 0.5, _h * min(max(_e, 1.0), 5.0), _h), _h * max(_e, 0.2))")
 
 

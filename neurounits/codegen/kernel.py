@@ -304,8 +304,13 @@ def _header(ks: KernelSpec, L: Lines) -> None:
     L.add(0, f"# generator {GEN_VERSION}, runtime {RUNTIME_HASH}, {toolchain()}, structure {s.key},")
     L.add(0, f"# vectorize-memory-check-threshold {VECTORIZE_CHECKS}")
     for line in ("import math", "import numpy as np", "from numba import njit",
-                 "from neurounits.codegen import runtime as _rt", ""):
+                 "from neurounits.codegen import runtime as _rt"):
         L.add(0, line)
+    if ks.adaptive:  # compiled with the body's fast-math flags (fused multiply-adds)
+        L.add(0, "from neurounits.codegen.runtime import exp_fma as _exp, log_fma as _log")
+    else:
+        L.add(0, "from neurounits.codegen.runtime import exp as _exp, log as _log")
+    L.add(0, "")
     L.add(0, f"STATES = {tuple(s.states)!r}")
     L.add(0, f"ARGS = {tuple(ks.argnames())!r}")
     L.add(0, "")

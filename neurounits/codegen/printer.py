@@ -65,15 +65,15 @@ class _Printer(PythonCodePrinter):
             return f"(1.0/{self.parenthesize(base, sympy.printing.precedence.PRECEDENCE['Mul'])})"
         return super()._print_Pow(expr, rational=rational)
 
-    def _print_exp(self, expr):  # branch-free and vectorisable: neurounits.codegen.runtime.exp
+    def _print_exp(self, expr):  # branch-free and vectorisable: runtime.exp or exp_fma (the module's _exp)
         if self._settings.get("scalar_math"):
             return f"math.exp({self._print(expr.args[0])})"
-        return f"_rt.exp({self._print(expr.args[0])})"
+        return f"_exp({self._print(expr.args[0])})"
 
     def _print_log(self, expr):
         if self._settings.get("scalar_math"):
             return f"math.log({self._print(expr.args[0])})"
-        return f"_rt.log({self._print(expr.args[0])})"
+        return f"_log({self._print(expr.args[0])})"
 
     def _print_Piecewise(self, expr):  # a call, not a branch: numba compiles branches slowly
         *pieces, (last, cond) = expr.args
@@ -105,7 +105,9 @@ _SCALAR_PRINTER = _Printer({"fully_qualified_modules": True, "standard": "python
 def to_code(expr, *, scalar: bool = False) -> str:
     """Python source of ``expr`` using ``math.*`` and ``_rt.*`` helpers.
 
-    exp and log are neurounits' branch-free versions, which LLVM vectorises; with ``scalar``,
-    libm's (faster in loops that cannot be vectorised anyway).
+    exp and log are neurounits' branch-free versions, which LLVM vectorises (``_exp`` and ``_log``:
+    the generated module binds them to the variant of :mod:`~neurounits.codegen.runtime` that
+    matches its fast-math flags); with ``scalar``, libm's (faster in loops that cannot be
+    vectorised anyway).
     """
     return (_SCALAR_PRINTER if scalar else _PRINTER).doprint(expr)

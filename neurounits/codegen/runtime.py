@@ -1,5 +1,8 @@
 """Numba helpers called from generated kernels (a real module, so numba's cache works).
 
+- :func:`exp` and :func:`log`: branch-free, so that loops calling them vectorise (``exp_fma`` and
+  ``log_fma``: the same compiled with fused multiply-adds, for the adaptive kernels' flags);
+- :func:`sel`: ``a if c else b`` as one select instruction;
 - :func:`phi1` (exp(z) - 1)/z with its limit 1 at z = 0,
 - :func:`sigmoid` and :func:`softplus` in overflow-free forms,
 - :func:`expm_block`: E = exp(M dt) and P = integral_0^dt exp(M s) ds for a small
@@ -33,11 +36,13 @@ __all__ = [
     "at",
     "cos_pi",
     "exp",
+    "exp_fma",
     "expm",
     "expm_block",
     "expm_blocks",
     "lane",
     "log",
+    "log_fma",
     "normal",
     "phi1",
     "sel",
@@ -101,19 +106,29 @@ def _lane(a, ls, k):
     return lambda a, ls, k: a
 
 
-@njit(cache=True)
-def sel(c, a, b):
-    """``a if c else b`` as a call: generated code uses it instead of a conditional expression (numba
-    compiles every branch into blocks of its own, slowly; LLVM turns the inlined call into a select)."""
-    return a if c else b
+@intrinsic
+def sel(typingctx, c, a, b):
+    """``a if c else b`` as one select instruction: generated code uses it instead of a conditional
+    expression (numba compiles every branch into blocks of its own, slowly) or a compiled function
+    (each call costs numba a call site to lower, and LLVM an inlining); a and b are converted to
+    their common type."""
+    ty = typingctx.unify_types(types.unliteral(a), types.unliteral(b))
+    if ty is None:
+        return None
+
+    def codegen(context, builder, signature, args):
+        c_, a_, b_ = (context.cast(builder, v, t, to) for v, t, to in
+                      zip(args, signature.args, (types.boolean, ty, ty), strict=True))
+        return builder.select(c_, a_, b_)
+    return ty(c, a, b), codegen
 
 
 _LN2_HI = 0.6931471803691238
 _LN2_LO = 1.9082149292705877e-10
 
 
-@njit(cache=True, inline="always")
-def exp(x):
+@njit(inline="always")
+def _exp(x):
     """e**x as 2**k * p(r), |r| <= ln2/2, degree-13 Taylor polynomial: branch-free, so that LLVM
     vectorises loops that use it (libm's exp is an opaque call).  Error <= 2 ulp; 0 below -708."""
     k = math.floor(x * 1.4426950408889634 + 0.5)
@@ -135,8 +150,8 @@ def exp(x):
     return x if x != x else y
 
 
-@njit(cache=True, inline="always")
-def log(x):
+@njit(inline="always")
+def _log(x):
     """Natural logarithm, branch-free: exponent from the bits, 2 atanh(s) series for the mantissa."""
     tiny = x < 2.2250738585072014e-308  # subnormal: scale by 2**54 first
     bits = _as_int(x * 18014398509481984.0 if tiny else x)
@@ -158,12 +173,42 @@ def log(x):
     return x if (x == math.inf or x != x) else y
 
 
-@njit(cache=True, inline="always")
+# The kernels call exp and log as compiled functions that LLVM always inlines (forceinline), not
+# inlined by numba (inline="always" makes numba type and lower the body again at every call site:
+# seconds of compile time in a kernel with dozens of calls).  A function is compiled with its own
+# fast-math flags, so there is one per setting: exp/log (none) for fixed-step kernels, exp_fma/log_fma
+# (fastmath "contract", fused multiply-adds) for adaptive ones, the bits that the body's own flags gave
+# when numba inlined them.
+@njit(cache=True, fastmath=False, forceinline=True)
+def exp(x):
+    """e**x, branch-free (see :func:`_exp`)."""
+    return _exp(x)
+
+
+@njit(cache=True, fastmath={"contract"}, forceinline=True)
+def exp_fma(x):
+    """e**x, branch-free, with fused multiply-adds (see :func:`_exp`)."""
+    return _exp(x)
+
+
+@njit(cache=True, fastmath=False, forceinline=True)
+def log(x):
+    """Natural logarithm, branch-free (see :func:`_log`)."""
+    return _log(x)
+
+
+@njit(cache=True, fastmath={"contract"}, forceinline=True)
+def log_fma(x):
+    """Natural logarithm, branch-free, with fused multiply-adds (see :func:`_log`)."""
+    return _log(x)
+
+
+@njit(cache=True, fastmath=False, forceinline=True)
 def phi1(z):
     return math.expm1(z) / z if z != 0.0 else 1.0
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, fastmath=False, forceinline=True)
 def sigmoid(z):
     if z >= 0.0:
         return 1.0 / (1.0 + math.exp(-z))
@@ -171,7 +216,7 @@ def sigmoid(z):
     return e / (1.0 + e)
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, fastmath=False, forceinline=True)
 def softplus(z):
     return max(z, 0.0) + math.log1p(math.exp(-abs(z)))
 
