@@ -35,11 +35,11 @@ class _Printer(PythonCodePrinter):
     def _print_Integer(self, expr):
         return f"{int(expr)}.0"
 
-    def _print_Max(self, expr):
-        return self._nested("max", expr.args)
+    def _print_Max(self, expr):  # runtime.max2: max(a, b) as a select, without a compiled call
+        return self._nested("_rt.max2", expr.args)
 
     def _print_Min(self, expr):
-        return self._nested("min", expr.args)
+        return self._nested("_rt.min2", expr.args)
 
     _print_MaxU = _print_Max
     _print_MinU = _print_Min
@@ -65,15 +65,15 @@ class _Printer(PythonCodePrinter):
             return f"(1.0/{self.parenthesize(base, sympy.printing.precedence.PRECEDENCE['Mul'])})"
         return super()._print_Pow(expr, rational=rational)
 
-    def _print_exp(self, expr):  # branch-free and vectorisable: runtime.exp or exp_fma (the module's _exp)
+    def _print_exp(self, expr):  # branch-free and vectorisable: neurounits.codegen.runtime.exp
         if self._settings.get("scalar_math"):
             return f"math.exp({self._print(expr.args[0])})"
-        return f"_exp({self._print(expr.args[0])})"
+        return f"_rt.exp({self._print(expr.args[0])})"
 
     def _print_log(self, expr):
         if self._settings.get("scalar_math"):
             return f"math.log({self._print(expr.args[0])})"
-        return f"_log({self._print(expr.args[0])})"
+        return f"_rt.log({self._print(expr.args[0])})"
 
     def _print_Piecewise(self, expr):  # a call, not a branch: numba compiles branches slowly
         *pieces, (last, cond) = expr.args
@@ -105,9 +105,7 @@ _SCALAR_PRINTER = _Printer({"fully_qualified_modules": True, "standard": "python
 def to_code(expr, *, scalar: bool = False) -> str:
     """Python source of ``expr`` using ``math.*`` and ``_rt.*`` helpers.
 
-    exp and log are neurounits' branch-free versions, which LLVM vectorises (``_exp`` and ``_log``:
-    the generated module binds them to the variant of :mod:`~neurounits.codegen.runtime` that
-    matches its fast-math flags); with ``scalar``, libm's (faster in loops that cannot be
-    vectorised anyway).
+    exp and log are neurounits' branch-free versions, which LLVM vectorises; with ``scalar``,
+    libm's (faster in loops that cannot be vectorised anyway).
     """
     return (_SCALAR_PRINTER if scalar else _PRINTER).doprint(expr)
