@@ -92,8 +92,8 @@ def collect_spikes(ks: KernelSpec, ind: int, L: Lines) -> None:
         return
     L.add(ind, "if nsp > 0:")
     L.add(ind + 1, "if nspk + nsp + n >= spk_step.shape[0]:")
-    L.add(ind + 2, "spk_step = _grow(spk_step, nspk + nsp + n + 1)")
-    L.add(ind + 2, "spk_idx = _grow(spk_idx, nspk + nsp + n + 1)")
+    L.add(ind + 2, "spk_step = _rt.grow(spk_step, nspk + nsp + n + 1)")
+    L.add(ind + 2, "spk_idx = _rt.grow(spk_idx, nspk + nsp + n + 1)")
     L.add(ind + 1, "for i in range(n):")
     if ks.adaptive and ks.spec.events_in_substeps:  # a neuron may spike more than once in a step
         L.add(ind + 2, "for _c in range(SPK[i]):")

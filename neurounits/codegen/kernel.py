@@ -346,10 +346,4 @@ def generate(ks: KernelSpec) -> str:
     _body(ks, L, slow)
     if slow is not None:
         L.lines += slow.lines
-    L.add(0, "@njit(cache=True, no_cfunc_wrapper=True)")
-    L.add(0, "def _grow(a, need):")
-    L.add(1, "b = np.empty(max(2 * a.shape[0], need) + 16, a.dtype)")
-    L.add(1, "for k in range(a.shape[0]):  # an explicit loop compiles ~10x faster than a slice copy")
-    L.add(2, "b[k] = a[k]")
-    L.add(1, "return b")
-    return "\n".join(L.lines) + "\n"
+    return "\n".join(L.lines).rstrip("\n") + "\n"

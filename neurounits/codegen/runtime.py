@@ -33,7 +33,9 @@ from llvmlite import ir
 from numba import njit, types
 from numba.core import cgutils
 from numba.core.extending import intrinsic
+from numba.core.imputils import impl_ret_new_ref
 from numba.cpython.builtins import do_minmax
+from numba.np.arrayobj import make_array, populate_array
 
 __all__ = [
     "at",
@@ -43,6 +45,7 @@ __all__ = [
     "expm",
     "expm_block",
     "expm_blocks",
+    "grow",
     "lane",
     "log",
     "log_reference",
@@ -115,6 +118,35 @@ def lane(typingctx, a, ls, k):
             return get(builder, args[1:])
         return ls.dtype(a, ls, k), codegen
     return a(a, ls, k), lambda context, builder, signature, args: args[0]
+
+
+@intrinsic
+def grow(typingctx, a, need):
+    """A copy of the 1-d array ``a`` with room for max(2 len(a), need) + 16 items (the spike
+    list, when it is full): allocated and copied in place, as numba's ``np.empty`` and a copy loop
+    would (which numba would compile, with the allocation's overloads, in every fresh process)."""
+    if not (isinstance(a, types.Array) and a.ndim == 1 and a.layout == "C"
+            and isinstance(need, types.Integer)):
+        return None
+
+    def codegen(context, builder, signature, args):
+        aty = signature.args[0]
+        src = make_array(aty)(context, builder, args[0])
+        n = builder.extract_value(src.shape, 0)
+        want = context.cast(builder, args[1], signature.args[1], types.intp)
+        twice = builder.mul(n, n.type(2))
+        size = builder.add(builder.select(builder.icmp_signed(">", twice, want), twice, want), n.type(16))
+        item = context.get_abi_sizeof(context.get_data_type(aty.dtype))
+        meminfo = context.nrt.meminfo_alloc_aligned(builder, builder.mul(size, n.type(item)),
+                                                     context.get_preferred_array_alignment(aty.dtype))
+        data = builder.bitcast(context.nrt.meminfo_data(builder, meminfo), src.data.type)
+        out = make_array(aty)(context, builder)
+        populate_array(out, data=data, shape=cgutils.pack_array(builder, [size]),
+                       strides=cgutils.pack_array(builder, [n.type(item)]), itemsize=n.type(item),
+                       meminfo=meminfo)
+        cgutils.raw_memcpy(builder, data, src.data, n, item)
+        return impl_ret_new_ref(context, builder, aty, out._getvalue())
+    return a(a, need), codegen
 
 
 def _minmax(typingctx, a, b, op):

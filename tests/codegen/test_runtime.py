@@ -105,3 +105,22 @@ def test_expm_and_block_propagators_match_scipy(scale):
     ref = scipy.linalg.expm(big)
     np.testing.assert_allclose(e, ref[:2, :2], rtol=1e-12)
     np.testing.assert_allclose(p, ref[:2, 2:], rtol=1e-12, atol=1e-18)
+
+
+def test_spike_list_grows_past_its_first_capacity():
+    """The kernel's spike list starts with room for 1,024 spikes here and grows (runtime.grow) as
+    needed: 20 neurons that fire at every one of 100 steps give all 2,000 (step, neuron) pairs, in
+    order; an adaptive kernel (spikes inside sub-steps) keeps every spike too."""
+    import neurounits as nu
+
+    m = nu.models.LIF(n=20, t_ref=nu.Q_(0.0, "ms"))
+    res = nu.simulate(m, "10 ms", "0.1 ms", inputs={"I": "5000 nA"}, record=(), threads=1)
+    steps = np.round(res.spikes.times.magnitude / 0.1).astype(int)
+    assert res.spikes.indices.size == 2000
+    assert (steps == np.repeat(np.arange(1, 101), 20)).all()
+    assert (res.spikes.indices == np.tile(np.arange(20), 100)).all()
+    a = nu.simulate(nu.models.nest.aeif_cond_alpha(n=12, I_e=nu.Q_(20000.0, "pA"), t_ref=nu.Q_(0.0, "ms")),
+                    "100 ms", "0.1 ms", record=(), threads=1)
+    counts = np.bincount(a.spikes.indices, minlength=12)
+    assert a.spikes.indices.size > 1200 and (counts == counts[0]).all()  # room for 10 * 12 * 1000 / 100
+    assert (np.diff(a.spikes.times.magnitude) >= 0).all()
