@@ -61,7 +61,7 @@ def _compute_parts(ks: KernelSpec):
 def _fields(ks: KernelSpec) -> list[str]:
     """The floating-point fields of a lane (flags as 0.0/1.0)."""
     pairs = _parts(ks)
-    return (["RUN", "REJ", "ATT", "REFR", "NS", "TT", "HC", "A", "ATOL", "RTOL"]
+    return (["RUN", "REJ", "ATT", "REFR", "NS", "TT", "HC", "A", "ATOL", "RTOL", "K1"]
             + [f"X_{k}" for k in ks.spec.states]
             + [f"_k1_{k}" for k in ks.integ_step.new] + [f"V{name}" for name, _, _ in pairs])
 
@@ -94,11 +94,28 @@ def _stop(L: Lines, ind: int, status: int) -> None:
     L.add(ind, "break")
 
 
-def _k1_block(ks: KernelSpec, ind: int, L: Lines, target: str = "") -> None:
-    """k1 of neuron i at t + _tt (scalar code), into locals or, with ``target`` "L", into its lane."""
-    L.add(ind, f"{f_targets(ks, '_k1_')} = {f_call(ks, 't + _tt')}")
-    for k in ks.integ_step.new if target else ():
-        L.add(ind, f"{target}_k1_{k}[l] = _k1_{k}")
+def _k1_lane(ks: KernelSpec, ind: int, L: Lines) -> None:
+    """k1 of lane l if it needs it (LK1: a neuron just loaded, or reset by an event), from the
+    lane's state and constants (scalar code; the one place besides the tries that evaluates the
+    right-hand sides)."""
+    L.add(ind, "if LK1[l] != 0.0:")
+    b = ind + 1
+    for k in ks.spec.states:
+        L.add(b, f"x_{k} = LX_{k}[l]")
+    _lane_consts(ks, b, L)
+    if ks.has_refractory:
+        L.add(b, "_active = LA[l]")
+    L.add(b, "_tt = LTT[l]")
+    L.add(b, f"{f_targets(ks, '_k1_')} = {f_call(ks, 't + _tt')}")
+    for k in ks.integ_step.new:
+        L.add(b, f"L_k1_{k}[l] = _k1_{k}")
+    L.add(b, "LK1[l] = 0.0")
+
+
+def _lane_consts(ks: KernelSpec, ind: int, L: Lines) -> None:
+    """Lane l's constants (a value shared by all neurons is read directly)."""
+    for name, _, arr in _parts(ks):
+        L.add(ind, f"{name} = _rt.lane({arr}, LS, F_V{name} + l)" if arr else f"{name} = LV{name}[l]")
 
 
 def _finish(ks: KernelSpec, ind: int, L: Lines, events: bool) -> None:
@@ -114,10 +131,10 @@ def _finish(ks: KernelSpec, ind: int, L: Lines, events: bool) -> None:
         L.add(ind, "NSP[i] = _nsp")
 
 
-def _scalar_consts(ks: KernelSpec, ind: int, L: Lines, events: bool) -> None:
-    """Neuron i's constants that k1 and the events read, for scalar code."""
+def _scalar_consts(ks: KernelSpec, ind: int, L: Lines, events: bool, lane: bool = True) -> None:
+    """Neuron i's constants that its lane keeps (``lane``) and the events read, for scalar code."""
     s = ks.spec
-    used = {name for name, _, _ in f_sig(ks).consts} | {f"u_{k}" for k in s.inputs}
+    used = {name for name, _, _ in _parts(ks)} if lane else set()
     if events:
         used |= names([s.threshold] + [e for _, e in s.reset])
     for name, src, _ in load_pairs(ks, used, states=False):
@@ -157,10 +174,10 @@ def _fill(ks: KernelSpec, ind: int, L: Lines, events: bool) -> None:
     L.add(b + 1, "continue")
     L.add(b, "if 2 > maxsub:")
     _stop(L, b + 1, 3)
-    _k1_block(ks, b, L)
     _store_lane(ks, b, L, events, pairs)
     L.add(ind + 2, "if status:")
     L.add(ind + 3, "break")
+    _k1_lane(ks, ind + 2, L)
     L.add(ind + 2, "nrun += 1 if LRUN[l] else 0")
     L.add(ind + 1, "if status or nrun == 0:")
     L.add(ind + 2, "break")
@@ -169,7 +186,8 @@ def _fill(ks: KernelSpec, ind: int, L: Lines, events: bool) -> None:
 
 def _store_lane(ks: KernelSpec, b: int, L: Lines, events: bool, pairs) -> None:
     """Neuron i into lane l."""
-    for line in ("LI[l] = i", "LRUN[l] = 1.0", "LNS[l] = 2.0", "LTT[l] = _tt", "LHC[l] = _hc"):
+    for line in ("LI[l] = i", "LRUN[l] = 1.0", "LK1[l] = 1.0", "LNS[l] = 2.0", "LTT[l] = _tt",
+                 "LHC[l] = _hc"):
         L.add(b, line)
     if ks.has_refractory:
         L.add(b, "LA[l] = _active")
@@ -178,8 +196,6 @@ def _store_lane(ks: KernelSpec, b: int, L: Lines, events: bool, pairs) -> None:
         L.add(b, "LNSP[l] = _nsp")
     for k in ks.spec.states:
         L.add(b, f"LX_{k}[l] = x_{k}")
-    for k in ks.integ_step.new:
-        L.add(b, f"L_k1_{k}[l] = _k1_{k}")
     for name, _, _ in pairs:  # (loaded by _scalar_consts)
         L.add(b, f"LV{name}[l] = {name}")
     L.add(b, "LATOL[l] = ATOL[i]")
@@ -189,7 +205,6 @@ def _store_lane(ks: KernelSpec, b: int, L: Lines, events: bool, pairs) -> None:
 def _round(ks: KernelSpec, ind: int, L: Lines, events: bool) -> None:
     """One try in every lane (vectorised), accepted or rejected, and what needs scalar code."""
     s, names_ = ks.spec, list(ks.integ_step.new)
-    pairs = _parts(ks)
     L.add(ind, "natt = 0")
     L.add(ind, "for l in range(LANES):")
     b = ind + 1
@@ -197,8 +212,7 @@ def _round(ks: KernelSpec, ind: int, L: Lines, events: bool) -> None:
         L.add(b, f"x_{k} = LX_{k}[l]")
     for k in names_:
         L.add(b, f"_k1_{k} = L_k1_{k}[l]")
-    for name, _, arr in pairs:  # a value shared by all neurons is read directly
-        L.add(b, f"{name} = _rt.lane({arr}, LS, F_V{name} + l)" if arr else f"{name} = LV{name}[l]")
+    _lane_consts(ks, b, L)
     if ks.has_refractory:
         L.add(b, "_active = LA[l]")
     for line in ("_atol = LATOL[l]", "_rtol = LRTOL[l]", "_tt = LTT[l]", "_hc = LHC[l]",
@@ -251,13 +265,14 @@ def _rare(ks: KernelSpec, ind: int, L: Lines, events: bool) -> None:
     if events:
         L.add(b, "if LREJ[l] == 0.0:")
         c = b + 1
-        _scalar_consts(ks, c, L, events)
+        _scalar_consts(ks, c, L, events, lane=False)
         L.add(c, "_refr = LREFR[l] != 0.0")
         L.add(c, "_nsp = LNSP[l]")
         if ks.has_refractory:
             L.add(c, "_active = LA[l]")
         substep_event(ks, c, L)
-        _k1_block(ks, c + 1, L, target="L")  # after a reset: k1 afresh
+        L.add(c + 1, "LK1[l] = 1.0")  # after a reset: k1 afresh (see _k1_lane)
+        L.add(c + 1, "refill = True")
         for k, _ in s.reset:
             L.add(c + 1, f"LX_{k}[l] = x_{k}")
         L.add(c + 1, "LREFR[l] = 1.0 if _refr else 0.0")
