@@ -7,17 +7,20 @@ final; the other neurons go through GSL's sub-step loop (:mod:`neurounits.codege
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import sympy
 
 from ..equations import TIME
-from ..integrators.explicit import held_odes
+from ..integrators.explicit import ACTIVE, held_odes
 from ..integrators.rkf45 import TT, H, reciprocals
 from .abi import KernelSpec
-from .emit import Lines, emit_block, end_point, loads, named, names, stage_points
+from .emit import Lines, emit_block, load_pairs, named, names
 from .events import T_END
 from .printer import plain, to_code
 
-__all__ = ["accept_results", "end_derivatives", "error_ratio", "next_step", "trial_pass", "try_assigns"]
+__all__ = ["FSig", "accept_results", "error_ratio", "f_call", "f_sig", "f_targets", "next_step", "rhs",
+           "rhs_function", "trial_pass", "try_call", "try_function", "try_states", "try_targets"]
 
 _DBL_MIN = "2.2250738585072014e-308"
 
@@ -30,32 +33,127 @@ def next_step(ind: int, L: Lines) -> None:
     L.add(ind, "_ok = _r <= 1.1")
     L.add(ind, "_lr = _rt.log(_r)")
     L.add(ind, "_e = 0.9 * _rt.exp(_rt.sel(_ok, -_lr / 6.0, -0.2 * _lr))")
-    L.add(ind, "_hn = _rt.sel(_ok, _rt.sel(_r < 0.5, _h * min(max(_e, 1.0), 5.0), _h), _h * max(_e, 0.2))")
+    L.add(ind, "_hn = _rt.sel(_ok, _rt.sel(_r < 0.5, _h * _rt.min2(_rt.max2(_e, 1.0), 5.0), _h), "
+               "_h * _rt.max2(_e, 0.2))")
 
 
-def end_derivatives(ks: KernelSpec) -> dict[str, sympy.Expr]:
-    """The right-hand sides at a try's end state (n_<state>, t + _tt + _h), per state."""
+def rhs(ks: KernelSpec) -> dict[str, sympy.Expr]:
+    """The right-hand sides that the stages evaluate, per integrated state (held states' switched
+    off by ``_active``, divisions by parameters as the hoisted reciprocals)."""
     s, step = ks.spec, ks.integ_step
     odes = held_odes(s)
-    end = {s.symbols[k]: sympy.Symbol(f"n_{k}", real=True) for k in step.new}
-    end[TIME] = TIME + TT + H
-    return {k: plain(reciprocals(odes[k], step)).xreplace(end) for k in step.new}
+    return {k: plain(reciprocals(odes[k], step)) for k in step.new}
 
 
-def try_assigns(ks: KernelSpec, stmts, with_dy: bool) -> list:
-    """One try's assignments: the stage statements ``stmts``, n_<state> (the new state), the
-    derivatives at its end _dy_<state> (``with_dy``, or with the "yp" control) and |error|s _en<j>."""
-    step = ks.integ_step
-    out = list(stmts) + [(f"n_{k}", e) for k, e in step.new.items()]
-    if with_dy or ks.control == "yp":
-        out += [(f"_dy_{k}", e) for k, e in end_derivatives(ks).items()]
-    out += [(f"_en{j}", sympy.Abs(step.errors[k])) for j, k in enumerate(step.new)]
-    return out
+class FSig(NamedTuple):
+    """What ``_f`` (the right-hand sides) reads: the time, states, ``_active`` and constants."""
+
+    time: bool
+    states: list[str]
+    active: bool
+    consts: list[tuple[str, str, str | None]]  # (local, source, array) as emit.load_pairs
+
+
+_SIG: dict[int, tuple] = {}
+
+
+def f_sig(ks: KernelSpec) -> FSig:
+    """The arguments of ``_f`` (computed once per KernelSpec)."""
+    known = _SIG.get(id(ks))
+    if known is None or known[0] is not ks:
+        _SIG.clear()
+        s = ks.spec
+        used = names(rhs(ks).values())
+        sig = FSig(TIME.name in used, [k for k in s.states if s.symbols[k].name in used], ACTIVE.name in used,
+                   load_pairs(ks, used, states=False))
+        known = _SIG[id(ks)] = (ks, sig)
+    return known[1]
+
+
+def f_call(ks: KernelSpec, time: str, states: dict[str, str] | None = None) -> str:
+    """A call of ``_f`` at time ``time`` (code) and the states ``states`` (state -> code; x_<state>
+    for the others), with the locals of ``_active`` and the constants."""
+    sig, states = f_sig(ks), states or {}
+    args = [time] if sig.time else []
+    args += [states.get(k, f"x_{k}") for k in sig.states]
+    args += ["_active"] if sig.active else []
+    return f"_f({', '.join(args + [name for name, _, _ in sig.consts])})"
+
+
+def f_targets(ks: KernelSpec, prefix: str) -> str:
+    new = list(ks.integ_step.new)
+    return "(" + ", ".join(f"{prefix}{k}" for k in new) + ("," if len(new) == 1 else "") + ")"
+
+
+def rhs_function(ks: KernelSpec, flags: str, L: Lines) -> None:
+    """``_f``: the right-hand sides at one state (the model's named expressions computed once), a
+    function that every stage, sub-step and k1 calls.  numba compiles it once; LLVM inlines it
+    (``forceinline``) at every call, so the loops that call it still vectorise."""
+    sig = f_sig(ks)
+    args = (["t"] if sig.time else []) + [f"x_{k}" for k in sig.states] + (["_active"] if sig.active else [])
+    L.add(0, flags)
+    L.add(0, f"def _f({', '.join(args + [name for name, _, _ in sig.consts])}):")
+    L.add(1, '"""The right-hand sides d<state>/dt."""')
+    exprs = rhs(ks)
+    emit_block(L, 1, [(f"_d_{k}", e) for k, e in exprs.items()], named(ks, [("", {})]))
+    L.add(1, f"return {f_targets(ks, '_d_')}")
+    L.add(0, "")
+    L.add(0, "")
+
+
+def try_states(ks: KernelSpec) -> list[str]:
+    """The states a try reads (the integrated ones and those the right-hand sides read)."""
+    s, sig = ks.spec, f_sig(ks)
+    return [k for k in s.states if k in ks.integ_step.new or k in sig.states]
+
+
+def try_call(ks: KernelSpec, tt: str) -> str:
+    """A call of ``_try`` from the locals of a neuron or lane (sub-step start t + ``tt``)."""
+    sig, new = f_sig(ks), ks.integ_step.new
+    args = ["t", tt] if sig.time else []
+    args += ["_h"] + [f"x_{k}" for k in try_states(ks)] + [f"_k1_{k}" for k in new] + ["_atol", "_rtol"]
+    args += ["_active"] if sig.active else []
+    return f"_try({', '.join(args + [name for name, _, _ in sig.consts])})"
+
+
+def try_targets(ks: KernelSpec) -> str:
+    new = ks.integ_step.new
+    return "(" + ", ".join([f"n_{k}" for k in new] + [f"_dy_{k}" for k in new] + ["_ok", "_hn"]) + ")"
+
+
+def try_function(ks: KernelSpec, flags: str, L: Lines) -> None:
+    """``_try``: one try of size _h from the state x_<state> with derivatives _k1_<state> (GSL's
+    rkf45 step): the new state n_<state>, the derivatives there _dy_<state> (the next try's k1
+    when accepted), whether it is accepted (``_ok``) and the next step ``_hn``.  The full-dt trial
+    and the sub-step lanes call it; LLVM inlines it (``forceinline``), and drops the unused
+    _dy_<state> where the trial does not need them."""
+    s, step, sig = ks.spec, ks.integ_step, f_sig(ks)
+    args = ["t", "_tt"] if sig.time else []
+    args += ["_h"] + [f"x_{k}" for k in try_states(ks)] + [f"_k1_{k}" for k in step.new] + ["_atol", "_rtol"]
+    args += ["_active"] if sig.active else []
+    L.add(0, flags)
+    L.add(0, f"def _try({', '.join(args + [name for name, _, _ in sig.consts])}):")
+    L.add(1, '"""One rkf45 try (see the generator, neurounits.codegen.adaptive.try_function)."""')
+    for st, subs in enumerate(step.stages[1:], start=2):
+        y = {k: subs[s.symbols[k]] for k in sig.states if s.symbols[k] in subs}
+        emit_block(L, 1, [(f"y{st}_{k}", e) for k, e in y.items()])
+        time = to_code(subs.get(TIME, TIME))
+        L.add(1, f"{f_targets(ks, f'_k{st}_')} = {f_call(ks, time, {k: f'y{st}_{k}' for k in y})}")
+    assigns = [(f"n_{k}", e) for k, e in step.new.items()]
+    assigns += [(f"_en{j}", sympy.Abs(step.errors[k])) for j, k in enumerate(step.new)]
+    emit_block(L, 1, assigns)
+    end = f_call(ks, to_code(TIME + TT + H), {k: f"n_{k}" for k in step.new})
+    L.add(1, f"{f_targets(ks, '_dy_')} = {end}")
+    error_ratio(ks, 1, L)
+    next_step(1, L)
+    L.add(1, f"return {try_targets(ks)}")
+    L.add(0, "")
+    L.add(0, "")
 
 
 def error_ratio(ks: KernelSpec, ind: int, L: Lines) -> None:
     """_r = max over states of |error| / D, D = atol + rtol * scale, as GSL's standard control
-    (the |error|s _en<j> are computed before, by :func:`try_assigns`).
+    (the |error|s _en<j> are computed before, by :func:`try_function`).
 
     The largest ratio is found by comparing cross products (a/b > c/d as a d > c b, b and d >= 0)
     in a balanced tree, and only it is divided: one division instead of one per state (divisions
@@ -81,7 +179,7 @@ def error_ratio(ks: KernelSpec, ind: int, L: Lines) -> None:
         if len(pairs) % 2:
             nxt.append(pairs[-1])
         pairs, level = nxt, level + 1
-    L.add(ind, f"_r = max({pairs[0][0]} / {pairs[0][1]}, {_DBL_MIN})")
+    L.add(ind, f"_r = _rt.max2({pairs[0][0]} / {pairs[0][1]}, {_DBL_MIN})")
 
 
 def trial_pass(ks: KernelSpec, ind: int, L: Lines) -> None:
@@ -93,22 +191,21 @@ def trial_pass(ks: KernelSpec, ind: int, L: Lines) -> None:
     """
     step = ks.integ_step
     L.add(ind, "for i in range(n):")
-    assigns = try_assigns(ks, step.statements, with_dy=False)
-    loads(ks, names(e for _, e in assigns) | {f"u_{k}" for k in ks.spec.inputs}, ind + 1, L)
+    for k in try_states(ks):
+        L.add(ind + 1, f"x_{k} = X_{k}[i]")
+    for name, src, _ in f_sig(ks).consts:
+        L.add(ind + 1, f"{name} = {src}")
     if ks.has_refractory:
         L.add(ind + 1, "_active = _rt.sel(REF[i] > 0, 0.0, 1.0)")
     L.add(ind + 1, "_hc = HSTEP[i]")
     L.add(ind + 1, "_final = _hc >= dt")
     L.add(ind + 1, "_h = _rt.sel(_final, dt, _hc)")
-    L.add(ind + 1, "_tt = 0.0")
     L.add(ind + 1, "_atol = ATOL[i]")
     L.add(ind + 1, "_rtol = RTOL[i]")
-    emit_block(L, ind + 1, assigns, named(ks, [*stage_points(ks), end_point(ks, TIME + TT + H)]))
-    error_ratio(ks, ind + 1, L)
-    next_step(ind + 1, L)
-    L.add(ind + 1, "_acc = _ok")
-    L.add(ind + 1, "SLOW[i] = not (_acc & _final)")
-    L.add(ind + 1, "ACC[i] = _acc")
+    L.add(ind + 1, f"{f_targets(ks, '_k1_')} = {f_call(ks, 't')}")
+    L.add(ind + 1, f"{try_targets(ks)} = {try_call(ks, '0.0')}")
+    L.add(ind + 1, "SLOW[i] = not (_ok & _final)")
+    L.add(ind + 1, "ACC[i] = _ok")
     for k in step.new:
         L.add(ind + 1, f"TN_{k}[i] = n_{k}")
     L.add(ind + 1, "HN[i] = _hn")

@@ -61,7 +61,7 @@ def fire(ks: KernelSpec, ind: int, L: Lines) -> None:
     if s.threshold is not None and ks.adaptive and s.events_in_substeps:  # done in the sub-steps
         L.add(ind, "sp = _nsp > 0")
         if ks.has_refractory:
-            L.add(ind, f"REF[i] = {refsteps()} if sp else max(rc - 1, 0)")
+            L.add(ind, f"REF[i] = {refsteps()} if sp else _rt.max2(rc - 1, 0)")
         spike_out(ks, ind, L, "_nsp", "_nsp > 0")
     elif s.threshold is not None:
         cond = f"({to_code(s.threshold.xreplace({TIME: T_END}))})"
@@ -69,7 +69,7 @@ def fire(ks: KernelSpec, ind: int, L: Lines) -> None:
         for k, e in s.reset:
             L.add(ind, f"x_{k} = ({to_code(e.xreplace({TIME: T_END}))}) if sp else x_{k}")
         if ks.has_refractory:
-            L.add(ind, f"REF[i] = {refsteps()} if sp else max(rc - 1, 0)")
+            L.add(ind, f"REF[i] = {refsteps()} if sp else _rt.max2(rc - 1, 0)")
         spike_out(ks, ind, L, "sp", "sp")
 
 
@@ -92,8 +92,8 @@ def collect_spikes(ks: KernelSpec, ind: int, L: Lines) -> None:
         return
     L.add(ind, "if nsp > 0:")
     L.add(ind + 1, "if nspk + nsp + n >= spk_step.shape[0]:")
-    L.add(ind + 2, "spk_step = _grow(spk_step, nspk + nsp + n + 1)")
-    L.add(ind + 2, "spk_idx = _grow(spk_idx, nspk + nsp + n + 1)")
+    L.add(ind + 2, "spk_step = _rt.grow(spk_step, nspk + nsp + n + 1)")
+    L.add(ind + 2, "spk_idx = _rt.grow(spk_idx, nspk + nsp + n + 1)")
     L.add(ind + 1, "for i in range(n):")
     if ks.adaptive and ks.spec.events_in_substeps:  # a neuron may spike more than once in a step
         L.add(ind + 2, "for _c in range(SPK[i]):")

@@ -22,24 +22,30 @@ dependent operations, which FMA shortens; other kernels keep separate roundings.
 
 from __future__ import annotations
 
+import re
 import textwrap
 
 from .abi import KernelSpec
-from .adaptive import accept_results, trial_pass
+from .adaptive import accept_results, rhs_function, trial_pass, try_function
 from .cache import GEN_VERSION, RUNTIME_HASH, VECTORIZE_CHECKS, toolchain
 from .emit import Lines, emit_block, loads, named, names, stage_points
 from .events import clear_spikes, collect_spikes, deliver_spikes, fire
 from .inputs import input_rows, noise_draws, noise_rate_setup, rate_prepass, rate_used, rate_work
-from .lanes import lane_constants, lane_init, lane_work, slow_pass
+from .lanes import SlowPass, lane_constants, lane_init, lane_work, slow_call, slow_function
 from .printer import to_code
 from .record import before_events, record_block, store_before_events
 
 __all__ = ["generate"]
 
 
-def _flags(ks: KernelSpec) -> str:
+def _flags(ks: KernelSpec, inline: bool = False, internal: bool = False) -> str:
+    """The decorator of a compiled function of the kernel: ``inline``, LLVM always inlines it;
+    ``internal``, only compiled code calls it (numba builds no wrapper for Python callers; nor, for
+    any of them, a C-callable one)."""
     fm = ", fastmath={\"contract\"}" if ks.adaptive else ""
-    return f"@njit(cache=True, nogil=True, error_model=\"numpy\"{fm})"
+    fi = ", forceinline=True" if inline else ""
+    nw = ", no_cpython_wrapper=True" if internal else ""
+    return f"@njit(cache=True, nogil=True, error_model=\"numpy\"{fm}{fi}{nw}, no_cfunc_wrapper=True)"
 
 
 def _n(ks: KernelSpec) -> str:
@@ -51,8 +57,8 @@ def _step_body(ks: KernelSpec, ind: int, L: Lines) -> None:
     """One step of neuron i: integrate, spikes in, threshold, reset, store, finiteness check."""
     s, step = ks.spec, ks.step
     exprs = []
-    if step is not None:
-        exprs += [e for _, e in step.statements] + list(step.new.values()) + list(step.errors.values())
+    if step is not None and not step.adaptive:  # (an adaptive step's result is computed before: TN_<state>)
+        exprs += [e for _, e in step.statements] + list(step.new.values())
     if s.threshold is not None:
         exprs += [s.threshold] + [e for _, e in s.reset]
     for rs in s.receptors.values():
@@ -137,38 +143,46 @@ def _derived_function(ks: KernelSpec, L: Lines) -> None:
 
 
 def _numpy_derived(ks: KernelSpec, L: Lines) -> bool:
-    """The exact propagators E = exp(M dt) and P as plain numpy (not compiled): the system matrix M
-    per neuron, then ``_rt.expm_blocks`` (each distinct M once).  Compiling a matrix exponential
-    costs numba about 5 s of CPU in every fresh process.  Only when every entry of M prints as
-    plain arithmetic (else False, and the compiled version is used)."""
+    """The per-neuron constants as plain numpy (not compiled) when every one prints as arithmetic
+    (+, -, *, / of parameters, dt and numbers: numpy rounds these as compiled code does); else
+    False, and the compiled version is used.  Exact propagators E = exp(M dt) and P: the system
+    matrix M per neuron, then ``_rt.expm_blocks`` (each distinct M once).  Compiling even a small
+    loop with its allocations costs numba about 0.5 s of CPU in every fresh process, a matrix
+    exponential about 5 s."""
     step = ks.integ_step
-    if step.expm is None:
-        return False
     codes = [(sym.name, to_code(e)) for sym, e in step.derived]
-    if any("math." in c or "_rt." in c for _, c in codes):
+    if not all(_arithmetic(c) for _, c in codes):
         return False
-    M, E, P = step.expm
-    k = len(M)
     params = _derived_params(ks)
     L.add(0, f"def _derived({', '.join(['n', 'dt'] + [f'P_{p}' for p in params])}):")
-    L.add(1, '"""The propagators per neuron (numpy, not compiled)."""')
+    L.add(1, '"""The per-neuron constants (numpy, not compiled)."""')
     for p in params:
         L.add(1, f"p_{p} = np.asarray(P_{p}, dtype=np.float64)")
+    L.add(1, "with np.errstate(all=\"ignore\"):  # x/0 is inf (or NaN), as compiled, without a warning")
     for name, code in codes:
-        L.add(1, f"D{name} = np.broadcast_to(np.asarray({code}, dtype=np.float64), (n,)).copy()")
-    L.add(1, f"mtx = np.empty((n, {k}, {k}))")
-    for a, row in enumerate(M):
-        for b, sym in enumerate(row):
-            L.add(1, f"mtx[:, {a}, {b}] = D{sym.name}")
-    L.add(1, "eE, eP = _rt.expm_blocks(mtx, dt)")
-    for a in range(k):
-        for b in range(k):
-            L.add(1, f"D{E[a][b].name} = np.ascontiguousarray(eE[:, {a}, {b}])")
-            L.add(1, f"D{P[a][b].name} = np.ascontiguousarray(eP[:, {a}, {b}])")
+        L.add(2, f"D{name} = np.broadcast_to(np.asarray({code}, dtype=np.float64), (n,)).copy()")
+    if step.expm is not None:
+        M, E, P = step.expm
+        k = len(M)
+        L.add(1, f"mtx = np.empty((n, {k}, {k}))")
+        for a, row in enumerate(M):
+            for b, sym in enumerate(row):
+                L.add(1, f"mtx[:, {a}, {b}] = D{sym.name}")
+        L.add(1, "eE, eP = _rt.expm_blocks(mtx, dt)")
+        for a in range(k):
+            for b in range(k):
+                L.add(1, f"D{E[a][b].name} = np.ascontiguousarray(eE[:, {a}, {b}])")
+                L.add(1, f"D{P[a][b].name} = np.ascontiguousarray(eP[:, {a}, {b}])")
     L.add(1, f"return ({', '.join(ks.derived_names())},)")
     L.add(0, "")
     L.add(0, "")
     return True
+
+
+def _arithmetic(code: str) -> bool:
+    """Only names, numbers, + - * / and brackets: no calls, no powers."""
+    return (bool(re.fullmatch(r"[\w.+\-*/() ]*", code)) and not re.search(r"[\w.]\(", code)
+            and "**" not in code)
 
 
 def _derived_params(ks: KernelSpec) -> list[str]:
@@ -256,7 +270,7 @@ def _check_finite(ks: KernelSpec, L: Lines) -> None:
     L.add(3, "return 1, j + 1, nspk, spk_step[:nspk], spk_idx[:nspk], -1, -1")
 
 
-def _body(ks: KernelSpec, L: Lines) -> None:
+def _body(ks: KernelSpec, L: Lines, slow: SlowPass | None) -> None:
     """The kernel's body: the whole time loop."""
     states = bool(ks.spec.states)
     L.add(0, _flags(ks))
@@ -270,9 +284,9 @@ def _body(ks: KernelSpec, L: Lines) -> None:
     deliver_spikes(ks, 2, L)
     L.add(2, "nsp = 0")
     L.add(2, "nbad = 0")
-    if ks.adaptive and states:
+    if slow is not None:
         trial_pass(ks, 2, L)
-        slow_pass(ks, 2, L)
+        slow_call(ks, 2, L, slow)
         L.add(2, "if status:")
         L.add(3, "return status, j + 1, nspk, spk_step[:nspk], spk_idx[:nspk], -1, bad_n")
     if states:
@@ -320,15 +334,17 @@ def generate(ks: KernelSpec) -> str:
         lane_constants(ks, L)
     L.add(0, "")
     L.add(0, "")
+    slow = None
+    if ks.adaptive and ks.spec.states:
+        slow = slow_function(ks, _flags(ks, internal=True), L)
     _entry_points(ks, L)
     _work_function(ks, L)
     if ks.derived_names():
         _derived_function(ks, L)
-    _body(ks, L)
-    L.add(0, "@njit(cache=True)")
-    L.add(0, "def _grow(a, need):")
-    L.add(1, "b = np.empty(max(2 * a.shape[0], need) + 16, a.dtype)")
-    L.add(1, "for k in range(a.shape[0]):  # an explicit loop compiles ~10x faster than a slice copy")
-    L.add(2, "b[k] = a[k]")
-    L.add(1, "return b")
-    return "\n".join(L.lines) + "\n"
+    if slow is not None:
+        rhs_function(ks, _flags(ks, inline=True, internal=True), L)
+        try_function(ks, _flags(ks, inline=True, internal=True), L)
+    _body(ks, L, slow)
+    if slow is not None:
+        L.lines += slow.lines
+    return "\n".join(L.lines).rstrip("\n") + "\n"

@@ -19,17 +19,20 @@ amortise).  The code here writes ``L<field>[l]``, which :class:`~.emit.Lines` re
 
 from __future__ import annotations
 
+import ast
+import builtins
+from typing import NamedTuple
+
 import sympy
 
 from ..equations import TIME
-from ..integrators.rkf45 import TT, H
 from .abi import KernelSpec
-from .adaptive import error_ratio, next_step, try_assigns
-from .emit import Lines, emit_block, end_point, load_pairs, named, names, stage_points
+from .adaptive import f_call, f_sig, f_targets, try_call, try_targets
+from .emit import Lines, load_pairs, names
 from .events import substep_event
 from .printer import to_code
 
-__all__ = ["LANES", "lane_constants", "lane_init", "lane_work", "slow_pass"]
+__all__ = ["LANES", "SlowPass", "lane_constants", "lane_init", "lane_work", "slow_call", "slow_function"]
 
 LANES = 4  # neurons advanced at once by the sub-step loop, one try each per round
 
@@ -38,8 +41,8 @@ _PARTS: dict[int, tuple] = {}
 
 
 def _parts(ks: KernelSpec):
-    """k1 statements, the other stage statements and the (local, source, array) triples of the
-    constants a try reads, which each lane keeps a copy of (computed once per KernelSpec)."""
+    """The (local, source, array) triples of the constants a try (and the threshold) reads, which
+    each lane keeps a copy of (computed once per KernelSpec)."""
     known = _PARTS.get(id(ks))
     if known is None or known[0] is not ks:
         _PARTS.clear()
@@ -48,22 +51,19 @@ def _parts(ks: KernelSpec):
 
 
 def _compute_parts(ks: KernelSpec):
-    s, step = ks.spec, ks.integ_step
-    k1 = [(sym, e) for sym, e in step.statements if sym.name.startswith("_k1_")]
-    rest = [(sym.name, e) for sym, e in step.statements if not sym.name.startswith("_k1_")]
-    exprs = [e for _, e in try_assigns(ks, rest, with_dy=True)]
+    s = ks.spec
+    names_ = {name for name, _, _ in f_sig(ks).consts} | {f"u_{k}" for k in s.inputs}
     if s.threshold is not None and s.events_in_substeps:  # the round tests the threshold
-        exprs.append(s.threshold)
-    pairs = load_pairs(ks, names(exprs) | {f"u_{k}" for k in s.inputs}, states=False)
-    return k1, rest, pairs
+        names_ |= names([s.threshold])
+    return load_pairs(ks, names_, states=False)
 
 
 def _fields(ks: KernelSpec) -> list[str]:
     """The floating-point fields of a lane (flags as 0.0/1.0)."""
-    k1, _, pairs = _parts(ks)
-    return (["RUN", "REJ", "ATT", "REFR", "NS", "TT", "HC", "A", "ATOL", "RTOL"]
+    pairs = _parts(ks)
+    return (["RUN", "REJ", "ATT", "REFR", "NS", "TT", "HC", "A", "ATOL", "RTOL", "K1"]
             + [f"X_{k}" for k in ks.spec.states]
-            + [sym.name for sym, _ in k1] + [f"V{name}" for name, _, _ in pairs])
+            + [f"_k1_{k}" for k in ks.integ_step.new] + [f"V{name}" for name, _, _ in pairs])
 
 
 def lane_constants(ks: KernelSpec, L: Lines) -> None:
@@ -94,11 +94,28 @@ def _stop(L: Lines, ind: int, status: int) -> None:
     L.add(ind, "break")
 
 
-def _k1_block(ks: KernelSpec, ind: int, L: Lines, k1, target: str = "") -> None:
-    """k1 of neuron i (scalar code), into locals or, with ``target`` "L", into its lane."""
-    pts: list[tuple[str, dict]] = [("", {})] + [("1", st) for st in ks.integ_step.stages[:1]]
-    emit_block(L, ind, [(f"{target}{sym.name}" + ("[l]" if target else ""), e) for sym, e in k1],
-               named(ks, pts), scalar=True)
+def _k1_lane(ks: KernelSpec, ind: int, L: Lines) -> None:
+    """k1 of lane l if it needs it (LK1: a neuron just loaded, or reset by an event), from the
+    lane's state and constants (scalar code; the one place besides the tries that evaluates the
+    right-hand sides)."""
+    L.add(ind, "if LK1[l] != 0.0:")
+    b = ind + 1
+    for k in ks.spec.states:
+        L.add(b, f"x_{k} = LX_{k}[l]")
+    _lane_consts(ks, b, L)
+    if ks.has_refractory:
+        L.add(b, "_active = LA[l]")
+    L.add(b, "_tt = LTT[l]")
+    L.add(b, f"{f_targets(ks, '_k1_')} = {f_call(ks, 't + _tt')}")
+    for k in ks.integ_step.new:
+        L.add(b, f"L_k1_{k}[l] = _k1_{k}")
+    L.add(b, "LK1[l] = 0.0")
+
+
+def _lane_consts(ks: KernelSpec, ind: int, L: Lines) -> None:
+    """Lane l's constants (a value shared by all neurons is read directly)."""
+    for name, _, arr in _parts(ks):
+        L.add(ind, f"{name} = _rt.lane({arr}, LS, F_V{name} + l)" if arr else f"{name} = LV{name}[l]")
 
 
 def _finish(ks: KernelSpec, ind: int, L: Lines, events: bool) -> None:
@@ -114,26 +131,28 @@ def _finish(ks: KernelSpec, ind: int, L: Lines, events: bool) -> None:
         L.add(ind, "NSP[i] = _nsp")
 
 
-def _scalar_consts(ks: KernelSpec, ind: int, L: Lines, events: bool, k1) -> None:
-    """Neuron i's constants that k1 and the events read, for scalar code."""
+def _scalar_consts(ks: KernelSpec, ind: int, L: Lines, events: bool, lane: bool = True) -> None:
+    """Neuron i's constants that its lane keeps (``lane``) and the events read, for scalar code."""
     s = ks.spec
-    ev = [e for _, e in k1] + ([s.threshold] + [e for _, e in s.reset] if events else [])
-    for name, src, _ in load_pairs(ks, names(ev) | {f"u_{k}" for k in s.inputs}, states=False):
+    used = {name for name, _, _ in _parts(ks)} if lane else set()
+    if events:
+        used |= names([s.threshold] + [e for _, e in s.reset])
+    for name, src, _ in load_pairs(ks, used, states=False):
         L.add(ind, f"{name} = {src}")
 
 
 def _fill(ks: KernelSpec, ind: int, L: Lines, events: bool) -> None:
     """Fill free lanes with the next neurons of the sub-step loop (scalar code)."""
     s, names_ = ks.spec, list(ks.integ_step.new)
-    k1, _, pairs = _parts(ks)
+    pairs = _parts(ks)
     L.add(ind, "if refill:")
     L.add(ind + 1, "nrun = 0")
     L.add(ind + 1, "for l in range(LANES):")
     L.add(ind + 2, "while not LRUN[l] and nxt < nsl:")
     b = ind + 3
-    L.add(b, "i = SLI[nxt]")
+    L.add(b, "i = SL[nxt]")
     L.add(b, "nxt += 1")
-    _scalar_consts(ks, b, L, events, k1)
+    _scalar_consts(ks, b, L, events)
     for k in s.states:
         L.add(b, f"x_{k} = X_{k}[i]")
     L.add(b, "_refr = REF[i] > 0" if ks.has_refractory else "_refr = False")
@@ -155,19 +174,20 @@ def _fill(ks: KernelSpec, ind: int, L: Lines, events: bool) -> None:
     L.add(b + 1, "continue")
     L.add(b, "if 2 > maxsub:")
     _stop(L, b + 1, 3)
-    _k1_block(ks, b, L, k1)
-    _store_lane(ks, b, L, events, k1, pairs)
+    _store_lane(ks, b, L, events, pairs)
     L.add(ind + 2, "if status:")
     L.add(ind + 3, "break")
+    _k1_lane(ks, ind + 2, L)
     L.add(ind + 2, "nrun += 1 if LRUN[l] else 0")
     L.add(ind + 1, "if status or nrun == 0:")
     L.add(ind + 2, "break")
     L.add(ind + 1, "refill = False")
 
 
-def _store_lane(ks: KernelSpec, b: int, L: Lines, events: bool, k1, pairs) -> None:
+def _store_lane(ks: KernelSpec, b: int, L: Lines, events: bool, pairs) -> None:
     """Neuron i into lane l."""
-    for line in ("LI[l] = i", "LRUN[l] = 1.0", "LNS[l] = 2.0", "LTT[l] = _tt", "LHC[l] = _hc"):
+    for line in ("LI[l] = i", "LRUN[l] = 1.0", "LK1[l] = 1.0", "LNS[l] = 2.0", "LTT[l] = _tt",
+                 "LHC[l] = _hc"):
         L.add(b, line)
     if ks.has_refractory:
         L.add(b, "LA[l] = _active")
@@ -176,10 +196,8 @@ def _store_lane(ks: KernelSpec, b: int, L: Lines, events: bool, k1, pairs) -> No
         L.add(b, "LNSP[l] = _nsp")
     for k in ks.spec.states:
         L.add(b, f"LX_{k}[l] = x_{k}")
-    for sym, _ in k1:
-        L.add(b, f"L{sym.name}[l] = {sym.name}")
-    for name, src, _ in pairs:
-        L.add(b, f"LV{name}[l] = {src}")
+    for name, _, _ in pairs:  # (loaded by _scalar_consts)
+        L.add(b, f"LV{name}[l] = {name}")
     L.add(b, "LATOL[l] = ATOL[i]")
     L.add(b, "LRTOL[l] = RTOL[i]")
 
@@ -187,31 +205,26 @@ def _store_lane(ks: KernelSpec, b: int, L: Lines, events: bool, k1, pairs) -> No
 def _round(ks: KernelSpec, ind: int, L: Lines, events: bool) -> None:
     """One try in every lane (vectorised), accepted or rejected, and what needs scalar code."""
     s, names_ = ks.spec, list(ks.integ_step.new)
-    k1, rest, pairs = _parts(ks)
     L.add(ind, "natt = 0")
     L.add(ind, "for l in range(LANES):")
     b = ind + 1
     for k in s.states:
         L.add(b, f"x_{k} = LX_{k}[l]")
-    for sym, _ in k1:
-        L.add(b, f"{sym.name} = L{sym.name}[l]")
-    for name, _, arr in pairs:  # a value shared by all neurons is read directly
-        L.add(b, f"{name} = _rt.lane({arr}, LS, F_V{name} + l)" if arr else f"{name} = LV{name}[l]")
+    for k in names_:
+        L.add(b, f"_k1_{k} = L_k1_{k}[l]")
+    _lane_consts(ks, b, L)
     if ks.has_refractory:
         L.add(b, "_active = LA[l]")
     for line in ("_atol = LATOL[l]", "_rtol = LRTOL[l]", "_tt = LTT[l]", "_hc = LHC[l]",
                  "_run = LRUN[l] != 0.0", "_final = _tt + _hc >= dt", "_h = _rt.sel(_final, dt - _tt, _hc)"):
         L.add(b, line)
-    emit_block(L, b, try_assigns(ks, rest, with_dy=True),
-               named(ks, [*stage_points(ks, first=1), end_point(ks, TIME + TT + H)]))
-    error_ratio(ks, b, L)
-    next_step(b, L)
+    L.add(b, f"{try_targets(ks)} = {try_call(ks, '_tt')}")
     L.add(b, "_acc = _ok & _run")
     L.add(b, "_ttn = _rt.sel(_acc, _rt.sel(_final, dt, _tt + _h), _tt)")
     for k in names_:
         L.add(b, f"LX_{k}[l] = _rt.sel(_acc, n_{k}, x_{k})")
-    for sym, _ in k1:
-        L.add(b, f"L{sym.name}[l] = _rt.sel(_acc, _dy_{sym.name[4:]}, {sym.name})")
+    for k in names_:
+        L.add(b, f"L_k1_{k}[l] = _rt.sel(_acc, _dy_{k}, _k1_{k})")
     _round_flags(ks, b, L, events)
 
 
@@ -237,7 +250,6 @@ def _round_flags(ks: KernelSpec, b: int, L: Lines, events: bool) -> None:
 def _rare(ks: KernelSpec, ind: int, L: Lines, events: bool) -> None:
     """The rare lanes (scalar): underflow, events, too many sub-steps, neurons done."""
     s = ks.spec
-    k1, _, _ = _parts(ks)
     L.add(ind, "if natt == 0:")
     L.add(ind + 1, "continue")
     L.add(ind, "for l in range(LANES):")
@@ -253,13 +265,14 @@ def _rare(ks: KernelSpec, ind: int, L: Lines, events: bool) -> None:
     if events:
         L.add(b, "if LREJ[l] == 0.0:")
         c = b + 1
-        _scalar_consts(ks, c, L, events, k1)
+        _scalar_consts(ks, c, L, events, lane=False)
         L.add(c, "_refr = LREFR[l] != 0.0")
         L.add(c, "_nsp = LNSP[l]")
         if ks.has_refractory:
             L.add(c, "_active = LA[l]")
         substep_event(ks, c, L)
-        _k1_block(ks, c + 1, L, k1, target="L")  # after a reset: k1 afresh
+        L.add(c + 1, "LK1[l] = 1.0")  # after a reset: k1 afresh (see _k1_lane)
+        L.add(c + 1, "refill = True")
         for k, _ in s.reset:
             L.add(c + 1, f"LX_{k}[l] = x_{k}")
         L.add(c + 1, "LREFR[l] = 1.0 if _refr else 0.0")
@@ -278,18 +291,68 @@ def _rare(ks: KernelSpec, ind: int, L: Lines, events: bool) -> None:
     L.add(ind + 1, "break")
 
 
-def slow_pass(ks: KernelSpec, ind: int, L: Lines) -> None:
-    """Neurons whose full-dt trial was not taken: GSL's sub-step loop, in lanes (module docstring)."""
+class SlowPass(NamedTuple):
+    """The generated ``_slow`` function: its lines and its arguments (the body's names it reads)."""
+
+    lines: list[str]
+    args: list[str]
+
+
+def slow_function(ks: KernelSpec, flags: str, L: Lines) -> SlowPass:
+    """``_slow``: the neurons whose full-dt trial was not taken (SL, in order) through GSL's
+    sub-step loop, in lanes (module docstring); returns (status, bad_n).  A function of its own,
+    called only in steps that have such neurons: numba's compile time grows faster than a
+    function's length, and the lanes' code is half of an adaptive kernel."""
     events = ks.spec.threshold is not None and ks.spec.events_in_substeps
-    L.lane_fields = set(_fields(ks))
+    S = Lines()
+    S.n_temps = L.n_temps  # temporaries numbered across the module
+    S.lane_fields = set(_fields(ks))
+    S.add(1, "nsl = SL.shape[0]")
+    S.add(1, "nxt = 0")
+    S.add(1, "refill = True")
+    S.add(1, "while True:")
+    _fill(ks, 2, S, events)
+    _round(ks, 2, S, events)
+    _rare(ks, 2, S, events)
+    L.n_temps = S.n_temps
+    known = {"math", "np", "_rt", "_f", "_try", "LANES", "status", "bad_n"}
+    known |= {f"F_{f}" for f in _fields(ks)} | set(dir(builtins))
+    args = _free_names(S.lines, known)
+    out = Lines()
+    out.add(0, flags)
+    out.add(0, f"def _slow({', '.join(args)}):")
+    out.add(1, '"""The sub-step loop of the neurons SL (in order); returns (status, bad neuron)."""')
+    out.add(1, "status = 0")
+    out.add(1, "bad_n = -1")
+    out.lines += S.lines
+    out.add(1, "return status, bad_n")
+    out.add(0, "")
+    out.add(0, "")
+    return SlowPass(out.lines, args)
+
+
+def _free_names(lines: list[str], known: set[str]) -> list[str]:
+    """The names that the function body ``lines`` reads but neither assigns nor finds in
+    ``known``, in order of first use: the arguments it needs."""
+    stored: set[str] = set()
+    loaded: dict[str, None] = {}
+    for node in ast.walk(ast.parse("\n".join(["def _():", *lines]))):
+        if isinstance(node, ast.Name):
+            if isinstance(node.ctx, ast.Store):
+                stored.add(node.id)
+            else:
+                loaded.setdefault(node.id)
+    return [x for x in loaded if x not in stored and x not in known]
+
+
+def slow_call(ks: KernelSpec, ind: int, L: Lines, slow: SlowPass) -> None:
+    """In the body: list the neurons of the sub-step loop, and run it if there are any."""
     L.add(ind, "nsl = 0")  # the neurons of the sub-step loop, in order
     L.add(ind, "for i in range(n):")
     L.add(ind + 1, "SLI[nsl] = i")
     L.add(ind + 1, "nsl += 1 if SLOW[i] else 0")
-    L.add(ind, "nxt = 0")
-    L.add(ind, "refill = True")
-    L.add(ind, "while True:")
-    _fill(ks, ind + 1, L, events)
-    _round(ks, ind + 1, L, events)
-    _rare(ks, ind + 1, L, events)
-    L.lane_fields = set()
+    L.add(ind, "if nsl > 0:")
+    # SL is SLI[:nsl] (were the count an argument, numba would compile _slow twice: for the type of
+    # nsl's first value, the literal 0, and for int64)
+    args = ["SLI[:nsl]" if a == "SL" else a for a in slow.args]
+    L.add(ind + 1, f"status, bad_n = _slow({', '.join(args)})")

@@ -35,11 +35,11 @@ class _Printer(PythonCodePrinter):
     def _print_Integer(self, expr):
         return f"{int(expr)}.0"
 
-    def _print_Max(self, expr):
-        return self._nested("max", expr.args)
+    def _print_Max(self, expr):  # runtime.max2: max(a, b) as a select, without a compiled call
+        return self._nested("_rt.max2", expr.args)
 
     def _print_Min(self, expr):
-        return self._nested("min", expr.args)
+        return self._nested("_rt.min2", expr.args)
 
     _print_MaxU = _print_Max
     _print_MinU = _print_Min

@@ -1,5 +1,8 @@
 """Numba helpers called from generated kernels (a real module, so numba's cache works).
 
+- :func:`exp` and :func:`log`: branch-free, so that loops calling them vectorise;
+- :func:`sel`, :func:`min2`, :func:`max2`: ``a if c else b``, ``min(a, b)``, ``max(a, b)`` as
+  selects;
 - :func:`phi1` (exp(z) - 1)/z with its limit 1 at z = 0,
 - :func:`sigmoid` and :func:`softplus` in overflow-free forms,
 - :func:`expm_block`: E = exp(M dt) and P = integral_0^dt exp(M s) ds for a small
@@ -21,23 +24,33 @@
 from __future__ import annotations
 
 import math
+import operator
 from collections.abc import Callable
 from typing import cast
 
 import numpy as np
 from llvmlite import ir
 from numba import njit, types
-from numba.core.extending import intrinsic, overload
+from numba.core import cgutils
+from numba.core.extending import intrinsic
+from numba.core.imputils import impl_ret_new_ref
+from numba.cpython.builtins import do_minmax
+from numba.np.arrayobj import make_array, populate_array
 
 __all__ = [
     "at",
     "cos_pi",
     "exp",
+    "exp_reference",
     "expm",
     "expm_block",
     "expm_blocks",
+    "grow",
     "lane",
     "log",
+    "log_reference",
+    "max2",
+    "min2",
     "normal",
     "phi1",
     "sel",
@@ -77,44 +90,112 @@ _as_float = cast("Callable[[int | np.integer], float]", _bits_to_float)
 _as_int = cast("Callable[[float], int]", _float_to_bits)
 
 
-def at(a, i):
+# The helpers that generated code calls at every use (at, lane, sel, min2, max2, exp, log) are
+# intrinsics: numba types each call cheaply and emits its few instructions in place.  As compiled
+# functions (numba's overloads, or @njit with inline="always"), every signature would be a
+# compilation of its own and every call site a call to lower (or a body to type and lower again),
+# which cost seconds in a kernel with hundreds of calls.  They emit what numba emits for the
+# Python they replace (the same instructions; the caller's fast-math flags apply to them).
+@intrinsic
+def at(typingctx, a, i):
     """``a[i]`` for a per-neuron array, ``a`` itself for one value shared by all neurons."""
-    return a[i] if isinstance(a, np.ndarray) else a
-
-
-@overload(at)
-def _at(a, i):
     if isinstance(a, types.Array):
-        return lambda a, i: a[i]
-    return lambda a, i: a
+        sig = a.dtype(a, i)
+
+        def codegen(context, builder, signature, args):
+            get = context.get_function(operator.getitem, signature)
+            return get(builder, args)
+        return sig, codegen
+    return a(a, i), lambda context, builder, signature, args: args[0]
 
 
-def lane(a, ls, k):
+@intrinsic
+def lane(typingctx, a, ls, k):
     """A lane's copy ``ls[k]`` of a per-neuron value, or ``a`` itself when it is shared by all."""
-    return ls[k] if isinstance(a, np.ndarray) else a
-
-
-@overload(lane)
-def _lane(a, ls, k):
     if isinstance(a, types.Array):
-        return lambda a, ls, k: ls[k]
-    return lambda a, ls, k: a
+        def codegen(context, builder, signature, args):
+            get = context.get_function(operator.getitem, ls.dtype(ls, k))
+            return get(builder, args[1:])
+        return ls.dtype(a, ls, k), codegen
+    return a(a, ls, k), lambda context, builder, signature, args: args[0]
 
 
-@njit(cache=True)
-def sel(c, a, b):
-    """``a if c else b`` as a call: generated code uses it instead of a conditional expression (numba
-    compiles every branch into blocks of its own, slowly; LLVM turns the inlined call into a select)."""
-    return a if c else b
+@intrinsic
+def grow(typingctx, a, need):
+    """A copy of the 1-d array ``a`` with room for max(2 len(a), need) + 16 items (the spike
+    list, when it is full): allocated and copied in place, as numba's ``np.empty`` and a copy loop
+    would (which numba would compile, with the allocation's overloads, in every fresh process)."""
+    if not (isinstance(a, types.Array) and a.ndim == 1 and a.layout == "C"
+            and isinstance(need, types.Integer)):
+        return None
+
+    def codegen(context, builder, signature, args):
+        aty = signature.args[0]
+        src = make_array(aty)(context, builder, args[0])
+        n = builder.extract_value(src.shape, 0)
+        want = context.cast(builder, args[1], signature.args[1], types.intp)
+        twice = builder.mul(n, n.type(2))
+        size = builder.add(builder.select(builder.icmp_signed(">", twice, want), twice, want), n.type(16))
+        item = context.get_abi_sizeof(context.get_data_type(aty.dtype))
+        meminfo = context.nrt.meminfo_alloc_aligned(builder, builder.mul(size, n.type(item)),
+                                                     context.get_preferred_array_alignment(aty.dtype))
+        data = builder.bitcast(context.nrt.meminfo_data(builder, meminfo), src.data.type)
+        out = make_array(aty)(context, builder)
+        populate_array(out, data=data, shape=cgutils.pack_array(builder, [size]),
+                       strides=cgutils.pack_array(builder, [n.type(item)]), itemsize=n.type(item),
+                       meminfo=meminfo)
+        cgutils.raw_memcpy(builder, data, src.data, n, item)
+        return impl_ret_new_ref(context, builder, aty, out._getvalue())
+    return a(a, need), codegen
+
+
+def _minmax(typingctx, a, b, op):
+    ty = typingctx.unify_types(types.unliteral(a), types.unliteral(b))
+    if ty is None or not all(isinstance(t, types.Number) for t in (a, b)):
+        return None
+
+    def codegen(context, builder, signature, args):
+        return do_minmax(context, builder, list(signature.args), list(args), op)
+    return ty(a, b), codegen
+
+
+@intrinsic
+def min2(typingctx, a, b):
+    """``min(a, b)`` of two numbers, as numba computes it (``b if b < a else a``)."""
+    return _minmax(typingctx, a, b, operator.lt)
+
+
+@intrinsic
+def max2(typingctx, a, b):
+    """``max(a, b)`` of two numbers, as numba computes it (``b if b > a else a``)."""
+    return _minmax(typingctx, a, b, operator.gt)
+
+
+@intrinsic
+def sel(typingctx, c, a, b):
+    """``a if c else b`` as one select instruction: generated code uses it instead of a conditional
+    expression (numba compiles every branch into blocks of its own, slowly) or a compiled function
+    (each call costs numba a call site to lower, and LLVM an inlining); a and b are converted to
+    their common type."""
+    ty = typingctx.unify_types(types.unliteral(a), types.unliteral(b))
+    if ty is None:
+        return None
+
+    def codegen(context, builder, signature, args):
+        c_, a_, b_ = (context.cast(builder, v, t, to) for v, t, to in
+                      zip(args, signature.args, (types.boolean, ty, ty), strict=True))
+        return builder.select(c_, a_, b_)
+    return ty(c, a, b), codegen
 
 
 _LN2_HI = 0.6931471803691238
 _LN2_LO = 1.9082149292705877e-10
 
 
-@njit(cache=True, inline="always")
-def exp(x):
-    """e**x as 2**k * p(r), |r| <= ln2/2, degree-13 Taylor polynomial: branch-free, so that LLVM
+def exp_reference(x):
+    """:func:`exp` as Python, to be compiled by numba (what the intrinsic emits, operation for
+    operation): e**x as
+    2**k * p(r), |r| <= ln2/2, degree-13 Taylor polynomial: branch-free, so that LLVM
     vectorises loops that use it (libm's exp is an opaque call).  Error <= 2 ulp; 0 below -708."""
     k = math.floor(x * 1.4426950408889634 + 0.5)
     r = x - k * _LN2_HI - k * _LN2_LO
@@ -135,9 +216,10 @@ def exp(x):
     return x if x != x else y
 
 
-@njit(cache=True, inline="always")
-def log(x):
-    """Natural logarithm, branch-free: exponent from the bits, 2 atanh(s) series for the mantissa."""
+def log_reference(x):
+    """:func:`log` as Python, to be compiled by numba (what the intrinsic emits, operation for
+    operation): natural logarithm, branch-free: exponent from the bits, 2 atanh(s) series for
+    the mantissa."""
     tiny = x < 2.2250738585072014e-308  # subnormal: scale by 2**54 first
     bits = _as_int(x * 18014398509481984.0 if tiny else x)
     e = ((bits >> 52) & 0x7FF) - (1023 + 54 if tiny else 1023)
@@ -158,12 +240,121 @@ def log(x):
     return x if (x == math.inf or x != x) else y
 
 
-@njit(cache=True, inline="always")
+class _IR:
+    """Emits numba's instructions for float64 and int64 arithmetic (see exp_reference)."""
+
+    F64, I64 = ir.DoubleType(), ir.IntType(64)
+
+    def __init__(self, builder):
+        self.b = builder
+
+    def f(self, v):  # a float64 constant
+        return ir.Constant(self.F64, v)
+
+    def i(self, v):  # an int64 constant
+        return ir.Constant(self.I64, v)
+
+    def add(self, a, b):
+        return self.b.fadd(a, b)
+
+    def sub(self, a, b):
+        return self.b.fsub(a, b)
+
+    def mul(self, a, b):
+        return self.b.fmul(a, b)
+
+    def cmp(self, op, a, b):  # ordered, as numba's float comparisons (!= unordered)
+        return self.b.fcmp_unordered(op, a, b) if op == "!=" else self.b.fcmp_ordered(op, a, b)
+
+    def sel(self, c, a, b):
+        return self.b.select(c, a, b)
+
+    def tofloat(self, k):
+        return self.b.sitofp(k, self.F64)
+
+
+def _exp_ir(builder, x):
+    """The instructions of :func:`exp_reference` (numba's, for that Python) for x."""
+    e = _IR(builder)
+    floor = cgutils.insert_pure_function(builder.module, ir.FunctionType(e.F64, [e.F64]), name="floor")
+    k = builder.fptosi(builder.call(floor, (e.add(e.mul(x, e.f(1.4426950408889634)), e.f(0.5)),)), e.I64)
+    r = e.sub(e.sub(x, e.mul(e.tofloat(k), e.f(_LN2_HI))), e.mul(e.tofloat(k), e.f(_LN2_LO)))
+    r2 = e.mul(r, r)
+    r4 = e.mul(r2, r2)
+
+    def pair(c0, c1):  # c0 + r * c1
+        return e.add(e.f(c0), e.mul(r, e.f(c1)))
+    q0 = e.add(e.add(e.f(1.0), r), e.mul(r2, pair(0.5, 1.0 / 6.0)))
+    q1 = e.add(pair(1.0 / 24.0, 1.0 / 120.0), e.mul(r2, pair(1.0 / 720.0, 1.0 / 5040.0)))
+    q2 = e.add(pair(1.0 / 40320.0, 1.0 / 362880.0), e.mul(r2, pair(1.0 / 3628800.0, 1.0 / 39916800.0)))
+    q3 = pair(1.0 / 479001600.0, 1.0 / 6227020800.0)
+    p = e.add(e.add(q0, e.mul(r4, q1)), e.mul(e.mul(r4, r4), e.add(q2, e.mul(r4, q3))))
+    kf = e.tofloat(k)  # min(max(k, -1022.0), 1023.0), as numba's max and min
+    kk = e.sel(e.cmp(">", e.f(-1022.0), kf), e.f(-1022.0), kf)
+    kk = e.sel(e.cmp("<", e.f(1023.0), kk), e.f(1023.0), kk)
+    scale = builder.shl(builder.add(builder.fptosi(kk, e.I64), e.i(1023)), e.i(52))
+    y = e.mul(p, builder.bitcast(scale, e.F64))
+    y = e.sel(e.cmp(">", e.tofloat(k), e.f(1023.0)), e.mul(y, e.f(2.0)), y)
+    y = e.sel(e.cmp(">", x, e.f(709.782712893384)), e.f(math.inf), y)
+    y = e.sel(e.cmp("<", x, e.f(-708.0)), e.f(0.0), y)
+    return e.sel(e.cmp("!=", x, x), x, y)
+
+
+def _log_ir(builder, x):
+    """The instructions of :func:`log_reference` (numba's, for that Python) for x."""
+    e = _IR(builder)
+    tiny = e.cmp("<", x, e.f(2.2250738585072014e-308))
+    bits = builder.bitcast(e.sel(tiny, e.mul(x, e.f(18014398509481984.0)), x), e.I64)
+    ex = builder.sub(builder.and_(builder.ashr(bits, e.i(52)), e.i(0x7FF)),
+                     e.sel(tiny, e.i(1023 + 54), e.i(1023)))
+    mant = builder.or_(builder.and_(bits, e.i(0x000FFFFFFFFFFFFF)), e.i(0x3FF0000000000000))
+    m = builder.bitcast(mant, e.F64)
+    big = e.cmp(">", m, e.f(1.4142135623730951))
+    m = e.sel(big, e.mul(m, e.f(0.5)), m)
+    ex = e.sel(big, builder.add(ex, e.i(1)), ex)
+    s = builder.fdiv(e.sub(m, e.f(1.0)), e.add(m, e.f(1.0)))
+    z = e.mul(s, s)
+    z2 = e.mul(z, z)
+    z4 = e.mul(z2, z2)
+
+    def pair(c0, c1):  # c0 + z * c1
+        return e.add(e.f(c0), e.mul(z, e.f(c1)))
+    inner = e.add(e.add(pair(1.0 / 9.0, 1.0 / 11.0), e.mul(z2, pair(1.0 / 13.0, 1.0 / 15.0))),
+                  e.mul(z4, e.add(pair(1.0 / 17.0, 1.0 / 19.0), e.mul(z2, e.f(1.0 / 21.0)))))
+    q = e.add(e.add(pair(1.0, 1.0 / 3.0), e.mul(z2, pair(1.0 / 5.0, 1.0 / 7.0))), e.mul(z4, inner))
+    y = e.add(e.mul(e.tofloat(ex), e.f(_LN2_HI)),
+              e.add(e.mul(e.mul(e.f(2.0), s), q), e.mul(e.tofloat(ex), e.f(_LN2_LO))))
+    y = e.sel(e.cmp("==", x, e.f(0.0)), e.f(-math.inf), y)
+    y = e.sel(e.cmp("<", x, e.f(0.0)), e.f(math.nan), y)
+    return e.sel(builder.or_(e.cmp("==", x, e.f(math.inf)), e.cmp("!=", x, x)), x, y)
+
+
+@intrinsic
+def exp(typingctx, x):
+    """e**x, branch-free, so that LLVM vectorises loops that use it (libm's exp is an opaque call):
+    the instructions of :func:`exp_reference`, emitted in place.  Error <= 2 ulp; 0 below -708."""
+    if not isinstance(x, types.Float):
+        return None
+    return types.float64(types.float64), lambda context, builder, signature, args: _exp_ir(builder, args[0])
+
+
+@intrinsic
+def log(typingctx, x):
+    """Natural logarithm, branch-free: the instructions of :func:`log_reference`, emitted in place."""
+    if not isinstance(x, types.Float):
+        return None
+    return types.float64(types.float64), lambda context, builder, signature, args: _log_ir(builder, args[0])
+
+
+_log = cast("Callable[[float], float]", log)  # as compiled code calls it, for the type checker
+
+
+@njit(cache=True, fastmath=False, forceinline=True)
 def phi1(z):
     return math.expm1(z) / z if z != 0.0 else 1.0
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, fastmath=False, forceinline=True)
 def sigmoid(z):
     if z >= 0.0:
         return 1.0 / (1.0 + math.exp(-z))
@@ -171,7 +362,7 @@ def sigmoid(z):
     return e / (1.0 + e)
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, fastmath=False, forceinline=True)
 def softplus(z):
     return max(z, 0.0) + math.log1p(math.exp(-abs(z)))
 
@@ -331,7 +522,7 @@ def normal(seed, neuron, step, k):
     h2 = mix64(h1 + _GOLDEN)
     u1 = (np.float64(np.int64(h1 >> _S11)) + 1.0) * _2M53
     u2 = np.float64(np.int64(h2 >> _S11)) * _2M53
-    return math.sqrt(-2.0 * log(u1)) * cos_pi(2.0 * u2 - 1.0)
+    return math.sqrt(-2.0 * _log(u1)) * cos_pi(2.0 * u2 - 1.0)
 
 
 @njit(cache=True, inline="always")

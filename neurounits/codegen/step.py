@@ -23,12 +23,12 @@ and the ``_work`` arrays, as in the model's kernel):
 from __future__ import annotations
 
 from .abi import KernelSpec
-from .adaptive import trial_pass
+from .adaptive import rhs_function, trial_pass, try_function
 from .cache import GEN_VERSION, RUNTIME_HASH, VECTORIZE_CHECKS, toolchain
 from .emit import Lines, names, phi_code
 from .inputs import input_rows, noise_rate_setup, rate_prepass
 from .kernel import _derived_function, _derived_params, _flags, _n, _step_body, _work, _work_function
-from .lanes import lane_constants, slow_pass
+from .lanes import SlowPass, lane_constants, slow_call, slow_function
 from .record import record_block
 
 __all__ = ["generate_step", "step_argnames"]
@@ -46,7 +46,7 @@ def _tail(ks: KernelSpec) -> list[str]:
     return ks.derived_names() + [w for w, _ in _work(ks)]
 
 
-def _step(ks: KernelSpec, L: Lines) -> None:
+def _step(ks: KernelSpec, L: Lines, slow: SlowPass | None) -> None:
     s = ks.spec
     args = ["j", "dt", "j0", *step_argnames(ks)[2:], "SPKOUT", *_tail(ks)]
     L.add(0, _flags(ks))
@@ -63,9 +63,9 @@ def _step(ks: KernelSpec, L: Lines) -> None:
     rate_prepass(ks, 1, L)
     L.add(1, "nsp = 0")
     L.add(1, "nbad = 0")
-    if ks.adaptive and s.states:
+    if slow is not None:
         trial_pass(ks, 1, L)
-        slow_pass(ks, 1, L)
+        slow_call(ks, 1, L, slow)
         L.add(1, "if status:")
         L.add(2, "return status, 0, -1, bad_n")
     if s.states:
@@ -159,11 +159,19 @@ def generate_step(ks: KernelSpec) -> str:
         lane_constants(ks, L)
     L.add(0, "")
     L.add(0, "")
+    slow = None
+    if ks.adaptive and ks.spec.states:  # the sub-step lanes, right-hand sides and one try: functions
+        slow = slow_function(ks, _flags(ks, internal=True), L)
     _work_function(ks, L)
     if ks.derived_names():
         _derived_function(ks, L)
-    _step(ks, L)
+    if slow is not None:
+        rhs_function(ks, _flags(ks, inline=True, internal=True), L)
+        try_function(ks, _flags(ks, inline=True, internal=True), L)
+    _step(ks, L, slow)
     _record(ks, L, initial=True)
     _record(ks, L, initial=False)
     _rate_phi(ks, L)
+    if slow is not None:
+        L.lines += slow.lines
     return "\n".join(L.lines) + "\n"

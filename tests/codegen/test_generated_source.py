@@ -34,16 +34,19 @@ def test_lines_short_and_header_names_model_and_method(model):
 
 
 def test_named_expression_computed_once_per_state():
-    """aeif_cond_alpha's V = min(V_m, V_peak) is a local, computed once where it is used
-    (e_V at the start state, e<stage>_V at each stage), never inlined in other expressions."""
+    """aeif_cond_alpha's V = min(V_m, V_peak) is a local, computed once where it is used (e_V),
+    never inlined in other expressions.  The right-hand sides are one function (_f, which computes
+    e_V once), called once for k1 and once per later stage of a try (and at its end, for the next
+    k1), so each stage evaluates the expression once."""
     src, _ = _source(nu.models.nest.aeif_cond_alpha(n=2), record=("V",))
-    body = src[src.index("def _body"):]
-    uses = [line.strip() for line in body.splitlines() if "min(p_V_peak, x_V_m)" in line]
-    assert uses and all(line == "e_V = min(p_V_peak, x_V_m)" for line in uses)
-    # each trial stage evaluates the expression once
-    trial = body[body.index("_k1_V_m ="):body.index("_ed0 =")]
+    uses = [line.strip() for line in src.splitlines() if "min2(p_V_peak, x_V_m)" in line]
+    assert uses and all(line == "e_V = _rt.min2(p_V_peak, x_V_m)" for line in uses)
+    f = src[src.index("def _f("):src.index("def _try(")]
+    assert f.count("e_V = ") == 1
+    one_try = src[src.index("def _try("):src.index("def _body(")]
+    assert one_try.count("_f(") == 6  # stages 2 to 6, and the end state
     for stage in range(2, 7):
-        assert len(re.findall(rf"^\s*e{stage}_V = ", trial, re.M)) == 1
+        assert len(re.findall(rf"^\s*\(_k{stage}_V_m, ", one_try, re.M)) == 1
 
 
 def test_one_body_for_both_entry_points():
