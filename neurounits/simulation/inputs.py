@@ -168,8 +168,9 @@ def _number(where: str, value: Any, problems: list[Problem], *, positive: bool =
 
 
 def rate_arrays(spec: Any, rate_inputs: Any, n_steps: int, dt_ms: float,
-                problems: list[Problem], inputs: Any = None) -> dict[str, np.ndarray]:
-    """Check ``rate_inputs`` for a model and build its kernel arrays (internal units).
+                problems: list[Problem], inputs: Any = None, start: int = 0) -> dict[str, np.ndarray]:
+    """Check ``rate_inputs`` for a model and build its kernel arrays (internal units) for the
+    steps ``[start, start + n_steps)`` (a continued run builds only its own steps).
 
     Returns {} for a model without rate channels (a problem is added if inputs were given), else
     ``{"RS": [channels, n_steps]}`` (linear summation) or ``{"RW": [channels, inputs, n_steps],
@@ -210,16 +211,13 @@ def rate_arrays(spec: Any, rate_inputs: Any, n_steps: int, dt_ms: float,
                                             f"dt = {dt_ms:g} ms; use a multiple of dt (or None for an "
                                             "instantaneous input)"))
                     ok = False
-        row = _rate_values(where, ri.rate, n_steps, dt_ms, problems)
+        source_step = np.arange(start, start + n_steps) - lag  # the step whose rate arrives now
+        arrived = source_step >= 0
+        row = _rate_values(where, ri.rate, np.maximum(source_step, 0), dt_ms, problems)
         if row is None or w is None or m is None or not ok:
             continue
-        shifted = np.zeros(n_steps)
-        weight = np.zeros(n_steps)
-        if lag < n_steps:
-            shifted[lag:] = row[:n_steps - lag]
-            weight[lag:] = w * m
-        vals.append(shifted)
-        wts.append(weight)
+        vals.append(np.where(arrived, row, 0.0))
+        wts.append(np.where(arrived, w * m, 0.0))
     v = np.array(vals).reshape(len(vals), n_steps)
     wt = np.array(wts).reshape(len(wts), n_steps)
     sign = np.array([np.all(x >= 0) for x in wt], dtype=bool)
@@ -232,8 +230,8 @@ def rate_arrays(spec: Any, rate_inputs: Any, n_steps: int, dt_ms: float,
             "RV": np.ascontiguousarray(v)}
 
 
-def _rate_values(where: str, rate: Any, n_steps: int, dt_ms: float, problems: list[Problem]):
-    """The source rate of each step (dimensionless), or None after adding a problem."""
+def _rate_values(where: str, rate: Any, steps: np.ndarray, dt_ms: float, problems: list[Problem]):
+    """The source rate at each of ``steps`` (dimensionless), or None after adding a problem."""
     one = ureg.dimensionless
     if isinstance(rate, TimedArray):
         q = rate.values
@@ -251,10 +249,10 @@ def _rate_values(where: str, rate: Any, n_steps: int, dt_ms: float, problems: li
             problems.append(Problem(f"{where}: the TimedArray holds NaN or infinite values"))
             return None
         ta_dt = float(to_internal(rate.dt))
-        rows = np.minimum(np.floor(np.arange(n_steps) * dt_ms / ta_dt + 1e-9).astype(np.int64), mag.size - 1)
+        rows = np.minimum(np.floor(steps * dt_ms / ta_dt + 1e-9).astype(np.int64), mag.size - 1)
         return mag[rows]
     chk = check_value(f"{where}, rate", rate, one, 1)
     if chk.problems:
         problems.extend(chk.problems)
         return None
-    return np.full(n_steps, float(chk.quantity.to(one).magnitude))
+    return np.full(steps.size, float(chk.quantity.to(one).magnitude))

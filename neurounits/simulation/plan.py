@@ -90,9 +90,7 @@ class RunPlan:
             keep = (st >= j0) & (st < j0 + n_steps)
             out[f"EV_{r}"] = (st[keep] - j0, nn[keep], ww[keep])
         if self.spec.rate_channels:
-            arrays = rate_arrays(self.spec, self.rate_inputs, j0 + n_steps, self.dt_ms, [])
-            for k, v in arrays.items():
-                out[k] = np.ascontiguousarray(v[..., j0:])
+            out.update(rate_arrays(self.spec, self.rate_inputs, n_steps, self.dt_ms, [], start=j0))
         return out
 
     def with_input(self, name: str, value: Any) -> RunPlan:

@@ -3,6 +3,8 @@ the kernel's arguments."""
 
 from __future__ import annotations
 
+import tracemalloc
+
 import numpy as np
 import pytest
 
@@ -155,3 +157,28 @@ def test_advance_counts_whole_steps():
     for bad in (0, -3, 2.0, True):
         with pytest.raises(nu.ParameterError, match=f"n_steps must be a positive integer, got {bad!r}"):
             sim.advance(bad)
+
+
+@pytest.mark.no_jit
+@pytest.mark.parametrize("linear", [True, False])
+def test_segment_builds_rate_arrays_of_its_own_steps_only(linear):
+    """A continued run of a rate model builds the rate-input arrays of its own steps (not from step 0:
+    many short runs would cost quadratic time), equal to the columns of one whole build."""
+    model = nu.models.nest.sigmoid_rate_ipn(n=2, linear_summation=linear)
+    rates = [nu.RateInput(rate=nu.TimedArray(Q_([0.0, 1.0, 0.2], ""), dt="4 ms"), weight=1.5, delay="0.6 ms"),
+             nu.RateInput(rate=0.5, weight=-1)]
+    plan, _, _ = make_plan(model, "0.1 ms", rate_inputs=rates)
+    whole = plan.segment(0, 200)
+    for j0, n in [(0, 3), (4, 5), (6, 1), (150, 50)]:
+        part = plan.segment(j0, n)
+        keys = [k for k in whole if k in ("RS", "RW", "RV")]
+        assert keys == (["RS"] if linear else ["RW", "RV"])
+        for k in keys:
+            assert part[k].shape[-1] == n
+            np.testing.assert_array_equal(part[k], whole[k][..., j0:j0 + n])
+    tracemalloc.start()
+    big = plan.segment(10**7, 2)  # far into a run: two columns, nothing of the steps before
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert all(big[k].shape[-1] == 2 for k in keys)
+    assert peak < 10**6, peak
