@@ -15,7 +15,7 @@ import sympy
 
 from ..equations import ModelSpec
 
-__all__ = ["Integrator", "Step"]
+__all__ = ["Integrator", "Step", "hoist_reciprocals"]
 
 
 @dataclass
@@ -72,3 +72,25 @@ class Integrator:
 
     def step(self, spec: ModelSpec) -> Step:  # pragma: no cover - abstract
         raise NotImplementedError
+
+
+def hoist_reciprocals(spec: ModelSpec, st: Step) -> None:
+    """Replace ``1/e``, ``e`` made of parameters only, by a derived per-neuron constant ``_rcp_*``
+    (``Step.derived``): a division costs several multiplications, and the results differ from
+    dividing by at most an ulp."""
+    params = {spec.symbols[k] for k in spec.parameters}
+    found: dict[sympy.Expr, sympy.Symbol] = {}
+    exprs = [e for _, e in st.statements] + list(st.new.values()) + list(st.errors.values())
+    for e in exprs:
+        for sub in sympy.preorder_traversal(e):
+            if (sub.is_Pow and sub.exp == -1 and not sub.base.is_number and sub.base.free_symbols <= params
+                    and sub not in found):
+                b = sub.base
+                tag = b.name[2:] if b.is_Symbol else str(len(found))
+                found[sub] = sympy.Symbol(f"_rcp_{tag}", real=True)
+    if not found:
+        return
+    st.derived += [(sym, e) for e, sym in found.items()]
+    st.statements = [(sym, e.xreplace(found)) for sym, e in st.statements]
+    st.new = {k: e.xreplace(found) for k, e in st.new.items()}
+    st.errors = {k: e.xreplace(found) for k, e in st.errors.items()}

@@ -25,7 +25,7 @@ import sympy
 from ..equations import DT, ModelSpec, linear_system
 from ..equations.functions import phi1
 from ..errors import IntegratorError
-from .base import Integrator, Step
+from .base import Integrator, Step, hoist_reciprocals
 
 __all__ = ["Exact"]
 
@@ -51,13 +51,25 @@ class Exact(Integrator):
         k = len(names)
         xs = [spec.symbols[n] for n in names]
         st = Step(self.name)
+        params = {spec.symbols[p] for p in spec.parameters}
         cs = []
         for a in range(k):
             if c[a] == 0:
                 cs.append(sympy.Integer(0))
                 continue
             sym = sympy.Symbol(f"_c_{names[a]}", real=True)
-            st.statements.append((sym, c[a]))
+            # the part of c made of parameters only is a per-neuron constant (computed once)
+            terms = sympy.Add.make_args(sympy.expand(c[a]))
+            fixed = sympy.Add(*[t for t in terms if t.free_symbols <= params])
+            varying = sympy.Add(*[t for t in terms if not t.free_symbols <= params])
+            if varying == 0:
+                st.derived.append((sym, c[a]))
+            elif fixed == 0:
+                st.statements.append((sym, c[a]))
+            else:
+                sym0 = sympy.Symbol(f"_c0_{names[a]}", real=True)
+                st.derived.append((sym0, fixed))
+                st.statements.append((sym, sym0 + varying))
             cs.append(sym)
         E = [[sympy.Symbol(f"_E_{a}_{b}", real=True) for b in range(k)] for a in range(k)]
         P = [[sympy.Symbol(f"_P_{a}_{b}", real=True) for b in range(k)] for a in range(k)]
@@ -74,6 +86,7 @@ class Exact(Integrator):
         for a, n in enumerate(names):
             st.new[n] = (sum(E[a][b] * xs[b] for b in range(k) if reach[a][b])
                          + sum(P[a][b] * cs[b] for b in range(k) if cs[b] != 0 and reach[a][b]))
+        hoist_reciprocals(spec, st)
         return st
 
 

@@ -23,7 +23,7 @@ import sympy
 from sympy import Rational as R
 
 from ..equations import TIME, ModelSpec
-from .base import Integrator, Step
+from .base import Integrator, Step, hoist_reciprocals
 from .explicit import combine, expand_stages
 
 __all__ = ["RKF45", "TT", "H", "reciprocals"]
@@ -60,28 +60,8 @@ class RKF45(Integrator):
         for j, k in enumerate(spec.odes):
             st.new[k] = spec.symbols[k] + H * combine(B5, ks, j)
             st.errors[k] = H * combine(ec, ks, j)
-        _hoist_reciprocals(spec, st)
+        hoist_reciprocals(spec, st)
         return st
-
-
-def _hoist_reciprocals(spec: ModelSpec, st: Step) -> None:
-    """Replace 1/e, e made of parameters only, by a derived per-neuron constant."""
-    params = {spec.symbols[k] for k in spec.parameters}
-    found: dict[sympy.Expr, sympy.Symbol] = {}
-    exprs = [e for _, e in st.statements] + list(st.new.values()) + list(st.errors.values())
-    for e in exprs:
-        for sub in sympy.preorder_traversal(e):
-            if (sub.is_Pow and sub.exp == -1 and not sub.base.is_number and sub.base.free_symbols <= params
-                    and sub not in found):
-                b = sub.base
-                tag = b.name[2:] if b.is_Symbol else str(len(found))
-                found[sub] = sympy.Symbol(f"_rcp_{tag}", real=True)
-    if not found:
-        return
-    st.derived += [(sym, e) for e, sym in found.items()]
-    st.statements = [(sym, e.xreplace(found)) for sym, e in st.statements]
-    st.new = {k: e.xreplace(found) for k, e in st.new.items()}
-    st.errors = {k: e.xreplace(found) for k, e in st.errors.items()}
 
 
 def reciprocals(expr: sympy.Expr, st: Step) -> sympy.Expr:
