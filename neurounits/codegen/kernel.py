@@ -30,6 +30,7 @@ from .adaptive import accept_results, rhs_function, trial_pass, try_function
 from .cache import GEN_VERSION, RUNTIME_HASH, VECTORIZE_CHECKS, toolchain
 from .emit import Lines, emit_block, loads, named, names, stage_points
 from .events import clear_spikes, collect_spikes, deliver_spikes, fire
+from .inline import inlinable
 from .inputs import input_rows, noise_draws, noise_rate_setup, rate_prepass, rate_used, rate_work
 from .lanes import SlowPass, lane_constants, lane_init, lane_work, slow_call, slow_function
 from .printer import to_code
@@ -117,6 +118,7 @@ def _derived_function(ks: KernelSpec, L: Lines) -> None:
     params = _derived_params(ks)
     L.add(0, _flags(ks))
     L.add(0, f"def _derived({', '.join(['n', 'dt'] + [f'P_{k}' for k in params])}):")
+    L.compiled = True
     for d in ks.derived_names():
         L.add(1, f"{d} = np.empty(n)")
     if step.expm is not None:
@@ -137,6 +139,7 @@ def _derived_function(ks: KernelSpec, L: Lines) -> None:
                 L.add(2, f"D{E[a][b].name}[i] = eE[{a}, {b}]")
                 L.add(2, f"D{P[a][b].name}[i] = eP[{a}, {b}]")
     L.add(1, f"return ({', '.join(ks.derived_names())},)")
+    L.compiled = False
     L.add(0, "")
     L.add(0, "")
 
@@ -274,6 +277,7 @@ def _body(ks: KernelSpec, L: Lines, slow: SlowPass | None) -> None:
     states = bool(ks.spec.states)
     L.add(0, _flags(ks))
     L.add(0, f"def _body({', '.join(ks.argnames() + ks.derived_names() + [w for w, _ in _work(ks)])}):")
+    L.compiled = True
     _setup(ks, L)
     L.add(1, "for j in range(n_steps):")
     L.add(2, "t = (j0 + j) * dt")
@@ -299,6 +303,7 @@ def _body(ks: KernelSpec, L: Lines, slow: SlowPass | None) -> None:
         L.add(2, "if (j0 + j + 1) % rec_every == 0:")
         record_block(ks, 3, L, "(j0 + j + 1) // rec_every - j0 // rec_every", "j")
     L.add(1, "return 0, n_steps, nspk, spk_step[:nspk], spk_idx[:nspk], -1, -1")
+    L.compiled = False
     L.add(0, "")
     L.add(0, "")
 
@@ -341,8 +346,15 @@ def generate(ks: KernelSpec) -> str:
     if ks.derived_names():
         _derived_function(ks, L)
     if slow is not None:
-        rhs_function(ks, _flags(ks, inline=True, internal=True), L)
-        try_function(ks, _flags(ks, inline=True, internal=True), L)
+        for fn in (rhs_function, try_function):
+            F = Lines()
+            F.n_temps = L.n_temps
+            fn(ks, "", F)
+            L.n_temps = F.n_temps
+            inl = inlinable("\n".join(F.lines[1:]))
+            L.add(0, "@_rt.inlined  # emitted in place where called (codegen.inline)" if inl
+                  else _flags(ks, inline=True, internal=True))
+            L.lines += F.lines[1:]
     _body(ks, L, slow)
     if slow is not None:
         L.lines += slow.lines

@@ -307,6 +307,7 @@ def slow_function(ks: KernelSpec, flags: str, L: Lines) -> SlowPass:
     S = Lines()
     S.n_temps = L.n_temps  # temporaries numbered across the module
     S.lane_fields = set(_fields(ks))
+    S.compiled = True
     S.add(1, "nsl = SL.shape[0]")
     S.add(1, "nxt = 0")
     S.add(1, "refill = True")

@@ -37,6 +37,8 @@ from numba.core.imputils import impl_ret_new_ref
 from numba.cpython.builtins import do_minmax
 from numba.np.arrayobj import make_array, populate_array
 
+from .inline import inlined
+
 __all__ = [
     "at",
     "cos_pi",
@@ -46,6 +48,7 @@ __all__ = [
     "expm_block",
     "expm_blocks",
     "grow",
+    "inlined",
     "lane",
     "log",
     "log_reference",
@@ -53,6 +56,7 @@ __all__ = [
     "min2",
     "normal",
     "phi1",
+    "put",
     "sel",
     "shared",
     "sigmoid",
@@ -96,26 +100,67 @@ _as_int = cast("Callable[[float], int]", _float_to_bits)
 # compilation of its own and every call site a call to lower (or a body to type and lower again),
 # which cost seconds in a kernel with hundreds of calls.  They emit what numba emits for the
 # Python they replace (the same instructions; the caller's fast-math flags apply to them).
+def _lean(a: types.Type) -> bool:
+    """A 1-d contiguous array, whose item i :func:`_load` reads."""
+    return isinstance(a, types.Array) and a.ndim == 1 and a.layout == "C"
+
+
+def _load(context, builder, aty, arr, idx, idxty):
+    """Item ``idx`` (>= 0) of the 1-d contiguous array ``arr``: numba's load of the item, without
+    the rest of its indexing code (the array's fields through memory, negative indices), which it
+    emits, and LLVM then removes, at every access."""
+    data = builder.extract_value(arr, context.data_model_manager[aty].get_field_position("data"))
+    i = context.cast(builder, idx, idxty, types.intp)
+    return context.unpack_value(builder, aty.dtype, builder.gep(data, [i], inbounds=True),
+                                align=None if aty.aligned else 1)
+
+
 @intrinsic
 def at(typingctx, a, i):
-    """``a[i]`` for a per-neuron array, ``a`` itself for one value shared by all neurons."""
-    if isinstance(a, types.Array):
-        sig = a.dtype(a, i)
-
-        def codegen(context, builder, signature, args):
-            get = context.get_function(operator.getitem, signature)
-            return get(builder, args)
-        return sig, codegen
+    """``a[i]`` for an array (i >= 0; generated code reads arrays with it), ``a`` itself for one
+    value shared by all neurons (a parameter of neuron i, whether per-neuron or shared)."""
+    if isinstance(a, types.Array) and isinstance(i, types.Integer):
+        if not _lean(a):  # numba's indexing, as a[i]
+            sig = typingctx.resolve_function_type(operator.getitem, (a, i), {})
+            return sig, lambda context, builder, signature, args: context.get_function(
+                operator.getitem, signature)(builder, args)
+        return a.dtype(a, i), lambda context, builder, signature, args: _load(
+            context, builder, a, args[0], args[1], signature.args[1])
     return a(a, i), lambda context, builder, signature, args: args[0]
 
 
 @intrinsic
+def put(typingctx, a, i, v):
+    """``a[i] = v`` (i >= 0; generated code writes arrays with it), as numba stores the item, without
+    the rest of its indexing code."""
+    if not (isinstance(a, types.Array) and isinstance(i, types.Integer) and a.mutable):
+        return None
+
+    if not _lean(a):  # numba's indexing, as a[i] = v
+        sig = typingctx.resolve_function_type(operator.setitem, (a, i, v), {})
+
+        def generic(context, builder, signature, args):
+            context.get_function(operator.setitem, sig)(builder, args)
+            return context.get_dummy_value()
+        return types.none(a, i, v), generic
+
+    def codegen(context, builder, signature, args):
+        aty, idx, val = a, args[1], context.cast(builder, args[2], signature.args[2], a.dtype)
+        data = builder.extract_value(args[0], context.data_model_manager[aty].get_field_position("data"))
+        i = context.cast(builder, idx, signature.args[1], types.intp)
+        context.pack_value(builder, aty.dtype, val, builder.gep(data, [i], inbounds=True),
+                           align=None if aty.aligned else 1)
+        return context.get_dummy_value()
+    return types.none(a, i, v), codegen
+
+
+@intrinsic
 def lane(typingctx, a, ls, k):
-    """A lane's copy ``ls[k]`` of a per-neuron value, or ``a`` itself when it is shared by all."""
-    if isinstance(a, types.Array):
+    """A lane's copy ``ls[k]`` (k >= 0) of a per-neuron value, or ``a`` itself when it is shared by
+    all."""
+    if isinstance(a, types.Array) and _lean(ls) and isinstance(k, types.Integer):
         def codegen(context, builder, signature, args):
-            get = context.get_function(operator.getitem, ls.dtype(ls, k))
-            return get(builder, args[1:])
+            return _load(context, builder, ls, args[1], args[2], signature.args[2])
         return ls.dtype(a, ls, k), codegen
     return a(a, ls, k), lambda context, builder, signature, args: args[0]
 
