@@ -39,14 +39,16 @@ from .record import before_events, record_block, store_before_events
 __all__ = ["generate"]
 
 
-def _flags(ks: KernelSpec, inline: bool = False, internal: bool = False) -> str:
+def _flags(ks: KernelSpec, inline: bool = False, internal: bool = False, body: bool = False) -> str:
     """The decorator of a compiled function of the kernel: ``inline``, LLVM always inlines it;
     ``internal``, only compiled code calls it (numba builds no wrapper for Python callers; nor, for
-    any of them, a C-callable one)."""
+    any of them, a C-callable one); ``body``, compiled by ``runtime.KernelCompiler`` (its array
+    arguments' data never overlap)."""
     fm = ", fastmath={\"contract\"}" if ks.adaptive else ""
     fi = ", forceinline=True" if inline else ""
     nw = ", no_cpython_wrapper=True" if internal else ""
-    return f"@njit(cache=True, nogil=True, error_model=\"numpy\"{fm}{fi}{nw}, no_cfunc_wrapper=True)"
+    pc = ", pipeline_class=_rt.KernelCompiler" if body else ""
+    return f"@njit(cache=True, nogil=True, error_model=\"numpy\"{fm}{fi}{nw}, no_cfunc_wrapper=True{pc})"
 
 
 def _n(ks: KernelSpec) -> str:
@@ -275,7 +277,7 @@ def _check_finite(ks: KernelSpec, L: Lines) -> None:
 def _body(ks: KernelSpec, L: Lines, slow: SlowPass | None) -> None:
     """The kernel's body: the whole time loop."""
     states = bool(ks.spec.states)
-    L.add(0, _flags(ks))
+    L.add(0, _flags(ks, body=True))
     L.add(0, f"def _body({', '.join(ks.argnames() + ks.derived_names() + [w for w, _ in _work(ks)])}):")
     L.compiled = True
     _setup(ks, L)
