@@ -10,10 +10,13 @@ once per operation and argument types), so the instructions are those numba woul
 same Python, and the caller's fast-math flags apply to them.
 
 Only straight-line code is accepted (:func:`inlinable`): assignments to names or tuples of names
-and a final ``return``, of expressions made of numbers, names, ``+ - * / & |``, unary ``-`` and
-``not``, single comparisons, and calls of ``math`` functions, ``abs``, the runtime's intrinsics
-(``_rt.sel``, ``_rt.min2``, ``_rt.max2``, ``_rt.exp``, ``_rt.log``) and other inlined functions
-of the same module.  This module imports numba only when a function is decorated.
+(also ``+=``), calls for their effect and an optional final ``return``, of expressions made of
+numbers, names, ``+ - * / & |``, unary ``-`` and ``not``, ``and``/``or`` of booleans, single
+comparisons, ``a if c else b`` (both computed, as LLVM selects anyway), and calls of ``math``
+functions, ``abs``, some of the runtime's helpers (``_rt.sel``, ``min2``, ``max2``, ``exp``,
+``log``, ``at``, ``put``, ``lane``, ``phi1``, ``sigmoid``, ``softplus``) and other inlined
+functions of the same module.  Its arguments may be of any type (arrays are passed on to the
+helpers).  This module imports numba only when a function is decorated.
 """
 
 from __future__ import annotations
@@ -31,7 +34,7 @@ _BINOPS = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
 _UNARY = {ast.USub: operator.neg, ast.UAdd: operator.pos, ast.Not: operator.not_}
 _COMPARE = {ast.Lt: operator.lt, ast.LtE: operator.le, ast.Gt: operator.gt, ast.GtE: operator.ge,
             ast.Eq: operator.eq, ast.NotEq: operator.ne}
-_RUNTIME = {"sel", "min2", "max2", "exp", "log"}  # the runtime's intrinsics that may be called
+_RUNTIME = {"sel", "min2", "max2", "exp", "log", "at", "put", "lane", "phi1", "sigmoid", "softplus"}
 
 
 class Unsupported(Exception):
@@ -57,6 +60,12 @@ def _check_expr(node: ast.expr, local: set[str]) -> None:
     elif isinstance(node, ast.Compare) and len(node.ops) == 1 and type(node.ops[0]) in _COMPARE:
         _check_expr(node.left, local)
         _check_expr(node.comparators[0], local)
+    elif isinstance(node, ast.BoolOp):
+        for v in node.values:
+            _check_expr(v, local)
+    elif isinstance(node, ast.IfExp):
+        for v in (node.test, node.body, node.orelse):
+            _check_expr(v, local)
     elif isinstance(node, ast.Call) and not node.keywords:
         f = node.func
         if isinstance(f, ast.Name):
@@ -88,10 +97,16 @@ def _parse(source: str) -> tuple[str, list[str], list[ast.stmt]]:
     body = list(fn.body)
     if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
         body = body[1:]  # the docstring
-    if not body or not isinstance(body[-1], ast.Return) or body[-1].value is None:
-        raise Unsupported("no final return")
+    if not body:
+        raise Unsupported("no statements")
     local = set(params)
-    for st in body[:-1]:
+    for st in body[:-1] if isinstance(body[-1], ast.Return) else body:
+        if isinstance(st, ast.Expr) and isinstance(st.value, ast.Call):  # a call for its effect
+            _check_expr(st.value, local)
+            continue
+        if isinstance(st, ast.AugAssign) and isinstance(st.target, ast.Name) and type(st.op) in _BINOPS:
+            _check_expr(st.value, local)
+            continue
         if not (isinstance(st, ast.Assign) and len(st.targets) == 1):
             raise Unsupported(ast.unparse(st))
         _check_expr(st.value, local)
@@ -100,8 +115,8 @@ def _parse(source: str) -> tuple[str, list[str], list[ast.stmt]]:
         if not all(isinstance(n, ast.Name) for n in names):
             raise Unsupported(ast.unparse(st))
         local |= {n.id for n in names if isinstance(n, ast.Name)}
-    ret = body[-1].value
-    for e in ret.elts if isinstance(ret, ast.Tuple) else [ret]:
+    ret = body[-1].value if isinstance(body[-1], ast.Return) else None
+    for e in ret.elts if isinstance(ret, ast.Tuple) else [ret] if ret is not None else []:
         _check_expr(e, local)
     return fn.name, params, body
 
@@ -139,7 +154,16 @@ class _Emit:
 
     def call(self, fn: _Function, args: list) -> Any:
         env = dict(zip(fn.params, args, strict=True))
-        for st in fn.body[:-1]:
+        returns = isinstance(fn.body[-1], ast.Return)
+        for st in fn.body[:-1] if returns else fn.body:
+            if isinstance(st, ast.Expr):
+                self.expr(st.value, env, fn)
+                continue
+            if isinstance(st, ast.AugAssign):  # (numbers: as x = x <op> value)
+                assert isinstance(st.target, ast.Name)
+                target = st.target.id
+                env[target] = self.op(_BINOPS[type(st.op)], [env[target], self.expr(st.value, env, fn)])
+                continue
             assert isinstance(st, ast.Assign)
             value = self.expr(st.value, env, fn)
             t = st.targets[0]
@@ -150,6 +174,8 @@ class _Emit:
                     env[n.id] = v  # type: ignore[attr-defined]
             else:
                 env[t.id] = value  # type: ignore[attr-defined]
+        if not returns:
+            return None
         ret = fn.body[-1].value  # type: ignore[attr-defined]
         if isinstance(ret, ast.Tuple):
             return [self.materialise(self.expr(e, env, fn)) for e in ret.elts]
@@ -157,7 +183,7 @@ class _Emit:
 
     def materialise(self, v):
         """A constant as a typed value (for a result)."""
-        if isinstance(v, list) or v[0] is not None or self.builder is None:
+        if v is None or isinstance(v, list) or v[0] is not None or self.builder is None:
             return v
         return (self.context.get_constant_generic(self.builder, v[1], v[2]), v[1], v[2])
 
@@ -193,6 +219,20 @@ class _Emit:
         if isinstance(node, ast.Compare):
             operands = [self.expr(node.left, env, fn), self.expr(node.comparators[0], env, fn)]
             return self.op(_COMPARE[type(node.ops[0])], operands, fold=False)
+        if isinstance(node, ast.BoolOp):  # of booleans: & or |
+            values = [self.expr(v, env, fn) for v in node.values]
+            from numba.core import types
+            if not all(isinstance(v, tuple) and isinstance(v[1], types.Boolean) for v in values):
+                raise Unsupported(ast.unparse(node))
+            key = operator.and_ if isinstance(node.op, ast.And) else operator.or_
+            out = values[0]
+            for v in values[1:]:
+                out = self.op(key, [out, v], fold=False)
+            return out
+        if isinstance(node, ast.IfExp):  # both sides computed, then selected (runtime.sel)
+            from . import runtime
+            parts = [self.expr(v, env, fn) for v in (node.test, node.body, node.orelse)]
+            return self.op(runtime.sel, parts, fold=False)
         if isinstance(node, ast.Call):
             callee = self.resolve(node.func, fn)
             args = [self.expr(a, env, fn) for a in node.args]
@@ -230,6 +270,8 @@ def _pack(emit: _Emit, result):
     """The numba type of a function's result and, when emitting, its value (a tuple is built)."""
     from numba.core import types
 
+    if result is None:
+        return types.none, None if emit.builder is None else emit.context.get_dummy_value()
     if not isinstance(result, list):
         return result[1], result[0]
     ty = types.BaseTuple.from_types([r[1] for r in result])
@@ -240,15 +282,12 @@ def _pack(emit: _Emit, result):
 
 def inlined(fn: Any) -> Any:
     """The straight-line function ``fn`` as an intrinsic whose body is emitted at each call (see
-    the module docstring); its parameters must be numbers or booleans."""
-    from numba.core import types
+    the module docstring)."""
     from numba.core.extending import intrinsic
 
     f = _Function(fn)
 
     def impl(typingctx, args):
-        if not all(isinstance(a, (types.Number, types.Boolean)) for a in args):
-            return None
         ret, _ = _pack(_Emit(typingctx), _Emit(typingctx).call(f, [(None, a, None) for a in args]))
 
         def codegen(context, builder, signature, llargs):

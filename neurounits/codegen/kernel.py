@@ -28,7 +28,7 @@ import textwrap
 from .abi import KernelSpec
 from .adaptive import accept_results, rhs_function, trial_pass, try_function
 from .cache import GEN_VERSION, RUNTIME_HASH, VECTORIZE_CHECKS, toolchain
-from .emit import Lines, emit_block, loads, named, names, stage_points
+from .emit import Lines, emit_block, hoist, loads, named, names, stage_points
 from .events import clear_spikes, collect_spikes, deliver_spikes, fire
 from .inline import inlinable
 from .inputs import input_rows, noise_draws, noise_rate_setup, rate_prepass, rate_used, rate_work
@@ -296,7 +296,7 @@ def _body(ks: KernelSpec, L: Lines, slow: SlowPass | None) -> None:
         L.add(3, "return status, j + 1, nspk, spk_step[:nspk], spk_idx[:nspk], -1, bad_n")
     if states:
         L.add(2, "for i in range(n):")
-        _step_body(ks, 3, L)
+        hoist(L, 3, "_step", lambda F: _step_body(ks, 1, F), sums=("nsp", "nbad"))
     clear_spikes(ks, 2, L)
     collect_spikes(ks, 2, L)
     if states:
@@ -357,7 +357,9 @@ def generate(ks: KernelSpec) -> str:
             L.add(0, "@_rt.inlined  # emitted in place where called (codegen.inline)" if inl
                   else _flags(ks, inline=True, internal=True))
             L.lines += F.lines[1:]
+    at = len(L.lines)
     _body(ks, L, slow)
     if slow is not None:
         L.lines += slow.lines
+    L.lines[at:at] = [line for fn in L.functions.values() for line in fn]  # hoisted functions, before _body
     return "\n".join(L.lines).rstrip("\n") + "\n"
