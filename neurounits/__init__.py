@@ -7,11 +7,13 @@
 <Unit('millivolt')>
 """
 
-from . import models
+from . import dist, models
 from .equations import Model
 from .errors import EquationError, IntegratorError, NeurounitsError, ParameterError, SimulationError
+from .network import Network, sources
+from .network import connectivity as conn
 from .parameters import Input, Option, Parameter, PortGroup, Receptor, State
-from .simulation import RateInput, Results, Simulation, SpikeInput, Spikes, TimedArray, simulate
+from .simulation import Features, RateInput, Results, Simulation, SpikeInput, Spikes, TimedArray, simulate
 from .sweeps import Sweep, fi_curve, sweep
 from .units import Q_, DimensionError, Quantity, ureg
 
@@ -21,9 +23,11 @@ __all__ = [
     "Q_",
     "DimensionError",
     "EquationError",
+    "Features",
     "Input",
     "IntegratorError",
     "Model",
+    "Network",
     "NeurounitsError",
     "Option",
     "Parameter",
@@ -40,9 +44,12 @@ __all__ = [
     "State",
     "Sweep",
     "TimedArray",
+    "conn",
+    "dist",
     "fi_curve",
     "models",
     "simulate",
+    "sources",
     "sweep",
     "ureg",
 ]

@@ -22,7 +22,7 @@ from .errors import Problem
 from .units import as_quantity, fmt_unit, parse_unit, ureg
 
 # Problem is defined in neurounits.errors (next to raise_problems) and offered here too, as before
-__all__ = ["Input", "Option", "Parameter", "Problem", "State", "check_value", "describe_dim"]
+__all__ = ["Input", "Option", "Parameter", "Problem", "SpikePayload", "State", "check_value", "describe_dim"]
 
 
 def _unit_of(default: Any, unit: str | None) -> Any:
@@ -141,14 +141,17 @@ class Receptor(_SpikePort):
     weight of the spikes arriving at the end of a step, e.g. ``"I_syn_ex += w"``
     or ``"dg_ex += e/tau_syn_ex * w"``.  Each must add an amount proportional
     to ``w`` to a state, so that spikes arriving together add up.
-    ``number`` is an optional numeric id (NEST's receptor types).
+    ``number`` is an optional numeric id (NEST's receptor types).  With
+    ``refractory_input=False`` spikes arriving while the neuron is refractory are
+    discarded (NEST's ``iaf_psc_delta`` default); by default they act.
     """
 
     kind = "receptor"
 
     def __init__(self, weight_unit: str, on_spike: str, *, number: int | None = None,
-                 doc: str = "") -> None:
+                 doc: str = "", refractory_input: bool = True) -> None:
         super().__init__(weight_unit, on_spike, number, doc)
+        self.refractory_input = bool(refractory_input)
 
     def __repr__(self) -> str:
         return f"Receptor({fmt_unit(self.unit)!r}, {self.on_spike!r})"
@@ -189,6 +192,28 @@ class PortGroup(_SpikePort):
 
     def __repr__(self) -> str:
         return f"PortGroup({fmt_unit(self.unit)!r}, on_spike={self.on_spike!r})"
+
+
+class SpikePayload:
+    """A value that every spike of a model carries to the ``receptors`` of its targets (in a
+    network), which add the synapse's weight times this value, as NEST's ``iaf_bw_2001`` sends its
+    NMDA jump with each spike.
+
+    The value is ``k0 + k1 * s``, where ``s`` is a presynaptic trace (starting at 0) that decays
+    with time constant ``tau`` (the name of a parameter) between the neuron's spikes and grows by
+    the value at each spike.  ``coefficients(params)`` returns per-neuron ``(k0, k1)`` from the
+    parameters in internal units.  Such a receptor takes spikes only from models with a payload
+    for it (not from spike inputs or sources).
+    """
+
+    def __init__(self, receptors: tuple[str, ...], tau: str, coefficients: Any, doc: str = "") -> None:
+        self.receptors = tuple(receptors)
+        self.tau = tau
+        self.coefficients = coefficients
+        self.doc = doc
+
+    def __repr__(self) -> str:
+        return f"SpikePayload(receptors={self.receptors!r}, tau={self.tau!r})"
 
 
 class Option:

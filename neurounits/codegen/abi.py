@@ -43,6 +43,9 @@ class KernelSpec:
     # -1 if none), instead of a spike list and traces; e.g. ("count", "first")
     counts: tuple[str, ...] = ()
     uniform: tuple[str, ...] = ()  # parameters equal for every neuron (read once, P_<name>[0])
+    # a network's step module: rate inputs arrive per neuron and step in RIN[channel, i] (the summed
+    # weighted rates, or with nonlinear summation the sum of weight * phi(rate)), filled by the network
+    network: bool = False
 
     @property
     def has_refractory(self) -> bool:
@@ -78,7 +81,10 @@ class KernelSpec:
             names += [f"EVS_{r}", f"EVN_{r}", f"EVW_{r}", f"B_{r}"]
         if self.adaptive:
             names += ["HSTEP", "ATOL", "RTOL", "hmin", "maxsub"]
-        names += noise_rate_args(s)
+        rate = noise_rate_args(s)
+        if self.network and s.rate_channels:
+            rate = [a for a in rate if a not in ("RS", "RW", "RV")] + ["RIN"]
+        names += rate
         if self.counts:
             names += ["CNT", "FIRST", "LAST"]
         names.append("REC")

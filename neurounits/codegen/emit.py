@@ -126,6 +126,8 @@ def phi_code(ks: KernelSpec, arg: str) -> str:
 
 def _rate_value(ks: KernelSpec, k: str) -> str:
     c = ks.spec.rate_channels.index(k)
+    if ks.network:
+        return phi_code(ks, f"RIN[{c}, i]") if ks.spec.rate_linear else f"RIN[{c}, i]"
     return phi_code(ks, f"rs_{c}") if ks.spec.rate_linear else f"ACC_{c}[i]"
 
 

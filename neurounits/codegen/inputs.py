@@ -10,7 +10,7 @@ __all__ = ["input_rows", "noise_draws", "noise_rate_setup", "rate_prepass", "rat
 
 def input_rows(ks: KernelSpec, ind: int, L: Lines, step: str) -> None:
     """The inputs' values of step ``step`` (a row of U_<input> each, and the summed rate inputs)."""
-    if ks.spec.rate_channels and ks.spec.rate_linear:
+    if ks.spec.rate_channels and ks.spec.rate_linear and not ks.network:
         for c in range(len(ks.spec.rate_channels)):
             L.add(ind, f"rs_{c} = RS[{c}, {step}]")
     for k in ks.spec.inputs:
@@ -29,7 +29,7 @@ def noise_rate_setup(ks: KernelSpec, L: Lines) -> None:
 def rate_work(ks: KernelSpec) -> list[tuple[str, str]]:
     """Work arrays of rate inputs without linear summation: ACC_c, per channel."""
     s = ks.spec
-    if not s.rate_channels or s.rate_linear:
+    if not s.rate_channels or s.rate_linear or ks.network:
         return []
     return [(f"ACC_{c}", "np.zeros(n)") for c in range(len(s.rate_channels))]
 
@@ -53,7 +53,7 @@ def rate_used(ks: KernelSpec, used: set[str]) -> set[str]:
 def rate_prepass(ks: KernelSpec, ind: int, L: Lines) -> None:
     """Without linear summation: ACC_c[i] = sum over inputs of weight * phi_i(rate), per neuron."""
     s = ks.spec
-    if not s.rate_channels or s.rate_linear:
+    if not s.rate_channels or s.rate_linear or ks.network:
         return
     nc = len(s.rate_channels)
     L.add(ind, "for i in range(n):")

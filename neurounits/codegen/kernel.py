@@ -81,8 +81,9 @@ def _step_body(ks: KernelSpec, ind: int, L: Lines) -> None:
     if step is not None:
         _integrate(ks, ind, L)
     for r, rec in s.receptors.items():
+        got = f"B_{r}[i]" if rec.refractory_input or not ks.has_refractory else f"(0.0 if refr else B_{r}[i])"
         for k, coef in rec.effects:
-            L.add(ind, f"x_{k} = x_{k} + ({to_code(coef)}) * B_{r}[i]")
+            L.add(ind, f"x_{k} = x_{k} + ({to_code(coef)}) * {got}")
     fire(ks, ind, L)
     for k in s.states:
         L.add(ind, f"X_{k}[i] = x_{k}")
@@ -274,6 +275,21 @@ def _check_finite(ks: KernelSpec, L: Lines) -> None:
     L.add(3, "return 1, j + 1, nspk, spk_step[:nspk], spk_idx[:nspk], -1, -1")
 
 
+def rhs_and_try(ks: KernelSpec, L: Lines) -> None:
+    """``_f`` and ``_try`` (:mod:`.adaptive`): straight-line functions emitted in place where
+    called (``@_rt.inlined``), or where a model's right-hand sides use what that does not accept,
+    compiled functions that LLVM always inlines."""
+    for fn in (rhs_function, try_function):
+        F = Lines()
+        F.n_temps = L.n_temps
+        fn(ks, "", F)
+        L.n_temps = F.n_temps
+        straight = inlinable("\n".join(F.lines[1:]))
+        L.add(0, "@_rt.inlined  # emitted in place where called (codegen.inline)" if straight
+              else _flags(ks, inline=True, internal=True))
+        L.lines += F.lines[1:]
+
+
 def _body(ks: KernelSpec, L: Lines, slow: SlowPass | None) -> None:
     """The kernel's body: the whole time loop."""
     states = bool(ks.spec.states)
@@ -348,15 +364,7 @@ def generate(ks: KernelSpec) -> str:
     if ks.derived_names():
         _derived_function(ks, L)
     if slow is not None:
-        for fn in (rhs_function, try_function):
-            F = Lines()
-            F.n_temps = L.n_temps
-            fn(ks, "", F)
-            L.n_temps = F.n_temps
-            inl = inlinable("\n".join(F.lines[1:]))
-            L.add(0, "@_rt.inlined  # emitted in place where called (codegen.inline)" if inl
-                  else _flags(ks, inline=True, internal=True))
-            L.lines += F.lines[1:]
+        rhs_and_try(ks, L)
     at = len(L.lines)
     _body(ks, L, slow)
     if slow is not None:

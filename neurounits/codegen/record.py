@@ -28,8 +28,9 @@ def store_before_events(ks: KernelSpec, ind: int, L: Lines) -> None:
     emit_block(L, ind, assigns, named(ks, [pt]))
 
 
-def record_block(ks: KernelSpec, ind: int, L: Lines, sample: str, step: str) -> None:
-    """Store the recorded variables of every neuron as sample ``sample`` (count-only: add them)."""
+def record_block(ks: KernelSpec, ind: int, L: Lines, sample: str, step: str, select: str = "") -> None:
+    """Store the recorded variables of every neuron as sample ``sample`` (count-only: add them);
+    with ``select`` (an index array), of neurons ``select[k]`` into column k."""
     s = ks.spec
     stored = before_events(ks) if sample != "0" else []
     exprs = {k: s.expressions[k][0] for k in ks.record if k in s.expressions and k not in stored}
@@ -37,7 +38,11 @@ def record_block(ks: KernelSpec, ind: int, L: Lines, sample: str, step: str) -> 
     if exprs:
         input_rows(ks, ind, L, step)
         L.add(ind, f"t = (j0 + {step}) * dt")
-    L.add(ind, "for i in range(n):")
+    if select:
+        L.add(ind, f"for q_ in range({select}.shape[0]):")
+        L.add(ind + 1, f"i = {select}[q_]")
+    else:
+        L.add(ind, "for i in range(n):")
     used = names(exprs.values())
     used |= rate_used(ks, used)
     if exprs:
@@ -47,16 +52,17 @@ def record_block(ks: KernelSpec, ind: int, L: Lines, sample: str, step: str) -> 
                 draw = "0.0" if sample == "0" else f"_rt.normal(SEED, GID[i], j0 + {step}, {c}) * isdt_"
                 L.add(ind + 1, f"_n_{name} = {draw}")
     at, op = ("0", "+=") if ks.counts else ("s_", "=")  # count-only: sums of the samples
+    col = "q_" if select else "i"
     computed = []
     for r, k in enumerate(ks.record):
         if k in s.states:
-            L.add(ind + 1, f"REC[{r}, {at}, i] {op} X_{k}[i]")
+            L.add(ind + 1, f"REC[{r}, {at}, {col}] {op} X_{k}[i]")
         elif k == "refractory":
-            L.add(ind + 1, f"REC[{r}, {at}, i] {op} 1.0 if REF[i] > 0 else 0.0")
+            L.add(ind + 1, f"REC[{r}, {at}, {col}] {op} 1.0 if REF[i] > 0 else 0.0")
         elif k in stored:
-            L.add(ind + 1, f"REC[{r}, {at}, i] {op} RX_{k}[i]")
+            L.add(ind + 1, f"REC[{r}, {at}, {col}] {op} RX_{k}[i]")
         else:
-            computed.append((f"REC[{r}, {at}, i]", exprs[k]))
+            computed.append((f"REC[{r}, {at}, {col}]", exprs[k]))
     if computed:
         _emit_recorded(ks, ind + 1, L, computed, op)
 

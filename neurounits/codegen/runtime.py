@@ -574,6 +574,48 @@ def normal(seed, neuron, step, k):
     return math.sqrt(-2.0 * _log(u1)) * cos_pi(2.0 * u2 - 1.0)
 
 
+@njit(cache=True, inline="always")
+def uniform(seed, a, b, k):
+    """A uniform number in (0, 1), a pure function of ``seed`` (uint64) and the integers a, b, k
+    (mixed as in :func:`normal`)."""
+    key = mix64(seed + _GOLDEN * (np.uint64(a) + _ONE))
+    h = mix64(key ^ (np.uint64(b) * _MSTEP + np.uint64(k) * _GOLDEN))
+    return (np.float64(np.int64(h >> _S11)) + 0.5) * _2M53
+
+
+@njit(cache=True, inline="always")
+def _poisson_part(u, m, p0):
+    """The count of a Poisson variable of mean m (p0 = exp(-m)) whose distribution function first
+    reaches u (inversion, at most 400 terms)."""
+    p = p0
+    c = p0
+    x = 0
+    while u > c and x < 400:
+        x += 1
+        p *= m / x
+        c += p
+    return x
+
+
+@njit(cache=True, inline="always")
+def poisson(lam, p0, seed, a, b):
+    """A Poisson count with mean ``lam`` (``p0`` = exp(-min(lam, 16))), a pure function of
+    (seed, a, b): the mean is split into parts of at most 16, and each part's count is found by
+    inverting its distribution function with one uniform number (:func:`uniform`, k = the part's
+    number).  The caller computes p0 once for many draws of the same mean."""
+    if lam <= 16.0:
+        return _poisson_part(uniform(seed, a, b, 0), lam, p0)
+    total = 0
+    part = 0
+    rest = lam
+    while rest > 0.0:
+        m = min(rest, 16.0)
+        rest -= m
+        total += _poisson_part(uniform(seed, a, b, part), m, p0 if m == 16.0 else math.exp(-m))
+        part += 1
+    return total
+
+
 # ------------------------------------------------------------------------------ kernel compiler
 class _NoAliasLower(lowering.Lower):
     """numba's lowering, with every array argument's data pointer marked ``noalias``: the kernel

@@ -290,7 +290,7 @@ class _Builder:
                                         "would not add up")
                 effects.append((target, coef if op == "+=" else -coef))
             del self.scope.names["w"]
-            out[name] = ReceptorSpec(rec.unit, rec.number, tuple(effects))
+            out[name] = ReceptorSpec(rec.unit, rec.number, tuple(effects), rec.refractory_input)
         return out
 
     def _update(self, states: dict, odes: dict, receptors: dict) -> tuple:

@@ -83,6 +83,10 @@ class Model:
     unavailable_receptors : dict
         Receptor name -> why spike inputs cannot use it yet (simulate raises
         ParameterError with that text).
+    spike_payload : SpikePayload or None
+        A value each spike carries to the targets' receptors named in it (networks).
+    rate_output : str or None
+        The state a rate model sends through rate projections (networks), e.g. ``"rate"``.
     """
 
     equations: ClassVar[str] = ""
@@ -99,6 +103,8 @@ class Model:
     refractory_integrates: ClassVar[bool] = False
     record_expressions_before_events: ClassVar[bool] = False
     unavailable_receptors: ClassVar[dict[str, str]] = {}
+    spike_payload: ClassVar[Any] = None
+    rate_output: ClassVar[str | None] = None
     rate_input: ClassVar[str | None] = None
     rate_nonlinearity: ClassVar[str | None] = None
     rate_summation: ClassVar[str | None] = None

@@ -28,12 +28,15 @@ class ReceptorSpec:
     """A spike port: the weight's unit, an optional number, and its effects.
 
     ``effects`` lists ``(state, coefficient)``: a summed weight ``w`` arriving at
-    the end of a step adds ``coefficient * w`` to the state (internal units).
+    the end of a step adds ``coefficient * w`` to the state (internal units);
+    with ``refractory_input=False`` spikes arriving during the refractory period
+    are discarded (NEST's ``iaf_psc_delta``).
     """
 
     unit: Any
     number: int | None
     effects: tuple[tuple[str, sympy.Expr], ...]
+    refractory_input: bool = True
 
 
 @dataclass(frozen=True)
@@ -83,6 +86,7 @@ class ModelSpec:
         parts += [sympy.srepr(self.threshold), repr([(k, sympy.srepr(e)) for k, e in self.reset])]
         parts += [repr(self.hold), list(self.parameters).__repr__()]
         parts += [f"{k}:{fmt_unit(r.unit)}:{[(x, sympy.srepr(c)) for x, c in r.effects]}"
+                  + ("" if r.refractory_input else ":discarded while refractory")
                   for k, r in self.receptors.items()]
         parts += [f"{t.name}={sympy.srepr(e)}" for t, e in self.update]
         parts.append(f"substeps={self.events_in_substeps}")

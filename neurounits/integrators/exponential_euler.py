@@ -6,7 +6,8 @@ frozen A and B:
 
     x_new = x + dt * (A x + B) * phi1(A dt),   phi1(z) = (exp(z) - 1)/z
 
-which stays finite (and equals forward Euler) as A -> 0.
+which stays finite (and equals forward Euler) as A -> 0.  Where A depends on parameters only,
+phi1(A dt) is a per-neuron constant, computed once before the time loop (``Step.derived``).
 """
 
 from __future__ import annotations
@@ -35,11 +36,19 @@ class ExponentialEuler(Integrator):
 
     def step(self, spec: ModelSpec) -> Step:
         st = Step(self.name)
+        params = {spec.symbols[k] for k in spec.parameters}
         for k, rhs in spec.odes.items():
             x = spec.symbols[k]
             a = sympy.Symbol(f"_A_{k}", real=True)
             f = sympy.Symbol(f"_f_{k}", real=True)
-            st.statements.append((a, sympy.diff(rhs, x)))
+            a_expr = sympy.diff(rhs, x)
+            if a_expr.free_symbols <= params:  # phi1(A dt) of parameters only: once, before the loop
+                e = sympy.Symbol(f"_e_{k}", real=True)
+                st.derived.append((e, phi1(a_expr * DT)))
+                st.statements.append((f, rhs))
+                st.new[k] = x + DT * f * e
+                continue
+            st.statements.append((a, a_expr))
             st.statements.append((f, rhs))
             st.new[k] = x + DT * f * phi1(a * DT)
         return st

@@ -16,6 +16,7 @@ _WHERE = {
     "QuaIF": "quadratic", "AdQuaIF": "quadratic", "AdQuaIFRef": "quadratic",
     "ExpIF": "expif", "AdEx": "expif",
     "HodgkinHuxley": "hodgkin_huxley",
+    "CobaLIF": "benchmark", "CubaLIF": "benchmark",
 }
 
 __all__ = [
@@ -24,6 +25,8 @@ __all__ = [
     "AdEx",
     "AdQuaIF",
     "AdQuaIFRef",
+    "CobaLIF",
+    "CubaLIF",
     "ExpIF",
     "HodgkinHuxley",
     "Izhikevich",

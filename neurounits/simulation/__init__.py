@@ -8,11 +8,11 @@ and :mod:`~.checks` (the checks of run arguments).
 
 from . import checks, kernels
 from .counts import count_run
-from .inputs import RateInput, SpikeInput, TimedArray
+from .inputs import Features, RateInput, SpikeInput, TimedArray
 from .plan import RunPlan, make_plan
 from .results import Results, Spikes
 from .runner import Runner
 from .simulation import Simulation, simulate
 
-__all__ = ["RateInput", "Results", "RunPlan", "Runner", "Simulation", "SpikeInput", "Spikes", "TimedArray",
-           "checks", "count_run", "kernels", "make_plan", "simulate"]
+__all__ = ["Features", "RateInput", "Results", "RunPlan", "Runner", "Simulation", "SpikeInput", "Spikes",
+           "TimedArray", "checks", "count_run", "kernels", "make_plan", "simulate"]

@@ -18,7 +18,7 @@ from ..checks import check_count
 from ..errors import did_you_mean, raise_problems
 from ..parameters import Problem, check_value
 from ..units import fmt_unit, to_internal, ureg
-from .inputs import SpikeInput, TimedArray
+from .inputs import Features, SpikeInput, TimedArray
 
 __all__ = [
     "MS",
@@ -122,6 +122,8 @@ def check_input(model: Any, name: str, value: Any, problems: list[Problem]) -> I
     where = f"model '{model.name}', input '{name}'"
     if value is None:
         return InputSource(np.zeros((1, 1)))
+    if isinstance(value, Features):
+        value = value.value()
     if isinstance(value, TimedArray):
         return _timed(where, value, unit, model.n, problems)
     chk = check_value(where, value, unit, model.n)

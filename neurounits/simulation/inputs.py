@@ -26,7 +26,7 @@ from ..errors import Problem
 from ..parameters import check_value
 from ..units import as_quantity, fmt_unit, to_internal, ureg
 
-__all__ = ["RateInput", "SpikeInput", "TimedArray", "rate_arrays"]
+__all__ = ["Features", "RateInput", "SpikeInput", "TimedArray", "rate_arrays"]
 
 
 class TimedArray:
@@ -79,6 +79,57 @@ class SpikeInput:
     receptor: str | int | None = None
     port: int | None = None
     neurons: Any = None
+
+
+class Features:
+    """An input that is a weighted sum of features: neuron i receives ``sum_k weights[i, k] x[k]``.
+
+    ``x`` holds k feature values (a Quantity, numbers, or a :class:`TimedArray` of shape
+    (n_times, k) for features that change over time); ``weights`` is one weight vector (k,) shared
+    by every neuron or a matrix (n, k), one row per neuron (numbers or a Quantity).  The unit of
+    weight times feature must be the input's.  This makes the teaching notebook's perceptron and
+    rate neuron, which take a weight vector, one call each.
+
+    Examples
+    --------
+    >>> import neurounits as nu
+    >>> def perceptron(w, x, b=0.0):
+    ...     res = nu.simulate(nu.models.Perceptron(n=1, b=b), "1 ms", "1 ms", record=("y",),
+    ...                       inputs={"x": nu.Features(x, w)})
+    ...     return int(res["y"][-1, 0])
+    >>> perceptron([1, 1], [0.2, 0.3])
+    1
+    >>> perceptron([1, 1], [-0.2, -0.3])
+    0
+    >>> W = [[1.0, 0.0], [0.5, 0.5], [0.0, -1.0]]                 # three units, two features
+    >>> res = nu.simulate(nu.models.RateNeuron(n=3), "1 ms", "1 ms", record=("r",),
+    ...                   inputs={"x": nu.Features([0.4, 0.2], W)})
+    >>> res["r"][-1].magnitude.round(3).tolist()                  # relu(W x)
+    [0.4, 0.3, 0.0]
+    """
+
+    def __init__(self, x: Any, weights: Any) -> None:
+        self.x = x if isinstance(x, TimedArray) else as_quantity(x)
+        self.weights = as_quantity(weights)
+        w = np.asarray(self.weights.magnitude, float)
+        k = (self.x.values.shape[1] if isinstance(self.x, TimedArray) and self.x.values.ndim == 2
+             else 1 if isinstance(self.x, TimedArray) else np.size(self.x.magnitude))
+        if w.ndim not in (1, 2) or w.shape[-1] != k:
+            raise ValueError(f"Features: weights must have shape (k,) or (n, k) with k = {k} features, "
+                             f"got shape {w.shape}")
+
+    def value(self) -> Any:
+        """The input: a Quantity, one value per neuron (per row of the weights), or a TimedArray."""
+        w = self.weights
+        if isinstance(self.x, TimedArray):
+            vals = self.x.values.reshape(self.x.values.shape[0], -1)
+            mag = np.asarray(vals.magnitude, float) @ np.atleast_2d(np.asarray(w.magnitude, float)).T
+            return TimedArray(mag * (vals.units * w.units), self.x.dt)
+        mag = np.asarray(w.magnitude, float) @ np.asarray(self.x.magnitude, float).reshape(-1)
+        return mag * (w.units * self.x.units)
+
+    def __repr__(self) -> str:
+        return f"Features(x={self.x!r}, weights shape {np.shape(self.weights.magnitude)})"
 
 
 @dataclass

@@ -40,7 +40,10 @@ class Results:
         (with ``raise_on_failure=False``).
 
     ``res["V"]`` is the recorded trace of ``V``, a Quantity of shape
-    (n_samples, n).
+    (n_samples, n), or (n_samples, len(neurons)) when only some neurons are
+    recorded (``neurons``: their indices; None: all).  ``spikes_recorded`` is
+    False for a network population whose spikes were not recorded (then
+    ``spike_counts`` and ``rates`` raise).
     """
 
     model: str
@@ -56,6 +59,8 @@ class Results:
     status: int = 0
     message: str = ""
     seed: int | None = None
+    neurons: np.ndarray | None = None
+    spikes_recorded: bool = True
 
     def __getitem__(self, name: str) -> Any:
         try:
@@ -75,6 +80,9 @@ class Results:
     @property
     def spike_counts(self) -> np.ndarray:
         """Number of spikes of each neuron, shape (n,)."""
+        if not self.spikes_recorded:
+            raise KeyError(f"the spikes of {self.model} were not recorded; record them with "
+                           "net.record(population, spikes=True)")
         return np.bincount(self.spikes.indices, minlength=self.n)
 
     @property
@@ -87,8 +95,8 @@ class Results:
         """A few lines describing the run, with units."""
         lines = [f"{self.model}: {self.n} neuron(s), {self.duration:~g} at dt = {self.dt:~g}, "
                  f"method {self.method}" + (f" ({self.method_reason})" if self.method_reason else "")]
-        counts = self.spike_counts
-        if counts.sum() or self.spikes.indices.size == 0:
+        counts = self.spike_counts if self.spikes_recorded else np.zeros(0, np.int64)
+        if self.spikes_recorded and (counts.sum() or self.spikes.indices.size == 0):
             r = self.rates.magnitude
             lines.append(f"spikes: {int(counts.sum())} in total, rate {r.mean():.3g} Hz on average "
                          f"(min {r.min():.3g}, max {r.max():.3g} Hz)")

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from ..checks import check_count
-from ..errors import SimulationError, raise_problems
+from ..errors import ParameterError, SimulationError, raise_problems
 from ..parameters import Problem
 from ..units import Q_, from_internal
 from .checks import check_duration
@@ -46,6 +46,17 @@ class Simulation:
     >>> sim.state["V"].units
     <Unit('millivolt')>
     """
+
+    def __new__(cls, model: Any = None, *args: Any, **kwargs: Any) -> Any:
+        if _is_network(model):  # nu.Simulation(net, dt): the network's own simulation
+            unknown = set(kwargs) - {"raise_on_failure"}
+            if unknown or len(args) > 1:
+                what = ", ".join(sorted(unknown)) or "extra arguments"
+                raise ParameterError(f"Simulation(network): {what} "
+                                     "belong to the network (net.add, net.record, nu.Network(seed=)); pass "
+                                     "only dt and raise_on_failure")
+            return model.simulation(*args, **kwargs)
+        return super().__new__(cls)
 
     def __init__(self, model: Any, dt: Any = "0.1 ms", *, inputs: Mapping[str, Any] | None = None,
                  record: Sequence[str] | str | None = None, method: str | None = None,
@@ -177,6 +188,13 @@ class Simulation:
                 f"dt={Q_(self.plan.dt_ms, 'ms'):~g}, method {self.plan.method!r}>")
 
 
+def _is_network(model: Any) -> bool:
+    """A network (an object with a ``simulation(dt, ...)`` method; the simulation layer does not
+    import the network layer above it)."""
+    return not isinstance(model, type) and callable(getattr(model, "simulation", None)) \
+        and hasattr(model, "populations")
+
+
 def simulate(
     model: Any,
     duration: Any,
@@ -253,6 +271,18 @@ def simulate(
     >>> res["V"].shape, res.method
     ((501, 2), 'exact')
     """
+    if _is_network(model):
+        extra = {k: v for k, v in (("inputs", inputs), ("record", record), ("method", method), ("seed", seed),
+                                   ("initial", initial), ("spike_inputs", spike_inputs),
+                                   ("rate_inputs", rate_inputs), ("method_options", method_options),
+                                   ("noise_ids", noise_ids)) if v is not None}
+        if extra or record_every != 1:
+            raise ParameterError(f"simulate(network): {', '.join(sorted(extra)) or 'record_every'} belong to "
+                                 "the network (net.add(..., inputs=, initial=, method=), net.record(...), "
+                                 "nu.Network(seed=)); pass only duration, dt and raise_on_failure")
+        net_sim = model.simulation(dt, raise_on_failure=raise_on_failure)
+        net_sim.run(duration)
+        return net_sim.results
     plan, dur_ms, n_steps = make_plan(
         model, dt, duration=duration, inputs=inputs, record=record, method=method, seed=seed, initial=initial,
         record_every=record_every, spike_inputs=spike_inputs, rate_inputs=rate_inputs, threads=threads,

@@ -69,8 +69,10 @@ def sweep(
 
     Parameters
     ----------
-    model_cls : type
-        A model class, e.g. ``nu.models.Izhikevich`` (not an instance).
+    model_cls : type or callable
+        A model class, e.g. ``nu.models.Izhikevich`` (not an instance); or a function that builds a
+        network from one set of the grid's values (an ensemble of networks over parameters and
+        seeds; see :mod:`neurounits.sweeps.ensembles`).
     grid : dict, optional
         Parameter or input name -> values (a Quantity array, or a list of strings/Quantities); the
         sweep runs the cartesian product, the last name varying fastest.
@@ -141,8 +143,13 @@ def sweep(
     >>> sw.units["rate"], len(sw.index)
     ('Hz', 2)
     """
+    if callable(model_cls) and not isinstance(model_cls, type) and grid is not None:
+        return _network_sweep(model_cls, grid, sets=sets, random=random, fixed=fixed, inputs=inputs,
+                              duration=duration, dt=dt, measure=measure, backend=backend, workers=workers,
+                              checkpoint=checkpoint, client=client)
     if not (isinstance(model_cls, type) and issubclass(model_cls, Model)):
-        raise ParameterError(f"sweep() needs a model class such as nu.models.LIF, got {model_cls!r}")
+        raise ParameterError(f"sweep() needs a model class such as nu.models.LIF (or a function that builds "
+                             f"a network, with a grid), got {model_cls!r}")
     name, decl = model_cls.__name__, declarations(model_cls)
     fixed = dict(fixed or {})
     options = {k: fixed.pop(k) for k in list(fixed) if isinstance(decl.get(k), Option)}
@@ -189,6 +196,27 @@ def _chunking(run: Settings, good: np.ndarray, backend: str, workers: int | None
         return replace(run, threads=threads), make_chunks(good, 1, min(16384 * threads, max(1, good.size)))
     return run, make_chunks(good, workers if backend != "dask" else workers or 2, chunk_size,
                             count_only and backend != "dask")
+
+
+def _network_sweep(build: Callable, grid: Mapping[str, Any], *, sets: Any, random: Any, fixed: Any,
+                   inputs: Any, duration: Any, dt: Any, measure: Any, backend: str, workers: int | None,
+                   checkpoint: Any, client: Any) -> Sweep:
+    """``sweep(build, grid)``: one network per set (:mod:`neurounits.sweeps.ensembles`)."""
+    from .ensembles import sweep_networks
+
+    unused = [k for k, v in (("sets", sets), ("random", random), ("fixed", fixed), ("inputs", inputs),
+                             ("checkpoint", checkpoint), ("client", client)) if v]
+    if unused:
+        raise ParameterError(f"sweep over networks: {', '.join(unused)} apply to sweeps of one model; a "
+                             "network sweep takes build, grid, duration, dt, measure (a function of the "
+                             "results), backend ('threads' or 'serial') and workers")
+    if measure == ("spike_count", "rate"):
+        measure = None
+    if measure is not None and not callable(measure):
+        raise ParameterError("sweep over networks: measure must be a function of the network's results that "
+                             f"returns a dict of named values, got {measure!r}")
+    return sweep_networks(build, grid, duration=duration, dt=dt, measure=measure,
+                          backend="serial" if backend == "serial" else "threads", workers=workers)
 
 
 def fi_curve(model_cls: type[Model], currents: Any, *, input: str = "I", duration: Any = "1 s",

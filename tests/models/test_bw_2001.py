@@ -238,7 +238,7 @@ def test_nmda_port_weight_is_fixed():
 def test_approximate_refuses_nmda_spike_inputs():
     m = nu.models.nest.iaf_bw_2001(n=1)
     with pytest.raises(nu.ParameterError, match=r"receptor 'NMDA' cannot take spike inputs: .*presynaptic"
-                                                r".*arrives with networks"):
+                                                r".*connect iaf_bw_2001 populations in a nu.Network"):
         nu.simulate(m, "5 ms", spike_inputs=[nu.SpikeInput(times="1 ms", weight="1 nS", receptor=3)])
 
 

@@ -18,13 +18,14 @@ from typing import Any
 # neurounits.models: the first use of one model does not declare all of them.
 _WHERE = {
     "aeif_cond_alpha": "aeif_cond_alpha", "hh_psc_alpha": "hh_psc_alpha", "iaf_bw_2001": "iaf_bw_2001",
-    "iaf_bw_2001_exact": "iaf_bw_2001", "iaf_cond_exp": "iaf_cond_exp", "iaf_psc_exp": "iaf_psc_exp",
+    "iaf_bw_2001_exact": "iaf_bw_2001", "iaf_cond_exp": "iaf_cond_exp", "iaf_psc_delta": "iaf_psc_delta",
+    "iaf_psc_exp": "iaf_psc_exp",
     "izhikevich": "izhikevich", "lin_rate_ipn": "rate_ipn", "sigmoid_rate_ipn": "rate_ipn",
     "tanh_rate_ipn": "rate_ipn", "threshold_lin_rate_ipn": "rate_ipn",
 }
 
 __all__ = ["aeif_cond_alpha", "hh_psc_alpha", "iaf_bw_2001", "iaf_bw_2001_exact", "iaf_cond_exp",
-           "iaf_psc_exp", "izhikevich", "lin_rate_ipn", "sigmoid_rate_ipn", "tanh_rate_ipn",
+           "iaf_psc_delta", "iaf_psc_exp", "izhikevich", "lin_rate_ipn", "sigmoid_rate_ipn", "tanh_rate_ipn",
            "threshold_lin_rate_ipn"]
 
 

@@ -45,7 +45,7 @@ J. Comput. Neurosci. 11:63; Wang (2002), Neuron 36:955.
 from __future__ import annotations
 
 from ...equations import Model
-from ...parameters import Input, Parameter, PortGroup, Receptor, State
+from ...parameters import Input, Parameter, PortGroup, Receptor, SpikePayload, State
 
 __all__ = ["iaf_bw_2001", "iaf_bw_2001_exact"]
 
@@ -57,6 +57,18 @@ _CURRENTS = """
     ds_AMPA/dt = -s_AMPA/tau_AMPA : nS
     ds_GABA/dt = -s_GABA/tau_GABA : nS
 """
+
+
+def _nmda_jump(p):
+    """NEST's NMDA jump coefficients: k0 = (alpha tau_r)^(tau_r/tau_d) gamma_lower(1 - tau_r/tau_d,
+    alpha tau_r) (the lower incomplete gamma function, not normalised) and k1 = expm1(-alpha tau_r)."""
+    import numpy as np
+    from scipy.special import gamma, gammainc
+
+    ar = np.asarray(p["alpha"] * p["tau_rise_NMDA"], float)
+    s = 1.0 - np.asarray(p["tau_rise_NMDA"] / p["tau_decay_NMDA"], float)
+    k0 = ar ** (1.0 - s) * gammainc(s, ar) * gamma(s)
+    return k0, np.expm1(-ar)
 
 
 class _BrunelWang(Model):
@@ -196,11 +208,15 @@ class iaf_bw_2001(_BrunelWang):
     """
 
     s_NMDA = State("nS", doc="NMDA conductance (gating times weight)")
-    NMDA = Receptor("nS", "s_NMDA += w", number=3, doc="NMDA spikes (NEST receptor 3); need networks")
+    NMDA = Receptor("nS", "s_NMDA += w", number=3,
+                    doc="NMDA spikes (NEST receptor 3), from iaf_bw_2001 neurons of a network only")
     unavailable_receptors = {  # noqa: RUF012
         "NMDA": "in iaf_bw_2001 an NMDA spike carries the presynaptic neuron's NMDA jump "
                 "(k_0 + k_1 s_pre, computed by a presynaptic iaf_bw_2001), which a spike input does not "
-                "have; NMDA coupling arrives with networks. Use iaf_bw_2001_exact for NMDA spike inputs"}
+                "have; connect iaf_bw_2001 populations in a nu.Network, or use iaf_bw_2001_exact for "
+                "NMDA spike inputs"}
+    spike_payload = SpikePayload(("NMDA",), "tau_decay_NMDA", _nmda_jump,
+                                 doc="the NMDA jump k0 + k1 s_pre of each spike (NEST's spike offset)")
     equations = _CURRENTS + """
         ds_NMDA/dt = -s_NMDA/tau_decay_NMDA : nS
     """

@@ -115,6 +115,7 @@ def rate_ipn_model(name: str, phi: str, parameters: dict[str, Parameter], *, h_e
         "rate_input": "R R_ex R_in",
         "rate_nonlinearity": phi,
         "rate_summation": "{linear_summation}",
+        "rate_output": "rate",
     }
     return type(name, (_RateIPN,), attrs)
 

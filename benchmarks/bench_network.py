@@ -1,0 +1,169 @@
+"""Network cost: neurounits vs a hand-written Numba kernel of the same network, same run.
+
+COBA (Brette et al. 2007, benchmark 1): 4,000 CobaLIF neurons (80 % excitatory), connection
+probability 0.02, weights 6 nS (excitatory) and 67 nS (inhibitory), delay 0.1 ms (one step),
+Poisson drive 2.4 kHz x 2.1 nS per neuron, 1 s at dt = 0.1 ms, every spike recorded.
+
+The hand kernel does the same work as a careful author would write it: the same exponential-Euler
+update (phi1 of the constant decay rates computed once), CSR synapses per source with one weight
+per projection, a two-slot buffer for the one-step delay, one Poisson draw per neuron and step
+(numba's ``np.random.poisson``), every spike recorded.  Both run on one thread.  Times alternate
+between the two sides, best of ``REPEATS``; the ratio is printed (target: <= 1.15).
+
+Also: the time to build the connectivity of Brunel's (2000) model A network (12,500 neurons,
+in-degree 1,000 + 250, 15.6 M synapses) and its bytes per synapse (targets <= 1 s, <= 13 bytes).
+
+    python benchmarks/bench_network.py [--repeats 5] [--skip-brunel]
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import time
+
+import numpy as np
+from numba import njit
+
+import neurounits as nu
+
+N, NE, P_CONN, T_MS, DT_MS = 4000, 3200, 0.02, 1000.0, 0.1
+STEPS = round(T_MS / DT_MS)
+
+
+def coba_network(seed: int = 12345) -> nu.Network:
+    net = nu.Network(seed=seed)
+    P = net.add(nu.models.CobaLIF(n=N), name="P", initial={"V": nu.dist.Uniform("-60 mV", "-50 mV")})
+    net.connect(P[:NE], P, nu.conn.FixedProbability(P_CONN), weight="6 nS", receptor="ex", delay="0.1 ms")
+    net.connect(P[NE:], P, nu.conn.FixedProbability(P_CONN), weight="67 nS", receptor="inh", delay="0.1 ms")
+    net.connect(nu.sources.Poisson("2.4 kHz"), P, weight="2.1 nS", receptor="ex")
+    net.record(P, spikes=True)
+    return net
+
+
+@njit(cache=True, nogil=True)
+def _phi1(z):
+    return math.expm1(z) / z if z != 0.0 else 1.0
+
+
+@njit(cache=True, nogil=True)
+def coba_hand(n_steps, dt, v, ge, gi, ref, ptr, post, ne, w_ex, w_in, lam, w_ext, seed):
+    """COBA, one step: Poisson input, exponential Euler, threshold/reset/refractory, delivery."""
+    np.random.seed(seed)
+    n = v.shape[0]
+    c_m, g_l, e_l, e_ex, e_in, tau_e, tau_i = 200.0, 10.0, -60.0, 0.0, -80.0, 5.0, 10.0
+    v_th, v_reset, ref_steps = -50.0, -60.0, 50
+    pe = dt * _phi1(-dt / tau_e)
+    pi = dt * _phi1(-dt / tau_i)
+    b_ex = np.zeros((2, n))
+    b_in = np.zeros((2, n))
+    spk = np.zeros(n, np.int64)
+    spk_t = np.empty(1 << 21, np.int64)
+    spk_i = np.empty(1 << 21, np.int64)
+    k = 0
+    for j in range(n_steps):
+        now, nxt = j & 1, (j + 1) & 1
+        for i in range(n):  # Poisson input emitted now, arriving in the next step
+            b_ex[nxt, i] += np.random.poisson(lam) * w_ext
+        ns = 0
+        for i in range(n):
+            x, a, b = v[i], ge[i], gi[i]
+            refr = ref[i] > 0
+            a_v = (-g_l - a - b) / c_m
+            f_v = (g_l * (e_l - x) + a * (e_ex - x) + b * (e_in - x)) / c_m
+            x = x if refr else x + dt * f_v * _phi1(a_v * dt)
+            a = a + (-a / tau_e) * pe + b_ex[now, i]
+            b = b + (-b / tau_i) * pi + b_in[now, i]
+            b_ex[now, i] = 0.0
+            b_in[now, i] = 0.0
+            sp = (x >= v_th) and not refr
+            v[i] = v_reset if sp else x
+            ref[i] = ref_steps if sp else max(ref[i] - 1, 0)
+            ge[i], gi[i] = a, b
+            spk[ns] = i
+            ns += 1 if sp else 0
+        for q in range(ns):
+            i = spk[q]
+            spk_t[k] = j
+            spk_i[k] = i
+            k += 1
+            if i < ne:
+                for s in range(ptr[i], ptr[i + 1]):
+                    b_ex[nxt, post[s]] += w_ex
+            else:
+                for s in range(ptr[i], ptr[i + 1]):
+                    b_in[nxt, post[s]] += w_in
+    return k, spk_t[:k], spk_i[:k]
+
+
+def hand_inputs(seed: int = 12345):
+    rng = np.random.default_rng(seed)
+    v = rng.uniform(-60.0, -50.0, N)
+    m = rng.random((N, N)) < P_CONN
+    pre, post = np.nonzero(m)
+    ptr = np.zeros(N + 1, np.int64)
+    np.cumsum(np.bincount(pre, minlength=N), out=ptr[1:])
+    return v, ptr, post.astype(np.int32)
+
+
+def time_ours(sim) -> float:
+    t = time.perf_counter()
+    sim.run(f"{T_MS} ms")
+    return time.perf_counter() - t
+
+
+def time_hand(v0, ptr, post) -> tuple[float, int]:
+    v, ge, gi, ref = v0.copy(), np.zeros(N), np.zeros(N), np.zeros(N, np.int64)
+    t = time.perf_counter()
+    k, _, _ = coba_hand(STEPS, DT_MS, v, ge, gi, ref, ptr, post, NE, 6.0, 67.0, 2400.0 * DT_MS * 1e-3, 2.1, 1)
+    return time.perf_counter() - t, k
+
+
+def brunel_build() -> tuple[float, float, int]:
+    """Build (draw and group by source) Brunel's network: 12,500 iaf_psc_delta neurons, in-degree
+    1,000 excitatory + 250 inhibitory, delay 1.5 ms."""
+    net = nu.Network(seed=1)
+    P = net.add(nu.models.nest.iaf_psc_delta(n=12_500), name="P")
+    net.connect(P[:10_000], P, nu.conn.FixedInDegree(1000), weight="0.1 mV", delay="1.5 ms")
+    net.connect(P[10_000:], P, nu.conn.FixedInDegree(250), weight="-0.5 mV", delay="1.5 ms")
+    t = time.perf_counter()
+    built = net.build("0.1 ms")
+    dt = time.perf_counter() - t
+    return dt, built.connectivity_bytes() / built.n_synapses, built.n_synapses
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--repeats", type=int, default=5)
+    ap.add_argument("--skip-brunel", action="store_true")
+    args = ap.parse_args()
+    print(f"load average {os.getloadavg()[0]:.2f}")
+    v0, ptr, post = hand_inputs()
+    net = coba_network()
+    sim = nu.Simulation(net, f"{DT_MS} ms")
+    sim.advance(10)  # compile
+    time_hand(v0, ptr, post)  # compile
+    ours, hand = [], []
+    for _ in range(args.repeats):
+        ours.append(time_ours(sim))
+        t, k = time_hand(v0, ptr, post)
+        hand.append(t)
+    n_ours = sim.results["P"].spikes.indices.size
+    print(
+        f"COBA 4000 neurons, 1 s: neurounits {min(ours):.3f} s, hand kernel {min(hand):.3f} s, "
+        f"ratio {min(ours) / min(hand):.2f} "
+        f"(spikes per second: neurounits {n_ours / (args.repeats + 1e-3):.0f}, "
+        f"hand {k})"
+    )
+    if not args.skip_brunel:
+        brunel_build()  # the first build in a process compiles the counting sort (cached on disk)
+        t, per, n_syn = min(brunel_build() for _ in range(3))
+        print(
+            f"Brunel connectivity: {n_syn / 1e6:.1f} M synapses built in {t:.2f} s, "
+            f"{per:.2f} bytes per synapse"
+        )
+
+
+if __name__ == "__main__":
+    main()

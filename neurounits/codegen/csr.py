@@ -1,0 +1,65 @@
+"""Synapses grouped by source neuron (CSR), by a counting sort compiled with numba: O(synapses).
+
+:func:`group_by_source` takes the synapses of several parts (projections), each with its source
+neurons, ring columns, weights and delays (a weight or delay array of length 1 is one value for
+every synapse of its part), and returns ``ptr`` (int64[n + 1]) and the columns (int32), weights
+(float64) and delays (``delay_dtype``) in source order; synapses of one source keep their order.
+About 35 ns per synapse on this machine (the writes go to random places: a transposition).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+__all__ = ["group_by_source"]
+
+
+@njit(cache=True, nogil=True)
+def _count(src, lo, counts):
+    for s in range(src.shape[0]):
+        counts[src[s] - lo] += 1
+
+
+@njit(cache=True, nogil=True)
+def _scatter(nxt, src, lo, col, shift, w, d, out_col, out_w, out_d):
+    wstep = 1 if w.shape[0] > 1 else 0
+    dstep = 1 if d.shape[0] > 1 else 0
+    for s in range(src.shape[0]):
+        i = src[s] - lo
+        k = nxt[i]
+        nxt[i] = k + 1
+        out_col[k] = col[s] + shift
+        out_w[k] = w[s * wstep]
+        out_d[k] = d[s * dstep]
+
+
+def group_by_source(
+    n: int, lo: int, parts, delay_dtype
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(ptr, COL, W, DLY) of the synapses of ``parts`` = [(src, col, shift, w, d), ...] by source
+    ``src - lo`` (in [0, n)); a synapse's column is ``col + shift``."""
+    counts = np.zeros(n, np.int64)
+    for src, *_ in parts:
+        _count(np.ascontiguousarray(src), lo, counts)
+    ptr = np.zeros(n + 1, np.int64)
+    np.cumsum(counts, out=ptr[1:])
+    total = int(ptr[-1])
+    col = np.empty(total, np.int32)
+    w = np.empty(total, np.float64)
+    d = np.empty(total, delay_dtype)
+    nxt = ptr[:-1].copy()
+    for src, c, shift, ww, dd in parts:
+        _scatter(
+            nxt,
+            np.ascontiguousarray(src),
+            lo,
+            np.ascontiguousarray(c),
+            shift,
+            np.ascontiguousarray(ww, np.float64),
+            np.ascontiguousarray(dd, delay_dtype),
+            col,
+            w,
+            d,
+        )
+    return ptr, col, w, d

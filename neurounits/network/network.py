@@ -1,0 +1,404 @@
+"""``Network``: populations, views of them, projections between them, sources and what to record.
+
+Declaring a network checks each call at once (names, receptors, units of weights, views in range)
+and draws nothing: connectivity, weights, delays and initial values are drawn when the network is
+built (:meth:`Network.build`, by :func:`neurounits.simulate` or :meth:`Network.summary`), as pure
+functions of the network's seed, one random stream per projection and per population.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from ..checks import is_integer
+from ..equations import Model
+from ..errors import ParameterError, Problem, did_you_mean, raise_problems
+from ..units import as_quantity
+from .sources import Source
+
+__all__ = ["Network", "Population", "Projection", "RecordRequest", "View"]
+
+
+class View:
+    """Neurons of one or more populations, in order: ``P[:100]``, ``P[[0, 5]]``, ``E + I``.
+
+    A view holds indices, never copies of neurons; it can be the source or target of
+    :meth:`Network.connect` and the subject of :meth:`Network.record`.
+    """
+
+    def __init__(self, parts: Sequence[tuple[Population, np.ndarray]]) -> None:
+        self.parts = tuple((p, np.asarray(idx, np.int64)) for p, idx in parts if len(idx))
+
+    @property
+    def n(self) -> int:
+        return sum(len(idx) for _, idx in self.parts)
+
+    def __len__(self) -> int:
+        return self.n
+
+    @property
+    def network(self) -> Network | None:
+        return self.parts[0][0].network if self.parts else None
+
+    def gids(self) -> np.ndarray:
+        """Network-wide neuron ids of the view's neurons, in order."""
+        if not self.parts:
+            return np.zeros(0, np.int64)
+        return np.concatenate([p.offset + idx for p, idx in self.parts])
+
+    def __add__(self, other: View) -> View:
+        if not isinstance(other, View):
+            return NotImplemented
+        if self.network is not None and other.network is not None and self.network is not other.network:
+            raise ParameterError("cannot join views of two different networks")
+        return View(self.parts + other.parts)
+
+    def __getitem__(self, key: Any) -> View:
+        gids = self.gids()
+        sel = _select(key, len(gids), f"view of {self.n} neurons")
+        pops = {p.index: p for p, _ in self.parts}
+        net = self.network
+        assert net is not None
+        out: list[tuple[Population, np.ndarray]] = []
+        for g in [gids[sel]]:
+            owner = np.searchsorted(net.offsets(), g, side="right") - 1
+            start = 0
+            for k in range(1, len(g) + 1):  # runs of neurons of one population
+                if k == len(g) or owner[k] != owner[start]:
+                    p = pops[int(owner[start])]
+                    out.append((p, g[start:k] - p.offset))
+                    start = k
+        return View(out)
+
+    def describe(self) -> str:
+        bits = []
+        for p, idx in self.parts:
+            whole = len(idx) == p.n and np.array_equal(idx, np.arange(p.n))
+            contiguous = len(idx) and np.array_equal(idx, np.arange(idx[0], idx[0] + len(idx)))
+            bits.append(
+                p.name
+                if whole
+                else f"{p.name}[{idx[0]}:{idx[-1] + 1}]"
+                if contiguous
+                else f"{p.name}[{len(idx)} neurons]"
+            )
+        return " + ".join(bits) or "an empty view"
+
+    def __repr__(self) -> str:
+        return f"<View {self.describe()}: {self.n} neurons>"
+
+
+def _select(key: Any, n: int, what: str) -> np.ndarray:
+    """Positions selected by ``key`` (a slice, an integer, or integer indices) among n."""
+    if isinstance(key, slice):
+        return np.arange(n)[key]
+    if is_integer(key):
+        k = int(key)
+        if not -n <= k < n:
+            raise IndexError(f"index {k} is out of range for the {what} (valid: 0 to {n - 1})")
+        return np.array([k % n])
+    idx = np.asarray(key)
+    if idx.dtype == bool:
+        if idx.shape != (n,):
+            raise IndexError(f"a boolean mask for the {what} must have shape ({n},), got {idx.shape}")
+        return np.flatnonzero(idx)
+    if idx.dtype.kind not in "iu" or idx.ndim != 1:
+        raise IndexError(
+            f"select neurons of the {what} with a slice, an integer or a 1-d array of integers, got {key!r}"
+        )
+    bad = (idx < -n) | (idx >= n)
+    if bad.any():
+        raise IndexError(f"index {int(idx[bad][0])} is out of range for the {what} (valid: 0 to {n - 1})")
+    return idx % n
+
+
+class Population(View):
+    """A population of one model in a network (returned by :meth:`Network.add`); a view of all
+    its neurons."""
+
+    def __init__(self, network: Network, index: int, name: str, model: Any, offset: int) -> None:
+        self._network = network
+        self.index = index
+        self.name = name
+        self.model = model
+        self.offset = offset
+        super().__init__([(self, np.arange(model.n, dtype=np.int64))])
+
+    @property
+    def n(self) -> int:
+        return int(self.model.n)
+
+    @property
+    def network(self) -> Network:
+        return self._network
+
+    def __repr__(self) -> str:
+        return f"<Population {self.name!r}: {self.n} x {self.model.name}>"
+
+
+@dataclass(frozen=True)
+class Projection:
+    """One :meth:`Network.connect` call, as given (checked; drawn when the network is built)."""
+
+    index: int
+    source: View | Source
+    target: View
+    rule: Any
+    weight: Any
+    receptor: Any
+    delay: Any
+    receptors: Mapping[int, tuple[str, ...]]  # target population -> receptor name(s) (2: by sign)
+    kind: str = "spike"  # or "rate": a rate projection between rate models
+
+    def describe(self) -> str:
+        src = self.source.describe()
+        rule = "" if isinstance(self.source, Source) else f" ({type(self.rule).__name__})"
+        return f"projection {self.index} ({src} -> {self.target.describe()}{rule})"
+
+
+@dataclass(frozen=True)
+class RecordRequest:
+    """What :meth:`Network.record` asked for one population."""
+
+    population: int
+    variables: tuple[str, ...]
+    neurons: np.ndarray
+    every: Any
+
+
+@dataclass
+class _PopulationOptions:
+    initial: Mapping[str, Any] = field(default_factory=dict)
+    inputs: Mapping[str, Any] = field(default_factory=dict)
+    method: str | None = None
+    method_options: Mapping[str, Any] | None = None
+
+
+class Network:
+    """Populations of neurons coupled by projections with delays, driven by sources.
+
+    ``seed`` makes the network a pure function of it: connectivity, weights, delays and initial
+    values come from one random stream per projection and per population (structure), Poisson
+    trains and noise from others (input); the same seed gives the same network and the same
+    spikes.
+
+    Examples
+    --------
+    >>> import neurounits as nu
+    >>> net = nu.Network(seed=1)
+    >>> P = net.add(nu.models.nest.iaf_psc_exp(n=20, I_e="380 pA"), name="P")
+    >>> net.connect(P[:16], P, nu.conn.FixedInDegree(4), weight="20 pA", delay="1 ms")
+    >>> net.connect(P[16:], P, nu.conn.FixedInDegree(1), weight="-80 pA", delay="1 ms")
+    >>> net.record(P, spikes=True)
+    >>> res = nu.simulate(net, "100 ms", dt="0.1 ms")
+    >>> res["P"].spikes.indices.size > 0
+    True
+    """
+
+    def __init__(self, seed: int = 0) -> None:
+        if not is_integer(seed) or not 0 <= int(seed) < 2**63:
+            raise ParameterError(f"Network(seed=...) must be an integer in [0, 2**63), got {seed!r}")
+        self.seed = int(seed)
+        self.populations: list[Population] = []
+        self.projections: list[Projection] = []
+        self.records: list[RecordRequest] = []
+        self.spike_records: set[int] = set()
+        self._options: list[_PopulationOptions] = []
+        self._built: Any = None
+
+    # -- declaring ------------------------------------------------------------------------------
+    def offsets(self) -> np.ndarray:
+        return np.array([p.offset for p in self.populations], np.int64)
+
+    @property
+    def n(self) -> int:
+        return sum(p.n for p in self.populations)
+
+    def add(
+        self,
+        model: Any,
+        name: str | None = None,
+        *,
+        initial: Mapping[str, Any] | None = None,
+        inputs: Mapping[str, Any] | None = None,
+        method: str | None = None,
+        method_options: Mapping[str, Any] | None = None,
+    ) -> Population:
+        """Add a population of ``model`` (a model instance: its ``n`` neurons and parameters).
+
+        ``initial`` maps a state to a value, one value per neuron, or a distribution
+        (``nu.dist.Uniform("-60 mV", "-50 mV")``), drawn when the network is built; ``inputs``
+        are the model's inputs as in :func:`neurounits.simulate` (constant, per neuron, TimedArray);
+        ``method`` and ``method_options`` as there.
+        """
+        if isinstance(model, type) and issubclass(model, Model):
+            raise ParameterError(
+                f"Network.add needs a model instance, got the class {model.__name__}; "
+                f"construct it first, e.g. {model.__name__}(n=100)"
+            )
+        if not isinstance(model, Model):
+            raise ParameterError(f"Network.add needs a neurounits Model instance, got {type(model).__name__}")
+        name = name if name is not None else f"{model.name}_{len(self.populations)}"
+        problems: list[Problem] = []
+        if not isinstance(name, str) or not name:
+            problems.append(Problem(f"a population's name must be a non-empty string, got {name!r}"))
+        elif name in {p.name for p in self.populations}:
+            problems.append(Problem(f"there is already a population named {name!r}; choose another name"))
+        for k in initial or {}:
+            if k not in model.spec.states:
+                problems.append(
+                    Problem(
+                        f"model '{model.name}' has no state {k!r} to set an initial value for."
+                        f"{did_you_mean(k, list(model.spec.states))} "
+                        f"States: {', '.join(model.spec.states)}"
+                    )
+                )
+        raise_problems(f"cannot add a population of model '{model.name}'", problems)
+        pop = Population(self, len(self.populations), str(name), model, self.n)
+        self.populations.append(pop)
+        self._options.append(
+            _PopulationOptions(dict(initial or {}), dict(inputs or {}), method, method_options)
+        )
+        self._built = None
+        return pop
+
+    def population(self, name: str) -> Population:
+        for p in self.populations:
+            if p.name == name:
+                return p
+        names = [p.name for p in self.populations]
+        raise KeyError(
+            f"no population named {name!r}.{did_you_mean(name, names)} "
+            f"Populations: {', '.join(names) or 'none'}"
+        )
+
+    def __getitem__(self, name: str) -> Population:
+        return self.population(name)
+
+    def connect(
+        self,
+        source: View | Source,
+        target: View,
+        rule: Any = None,
+        *,
+        weight: Any,
+        receptor: str | int | None = None,
+        delay: Any = None,
+    ) -> None:
+        """Connect ``source`` (a view, or a source from ``nu.sources``) to ``target`` (a view).
+
+        ``rule`` (from ``nu.conn``; default all-to-all, as NEST) draws the synapses; ``weight``
+        is a Quantity, one value per synapse, or a distribution (``nu.dist``) in the unit of the
+        receptor's weight; ``receptor`` a name, a NEST number, or None (by the sign of the weight,
+        where the model routes by sign, or the model's only receptor).  ``delay``: a duration that
+        is a whole number of steps >= dt, one per synapse, or a distribution (rounded to the
+        nearest step, at least one step); default one step.  A spike emitted in the step ending at
+        t arrives at the end of the step ending at t + delay (NEST's timing).
+
+        Between rate models (a source with a rate output, e.g. ``sigmoid_rate_ipn``, and a target
+        with rate inputs) the projection is a rate connection, as NEST's: ``weight`` dimensionless,
+        ``delay`` None (instantaneous: the source's rate at the start of the step) or a whole
+        number of steps (the rate that many steps earlier; nothing before), each target's input
+        summed (or, without ``linear_summation``, the sum of weight times phi of each rate).
+
+        Every problem of one call is reported together, and nothing is added when there is one.
+        """
+        from . import build
+
+        where = f"projection {len(self.projections)}"
+        if isinstance(source, View | Source) and isinstance(target, View):
+            where += f" ({source.describe()} -> {target.describe()})"
+        problems: list[Problem] = []
+        kind = "rate" if build.is_rate_projection(source, target) else "spike"
+        if kind == "rate":
+            proj_rule = build.check_rate_connect(
+                self, source, target, rule, weight, delay, receptor, where, problems
+            )
+            receptors: dict[int, tuple[str, ...]] = {p.index: ("rate",) for p, _ in target.parts}
+        else:
+            proj_rule = build.check_connect(self, source, target, rule, weight, delay, where, problems)
+            receptors = build.check_receptors(source, target, receptor, weight, where, problems)
+        raise_problems("cannot connect", problems)
+        self.projections.append(
+            Projection(
+                len(self.projections), source, target, proj_rule, weight, receptor, delay, receptors, kind
+            )
+        )
+        self._built = None
+
+    def record(self, view: View, *variables: str, every: Any = None, spikes: bool = False) -> None:
+        """Record ``variables`` of the view's neurons every ``every`` (a duration that is a whole
+        number of steps; default every step), and/or (``spikes=True``) the spikes of the view's
+        populations (all their neurons)."""
+        if not isinstance(view, View):
+            raise ParameterError(
+                f"Network.record needs a view of a population (e.g. P or P[:10]), got {type(view).__name__}"
+            )
+        problems: list[Problem] = []
+        self._check_view(view, "Network.record", problems)
+        for p, _ in view.parts:
+            for v in variables:
+                known = list(p.model.spec.states) + list(p.model.spec.expressions) + ["refractory"]
+                if v not in known:
+                    problems.append(
+                        Problem(
+                            f"Network.record: model '{p.model.name}' of population {p.name!r} "
+                            f"has no variable {v!r}.{did_you_mean(v, known)} "
+                            f"Variables: {', '.join(known)}"
+                        )
+                    )
+            if variables and any(r.population == p.index and r.every != every for r in self.records):
+                problems.append(
+                    Problem(
+                        f"Network.record: population {p.name!r} is already recorded with "
+                        "another `every`; record all its variables with one interval"
+                    )
+                )
+        if not variables and not spikes:
+            problems.append(Problem("Network.record: name the variables to record, or pass spikes=True"))
+        raise_problems("cannot record", problems)
+        for p, idx in view.parts:
+            if variables:
+                self.records.append(RecordRequest(p.index, tuple(variables), idx, every))
+            if spikes:
+                self.spike_records.add(p.index)
+        self._built = None
+
+    def _check_view(self, view: View, where: str, problems: list[Problem]) -> None:
+        if view.n == 0:
+            problems.append(Problem(f"{where}: the view is empty"))
+        for p, _ in view.parts:
+            if p.network is not self:
+                problems.append(Problem(f"{where}: population {p.name!r} belongs to another network"))
+
+    # -- building and describing ------------------------------------------------------------------
+    def build(self, dt: Any = "0.1 ms") -> Any:
+        """Draw the connectivity, weights, delays and initial values for time step ``dt``
+        (done once and kept until the network changes); returns the built network."""
+        from . import build
+
+        dt_q = as_quantity(dt)
+        if self._built is None or self._built.dt_q != dt_q:
+            self._built = build.build(self, dt_q)
+        return self._built
+
+    def summary(self, dt: Any = "0.1 ms") -> str:
+        """Neurons, synapses, memory of connectivity and recording, and the longest delay (the
+        network is built for ``dt`` to count them)."""
+        return self.build(dt).summary()
+
+    def simulation(self, dt: Any = "0.1 ms", **options: Any) -> Any:
+        """A :class:`~neurounits.network.NetworkSimulation` of this network (``nu.Simulation(net, dt)``)."""
+        from .run import NetworkSimulation
+
+        return NetworkSimulation(self, dt, **options)
+
+    def __repr__(self) -> str:
+        return (
+            f"<Network: {len(self.populations)} population(s), {self.n} neurons, "
+            f"{len(self.projections)} projection(s)>"
+        )

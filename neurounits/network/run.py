@@ -1,0 +1,429 @@
+"""Running a network: its compiled loop, a runner that holds its whole state, and a simulation.
+
+Each population's model is compiled once into a step module (cached on its own, shared by every
+network of that model, method and recording), and the network into a loop that calls them
+(:mod:`neurounits.codegen.network`); weights, delays, sizes, seeds and rates are data, so a new
+value of any of them never recompiles.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import threading
+from typing import Any
+
+import numpy as np
+
+from .. import codegen
+from ..checks import check_count
+from ..codegen import runtime
+from ..codegen.network import NetworkKernelSpec, PopulationCode, generate_network
+from ..codegen.step import generate_step
+from ..errors import ParameterError, Problem, SimulationError, raise_problems
+from ..simulation import Results, Runner, Spikes
+from ..simulation.checks import check_duration
+from ..simulation.runner import Outcome, kernel_arguments
+from ..units import Q_, from_internal
+from .build import BuiltNetwork
+
+__all__ = ["NetworkResults", "NetworkRunner", "NetworkSimulation"]
+
+_MAX_RECORD_BYTES = 2 * 1024**3
+_STEP_MODULES: dict[tuple, Any] = {}
+_LOOPS: dict[NetworkKernelSpec, Any] = {}
+_LOCK = threading.Lock()
+
+
+def step_module(plan: Any) -> Any:
+    """The loaded step module of a population's plan (generated and compiled on first use)."""
+    choice = plan.choice
+    key = choice.key()
+    mod = _STEP_MODULES.get(key)
+    if mod is None:
+        mod = codegen.load(generate_step(dataclasses.replace(choice.kernel_spec(), network=True)))
+        with _LOCK:
+            _STEP_MODULES.setdefault(key, mod)
+    return mod
+
+
+def _population_code(plan: Any, mod: Any) -> PopulationCode:
+    ks = dataclasses.replace(plan.choice.kernel_spec(), network=True)
+    return PopulationCode(
+        module=mod.__name__,
+        args=tuple(mod.ARGS[2:]),
+        tail=tuple(mod.TAIL),
+        receptors=tuple(ks.spec.receptors),
+        spikes=ks.has_threshold,
+        multi=bool(ks.adaptive and ks.spec.events_in_substeps),
+        record=bool(ks.record),
+        payload=type(plan.model).spike_payload is not None,
+        rate_state=type(plan.model).rate_output or "",
+        rate_target=("linear" if ks.spec.rate_linear else "nonlinear") if ks.spec.rate_channels else "",
+        phi_args=tuple(mod.PHI_ARGS) if ks.spec.rate_channels else (),
+    )
+
+
+def network_loop(nks: NetworkKernelSpec) -> Any:
+    loop = _LOOPS.get(nks)
+    if loop is None:
+        loop = codegen.load(generate_network(nks))
+        with _LOCK:
+            _LOOPS.setdefault(nks, loop)
+    return loop
+
+
+class NetworkRunner:
+    """The whole state of a network run (states, refractory counters, step sizes, the ring of
+    spikes in flight, the step count) and what it has recorded; see :meth:`advance`."""
+
+    def __init__(self, built: BuiltNetwork) -> None:
+        self.built = built
+        self.runners = [Runner(plan) for plan in built.plans]
+        self.ring = np.zeros((built.max_delay + 1, built.n_columns))
+        self.rate_history = np.zeros(built.rh_shape)
+        self.step = 0
+        self.spike_steps: list[np.ndarray] = []
+        self.spike_gids: list[np.ndarray] = []
+        self.traces: list[list[np.ndarray]] = [[] for _ in built.plans]
+        self.failed: tuple[int, Outcome] | None = None
+        self.payload_traces = [(np.zeros(plan.n), np.zeros(plan.n, np.int64)) for plan in built.plans]
+        self._keys: list[tuple] = []
+        self._load()
+
+    def _load(self) -> None:
+        """The step modules and the loop of the populations' current plans (again when a changed
+        input changes a structure, e.g. a constant input becoming one value per neuron)."""
+        plans = [r.plan for r in self.runners]
+        keys = [plan.choice.key() for plan in plans]
+        if keys == self._keys:
+            return
+        self.modules = [step_module(plan) for plan in plans]
+        self.spec = NetworkKernelSpec(
+            tuple(_population_code(plan, mod) for plan, mod in zip(plans, self.modules, strict=True))
+        )
+        self.loop = network_loop(self.spec)
+        self._keys = keys
+
+    def samples(self, p: int, n_steps: int) -> int:
+        every = self.built.record[p][2]
+        if not every:
+            return 0
+        return (self.step + n_steps) // every - self.step // every + 1
+
+    def record_bytes(self, n_steps: int) -> int:
+        """Bytes of traces recorded so far plus what ``n_steps`` more would record."""
+        total = 0
+        for p, (vars_, idx, _) in enumerate(self.built.record):
+            done = sum(t.shape[1] for t in self.traces[p])
+            total += len(vars_) * len(idx) * (done + self.samples(p, n_steps)) * 8
+        return total
+
+    def _population_arguments(self, p: int, n_steps: int) -> dict[str, Any]:
+        b, runner, mod = self.built, self.runners[p], self.modules[p]
+        plan = runner.plan
+        n = plan.n
+        vars_, ridx, every = b.record[p]
+        rec = np.zeros((len(vars_), max(self.samples(p, n_steps), 1), len(ridx)))
+        seg = plan.segment(self.step, n_steps)
+        d = kernel_arguments(runner, seg, n_steps, 0, n, 16, rec)
+        derived = mod.TAIL[: len(mod.TAIL) - len(mod._work(1, 1))]
+        tail = (
+            list(mod._derived(n, plan.dt_ms, *[d[f"P_{k}"] for k in mod.DERIVED_PARAMS])) if derived else []
+        )
+        tail += list(mod._work(n, 16))
+        values = {a: d[a] for a in mod.ARGS[2:] if not a.startswith("B_") and a != "RIN"}
+        if "RIN" in mod.ARGS:
+            values["RIN"] = np.zeros((len(plan.spec.rate_channels), n))
+            rates = b.rate_csr[p]
+            assert rates is not None  # a population with rate inputs has its rate table
+            rptr, rcol, rw, rlag = rates
+            values.update(RPTR=rptr, RCOL=rcol, RW=rw, RLAG=rlag)
+        if b.rh_offsets[p] >= 0:
+            values["RHOFF"] = b.rh_offsets[p]
+        for a in values:
+            if a.startswith("P_") or a == "REFSTEPS":
+                values[a] = runtime.shared(values[a])
+        for k, name in enumerate(mod.TAIL):
+            values[name] = runtime.shared(tail[k]) if name in derived else tail[k]
+        pc = self.spec.populations[p]
+        ptr, col, w, dly = b.csr[p]
+        values.update(
+            OFF=b.offsets[p],
+            SPKOUT=np.empty(n, np.int64),
+            PTR=ptr,
+            COL=col,
+            W=w,
+            DLY=dly,
+            SREC=p in b.spikes,
+            GOFF=b.network.populations[p].offset,
+            REC=rec,
+            RIDX=ridx,
+            RE=every,
+        )
+        if pc.payload:
+            pay = type(plan.model).spike_payload
+            k0, k1 = (
+                np.broadcast_to(np.asarray(k, float), (n,)).copy() for k in pay.coefficients(plan.params)
+            )
+            table = b.payload_csr[p]
+            assert table is not None  # a population whose spikes carry a value has its payload table
+            pptr, pcol, pw, pdly = table
+            pays, payt = self.payload_traces[p]
+            values.update(
+                PPTR=pptr,
+                PCOL=pcol,
+                PW=pw,
+                PDLY=pdly,
+                PAYS=pays,
+                PAYT=payt,
+                PK0=k0,
+                PK1=k1,
+                PTAU=np.asarray(plan.params[pay.tau], float),
+            )
+        assert set(values) >= {a for a in pc.args if not a.startswith("B_")}
+        return {f"{k}__{p}": v for k, v in values.items()}
+
+    def _arguments(self, n_steps: int) -> dict[str, Any]:
+        b, j0 = self.built, self.step
+        lam = [src.lam(j0, n_steps, b.dt_ms) for src, _, _ in b.poisson]
+        ptr = np.array([0] + [last for _, _, last in b.poisson], np.int64)
+        st, co, ww = b.events
+        keep = (st >= j0) & (st < j0 + n_steps)
+        n_spk = sum(int(np.sum(b.network.populations[p].n)) for p in b.spikes)
+        cap = max(1024, min(n_spk * max(1, n_steps // 100), 1 << 22))
+        kw: dict[str, Any] = {
+            "n_steps": n_steps,
+            "dt": b.dt_ms,
+            "j0": j0,
+            "RING": self.ring,
+            "RH": self.rate_history,
+            "SEEDP": np.uint64(b.input_seed),
+            "PS_PTR": ptr,
+            "PS_COL": b.ps_col,
+            "PS_W": b.ps_w,
+            "PS_LAM": np.array(lam) if lam else np.zeros((0, n_steps)),
+            "PS_DLY": b.ps_dly,
+            "EV_STEP": st[keep] - j0,
+            "EV_COL": co[keep],
+            "EV_W": ww[keep],
+            "spk_step": np.empty(cap, np.int64),
+            "spk_gid": np.empty(cap, np.int64),
+        }
+        for p in range(len(b.plans)):
+            kw.update(self._population_arguments(p, n_steps))
+        return kw
+
+    def advance(self, n_steps: int) -> tuple[int, Outcome]:
+        """Advance every population by ``n_steps`` steps; (population, outcome) of the run (a
+        failure is kept in ``failed``, and the runner cannot advance further)."""
+        if self.failed is not None:
+            raise RuntimeError("this run failed; it cannot be continued")
+        need = self.record_bytes(n_steps)
+        if need > _MAX_RECORD_BYTES:
+            raise ParameterError(
+                f"recording would need {need / 2**30:.2f} GiB for {n_steps} more steps (limit "
+                f"{_MAX_RECORD_BYTES / 2**30:.0f} GiB); record fewer neurons or variables, a longer `every`, "
+                "or run in shorter pieces and save each"
+            )
+        self._load()
+        kw = self._arguments(n_steps)
+        status, done, pop, bad_var, bad_n, nspk, spk_step, spk_gid = self.loop.run(**kw)
+        j0 = self.step
+        self.spike_steps.append(spk_step[:nspk].copy())
+        self.spike_gids.append(spk_gid[:nspk].copy())
+        for p in range(len(self.built.plans)):
+            every = self.built.record[p][2]
+            if every:
+                rec = kw[f"REC__{p}"]
+                keep = (j0 + done) // every - j0 // every + 1
+                self.traces[p].append(rec[:, (0 if j0 == 0 else 1) : keep])
+        self.step = j0 + int(done)
+        for r in self.runners:
+            r.step = self.step
+        outcome = Outcome(int(done), int(status), int(bad_var), int(bad_n), self.step * self.built.dt_ms)
+        if status:
+            self.failed = (int(pop), outcome)
+        return int(pop), outcome
+
+
+class NetworkResults:
+    """What a network simulation recorded: ``res["P"]`` is population P's
+    :class:`~neurounits.Results` (spikes, traces, rates), as for one population."""
+
+    def __init__(
+        self, results: dict[str, Results], duration: Any, dt: Any, status: int = 0, message: str = ""
+    ) -> None:
+        self.populations = results
+        self.duration = duration
+        self.dt = dt
+        self.status = status
+        self.message = message
+
+    def __getitem__(self, name: str) -> Results:
+        try:
+            return self.populations[name]
+        except KeyError:
+            from ..errors import did_you_mean
+
+            raise KeyError(
+                f"no population named {name!r}.{did_you_mean(name, list(self.populations))} "
+                f"Populations: {', '.join(self.populations)}"
+            ) from None
+
+    def __iter__(self):
+        return iter(self.populations)
+
+    def summary(self) -> str:
+        lines = [f"Network run: {self.duration:~g} at dt = {self.dt:~g}"]
+        for name, r in self.populations.items():
+            lines += [f"[{name}] " + r.summary().replace("\n", "\n    ")]
+        if self.status:
+            lines.append(f"stopped early: {self.message}")
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        return f"<NetworkResults: {', '.join(self.populations)}; {self.duration:~g}>"
+
+
+class NetworkSimulation:
+    """A network run that can be continued (``nu.Simulation(net, dt)``): :meth:`run` advances it,
+    :attr:`results` holds everything recorded over every run.  Two runs give the same bits as one.
+
+    The network is built (connectivity, weights, delays, initial values drawn) and compiled here,
+    before anything runs; every problem is reported then.
+    """
+
+    def __init__(self, network: Any, dt: Any = "0.1 ms", *, raise_on_failure: bool = True) -> None:
+        self.network = network
+        self.built = network.build(dt)
+        self._runner = NetworkRunner(self.built)
+        self._raise = raise_on_failure
+        self._duration_ms = 0.0
+        self._message = ""
+        self._results: NetworkResults | None = None
+
+    @property
+    def t(self) -> Any:
+        return Q_(self._runner.step * self.built.dt_ms, "ms")
+
+    def run(self, duration: Any) -> None:
+        """Advance the network by ``duration`` (a whole number of steps of dt)."""
+        self._check_alive("NetworkSimulation.run")
+        problems: list[Problem] = []
+        _, n_steps = check_duration("NetworkSimulation.run", duration, self.built.dt_ms, problems)
+        raise_problems("cannot run the network", problems)
+        self._advance(n_steps)
+
+    def advance(self, n_steps: int) -> None:
+        """Advance by ``n_steps`` whole steps."""
+        self._check_alive("NetworkSimulation.advance")
+        problems: list[Problem] = []
+        n = check_count("n_steps", n_steps, problems) or 0
+        raise_problems("cannot run the network", problems)
+        self._advance(n)
+
+    def _check_alive(self, where: str) -> None:
+        if self._runner.failed is not None:
+            raise SimulationError(
+                f"{where}: the simulation stopped at t = {self.t:~g} after a failure and "
+                f"cannot be continued ({self._message}); start a new simulation"
+            )
+
+    def _advance(self, n_steps: int) -> None:
+        pop, outcome = self._runner.advance(n_steps)
+        self._results = None
+        self._duration_ms = self._runner.step * self.built.dt_ms
+        if outcome.status:
+            runner = self._runner.runners[pop]
+            error = runner.error(outcome)
+            name = self.network.populations[pop].name
+            error.args = (f"population {name!r}: {error.args[0]}",)
+            self._message = f"population {name!r}: {error.msg}"
+            if self._raise:
+                raise SimulationError(
+                    self._message, neuron=outcome.neuron, variable=error.variable, time=error.time
+                )
+
+    def set_parameter(self, population: str, name: str, value: Any) -> None:
+        """Set parameter ``name`` of population ``population`` for the next runs (validated as at
+        construction; nothing is recompiled)."""
+        runner = self._runner.runners[self.network.population(population).index]
+        runner.plan = runner.plan.with_parameter(name, value)
+
+    def set_input(self, population: str, name: str, value: Any) -> None:
+        """Set input ``name`` of population ``population`` for the next runs (a constant, one value
+        per neuron or a TimedArray, whose times count from t = 0), checked as at construction."""
+        runner = self._runner.runners[self.network.population(population).index]
+        runner.plan = runner.plan.with_input(name, value)
+
+    @property
+    def state(self) -> dict[str, dict[str, Any]]:
+        """Population name -> state name -> Quantity of shape (n,) (copies)."""
+        out = {}
+        for p, r in zip(self.network.populations, self._runner.runners, strict=True):
+            out[p.name] = {k: from_internal(v.copy(), r.plan.spec.states[k]) for k, v in r.states.items()}
+        return out
+
+    @property
+    def results(self) -> NetworkResults:
+        if self._results is None:
+            self._results = self._assemble()
+        return self._results
+
+    def _assemble(self) -> NetworkResults:
+        r, b = self._runner, self.built
+        dt_ms = b.dt_ms
+        steps = np.concatenate(r.spike_steps) if r.spike_steps else np.zeros(0, np.int64)
+        gids = np.concatenate(r.spike_gids) if r.spike_gids else np.zeros(0, np.int64)
+        out = {}
+        for p, pop in enumerate(self.network.populations):
+            plan = b.plans[p]
+            mine = (gids >= pop.offset) & (gids < pop.offset + pop.n)
+            st, idx = steps[mine], gids[mine] - pop.offset
+            order = np.lexsort((idx, st))
+            spikes = Spikes(Q_((st[order] + 1) * dt_ms, "ms"), idx[order])
+            vars_, ridx, every = b.record[p]
+            traces = {}
+            t = Q_(np.zeros(0), "ms")
+            if every:
+                rec = (
+                    np.concatenate(r.traces[p], axis=1)
+                    if r.traces[p]
+                    else np.zeros((len(vars_), 0, len(ridx)))
+                )
+                recorded = plan.spec.recordable()
+                traces = {k: from_internal(rec[i], recorded[k]) for i, k in enumerate(vars_)}
+                t = Q_(np.arange(rec.shape[1]) * every * dt_ms, "ms")
+            failed = r.failed is not None and r.failed[0] == p
+            out[pop.name] = Results(
+                model=pop.model.name,
+                n=pop.n,
+                t=t,
+                duration=Q_(self._duration_ms, "ms"),
+                dt=Q_(dt_ms, "ms"),
+                method=plan.method,
+                record_every=every or 1,
+                spikes=spikes,
+                traces=traces,
+                method_reason=plan.method_reason,
+                status=1 if failed else 0,
+                message=self._message if failed else "",
+                seed=self.network.seed,
+                neurons=None if ridx.size == pop.n else ridx,
+                spikes_recorded=p in b.spikes,
+            )
+        return NetworkResults(
+            out, Q_(self._duration_ms, "ms"), Q_(dt_ms, "ms"), 1 if r.failed else 0, self._message
+        )
+
+    def __repr__(self) -> str:
+        return f"<NetworkSimulation: {self.network!r}, t={self.t:~g}>"
+
+
+def simulate_network(
+    network: Any, duration: Any, dt: Any = "0.1 ms", *, raise_on_failure: bool = True
+) -> NetworkResults:
+    """Build, compile and run ``network`` for ``duration`` (``nu.simulate(net, duration, dt)``)."""
+    sim = NetworkSimulation(network, dt, raise_on_failure=raise_on_failure)
+    sim.run(duration)
+    return sim.results

@@ -1,0 +1,60 @@
+"""nu.sweep over whole networks: ensembles over parameters and seeds."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import neurounits as nu
+from neurounits.codegen import cache
+
+
+def build(w, seed):
+    net = nu.Network(seed=seed)
+    P = net.add(
+        nu.models.nest.iaf_psc_exp(n=60, I_e="380 pA"),
+        name="P",
+        initial={"V_m": nu.dist.Uniform("-70 mV", "-56 mV")},
+    )
+    net.connect(P, P, nu.conn.FixedProbability(0.1), weight=w, delay="1 ms")
+    net.record(P, spikes=True)
+    return net
+
+
+def count(res):
+    return {"spikes": res["P"].spikes.indices.size, "rate": res["P"].rates.mean()}
+
+
+def test_ensemble_over_weights_and_seeds_threads_equal_serial_and_single_runs():
+    grid = {"w": nu.Q_([-200.0, 0.0, 200.0], "pA"), "seed": [1, 2]}
+    nu.simulate(build(nu.Q_(1.0, "pA"), 9), "5 ms")  # compile first
+    before = cache.loaded()
+    sw = nu.sweep(build, grid, duration="150 ms", measure=count)
+    assert cache.loaded() == before  # new weights and seeds compile nothing
+    serial = nu.sweep(build, grid, duration="150 ms", measure=count, backend="serial")
+    np.testing.assert_array_equal(sw.columns["spikes"], serial.columns["spikes"])
+    assert sw.units == {"w": "pA", "seed": "", "spikes": "", "rate": "Hz"}
+    np.testing.assert_array_equal(sw.columns["seed"], [1, 2, 1, 2, 1, 2])
+    one = nu.simulate(build(nu.Q_(200.0, "pA"), 2), "150 ms")["P"].spikes.indices.size
+    assert sw.columns["spikes"][5] == one
+    s = sw.columns["spikes"]
+    assert s[0] < s[2] < s[4] and s[1] < s[3] < s[5]  # inhibition lowers, excitation raises the rate
+    assert s[4] != s[5]  # two seeds, two networks
+
+
+def test_a_failing_set_does_not_stop_the_others():
+    grid = {"w": [nu.Q_(100.0, "pA"), nu.Q_(1.0, "nS")], "seed": [1]}
+    sw = nu.sweep(build, grid, duration="20 ms", measure=count)
+    assert list(sw.index) == [0] and len(sw.failed) == 1
+    values, err = sw.failed[0]
+    assert isinstance(err, nu.DimensionError) and "expected a value in pA" in str(err)
+    assert values["w"] == nu.Q_(1.0, "nS")
+
+
+def test_network_sweep_arguments():
+    with pytest.raises(nu.ParameterError, match="checkpoint apply to sweeps of one model"):
+        nu.sweep(build, {"w": nu.Q_([1.0], "pA"), "seed": [1]}, checkpoint="x")
+    with pytest.raises(nu.ParameterError, match="measure must be a function of the network's results"):
+        nu.sweep(build, {"w": nu.Q_([1.0], "pA"), "seed": [1]}, measure=("rate",))
+    with pytest.raises(nu.ParameterError, match=r"grid\['seed'\] must be a list or array of values, got 3"):
+        nu.sweep(build, {"w": nu.Q_([1.0], "pA"), "seed": 3})
