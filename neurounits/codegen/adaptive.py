@@ -15,7 +15,7 @@ from ..equations import TIME
 from ..integrators.explicit import ACTIVE, held_odes
 from ..integrators.rkf45 import TT, H, reciprocals
 from .abi import KernelSpec
-from .emit import Lines, emit_block, load_pairs, named, names
+from .emit import Lines, emit_block, hoist, load_pairs, named, names
 from .events import T_END
 from .printer import plain, to_code
 
@@ -189,26 +189,30 @@ def trial_pass(ks: KernelSpec, ind: int, L: Lines) -> None:
     the neuron through the sub-step loop, which goes on from this try (ACC[i]: accepted, state
     in TN, next step in HN; else HN is the reduced step to retry).
     """
-    step = ks.integ_step
     L.add(ind, "for i in range(n):")
+    hoist(L, ind + 1, "_trial", lambda F: _trial_block(ks, F))
+
+
+def _trial_block(ks: KernelSpec, L: Lines) -> None:
+    """The trial of neuron i (at indent 1)."""
     for k in try_states(ks):
-        L.add(ind + 1, f"x_{k} = X_{k}[i]")
+        L.add(1, f"x_{k} = X_{k}[i]")
     for name, src, _ in f_sig(ks).consts:
-        L.add(ind + 1, f"{name} = {src}")
+        L.add(1, f"{name} = {src}")
     if ks.has_refractory:
-        L.add(ind + 1, "_active = _rt.sel(REF[i] > 0, 0.0, 1.0)")
-    L.add(ind + 1, "_hc = HSTEP[i]")
-    L.add(ind + 1, "_final = _hc >= dt")
-    L.add(ind + 1, "_h = _rt.sel(_final, dt, _hc)")
-    L.add(ind + 1, "_atol = ATOL[i]")
-    L.add(ind + 1, "_rtol = RTOL[i]")
-    L.add(ind + 1, f"{f_targets(ks, '_k1_')} = {f_call(ks, 't')}")
-    L.add(ind + 1, f"{try_targets(ks)} = {try_call(ks, '0.0')}")
-    L.add(ind + 1, "SLOW[i] = not (_ok & _final)")
-    L.add(ind + 1, "ACC[i] = _ok")
-    for k in step.new:
-        L.add(ind + 1, f"TN_{k}[i] = n_{k}")
-    L.add(ind + 1, "HN[i] = _hn")
+        L.add(1, "_active = _rt.sel(REF[i] > 0, 0.0, 1.0)")
+    L.add(1, "_hc = HSTEP[i]")
+    L.add(1, "_final = _hc >= dt")
+    L.add(1, "_h = _rt.sel(_final, dt, _hc)")
+    L.add(1, "_atol = ATOL[i]")
+    L.add(1, "_rtol = RTOL[i]")
+    L.add(1, f"{f_targets(ks, '_k1_')} = {f_call(ks, 't')}")
+    L.add(1, f"{try_targets(ks)} = {try_call(ks, '0.0')}")
+    L.add(1, "SLOW[i] = not (_ok & _final)")
+    L.add(1, "ACC[i] = _ok")
+    for k in ks.integ_step.new:
+        L.add(1, f"TN_{k}[i] = n_{k}")
+    L.add(1, "HN[i] = _hn")
 
 
 def accept_results(ks: KernelSpec, ind: int, L: Lines) -> None:

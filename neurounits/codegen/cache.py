@@ -21,7 +21,7 @@ from typing import Any
 
 __all__ = ["GEN_VERSION", "RUNTIME_HASH", "VECTORIZE_CHECKS", "cache_dir", "load", "loaded", "toolchain"]
 
-GEN_VERSION = "4"
+GEN_VERSION = "5"
 RUNTIME_HASH = hashlib.sha256(Path(__file__).with_name("runtime.py").read_bytes()).hexdigest()[:12]
 # LLVM gives up vectorising a loop that needs more than 128 run-time pointer-overlap checks by
 # default; a model's per-neuron loop reads and writes dozens of arrays (measured: the rkf45 trial

@@ -9,16 +9,21 @@ type).  Each local is written just before the first statement that needs it.
 
 from __future__ import annotations
 
+import ast
+import builtins
 import re
+from collections.abc import Callable
 
 import sympy
 
 from ..equations import TIME
 from ..integrators.rkf45 import reciprocals
 from .abi import KernelSpec, derived_symbols
+from .inline import inlinable
 from .printer import plain, to_code
 
-__all__ = ["WIDTH", "Lines", "emit_block", "load_pairs", "loads", "named", "names", "phi_code"]
+__all__ = ["MODULE_NAMES", "WIDTH", "Lines", "emit_block", "free_names", "hoist", "load_pairs", "loads",
+           "named", "names", "phi_code"]
 
 WIDTH = 120  # longest generated line
 
@@ -30,10 +35,14 @@ class Lines:
         self.lines: list[str] = []
         self.n_temps = 0
         self.lane_fields: set[str] = set()  # inside the sub-step loop: L<field>[l] is LS[F_<field> + l]
+        self.compiled = False  # inside a compiled function: a[i] is _rt.at(a, i), a[i] = v _rt.put(a, i, v)
+        self.functions: dict[str, list[str]] = {}  # straight-line blocks hoisted into functions (hoist)
 
     def add(self, indent: int, text: str) -> None:
         if self.lane_fields:
             text = re.sub(r"\bL(\w+)\[l\]", self._lane, text)
+        if self.compiled:
+            text = items(text)
         self.lines.extend(wrap("    " * indent + text))
 
     def _lane(self, m: re.Match) -> str:
@@ -44,6 +53,27 @@ class Lines:
         while True:
             self.n_temps += 1
             yield sympy.Symbol(f"_c{self.n_temps - 1}", real=True)
+
+
+_ITEM = re.compile(r"(?<![\w.\]])([A-Za-z_]\w*)\[([^\[\]:,]+)\]")  # a[i], i without brackets, : or ,
+_STORE = re.compile(r"([A-Za-z_]\w*)\[([^\[\]:,]+)\] = (.*)")
+_AT = r"_rt.at(\1, \2)"
+
+
+def items(stmt: str) -> str:
+    """The statement with its array items written for numba to compile fast: ``a[i]`` as
+    ``_rt.at(a, i)`` and ``a[i] = v`` as ``_rt.put(a, i, v)`` (runtime intrinsics that emit the
+    load or store alone; numba's own indexing code costs it ~4x more time to compile, at every
+    access).  Augmented assignments to items, slices and multi-dimensional indexes stay as they are."""
+    if stmt.startswith(("#", '"')) or re.match(r"[A-Za-z_]\w*\[[^\]]*\] \S=", stmt):
+        return stmt
+    code, sep, comment = stmt.partition("  #")
+    m = _STORE.fullmatch(code)
+    if m:
+        code = f"_rt.put({m.group(1)}, {m.group(2)}, {_ITEM.sub(_AT, m.group(3))})"
+    else:
+        code = _ITEM.sub(_AT, code)
+    return code + sep + comment
 
 
 def _bracketed(body: str) -> str:
@@ -200,3 +230,61 @@ def emit_block(L: Lines, ind: int, assigns, where=(), *, scalar: bool = False) -
     for (target, _), e in zip(assigns, red[len(need):], strict=True):
         emit_deps(e)
         L.add(ind, f"{target} = {to_code(e, scalar=scalar)}")
+
+
+# module-level names of a generated kernel (besides the lane fields' rows F_<field>)
+MODULE_NAMES = {"math", "np", "njit", "_rt", "_f", "_try", "_slow", "_body", "LANES", "STATES", "ARGS"}
+
+
+def free_names(lines: list[str], known: set[str] = MODULE_NAMES) -> list[str]:
+    """The names that the function body ``lines`` reads but neither assigns nor finds in
+    ``known``, the builtins or the lane rows F_<field>, in order of first use: the arguments it
+    needs."""
+    stored: set[str] = set()
+    loaded: dict[str, None] = {}
+    for node in ast.walk(ast.parse("\n".join(["def _():", *lines]))):
+        if isinstance(node, ast.Name):
+            if isinstance(node.ctx, ast.Store):
+                stored.add(node.id)
+            else:
+                loaded.setdefault(node.id)
+    return [x for x in loaded if x not in stored and x not in known and not hasattr(builtins, x)
+            and not x.startswith("F_")]
+
+
+def hoist(L: Lines, ind: int, name: str, block: Callable[[Lines], None], sums: tuple[str, ...] = ()) -> None:
+    """Write the block that ``block`` writes (at indent 1) as the straight-line function ``name``
+    of the names it reads, emitted in place by ``@_rt.inlined`` (see :mod:`.inline`: numba then
+    types and lowers one call instead of every statement), and a call of it at ``ind``.  Each
+    accumulator of ``sums`` (``s += ...`` in the block) is summed in the function and added by
+    the caller.  A block that is not straight-line code is written in place instead."""
+    F = Lines()
+    F.n_temps, F.lane_fields, F.compiled = L.n_temps, L.lane_fields, L.compiled
+    for acc in sums:
+        F.add(1, f"{acc} = 0")
+    block(F)
+    if sums:
+        F.add(1, f"return {', '.join(sums)}")
+    args = free_names(F.lines, MODULE_NAMES | set(L.functions))
+    head = f"def {name}({', '.join(args)}):"
+    if not inlinable("\n".join([head, *F.lines])):
+        B = Lines()
+        B.n_temps, B.lane_fields, B.compiled = L.n_temps, L.lane_fields, L.compiled
+        block(B)
+        L.n_temps = B.n_temps
+        L.lines += ["    " * (ind - 1) + line if line else line for line in B.lines]
+        return
+    L.n_temps = F.n_temps
+    D = Lines()
+    D.add(0, "@_rt.inlined  # emitted in place where called (codegen.inline)")
+    D.add(0, head)
+    L.functions[name] = [*D.lines, *F.lines, "", ""]
+    call = f"{name}({', '.join(args)})"
+    if len(sums) == 1:
+        L.add(ind, f"{sums[0]} += {call}")
+    elif sums:
+        L.add(ind, f"({', '.join(f'd_{acc}' for acc in sums)}) = {call}")
+        for acc in sums:
+            L.add(ind, f"{acc} += d_{acc}")
+    else:
+        L.add(ind, call)

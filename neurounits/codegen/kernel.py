@@ -28,8 +28,9 @@ import textwrap
 from .abi import KernelSpec
 from .adaptive import accept_results, rhs_function, trial_pass, try_function
 from .cache import GEN_VERSION, RUNTIME_HASH, VECTORIZE_CHECKS, toolchain
-from .emit import Lines, emit_block, loads, named, names, stage_points
+from .emit import Lines, emit_block, hoist, loads, named, names, stage_points
 from .events import clear_spikes, collect_spikes, deliver_spikes, fire
+from .inline import inlinable
 from .inputs import input_rows, noise_draws, noise_rate_setup, rate_prepass, rate_used, rate_work
 from .lanes import SlowPass, lane_constants, lane_init, lane_work, slow_call, slow_function
 from .printer import to_code
@@ -38,14 +39,16 @@ from .record import before_events, record_block, store_before_events
 __all__ = ["generate"]
 
 
-def _flags(ks: KernelSpec, inline: bool = False, internal: bool = False) -> str:
+def _flags(ks: KernelSpec, inline: bool = False, internal: bool = False, body: bool = False) -> str:
     """The decorator of a compiled function of the kernel: ``inline``, LLVM always inlines it;
     ``internal``, only compiled code calls it (numba builds no wrapper for Python callers; nor, for
-    any of them, a C-callable one)."""
+    any of them, a C-callable one); ``body``, compiled by ``runtime.KernelCompiler`` (its array
+    arguments' data never overlap)."""
     fm = ", fastmath={\"contract\"}" if ks.adaptive else ""
     fi = ", forceinline=True" if inline else ""
     nw = ", no_cpython_wrapper=True" if internal else ""
-    return f"@njit(cache=True, nogil=True, error_model=\"numpy\"{fm}{fi}{nw}, no_cfunc_wrapper=True)"
+    pc = ", pipeline_class=_rt.KernelCompiler" if body else ""
+    return f"@njit(cache=True, nogil=True, error_model=\"numpy\"{fm}{fi}{nw}, no_cfunc_wrapper=True{pc})"
 
 
 def _n(ks: KernelSpec) -> str:
@@ -118,6 +121,7 @@ def _derived_function(ks: KernelSpec, L: Lines) -> None:
     params = _derived_params(ks)
     L.add(0, _flags(ks))
     L.add(0, f"def _derived({', '.join(['n', 'dt'] + [f'P_{k}' for k in params])}):")
+    L.compiled = True
     for d in ks.derived_names():
         L.add(1, f"{d} = np.empty(n)")
     if step.expm is not None:
@@ -138,6 +142,7 @@ def _derived_function(ks: KernelSpec, L: Lines) -> None:
                 L.add(2, f"D{E[a][b].name}[i] = eE[{a}, {b}]")
                 L.add(2, f"D{P[a][b].name}[i] = eP[{a}, {b}]")
     L.add(1, f"return ({', '.join(ks.derived_names())},)")
+    L.compiled = False
     L.add(0, "")
     L.add(0, "")
 
@@ -270,11 +275,27 @@ def _check_finite(ks: KernelSpec, L: Lines) -> None:
     L.add(3, "return 1, j + 1, nspk, spk_step[:nspk], spk_idx[:nspk], -1, -1")
 
 
+def rhs_and_try(ks: KernelSpec, L: Lines) -> None:
+    """``_f`` and ``_try`` (:mod:`.adaptive`): straight-line functions emitted in place where
+    called (``@_rt.inlined``), or where a model's right-hand sides use what that does not accept,
+    compiled functions that LLVM always inlines."""
+    for fn in (rhs_function, try_function):
+        F = Lines()
+        F.n_temps = L.n_temps
+        fn(ks, "", F)
+        L.n_temps = F.n_temps
+        straight = inlinable("\n".join(F.lines[1:]))
+        L.add(0, "@_rt.inlined  # emitted in place where called (codegen.inline)" if straight
+              else _flags(ks, inline=True, internal=True))
+        L.lines += F.lines[1:]
+
+
 def _body(ks: KernelSpec, L: Lines, slow: SlowPass | None) -> None:
     """The kernel's body: the whole time loop."""
     states = bool(ks.spec.states)
-    L.add(0, _flags(ks))
+    L.add(0, _flags(ks, body=True))
     L.add(0, f"def _body({', '.join(ks.argnames() + ks.derived_names() + [w for w, _ in _work(ks)])}):")
+    L.compiled = True
     _setup(ks, L)
     L.add(1, "for j in range(n_steps):")
     L.add(2, "t = (j0 + j) * dt")
@@ -291,7 +312,7 @@ def _body(ks: KernelSpec, L: Lines, slow: SlowPass | None) -> None:
         L.add(3, "return status, j + 1, nspk, spk_step[:nspk], spk_idx[:nspk], -1, bad_n")
     if states:
         L.add(2, "for i in range(n):")
-        _step_body(ks, 3, L)
+        hoist(L, 3, "_step", lambda F: _step_body(ks, 1, F), sums=("nsp", "nbad"))
     clear_spikes(ks, 2, L)
     collect_spikes(ks, 2, L)
     if states:
@@ -300,6 +321,7 @@ def _body(ks: KernelSpec, L: Lines, slow: SlowPass | None) -> None:
         L.add(2, "if (j0 + j + 1) % rec_every == 0:")
         record_block(ks, 3, L, "(j0 + j + 1) // rec_every - j0 // rec_every", "j")
     L.add(1, "return 0, n_steps, nspk, spk_step[:nspk], spk_idx[:nspk], -1, -1")
+    L.compiled = False
     L.add(0, "")
     L.add(0, "")
 
@@ -342,9 +364,10 @@ def generate(ks: KernelSpec) -> str:
     if ks.derived_names():
         _derived_function(ks, L)
     if slow is not None:
-        rhs_function(ks, _flags(ks, inline=True, internal=True), L)
-        try_function(ks, _flags(ks, inline=True, internal=True), L)
+        rhs_and_try(ks, L)
+    at = len(L.lines)
     _body(ks, L, slow)
     if slow is not None:
         L.lines += slow.lines
+    L.lines[at:at] = [line for fn in L.functions.values() for line in fn]  # hoisted functions, before _body
     return "\n".join(L.lines).rstrip("\n") + "\n"

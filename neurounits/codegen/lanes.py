@@ -19,8 +19,6 @@ amortise).  The code here writes ``L<field>[l]``, which :class:`~.emit.Lines` re
 
 from __future__ import annotations
 
-import ast
-import builtins
 from typing import NamedTuple
 
 import sympy
@@ -28,7 +26,7 @@ import sympy
 from ..equations import TIME
 from .abi import KernelSpec
 from .adaptive import f_call, f_sig, f_targets, try_call, try_targets
-from .emit import Lines, load_pairs, names
+from .emit import MODULE_NAMES, Lines, free_names, hoist, load_pairs, names
 from .events import substep_event
 from .printer import to_code
 
@@ -99,7 +97,11 @@ def _k1_lane(ks: KernelSpec, ind: int, L: Lines) -> None:
     lane's state and constants (scalar code; the one place besides the tries that evaluates the
     right-hand sides)."""
     L.add(ind, "if LK1[l] != 0.0:")
-    b = ind + 1
+    hoist(L, ind + 1, "_lane_k1", lambda F: _k1_block(ks, F))
+
+
+def _k1_block(ks: KernelSpec, L: Lines) -> None:
+    b = 1
     for k in ks.spec.states:
         L.add(b, f"x_{k} = LX_{k}[l]")
     _lane_consts(ks, b, L)
@@ -204,10 +206,15 @@ def _store_lane(ks: KernelSpec, b: int, L: Lines, events: bool, pairs) -> None:
 
 def _round(ks: KernelSpec, ind: int, L: Lines, events: bool) -> None:
     """One try in every lane (vectorised), accepted or rejected, and what needs scalar code."""
-    s, names_ = ks.spec, list(ks.integ_step.new)
     L.add(ind, "natt = 0")
     L.add(ind, "for l in range(LANES):")
-    b = ind + 1
+    hoist(L, ind + 1, "_lane_try", lambda F: _round_block(ks, F, events), sums=("natt",))
+
+
+def _round_block(ks: KernelSpec, L: Lines, events: bool) -> None:
+    """The try of lane l (at indent 1)."""
+    s, names_ = ks.spec, list(ks.integ_step.new)
+    b = 1
     for k in s.states:
         L.add(b, f"x_{k} = LX_{k}[l]")
     for k in names_:
@@ -307,6 +314,7 @@ def slow_function(ks: KernelSpec, flags: str, L: Lines) -> SlowPass:
     S = Lines()
     S.n_temps = L.n_temps  # temporaries numbered across the module
     S.lane_fields = set(_fields(ks))
+    S.compiled = True
     S.add(1, "nsl = SL.shape[0]")
     S.add(1, "nxt = 0")
     S.add(1, "refill = True")
@@ -315,9 +323,8 @@ def slow_function(ks: KernelSpec, flags: str, L: Lines) -> SlowPass:
     _round(ks, 2, S, events)
     _rare(ks, 2, S, events)
     L.n_temps = S.n_temps
-    known = {"math", "np", "_rt", "_f", "_try", "LANES", "status", "bad_n"}
-    known |= {f"F_{f}" for f in _fields(ks)} | set(dir(builtins))
-    args = _free_names(S.lines, known)
+    args = free_names(S.lines, MODULE_NAMES | {"status", "bad_n"} | set(S.functions))
+    L.functions.update(S.functions)
     out = Lines()
     out.add(0, flags)
     out.add(0, f"def _slow({', '.join(args)}):")
@@ -329,20 +336,6 @@ def slow_function(ks: KernelSpec, flags: str, L: Lines) -> SlowPass:
     out.add(0, "")
     out.add(0, "")
     return SlowPass(out.lines, args)
-
-
-def _free_names(lines: list[str], known: set[str]) -> list[str]:
-    """The names that the function body ``lines`` reads but neither assigns nor finds in
-    ``known``, in order of first use: the arguments it needs."""
-    stored: set[str] = set()
-    loaded: dict[str, None] = {}
-    for node in ast.walk(ast.parse("\n".join(["def _():", *lines]))):
-        if isinstance(node, ast.Name):
-            if isinstance(node.ctx, ast.Store):
-                stored.add(node.id)
-            else:
-                loaded.setdefault(node.id)
-    return [x for x in loaded if x not in stored and x not in known]
 
 
 def slow_call(ks: KernelSpec, ind: int, L: Lines, slow: SlowPass) -> None:

@@ -31,13 +31,19 @@ from typing import cast
 import numpy as np
 from llvmlite import ir
 from numba import njit, types
-from numba.core import cgutils
+from numba.core import cgutils, lowering
+from numba.core.compiler import CompilerBase, DefaultPassBuilder
+from numba.core.compiler_machinery import register_pass
 from numba.core.extending import intrinsic
 from numba.core.imputils import impl_ret_new_ref
+from numba.core.typed_passes import NativeLowering
 from numba.cpython.builtins import do_minmax
 from numba.np.arrayobj import make_array, populate_array
 
+from .inline import inlined
+
 __all__ = [
+    "KernelCompiler",
     "at",
     "cos_pi",
     "exp",
@@ -46,6 +52,7 @@ __all__ = [
     "expm_block",
     "expm_blocks",
     "grow",
+    "inlined",
     "lane",
     "log",
     "log_reference",
@@ -53,6 +60,7 @@ __all__ = [
     "min2",
     "normal",
     "phi1",
+    "put",
     "sel",
     "shared",
     "sigmoid",
@@ -96,26 +104,67 @@ _as_int = cast("Callable[[float], int]", _float_to_bits)
 # compilation of its own and every call site a call to lower (or a body to type and lower again),
 # which cost seconds in a kernel with hundreds of calls.  They emit what numba emits for the
 # Python they replace (the same instructions; the caller's fast-math flags apply to them).
+def _lean(a: types.Type) -> bool:
+    """A 1-d contiguous array, whose item i :func:`_load` reads."""
+    return isinstance(a, types.Array) and a.ndim == 1 and a.layout == "C"
+
+
+def _load(context, builder, aty, arr, idx, idxty):
+    """Item ``idx`` (>= 0) of the 1-d contiguous array ``arr``: numba's load of the item, without
+    the rest of its indexing code (the array's fields through memory, negative indices), which it
+    emits, and LLVM then removes, at every access."""
+    data = builder.extract_value(arr, context.data_model_manager[aty].get_field_position("data"))
+    i = context.cast(builder, idx, idxty, types.intp)
+    return context.unpack_value(builder, aty.dtype, builder.gep(data, [i], inbounds=True),
+                                align=None if aty.aligned else 1)
+
+
 @intrinsic
 def at(typingctx, a, i):
-    """``a[i]`` for a per-neuron array, ``a`` itself for one value shared by all neurons."""
-    if isinstance(a, types.Array):
-        sig = a.dtype(a, i)
-
-        def codegen(context, builder, signature, args):
-            get = context.get_function(operator.getitem, signature)
-            return get(builder, args)
-        return sig, codegen
+    """``a[i]`` for an array (i >= 0; generated code reads arrays with it), ``a`` itself for one
+    value shared by all neurons (a parameter of neuron i, whether per-neuron or shared)."""
+    if isinstance(a, types.Array) and isinstance(i, types.Integer):
+        if not _lean(a):  # numba's indexing, as a[i]
+            sig = typingctx.resolve_function_type(operator.getitem, (a, i), {})
+            return sig, lambda context, builder, signature, args: context.get_function(
+                operator.getitem, signature)(builder, args)
+        return a.dtype(a, i), lambda context, builder, signature, args: _load(
+            context, builder, a, args[0], args[1], signature.args[1])
     return a(a, i), lambda context, builder, signature, args: args[0]
 
 
 @intrinsic
+def put(typingctx, a, i, v):
+    """``a[i] = v`` (i >= 0; generated code writes arrays with it), as numba stores the item, without
+    the rest of its indexing code."""
+    if not (isinstance(a, types.Array) and isinstance(i, types.Integer) and a.mutable):
+        return None
+
+    if not _lean(a):  # numba's indexing, as a[i] = v
+        sig = typingctx.resolve_function_type(operator.setitem, (a, i, v), {})
+
+        def generic(context, builder, signature, args):
+            context.get_function(operator.setitem, sig)(builder, args)
+            return context.get_dummy_value()
+        return types.none(a, i, v), generic
+
+    def codegen(context, builder, signature, args):
+        aty, idx, val = a, args[1], context.cast(builder, args[2], signature.args[2], a.dtype)
+        data = builder.extract_value(args[0], context.data_model_manager[aty].get_field_position("data"))
+        i = context.cast(builder, idx, signature.args[1], types.intp)
+        context.pack_value(builder, aty.dtype, val, builder.gep(data, [i], inbounds=True),
+                           align=None if aty.aligned else 1)
+        return context.get_dummy_value()
+    return types.none(a, i, v), codegen
+
+
+@intrinsic
 def lane(typingctx, a, ls, k):
-    """A lane's copy ``ls[k]`` of a per-neuron value, or ``a`` itself when it is shared by all."""
-    if isinstance(a, types.Array):
+    """A lane's copy ``ls[k]`` (k >= 0) of a per-neuron value, or ``a`` itself when it is shared by
+    all."""
+    if isinstance(a, types.Array) and _lean(ls) and isinstance(k, types.Integer):
         def codegen(context, builder, signature, args):
-            get = context.get_function(operator.getitem, ls.dtype(ls, k))
-            return get(builder, args[1:])
+            return _load(context, builder, ls, args[1], args[2], signature.args[2])
         return ls.dtype(a, ls, k), codegen
     return a(a, ls, k), lambda context, builder, signature, args: args[0]
 
@@ -565,3 +614,41 @@ def poisson(lam, p0, seed, a, b):
         total += _poisson_part(uniform(seed, a, b, part), m, p0 if m == 16.0 else math.exp(-m))
         part += 1
     return total
+
+
+# ------------------------------------------------------------------------------ kernel compiler
+class _NoAliasLower(lowering.Lower):
+    """numba's lowering, with every array argument's data pointer marked ``noalias``: the kernel
+    body's arrays never overlap (each is its own allocation, or a block of one), so LLVM need not
+    guard its vectorised loops with run-time overlap checks between every pair of them (hundreds
+    of comparisons in an adaptive kernel's trial loop, compiled in every fresh process)."""
+
+    def pre_lower(self):
+        super().pre_lower()
+        llargs = {a.name: a for a in self.function.args}
+        for name, ty in zip(self.fndesc.args, self.fndesc.argtypes, strict=True):
+            if isinstance(ty, types.Array):
+                pos = self.context.data_model_manager[ty].get_field_position("data")
+                arg = llargs.get(f"arg.{name}.{pos}")
+                if arg is not None and isinstance(arg.type, ir.PointerType):
+                    arg.add_attribute("noalias")
+
+
+@register_pass(mutates_CFG=True, analysis_only=False)
+class _NoAliasLowering(NativeLowering):
+    _name = "neurounits_noalias_lowering"
+
+    @property
+    def lowering_class(self):
+        return _NoAliasLower
+
+
+class KernelCompiler(CompilerBase):
+    """numba's nopython pipeline, lowered by :class:`_NoAliasLower` (``pipeline_class`` of the
+    generated kernel body: its array arguments are distinct arrays)."""
+
+    def define_pipelines(self):
+        pm = DefaultPassBuilder.define_nopython_pipeline(self.state)
+        pm.passes = [(_NoAliasLowering if cls is NativeLowering else cls, desc) for cls, desc in pm.passes]
+        pm.finalize()
+        return [pm]

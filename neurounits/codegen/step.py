@@ -23,11 +23,20 @@ and the ``_work`` arrays, as in the model's kernel):
 from __future__ import annotations
 
 from .abi import KernelSpec
-from .adaptive import rhs_function, trial_pass, try_function
+from .adaptive import trial_pass
 from .cache import GEN_VERSION, RUNTIME_HASH, VECTORIZE_CHECKS, toolchain
-from .emit import Lines, names, phi_code
+from .emit import Lines, hoist, names, phi_code
 from .inputs import input_rows, noise_rate_setup, rate_prepass
-from .kernel import _derived_function, _derived_params, _flags, _n, _step_body, _work, _work_function
+from .kernel import (
+    _derived_function,
+    _derived_params,
+    _flags,
+    _n,
+    _step_body,
+    _work,
+    _work_function,
+    rhs_and_try,
+)
 from .lanes import SlowPass, lane_constants, slow_call, slow_function
 from .record import record_block
 
@@ -51,6 +60,7 @@ def _step(ks: KernelSpec, L: Lines, slow: SlowPass | None) -> None:
     args = ["j", "dt", "j0", *step_argnames(ks)[2:], "SPKOUT", *_tail(ks)]
     L.add(0, _flags(ks))
     L.add(0, f"def step({', '.join(args)}):")
+    L.compiled = True
     L.add(1, f"n = {_n(ks)}")
     if not ks.has_refractory:
         L.add(1, "refr = False")
@@ -70,7 +80,7 @@ def _step(ks: KernelSpec, L: Lines, slow: SlowPass | None) -> None:
         L.add(2, "return status, 0, -1, bad_n")
     if s.states:
         L.add(1, "for i in range(n):")
-        _step_body(ks, 2, L)
+        hoist(L, 2, "_step", lambda F: _step_body(ks, 1, F), sums=("nsp", "nbad"))
     L.add(1, "nout = 0")
     if ks.has_threshold:
         L.add(1, "if nsp > 0:")
@@ -85,6 +95,7 @@ def _step(ks: KernelSpec, L: Lines, slow: SlowPass | None) -> None:
             L.add(4, f"return 1, nout, {v}, i")
         L.add(2, "return 1, nout, -1, -1")
     L.add(1, "return 0, nout, -1, -1")
+    L.compiled = False
     L.add(0, "")
     L.add(0, "")
 
@@ -166,9 +177,10 @@ def generate_step(ks: KernelSpec) -> str:
     if ks.derived_names():
         _derived_function(ks, L)
     if slow is not None:
-        rhs_function(ks, _flags(ks, inline=True, internal=True), L)
-        try_function(ks, _flags(ks, inline=True, internal=True), L)
+        rhs_and_try(ks, L)
+    at = len(L.lines)
     _step(ks, L, slow)
+    L.lines[at:at] = [line for fn in L.functions.values() for line in fn]  # hoisted functions, before step
     _record(ks, L, initial=True)
     _record(ks, L, initial=False)
     _rate_phi(ks, L)

@@ -16,7 +16,6 @@ import numpy as np
 
 from .. import codegen
 from ..checks import check_count
-from ..codegen import runtime
 from ..codegen.network import NetworkKernelSpec, PopulationCode, generate_network
 from ..codegen.step import generate_step
 from ..errors import ParameterError, Problem, SimulationError, raise_problems
@@ -140,6 +139,8 @@ class NetworkRunner:
             values.update(RPTR=rptr, RCOL=rcol, RW=rw, RLAG=rlag)
         if b.rh_offsets[p] >= 0:
             values["RHOFF"] = b.rh_offsets[p]
+        from ..codegen import runtime  # (imports numba: not at import neurounits)
+
         for a in values:
             if a.startswith("P_") or a == "REFSTEPS":
                 values[a] = runtime.shared(values[a])

@@ -41,9 +41,12 @@ def test_named_expression_computed_once_per_state():
     src, _ = _source(nu.models.nest.aeif_cond_alpha(n=2), record=("V",))
     uses = [line.strip() for line in src.splitlines() if "min2(p_V_peak, x_V_m)" in line]
     assert uses and all(line == "e_V = _rt.min2(p_V_peak, x_V_m)" for line in uses)
-    f = src[src.index("def _f("):src.index("def _try(")]
-    assert f.count("e_V = ") == 1
-    one_try = src[src.index("def _try("):src.index("def _body(")]
+    def function(name: str) -> str:
+        code = src[src.index(f"def {name}("):]
+        return code[:code.index("\n\n\n")]
+
+    assert function("_f").count("e_V = ") == 1
+    one_try = function("_try")
     assert one_try.count("_f(") == 6  # stages 2 to 6, and the end state
     for stage in range(2, 7):
         assert len(re.findall(rf"^\s*\(_k{stage}_V_m, ", one_try, re.M)) == 1
