@@ -260,14 +260,14 @@ def test_missing_file_and_folder(tmp_path, lif_res):
     with pytest.raises(nu.MissingFileError, match=r"cannot load .*nothing\.nc: no such file") as info:
         nu.load(tmp_path / "nothing.nc")
     assert isinstance(info.value, FileNotFoundError)
-    with pytest.raises(nu.MissingFileError, match="the folder .*no_folder does not exist"):
+    with pytest.raises(nu.MissingFileError, match=r"the folder .*no_folder does not exist"):
         lif_res.save(tmp_path / "no_folder" / "run.nc")
 
 
 def test_files_that_are_not_neurounits_results(tmp_path):
     (tmp_path / "a.nc").write_text("V,t\n1,2\n")
     with pytest.raises(
-        nu.FileFormatError, match="a.nc is not a neurounits result: neither a NetCDF-4 nor a Parquet file"
+        nu.FileFormatError, match=r"a\.nc is not a neurounits result: neither a NetCDF-4 nor a Parquet file"
     ) as info:
         nu.load(tmp_path / "a.nc")
     assert isinstance(info.value, ValueError)
@@ -276,7 +276,7 @@ def test_files_that_are_not_neurounits_results(tmp_path):
         nu.load(tmp_path / "b.nc")
     (tmp_path / "c.nc").write_bytes(b"\x89HDF\r\n\x1a\n" + b"\x00" * 100)  # an HDF5 signature, then garbage
     with pytest.raises(
-        nu.FileFormatError, match="c.nc is not a neurounits result: it cannot be read as NetCDF-4"
+        nu.FileFormatError, match=r"c\.nc is not a neurounits result: it cannot be read as NetCDF-4"
     ):
         nu.load(tmp_path / "c.nc")
     with pytest.raises(nu.FileFormatError, match="it is a folder, not a file"):
@@ -287,7 +287,7 @@ def test_a_newer_format_and_a_damaged_file(tmp_path, lif_res):
     ds = lif_res.to_xarray()
     ds.attrs["neurounits_format"] = storage.FORMAT + 1
     ds.to_netcdf(tmp_path / "new.nc", engine="h5netcdf")
-    with pytest.raises(nu.FileFormatError, match="written in format 2 by neurounits .*upgrade neurounits"):
+    with pytest.raises(nu.FileFormatError, match=r"written in format 2 by neurounits .*upgrade neurounits"):
         nu.load(tmp_path / "new.nc")
     ds = lif_res.to_xarray()
     del ds.attrs["method"]
