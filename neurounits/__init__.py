@@ -7,9 +7,19 @@
 <Unit('millivolt')>
 """
 
-from . import dist, models
+from . import dist, models, plot
 from .equations import Model
-from .errors import EquationError, IntegratorError, NeurounitsError, ParameterError, SimulationError
+from .errors import (
+    EquationError,
+    FileFormatError,
+    IntegratorError,
+    MissingDependencyError,
+    MissingFileError,
+    NeurounitsError,
+    ParameterError,
+    SimulationError,
+)
+from .loading import load
 from .network import Network, sources
 from .network import connectivity as conn
 from .parameters import Input, Option, Parameter, PortGroup, Receptor, State
@@ -24,8 +34,11 @@ __all__ = [
     "DimensionError",
     "EquationError",
     "Features",
+    "FileFormatError",
     "Input",
     "IntegratorError",
+    "MissingDependencyError",
+    "MissingFileError",
     "Model",
     "Network",
     "NeurounitsError",
@@ -47,7 +60,9 @@ __all__ = [
     "conn",
     "dist",
     "fi_curve",
+    "load",
     "models",
+    "plot",
     "simulate",
     "sources",
     "sweep",

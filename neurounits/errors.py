@@ -17,7 +17,10 @@ from dataclasses import dataclass
 
 __all__ = [
     "EquationError",
+    "FileFormatError",
     "IntegratorError",
+    "MissingDependencyError",
+    "MissingFileError",
     "NeurounitsError",
     "ParameterError",
     "Problem",
@@ -81,6 +84,19 @@ class SimulationError(NeurounitsError, RuntimeError):
 
 def _rebuild_sim(msg, problems, variable, neuron, time):
     return SimulationError(msg, problems=problems, variable=variable, neuron=neuron, time=time)
+
+
+class MissingDependencyError(NeurounitsError, ImportError):
+    """An optional package (xarray, h5netcdf, pyarrow, pandas, matplotlib) that a feature needs is
+    not installed; the message says what to ``pip install``."""
+
+
+class MissingFileError(NeurounitsError, FileNotFoundError):
+    """A file to load does not exist."""
+
+
+class FileFormatError(NeurounitsError, ValueError):
+    """A file that is not a result saved by neurounits (or a newer format than this version reads)."""
 
 
 @dataclass

@@ -24,6 +24,7 @@ from ..simulation.checks import check_duration
 from ..simulation.runner import Outcome, kernel_arguments
 from ..units import Q_, from_internal
 from .build import BuiltNetwork
+from .results import NetworkResults
 
 __all__ = ["NetworkResults", "NetworkRunner", "NetworkSimulation"]
 
@@ -247,45 +248,6 @@ class NetworkRunner:
         return int(pop), outcome
 
 
-class NetworkResults:
-    """What a network simulation recorded: ``res["P"]`` is population P's
-    :class:`~neurounits.Results` (spikes, traces, rates), as for one population."""
-
-    def __init__(
-        self, results: dict[str, Results], duration: Any, dt: Any, status: int = 0, message: str = ""
-    ) -> None:
-        self.populations = results
-        self.duration = duration
-        self.dt = dt
-        self.status = status
-        self.message = message
-
-    def __getitem__(self, name: str) -> Results:
-        try:
-            return self.populations[name]
-        except KeyError:
-            from ..errors import did_you_mean
-
-            raise KeyError(
-                f"no population named {name!r}.{did_you_mean(name, list(self.populations))} "
-                f"Populations: {', '.join(self.populations)}"
-            ) from None
-
-    def __iter__(self):
-        return iter(self.populations)
-
-    def summary(self) -> str:
-        lines = [f"Network run: {self.duration:~g} at dt = {self.dt:~g}"]
-        for name, r in self.populations.items():
-            lines += [f"[{name}] " + r.summary().replace("\n", "\n    ")]
-        if self.status:
-            lines.append(f"stopped early: {self.message}")
-        return "\n".join(lines)
-
-    def __repr__(self) -> str:
-        return f"<NetworkResults: {', '.join(self.populations)}; {self.duration:~g}>"
-
-
 class NetworkSimulation:
     """A network run that can be continued (``nu.Simulation(net, dt)``): :meth:`run` advances it,
     :attr:`results` holds everything recorded over every run.  Two runs give the same bits as one.
@@ -412,6 +374,7 @@ class NetworkSimulation:
                 seed=self.network.seed,
                 neurons=None if ridx.size == pop.n else ridx,
                 spikes_recorded=p in b.spikes,
+                parameters=pop.model.parameters,
             )
         return NetworkResults(
             out, Q_(self._duration_ms, "ms"), Q_(dt_ms, "ms"), 1 if r.failed else 0, self._message

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, NamedTuple
 
 import numpy as np
 
+from .. import storage
 from ..errors import did_you_mean
 from ..units import Q_, fmt_unit
 
@@ -43,7 +47,11 @@ class Results:
     (n_samples, n), or (n_samples, len(neurons)) when only some neurons are
     recorded (``neurons``: their indices; None: all).  ``spikes_recorded`` is
     False for a network population whose spikes were not recorded (then
-    ``spike_counts`` and ``rates`` raise).
+    ``spike_counts`` and ``rates`` raise).  ``parameters`` holds the model's parameter values
+    (name -> Quantity, scalar or per neuron) at the end of the run.
+
+    ``to_xarray()``, ``to_dataframe()``, ``save(path)`` (read back by ``nu.load``) and ``plot()``
+    need the optional packages of ``pip install 'neurounits[io]'`` and ``'neurounits[plot]'``.
     """
 
     model: str
@@ -61,6 +69,7 @@ class Results:
     seed: int | None = None
     neurons: np.ndarray | None = None
     spikes_recorded: bool = True
+    parameters: dict[str, Any] = field(default_factory=dict)
 
     def __getitem__(self, name: str) -> Any:
         try:
@@ -90,6 +99,43 @@ class Results:
         """Mean firing rate of each neuron over the simulated time, in Hz."""
         simulated = self.t[-1] if self.status else self.duration
         return (Q_(self.spike_counts.astype(float), "") / simulated).to("Hz")
+
+    # -- labelled data, files and plots (neurounits.storage, neurounits.plot) --------------------
+    def to_xarray(self) -> Any:
+        """An xarray Dataset: dimensions ``time``, ``neuron`` (the recorded neurons' indices) and
+        ``spike``; one variable per recorded variable, ``spike_times`` and ``spike_indices``; each
+        variable's unit in ``attrs["units"]`` (``ds.pint.quantify()`` works); the run's model,
+        parameters (JSON), method, dt, duration, seed, record_every and version in ``ds.attrs``."""
+        return storage.results_dataset(self)
+
+    @classmethod
+    def from_xarray(cls, ds: Any, *, where: str = "the Dataset") -> Results:
+        """The Results of a Dataset made by :meth:`to_xarray` (the inverse, bit for bit); ``where``
+        names the Dataset in error messages."""
+        fields = storage.results_fields(ds, where)
+        fields["spikes"] = Spikes(*fields["spikes"])
+        return cls(**fields)
+
+    def to_dataframe(self, form: str = "long") -> Any:
+        """A pandas DataFrame of the traces: ``form="long"``, one row per sample and neuron (columns
+        time, neuron, then one per variable); ``"wide"``, one row per sample (index time) and one
+        column per (variable, neuron); ``"spikes"``, one row per spike (time, neuron).  The units
+        are in ``df.attrs["units"]``."""
+        return storage.results_dataframe(self, form)
+
+    def save(self, path: str | os.PathLike) -> Path:
+        """Write the results to a NetCDF-4 file (``"run.nc"``), atomically; ``nu.load(path)`` reads
+        them back identical (values bit for bit, units, spikes, settings)."""
+        return storage.write_netcdf(path, self.to_xarray(), feature="Results.save()")
+
+    def plot(self, variables: str | Sequence[str] | None = None, *, neurons: Any = None,
+             ax: Any = None) -> Any:
+        """Plot the recorded variables against time and the spike raster (all by default), or the
+        named variable(s) of some ``neurons``; returns the matplotlib Axes (an array of Axes for
+        several panels).  See :mod:`neurounits.plot`."""
+        from .. import plot
+
+        return plot.results(self, variables, neurons=neurons, ax=ax)
 
     def summary(self) -> str:
         """A few lines describing the run, with units."""

@@ -181,7 +181,7 @@ class Simulation:
                        dt=Q_(dt_ms, "ms"), method=p.method, record_every=p.record_every, spikes=spikes,
                        traces=traces, method_reason=p.method_reason,
                        status=0 if failed is None else (1 if failed.status == 1 else 2),
-                       message=self._message, seed=p.seed)
+                       message=self._message, seed=p.seed, parameters=p.model.parameters)
 
     def __repr__(self) -> str:
         return (f"<Simulation {self.plan.model.name}: n={self.plan.n}, t={self.t:~g}, "

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from .. import storage
 from ..errors import ParameterError
 from ..simulation import checks
 from ..units import Q_, fmt_unit
@@ -49,11 +52,8 @@ class Sweep:
     def table(self) -> Any:
         """A pandas DataFrame, one row per set that ran (index ``set``), one column per parameter and
         measure; each column's unit is in ``table.attrs["units"]``."""
-        try:
-            import pandas as pd
-        except ImportError as exc:
-            raise ImportError("Sweep.table needs pandas: pip install 'neurounits[sweep]' "
-                              "(or use Sweep.columns / sw['rate'], which need nothing more)") from exc
+        pd = storage.require("pandas", "Sweep.table (or use Sweep.columns / sw['rate'], which need "
+                             "nothing more)")
         df = pd.DataFrame(self.columns, index=pd.Index(self.index, name="set"))
         df.attrs["units"] = dict(self.units)
         return df
@@ -68,17 +68,42 @@ class Sweep:
     def to_xarray(self) -> Any:
         """A Dataset over the grid's dimensions (sets that failed are NaN); units in ``.attrs["units"]``
         of each variable.  Needs xarray; for ``sets=`` and random samples the dimension is ``set``."""
-        try:
-            import xarray  # noqa: F401
-        except ImportError as exc:
-            raise ImportError("Sweep.to_xarray() needs xarray: pip install xarray "
-                              "(Sweep.table needs only pandas)") from exc
+        storage.require("xarray", "Sweep.to_xarray() (Sweep.table needs only pandas)")
         df = self.table
         ds = (df.set_index(list(self.dims)) if self.dims else df).to_xarray()
         for k in ds.variables:
             if k in self.units:
                 ds[k].attrs["units"] = self.units[k]
+        meta = storage.sweep_meta(self)
+        keep = ("model", "n_sets", "noise_seed", "neurounits_version")
+        ds.attrs.update({k: meta[k] for k in keep if k in meta})
         return ds
+
+    def save(self, path: str | os.PathLike) -> Path:
+        """Write the sweep, atomically, to a Parquet file (``.parquet``, ``.pq``; needs pyarrow) or a
+        NetCDF-4 file (``.nc``; needs xarray and h5netcdf): one row per set that ran, each column with
+        its unit, and the failed sets with their errors (type and message).  ``nu.load(path)`` reads it
+        back identical."""
+        suffix = Path(path).suffix.lower()
+        if suffix in (".parquet", ".pq"):
+            return storage.write_parquet(path, self)
+        if suffix in (".nc", ".nc4", ".h5", ".hdf5"):
+            return storage.write_netcdf(path, storage.sweep_dataset(self), feature="Sweep.save()")
+        raise ParameterError(f"Sweep.save({str(path)!r}): name the file .parquet (Parquet) or .nc (NetCDF-4)")
+
+    @classmethod
+    def from_table(cls, meta: dict[str, Any], columns: dict[str, np.ndarray], index: np.ndarray,
+                   where: str = "the table") -> Sweep:
+        """The Sweep of a saved table: its attributes, its columns and its ``set`` index."""
+        return cls(**storage.sweep_fields(meta, columns, index, where))
+
+    def plot(self, measure: str | None = None, *, x: str | None = None, y: str | None = None,
+             ax: Any = None) -> Any:
+        """A line of ``measure`` against ``x`` (a 1-D grid) or a heat map over ``x`` and ``y`` (a 2-D
+        grid), axes labelled with units; returns the matplotlib Axes.  See :mod:`neurounits.plot`."""
+        from .. import plot
+
+        return plot.sweep(self, measure, x=x, y=y, ax=ax)
 
     def __repr__(self) -> str:
         return (f"<Sweep {self.model}: {self.n_sets} sets, {self.index.size} ran, {len(self.failed)} failed, "

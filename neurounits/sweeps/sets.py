@@ -14,7 +14,7 @@ from ..equations import Model
 from ..errors import EquationError, ParameterError
 from ..parameters import Input, Option, Parameter, Problem, check_value
 from ..simulation import TimedArray, checks
-from ..units import Q_, fmt_unit
+from ..units import Q_, as_quantity, fmt_unit
 
 __all__ = ["check_columns", "check_fixed", "check_names", "check_run", "declarations", "noise_seed",
            "parameter_sets", "raise_sweep_problems", "spec_for"]
@@ -133,7 +133,8 @@ def _grid(model: str, grid: Mapping[str, Any]) -> dict[str, Any]:
         if hasattr(v, "units") and hasattr(v, "magnitude"):
             axis = v.reshape(-1) if np.ndim(v.magnitude) else v.reshape(1)
         else:
-            axis = [v] if isinstance(v, str) or np.ndim(v) == 0 else list(v)
+            axis = list(v) if isinstance(v, list | tuple) else [v] if isinstance(v, str) or np.ndim(v) == 0 \
+                else list(v)
         if len(axis) == 0:
             raise ParameterError(f"sweep(model '{model}'): the grid has no values for '{k}'")
         axes[k] = axis
@@ -203,8 +204,21 @@ def check_fixed(model: str, decl: dict[str, Any], fixed: dict[str, Any]) -> dict
     return out
 
 
+def _as_given(mags: list[np.ndarray], given: list[Any], unit: Any) -> tuple[np.ndarray, Any]:
+    """A column's values in the unit the user gave them in, exactly as given (so that a grid value of
+    0.2 nA stays 0.2 nA, not 200.00000000000003 pA), when every value came in the same unit; else in
+    the declared ``unit``.  The model converts them when it is constructed, as any value."""
+    units = {q.units for q in given}
+    if len(units) == 1 and mags:
+        (u,) = units
+        if u != unit:
+            return np.concatenate([np.atleast_1d(np.asarray(q.magnitude, float)) for q in given]), u
+    return (np.concatenate(mags) if mags else np.zeros(0)), unit
+
+
 def check_columns(model: str, decl: dict[str, Any], values: dict[str, Any], kind: str) -> dict[str, tuple]:
-    """name -> (float magnitudes in the declared unit, unit) per set; every wrong unit raises together.
+    """name -> (float magnitudes, unit) per set; every wrong unit raises together.  The unit is the one
+    the values were given in when they share one (see :func:`_as_given`), else the declared one.
 
     A Quantity array is checked at once; a list value by value.  Grid axes are checked before the
     cartesian product is taken (the last name varying fastest).
@@ -218,14 +232,15 @@ def check_columns(model: str, decl: dict[str, Any], values: dict[str, Any], kind
             label = (lambda i, k=k: f"model '{model}', '{k}' of set {i}") if kind == "set" else \
                 (lambda i, k=k: f"model '{model}', {kind}['{k}'][{i}]")
             items = [(label(i), v) for i, v in enumerate(vals)]
-        mags = []
+        mags, given = [], []
         for where, v in items:
             chk = check_value(where, v, unit, None)
             if chk.quantity is None or (is_input and chk.problems):  # NaN inputs are refused here
                 problems += chk.problems
                 continue
             mags.append(np.atleast_1d(np.asarray(chk.quantity.magnitude, float)))
-        out[k] = (np.concatenate(mags) if mags else np.zeros(0), unit)
+            given.append(as_quantity(v))
+        out[k] = _as_given(mags, given, unit)
     dims = [p for p in problems if p.dimension]
     raise_sweep_problems(model, dims or problems)
     if kind == "grid":

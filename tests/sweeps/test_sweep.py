@@ -188,7 +188,7 @@ def test_to_xarray_or_a_clear_import_error():
     try:
         import xarray  # noqa: F401
     except ImportError:
-        with pytest.raises(ImportError, match="pip install xarray"):
+        with pytest.raises(nu.MissingDependencyError, match=r"pip install 'neurounits\[io\]'"):
             sw.to_xarray()
     else:
         ds = sw.to_xarray()
