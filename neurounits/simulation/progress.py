@@ -71,7 +71,7 @@ class TextBar:
 
     def _draw(self) -> None:
         frac = min(1.0, self.done / self.total)
-        filled = int(round(frac * self.width))
+        filled = round(frac * self.width)
         bar = "#" * filled + " " * (self.width - filled)
         wall = time.perf_counter() - self.t0
         sys.stderr.write(f"\r{self.desc} {frac:4.0%} [{bar}] {wall:.1f} s")
