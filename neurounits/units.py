@@ -234,10 +234,14 @@ def as_quantity(value: Any) -> Any:
 
 
 def _from_foreign(q: Any) -> Any:
-    """A Quantity of another registry as a Quantity of ``ureg``, in the internal unit of its
-    dimension (or in this registry's root units when it has none)."""
+    """A Quantity of another registry as a Quantity of ``ureg``: in the same unit when this registry
+    defines each of its units alike (the same dimension and size, so no rounding), else through the
+    other registry's root units, in the internal unit of its dimension."""
     if _is_offset(q.units):
         q = q.to("kelvin")
+    same = _same_unit(q)
+    if same is not None:
+        return ureg.Quantity(q.magnitude, same)
     root = q.to_root_units()
     unit = ureg.dimensionless
     for name, exponent in root.unit_items():  # names of root units as defined, not as printed
@@ -251,6 +255,21 @@ def _from_foreign(q: Any) -> Any:
         return out.to(internal_unit(unit))
     except DimensionError:
         return out
+
+
+def _same_unit(q: Any) -> Any:
+    """This registry's unit with the names of ``q``'s units, if it is the same size and dimension."""
+    try:
+        unit = ureg.dimensionless
+        for name, exponent in q.unit_items():
+            unit = unit * ureg.Unit(name) ** exponent
+    except (pint.errors.UndefinedUnitError, AttributeError, ValueError, TypeError):
+        return None
+    theirs = (1.0 * q.units).to_root_units()
+    ours = ureg.Quantity(1.0, unit).to_root_units()
+    if dict(theirs.unit_items()) != dict(ours.unit_items()):
+        return None
+    return unit if np.isclose(theirs.magnitude, ours.magnitude, rtol=1e-12, atol=0.0) else None
 
 
 def fmt_unit(unit: Any) -> str:
