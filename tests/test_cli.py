@@ -17,7 +17,7 @@ from neurounits.cli import main
 ROOT = Path(__file__).resolve().parents[1]
 PNG = b"\x89PNG\r\n\x1a\n"
 
-GOOD = '''\
+GOOD = """\
 import neurounits as nu
 
 
@@ -26,7 +26,7 @@ class Leak(nu.Model):
     V = nu.State("mV", initial="0 mV")
     I = nu.Input("mV/ms")
     equations = "dV/dt = -V/tau + I"
-'''
+"""
 
 BAD = '''\
 import neurounits as nu
@@ -68,8 +68,14 @@ def run_main(capsys, *argv: str) -> tuple[int, str, str]:
 def cli(*argv: str, stdin_pipe: bool = False) -> subprocess.CompletedProcess:
     """``python -m neurounits ARGV`` in a new process, with this repository first on the path."""
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
-    return subprocess.run([sys.executable, "-m", "neurounits", *argv], capture_output=True, text=True,
-                          env=env, cwd=ROOT, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "neurounits", *argv],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        timeout=120,
+    )
 
 
 # --------------------------------------------------------------------------- demo, cache
@@ -82,21 +88,40 @@ def test_demo_prints_summary_with_units_and_writes_plot(tmp_path, capsys):
     assert png.read_bytes()[:8] == PNG
 
 
-@pytest.mark.parametrize(("argv", "message"), [
-    (["--n", "2", "--tau-m", "10 mV"],
-     "neurounits demo: error: invalid values for model 'LIF': model 'LIF', parameter 'tau_m': expected a "
-     "value in ms (time), got 10 mV (voltage). Hint: did you mean ms?\n"),
-    (["--n", "-5"], "neurounits demo: error: argument --n: expected a number >= 1, got -5 "
-                    "(see 'neurounits demo --help')\n"),
-    (["--n", "x"], "neurounits demo: error: argument --n: expected a whole number, got 'x' "
-                   "(see 'neurounits demo --help')\n"),
-    (["--current-min", "1 mV"], "neurounits demo: error: --current-min: expected a value in nA, got '1 mV' "
-                                "(mV); express it in nA or a compatible unit\n"),
-    (["--current-max", "lots"], "neurounits demo: error: --current-max: cannot read 'lots' as a quantity"),
-    (["--plot", "/no/such/folder/x.png"],
-     "neurounits demo: error: --plot: cannot write /no/such/folder/x.png: the folder /no/such/folder "
-     "does not exist\n"),
-])
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (
+            ["--n", "2", "--tau-m", "10 mV"],
+            "neurounits demo: error: invalid values for model 'LIF': model 'LIF', parameter 'tau_m': "
+            "expected a value in ms (time), got 10 mV (voltage). Hint: did you mean ms?\n",
+        ),
+        (
+            ["--n", "-5"],
+            "neurounits demo: error: argument --n: expected a number >= 1, got -5 "
+            "(see 'neurounits demo --help')\n",
+        ),
+        (
+            ["--n", "x"],
+            "neurounits demo: error: argument --n: expected a whole number, got 'x' "
+            "(see 'neurounits demo --help')\n",
+        ),
+        (
+            ["--current-min", "1 mV"],
+            "neurounits demo: error: --current-min: expected a value in nA, got '1 mV' "
+            "(mV); express it in nA or a compatible unit\n",
+        ),
+        (
+            ["--current-max", "lots"],
+            "neurounits demo: error: --current-max: cannot read 'lots' as a quantity",
+        ),
+        (
+            ["--plot", "/no/such/folder/x.png"],
+            "neurounits demo: error: --plot: cannot write /no/such/folder/x.png: the folder /no/such/folder "
+            "does not exist\n",
+        ),
+    ],
+)
 def test_demo_mistakes_are_one_line_with_status_2(capsys, argv, message):
     status, out, err = run_main(capsys, "demo", *argv)
     assert status == 2 and out == ""
@@ -118,7 +143,7 @@ def test_models_lists_every_model_with_parameters_units_and_defaults(capsys):
     for name in nu.models.nest.__all__:
         assert f"\nnest.{name}: " in f"\n{out}"
     assert "\n    tau_m        ms         10 ms        membrane time constant\n" in out
-    assert "\n    C_m          pF         250 pF       membrane capacitance\n" in out   # nest.iaf_psc_exp
+    assert "\n    C_m          pF         250 pF       membrane capacitance\n" in out  # nest.iaf_psc_exp
 
 
 def test_models_name_shows_one_model(capsys):
@@ -129,21 +154,40 @@ def test_models_name_shows_one_model(capsys):
     assert "inputs: I [pA]\n" in out and "  E_L          mV         -70 mV" in out
     status, _, err = run_main(capsys, "models", "nest.iaf_psc_expp")
     assert status == 2
-    assert err == ("neurounits models: error: unknown model 'nest.iaf_psc_expp'. Did you mean "
-                   "'nest.iaf_psc_exp'? 'neurounits models' lists the library models; a model of your own "
-                   "is FILE.py:CLASS\n")
+    assert err == (
+        "neurounits models: error: unknown model 'nest.iaf_psc_expp'. Did you mean "
+        "'nest.iaf_psc_exp'? 'neurounits models' lists the library models; a model of your own "
+        "is FILE.py:CLASS\n"
+    )
 
 
 # --------------------------------------------------------------------------- run
 def test_run_library_model_with_values_inputs_and_record(tmp_path, capsys):
     png = tmp_path / "run.png"
-    status, out, err = run_main(capsys, "run", "LIF", "--set", "tau_m=12ms", "--set", "V_th=-52 mV",
-                                "--input", "I=0.3nA", "--duration", "50ms", "--n", "3", "--record", "V",
-                                "--plot", str(png))
+    status, out, err = run_main(
+        capsys,
+        "run",
+        "LIF",
+        "--set",
+        "tau_m=12ms",
+        "--set",
+        "V_th=-52 mV",
+        "--input",
+        "I=0.3nA",
+        "--duration",
+        "50ms",
+        "--n",
+        "3",
+        "--record",
+        "V",
+        "--plot",
+        str(png),
+    )
     assert status == 0, err
     lines = out.splitlines()
-    assert lines[0] == ("LIF(n=3, tau_m=12 ms, V_rest=-65 mV, V_reset=-65 mV, V_th=-52 mV, R=100 MΩ, "
-                        "t_ref=2 ms)")
+    assert lines[0] == (
+        "LIF(n=3, tau_m=12 ms, V_rest=-65 mV, V_reset=-65 mV, V_th=-52 mV, R=100 MΩ, t_ref=2 ms)"
+    )
     assert lines[1].startswith("LIF: 3 neuron(s), 50 ms at dt = 0.1 ms, method exact")
     ref = nu.simulate(nu.models.LIF(n=3, tau_m="12 ms", V_th="-52 mV"), "50 ms", inputs={"I": "0.3 nA"})
     assert f"spikes: {len(ref.spikes.times)} in total" in lines[2]
@@ -153,8 +197,17 @@ def test_run_library_model_with_values_inputs_and_record(tmp_path, capsys):
 
 def test_run_model_from_file_and_nest_name(tmp_path, capsys):
     (tmp_path / "mymodels.py").write_text(GOOD)
-    status, out, err = run_main(capsys, "run", f"{tmp_path / 'mymodels.py'}:Leak", "--input", "I=1 mV/ms",
-                                "--duration", "20 ms", "--record", "none")
+    status, out, err = run_main(
+        capsys,
+        "run",
+        f"{tmp_path / 'mymodels.py'}:Leak",
+        "--input",
+        "I=1 mV/ms",
+        "--duration",
+        "20 ms",
+        "--record",
+        "none",
+    )
     assert status == 0, err
     assert out.startswith("Leak(n=1, tau=10 ms)\nLeak: 1 neuron(s), 20 ms at dt = 0.1 ms")
     status, out, err = run_main(capsys, "run", "iaf_psc_exp", "--duration", "5 ms", "--record", "V_m")
@@ -162,21 +215,34 @@ def test_run_model_from_file_and_nest_name(tmp_path, capsys):
     assert "iaf_psc_exp: 1 neuron(s), 5 ms" in out and "\nV_m: 51 samples" in out
 
 
-@pytest.mark.parametrize(("argv", "message"), [
-    (["LIFF"], "unknown model 'LIFF'. Did you mean 'LIF'? 'neurounits models' lists the library models; "
-               "a model of your own is FILE.py:CLASS"),
-    (["LIF", "--set", "tau_m=12 mV"], "invalid values for model 'LIF': model 'LIF', parameter 'tau_m': "
-                                      "expected a value in ms (time), got 12 mV (voltage). Hint: did you mean ms?"),
-    (["LIF", "--set", "tau_m"], "--set: expected NAME=VALUE (e.g. --set tau_m=12ms), got 'tau_m'"),
-    (["LIF", "--duration", "1 mV"], "--duration: expected a value in ms, got '1 mV' (mV); "),
-    (["LIF", "--input", "I=2 mV", "--duration", "1 ms"], "cannot simulate model 'LIF': model 'LIF', input 'I': "
-                                                         "expected a value in pA (current), got 2 mV"),
-    (["LIF", "--record", "W", "--duration", "1 ms"], "cannot simulate model 'LIF': "),
-    (["missing.py:Model"], "missing.py does not exist"),
-    (["tests:Model"], "tests is a folder, not a file"),
-    (["LIF", "--plot", "/no/such/folder/x.png"], "--plot: cannot write /no/such/folder/x.png: the folder "
-                                                 "/no/such/folder does not exist"),
-])
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (
+            ["LIFF"],
+            "unknown model 'LIFF'. Did you mean 'LIF'? 'neurounits models' lists the library models; "
+            "a model of your own is FILE.py:CLASS",
+        ),
+        (
+            ["LIF", "--set", "tau_m=12 mV"],
+            "invalid values for model 'LIF': model 'LIF', parameter 'tau_m': "
+            "expected a value in ms (time), got 12 mV (voltage). Hint: did you mean ms?",
+        ),
+        (["LIF", "--set", "tau_m"], "--set: expected NAME=VALUE (e.g. --set tau_m=12ms), got 'tau_m'"),
+        (["LIF", "--duration", "1 mV"], "--duration: expected a value in ms, got '1 mV' (mV); "),
+        (
+            ["LIF", "--input", "I=2 mV", "--duration", "1 ms"],
+            "cannot simulate model 'LIF': model 'LIF', input 'I': expected a value in pA (current), got 2 mV",
+        ),
+        (["LIF", "--record", "W", "--duration", "1 ms"], "cannot simulate model 'LIF': "),
+        (["missing.py:Model"], "missing.py does not exist"),
+        (["tests:Model"], "tests is a folder, not a file"),
+        (
+            ["LIF", "--plot", "/no/such/folder/x.png"],
+            "--plot: cannot write /no/such/folder/x.png: the folder /no/such/folder does not exist",
+        ),
+    ],
+)
 def test_run_mistakes_are_one_line_with_status_2(capsys, argv, message):
     status, out, err = run_main(capsys, "run", *argv)
     assert status == 2 and out == ""
@@ -187,7 +253,9 @@ def test_run_file_without_the_class(tmp_path, capsys):
     (tmp_path / "m.py").write_text(GOOD)
     status, _, err = run_main(capsys, "run", f"{tmp_path / 'm.py'}:Leek")
     assert status == 2
-    assert err == f"neurounits run: error: {tmp_path / 'm.py'} has no model class 'Leek'. Did you mean 'Leak'?\n"
+    assert (
+        err == f"neurounits run: error: {tmp_path / 'm.py'} has no model class 'Leek'. Did you mean 'Leak'?\n"
+    )
 
 
 @pytest.mark.skipif(hasattr(nu.Results, "save"), reason="Results.save exists: --save is wired")
@@ -212,8 +280,8 @@ def test_check_reports_every_problem_of_every_model_with_its_line(tmp_path, caps
         f"{bad}:10: model 'Broken', equation for 'V': expected the right-hand side in mV/ms (voltage/time), "
         "got ms mV (time*voltage) from term  V",
         f"{bad}:13: model 'Broken', threshold: cannot compare V (mV, voltage) with 3*ms (ms, time)",
-        f"{bad}:23: model 'Typo', equation for 'V': unknown name 'taux': it is not a parameter, state, input, "
-        "named expression, function or unit of this model. Did you mean 'tau'?",
+        f"{bad}:23: model 'Typo', equation for 'V': unknown name 'taux': it is not a parameter, state, "
+        "input, named expression, function or unit of this model. Did you mean 'tau'?",
     ]
     assert err == "1 of 2 file(s) with problems\n"
     status, out, _ = run_main(capsys, "check", str(good))
@@ -226,16 +294,22 @@ def test_check_reports_syntax_errors_and_errors_while_executing(tmp_path, capsys
     status, out, _ = run_main(capsys, "check", str(tmp_path / "syntax.py"), str(tmp_path / "crash.py"))
     assert status == 1
     assert out.startswith(f"{tmp_path / 'syntax.py'}:2: syntax error: ")
-    assert f"\n{tmp_path / 'crash.py'}:3: error while executing the file: DimensionError: invalid values " \
-           "for model 'LIF'" in out
+    assert (
+        f"\n{tmp_path / 'crash.py'}:3: error while executing the file: DimensionError: invalid values "
+        "for model 'LIF'" in out
+    )
     status, _, err = run_main(capsys, "check", str(tmp_path / "nothing.py"))
     assert status == 2 and err == f"neurounits check: error: {tmp_path / 'nothing.py'}: no such file\n"
 
 
 def test_pre_commit_hook_definition():
     text = (ROOT / ".pre-commit-hooks.yaml").read_text()
-    for line in ("- id: neurounits-check", "  entry: neurounits check", "  language: python",
-                 "  files: \\.py$"):
+    for line in (
+        "- id: neurounits-check",
+        "  entry: neurounits check",
+        "  language: python",
+        "  files: \\.py$",
+    ):
         assert f"\n{line}\n" in text
 
 
@@ -243,8 +317,10 @@ def test_pre_commit_hook_definition():
 def test_process_mistake_is_one_line_on_stderr_with_status_2():
     p = cli("run", "LIFF")
     assert p.returncode == 2 and p.stdout == ""
-    assert p.stderr == ("neurounits run: error: unknown model 'LIFF'. Did you mean 'LIF'? 'neurounits "
-                        "models' lists the library models; a model of your own is FILE.py:CLASS\n")
+    assert p.stderr == (
+        "neurounits run: error: unknown model 'LIFF'. Did you mean 'LIF'? 'neurounits "
+        "models' lists the library models; a model of your own is FILE.py:CLASS\n"
+    )
 
 
 def test_process_check_exits_1_on_problems(tmp_path):

@@ -54,7 +54,9 @@ def test_every_dependency_is_imported():
 def test_urls_classifiers_and_python_versions():
     assert set(PROJECT["urls"]) >= {"Homepage", "Source", "Issues", "Changelog"}
     minor = int(PROJECT["requires-python"].removeprefix(">=3."))
-    pythons = [c for c in PROJECT["classifiers"] if re.fullmatch(r"Programming Language :: Python :: 3\.\d+", c)]
+    pythons = [
+        c for c in PROJECT["classifiers"] if re.fullmatch(r"Programming Language :: Python :: 3\.\d+", c)
+    ]
     assert pythons and min(int(c.rsplit(".", 1)[1]) for c in pythons) == minor
     assert PYPROJECT["project"]["scripts"] == {"neurounits": "neurounits.cli:main"}
 

@@ -26,7 +26,7 @@ def test_resistance_prints_as_megaohm_and_parses_as_written():
 
 def test_quantities_of_another_registry_convert_by_dimension():
     other = pint.UnitRegistry()
-    other.formatter.default_format = "~L"   # its printed units are LaTeX
+    other.formatter.default_format = "~L"  # its printed units are LaTeX
     other.define("millivoltish = 1e-3 * volt")
     q = as_quantity(other.Quantity([1.5, 2.0], "millivoltish"))
     assert isinstance(q, nu.ureg.Quantity) and q.units == nu.ureg.mV

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import logging
 import uuid
+from typing import ClassVar
 
 import numpy as np
 import pytest
@@ -14,7 +15,7 @@ from neurounits.simulation import progress
 
 
 class FakeBar:
-    made: list[FakeBar] = []
+    made: ClassVar[list[FakeBar]] = []
 
     def __init__(self, total, desc):
         self.total, self.desc, self.updates, self.closed = total, desc, [], False
@@ -79,8 +80,11 @@ def test_first_compilation_is_logged_with_its_time(caplog):
     with caplog.at_level(logging.INFO, logger="neurounits"):
         nu.simulate(Fresh(), "1 ms", method="euler")
     compiled = [r.getMessage() for r in caplog.records if r.getMessage().startswith("compiled the kernel")]
-    assert any(m.startswith("compiled the kernel of model 'Fresh', method euler (_body, nu_kernel_")
-               and m.endswith(" s; cached for later runs") for m in compiled), compiled
+    assert any(
+        m.startswith("compiled the kernel of model 'Fresh', method euler (_body, nu_kernel_")
+        and m.endswith(" s; cached for later runs")
+        for m in compiled
+    ), compiled
     caplog.clear()
     with caplog.at_level(logging.INFO, logger="neurounits"):
         nu.simulate(Fresh(), "1 ms", method="euler")
