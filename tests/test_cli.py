@@ -343,9 +343,17 @@ def test_process_models_into_a_closed_pipe_has_no_traceback():
     assert lines[-1] == "status=0" and p.stderr == ""
 
 
-def test_process_version_and_usage_errors():
+def test_process_version():
     p = cli("--version")
     assert p.returncode == 0 and p.stdout == f"neurounits {nu.__version__}\n"
-    p = cli("frobnicate")
-    assert p.returncode == 2 and p.stderr.startswith("neurounits: error: argument COMMAND: invalid choice")
-    assert p.stderr.count("\n") == 1
+
+
+def test_usage_errors_are_one_line(capsys):
+    status, out, err = run_main(capsys, "frobnicate")
+    assert status == 2 and out == ""
+    assert err.startswith("neurounits: error: argument COMMAND: invalid choice: 'frobnicate'")
+    assert err.count("\n") == 1
+    status, _, err = run_main(capsys, "run")
+    assert status == 2
+    assert err == ("neurounits run: error: the following arguments are required: MODEL "
+                   "(see 'neurounits run --help')\n")
