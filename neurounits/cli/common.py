@@ -17,7 +17,6 @@ __all__ = [
     "RUN_NAME",
     "CliError",
     "check_writable",
-    "library_models",
     "load_file",
     "model_names",
     "parse_assignments",
@@ -59,17 +58,6 @@ def parse_assignments(option: str, items: list[str] | None) -> dict[str, str]:
             raise CliError(f"{option}: expected NAME=VALUE (e.g. {option} tau_m=12ms), got {item!r}")
         out[name.strip()] = value.strip()
     return out
-
-
-def library_models() -> dict[str, type[Model]]:
-    """Every library model by the name the command line uses: ``LIF``, ``nest.iaf_psc_exp``, ..."""
-    found: dict[str, type[Model]] = {}
-    for prefix, package in (("", models), ("nest.", models.nest)):
-        for name in package.__all__:
-            obj = getattr(package, name)
-            if isinstance(obj, type) and issubclass(obj, Model):
-                found[prefix + name] = obj
-    return found
 
 
 def model_names() -> list[str]:
