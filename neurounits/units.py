@@ -273,7 +273,11 @@ def _same_unit(q: Any) -> Any:
 
 
 def fmt_unit(unit: Any) -> str:
-    """A short readable unit string: "mV/ms", "1/mV", "pA" (never SI base units)."""
+    """A short readable unit string: "mV/ms", "1/mV", "pA", "MOhm" (never SI base units).
+
+    >>> fmt_unit(ureg.Unit("MOhm")), fmt_unit(ureg.Unit("mV/ms"))
+    ('MOhm', 'mV/ms')
+    """
     if unit is None:
         return "?"
     if isinstance(unit, str):
@@ -282,7 +286,7 @@ def fmt_unit(unit: Any) -> str:
     if unit == ureg.dimensionless:
         return "1"
     s = f"{unit:~C}"
-    return s.replace("*", " ")
+    return s.replace("*", " ").replace("Ω", "Ohm")  # as users type it: "MOhm"
 
 
 _COMMON = ["ms", "s", "mV", "V", "pA", "nA", "nS", "uS", "pF", "nF", "MOhm", "Hz", "1/ms",

@@ -186,7 +186,7 @@ def test_run_library_model_with_values_inputs_and_record(tmp_path, capsys):
     assert status == 0, err
     lines = out.splitlines()
     assert lines[0] == (
-        "LIF(n=3, tau_m=12 ms, V_rest=-65 mV, V_reset=-65 mV, V_th=-52 mV, R=100 MΩ, t_ref=2 ms)"
+        "LIF(n=3, tau_m=12 ms, V_rest=-65 mV, V_reset=-65 mV, V_th=-52 mV, R=100 MOhm, t_ref=2 ms)"
     )
     assert lines[1].startswith("LIF: 3 neuron(s), 50 ms at dt = 0.1 ms, method exact")
     ref = nu.simulate(nu.models.LIF(n=3, tau_m="12 ms", V_th="-52 mV"), "50 ms", inputs={"I": "0.3 nA"})
