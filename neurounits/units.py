@@ -59,8 +59,19 @@ try:  # the disk cache makes building the registry ~10x cheaper
     ureg = pint.UnitRegistry(cache_folder=":auto:")
 except Exception:  # pragma: no cover - read-only home directory, for example
     ureg = pint.UnitRegistry()
-ureg.define("Ohm = ohm")  # so that "MOhm", "GOhm" and "kOhm" work as users write them
-pint.set_application_registry(ureg)
+ureg.define("@alias ohm = Ohm")  # "MOhm", "GOhm", "kOhm" as users write them; printed as megaohm
+
+
+def _adopt_application_registry() -> None:
+    """Make ``ureg`` pint's application registry (the one unpickled Quantities belong to) only if
+    the application registry is still pint's untouched default: a registry the user set, or the
+    default once the user has used it, stays theirs."""
+    current = pint.get_application_registry().get()
+    if type(current) is pint.registry.LazyRegistry:  # pint's default, not yet built: nobody uses it
+        pint.set_application_registry(ureg)
+
+
+_adopt_application_registry()
 
 Q_ = ureg.Quantity
 Quantity = ureg.Quantity
@@ -206,21 +217,67 @@ def is_unit_name(name: str) -> bool:
 def as_quantity(value: Any) -> Any:
     """Turn a Quantity, a string, a number or an array into a Quantity of this registry.
 
-    A Quantity from another pint registry is converted through its unit string.
+    A Quantity (or Unit) of another pint registry is converted by its dimensionality and
+    magnitude, through the other registry's root units (gram, meter, second, ...), never through
+    its printed unit string, so registries with another default format or their own derived units
+    work.
     """
     if isinstance(value, ureg.Quantity):
         return value
     if isinstance(value, pint.Quantity):  # another registry
-        return ureg.Quantity(value.magnitude, str(value.units))
+        return _from_foreign(value)
     if isinstance(value, pint.Unit):
-        return ureg.Quantity(1.0, str(value))
+        return _from_foreign(1.0 * value)
     if isinstance(value, str):
         return parse_quantity(value)
     return ureg.Quantity(np.asarray(value, dtype=float) if np.ndim(value) else value)
 
 
+def _from_foreign(q: Any) -> Any:
+    """A Quantity of another registry as a Quantity of ``ureg``: in the same unit when this registry
+    defines each of its units alike (the same dimension and size, so no rounding), else through the
+    other registry's root units, in the internal unit of its dimension."""
+    if _is_offset(q.units):
+        q = q.to("kelvin")
+    same = _same_unit(q)
+    if same is not None:
+        return ureg.Quantity(q.magnitude, same)
+    root = q.to_root_units()
+    unit = ureg.dimensionless
+    for name, exponent in root.unit_items():  # names of root units as defined, not as printed
+        try:
+            unit = unit * ureg.Unit(name) ** exponent
+        except pint.errors.UndefinedUnitError:
+            raise DimensionError(f"cannot convert {q.magnitude!r} {q.units} from another pint registry: "
+                                 f"its root unit '{name}' is not a unit of neurounits' registry") from None
+    out = ureg.Quantity(root.magnitude, unit)
+    try:
+        return out.to(internal_unit(unit))
+    except DimensionError:
+        return out
+
+
+def _same_unit(q: Any) -> Any:
+    """This registry's unit with the names of ``q``'s units, if it is the same size and dimension."""
+    try:
+        unit = ureg.dimensionless
+        for name, exponent in q.unit_items():
+            unit = unit * ureg.Unit(name) ** exponent
+    except (pint.errors.UndefinedUnitError, AttributeError, ValueError, TypeError):
+        return None
+    theirs = (1.0 * q.units).to_root_units()
+    ours = ureg.Quantity(1.0, unit).to_root_units()
+    if dict(theirs.unit_items()) != dict(ours.unit_items()):
+        return None
+    return unit if np.isclose(theirs.magnitude, ours.magnitude, rtol=1e-12, atol=0.0) else None
+
+
 def fmt_unit(unit: Any) -> str:
-    """A short readable unit string: "mV/ms", "1/mV", "pA" (never SI base units)."""
+    """A short readable unit string: "mV/ms", "1/mV", "pA", "MOhm" (never SI base units).
+
+    >>> fmt_unit(ureg.Unit("MOhm")), fmt_unit(ureg.Unit("mV/ms"))
+    ('MOhm', 'mV/ms')
+    """
     if unit is None:
         return "?"
     if isinstance(unit, str):
@@ -229,7 +286,7 @@ def fmt_unit(unit: Any) -> str:
     if unit == ureg.dimensionless:
         return "1"
     s = f"{unit:~C}"
-    return s.replace("*", " ")
+    return s.replace("*", " ").replace("Ω", "Ohm")  # as users type it: "MOhm"
 
 
 _COMMON = ["ms", "s", "mV", "V", "pA", "nA", "nS", "uS", "pF", "nF", "MOhm", "Hz", "1/ms",

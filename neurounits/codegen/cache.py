@@ -4,6 +4,9 @@ Generated sources go to ``$NEUROUNITS_CACHE_DIR`` or ``~/.cache/neurounits`` as
 ``nu_kernel_<hash of the source>.py``; being real files, numba's ``cache=True`` reuses their
 compiled code across processes.  The source's header names the generator, the runtime helpers'
 hash and the numba and llvmlite versions, so the hash (the cache key) changes with any of them.
+
+When numba compiles a kernel (on its first call, unless numba's own cache already holds it), the
+time it took is logged at INFO on the ``neurounits`` logger.
 """
 
 from __future__ import annotations
@@ -11,10 +14,12 @@ from __future__ import annotations
 import hashlib
 import importlib.metadata
 import importlib.util
+import logging
 import os
 import sys
 import tempfile
 import threading
+import time
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -30,6 +35,9 @@ VECTORIZE_CHECKS = 4096
 _LLVM_CONFIGURED = False
 _LOADED: dict[str, Any] = {}
 _LOCK = threading.Lock()
+_KERNEL_MODULE = "neurounits_kernels."
+_WHAT: dict[str, str] = {}  # kernel module name -> "model 'LIF', method exact"
+log = logging.getLogger("neurounits")
 
 
 @cache
@@ -59,7 +67,33 @@ def _configure_llvm() -> None:
         import llvmlite.binding as llvm
 
         llvm.set_option("", f"-vectorize-memory-check-threshold={VECTORIZE_CHECKS}")
+        _watch_compiles()
         _LLVM_CONFIGURED = True
+
+
+def _watch_compiles() -> None:
+    """Log each compilation of a kernel function (numba's ``numba:compile`` event, which numba
+    sends only when it compiles, not when it loads from its cache) and the time it took."""
+    from numba.core import event
+
+    state = threading.local()
+
+    class CompileLog(event.Listener):
+        def on_start(self, ev: Any) -> None:
+            state.depth = getattr(state, "depth", 0) + 1
+            if state.depth == 1:  # the outermost compilation (it compiles what it calls inside)
+                state.t0, state.dispatcher = time.perf_counter(), ev.data["dispatcher"]
+
+        def on_end(self, ev: Any) -> None:
+            state.depth -= 1
+            if state.depth == 0:
+                module = getattr(getattr(state.dispatcher, "py_func", None), "__module__", "") or ""
+                if module.startswith(_KERNEL_MODULE):
+                    log.info("compiled the kernel of %s (%s, %s) in %.2f s; cached for later runs",
+                             _WHAT.get(module, module), state.dispatcher.py_func.__name__,
+                             module[len(_KERNEL_MODULE):], time.perf_counter() - state.t0)
+
+    event.register("numba:compile", CompileLog())
 
 
 def _write_once(folder: Path, path: Path, source: str) -> None:
@@ -84,7 +118,8 @@ def load(source: str) -> Any:
         folder.mkdir(parents=True, exist_ok=True)
         path = folder / f"nu_kernel_{digest}.py"
         _write_once(folder, path, source)
-        name = f"neurounits_kernels.nu_kernel_{digest}"
+        name = f"{_KERNEL_MODULE}nu_kernel_{digest}"
+        _WHAT[name] = source.split("\n", 1)[0].removeprefix("# neurounits kernel for ")
         spec = importlib.util.spec_from_file_location(name, path)
         assert spec is not None and spec.loader is not None  # a .py file always has a source loader
         mod = importlib.util.module_from_spec(spec)

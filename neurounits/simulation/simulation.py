@@ -14,6 +14,7 @@ from ..units import Q_, from_internal
 from .checks import check_duration
 from .inputs import RateInput, SpikeInput
 from .plan import RunPlan, make_plan
+from .progress import chunks, make_bar, wants_progress
 from .results import Results, Spikes
 from .runner import Outcome, Runner
 
@@ -85,8 +86,11 @@ class Simulation:
         self._message = ""
 
     # -- driving ------------------------------------------------------------------------------
-    def run(self, duration: Any) -> None:
+    def run(self, duration: Any, progress: bool | None = None) -> None:
         """Advance the simulation by ``duration`` (a whole number of steps of dt).
+
+        ``progress``: show a progress bar (tqdm if installed); None (default) shows one for a long
+        run when stderr is a terminal, False never.
 
         A numerical failure raises :class:`~neurounits.SimulationError` (or, with
         ``raise_on_failure=False``, ends the simulation with ``results.status != 0``); what was
@@ -97,7 +101,7 @@ class Simulation:
         problems: list[Problem] = []
         dur_ms, n_steps = check_duration(where, duration, self.plan.dt_ms, problems)
         raise_problems(f"cannot run model '{self.plan.model.name}'", problems)
-        self._advance(n_steps, dur_ms)
+        self._advance(n_steps, dur_ms, progress)
 
     def advance(self, n_steps: int) -> None:
         """Advance by ``n_steps`` whole steps of dt (as :meth:`run`, for callers that count steps)."""
@@ -112,15 +116,34 @@ class Simulation:
             raise SimulationError(f"{where}: the simulation stopped at t = {self.t:~g} after a failure "
                                   f"and cannot be continued ({self._message}); start a new Simulation")
 
-    def _advance(self, n_steps: int, dur_ms: float) -> None:
+    def _advance(self, n_steps: int, dur_ms: float, progress: bool | None = False) -> None:
         runner = self._runner
-        outcome = runner.advance(n_steps)
+        if wants_progress(progress, self.plan.n, n_steps):
+            outcome = self._advance_chunks(n_steps)
+        else:
+            outcome = runner.advance(n_steps)
         self._results = None
         if outcome.status:
             self._duration_ms = runner.step * self.plan.dt_ms
             self._fail(outcome)
         else:
             self._duration_ms += dur_ms
+
+    def _advance_chunks(self, n_steps: int) -> Outcome:
+        """Advance in chunks of steps, updating a progress bar (the same bits as one call)."""
+        bar = make_bar(n_steps, f"simulate {self.plan.model.name}")
+        done = 0
+        try:
+            for steps in chunks(n_steps):
+                outcome = self._runner.advance(steps)
+                done += outcome.steps
+                bar.update(outcome.steps)
+                if outcome.status:
+                    break
+        finally:
+            bar.close()
+        return Outcome(done, outcome.status, outcome.variable, outcome.neuron, outcome.t_ms) \
+            if n_steps else Outcome(0)
 
     def _fail(self, outcome: Outcome) -> None:
         error = self._runner.error(outcome)
@@ -212,6 +235,7 @@ def simulate(
     threads: int | None = None,
     method_options: Mapping[str, float] | None = None,
     noise_ids: np.ndarray | None = None,
+    progress: bool | None = None,
 ) -> Results:
     """Simulate a model and return its results with units (a one-shot :class:`Simulation`).
 
@@ -262,6 +286,10 @@ def simulate(
     noise_ids : int array, optional
         The index that keys each neuron's random numbers (default: its own index); a sweep gives
         each parameter set its set number.
+    progress : bool, optional
+        Show a progress bar (tqdm if installed, else a text line on stderr); None (default) shows
+        one for a long run when stderr is a terminal; False never.  Only a run with a bar is split
+        into chunks of steps (with the same results).
 
     Examples
     --------
@@ -288,5 +316,5 @@ def simulate(
         record_every=record_every, spike_inputs=spike_inputs, rate_inputs=rate_inputs, threads=threads,
         method_options=method_options, noise_ids=noise_ids)
     sim = Simulation.from_plan(plan, raise_on_failure)
-    sim._advance(n_steps, dur_ms)
+    sim._advance(n_steps, dur_ms, progress)
     return sim.results

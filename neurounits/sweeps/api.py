@@ -12,6 +12,7 @@ as ``c < V_th``, a negative time constant) or that blows up numerically lands in
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
@@ -144,9 +145,10 @@ def sweep(
     ('Hz', 2)
     """
     if callable(model_cls) and not isinstance(model_cls, type) and grid is not None:
-        return _network_sweep(model_cls, grid, sets=sets, random=random, fixed=fixed, inputs=inputs,
-                              duration=duration, dt=dt, measure=measure, backend=backend, workers=workers,
-                              checkpoint=checkpoint, client=client)
+        return warn_failed(_network_sweep(model_cls, grid, sets=sets, random=random, fixed=fixed,
+                                          inputs=inputs, duration=duration, dt=dt, measure=measure,
+                                          backend=backend, workers=workers, checkpoint=checkpoint,
+                                          client=client))
     if not (isinstance(model_cls, type) and issubclass(model_cls, Model)):
         raise ParameterError(f"sweep() needs a model class such as nu.models.LIF (or a function that builds "
                              f"a network, with a grid), got {model_cls!r}")
@@ -182,7 +184,18 @@ def sweep(
         run = replace(run, plan=sweep_plan(run, columns, int(good[0])))
     store = None if checkpoint is None else Checkpoint(checkpoint, run, spec, columns)
     outs = backends.execute(run, columns, todo, backend, workers, progress, client, store, whole)
-    return replace(assemble(name, columns, dims, n, outs, failed), noise_seed=noise)
+    return warn_failed(replace(assemble(name, columns, dims, n, outs, failed), noise_seed=noise))
+
+
+def warn_failed(sw: Sweep) -> Sweep:
+    """Warn (``UserWarning``) when sets of the sweep failed: the table lacks them, and
+    ``sw.failed`` lists each with its error.  Returns ``sw``."""
+    if sw.failed:
+        first = sw.failed[0][1]
+        more = f" (first: {type(first).__name__}: {str(first).splitlines()[0]})" if first else ""
+        warnings.warn(f"sweep of '{sw.model}': {len(sw.failed)} of {sw.n_sets} parameter sets failed and are "
+                      f"not in the table; see .failed for each set and its error{more}", stacklevel=3)
+    return sw
 
 
 def _chunking(run: Settings, good: np.ndarray, backend: str, workers: int | None,

@@ -82,13 +82,20 @@ def test_blow_up_with_processes():
 
 
 def test_every_set_blowing_up_gives_an_empty_table():
-    sw = nu.sweep(Growth, grid={"k": Q_([50.0, 60.0], "1/ms")}, duration="100 ms")
+    with pytest.warns(UserWarning, match=r"^sweep of 'Growth': 2 of 2 parameter sets failed"):
+        sw = nu.sweep(Growth, grid={"k": Q_([50.0, 60.0], "1/ms")}, duration="100 ms")
     assert len(sw.table) == 0 and len(sw.failed) == 2
 
 
 def test_constraint_violating_sets_land_in_failed():
     grid = {"V_reset": Q_([-70, -40, -65, -50], "mV"), "tau_m": ["10 ms", "-1 ms"]}
-    sw = nu.sweep(nu.models.LIF, grid=grid, duration="100 ms", inputs={"I": "0.3 nA"})
+    with pytest.warns(UserWarning) as caught:
+        sw = nu.sweep(nu.models.LIF, grid=grid, duration="100 ms", inputs={"I": "0.3 nA"})
+    (warning,) = caught
+    assert warning.filename == __file__  # points at the call of sweep
+    assert str(warning.message).startswith(
+        "sweep of 'LIF': 6 of 8 parameter sets failed and are not in the table; see .failed for each set "
+        "and its error (first: ParameterError: invalid values for model 'LIF'")
     # V_reset >= V_th (-50 mV) and tau_m <= 0 fail; the two other sets run
     assert list(sw.table.index) == [0, 4]
     assert len(sw.failed) == 6

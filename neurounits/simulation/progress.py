@@ -1,0 +1,82 @@
+"""Progress bars for long runs: tqdm when it is installed, else a one-line text bar on stderr.
+
+tqdm is optional (the ``progress`` extra): a run is never worse off without it, it only loses
+tqdm's rate and time estimates.  A run shows a bar when ``progress=True``, or when
+``progress=None`` (the default), stderr is a terminal and the run is long; ``progress=False``
+never shows one.  Only a run that shows a bar is split into chunks of steps (a continued run gives
+the same bits as one call).
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from typing import Any
+
+__all__ = ["LONG_RUN", "chunks", "make_bar", "wants_progress"]
+
+LONG_RUN = 50_000_000  # neuron-steps from which a run counts as long (about a second or more)
+N_CHUNKS = 100
+
+
+def wants_progress(progress: bool | None, n: int, n_steps: int) -> bool:
+    """Whether a run of ``n`` neurons for ``n_steps`` steps shows a progress bar."""
+    if progress is not None:
+        return bool(progress)
+    return n * n_steps >= LONG_RUN and _stderr_is_terminal()
+
+
+def _stderr_is_terminal() -> bool:
+    try:
+        return sys.stderr.isatty()
+    except (AttributeError, ValueError):  # replaced or closed stderr
+        return False
+
+
+def chunks(n_steps: int, n_chunks: int = N_CHUNKS) -> list[int]:
+    """``n_steps`` split into at most ``n_chunks`` whole numbers of steps (none empty).
+
+    >>> chunks(10, 4)
+    [3, 3, 2, 2]
+    >>> chunks(2, 4)
+    [1, 1]
+    """
+    k = max(1, min(n_chunks, n_steps))
+    base, extra = divmod(n_steps, k)
+    return [base + (i < extra) for i in range(k)] if n_steps else []
+
+
+def make_bar(total: int, desc: str) -> Any:
+    """A progress bar counting steps: tqdm's, or :class:`TextBar` without tqdm."""
+    try:
+        from tqdm.auto import tqdm
+    except ImportError:
+        return TextBar(total, desc)
+    return tqdm(total=total, desc=desc, unit="step", unit_scale=True, leave=False)
+
+
+class TextBar:
+    """A minimal progress bar: ``desc  42% [#####     ] 1.3 s`` rewritten in place on stderr."""
+
+    width = 30
+
+    def __init__(self, total: int, desc: str) -> None:
+        self.total, self.desc, self.done = max(1, total), desc, 0
+        self.t0 = time.perf_counter()
+        self._draw()
+
+    def update(self, n: int) -> None:
+        self.done += n
+        self._draw()
+
+    def _draw(self) -> None:
+        frac = min(1.0, self.done / self.total)
+        filled = round(frac * self.width)
+        bar = "#" * filled + " " * (self.width - filled)
+        wall = time.perf_counter() - self.t0
+        sys.stderr.write(f"\r{self.desc} {frac:4.0%} [{bar}] {wall:.1f} s")
+        sys.stderr.flush()
+
+    def close(self) -> None:
+        sys.stderr.write("\r" + " " * (len(self.desc) + self.width + 20) + "\r")
+        sys.stderr.flush()
