@@ -258,11 +258,16 @@ def test_run_file_without_the_class(tmp_path, capsys):
     )
 
 
-@pytest.mark.skipif(hasattr(nu.Results, "save"), reason="Results.save exists: --save is wired")
-def test_run_save_says_what_it_needs(tmp_path, capsys):
-    status, out, err = run_main(capsys, "run", "LIF", "--save", str(tmp_path / "out.nc"))
-    assert status == 2 and out == ""
-    assert err.startswith("neurounits run: error: --save: saving needs Results.save")
+def test_run_save_writes_results_that_load_back(tmp_path, capsys):
+    out_nc = tmp_path / "out.nc"
+    status, out, err = run_main(capsys, "run", "LIF", "--n", "3", "--duration", "20ms", "--input", "I=0.3nA",
+                                "--save", str(out_nc))
+    assert status == 0, err
+    assert f"wrote {out_nc}" in out
+    res = nu.load(out_nc)
+    assert res.model == "LIF" and res.n == 3
+    assert res["V"].units == nu.ureg.mV and res["V"].shape == (201, 3)
+    assert res.spikes.indices.size > 0
 
 
 # --------------------------------------------------------------------------- check

@@ -6,7 +6,6 @@ import argparse
 import time
 
 from .. import simulate
-from ..simulation import Results
 from .common import CliError, check_writable, parse_assignments, quantity, resolve_model
 from .demo import positive_int
 from .figure import save_figure
@@ -74,11 +73,6 @@ def run_model(args: argparse.Namespace) -> int:
     quantity("--duration", args.duration, "ms")
     quantity("--dt", args.dt, "ms")
     record = _record(args.record)
-    if args.save and not hasattr(Results, "save"):
-        raise CliError(
-            "--save: saving needs Results.save, which this version of neurounits does not "
-            "have yet; use --plot, or save from Python"
-        )
     check_writable("--plot", args.plot)
     check_writable("--save", args.save)
     cls = resolve_model(args.model)
@@ -101,10 +95,11 @@ def run_model(args: argparse.Namespace) -> int:
     if args.plot:
         save_figure(res, args.plot)
         print(f"wrote {args.plot}")
-    save = getattr(res, "save", None)  # Results.save: see the check above
-    if args.save and save is not None:
+    if args.save:
         try:
-            save(args.save)
+            res.save(args.save)
+        except ImportError as exc:  # the io extra is missing: the message says what to install
+            raise CliError(f"--save: {exc}") from None
         except OSError as exc:
             raise CliError(f"--save: cannot write {args.save}: {exc.strerror or exc}") from None
         print(f"wrote {args.save}")

@@ -79,12 +79,13 @@ def assert_same_sweep(a: Sweep, b: Sweep):
 
 @pytest.mark.parametrize("suffix", SUFFIXES)
 def test_a_sweep_with_failed_sets_saves_and_loads(tmp_path, suffix):
-    sw = nu.sweep(
-        nu.models.LIF,
-        grid={"V_th": Q_([-50.0, -70.0], "mV"), "I": Q_([0.2, 0.3], "nA")},
-        duration="50 ms",
-        measure=("spike_count", "rate"),
-    )
+    with pytest.warns(UserWarning, match="2 of 4 parameter sets failed"):
+        sw = nu.sweep(
+            nu.models.LIF,
+            grid={"V_th": Q_([-50.0, -70.0], "mV"), "I": Q_([0.2, 0.3], "nA")},
+            duration="50 ms",
+            measure=("spike_count", "rate"),
+        )
     assert len(sw.failed) == 2 and isinstance(sw.failed[0][1], nu.ParameterError)
     back = nu.load(sw.save(tmp_path / f"sweep{suffix}"))
     assert type(back) is Sweep
