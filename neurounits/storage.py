@@ -18,7 +18,6 @@ schema's ``neurounits`` metadata, and each column's unit in its field metadata.
 from __future__ import annotations
 
 import builtins
-import contextlib
 import importlib
 import json
 import os
@@ -122,11 +121,10 @@ def _quantity_from_json(d: dict[str, Any]) -> Any:
 
 
 def _xarray(feature: str) -> Any:
-    """xarray, with pint-xarray's ``.pint`` accessor registered when pint-xarray is installed."""
-    xr = require("xarray", feature)
-    with contextlib.suppress(ImportError):
-        importlib.import_module("pint_xarray")
-    return xr
+    """xarray.  pint-xarray (for ``ds.pint.quantify()``) is not imported here: importing it turns on
+    ``force_ndarray_like`` in the application registry (neurounits' own, when neurounits took its
+    place), after which every scalar Quantity holds a 0-d array; a user who imports it opts in."""
+    return require("xarray", feature)
 
 
 def _version() -> str:

@@ -301,6 +301,21 @@ class ProjectionSynapses:
         return self.column + self.col_shift if self.col_shift else self.column
 
 
+@dataclass(frozen=True)
+class ProjectionCounts:
+    """What a built network keeps of a projection's drawn synapses once they are grouped by source:
+    how many, and the range of delays (steps); ``BuiltNetwork.synapses`` draws them again."""
+
+    count: int
+    delay_min: int
+    delay_max: int
+
+    @classmethod
+    def of(cls, s: ProjectionSynapses) -> ProjectionCounts:
+        n = int(s.post.size)
+        return cls(n, int(s.delay.min()) if n else 0, int(s.delay.max()) if n else 0)
+
+
 @dataclass
 class BuiltNetwork:
     """A network drawn for one dt: plans per population, synapses by source, sources, recording."""
@@ -316,7 +331,7 @@ class BuiltNetwork:
     rate_csr: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None]  # by target: history column
     rh_offsets: list[int]  # per population: its first column in the rate history (-1: not a rate source)
     rh_shape: tuple[int, int]  # the rate history: (longest lag + 1, columns)
-    projections: list[ProjectionSynapses]
+    projections: list[ProjectionCounts]  # the synapses themselves: csr (and synapses(k))
     poisson: list[tuple[Poisson, int, int]]  # (source, first, last position in PS_COL)
     ps_col: np.ndarray
     ps_w: np.ndarray
@@ -332,10 +347,19 @@ class BuiltNetwork:
 
     def synapses(self, projection: int) -> dict[str, Any]:
         """The realised synapses of a projection: ``pre`` and ``post`` (indices within their
-        populations), ``weight`` (Quantity, the receptor's unit) and ``delay`` (Quantity, ms)."""
+        populations), ``weight`` (Quantity, the receptor's unit) and ``delay`` (Quantity, ms).
+
+        The network keeps its synapses only grouped by source (13 bytes each); this draws the
+        projection again, which gives the same synapses (a pure function of the seed)."""
         net = self.network
-        s = self.projections[projection]
+        if not 0 <= projection < len(net.projections):
+            raise IndexError(f"the network has {len(net.projections)} projection(s); "
+                             f"got projection {projection}")
         proj = net.projections[projection]
+        problems: list[Problem] = []
+        s = _draw(net, proj, self.dt_ms, problems)
+        raise_problems("cannot draw the projection again", problems)
+        assert s is not None  # drawn once already, without problems
         offs = net.offsets()
         pre = (
             s.pre - offs[np.searchsorted(offs, s.pre, side="right") - 1]
@@ -358,7 +382,7 @@ class BuiltNetwork:
         """Synapses of the projections between populations (spiking and rate), not of sources."""
         return int(
             sum(
-                s.post.size
+                s.count
                 for s, proj in zip(self.projections, self.network.projections, strict=True)
                 if not isinstance(proj.source, Source)
             )
@@ -377,9 +401,9 @@ class BuiltNetwork:
         for p, plan in zip(net.populations, self.plans, strict=True):
             lines.append(f"  {p.name}: {p.n} x {p.model.name}, method {plan.method}")
         for proj, s in zip(net.projections, self.projections, strict=True):
-            d = s.delay
-            dtxt = f"delay {d.min() * self.dt_ms:g}-{d.max() * self.dt_ms:g} ms" if d.size else "no synapses"
-            lines.append(f"  {proj.describe()}: {s.post.size} synapses, {dtxt}")
+            dtxt = (f"delay {s.delay_min * self.dt_ms:g}-{s.delay_max * self.dt_ms:g} ms" if s.count
+                    else "no synapses")
+            lines.append(f"  {proj.describe()}: {s.count} synapses, {dtxt}")
         rec_bytes = sum(len(v) * len(idx) * 8 / max(e, 1) for v, idx, e in self.record if e)
         lines.append(
             f"  connectivity: {self.connectivity_bytes() / 2**20:.2f} MiB "
@@ -765,7 +789,7 @@ def build(net: Any, dt_q: Any) -> BuiltNetwork:
         rate_csr=rate_csr,
         rh_offsets=rh_offsets,
         rh_shape=(rh_len, n_rh),
-        projections=syn,
+        projections=[ProjectionCounts.of(x) for x in syn],
         poisson=poisson,
         ps_col=np.concatenate([*cols, np.zeros(0, np.int64)]).astype(np.int32),
         ps_w=np.concatenate([*ws, np.zeros(0)]),
