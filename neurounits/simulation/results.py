@@ -137,6 +137,14 @@ class Results:
 
         return plot.results(self, variables, neurons=neurons, ax=ax)
 
+    def to_neo(self, *, name: str | None = None) -> Any:
+        """A ``neo.Block`` (one Segment: a SpikeTrain per neuron, an AnalogSignal per recorded
+        variable, units as ``quantities``) for Elephant and other neo tools; needs
+        ``pip install 'neurounits[neo]'``.  See :func:`neurounits.interop.to_neo`."""
+        from .. import interop
+
+        return interop.to_neo(self, name=name)
+
     def summary(self) -> str:
         """A few lines describing the run, with units."""
         lines = [f"{self.model}: {self.n} neuron(s), {self.duration:~g} at dt = {self.dt:~g}, "
