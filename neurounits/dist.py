@@ -287,6 +287,8 @@ class Normal(Distribution):
         :class:`~neurounits.errors.ParameterError` says how many values were
         still outside; bounds that hold no mass at all are refused at once.
 
+    Notes
+    -----
     ``clip`` and ``redraw`` exclude each other; the bounds have the dimension
     of ``mean`` and ``lo < hi``.  :meth:`mean` is exact in every case: the
     clipped or the truncated normal's mean.
@@ -425,6 +427,8 @@ class LogNormal(Distribution):
     sigma : float
         The standard deviation of ``log(value / scale)`` (``>= 0``), a plain number.
 
+    Notes
+    -----
     The mean is ``scale * exp(sigma**2 / 2)``.
 
     Examples

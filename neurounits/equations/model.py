@@ -60,8 +60,8 @@ class Model:
     per-neuron arrays of length ``n``; every value is checked and all problems
     are reported together.
 
-    Class attributes
-    ----------------
+    Attributes
+    ----------
     equations : str
         ``dX/dt = expr [: unit] [(unless refractory)]`` lines and named
         expressions ``name = expr : unit``.  With ``(unless refractory)`` on

@@ -96,21 +96,21 @@ class HodgkinHuxley(Model):
         \qquad dx/dt = \phi\,(\alpha_x (1 - x) - \beta_x x),
         \qquad \phi = Q_{10}^{(T - T_{ref})/10\,\mathrm{K}}
 
-    ==========  ========  ==========  ========================================
-    parameter   unit      default     meaning
-    ==========  ========  ==========  ========================================
-    C_m         uF/cm^2   1 uF/cm^2   membrane capacitance per area
-    g_Na        mS/cm^2   120 mS/cm^2 maximal sodium conductance
-    g_K         mS/cm^2   36 mS/cm^2  maximal potassium conductance
-    g_L         mS/cm^2   0.3 mS/cm^2 leak conductance
-    E_Na        mV        50 mV       sodium reversal potential
-    E_K         mV        -77 mV      potassium reversal potential
-    E_L         mV        -54.387 mV  leak reversal potential
-    T           K         6.3 degC    temperature (279.45 K)
-    T_ref       K         6.3 degC    temperature of the rate functions
-    Q10         1         3           rate factor per 10 K
-    V_spike     mV        0 mV        spike counted on upward crossing
-    ==========  ========  ==========  ========================================
+    ==========  ========  ===========  ========================================
+    parameter   unit      default      meaning
+    ==========  ========  ===========  ========================================
+    C_m         uF/cm^2   1 uF/cm^2    membrane capacitance per area
+    g_Na        mS/cm^2   120 mS/cm^2  maximal sodium conductance
+    g_K         mS/cm^2   36 mS/cm^2   maximal potassium conductance
+    g_L         mS/cm^2   0.3 mS/cm^2  leak conductance
+    E_Na        mV        50 mV        sodium reversal potential
+    E_K         mV        -77 mV       potassium reversal potential
+    E_L         mV        -54.387 mV   leak reversal potential
+    T           K         6.3 degC     temperature (279.45 K)
+    T_ref       K         6.3 degC     temperature of the rate functions
+    Q10         1         3            rate factor per 10 K
+    V_spike     mV        0 mV         spike counted on upward crossing
+    ==========  ========  ===========  ========================================
 
     States ``V`` (mV) and the gates ``m``, ``h``, ``n`` (dimensionless); input
     ``I`` (uA/cm^2); a spike is an upward crossing of ``V_spike``.  Named expressions ``phi``,

@@ -28,6 +28,16 @@ class Spikes(NamedTuple):
 class Results:
     """The outcome of :func:`neurounits.simulate`.
 
+    ``res["V"]`` is the recorded trace of ``V``, a Quantity of shape
+    (n_samples, n), or (n_samples, len(neurons)) when only some neurons are
+    recorded (``neurons``: their indices; None: all).  ``spikes_recorded`` is
+    False for a network population whose spikes were not recorded (then
+    ``spike_counts`` and ``rates`` raise).  ``parameters`` holds the model's parameter values
+    (name -> Quantity, scalar or per neuron) at the end of the run.
+
+    ``to_xarray()``, ``to_dataframe()``, ``save(path)`` (read back by ``nu.load``) and ``plot()``
+    need the optional packages of ``pip install 'neurounits[io]'`` and ``'neurounits[plot]'``.
+
     Attributes
     ----------
     t : Quantity, shape (n_samples,)
@@ -42,16 +52,6 @@ class Results:
     status, message : int, str
         0 and "" on success; 1 and the reason when the run stopped early
         (with ``raise_on_failure=False``).
-
-    ``res["V"]`` is the recorded trace of ``V``, a Quantity of shape
-    (n_samples, n), or (n_samples, len(neurons)) when only some neurons are
-    recorded (``neurons``: their indices; None: all).  ``spikes_recorded`` is
-    False for a network population whose spikes were not recorded (then
-    ``spike_counts`` and ``rates`` raise).  ``parameters`` holds the model's parameter values
-    (name -> Quantity, scalar or per neuron) at the end of the run.
-
-    ``to_xarray()``, ``to_dataframe()``, ``save(path)`` (read back by ``nu.load``) and ``plot()``
-    need the optional packages of ``pip install 'neurounits[io]'`` and ``'neurounits[plot]'``.
     """
 
     model: str
@@ -136,6 +136,14 @@ class Results:
         from .. import plot
 
         return plot.results(self, variables, neurons=neurons, ax=ax)
+
+    def to_neo(self, *, name: str | None = None) -> Any:
+        """A ``neo.Block`` (one Segment: a SpikeTrain per neuron, an AnalogSignal per recorded
+        variable, units as ``quantities``) for Elephant and other neo tools; needs
+        ``pip install 'neurounits[neo]'``.  See :func:`neurounits.interop.to_neo`."""
+        from .. import interop
+
+        return interop.to_neo(self, name=name)
 
     def summary(self) -> str:
         """A few lines describing the run, with units."""

@@ -282,7 +282,7 @@ def simulate(
         ``h_min`` (smallest sub-step, default 0: only a step that no longer
         advances time stops the run), ``max_substeps`` (per dt, default
         100,000), ``h0`` (first sub-step, default dt) and ``control``: ``"y"`` scales the tolerance
-        by |y|, ``"yp"`` by h |dy/dt|, as GSL's controls.
+        by ``|y|``, ``"yp"`` by ``h |dy/dt|``, as GSL's controls.
     noise_ids : int array, optional
         The index that keys each neuron's random numbers (default: its own index); a sweep gives
         each parameter set its set number.
