@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from .. import integrators
+from .. import codegen, integrators
 from ..errors import ParameterError, SimulationError
 from ..units import Q_
 from .plan import RunPlan
@@ -185,6 +185,14 @@ class Runner:
                     "values, or loosen atol/rtol, lower h_min or raise max_substeps in method_options")
         var = self._variable(outcome)
         value = self.states[var][outcome.neuron] if outcome.variable >= 0 else float("nan")
+        if np.isfinite(value):  # finite, but past the bound: the integration diverged
+            unit = self.plan.spec.states[var]
+            return (f"model '{p.model.name}': state '{var}' of neuron {outcome.neuron} diverged: it reached "
+                    f"{value:.3g} (internal unit {unit:~}; the bound is {codegen.BOUND:g}) at t = {t_fail:~g} "
+                    f"(step {self.step}). The equations blow up or dt = {p.dt_ms:g} ms is too large for "
+                    f"method '{p.method}' (nu.check_dt(model, dt, method) says how large it may be); try "
+                    "a smaller dt or method='exact' / 'exponential_euler' / 'rk4', and check the "
+                    "parameter values.")
         return (f"model '{p.model.name}': state '{var}' of neuron {outcome.neuron} became {value} at "
                 f"t = {t_fail:~g} (step {self.step}). The equations blow up or dt = {p.dt_ms:g} ms is too "
                 "large for the method; try a smaller dt or another method (e.g. 'rk4' or "
