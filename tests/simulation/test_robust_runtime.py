@@ -35,3 +35,50 @@ def test_divergence_stops_with_simulation_error(method):
                           raise_on_failure=False)
     assert res.status != 0 and "diverged" in res.message
     assert np.all(np.abs(res["x"].m) <= 1e30)
+
+
+Decay = nu.Model.from_equations("dx/dt = -x/tau : 1", parameters={"tau": "1 ms"}, initial={"x": "1"},
+                                name="Decay")
+
+
+@pytest.mark.parametrize(("method", "limit"), [("euler", 2.0), ("rk2", 2.0), ("rk4", 2.785293563)])
+def test_check_dt_closed_form_limits(method, limit):
+    # dx/dt = -x/tau: euler and rk2 are stable for dt < 2 tau, rk4 for dt < 2.7853 tau
+    tau = 0.06
+    got = nu.check_dt(Decay(tau=f"{tau} ms"), "0.01 ms", method=method)
+    assert got.units == nu.ureg.ms and got.m == pytest.approx(limit * tau, rel=1e-6)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        nu.check_dt(Decay(tau=f"{tau} ms"), f"{0.99 * (1 if method == 'euler' else limit) * tau} ms",
+                    method=method)
+    msg = rf"too large for method '{method}', which is unstable.*0\.06 ms.*smaller dt"
+    with pytest.warns(nu.StabilityWarning, match=msg):
+        nu.check_dt(Decay(tau=f"{tau} ms"), f"{1.01 * limit * tau} ms", method=method)
+
+
+def test_check_dt_methods_without_a_limit_and_per_neuron_values():
+    assert nu.check_dt(Decay(tau="0.06 ms"), "0.1 ms", method="exact") is None
+    assert nu.check_dt(Decay(tau="0.06 ms"), "0.1 ms") is None  # None chooses exact for a linear model
+    assert nu.check_dt(Decay(tau="0.06 ms"), "0.1 ms", method="exponential_euler") is None
+    # the fastest neuron sets the limit; the stiff oscillator's complex eigenvalues (-50 +- 2i)/ms
+    m = Decay(n=3, tau=Q_([1.0, 0.05, 2.0], "ms"))
+    assert nu.check_dt(m, "0.01 ms", method="euler").m == pytest.approx(0.1)
+    lim = nu.check_dt(Stiff(), "0.001 ms", method="euler").m
+    assert lim == pytest.approx(2 * 50 / (50**2 + 2**2))  # |1 + h lambda| <= 1: h <= -2 Re(l) / |l|^2
+    with pytest.raises(nu.ParameterError, match="dt"):
+        nu.check_dt(Decay(), "-1 ms")
+
+
+def test_simulate_warns_before_a_sign_flipping_euler_run():
+    # forward Euler on tau = 0.06 ms at dt = 0.1 ms: x -> (1 - 0.1/0.06) x = -0.67 x, sign flips
+    msg = r"method 'euler', which oscillates in sign.*factor -0.667 per step.*dt < 0\.06 ms.*method='exact'"
+    with pytest.warns(nu.StabilityWarning, match=msg) as rec:
+        res = nu.simulate(Decay(tau="0.06 ms"), duration="1 ms", dt="0.1 ms", method="euler")
+    assert rec[0].filename == __file__  # points at the caller
+    assert res["x"][1].m == pytest.approx(1 - 0.1 / 0.06)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        nu.simulate(Decay(tau="0.06 ms"), duration="1 ms", dt="0.1 ms")  # exact: no warning
+        nu.Simulation(Decay(tau="0.06 ms"), dt="0.1 ms", method="rk4")
+    with pytest.warns(nu.StabilityWarning):
+        nu.Simulation(Decay(tau="0.06 ms"), dt="0.2 ms", method="rk4")
