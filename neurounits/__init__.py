@@ -43,8 +43,8 @@ from .units import Q_, DimensionError, Quantity, ureg
 __version__ = "0.1.0"
 
 __all__ = [
-    "CacheWarning",
     "Q_",
+    "CacheWarning",
     "DimensionError",
     "EquationError",
     "Features",

@@ -16,7 +16,8 @@ Kernel arguments, in order::
 The global step of local step j is j0 + j: time t = (j0 + j) * dt, noise draws are keyed by
 j0 + j, and a sample is recorded after local step j when (j0 + j + 1) % rec_every == 0.  A kernel
 returns ``(status, steps_done, n_spikes, spike_steps, spike_neurons, bad_variable, bad_neuron)``;
-status 1: a state became NaN or infinite or diverged (its magnitude exceeded :data:`BOUND`), 2: adaptive step underflow, 3: too many sub-steps.
+status 1: a state became NaN or infinite or diverged (its magnitude exceeded :data:`BOUND`),
+2: adaptive step underflow, 3: too many sub-steps.
 """
 
 from __future__ import annotations

@@ -188,7 +188,8 @@ class Runner:
         if np.isfinite(value):  # finite, but past the bound: the integration diverged
             unit = self.plan.spec.states[var]
             return (f"model '{p.model.name}': state '{var}' of neuron {outcome.neuron} diverged: it reached "
-                    f"{value:.3g} (internal unit {unit:~}; the bound is {codegen.BOUND:g}) at t = {t_fail:~g} "
+                    f"{value:.3g} (internal unit {unit:~}; the bound is {codegen.BOUND:g}) at "
+                    f"t = {t_fail:~g} "
                     f"(step {self.step}). The equations blow up or dt = {p.dt_ms:g} ms is too large for "
                     f"method '{p.method}' (nu.check_dt(model, dt, method) says how large it may be); try "
                     "a smaller dt or method='exact' / 'exponential_euler' / 'rk4', and check the "

@@ -79,7 +79,8 @@ def stability_limit(method: str, eigenvalues: np.ndarray) -> float:
     """The largest h (in the eigenvalues' inverse time unit) for which every decaying mode of
     ``eigenvalues`` stays stable under ``method`` (|R(h λ)| <= 1); inf if nothing limits it.
 
-    >>> round(stability_limit("euler", np.array([-1.0])), 6), round(stability_limit("rk4", np.array([-1.0])), 3)
+    >>> lam = np.array([-1.0])
+    >>> round(stability_limit("euler", lam), 6), round(stability_limit("rk4", lam), 3)
     (2.0, 2.785)
     """
     coef = _polynomial(method)
@@ -110,8 +111,12 @@ def _jacobian(spec: Any) -> tuple[Any, list[str]] | None:
             return _JACOBIANS[key]
     names = list(spec.odes)
     xs = [spec.symbols[k] for k in names]
-    args = ([spec.symbols[k] for k in spec.parameters] + [spec.symbols[k] for k in spec.states]
-            + [spec.symbols[k] for k in spec.inputs] + [TIME])
+    args = (
+        [spec.symbols[k] for k in spec.parameters]
+        + [spec.symbols[k] for k in spec.states]
+        + [spec.symbols[k] for k in spec.inputs]
+        + [TIME]
+    )
     rhs = [sympy.sympify(spec.odes[k]) for k in names]
     out: tuple[Any, list[str]] | None = None
     if names and not set().union(*(e.free_symbols for e in rhs)) - set(args):
@@ -134,8 +139,13 @@ def _sample(n: int, params: dict[str, np.ndarray]) -> np.ndarray:
     return np.unique(np.concatenate(idx))
 
 
-def eigenvalues(spec: Any, n: int, params: dict[str, np.ndarray], init: dict[str, np.ndarray],
-                inputs: dict[str, np.ndarray] | None = None) -> np.ndarray | None:
+def eigenvalues(
+    spec: Any,
+    n: int,
+    params: dict[str, np.ndarray],
+    init: dict[str, np.ndarray],
+    inputs: dict[str, np.ndarray] | None = None,
+) -> np.ndarray | None:
     """Eigenvalues (1/ms) of the Jacobian of the ODEs at the initial state, per sampled neuron
     (shape (neurons, states)); None when they cannot be computed."""
     jac = _jacobian(spec)
@@ -149,8 +159,12 @@ def eigenvalues(spec: Any, n: int, params: dict[str, np.ndarray], init: dict[str
         a = np.asarray(v, dtype=float).ravel()
         return a[idx] if a.size == n else np.broadcast_to(a[:1] if a.size else np.zeros(1), (m,))
 
-    values = ([col(params[k]) for k in spec.parameters] + [col(init.get(k, 0.0)) for k in spec.states]
-              + [col((inputs or {}).get(k, 0.0)) for k in spec.inputs] + [np.zeros(m)])
+    values = (
+        [col(params[k]) for k in spec.parameters]
+        + [col(init.get(k, 0.0)) for k in spec.states]
+        + [col((inputs or {}).get(k, 0.0)) for k in spec.inputs]
+        + [np.zeros(m)]
+    )
     k = len(names)
     try:
         with np.errstate(all="ignore"), warnings.catch_warnings():
@@ -176,24 +190,45 @@ def _message(model: Any, method: str, dt_ms: float, limit: float, lam: np.ndarra
     assert coef is not None
     factor = complex(np.polyval(coef[::-1], dt_ms * fastest))
     per_step = f"{factor.real:.3g}" if abs(factor.imag) <= 1e-9 * abs(factor) else f"|{abs(factor):.3g}|"
-    what = ("is unstable: the fastest mode grows instead of decaying" if unstable else
-            "oscillates in sign: the fastest mode flips its sign in every step instead of decaying")
+    what = (
+        "is unstable: the fastest mode grows instead of decaying"
+        if unstable
+        else "oscillates in sign: the fastest mode flips its sign in every step instead of decaying"
+    )
     sugg = float(f"{0.9 * limit:.1g}")
-    return (f"model '{model.name}': dt = {Q_(dt_ms, 'ms'):~g} is too large for method '{method}', which {what} "
-            f"(a factor {per_step} per step, against {np.exp(dt_ms * fastest.real):.3g} for the true solution); "
-            f"the fastest time constant of the equations at the initial state is {tau:~.3g} (eigenvalue "
-            f"{fastest:.3g} 1/ms) and '{method}' needs dt < {Q_(limit, 'ms'):~.4g} there. Use a smaller dt "
-            f"(e.g. dt='{sugg:g} ms') or method='exact' (linear equations) or 'exponential_euler'.")
+    return (
+        f"model '{model.name}': dt = {Q_(dt_ms, 'ms'):~g} is too large for method '{method}', which {what} "
+        f"(a factor {per_step} per step, against {np.exp(dt_ms * fastest.real):.3g} for the true solution); "
+        f"the fastest time constant of the equations at the initial state is {tau:~.3g} (eigenvalue "
+        f"{fastest:.3g} 1/ms) and '{method}' needs dt < {Q_(limit, 'ms'):~.4g} there. Use a smaller dt "
+        f"(e.g. dt='{sugg:g} ms') or method='exact' (linear equations) or 'exponential_euler'."
+    )
 
 
 def check_plan(plan: Any, stacklevel: int = 2) -> Any:
     """:func:`check_dt` for a checked run (its parameters, initial state and inputs at t = 0)."""
-    return _check(plan.model, plan.spec, plan.method, plan.dt_ms, plan.params, plan.init,
-                  {k: src.values[0] for k, src in plan.inputs.items()}, stacklevel + 1)
+    return _check(
+        plan.model,
+        plan.spec,
+        plan.method,
+        plan.dt_ms,
+        plan.params,
+        plan.init,
+        {k: src.values[0] for k, src in plan.inputs.items()},
+        stacklevel + 1,
+    )
 
 
-def _check(model: Any, spec: Any, method: str, dt_ms: float, params: dict[str, np.ndarray],
-           init: dict[str, np.ndarray], inputs: dict[str, np.ndarray], stacklevel: int) -> Any:
+def _check(
+    model: Any,
+    spec: Any,
+    method: str,
+    dt_ms: float,
+    params: dict[str, np.ndarray],
+    init: dict[str, np.ndarray],
+    inputs: dict[str, np.ndarray],
+    stacklevel: int,
+) -> Any:
     if _polynomial(method) is None:
         return None
     lam = eigenvalues(spec, model.n, params, init, inputs)
@@ -216,8 +251,8 @@ def check_dt(model: Any, dt: Any, method: str | None = None) -> Any:
     """Check that ``dt`` is small enough for ``method`` (None: the one ``simulate`` would choose)
     on ``model`` with its parameter values; warn (:class:`~neurounits.StabilityWarning`, with the
     fix) when it is not: when the run would blow up (|R(dt λ)| > 1 for a decaying mode λ), or when
-    a mode that decays monotonically would flip its sign in every step (euler with dt > tau).  Returns the largest stable dt (a Quantity in ms), or None when the method
-    has no such limit (``exact``, ``exponential_euler``, ``rkf45``) or it cannot be computed.
+    a mode that decays monotonically would flip its sign in every step (euler with dt > tau).
+    Returns the largest stable dt (a Quantity in ms), or None when the method has no such limit (``exact``, ``exponential_euler``, ``rkf45``) or it cannot be computed.
 
     The limit comes from the eigenvalues of the Jacobian of the equations at the initial state
     (for linear equations, exactly); :func:`~neurounits.simulate` runs this check before it
@@ -230,8 +265,10 @@ def check_dt(model: Any, dt: Any, method: str | None = None) -> Any:
     """
     where = "check_dt"
     if isinstance(model, type):
-        raise ParameterError(f"{where}() needs a model instance, got the class {model.__name__}; "
-                             f"construct it first, e.g. {model.__name__}()")
+        raise ParameterError(
+            f"{where}() needs a model instance, got the class {model.__name__}; "
+            f"construct it first, e.g. {model.__name__}()"
+        )
     problems: list[Problem] = []
     dt_ms = _check_dt_value(f"{where}(model '{model.name}')", dt, problems)
     raise_problems(f"cannot check dt for model '{model.name}'", problems)

@@ -16,7 +16,10 @@ Stiff = nu.Model.from_equations(
     dx/dt = -x/tau - w*y : 1
     dy/dt = w*x - y/tau : 1
     """,
-    parameters={"tau": "0.02 ms", "w": "2 1/ms"}, initial={"x": "1", "y": "0"}, name="Stiff")
+    parameters={"tau": "0.02 ms", "w": "2 1/ms"},
+    initial={"x": "1", "y": "0"},
+    name="Stiff",
+)
 
 
 @pytest.mark.parametrize("method", ["euler", "rk4"])
@@ -31,14 +34,16 @@ def test_divergence_stops_with_simulation_error(method):
     assert info.value.time < Q_(20, "ms")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        res = nu.simulate(Stiff(), duration="20 ms", dt="0.1 ms", method=method, record=("x",),
-                          raise_on_failure=False)
+        res = nu.simulate(
+            Stiff(), duration="20 ms", dt="0.1 ms", method=method, record=("x",), raise_on_failure=False
+        )
     assert res.status != 0 and "diverged" in res.message
     assert np.all(np.abs(res["x"].m) <= 1e30)
 
 
-Decay = nu.Model.from_equations("dx/dt = -x/tau : 1", parameters={"tau": "1 ms"}, initial={"x": "1"},
-                                name="Decay")
+Decay = nu.Model.from_equations(
+    "dx/dt = -x/tau : 1", parameters={"tau": "1 ms"}, initial={"x": "1"}, name="Decay"
+)
 
 
 @pytest.mark.parametrize(("method", "limit"), [("euler", 2.0), ("rk2", 2.0), ("rk4", 2.785293563)])
@@ -49,8 +54,9 @@ def test_check_dt_closed_form_limits(method, limit):
     assert got.units == nu.ureg.ms and got.m == pytest.approx(limit * tau, rel=1e-6)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        nu.check_dt(Decay(tau=f"{tau} ms"), f"{0.99 * (1 if method == 'euler' else limit) * tau} ms",
-                    method=method)
+        nu.check_dt(
+            Decay(tau=f"{tau} ms"), f"{0.99 * (1 if method == 'euler' else limit) * tau} ms", method=method
+        )
     msg = rf"too large for method '{method}', which is unstable.*0\.06 ms.*smaller dt"
     with pytest.warns(nu.StabilityWarning, match=msg):
         nu.check_dt(Decay(tau=f"{tau} ms"), f"{1.01 * limit * tau} ms", method=method)
