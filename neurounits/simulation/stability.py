@@ -252,7 +252,8 @@ def check_dt(model: Any, dt: Any, method: str | None = None) -> Any:
     on ``model`` with its parameter values; warn (:class:`~neurounits.StabilityWarning`, with the
     fix) when it is not: when the run would blow up (|R(dt λ)| > 1 for a decaying mode λ), or when
     a mode that decays monotonically would flip its sign in every step (euler with dt > tau).
-    Returns the largest stable dt (a Quantity in ms), or None when the method has no such limit (``exact``, ``exponential_euler``, ``rkf45``) or it cannot be computed.
+    Returns the largest stable dt (a Quantity in ms), or None when the method has no such limit
+    (``exact``, ``exponential_euler``, ``rkf45``) or it cannot be computed.
 
     The limit comes from the eigenvalues of the Jacobian of the equations at the initial state
     (for linear equations, exactly); :func:`~neurounits.simulate` runs this check before it
