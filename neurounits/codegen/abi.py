@@ -5,7 +5,8 @@ Kernel arguments, in order::
     n_steps, dt, j0, rec_every, spk_cap,
     X_<state>...        (float64[n], updated in place)
     P_<parameter>...    (float64[n])
-    U_<input>, IX_<input>...  (float64[rows, 1 or n], int64[n_steps]: row of each step)
+    U_<input>, IX_<input>...  (float64[rows, 1 or n], int64[<= n_steps]: row of each step; the last
+                               entry holds for the steps after it)
     REF, REFSTEPS       (int64[n], only with a refractory period)
     EVS_<r>, EVN_<r>, EVW_<r>, B_<r>  (per receptor: spike steps, neurons (-1: all), weights, buffer)
     HSTEP, ATOL, RTOL, hmin, maxsub   (adaptive kernels only)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import types
 import warnings
 
 import numpy as np
@@ -88,3 +89,56 @@ def test_simulate_warns_before_a_sign_flipping_euler_run():
         nu.Simulation(Decay(tau="0.06 ms"), dt="0.1 ms", method="rk4")
     with pytest.warns(nu.StabilityWarning):
         nu.Simulation(Decay(tau="0.06 ms"), dt="0.2 ms", method="rk4")
+
+
+def test_no_per_step_arrays_for_constant_inputs_and_short_timed_arrays():
+    # a run of 10**10 steps used to allocate an int64 row index per step and input (74.5 GiB), and one
+    # neuron for 10**8 steps with nothing recorded 1.9 GB; the rows stop where the last one holds
+    from neurounits.simulation import make_plan
+
+    ta = nu.TimedArray(Q_([0.0, 1.0, 2.0], "1"), dt="1 ms")
+    m = nu.Model.from_equations(
+        "dx/dt = (u + v - x)/tau : 1", parameters={"tau": "1 ms"}, inputs={"u": "1", "v": "1"}, name="Two"
+    )
+    plan, _, _ = make_plan(m(), "0.1 ms", inputs={"u": 1.0, "v": ta})
+    seg = plan.segment(0, 10**10)
+    assert seg["IX_u"].shape == (1,) and seg["IX_v"].size <= 32 and seg["IX_v"][-1] == 2
+    assert set(plan.segment(25, 10**10)["IX_v"].tolist()) == {2}
+    # the kernel holds the last row after the array's end: same values as the full per-step rows
+    res = nu.simulate(m(), duration="5 ms", dt="0.1 ms", inputs={"u": 1.0, "v": ta}, method="euler")
+    sim = nu.Simulation(m(), dt="0.1 ms", inputs={"u": 1.0, "v": ta}, method="euler")
+    for _ in range(5):
+        sim.run("1 ms")
+    x, ref = res["x"][:, 0].m, np.zeros(51)
+    for j in range(50):  # euler by hand: v = 0, 1, 2 over (0, 1], (1, 2], (2, ...] ms
+        ref[j + 1] = ref[j] + 0.1 * (1.0 + min(j // 10, 2) - ref[j])
+    np.testing.assert_allclose(x, ref, rtol=1e-12)
+    np.testing.assert_array_equal(sim.results["x"].m, res["x"].m)
+
+
+def test_runs_too_large_for_memory_are_refused_before_they_start():
+    sim = nu.Simulation(nu.models.LIF(n=1000), dt="0.1 ms", record=("V",))
+    with pytest.raises(nu.ParameterError, match=r"GiB.*record_every"):
+        sim.advance(10**10)  # recording: refused by its own check
+    # nothing recorded, but rate inputs are one value per step
+    rate = nu.models.nest.lin_rate_ipn(n=1)
+    sim = nu.Simulation(rate, dt="0.1 ms", record=(), rate_inputs=[nu.RateInput(rate=1.0, weight=0.5)])
+    with pytest.raises(
+        nu.ParameterError, match=r"needs about \d+\.\d GiB \(.*rate inputs .* GiB.*shorter pieces"
+    ):
+        sim.advance(10**12)
+    assert sim.t.m == 0
+
+
+def test_spike_list_out_of_memory_says_how_to_count_instead(monkeypatch):
+    from neurounits.simulation import kernels
+
+    real = kernels.get
+
+    def run(*args):
+        raise MemoryError  # as numba's allocation when the spike list grows past memory
+
+    monkeypatch.setattr(kernels, "get", lambda choice: types.SimpleNamespace(ARGS=real(choice).ARGS, run=run))
+    sim = nu.Simulation(nu.models.LIF(n=2), dt="0.1 ms", record=())
+    with pytest.raises(nu.SimulationError, match=r"out of memory.*list of spikes.*spike_count"):
+        sim.advance(10)
