@@ -142,3 +142,23 @@ def test_spike_list_out_of_memory_says_how_to_count_instead(monkeypatch):
     sim = nu.Simulation(nu.models.LIF(n=2), dt="0.1 ms", record=())
     with pytest.raises(nu.SimulationError, match=r"out of memory.*list of spikes.*spike_count"):
         sim.advance(10)
+
+
+@pytest.mark.parametrize(
+    ("values", "dt", "match"),
+    [
+        (
+            Q_(np.zeros((2, 2, 2)), "nA"),
+            "1 ms",
+            r"shape \(n_times,\) or \(n_times, n_neurons\), got shape \(2, 2, 2\)",
+        ),
+        (Q_(np.zeros(0), "nA"), "1 ms", r"got shape \(0,\)"),
+        (Q_([1.0, 2.0], "nA"), "-1 ms", r"dt must be one positive duration.*-1 ms"),
+        (Q_([1.0, 2.0], "nA"), "1 mV", r"dt must be one positive duration"),
+        (Q_([1.0, 2.0], "nA"), "1 parsec/", r"dt must be one positive duration"),
+        ("not numbers", "1 ms", r"values must be a Quantity"),
+    ],
+)
+def test_timed_array_errors_are_parameter_errors(values, dt, match):
+    with pytest.raises(nu.ParameterError, match=match):
+        nu.TimedArray(values, dt=dt)
