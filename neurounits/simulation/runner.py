@@ -236,9 +236,9 @@ class Runner:
         var = self._variable(outcome)
         value = self.states[var][outcome.neuron] if outcome.variable >= 0 else float("nan")
         if np.isfinite(value):  # finite, but past the bound: the integration diverged
-            unit = self.plan.spec.states[var]
+            unit = f"{self.plan.spec.states[var]:~}" or "1"
             return (f"model '{p.model.name}': state '{var}' of neuron {outcome.neuron} diverged: it reached "
-                    f"{value:.3g} (internal unit {unit:~}; the bound is {codegen.BOUND:g}) at "
+                    f"{value:.3g} (internal unit {unit}; the bound is {codegen.BOUND:g}) at "
                     f"t = {t_fail:~g} "
                     f"(step {self.step}). The equations blow up or dt = {p.dt_ms:g} ms is too large for "
                     f"method '{p.method}' (nu.check_dt(model, dt, method) says how large it may be); try "

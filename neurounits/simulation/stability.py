@@ -41,10 +41,10 @@ def _polynomial(method: str) -> np.ndarray | None:
     integ = INTEGRATORS.get(method)
     if integ is None or integ.adaptive or not all(hasattr(integ, a) for a in ("A", "b")):
         return None
-    b = np.array([float(v) for v in getattr(integ, "b")])
+    b = np.array([float(v) for v in integ.b])  # type: ignore[attr-defined]  # (a tableau method)
     s = len(b)
     A = np.zeros((s, s))
-    for i, row in enumerate(getattr(integ, "A")):
+    for i, row in enumerate(integ.A):  # type: ignore[attr-defined]
         A[i, : len(row)] = [float(v) for v in row]
     coef, v = [1.0], np.ones(s)
     for _ in range(s):
