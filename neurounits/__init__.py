@@ -10,20 +10,33 @@
 from . import dist, models, plot
 from .equations import Model
 from .errors import (
+    CacheWarning,
     EquationError,
     FileFormatError,
     IntegratorError,
     MissingDependencyError,
     MissingFileError,
     NeurounitsError,
+    NeurounitsWarning,
     ParameterError,
     SimulationError,
+    StabilityWarning,
 )
 from .loading import load
 from .network import Network, sources
 from .network import connectivity as conn
 from .parameters import Input, Option, Parameter, PortGroup, Receptor, State
-from .simulation import Features, RateInput, Results, Simulation, SpikeInput, Spikes, TimedArray, simulate
+from .simulation import (
+    Features,
+    RateInput,
+    Results,
+    Simulation,
+    SpikeInput,
+    Spikes,
+    TimedArray,
+    check_dt,
+    simulate,
+)
 from .sweeps import Sweep, fi_curve, sweep
 from .units import Q_, DimensionError, Quantity, ureg
 
@@ -31,6 +44,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Q_",
+    "CacheWarning",
     "DimensionError",
     "EquationError",
     "Features",
@@ -42,6 +56,7 @@ __all__ = [
     "Model",
     "Network",
     "NeurounitsError",
+    "NeurounitsWarning",
     "Option",
     "Parameter",
     "ParameterError",
@@ -54,9 +69,11 @@ __all__ = [
     "SimulationError",
     "SpikeInput",
     "Spikes",
+    "StabilityWarning",
     "State",
     "Sweep",
     "TimedArray",
+    "check_dt",
     "conn",
     "dist",
     "fi_curve",

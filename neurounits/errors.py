@@ -16,15 +16,18 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 __all__ = [
+    "CacheWarning",
     "EquationError",
     "FileFormatError",
     "IntegratorError",
     "MissingDependencyError",
     "MissingFileError",
     "NeurounitsError",
+    "NeurounitsWarning",
     "ParameterError",
     "Problem",
     "SimulationError",
+    "StabilityWarning",
     "did_you_mean",
     "format_problems",
     "raise_problems",
@@ -97,6 +100,21 @@ class MissingFileError(NeurounitsError, FileNotFoundError):
 
 class FileFormatError(NeurounitsError, ValueError):
     """A file that is not a result saved by neurounits (or a newer format than this version reads)."""
+
+
+class NeurounitsWarning(UserWarning):
+    """Base class of every warning neurounits gives."""
+
+
+class StabilityWarning(NeurounitsWarning):
+    """dt is too large for an explicit method: the run would oscillate or blow up numerically
+    (see :func:`neurounits.check_dt`)."""
+
+
+class CacheWarning(NeurounitsWarning):
+    """The kernel cache was damaged (a file discarded and recompiled) or cannot be written (a
+    temporary folder used instead); the message says what happened and how to set
+    ``NEUROUNITS_CACHE_DIR``."""
 
 
 @dataclass

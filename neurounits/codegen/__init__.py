@@ -6,8 +6,8 @@ list), ``kernel`` (:func:`generate`), ``emit`` (lines, locals, named expressions
 ``printer`` and ``runtime`` (helpers called by generated code).
 """
 
-from .abi import KernelSpec
+from .abi import BOUND, KernelSpec
 from .cache import cache_dir, load
 from .kernel import generate
 
-__all__ = ["KernelSpec", "cache_dir", "generate", "load"]
+__all__ = ["BOUND", "KernelSpec", "cache_dir", "generate", "load"]

@@ -5,7 +5,8 @@ Kernel arguments, in order::
     n_steps, dt, j0, rec_every, spk_cap,
     X_<state>...        (float64[n], updated in place)
     P_<parameter>...    (float64[n])
-    U_<input>, IX_<input>...  (float64[rows, 1 or n], int64[n_steps]: row of each step)
+    U_<input>, IX_<input>...  (float64[rows, 1 or n], int64[<= n_steps]: row of each step; the last
+                               entry holds for the steps after it)
     REF, REFSTEPS       (int64[n], only with a refractory period)
     EVS_<r>, EVN_<r>, EVW_<r>, B_<r>  (per receptor: spike steps, neurons (-1: all), weights, buffer)
     HSTEP, ATOL, RTOL, hmin, maxsub   (adaptive kernels only)
@@ -16,7 +17,8 @@ Kernel arguments, in order::
 The global step of local step j is j0 + j: time t = (j0 + j) * dt, noise draws are keyed by
 j0 + j, and a sample is recorded after local step j when (j0 + j + 1) % rec_every == 0.  A kernel
 returns ``(status, steps_done, n_spikes, spike_steps, spike_neurons, bad_variable, bad_neuron)``;
-status 1: a state became NaN or infinite, 2: adaptive step underflow, 3: too many sub-steps.
+status 1: a state became NaN or infinite or diverged (its magnitude exceeded :data:`BOUND`),
+2: adaptive step underflow, 3: too many sub-steps.
 """
 
 from __future__ import annotations
@@ -26,7 +28,11 @@ from dataclasses import dataclass
 from ..equations import ModelSpec
 from ..integrators import Step
 
-__all__ = ["KernelSpec", "derived_symbols", "noise_rate_args"]
+__all__ = ["BOUND", "KernelSpec", "derived_symbols", "noise_rate_args"]
+
+# A state whose magnitude exceeds this (in internal units: mV, ms, pA, nS, ...) has diverged: the
+# kernel stops as for NaN or inf (one comparison, |x| <= BOUND, is false for all three).
+BOUND = 1e30
 
 
 @dataclass(frozen=True)

@@ -13,11 +13,12 @@ def input_rows(ks: KernelSpec, ind: int, L: Lines, step: str) -> None:
     if ks.spec.rate_channels and ks.spec.rate_linear and not ks.network:
         for c in range(len(ks.spec.rate_channels)):
             L.add(ind, f"rs_{c} = RS[{c}, {step}]")
-    for k in ks.spec.inputs:
+    for k in ks.spec.inputs:  # IX_<input> may stop early: its last row holds from there on
+        row = f"IX_{k}[min({step}, IX_{k}.shape[0] - 1)]"
         if k in ks.per_neuron_inputs:
-            L.add(ind, f"UR_{k} = U_{k}[IX_{k}[{step}]]")
+            L.add(ind, f"UR_{k} = U_{k}[{row}]")
         else:
-            L.add(ind, f"us_{k} = U_{k}[IX_{k}[{step}], 0]")
+            L.add(ind, f"us_{k} = U_{k}[{row}, 0]")
 
 
 def noise_rate_setup(ks: KernelSpec, L: Lines) -> None:

@@ -25,7 +25,7 @@ from __future__ import annotations
 import re
 import textwrap
 
-from .abi import KernelSpec
+from .abi import BOUND, KernelSpec
 from .adaptive import accept_results, rhs_function, trial_pass, try_function
 from .cache import GEN_VERSION, RUNTIME_HASH, VECTORIZE_CHECKS, toolchain
 from .emit import Lines, emit_block, hoist, loads, named, names, stage_points
@@ -87,11 +87,11 @@ def _step_body(ks: KernelSpec, ind: int, L: Lines) -> None:
     fire(ks, ind, L)
     for k in s.states:
         L.add(ind, f"X_{k}[i] = x_{k}")
-    # x - x is 0 for finite x and NaN otherwise; an integer sum keeps the loop vectorisable
+    # not |x| <= BOUND: true for NaN, inf and a diverging x; an integer sum keeps the loop vectorisable
     if ks.counts and s.states:  # one test for all states (a NaN anywhere makes the sum NaN)
-        L.add(ind, f"nbad += ({' + '.join(f'(x_{k} - x_{k})' for k in s.states)}) != 0.0")
+        L.add(ind, f"nbad += not ({' + '.join(f'abs(x_{k})' for k in s.states)}) <= {BOUND!r}")
     for k in s.states if not ks.counts else ():
-        L.add(ind, f"nbad += (x_{k} - x_{k}) != 0.0")
+        L.add(ind, f"nbad += not abs(x_{k}) <= {BOUND!r}")
 
 
 def _integrate(ks: KernelSpec, ind: int, L: Lines) -> None:
@@ -266,11 +266,12 @@ def _setup(ks: KernelSpec, L: Lines) -> None:
 
 
 def _check_finite(ks: KernelSpec, L: Lines) -> None:
-    """After a step with a NaN or infinite state: stop, naming the first such state and neuron."""
+    """After a step with a NaN, infinite or diverging state (|x| > BOUND): stop, naming the first
+    such state and neuron."""
     L.add(2, "if nbad > 0:")
     L.add(3, "for i in range(n):")
     for v, k in enumerate(ks.spec.states):
-        L.add(4, f"if not math.isfinite(X_{k}[i]):")
+        L.add(4, f"if not abs(X_{k}[i]) <= {BOUND!r}:")
         L.add(5, f"return 1, j + 1, nspk, spk_step[:nspk], spk_idx[:nspk], {v}, i")
     L.add(3, "return 1, j + 1, nspk, spk_step[:nspk], spk_idx[:nspk], -1, -1")
 

@@ -22,7 +22,7 @@ and the ``_work`` arrays, as in the model's kernel):
 
 from __future__ import annotations
 
-from .abi import KernelSpec
+from .abi import BOUND, KernelSpec
 from .adaptive import trial_pass
 from .cache import GEN_VERSION, RUNTIME_HASH, VECTORIZE_CHECKS, toolchain
 from .emit import Lines, hoist, names, phi_code
@@ -91,7 +91,7 @@ def _step(ks: KernelSpec, L: Lines, slow: SlowPass | None) -> None:
         L.add(1, "if nbad > 0:")
         L.add(2, "for i in range(n):")
         for v, k in enumerate(s.states):
-            L.add(3, f"if not math.isfinite(X_{k}[i]):")
+            L.add(3, f"if not abs(X_{k}[i]) <= {BOUND!r}:")
             L.add(4, f"return 1, nout, {v}, i")
         L.add(2, "return 1, nout, -1, -1")
     L.add(1, "return 0, nout, -1, -1")

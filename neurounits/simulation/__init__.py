@@ -13,6 +13,7 @@ from .plan import RunPlan, make_plan
 from .results import Results, Spikes
 from .runner import Runner
 from .simulation import Simulation, simulate
+from .stability import check_dt
 
 __all__ = ["Features", "RateInput", "Results", "RunPlan", "Runner", "Simulation", "SpikeInput", "Spikes",
-           "TimedArray", "checks", "count_run", "kernels", "make_plan", "simulate"]
+           "TimedArray", "check_dt", "checks", "count_run", "kernels", "make_plan", "simulate"]

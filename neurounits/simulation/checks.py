@@ -110,10 +110,24 @@ class InputSource:
         return self.values.shape[1] > 1
 
     def rows(self, j0: int, n_steps: int, dt_ms: float) -> np.ndarray:
-        if self.step_ms is None:
-            return np.zeros(n_steps, np.int64)
-        rows = np.floor(np.arange(j0, j0 + n_steps) * dt_ms / self.step_ms + 1e-9).astype(np.int64)
-        return np.minimum(rows, self.values.shape[0] - 1)
+        """The row of each step of ``[j0, j0 + n_steps)``, cut short where the rest would repeat
+        the last entry (the kernel reads step j's row at ``min(j, len - 1)``): a constant needs one
+        row, a TimedArray no more steps than it covers, however long the run."""
+        last = self.values.shape[0] - 1
+        if self.step_ms is None or last == 0 or n_steps == 0:
+            return np.zeros(1, np.int64)
+        # steps from j0 on until the row reaches the last one (+ 2 for rounding), then it stays there
+        until = int(min(n_steps, max(0, np.ceil(last * self.step_ms / dt_ms) - j0) + 2))
+        rows = np.floor(np.arange(j0, j0 + until) * dt_ms / self.step_ms + 1e-9).astype(np.int64)
+        rows = np.minimum(rows, last)
+        if until < n_steps and rows[-1] != last:  # cannot happen (monotone rows); be safe
+            rows = np.minimum(np.floor(np.arange(j0, j0 + n_steps) * dt_ms / self.step_ms + 1e-9)
+                              .astype(np.int64), last)
+        return rows
+
+    @property
+    def nbytes(self) -> int:
+        return int(self.values.nbytes)
 
 
 def check_input(model: Any, name: str, value: Any, problems: list[Problem]) -> InputSource | None:

@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import Problem
+from ..errors import ParameterError, Problem
 from ..parameters import check_value
 from ..units import as_quantity, fmt_unit, to_internal, ureg
 
@@ -45,14 +45,24 @@ class TimedArray:
     """
 
     def __init__(self, values: Any, dt: Any) -> None:
-        self.values = as_quantity(values)
-        self.dt = as_quantity(dt)
-        mag = np.asarray(self.values.magnitude, dtype=float)
+        try:
+            self.values = as_quantity(values)
+            mag = np.asarray(self.values.magnitude, dtype=float)
+        except Exception as exc:  # pint parse errors, numbers that are not numbers
+            raise ParameterError(f"TimedArray: values must be a Quantity (or numbers) with a time axis "
+                                 f"first, e.g. nu.Q_([0, 0.5, 0], 'nA'); got {values!r:.80} ({exc})") from exc
         if mag.ndim not in (1, 2) or mag.shape[0] == 0:
-            raise ValueError(f"TimedArray: values must have shape (n_times,) or (n_times, n_neurons), "
-                             f"got shape {mag.shape}")
-        if not self.dt.check("[time]") or not float(self.dt.magnitude) > 0:
-            raise ValueError(f"TimedArray: dt must be a positive duration, got {self.dt}")
+            raise ParameterError(f"TimedArray: values must have shape (n_times,) or (n_times, n_neurons), "
+                                 f"got shape {mag.shape}; put time on the first axis (values[k] holds during "
+                                 "the step (k dt, (k+1) dt]) and neurons on the second")
+        try:
+            self.dt = as_quantity(dt)
+            ok = self.dt.check("[time]") and np.ndim(self.dt.magnitude) == 0 and float(self.dt.magnitude) > 0
+        except Exception:  # pint parse errors, an array of durations
+            ok = False
+        if not ok:
+            raise ParameterError(f"TimedArray: dt must be one positive duration, e.g. dt='1 ms', "
+                                 f"got {dt!r:.80}")
         self.values = self.values.__class__(mag, self.values.units)
 
     def __repr__(self) -> str:

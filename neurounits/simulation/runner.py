@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from .. import integrators
+from .. import codegen, integrators
 from ..errors import ParameterError, SimulationError
 from ..units import Q_
 from .plan import RunPlan
@@ -32,6 +32,14 @@ STATUS_MESSAGES = {
     2: "the adaptive step size fell below h_min (or stopped making progress)",
     3: "the adaptive integrator needed more than max_substeps sub-steps",
 }
+
+
+def _memory_limit() -> int:
+    """Bytes a run may plan to use: 90 % of the machine's physical memory (64 GiB if unknown)."""
+    try:
+        return int(0.9 * os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES"))
+    except (ValueError, OSError, AttributeError):
+        return 64 * 1024**3
 
 
 @dataclass(frozen=True)
@@ -129,6 +137,14 @@ class Runner:
                 f"recording {list(p.record)} of {p.n} neurons for {n_samples} more samples needs "
                 f"{nbytes / 1024**3:.1f} GiB; record fewer variables (record=...), fewer samples "
                 "(record_every=...) or nothing (record=())")
+        need = self.memory_estimate(n_steps, n_samples)
+        if need > _memory_limit():
+            raise ParameterError(
+                f"advancing model '{p.model.name}' ({p.n} neurons) by {n_steps} steps needs about "
+                f"{need / 1024**3:.1f} GiB ({self._memory_parts(n_steps, n_samples)}), more than this "
+                f"machine has ({_memory_limit() / 1024**3:.1f} GiB usable); run in shorter pieces "
+                "(nu.Simulation(...).run(d) repeatedly, keeping what you need of each), record less "
+                "(record=..., record_every=...) or, for rate inputs, a shorter duration")
         kernel = p.kernel
         seg = p.segment(self.step, n_steps)
         blocks = self.blocks(n_steps, acc is not None)
@@ -145,12 +161,46 @@ class Runner:
                                    f"{sorted(set(names) - set(d))}, unexpected {sorted(set(d) - set(names))}")
             return run(*[d[a] for a in names]), rec
 
-        if len(blocks) == 1:
-            outs = [one(blocks[0])]
-        else:
-            with ThreadPoolExecutor(len(blocks)) as pool:
-                outs = list(pool.map(one, blocks))
+        try:
+            if len(blocks) == 1:
+                outs = [one(blocks[0])]
+            else:
+                with ThreadPoolExecutor(len(blocks)) as pool:
+                    outs = list(pool.map(one, blocks))
+        except MemoryError as exc:  # the spike list grows inside the kernel, as spikes come
+            raise SimulationError(
+                f"model '{p.model.name}': out of memory while advancing {p.n} neurons by {n_steps} steps "
+                "(the list of spikes, 16 bytes per spike, outgrew memory); run in shorter pieces "
+                "(nu.Simulation(...).run(d) repeatedly, keeping what you need of each), or only count "
+                "spikes: nu.sweep(..., measure=('spike_count', 'rate')) and count-only runs keep one "
+                "count per neuron, not every spike") from exc
         return self._collect(blocks, outs, n_steps, acc is not None)
+
+    def _memory_sizes(self, n_steps: int, n_samples: int) -> dict[str, int]:
+        p = self.plan
+        rec = len(p.record) * (n_samples + sum(t.shape[1] for t in self.traces)) * p.n * 8
+        ins = 0
+        for src in p.inputs.values():
+            covered = 1 if src.step_ms is None else int(src.values.shape[0] * src.step_ms / p.dt_ms) + 2
+            rows = min(n_steps, covered)
+            ins += rows * 8 + (src.values.nbytes if src.per_neuron else 0)
+        rates = 0
+        if p.spec.rate_channels:
+            c, m = len(p.spec.rate_channels), max(1, len(p.rate_inputs))
+            rates = (c if p.spec.rate_linear else c * m + m) * n_steps * 8
+        spikes = 2 * 8 * min(10 * p.n * max(1, n_steps // 100), 1 << 22)
+        return {"recording": rec, "inputs": ins, "rate inputs": rates, "spike buffers": spikes,
+                "states": (len(p.spec.states) + len(p.params) + 4) * p.n * 8}
+
+    def memory_estimate(self, n_steps: int, n_samples: int) -> int:
+        """Bytes that advancing by ``n_steps`` needs at least (recording, input rows, rate-input
+        arrays, spike buffers and state), spikes beyond the first buffer not counted."""
+        return sum(self._memory_sizes(n_steps, n_samples).values())
+
+    def _memory_parts(self, n_steps: int, n_samples: int) -> str:
+        sizes = self._memory_sizes(n_steps, n_samples)
+        return ", ".join(f"{k} {v / 1024**3:.1f} GiB" for k, v in sizes.items() if v >= 0.05 * 1024**3) \
+            or "small parts"
 
     def _collect(self, blocks, outs, n_steps: int, counting: bool) -> Outcome:
         p, j0 = self.plan, self.step
@@ -185,6 +235,15 @@ class Runner:
                     "values, or loosen atol/rtol, lower h_min or raise max_substeps in method_options")
         var = self._variable(outcome)
         value = self.states[var][outcome.neuron] if outcome.variable >= 0 else float("nan")
+        if np.isfinite(value):  # finite, but past the bound: the integration diverged
+            unit = f"{self.plan.spec.states[var]:~}" or "1"
+            return (f"model '{p.model.name}': state '{var}' of neuron {outcome.neuron} diverged: it reached "
+                    f"{value:.3g} (internal unit {unit}; the bound is {codegen.BOUND:g}) at "
+                    f"t = {t_fail:~g} "
+                    f"(step {self.step}). The equations blow up or dt = {p.dt_ms:g} ms is too large for "
+                    f"method '{p.method}' (nu.check_dt(model, dt, method) says how large it may be); try "
+                    "a smaller dt or method='exact' / 'exponential_euler' / 'rk4', and check the "
+                    "parameter values.")
         return (f"model '{p.model.name}': state '{var}' of neuron {outcome.neuron} became {value} at "
                 f"t = {t_fail:~g} (step {self.step}). The equations blow up or dt = {p.dt_ms:g} ms is too "
                 "large for the method; try a smaller dt or another method (e.g. 'rk4' or "

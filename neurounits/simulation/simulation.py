@@ -17,6 +17,7 @@ from .plan import RunPlan, make_plan
 from .progress import chunks, make_bar, wants_progress
 from .results import Results, Spikes
 from .runner import Outcome, Runner
+from .stability import check_plan
 
 __all__ = ["Simulation", "simulate"]
 
@@ -69,6 +70,7 @@ class Simulation:
                                initial=initial, record_every=record_every, spike_inputs=spike_inputs,
                                rate_inputs=rate_inputs, threads=threads, method_options=method_options,
                                where="Simulation")
+        check_plan(plan)  # dt too large for an explicit method: warn before compiling
         self._start(plan, raise_on_failure)
 
     @classmethod
@@ -315,6 +317,7 @@ def simulate(
         model, dt, duration=duration, inputs=inputs, record=record, method=method, seed=seed, initial=initial,
         record_every=record_every, spike_inputs=spike_inputs, rate_inputs=rate_inputs, threads=threads,
         method_options=method_options, noise_ids=noise_ids)
+    check_plan(plan)  # dt too large for an explicit method: warn before compiling
     sim = Simulation.from_plan(plan, raise_on_failure)
     sim._advance(n_steps, dur_ms, progress)
     return sim.results

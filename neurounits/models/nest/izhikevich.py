@@ -8,6 +8,8 @@ r"""NEST's ``izhikevich``: the Izhikevich (2003) neuron with NEST's two numerica
 with explicit units here: 0.04 1/(mV ms), 5 1/ms, 140 mV/ms, ``a`` and ``b``
 in 1/ms, ``U_m`` and ``d`` in mV/ms.  NEST treats its currents (pA) as mV/ms
 numerically; that conversion is the explicit parameter ``k_I`` (1 mV/(ms pA)).
+The input ``I`` (pA) enters with ``I_e``, as NEST's ``S_.I_`` from its current generators
+(``dc_generator``, ``step_current_generator``), which act from the step after they arrive.
 The numbers are NEST's; only the units are made explicit.
 
 ``consistent_integration=True`` (NEST's default) is forward Euler, with the
@@ -25,12 +27,12 @@ from __future__ import annotations
 import numpy as np
 
 from ...equations import Model
-from ...parameters import Option, Parameter, Receptor, State
+from ...parameters import Input, Option, Parameter, Receptor, State
 from ...units import Q_
 
 __all__ = ["izhikevich"]
 
-_F = "(0.04/mV/ms*{v}**2 + 5/ms*{v} + 140*mV/ms - {u} + k_I*I_e{extra})"
+_F = "(0.04/mV/ms*{v}**2 + 5/ms*{v} + 140*mV/ms - {u} + k_I*(I_e + I){extra})"
 _CONSISTENT = (
     "v_old = V_m; u_old = U_m; "
     f"V_m = v_old + dt*{_F.format(v='v_old', u='u_old', extra='')} + spikes; "
@@ -54,10 +56,12 @@ class izhikevich(Model):
     k_I = Parameter("1 mV/ms/pA", positive=True, doc="NEST's implicit current-to-mV/ms factor")
     V_th = Parameter("30 mV", doc="spike threshold")
     V_min = Parameter(Q_(np.finfo(float).min, "mV"), doc="lower bound of V_m (none by default)")
-    consistent_integration = Option({"True": _CONSISTENT, "False": _PAPER}, "True",
-                                    doc="forward Euler (True) or the 2003 paper's scheme")
+    consistent_integration = Option({"True": _CONSISTENT, "False": _PAPER, True: _CONSISTENT, False: _PAPER},
+                                    "True", doc="forward Euler (True) or the 2003 paper's scheme (a bool, "
+                                    "as in NEST, or the string)")
     V_m = State("mV", initial="-65 mV", doc="membrane potential")
     U_m = State("mV/ms", initial="-13 mV/ms", doc="recovery variable")
+    I = Input("pA", doc="external current, with I_e (NEST's current generators: one step later)")
     spikes = Receptor("mV", "", doc="spike weights, added to V_m")
     update = "{consistent_integration}; V_m = max(V_m, V_min)"
     threshold = "V_m >= V_th"
