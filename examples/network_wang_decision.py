@@ -35,12 +35,28 @@ DT = 0.1  # ms
 F, W_PLUS = 0.15, 1.7
 W_MINUS = 1.0 - F * (W_PLUS - 1.0) / (1.0 - F)
 G = {  # nS, for N_E = 1,600 (Wang 2002; NEST's example)
-    "AMPA_ex": 0.05, "AMPA_ext_ex": 2.1, "NMDA_ex": 0.165, "GABA_ex": 1.3,
-    "AMPA_in": 0.04, "AMPA_ext_in": 1.62, "NMDA_in": 0.13, "GABA_in": 1.0,
+    "AMPA_ex": 0.05,
+    "AMPA_ext_ex": 2.1,
+    "NMDA_ex": 0.165,
+    "GABA_ex": 1.3,
+    "AMPA_in": 0.04,
+    "AMPA_ext_in": 1.62,
+    "NMDA_in": 0.13,
+    "GABA_in": 1.0,
 }
-COMMON = dict(tau_GABA="5 ms", tau_AMPA="2 ms", tau_decay_NMDA="100 ms", tau_rise_NMDA="2 ms",
-              alpha="0.5 1/ms", conc_Mg2="1 mM", E_L="-70 mV", E_ex="0 mV", E_in="-70 mV",
-              V_reset="-55 mV", V_th="-50 mV")
+COMMON = dict(
+    tau_GABA="5 ms",
+    tau_AMPA="2 ms",
+    tau_decay_NMDA="100 ms",
+    tau_rise_NMDA="2 ms",
+    alpha="0.5 1/ms",
+    conc_Mg2="1 mM",
+    E_L="-70 mV",
+    E_ex="0 mV",
+    E_in="-70 mV",
+    V_reset="-55 mV",
+    V_th="-50 mV",
+)
 E_PARAMS = dict(COMMON, g_L="25 nS", C_m="500 pF", t_ref="2 ms")
 I_PARAMS = dict(COMMON, g_L="20 nS", C_m="200 pF", t_ref="1 ms")
 STIM_START, STIM_DURATION, STIM_UPDATE = 500.0, 1000.0, 50.0  # ms
@@ -86,8 +102,12 @@ def wang(coherence: float, seed: int = 1, ne: int = 400, duration: float = 1500.
         values = np.zeros(steps)
         for k, r in enumerate(rates):  # rate r_k in the steps (t, t + dt], t_k <= t < t_k + 50 ms
             values[first + k * per : first + (k + 1) * per] = r
-        net.connect(nu.sources.Poisson(nu.TimedArray(nu.Q_(values, "Hz"), dt=f"{DT} ms")), group,
-                    weight=f"{G['AMPA_ext_ex']} nS", receptor="AMPA")
+        net.connect(
+            nu.sources.Poisson(nu.TimedArray(nu.Q_(values, "Hz"), dt=f"{DT} ms")),
+            group,
+            weight=f"{G['AMPA_ext_ex']} nS",
+            receptor="AMPA",
+        )
     net.record(E, spikes=True)
     net.record(I, spikes=True)
     return net
@@ -99,8 +119,12 @@ def group_rates(res: nu.NetworkResults, ne: int, windows: dict[str, tuple[float,
     ns = round(F * ne)
     t_e, i_e = res["E"].spikes.times.m_as("ms"), res["E"].spikes.indices
     t_i = res["I"].spikes.times.m_as("ms")
-    groups = {"A": (t_e[i_e < ns], ns), "B": (t_e[(i_e >= ns) & (i_e < 2 * ns)], ns),
-              "ns": (t_e[i_e >= 2 * ns], ne - 2 * ns), "I": (t_i, ne // 4)}
+    groups = {
+        "A": (t_e[i_e < ns], ns),
+        "B": (t_e[(i_e >= ns) & (i_e < 2 * ns)], ns),
+        "ns": (t_e[i_e >= 2 * ns], ne - 2 * ns),
+        "I": (t_i, ne // 4),
+    }
     out = {}
     for g, (t, n) in groups.items():
         for w, (lo, hi) in windows.items():
@@ -115,11 +139,15 @@ def main() -> None:
     runs = {}
     for c in (51.2, 6.4):
         res = nu.simulate(wang(c, seed=1, ne=ne, duration=duration), f"{duration} ms", dt=f"{DT} ms")
-        r = group_rates(res, ne, {"base": (300.0, 500.0), "late": (1000.0, 1500.0), "after": (1500.0, 2000.0)})
-        print(f"coherence {c:4.1f} %: late stimulus A {r['A_late']:5.1f} Hz, B {r['B_late']:5.1f} Hz, "
-              f"after it A {r['A_after']:5.1f} Hz, B {r['B_after']:5.1f} Hz "
-              f"(baseline {r['A_base']:.1f}, {r['B_base']:.1f} Hz; inhibitory {r['I_late']:.1f} Hz): "
-              f"{'A' if r['A_late'] > r['B_late'] else 'B'} wins")
+        r = group_rates(
+            res, ne, {"base": (300.0, 500.0), "late": (1000.0, 1500.0), "after": (1500.0, 2000.0)}
+        )
+        print(
+            f"coherence {c:4.1f} %: late stimulus A {r['A_late']:5.1f} Hz, B {r['B_late']:5.1f} Hz, "
+            f"after it A {r['A_after']:5.1f} Hz, B {r['B_after']:5.1f} Hz "
+            f"(baseline {r['A_base']:.1f}, {r['B_base']:.1f} Hz; inhibitory {r['I_late']:.1f} Hz): "
+            f"{'A' if r['A_late'] > r['B_late'] else 'B'} wins"
+        )
         runs[c] = res
     plot = [a for a in sys.argv[1:] if not a.startswith("--")]
     if not plot:

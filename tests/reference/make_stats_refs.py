@@ -44,8 +44,19 @@ B_CI = B_CE // 4
 B_TAU, B_THETA, B_T, B_WINDOW = 20.0, 20.0, 600.0, (100.0, 600.0)
 # COBA (Brette et al. 2007)
 C_N, C_NE, C_P, C_T, C_WINDOW = 4000, 3200, 0.02, 300.0, (100.0, 300.0)
-C_PARAMS = {"C_m": 200.0, "g_L": 10.0, "E_L": -60.0, "V_th": -50.0, "V_reset": -60.0, "t_ref": 5.0,
-            "E_ex": 0.0, "E_in": -80.0, "tau_syn_ex": 5.0, "tau_syn_in": 10.0, "I_e": 0.0}
+C_PARAMS = {
+    "C_m": 200.0,
+    "g_L": 10.0,
+    "E_L": -60.0,
+    "V_th": -50.0,
+    "V_reset": -60.0,
+    "t_ref": 5.0,
+    "E_ex": 0.0,
+    "E_in": -80.0,
+    "tau_syn_ex": 5.0,
+    "tau_syn_in": 10.0,
+    "I_e": 0.0,
+}
 
 
 def cv_isi(times: np.ndarray, idx: np.ndarray) -> float:
@@ -73,11 +84,16 @@ def _spikes(sr, pop):
 
 def run_brunel(nest, seed):
     _reset(nest, seed)
-    P = nest.Create("iaf_psc_delta", B_NE + B_NI, params={
-        "E_L": 0.0, "V_reset": 10.0, "V_th": B_THETA, "tau_m": B_TAU, "t_ref": 2.0})
+    P = nest.Create(
+        "iaf_psc_delta",
+        B_NE + B_NI,
+        params={"E_L": 0.0, "V_reset": 10.0, "V_th": B_THETA, "tau_m": B_TAU, "t_ref": 2.0},
+    )
     P.V_m = nest.random.uniform(0.0, B_THETA)
     nest.Connect(P[:B_NE], P, {"rule": "fixed_indegree", "indegree": B_CE}, {"weight": B_J, "delay": B_D})
-    nest.Connect(P[B_NE:], P, {"rule": "fixed_indegree", "indegree": B_CI}, {"weight": -B_G * B_J, "delay": B_D})
+    nest.Connect(
+        P[B_NE:], P, {"rule": "fixed_indegree", "indegree": B_CI}, {"weight": -B_G * B_J, "delay": B_D}
+    )
     nu_thr = B_THETA / (B_J * B_CE * B_TAU)  # per ms
     pg = nest.Create("poisson_generator", params={"rate": B_ETA * nu_thr * B_CE * 1000.0})
     nest.Connect(pg, P, "all_to_all", {"weight": B_J, "delay": B_D})
@@ -117,12 +133,40 @@ def main(argv=None) -> None:
     nest.set_verbosity("M_ERROR")
     seeds = np.arange(1, args.seeds + 1)
     cases = {
-        "brunel": (run_brunel, {"ne": B_NE, "ni": B_NI, "ce": B_CE, "ci": B_CI, "g": B_G, "eta": B_ETA,
-                                "J_mV": B_J, "delay_ms": B_D, "tau_m": B_TAU, "theta": B_THETA,
-                                "duration": B_T, "window": B_WINDOW, "model": "iaf_psc_delta"}),
-        "coba": (run_coba, {"n": C_N, "ne": C_NE, "p": C_P, "duration": C_T, "window": C_WINDOW,
-                            "params": C_PARAMS, "model": "iaf_cond_exp", "w_ex_nS": 6.0, "w_in_nS": 67.0,
-                            "poisson_Hz": 2400.0, "w_poisson_nS": 2.1}),
+        "brunel": (
+            run_brunel,
+            {
+                "ne": B_NE,
+                "ni": B_NI,
+                "ce": B_CE,
+                "ci": B_CI,
+                "g": B_G,
+                "eta": B_ETA,
+                "J_mV": B_J,
+                "delay_ms": B_D,
+                "tau_m": B_TAU,
+                "theta": B_THETA,
+                "duration": B_T,
+                "window": B_WINDOW,
+                "model": "iaf_psc_delta",
+            },
+        ),
+        "coba": (
+            run_coba,
+            {
+                "n": C_N,
+                "ne": C_NE,
+                "p": C_P,
+                "duration": C_T,
+                "window": C_WINDOW,
+                "params": C_PARAMS,
+                "model": "iaf_cond_exp",
+                "w_ex_nS": 6.0,
+                "w_in_nS": 67.0,
+                "poisson_Hz": 2400.0,
+                "w_poisson_nS": 2.1,
+            },
+        ),
     }
     for group in args.groups:
         fn, meta = cases[group]
@@ -132,14 +176,25 @@ def main(argv=None) -> None:
             r = fn(nest, int(seed))
             for k, v in r.items():
                 out.setdefault(k, []).append(v)
-            print(f"{group} seed {seed:2d}: " + ", ".join(f"{k} {v:.4f}" for k, v in r.items())
-                  + f" [{time.perf_counter() - t0:.0f} s]", flush=True)
+            print(
+                f"{group} seed {seed:2d}: "
+                + ", ".join(f"{k} {v:.4f}" for k, v in r.items())
+                + f" [{time.perf_counter() - t0:.0f} s]",
+                flush=True,
+            )
         meta = dict(meta, dt=DT, threads=1, nest_version=nest.__version__, seeds="rng_seed")
         path = HERE / f"{group}_stats.npz"
-        np.savez_compressed(path, seeds=seeds, params_json=np.str_(json.dumps(meta, sort_keys=True)),
-                            **{k: np.asarray(v, dtype=float) for k, v in out.items()})
-        print(f"{group}: " + ", ".join(f"{k} {np.mean(v):.4f} +/- {np.std(v, ddof=1):.4f} (s.d.)"
-                                       for k, v in out.items()) + f" -> {path.name}")
+        np.savez_compressed(
+            path,
+            seeds=seeds,
+            params_json=np.str_(json.dumps(meta, sort_keys=True)),
+            **{k: np.asarray(v, dtype=float) for k, v in out.items()},
+        )
+        print(
+            f"{group}: "
+            + ", ".join(f"{k} {np.mean(v):.4f} +/- {np.std(v, ddof=1):.4f} (s.d.)" for k, v in out.items())
+            + f" -> {path.name}"
+        )
 
 
 if __name__ == "__main__":

@@ -40,11 +40,28 @@ F = 0.15
 W_PLUS = 1.7
 W_MINUS = 1.0 - F * (W_PLUS - 1.0) / (1.0 - F)
 G = {  # nS, NEST's example (Wang 2002) for N_E = 1600
-    "AMPA_ex": 0.05, "AMPA_ext_ex": 2.1, "NMDA_ex": 0.165, "GABA_ex": 1.3,
-    "AMPA_in": 0.04, "AMPA_ext_in": 1.62, "NMDA_in": 0.13, "GABA_in": 1.0,
+    "AMPA_ex": 0.05,
+    "AMPA_ext_ex": 2.1,
+    "NMDA_ex": 0.165,
+    "GABA_ex": 1.3,
+    "AMPA_in": 0.04,
+    "AMPA_ext_in": 1.62,
+    "NMDA_in": 0.13,
+    "GABA_in": 1.0,
 }
-COMMON = dict(tau_GABA=5.0, tau_AMPA=2.0, tau_decay_NMDA=100.0, tau_rise_NMDA=2.0, alpha=0.5, conc_Mg2=1.0,
-              E_L=-70.0, E_ex=0.0, E_in=-70.0, V_reset=-55.0, V_th=-50.0)
+COMMON = dict(
+    tau_GABA=5.0,
+    tau_AMPA=2.0,
+    tau_decay_NMDA=100.0,
+    tau_rise_NMDA=2.0,
+    alpha=0.5,
+    conc_Mg2=1.0,
+    E_L=-70.0,
+    E_ex=0.0,
+    E_in=-70.0,
+    V_reset=-55.0,
+    V_th=-50.0,
+)
 E_PARAMS = dict(COMMON, g_L=25.0, C_m=500.0, t_ref=2.0)
 I_PARAMS = dict(COMMON, g_L=20.0, C_m=200.0, t_ref=1.0)
 STIM_START, STIM_DURATION, STIM_UPDATE, T_END = 500.0, 1000.0, 50.0, 1500.0
@@ -75,7 +92,12 @@ def run(nest, seed: int, coherence: float, ne: int) -> dict:
     rec = nest.GetDefaults("iaf_bw_2001")["receptor_types"]
 
     def syn(w, receptor, delay=0.5):
-        return {"synapse_model": "static_synapse", "weight": w, "delay": delay, "receptor_type": rec[receptor]}
+        return {
+            "synapse_model": "static_synapse",
+            "weight": w,
+            "delay": delay,
+            "receptor_type": rec[receptor],
+        }
 
     def connect(pre, post, factor, ampa, nmda):
         nest.Connect(pre, post, "all_to_all", syn(factor * scale * G[ampa], "AMPA"))
@@ -89,8 +111,10 @@ def run(nest, seed: int, coherence: float, ne: int) -> dict:
     times = np.arange(rates_a.size) * STIM_UPDATE + STIM_START
     for pop, rates in ((s1, rates_a), (s2, rates_b)):
         # rate r_k in the steps (t, t + dt] with t_k <= t < t_k + 50 ms (t_k = 500 + 50 k ms)
-        gen = nest.Create("inhomogeneous_poisson_generator", params={
-            "rate_times": times, "rate_values": rates, "stop": STIM_START + STIM_DURATION})
+        gen = nest.Create(
+            "inhomogeneous_poisson_generator",
+            params={"rate_times": times, "rate_values": rates, "stop": STIM_START + STIM_DURATION},
+        )
         nest.Connect(gen, pop, "all_to_all", syn(G["AMPA_ext_ex"], "AMPA", DT))
     for a, b in ((s1, s1), (s2, s2)):
         connect(a, b, W_PLUS, "AMPA_ex", "NMDA_ex")
@@ -133,18 +157,41 @@ def main(argv=None) -> None:
             r = run(nest, int(seed), c, args.ne)
             for k in keys:
                 data[k][ci, si] = r[k]
-            print(f"c = {c:5.1f} seed {seed:2d}: A {r['A_late']:5.1f} Hz, B {r['B_late']:5.1f} Hz "
-                  f"(baseline {r['A_base']:4.1f}, {r['B_base']:4.1f}; I {r['I_late']:5.1f}) "
-                  f"[{time.perf_counter() - t0:.0f} s]", flush=True)
+            print(
+                f"c = {c:5.1f} seed {seed:2d}: A {r['A_late']:5.1f} Hz, B {r['B_late']:5.1f} Hz "
+                f"(baseline {r['A_base']:4.1f}, {r['B_base']:4.1f}; I {r['I_late']:5.1f}) "
+                f"[{time.perf_counter() - t0:.0f} s]",
+                flush=True,
+            )
     winner = (data["B_late"] > data["A_late"]).astype(np.int64)
-    meta = {"ne": args.ne, "ni": args.ne // 4, "n_selective": round(F * args.ne), "scale": 1600.0 / args.ne,
-            "dt": DT, "stim_start": STIM_START, "stim_duration": STIM_DURATION, "t_end": T_END,
-            "baseline": BASELINE, "late": LATE, "g_nS": G, "w_plus": W_PLUS, "w_minus": W_MINUS,
-            "e_params": E_PARAMS, "i_params": I_PARAMS, "nest_version": nest.__version__,
-            "threads": 1, "rate_seed": "numpy default_rng([seed, 2002])"}
-    np.savez_compressed(args.out, coherence=np.array(COHERENCES), seeds=seeds, winner=winner,
-                        params_json=np.str_(json.dumps(meta, sort_keys=True)),
-                        **{f"rate_{k}": v for k, v in data.items()})
+    meta = {
+        "ne": args.ne,
+        "ni": args.ne // 4,
+        "n_selective": round(F * args.ne),
+        "scale": 1600.0 / args.ne,
+        "dt": DT,
+        "stim_start": STIM_START,
+        "stim_duration": STIM_DURATION,
+        "t_end": T_END,
+        "baseline": BASELINE,
+        "late": LATE,
+        "g_nS": G,
+        "w_plus": W_PLUS,
+        "w_minus": W_MINUS,
+        "e_params": E_PARAMS,
+        "i_params": I_PARAMS,
+        "nest_version": nest.__version__,
+        "threads": 1,
+        "rate_seed": "numpy default_rng([seed, 2002])",
+    }
+    np.savez_compressed(
+        args.out,
+        coherence=np.array(COHERENCES),
+        seeds=seeds,
+        winner=winner,
+        params_json=np.str_(json.dumps(meta, sort_keys=True)),
+        **{f"rate_{k}": v for k, v in data.items()},
+    )
     for ci, c in enumerate(COHERENCES):
         print(f"c = {c}: group A wins {np.sum(winner[ci] == 0)} of {seeds.size}")
     print(f"wrote {args.out}")
