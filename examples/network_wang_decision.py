@@ -14,8 +14,8 @@ and shared inhibition make it a winner-take-all: one group ends at ~25-30 Hz, th
 silenced, and the stronger stimulus wins more often the larger the coherence.
 
 By default the network is 4 times smaller than Wang's (N_E = 400, N_I = 100, recurrent
-conductances x 4 so that each neuron receives the same mean recurrent input; ~10 s per run) and
-the stimulus is on from 0.5 s to 1.5 s; ``--full`` runs N_E = 1,600, N_I = 400 (several minutes).
+conductances x 4 so that each neuron receives the same mean recurrent input; a few seconds per run) and
+the stimulus is on from 0.5 s to 1.5 s; ``--full`` runs N_E = 1,600, N_I = 400 (about 2 minutes).
 The figure shows the rates of the two groups (50 ms windows) at coherences 51.2 % and 6.4 % and
 a raster of 50 neurons of each group.  ``tests/network/test_network_stats.py`` compares the
 winners and rates with NEST 3.10 over seeds.

@@ -155,7 +155,7 @@ def test_brunel_rate_and_cv_within_5_percent_of_nest():
 
 
 # ------------------------------------------------------------------------------ COBA
-COBA_SEEDS = [1, 2, 3, 4, 5]
+COBA_SEEDS = list(range(1, 11))
 
 
 def _coba_measure(res) -> dict[str, float]:

@@ -80,7 +80,7 @@ def stimulus_rates(seed: int, coherence: float) -> tuple[np.ndarray, np.ndarray]
     return np.maximum(a, 0.0), np.maximum(b, 0.0)
 
 
-def run(nest, seed: int, coherence: float, ne: int) -> dict:
+def run(nest, seed: int, coherence: float, ne: int, t_end: float = T_END, spikes: dict | None = None) -> dict:
     nest.ResetKernel()
     nest.set(resolution=DT, local_num_threads=1, rng_seed=seed, print_time=False)
     ni, ns = ne // 4, round(F * ne)
@@ -130,10 +130,12 @@ def run(nest, seed: int, coherence: float, ne: int) -> dict:
         sr = nest.Create("spike_recorder", params={"time_in_steps": True})
         nest.Connect(pop, sr)
         recs.append((pop, sr))
-    nest.Simulate(T_END)
+    nest.Simulate(t_end)
     out = {}
     for name, (pop, sr) in zip(("A", "B", "ns", "I"), recs, strict=True):
         t = np.asarray(sr.events["times"], dtype=float) * DT
+        if spikes is not None:  # spike times (ms) and 0-based senders of each group
+            spikes[name] = (t, np.asarray(sr.events["senders"], dtype=np.int64) - pop[0].global_id)
         for wname, (lo, hi) in (("base", BASELINE), ("late", LATE)):
             out[f"{name}_{wname}"] = np.sum((t > lo) & (t <= hi)) / (len(pop) * (hi - lo) * 1e-3)
     return out
