@@ -113,7 +113,9 @@ def wang(coherence: float, seed: int = 1, ne: int = 400, duration: float = 1500.
     return net
 
 
-def group_rates(res: nu.NetworkResults, ne: int, windows: dict[str, tuple[float, float]]) -> dict[str, float]:
+def group_rates(
+    res: nu.network.NetworkResults, ne: int, windows: dict[str, tuple[float, float]]
+) -> dict[str, float]:
     """Mean rate (Hz) of groups A, B, the non-selective neurons ("ns") and "I" in each window (ms),
     as ``{"A_late": ..., ...}``."""
     ns = round(F * ne)
