@@ -19,7 +19,7 @@ import neurounits as nu
 N, NE, DURATION = 4000, 3200, "300 ms"
 
 
-def coba(seed=1):
+def coba(seed: int = 1) -> nu.Network:
     net = nu.Network(seed=seed)
     P = net.add(nu.models.CobaLIF(n=N), name="P", initial={"V": nu.dist.Uniform("-60 mV", "-50 mV")})
     E, I = P[:NE], P[NE:]  # views, no copies
@@ -31,7 +31,7 @@ def coba(seed=1):
     return net
 
 
-def cuba(seed=1):
+def cuba(seed: int = 1) -> nu.Network:
     net = nu.Network(seed=seed)
     P = net.add(
         nu.models.CubaLIF(n=N, E_L="-49 mV"), name="P", initial={"V": nu.dist.Uniform("-60 mV", "-50 mV")}
@@ -42,33 +42,38 @@ def cuba(seed=1):
     return net
 
 
-results = {}
-for name, make in (("COBA", coba), ("CUBA", cuba)):
-    net = make()
-    print(net.summary())
-    res = nu.simulate(net, DURATION, dt="0.1 ms")
-    p = res["P"]
-    print(f"{name}: {p.spikes.indices.size} spikes, mean rate {p.rates.mean():~.3g}\n")
-    assert 1.0 < p.rates.mean().m_as("Hz") < 100.0
-    results[name] = p
+def main() -> None:
+    results = {}
+    for name, make in (("COBA", coba), ("CUBA", cuba)):
+        net = make()
+        print(net.summary())
+        res = nu.simulate(net, DURATION, dt="0.1 ms")
+        p = res["P"]
+        print(f"{name}: {p.spikes.indices.size} spikes, mean rate {p.rates.mean():~.3g}\n")
+        assert 1.0 < p.rates.mean().m_as("Hz") < 100.0
+        results[name] = p
 
-if len(sys.argv) > 1:
-    import matplotlib
+    if len(sys.argv) > 1:
+        import matplotlib
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(2, 2, figsize=(10, 6), sharex=True, gridspec_kw={"height_ratios": [3, 1]})
-    for col, (name, p) in enumerate(results.items()):
-        t = p.spikes.times.m_as("ms")
-        axes[0, col].plot(t, p.spikes.indices, ",k")
-        axes[0, col].set_title(f"{name}: {p.rates.mean():~.3g} on average")
-        axes[0, col].set_ylabel("neuron")
-        bins = np.arange(0.0, p.duration.m_as("ms") + 1.0, 1.0)
-        counts, _ = np.histogram(t, bins)
-        axes[1, col].plot(bins[:-1], counts / (N * 1e-3), lw=0.8)
-        axes[1, col].set_ylabel("rate (Hz)")
-        axes[1, col].set_xlabel("time (ms)")
-    fig.tight_layout()
-    fig.savefig(sys.argv[1], dpi=120)
-    print(f"figure: {sys.argv[1]}")
+        fig, axes = plt.subplots(2, 2, figsize=(10, 6), sharex=True, gridspec_kw={"height_ratios": [3, 1]})
+        for col, (name, p) in enumerate(results.items()):
+            t = p.spikes.times.m_as("ms")
+            axes[0, col].plot(t, p.spikes.indices, ",k")
+            axes[0, col].set_title(f"{name}: {p.rates.mean():~.3g} on average")
+            axes[0, col].set_ylabel("neuron")
+            bins = np.arange(0.0, p.duration.m_as("ms") + 1.0, 1.0)
+            counts, _ = np.histogram(t, bins)
+            axes[1, col].plot(bins[:-1], counts / (N * 1e-3), lw=0.8)
+            axes[1, col].set_ylabel("rate (Hz)")
+            axes[1, col].set_xlabel("time (ms)")
+        fig.tight_layout()
+        fig.savefig(sys.argv[1], dpi=120)
+        print(f"figure: {sys.argv[1]}")
+
+
+if __name__ == "__main__":
+    main()
