@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from ..equations import ModelSpec
 from ..integrators import Step
 
-__all__ = ["BOUND", "KernelSpec", "derived_symbols", "noise_rate_args"]
+__all__ = ["BOUND", "KernelSpec", "all_derived_symbols", "derived_symbols", "noise_rate_args"]
 
 # A state whose magnitude exceeds this (in internal units: mV, ms, pA, nS, ...) has diverged: the
 # kernel stops as for NaN or inf (one comparison, |x| <= BOUND, is false for all three).
@@ -103,7 +103,23 @@ class KernelSpec:
 
 
 def derived_symbols(ks: KernelSpec) -> list:
-    """Per-neuron constants of the integrator (derived entries, and E and P of exact)."""
+    """Per-neuron constants of the integrator that the step uses (derived entries, and the entries
+    of exact's E and P that are not zero by structure); the system matrix M of exact is only an
+    input of ``_derived`` (a model of k linear states would otherwise pass 3 k^2 arrays)."""
+    step = ks.integ_step
+    if step.expm is None:
+        return [sym for sym, _ in step.derived]
+    M, E, P = step.expm
+    in_m = {sym for row in M for sym in row}
+    used: set = set()
+    for e in [e for _, e in step.statements] + list(step.new.values()):
+        used |= e.free_symbols
+    return ([sym for sym, _ in step.derived if sym not in in_m]
+            + [sym for row in E + P for sym in row if sym in used])
+
+
+def all_derived_symbols(ks: KernelSpec) -> list:
+    """Every per-neuron constant ``_derived`` computes (M of exact included), in its order."""
     step = ks.integ_step
     out = [sym for sym, _ in step.derived]
     if step.expm is not None:

@@ -25,7 +25,7 @@ from __future__ import annotations
 import re
 import textwrap
 
-from .abi import BOUND, KernelSpec
+from .abi import BOUND, KernelSpec, all_derived_symbols
 from .adaptive import accept_results, rhs_function, trial_pass, try_function
 from .cache import GEN_VERSION, RUNTIME_HASH, VECTORIZE_CHECKS, toolchain
 from .emit import Lines, emit_block, hoist, loads, named, names, stage_points
@@ -122,8 +122,8 @@ def _derived_function(ks: KernelSpec, L: Lines) -> None:
     L.add(0, _flags(ks))
     L.add(0, f"def _derived({', '.join(['n', 'dt'] + [f'P_{k}' for k in params])}):")
     L.compiled = True
-    for d in ks.derived_names():
-        L.add(1, f"{d} = np.empty(n)")
+    for sym in all_derived_symbols(ks):
+        L.add(1, f"D{sym.name} = np.empty(n)")
     if step.expm is not None:
         L.add(1, f"mtx = np.empty(({len(step.expm[0])}, {len(step.expm[0])}))")
     L.add(1, "for i in range(n):")
