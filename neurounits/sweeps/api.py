@@ -20,7 +20,8 @@ import numpy as np
 
 from .. import measures as measures_
 from ..equations import Model
-from ..errors import ParameterError
+from ..checks import is_count
+from ..errors import ParameterError, raise_problems
 from ..parameters import Input, Option
 from ..units import Q_
 from . import backends
@@ -156,6 +157,7 @@ def sweep(
     spec = spec_for(model_cls, decl, options)
     values, dims, kind = parameter_sets(name, decl, grid, sets, random, samples, seed, sampling)
     check_names(name, decl, list(values) + list(fixed))
+    _check_settings(name, kind, values, fixed, inputs, workers, chunk_size)
     fixed = check_fixed(name, decl, fixed)
     inputs = dict(inputs or {})
     inputs.update({k: fixed.pop(k) for k in list(fixed) if isinstance(decl[k], Input)})
@@ -183,6 +185,20 @@ def sweep(
     store = None if checkpoint is None else Checkpoint(checkpoint, run, spec, columns)
     outs = backends.execute(run, columns, todo, backend, workers, progress, client, store, whole)
     return replace(assemble(name, columns, dims, n, outs, failed), noise_seed=noise)
+
+
+def _check_settings(name: str, kind: str, values: Mapping[str, Any], fixed: Mapping[str, Any],
+                    inputs: Mapping[str, Any] | None, workers: Any, chunk_size: Any) -> None:
+    """Values given twice (swept and fixed, fixed and in inputs=) and impossible counts."""
+    given = {"grid": "grid=", "set": "sets=", "random": "random="}[kind]
+    problems = [f"'{k}' is swept ({given}) and also given in fixed=; give each value in one place"
+                for k in values if k in fixed]
+    problems += [f"'{k}' is given both in fixed= and in inputs=; give it in one place"
+                 for k in fixed if k in (inputs or {})]
+    for what, v in (("workers", workers), ("chunk_size", chunk_size)):
+        if v is not None and not is_count(v):
+            problems.append(f"{what} must be a positive integer (or None: automatic), got {v!r}")
+    raise_problems(f"sweep(model '{name}')", problems)
 
 
 def _chunking(run: Settings, good: np.ndarray, backend: str, workers: int | None,
