@@ -165,8 +165,8 @@ def from_internal(values: Any, unit: Any) -> Any:
 def is_offset_unit(unit: Any) -> bool:
     """True for a unit with an offset from zero (``degC``, ``degF``), which cannot be multiplied.
 
-    >>> is_offset_unit(ureg.Unit("degC")), is_offset_unit(ureg.Unit("K")), is_offset_unit(ureg.Unit("delta_degC"))
-    (True, False, False)
+    >>> [is_offset_unit(ureg.Unit(u)) for u in ("degC", "K", "delta_degC")]
+    [True, False, False]
     """
     unit = getattr(unit, "units", unit)
     try:

@@ -19,7 +19,7 @@ import sympy
 
 from ..errors import EquationError, Problem, did_you_mean, raise_problems
 from ..parameters import Input, Parameter, PortGroup, Receptor, State
-from ..units import Q_, as_quantity, fmt_unit, is_offset_unit, parse_unit, to_internal, ureg
+from ..units import as_quantity, fmt_unit, is_offset_unit, parse_unit, to_internal, ureg
 from .names import name_problem
 from .parse import Name, Scope, translate
 from .spec import DT, TIME, ModelSpec, ReceptorSpec
@@ -219,7 +219,8 @@ class _Builder:
         for k, used in refs.items():
             for other in used:
                 if other == k:
-                    self.fail_at(f"initial value of state '{k}'", f"refers to itself ({states[k].initial!r}); "
+                    self.fail_at(f"initial value of state '{k}'",
+                                 f"refers to itself ({states[k].initial!r}); "
                               "an initial value may use parameters only, e.g. initial={'"
                               f"{k}': 'E_L'}} or a value such as '0 {fmt_unit(states[k].unit)}'")
                     continue
@@ -350,7 +351,8 @@ class _Builder:
         if not isinstance(ref, str):
             q = ref
             if not hasattr(q, "units") or q.dimensionality != _MS.dimensionality:
-                self.fail_at(where, f"expected a duration (e.g. '2 ms' or a parameter's name), got {ref!r}", True)
+                self.fail_at(where, f"expected a duration (e.g. '2 ms' or a parameter's name), got {ref!r}",
+                             True)
                 return None
             if np.ndim(q.magnitude) or np.iscomplexobj(q.magnitude):
                 self.fail_at(where, f"expected one duration, got {ref!r}; for per-neuron values declare a "

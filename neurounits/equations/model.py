@@ -206,7 +206,8 @@ class Model:
         if not isinstance(name, str) or not name.strip():
             raise EquationError(f"the model's name must be a non-empty string, got {name!r}")
         if not isinstance(equations, str):
-            raise EquationError(f"model '{name}': the equations must be a string, got {type(equations).__name__}")
+            raise EquationError(f"model '{name}': the equations must be a string, got "
+                                f"{type(equations).__name__}")
         attrs: dict[str, Any] = {"equations": equations, "threshold": threshold, "reset": reset,
                                  "refractory": refractory, "constraints": tuple(constraints),
                                  "_model_name": name}
@@ -281,15 +282,18 @@ class Model:
     _FROZEN_ATTRS: ClassVar[frozenset[str]] = frozenset({"n", "spec", "options"})
 
     def __setattr__(self, name: str, value: Any) -> None:
-        spec = self.__dict__.get("spec")
+        """Parameters, options, n and the structure are fixed at construction: assigning one raises
+        (it would otherwise be ignored by every run); other attributes may be set freely."""
         if self.__dict__.get("_constructed") and (name in self._FROZEN_ATTRS or name in type(self)._decl):
             cls = type(self)
-            what = "parameters are" if name in spec.parameters else f"'{name}' is"
-            raise ParameterError(
-                f"model '{cls._model_name}': {what} fixed when the model is constructed, so "
-                f"'{name} = ...' on a model cannot take effect. Construct a new model, e.g. "
-                f"{cls.__name__}(n={self.n}, {name}=...), or, for a simulation in progress, use "
-                f"Simulation.set_parameter({name!r}, ...)")
+            if name in self.spec.parameters:
+                raise ParameterError(
+                    f"model '{cls._model_name}': parameters are fixed when the model is constructed, so "
+                    f"'{name} = ...' on a model cannot take effect. Construct a new model, e.g. "
+                    f"{cls.__name__}(n={self.n}, {name}=...), or, for a simulation in progress, use "
+                    f"Simulation.set_parameter({name!r}, ...)")
+            raise ParameterError(f"model '{cls._model_name}': '{name}' is fixed when the model is "
+                                 f"constructed and cannot be assigned; construct a new model instead")
         object.__setattr__(self, name, value)
 
     def _check_refractory(self) -> list[Problem]:

@@ -44,8 +44,9 @@ def name_problem(kind: str, name: Any) -> str | None:
     if not NAME.fullmatch(name):
         tip = re.sub(r"[^A-Za-z0-9_]+", "_", name.encode("ascii", "replace").decode()).strip("_")
         tip = tip if NAME.fullmatch(tip or "-") and len(tip) <= 30 else ""
-        return (f"the {kind} name {name!r} is not a plain identifier ([A-Za-z_][A-Za-z0-9_]*); rename it"
-                + (f", e.g. {tip!r}" if tip else ""))
+        return f"the {kind} name {name!r} is not a plain identifier ([A-Za-z_][A-Za-z0-9_]*); rename it" + (
+            f", e.g. {tip!r}" if tip else ""
+        )
     if keyword.iskeyword(name):
         return f"the {kind} name {name!r} is a Python keyword; rename it, e.g. {name + '_'!r}"
     if name in RESERVED:
@@ -53,6 +54,8 @@ def name_problem(kind: str, name: Any) -> str | None:
     if _NOISE.fullmatch(name):
         return f"the {kind} name {name!r} is reserved (white noise in equations: xi, xi_<suffix>); rename it"
     if name.startswith("_"):
-        return (f"the {kind} name {name!r} is reserved (names starting with '_' are neurounits' own); "
-                f"rename it, e.g. {name.lstrip('_') or 'x'!r}")
+        return (
+            f"the {kind} name {name!r} is reserved (names starting with '_' are neurounits' own); "
+            f"rename it, e.g. {name.lstrip('_') or 'x'!r}"
+        )
     return None

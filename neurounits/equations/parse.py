@@ -28,12 +28,13 @@ from __future__ import annotations
 import ast
 import math
 import re
+import warnings
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 import sympy
 
-from ..errors import EquationError, Problem, did_you_mean
+from ..errors import EquationError, NeurounitsError, Problem, did_you_mean
 from ..parameters import describe_dim
 from ..units import factor_to_internal, fmt_unit, is_offset_unit, is_unit_name, ureg
 from .functions import ANY_TO_ONE, DIMENSIONLESS, FUNCTIONS, SAME, SQRT
@@ -312,7 +313,10 @@ class _Translator:
             if k == 0:
                 sym, unit = t.sym, t.unit
             elif div:
-                sym, unit = sym / t.sym, unit / t.unit
+                try:
+                    sym, unit = sym / t.sym, unit / t.unit
+                except ZeroDivisionError:  # 0.0/0.0 in sympy's floats
+                    raise self.error(f"'{self.seg(node)}' divides by zero") from None
             else:
                 sym, unit = sym * t.sym, unit * t.unit
         if sym.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo):
@@ -328,7 +332,8 @@ class _Translator:
             except (TypeError, OverflowError):
                 big = True
             if big:
-                raise self.error(f"the exponent in  {self.seg(node)}  is larger than {MAX_EXPONENT} in magnitude; "
+                raise self.error(f"the exponent in  {self.seg(node)}  is larger than {MAX_EXPONENT} in "
+                                 "magnitude; "
                                  "such a power is not a finite float")
         if ex.unit.dimensionality != ONE.dimensionality:
             self.problem(f"the exponent of  {self.seg(node)}  must be dimensionless, got "
@@ -469,13 +474,16 @@ def translate(
     :class:`~neurounits.EquationError` at once.
     """
     if not isinstance(text, str):
-        raise EquationError(f"model '{scope.model}', {where}: expected an expression (a string), got {text!r}")
+        raise EquationError(f"model '{scope.model}', {where}: expected an expression (a string), "
+                            f"got {text!r}")
     if len(text) > MAX_TEXT:
         raise EquationError(f"model '{scope.model}', {where}: the expression is longer than {MAX_TEXT} "
                             f"characters ({len(text)}); split it into named expressions")
     src = _JUXTAPOSED.sub(r"\1*\2", text.strip())
     try:
-        tree = ast.parse(src, mode="eval")
+        with warnings.catch_warnings():  # "1e" and the like: a SyntaxWarning before the SyntaxError
+            warnings.simplefilter("ignore", SyntaxWarning)
+            tree = ast.parse(src, mode="eval")
     except SyntaxError as exc:
         raise syntax_error(scope.model, where, src, exc) from exc
     except (RecursionError, MemoryError, ValueError) as exc:  # too deep for Python's own parser
@@ -483,10 +491,17 @@ def translate(
                             f"nested more than {MAX_NESTING} levels deep or too long") from None
     depth = nesting(tree.body)
     if depth > MAX_NESTING:
-        raise EquationError(f"model '{scope.model}', {where}: the expression is nested more than {MAX_NESTING} "
+        raise EquationError(f"model '{scope.model}', {where}: the expression is nested more than "
+                            f"{MAX_NESTING} "
                             f"levels deep ({depth}); split it into named expressions")
     tr = _Translator(src, scope, where)
-    res = tr.top(tree.body, expected, what)
+    try:
+        res = tr.top(tree.body, expected, what)
+    except NeurounitsError:
+        raise
+    except (ArithmeticError, TypeError, ValueError, RecursionError) as exc:  # sympy on odd constants
+        raise tr.error(f"cannot evaluate the expression ({type(exc).__name__}: {exc}); check its "
+                       "constants and operators") from None
     if expected is not None:
         tr.number(tree.body, res)
     try:
@@ -521,8 +536,8 @@ def _group(node: ast.AST) -> object:
 def nesting(node: ast.AST) -> int:
     """The nesting depth of an expression's tree (iterative; see the module's docstring).
 
-    >>> nesting(ast.parse("a + b + c*d*e", mode="eval").body), nesting(ast.parse("exp(exp(-x))", mode="eval").body)
-    (3, 4)
+    >>> [nesting(ast.parse(text, mode="eval").body) for text in ("a + b + c*d*e", "exp(exp(-x))")]
+    [3, 4]
     """
     deepest = 0
     stack = [(node, 1)]

@@ -19,8 +19,8 @@ from typing import Any
 import numpy as np
 
 from .. import measures as measures_
-from ..equations import Model
 from ..checks import is_count
+from ..equations import Model
 from ..errors import ParameterError, raise_problems
 from ..parameters import Input, Option
 from ..units import Q_

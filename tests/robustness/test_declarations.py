@@ -24,8 +24,9 @@ def test_initial_value_referring_to_itself_is_refused():
 
 def test_initial_values_referring_to_each_other_are_refused():
     with pytest.raises(nu.EquationError) as info:
-        nu.Model.from_equations(LEAK + "\n dw/dt = -w/tau : mV", parameters=PARAMS,
-                                initial={"V": "w + E_L", "w": "V"}, name="M")
+        nu.Model.from_equations(
+            LEAK + "\n dw/dt = -w/tau : mV", parameters=PARAMS, initial={"V": "w + E_L", "w": "V"}, name="M"
+        )
     msg = str(info.value)
     assert "initial value of state 'V': refers to the state 'w'" in msg
     assert "cycle" in msg and len(info.value.problems) == 2
@@ -39,13 +40,20 @@ def test_duplicated_named_expression_is_refused():
 @pytest.mark.parametrize("ref", ["-2 ms", Q_(-2, "ms"), "-2*ms"])
 def test_negative_refractory_period_is_refused(ref):
     with pytest.raises(nu.EquationError, match=r"model 'M', refractory period: must be >= 0, got -2 ms"):
-        nu.Model.from_equations(LEAK, parameters=PARAMS, threshold="V > -50*mV", reset="V = E_L",
-                                refractory=ref, name="M")
+        nu.Model.from_equations(
+            LEAK, parameters=PARAMS, threshold="V > -50*mV", reset="V = E_L", refractory=ref, name="M"
+        )
 
 
 def test_negative_refractory_parameter_is_refused_at_construction():
-    M = nu.Model.from_equations(LEAK, parameters={**PARAMS, "t_ref": "2 ms"}, threshold="V > -50*mV",
-                                reset="V = E_L", refractory="t_ref", name="M")
+    M = nu.Model.from_equations(
+        LEAK,
+        parameters={**PARAMS, "t_ref": "2 ms"},
+        threshold="V > -50*mV",
+        reset="V = E_L",
+        refractory="t_ref",
+        name="M",
+    )
     with pytest.raises(nu.ParameterError, match=r"model 'M': the refractory period \(t_ref\) must be >= 0"):
         M(t_ref="-1 ms")
     with pytest.raises(nu.ParameterError, match=r"at neuron 1"):
@@ -53,10 +61,15 @@ def test_negative_refractory_parameter_is_refused_at_construction():
 
 
 def test_parameter_with_a_state_name_is_refused():
-    with pytest.raises(nu.EquationError, match=r"model 'M': 'V' is declared both as a parameter and as a "
-                                               r"state \(it has a differential equation\)"):
+    with pytest.raises(
+        nu.EquationError,
+        match=r"model 'M': 'V' is declared both as a parameter and as a "
+        r"state \(it has a differential equation\)",
+    ):
         nu.Model.from_equations(LEAK, parameters={**PARAMS, "V": "1 mV"}, name="M")
-    with pytest.raises(nu.EquationError, match="model 'M': 'I' is declared both as a parameter and as an input"):
+    with pytest.raises(
+        nu.EquationError, match="model 'M': 'I' is declared both as a parameter and as an input"
+    ):
         nu.Model.from_equations(LEAK, parameters={**PARAMS, "I": "1 pA"}, inputs={"I": "pA"}, name="M")
 
 
@@ -67,8 +80,11 @@ def test_initial_values_for_a_parameter_are_refused():
 
 def test_complex_parameter_values_are_refused():
     lif = nu.models.LIF
-    with pytest.raises(nu.ParameterError, match=r"model 'LIF', parameter 'tau_m': complex values are not "
-                                                r"accepted, got \(10\+1j\)"):
+    with pytest.raises(
+        nu.ParameterError,
+        match=r"model 'LIF', parameter 'tau_m': complex values are not "
+        r"accepted, got \(10\+1j\)",
+    ):
         lif(tau_m=Q_(10 + 1j, "ms"))
     with pytest.raises(nu.ParameterError, match="complex values"):
         lif(n=2, tau_m=Q_(np.array([10, 12 + 0j]), "ms"))
@@ -98,8 +114,9 @@ def test_unit_typo_after_colon_names_model_and_line():
     assert "model 'M', equation for 'V': cannot read the unit 'mVV'" in msg
     assert "dV/dt = -V/tau : mVV" in msg
     with pytest.raises(nu.EquationError, match="named expression 'a': cannot read the unit 'pAA'"):
-        nu.Model.from_equations("dV/dt = -V/tau : mV\n a = V/tau : pAA", parameters={"tau": "10 ms"},
-                                name="M")
+        nu.Model.from_equations(
+            "dV/dt = -V/tau : mV\n a = V/tau : pAA", parameters={"tau": "10 ms"}, name="M"
+        )
 
 
 def test_unit_typo_in_declarations_is_an_equation_error():

@@ -34,8 +34,11 @@ def test_one_rate_input_without_a_list_is_accepted():
 
 def test_something_else_as_spike_inputs_is_refused():
     model = nu.models.nest.iaf_psc_exp()
-    with pytest.raises(nu.ParameterError, match=r"spike_inputs must be a SpikeInput or a list of them, got "
-                                                r"'ex'"):
+    with pytest.raises(
+        nu.ParameterError,
+        match=r"spike_inputs must be a SpikeInput or a list of them, got "
+        r"'ex'",
+    ):
         _plan(model, spike_inputs="ex")
     with pytest.raises(nu.ParameterError, match=r"spike_inputs\[1\]: expected a nu.SpikeInput, got int"):
         _plan(model, spike_inputs=[nu.SpikeInput(times="1 ms", weight="1 pA", receptor="ex"), 3])
@@ -43,8 +46,11 @@ def test_something_else_as_spike_inputs_is_refused():
 
 @pytest.mark.parametrize("threads", [0, -1, 1.5, True, "2"])
 def test_impossible_thread_counts_are_refused(threads):
-    with pytest.raises(nu.ParameterError, match=r"threads must be a positive integer \(or None: automatic\), "
-                                                rf"got {threads!r}"):
+    with pytest.raises(
+        nu.ParameterError,
+        match=r"threads must be a positive integer \(or None: automatic\), "
+        rf"got {threads!r}",
+    ):
         _plan(nu.models.LIF(), threads=threads)
 
 
@@ -68,5 +74,10 @@ def test_sweep_fixed_value_that_is_also_swept_is_refused():
 
 def test_sweep_fixed_value_that_is_also_an_input_is_refused():
     with pytest.raises(nu.ParameterError, match=r"'I' is given both in fixed= and in inputs="):
-        nu.sweep(nu.models.LIF, grid={"tau_m": Q_([10, 20], "ms")}, fixed={"I": "1 nA"},
-                 inputs={"I": "2 nA"}, duration="1 ms")
+        nu.sweep(
+            nu.models.LIF,
+            grid={"tau_m": Q_([10, 20], "ms")},
+            fixed={"I": "1 nA"},
+            inputs={"I": "2 nA"},
+            duration="1 ms",
+        )

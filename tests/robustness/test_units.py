@@ -15,8 +15,9 @@ HEAT = "dT/dt = (T0 - T)/tau : K"
 
 
 def _heat(**params):
-    return nu.Model.from_equations(HEAT, parameters={"T0": "300 K", "tau": "10 ms", **params},
-                                   initial={"T": "T0"}, name="Heat")
+    return nu.Model.from_equations(
+        HEAT, parameters={"T0": "300 K", "tau": "10 ms", **params}, initial={"T": "T0"}, name="Heat"
+    )
 
 
 def test_offset_units_are_detected():
@@ -49,11 +50,13 @@ def test_celsius_value_given_to_a_kelvin_parameter_converts():
 
 
 def test_celsius_initial_value_converts():
-    M = nu.Model.from_equations(HEAT, parameters={"T0": "300 K", "tau": "10 ms"},
-                                initial={"T": "20 degC"}, name="Heat")
+    M = nu.Model.from_equations(
+        HEAT, parameters={"T0": "300 K", "tau": "10 ms"}, initial={"T": "20 degC"}, name="Heat"
+    )
     assert M().initial_values()["T"][0] == pytest.approx(293.15)
-    M = nu.Model.from_equations(HEAT, parameters={"T0": "300 K", "tau": "10 ms"},
-                                initial={"T": Q_(20, "degC")}, name="Heat")
+    M = nu.Model.from_equations(
+        HEAT, parameters={"T0": "300 K", "tau": "10 ms"}, initial={"T": Q_(20, "degC")}, name="Heat"
+    )
     assert M().initial_values()["T"][0] == pytest.approx(293.15)
     m = _heat()()
     assert m.initial_values({"T": Q_(20, "degC")})["T"][0] == pytest.approx(293.15)
@@ -69,8 +72,9 @@ def test_celsius_literal_in_an_equation_is_refused():
 
 def test_celsius_state_is_refused():
     with pytest.raises(nu.EquationError) as info:
-        nu.Model.from_equations("dT/dt = (T0 - T)/tau : degC", parameters={"T0": "300 K", "tau": "10 ms"},
-                                name="Heat")
+        nu.Model.from_equations(
+            "dT/dt = (T0 - T)/tau : degC", parameters={"T0": "300 K", "tau": "10 ms"}, name="Heat"
+        )
     msg = str(info.value)
     assert "model 'Heat': state 'T'" in msg and "offset unit" in msg and "K (kelvin)" in msg
 
@@ -90,16 +94,24 @@ def test_celsius_as_a_unit_of_other_declarations_is_refused(kind):
 
 def test_celsius_sweep_grid_converts():
     from neurounits.sweeps.sets import check_columns
+
     M = _heat()
     cols = check_columns("Heat", M._decl, {"T0": Q_([20.0, 30.0], "degC")}, "grid")
     mags, unit = cols["T0"]
     assert np.allclose(Q_(mags, unit).to("K").magnitude, [293.15, 303.15])
 
 
-@pytest.mark.parametrize(("unit", "text"), [
-    ("mV**2/ms", "mV**2/ms"), ("uF/cm**2", "µF/cm**2"), ("nS*mV", "mV nS"), ("1/ms", "1/ms"),
-    ("mV", "mV"), ("ms**0.5", "ms**0.5"),
-])
+@pytest.mark.parametrize(
+    ("unit", "text"),
+    [
+        ("mV**2/ms", "mV**2/ms"),
+        ("uF/cm**2", "µF/cm**2"),
+        ("nS*mV", "mV nS"),
+        ("1/ms", "1/ms"),
+        ("mV", "mV"),
+        ("ms**0.5", "ms**0.5"),
+    ],
+)
 def test_fmt_unit_keeps_exponents(unit, text):
     assert fmt_unit(ureg.Unit(unit)) == text
 
