@@ -272,6 +272,8 @@ class _Builder:
     def _check_noise_linear(self, name: str, rhs: sympy.Expr) -> None:
         """White noise must enter an equation linearly: f + g1*xi + g2*xi_2 + ..."""
         xis = [s for s in rhs.free_symbols if s.name.startswith("_n_")]
+        if not xis:  # (nothing to check: no expansion, which can be costly for large expressions)
+            return
         rest = rhs
         for xi in xis:
             g = sympy.diff(rhs, xi)

@@ -186,3 +186,17 @@ def test_injection_attempts_compile_harmlessly(tmp_path):
     assert res["V"].shape == (11, 1)
     assert res.spike_counts[0] == 1
     assert not canary.exists()
+
+
+def test_every_symbol_of_every_library_model_is_an_identifier():
+    """What the code printer writes for a model's names: identifiers only (the audit's guard)."""
+    import keyword
+
+    models = [getattr(nu.models, k) for k in nu.models.__all__]
+    models += [getattr(nu.models.nest, k) for k in nu.models.nest.__all__]
+    specs = [s for m in models if isinstance(m, type) and issubclass(m, nu.Model) for s in m._specs.values()]
+    assert len(specs) > 20
+    for spec in specs:
+        exprs = [*spec.odes.values(), *(e for e, _ in spec.expressions.values()), *spec.initial.values()]
+        for sym in set().union(*(e.free_symbols for e in exprs)):
+            assert sym.name.isidentifier() and sym.name.isascii() and not keyword.iskeyword(sym.name), sym

@@ -123,3 +123,14 @@ def test_comparing_conditions_is_refused():
 def test_threshold_that_is_a_number_is_refused():
     with pytest.raises(nu.EquationError, match="threshold: 'V' is not a condition"):
         _decl("-V/tau", threshold="V", reset="V = 0*mV")
+
+
+@pytest.mark.parametrize("depth", [4, 5, 25])
+def test_nested_functions_of_constants_that_overflow_are_refused_quickly(depth):
+    rhs = "exp(" * depth + "1" + ")" * depth + "*V/tau"
+    with pytest.raises(nu.EquationError, match="is not a finite real number"):
+        _fast(lambda: _decl(rhs), 2.0)
+
+
+def test_nested_functions_of_constants_that_stay_finite_are_accepted():
+    _fast(lambda: _decl("exp(exp(exp(1)))*V/tau/1e6"), 2.0)

@@ -122,3 +122,16 @@ def test_messages_show_exponents():
     assert "mV**2/ms" in str(info.value)
     assert "mV  2" not in str(info.value)
     assert "u_F" not in repr(nu.Parameter("1 uF/cm**2")) and "cm**2" in repr(nu.Parameter("1 uF/cm**2"))
+
+
+def test_celsius_inputs_convert():
+    from neurounits.simulation.plan import make_plan
+
+    M = nu.Model.from_equations(
+        "dT/dt = (Tin - T)/tau : K", parameters={"tau": "10 ms"}, inputs={"Tin": "K"}, name="Heat"
+    )
+    plan = make_plan(M(n=2), "0.1 ms", duration="1 ms", inputs={"Tin": Q_(20, "degC")})[0]
+    assert np.allclose(plan.inputs["Tin"].values, 293.15)
+    ta = nu.TimedArray(Q_([20.0, 30.0], "degC"), "0.5 ms")
+    plan = make_plan(M(n=2), "0.1 ms", duration="1 ms", inputs={"Tin": ta})[0]
+    assert np.allclose(plan.inputs["Tin"].values.ravel(), [293.15, 303.15])
