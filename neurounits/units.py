@@ -141,8 +141,15 @@ def _factor_cached(unit: Any) -> float:
 
 
 def factor_to_internal(unit: Any) -> float:
-    """The factor that converts a value in ``unit`` to the internal unit."""
-    return _factor_cached(ureg.Unit(unit) if isinstance(unit, str) else unit)
+    """The factor that converts a value in ``unit`` to the internal unit.
+
+    An offset unit (degC) has no such factor (20 degC is 293.15 K, not 20 times something):
+    ``ValueError``; convert its values with :func:`to_internal`.
+    """
+    unit = ureg.Unit(unit) if isinstance(unit, str) else unit
+    if is_offset_unit(unit):
+        raise ValueError(f"the offset unit {unit} has no conversion factor; convert values with to_internal")
+    return _factor_cached(unit)
 
 
 def to_internal(q: Any) -> Any:
@@ -158,6 +165,8 @@ def to_internal(q: Any) -> Any:
 
 def from_internal(values: Any, unit: Any) -> Any:
     """Wrap internal-unit magnitudes as a Quantity in ``unit`` (converting)."""
+    if is_offset_unit(unit):  # internal: kelvin
+        return ureg.Quantity(values, ureg.kelvin).to(unit)
     f = factor_to_internal(unit)
     return ureg.Quantity(values / f if f != 1.0 else values, unit)
 
@@ -169,6 +178,14 @@ def is_offset_unit(unit: Any) -> bool:
     [True, False, False]
     """
     unit = getattr(unit, "units", unit)
+    try:
+        return _is_offset_cached(unit)
+    except TypeError:  # pragma: no cover - unhashable
+        return False
+
+
+@cache
+def _is_offset_cached(unit: Any) -> bool:
     try:
         return not ureg.Quantity(1.0, unit)._ok_for_muldiv()  # a pint Unit does not have the method
     except Exception:  # pragma: no cover - not a unit of this registry

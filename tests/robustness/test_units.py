@@ -135,3 +135,11 @@ def test_celsius_inputs_convert():
     ta = nu.TimedArray(Q_([20.0, 30.0], "degC"), "0.5 ms")
     plan = make_plan(M(n=2), "0.1 ms", duration="1 ms", inputs={"Tin": ta})[0]
     assert np.allclose(plan.inputs["Tin"].values.ravel(), [293.15, 303.15])
+
+
+def test_offset_units_have_no_factor_and_convert_back():
+    from neurounits.units import factor_to_internal, from_internal
+
+    with pytest.raises(ValueError, match="offset unit"):
+        factor_to_internal(ureg.Unit("degC"))
+    assert from_internal(293.15, ureg.Unit("degC")).magnitude == pytest.approx(20.0)
