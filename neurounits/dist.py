@@ -89,7 +89,7 @@ def _read(name: str, value: Any, problems: list[Problem], like: tuple[str, Any] 
         problems.append(Problem(f"{name}: expected one value, got an array of shape "
                                 f"{np.shape(q.magnitude)}"))
         return None
-    if not q._ok_for_muldiv():  # degC, degF (units._is_offset asks the unit, which lacks the method)
+    if not q._ok_for_muldiv():  # degC, degF
         problems.append(Problem(f"{name}: {value!r} is in an offset unit ({fmt_unit(q.units)}), "
                                 "which is ambiguous for a distribution's widths; give it in K"))
         return None

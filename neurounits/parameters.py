@@ -18,19 +18,39 @@ from typing import Any
 
 import numpy as np
 
-from .errors import Problem
-from .units import as_quantity, fmt_unit, parse_unit, ureg
+from .errors import EquationError, Problem
+from .units import as_quantity, fmt_unit, is_offset_unit, parse_unit, ureg
 
 # Problem is defined in neurounits.errors (next to raise_problems) and offered here too, as before
 __all__ = ["Input", "Option", "Parameter", "Problem", "SpikePayload", "State", "check_value", "describe_dim"]
 
 
+def _read_unit(unit: Any, what: str) -> Any:
+    """``unit`` (a string or a pint Unit) as a Unit; an unreadable one raises EquationError."""
+    if not isinstance(unit, str):
+        if not isinstance(unit, ureg.Unit):
+            raise EquationError(f"the unit of {what} must be a string such as 'mV', got {unit!r}")
+        return unit
+    try:
+        return parse_unit(unit)
+    except Exception as exc:  # pint's errors come in many types
+        raise EquationError(f"cannot read the unit {unit!r} of {what} ({exc}); write a unit such as "
+                            "'mV', 'pA', '1/ms' or 'mV/ms'") from None
+
+
 def _unit_of(default: Any, unit: str | None) -> Any:
     if unit is not None:
-        return parse_unit(unit) if isinstance(unit, str) else unit
-    if default is None:
-        return ureg.dimensionless
-    return as_quantity(default).units
+        out = _read_unit(unit, "Parameter")
+    elif default is None:
+        out = ureg.dimensionless
+    else:
+        try:
+            out = as_quantity(default).units
+        except Exception as exc:
+            raise EquationError(f"cannot read the default {default!r} of Parameter ({exc}); write a number "
+                                "and a unit, e.g. '10 ms'") from None
+    # an offset temperature (degC) is kept in kelvin: values convert as pint defines (20 degC = 293.15 K)
+    return ureg.Unit("K") if is_offset_unit(out) else out
 
 
 class Parameter:
@@ -41,7 +61,8 @@ class Parameter:
     default : str, Quantity or number, optional
         Default value, e.g. ``"10 ms"``.  ``None`` makes the parameter required.
     unit : str, optional
-        The parameter's unit; taken from ``default`` when not given.
+        The parameter's unit; taken from ``default`` when not given.  An offset unit (``degC``,
+        ``degF``) becomes kelvin: ``Parameter("20 degC")`` holds 293.15 K.
     positive : bool, optional
         Refuse values <= 0.  By default true for names starting with ``tau``
         unless ``nonnegative`` is given.
@@ -91,7 +112,7 @@ class State:
     kind = "state"
 
     def __init__(self, unit: str = "1", *, initial: Any = None, doc: str = "") -> None:
-        self.unit = parse_unit(unit) if isinstance(unit, str) else unit
+        self.unit = _read_unit(unit, "State")
         self.initial = initial
         self.doc = doc
         self.name: str | None = None
@@ -109,7 +130,7 @@ class Input:
     kind = "input"
 
     def __init__(self, unit: str = "1", *, doc: str = "") -> None:
-        self.unit = parse_unit(unit) if isinstance(unit, str) else unit
+        self.unit = _read_unit(unit, "Input")
         self.doc = doc
         self.name: str | None = None
 
@@ -124,7 +145,7 @@ class _SpikePort:
     """What a receptor and a port group share: the weight's unit, an optional number, a name."""
 
     def __init__(self, weight_unit: str, on_spike: str, number: int | None, doc: str) -> None:
-        self.unit = parse_unit(weight_unit) if isinstance(weight_unit, str) else weight_unit
+        self.unit = _read_unit(weight_unit, type(self).__name__)
         self.on_spike = on_spike
         self.number = number
         self.doc = doc
@@ -303,6 +324,11 @@ def check_value(
     if isinstance(value, bool) or value is None:
         out.problems.append(Problem(f"{where}: expected a value in {fmt_unit(unit)}, got {value!r}"))
         return out
+    raw = getattr(value, "magnitude", value)
+    if not isinstance(raw, str) and np.iscomplexobj(raw):  # numpy would drop the imaginary part
+        out.problems.append(Problem(
+            f"{where}: complex values are not accepted, got {_show_complex(raw)}; give real numbers"))
+        return out
     try:
         q = as_quantity(value)
     except Exception as exc:  # pint's parse errors come in many types
@@ -333,6 +359,15 @@ def check_value(
     out.problems.extend(_value_problems(where, mag, q.units, positive, nonnegative))
     out.quantity = ureg.Quantity(mag if mag.ndim else float(mag), q.units)
     return out
+
+
+def _show_complex(mag: Any) -> str:
+    arr = np.asarray(mag)
+    if arr.ndim == 0:
+        return repr(arr.item())
+    bad = np.flatnonzero(arr.imag != 0)
+    first = int(bad[0]) if bad.size else 0
+    return f"an array of complex numbers ({arr.flat[first]!r} at index {first})"
 
 
 def _where_bad(mask: np.ndarray) -> str:

@@ -46,6 +46,7 @@ __all__ = [
     "factor_to_internal",
     "fmt_unit",
     "internal_unit",
+    "is_offset_unit",
     "is_unit_name",
     "parse_quantity",
     "parse_unit",
@@ -151,14 +152,21 @@ def _factor_cached(unit: Any) -> float:
 
 
 def factor_to_internal(unit: Any) -> float:
-    """The factor that converts a value in ``unit`` to the internal unit."""
-    return _factor_cached(ureg.Unit(unit) if isinstance(unit, str) else unit)
+    """The factor that converts a value in ``unit`` to the internal unit.
+
+    An offset unit (degC) has no such factor (20 degC is 293.15 K, not 20 times something):
+    ``ValueError``; convert its values with :func:`to_internal`.
+    """
+    unit = ureg.Unit(unit) if isinstance(unit, str) else unit
+    if is_offset_unit(unit):
+        raise ValueError(f"the offset unit {unit} has no conversion factor; convert values with to_internal")
+    return _factor_cached(unit)
 
 
 def to_internal(q: Any) -> Any:
     """Magnitude of a Quantity in the internal unit of its dimension (float or ndarray)."""
     unit = q.units
-    if _is_offset(unit):
+    if is_offset_unit(unit):  # degC, degF: to kelvin first (20 degC -> 293.15 K), as pint defines it
         q = q.to(ureg.kelvin)
         unit = q.units
     f = factor_to_internal(unit)
@@ -168,25 +176,61 @@ def to_internal(q: Any) -> Any:
 
 def from_internal(values: Any, unit: Any) -> Any:
     """Wrap internal-unit magnitudes as a Quantity in ``unit`` (converting)."""
+    if is_offset_unit(unit):  # internal: kelvin
+        return ureg.Quantity(values, ureg.kelvin).to(unit)
     f = factor_to_internal(unit)
     return ureg.Quantity(values / f if f != 1.0 else values, unit)
 
 
-def _is_offset(unit: Any) -> bool:
+def is_offset_unit(unit: Any) -> bool:
+    """True for a unit with an offset from zero (``degC``, ``degF``), which cannot be multiplied.
+
+    >>> [is_offset_unit(ureg.Unit(u)) for u in ("degC", "K", "delta_degC")]
+    [True, False, False]
+    """
+    unit = getattr(unit, "units", unit)
     try:
-        return not unit._ok_for_muldiv()  # degC, degF
-    except AttributeError:  # pragma: no cover
+        return _is_offset_cached(unit)
+    except TypeError:  # pragma: no cover - unhashable
+        return False
+
+
+@cache
+def _is_offset_cached(unit: Any) -> bool:
+    try:
+        return not ureg.Quantity(1.0, unit)._ok_for_muldiv()  # a pint Unit does not have the method
+    except Exception:  # pragma: no cover - not a unit of this registry
         return False
 
 
 _NUMBER = re.compile(r"^\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*(.*?)\s*$")
 
 
+#: the largest magnitude of a number written as an exponent in a unit or quantity string
+MAX_TEXT_EXPONENT = 1000
+_POWER_CHAIN = re.compile(r"(\*\*|\^)\s*\(?\s*[\w.]+\s*\)?\s*(\*\*|\^)")
+_EXPONENT = re.compile(r"(?:\*\*|\^)\s*\(?\s*[-+]?\s*(\d+\.?\d*(?:[eE][-+]?\d+)?|\.\d+(?:[eE][-+]?\d+)?)")
+
+
+def _check_powers(text: str) -> None:
+    """Refuse a text whose powers pint would take forever to compute (``9**9**9``)."""
+    if _POWER_CHAIN.search(text):
+        raise ValueError(f"powers of powers (such as 9**9**9) are not accepted in {text!r}")
+    for m in _EXPONENT.finditer(text):
+        if float(m.group(1)) > MAX_TEXT_EXPONENT:
+            raise ValueError(f"the exponent {m.group(1)} in {text!r} is larger than {MAX_TEXT_EXPONENT}")
+
+
 def parse_unit(text: str) -> Any:
-    """Parse a unit string ("mV", "1/ms", "MOhm") into a pint Unit."""
+    """Parse a unit string ("mV", "1/ms", "MOhm") into a pint Unit.
+
+    Raises ``ValueError`` (powers of powers, exponents above ``MAX_TEXT_EXPONENT``) or pint's
+    errors (an unknown unit).
+    """
     text = text.strip()
     if text in ("", "1"):
         return ureg.dimensionless
+    _check_powers(text)
     return ureg.parse_units(text)
 
 
@@ -195,6 +239,7 @@ def parse_quantity(text: str) -> Any:
 
     Raises ``ValueError`` (with pint's reason) if the text is not a quantity.
     """
+    _check_powers(text)
     m = _NUMBER.match(text)
     if m:
         value, unit = float(m.group(1)), m.group(2)
@@ -237,7 +282,7 @@ def _from_foreign(q: Any) -> Any:
     """A Quantity of another registry as a Quantity of ``ureg``: in the same unit when this registry
     defines each of its units alike (the same dimension and size, so no rounding), else through the
     other registry's root units, in the internal unit of its dimension."""
-    if _is_offset(q.units):
+    if is_offset_unit(q.units):
         q = q.to("kelvin")
     same = _same_unit(q)
     if same is not None:
@@ -273,8 +318,10 @@ def _same_unit(q: Any) -> Any:
 
 
 def fmt_unit(unit: Any) -> str:
-    """A short readable unit string: "mV/ms", "1/mV", "pA", "MOhm" (never SI base units).
+    """A short readable unit string: "mV/ms", "1/mV", "pA", "MOhm", "mV**2/ms" (never SI base units).
 
+    >>> fmt_unit(ureg.Unit("mV**2/ms")), fmt_unit(ureg.Unit("nS*mV")), fmt_unit(ureg.Unit("uF/cm**2"))
+    ('mV**2/ms', 'mV nS', 'µF/cm**2')
     >>> fmt_unit(ureg.Unit("MOhm")), fmt_unit(ureg.Unit("mV/ms"))
     ('MOhm', 'mV/ms')
     """
@@ -285,8 +332,8 @@ def fmt_unit(unit: Any) -> str:
     unit = getattr(unit, "units", unit)
     if unit == ureg.dimensionless:
         return "1"
-    s = f"{unit:~C}"
-    return s.replace("*", " ").replace("Ω", "Ohm")  # as users type it: "MOhm"
+    s = f"{unit:~C}"  # "mV**2/ms", "nS*mV": a product is shown with a space, a power stays "**"
+    return re.sub(r"(?<!\*)\*(?!\*)", " ", s).replace("Ω", "Ohm")  # as users type it: "MOhm"
 
 
 _COMMON = ["ms", "s", "mV", "V", "pA", "nA", "nS", "uS", "pF", "nF", "MOhm", "Hz", "1/ms",

@@ -14,11 +14,13 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import numpy as np
 import sympy
 
 from ..errors import EquationError, Problem, did_you_mean, raise_problems
 from ..parameters import Input, Parameter, PortGroup, Receptor, State
-from ..units import Q_, fmt_unit, parse_unit, to_internal, ureg
+from ..units import as_quantity, fmt_unit, is_offset_unit, parse_unit, to_internal, ureg
+from .names import name_problem
 from .parse import Name, Scope, translate
 from .spec import DT, TIME, ModelSpec, ReceptorSpec
 from .text import Line, parse_equations, statements, substitute_options
@@ -28,6 +30,24 @@ __all__ = ["build_spec"]
 _MS = ureg.Unit("ms")
 _RESERVED = {"t", "dt"}
 _RATE_H = sympy.Symbol("_h", real=True)  # the argument of a model's rate-input nonlinearity
+
+
+def _fmt_ms(sym: Any) -> str:
+    try:
+        return f"{float(sym):g} ms"
+    except TypeError:
+        return str(sym)
+
+
+def _offset_value(text: str) -> Any:
+    """The Quantity that ``text`` denotes if it is a number in an offset unit ("20 degC"), else None."""
+    if "deg" not in text:
+        return None
+    try:
+        q = as_quantity(text)
+    except Exception:
+        return None
+    return q if is_offset_unit(q.units) else None
 
 
 def build_spec(model: str, decl: dict[str, Any], attrs: dict[str, Any], options: dict[str, str]) -> ModelSpec:
@@ -50,9 +70,13 @@ class _Builder:
         self.problems: list[Problem] = []
         self.scope = Scope(cls_name)
         self.noise: list[str] = []
+        self._bad_units: set[str] = set()
 
     def fail(self, msg: str, dimension: bool = False) -> None:
         self.problems.append(Problem(f"model '{self.model}': {msg}", dimension))
+
+    def fail_at(self, where: str, msg: str, dimension: bool = False) -> None:
+        self.problems.append(Problem(f"model '{self.model}', {where}: {msg}", dimension))
 
     def tr(self, text: str, where: str, expected: Any = None, what: str = "the expression"):
         res, probs = translate(text, self.scope, where, expected=expected, what=what)
@@ -62,6 +86,7 @@ class _Builder:
     def build(self) -> ModelSpec:
         lines = parse_equations(self.model, self.attrs.get("equations") or "")
         self._declare_states(lines)
+        self._check_units()
         params = {k: v for k, v in self.decl.items() if isinstance(v, Parameter)}
         states = {k: v for k, v in self.decl.items() if isinstance(v, State)}
         inputs = {k: v for k, v in self.decl.items() if isinstance(v, Input)}
@@ -107,10 +132,33 @@ class _Builder:
             hold_after_step=bool(self.attrs.get("refractory_integrates")),
             expressions_before_events=bool(self.attrs.get("record_expressions_before_events")))
 
+    def _unit(self, text: str, where: str, line: str) -> Any:
+        """The unit written after ':' in ``line``; None (and a problem) if it cannot be read."""
+        try:
+            return parse_unit(text)
+        except Exception as exc:  # pint's errors come in many types
+            if line in self._bad_units:  # reported once
+                return None
+            self._bad_units.add(line)
+            self.fail_at(where, f"cannot read the unit {text!r} ({exc}) in\n    {line}\n"
+                      "Write a unit such as 'mV', 'pA', '1/ms' or 'mV/ms' after the ':'")
+            return None
+
+    def _check_units(self) -> None:
+        """Offset units (degC, degF) cannot be the unit of what equations add and multiply."""
+        for k, v in self.decl.items():
+            if isinstance(v, State | Input | Receptor | PortGroup) and is_offset_unit(v.unit):
+                self.fail(f"{v.kind} '{k}' is declared in the offset unit {fmt_unit(v.unit)}, which "
+                          "cannot be added or multiplied; declare it in K (kelvin) and give values in "
+                          "degC where you like (20 degC converts to 293.15 K)")
+
     def _raise(self) -> None:
         raise_problems(f"model '{self.model}' is inconsistent", self.problems, EquationError)
 
     def _declare_states(self, lines: list[Line]) -> None:
+        bad = [p for ln in lines if ln.name not in self.decl
+               for p in [name_problem("state" if ln.kind == "ode" else "named expression", ln.name)] if p]
+        raise_problems(f"model '{self.model}'", list(dict.fromkeys(bad)), EquationError)
         for ln in lines:
             if ln.kind != "ode" or ln.name in self.decl:
                 continue
@@ -119,7 +167,8 @@ class _Builder:
                     f"model '{self.model}': '{ln.name}' has a differential equation but is not declared; "
                     f"declare {ln.name} = nu.State('mV') (with its unit) or write ': <unit>' after "
                     "the equation")
-            self.decl[ln.name] = State(ln.unit)
+            unit = self._unit(ln.unit, f"equation for '{ln.name}'", ln.text)
+            self.decl[ln.name] = State(unit if unit is not None else "1")
         for ln in lines:
             other = self.decl.get(ln.name)
             if ln.kind == "ode" and other is not None and not isinstance(other, State):
@@ -128,25 +177,58 @@ class _Builder:
                 self.fail(f"the named expression '{ln.name}' has the name of a {other.kind}; rename one")
 
     def _initial(self, states: dict, params: dict) -> dict[str, sympy.Expr]:
+        """Initial values: expressions of the parameters, or values (converted to the state's unit)."""
         pscope = Scope(self.model, {k: v for k, v in self.scope.names.items() if v.kind == "parameter"})
+        # states are visible only to be refused by name (V = V, V = w with w = V): without them a state
+        # named like a unit ('V') would be read as that unit
+        pscope.names.update({k: v for k, v in self.scope.names.items() if v.kind == "state"})
         out = {}
+        refs: dict[str, list[str]] = {}
         for k, st in states.items():
             where = f"initial value of state '{k}'"
             init = st.initial
             if init is None:
                 out[k] = sympy.Float(0.0)
                 continue
+            if isinstance(init, str) and _offset_value(init) is not None:
+                init = _offset_value(init)  # "20 degC": a value, converted as pint defines it
             if isinstance(init, str):
                 res, probs = translate(init, pscope, where, expected=st.unit, what="the initial value")
                 self.problems.extend(probs)
+                used = sorted(s.name[2:] for s in res.sym.free_symbols if s.name.startswith("x_"))
+                if used:
+                    refs[k] = used
                 out[k] = res.sym
                 continue
-            q = Q_(init) if not hasattr(init, "units") else init
+            try:
+                q = as_quantity(init)
+            except Exception as exc:
+                self.fail(f"{where}: cannot read {init!r} as a value ({exc}); give a value such as "
+                          f"'1 {fmt_unit(st.unit)}' or the name of a parameter")
+                out[k] = sympy.Float(0.0)
+                continue
             if q.dimensionality != st.unit.dimensionality:
                 self.fail(f"{where}: expected a value in {fmt_unit(st.unit)}, got {q:~}", True)
                 out[k] = sympy.Float(0.0)
+            elif np.ndim(q.magnitude) or np.iscomplexobj(q.magnitude):
+                self.fail(f"{where}: expected one real value, got {init!r}; give per-neuron initial "
+                          "values to simulate(initial=...)")
+                out[k] = sympy.Float(0.0)
             else:
                 out[k] = sympy.Float(float(to_internal(q.to(st.unit))))
+        for k, used in refs.items():
+            for other in used:
+                if other == k:
+                    self.fail_at(f"initial value of state '{k}'",
+                                 f"refers to itself ({states[k].initial!r}); "
+                              "an initial value may use parameters only, e.g. initial={'"
+                              f"{k}': 'E_L'}} or a value such as '0 {fmt_unit(states[k].unit)}'")
+                    continue
+                cycle = " (and that state's initial value refers back: a cycle)" if k in refs.get(other, ()) \
+                    else ""
+                self.fail_at(f"initial value of state '{k}'", f"refers to the state '{other}'{cycle}; an "
+                          "initial value may use parameters only (every state starts at the same time), "
+                          f"e.g. initial={{'{k}': 'E_L'}} or a value such as '0 {fmt_unit(states[k].unit)}'")
         return out
 
     def _equations(self, lines: list[Line], states: dict):
@@ -156,8 +238,17 @@ class _Builder:
         hold: list[str] = []
         for ln in lines:
             if ln.kind == "def":
-                declared = parse_unit(ln.unit) if ln.unit else None
-                res = self.tr(ln.expr, f"named expression '{ln.name}'", declared, "the expression")
+                where = f"named expression '{ln.name}'"
+                if ln.name in expressions:
+                    self.fail(f"the named expression '{ln.name}' is defined twice (the second time in "
+                              f"'{ln.text}'); give each its own name")
+                    continue
+                declared = self._unit(ln.unit, where, ln.text) if ln.unit else None
+                if declared is not None and is_offset_unit(declared):
+                    self.fail(f"{where}: the offset unit {fmt_unit(declared)} cannot be the unit of an "
+                              "expression (it cannot be added or multiplied); use K (kelvin)")
+                    declared = ureg.Unit("K")
+                res = self.tr(ln.expr, where, declared, "the expression")
                 unit = declared if declared is not None else res.unit
                 expressions[ln.name] = (res.sym, unit)
                 self.scope.names[ln.name] = Name("expression", unit, res.sym)
@@ -167,7 +258,8 @@ class _Builder:
             if ln.name in odes:
                 self.fail(f"'{ln.name}' has two differential equations")
             st_unit = states[ln.name].unit
-            if ln.unit is not None and parse_unit(ln.unit).dimensionality != st_unit.dimensionality:
+            given = self._unit(ln.unit, f"equation for '{ln.name}'", ln.text) if ln.unit is not None else None
+            if given is not None and given.dimensionality != st_unit.dimensionality:
                 self.fail(f"equation for '{ln.name}': the unit after ':' ({ln.unit}) does not match the "
                           f"state's declared unit ({fmt_unit(st_unit)})", True)
             res = self.tr(ln.expr, f"equation for '{ln.name}'", st_unit / _MS, "the right-hand side")
@@ -180,6 +272,8 @@ class _Builder:
     def _check_noise_linear(self, name: str, rhs: sympy.Expr) -> None:
         """White noise must enter an equation linearly: f + g1*xi + g2*xi_2 + ..."""
         xis = [s for s in rhs.free_symbols if s.name.startswith("_n_")]
+        if not xis:  # (nothing to check: no expansion, which can be costly for large expressions)
+            return
         rest = rhs
         for xi in xis:
             g = sympy.diff(rhs, xi)
@@ -223,7 +317,7 @@ class _Builder:
         self.scope.allow_prev = True
         res = self.tr(text, "threshold")
         self.scope.allow_prev = False
-        if not res.boolean:
+        if not res.condition:
             raise EquationError(f"model '{self.model}', threshold: '{text}' is not a condition; "
                                 "write a comparison such as 'V > V_th'")
         return res.sym
@@ -255,14 +349,25 @@ class _Builder:
         ref = self.attrs.get("refractory")
         if ref is None or (not isinstance(ref, str) and not hasattr(ref, "units") and ref == 0):
             return None
+        where = "refractory period"
         if not isinstance(ref, str):
             q = ref
-            if q.dimensionality != _MS.dimensionality:
-                self.fail(f"refractory: expected a duration, got {q:~}", True)
+            if not hasattr(q, "units") or q.dimensionality != _MS.dimensionality:
+                self.fail_at(where, f"expected a duration (e.g. '2 ms' or a parameter's name), got {ref!r}",
+                             True)
                 return None
-            return sympy.Float(float(to_internal(q)))
-        res = self.tr(ref, "refractory period", _MS, "the refractory period")
-        return res.sym
+            if np.ndim(q.magnitude) or np.iscomplexobj(q.magnitude):
+                self.fail_at(where, f"expected one duration, got {ref!r}; for per-neuron values declare a "
+                                    "parameter and give its name")
+                return None
+            sym = sympy.Float(float(to_internal(q)))
+        else:
+            sym = self.tr(ref, where, _MS, "the refractory period").sym
+        if sym.is_number and (not sym.is_real or sym < 0):
+            self.fail_at(where, f"must be >= 0, got {_fmt_ms(sym)} ({ref!r}); a neuron cannot be "
+                                "refractory for a negative time")
+            return None
+        return sym
 
     def _receptors(self, states: dict) -> dict[str, ReceptorSpec]:
         out = {}
@@ -349,7 +454,7 @@ class _Builder:
         out = []
         for text in self.attrs.get("constraints") or ():
             res = self.tr(text, f"constraint '{text}'")
-            if not res.boolean:
+            if not res.condition:
                 raise EquationError(f"model '{self.model}', constraint '{text}' is not a condition; "
                                     "write a comparison such as 'V_reset < V_th'")
             bad = [s for s in res.sym.free_symbols if not s.name.startswith("p_")]

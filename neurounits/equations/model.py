@@ -20,10 +20,11 @@ import numpy as np
 import sympy
 
 from ..checks import require_count
-from ..errors import EquationError, Problem, did_you_mean, raise_problems
+from ..errors import EquationError, ParameterError, Problem, did_you_mean, raise_problems
 from ..parameters import Input, Option, Parameter, PortGroup, Receptor, State, check_value
 from ..units import fmt_unit, to_internal
 from .builder import build_spec
+from .names import name_problem
 from .ports import expand_ports
 from .spec import DT, TIME, ModelSpec
 from .text import parse_equations
@@ -117,6 +118,10 @@ class Model:
         decl: dict[str, Any] = {}
         for base in reversed(cls.__mro__[1:]):
             decl.update(getattr(base, "_decl", {}))
+        model_name = cls.__dict__.get("_model_name", cls.__name__)
+        bad = [p for k, v in cls.__dict__.items() if isinstance(v, _DECL_TYPES)
+               for p in [name_problem(v.kind, k)] if p is not None]
+        raise_problems(f"model '{model_name}'", bad, EquationError)
         for k, v in list(cls.__dict__.items()):
             if isinstance(v, _DECL_TYPES):
                 if k in _CLASS_ATTRS:
@@ -198,19 +203,44 @@ class Model:
         >>> Leaky(n=3).parameters["tau"]
         <Quantity(10.0, 'millisecond')>
         """
+        if not isinstance(name, str) or not name.strip():
+            raise EquationError(f"the model's name must be a non-empty string, got {name!r}")
+        if not isinstance(equations, str):
+            raise EquationError(f"model '{name}': the equations must be a string, got "
+                                f"{type(equations).__name__}")
         attrs: dict[str, Any] = {"equations": equations, "threshold": threshold, "reset": reset,
                                  "refractory": refractory, "constraints": tuple(constraints),
                                  "_model_name": name}
-        for k, v in (parameters or {}).items():
-            attrs[k] = v if isinstance(v, Parameter) else Parameter(v)
-        for k, u in (inputs or {}).items():
-            attrs[k] = u if isinstance(u, Input) else Input(u)
-        for line in parse_equations(name, equations):
+        parameters, inputs = dict(parameters or {}), dict(inputs or {})
+        lines = parse_equations(name, equations)
+        odes = [ln.name for ln in lines if ln.kind == "ode"]
+        problems = [p for kind, names in (("parameter", parameters), ("input", inputs)) for k in names
+                    for p in [name_problem(kind, k)] if p is not None]
+        for k in parameters:
+            if k in inputs:
+                problems.append(f"'{k}' is declared both as a parameter and as an input; rename one")
+            if k in odes:
+                problems.append(f"'{k}' is declared both as a parameter and as a state (it has a "
+                                "differential equation); rename one")
+        problems += [f"'{k}' is declared both as an input and as a state (it has a differential "
+                     "equation); rename one" for k in inputs if k in odes]
+        raise_problems(f"model '{name}'", problems, EquationError)
+        for kind, given, make in (("parameter", parameters, Parameter), ("input", inputs, Input)):
+            for k, v in given.items():
+                try:
+                    attrs[k] = v if isinstance(v, make) else make(v)
+                except EquationError as exc:
+                    raise EquationError(f"model '{name}', {kind} '{k}': {exc}") from None
+        for line in lines:
             if line.kind == "ode":
                 if line.unit is None:
                     raise EquationError(f"model '{name}': write the unit of '{line.name}' after its "
                                         f"equation, e.g. 'd{line.name}/dt = ... : mV'")
-                attrs[line.name] = State(line.unit, initial=(initial or {}).get(line.name))
+                try:
+                    attrs[line.name] = State(line.unit, initial=(initial or {}).get(line.name))
+                except EquationError as exc:
+                    raise EquationError(f"model '{name}', equation for '{line.name}': {exc}\n"
+                                        f"    {line.text}") from None
         unknown = set(initial or {}) - {k for k, v in attrs.items() if isinstance(v, State)}
         if unknown:
             raise EquationError(f"model '{name}': initial values given for {sorted(unknown)}, "
@@ -245,7 +275,41 @@ class Model:
         self._parameters = params
         if not problems:
             problems.extend(self._check_constraints())
+            problems.extend(self._check_refractory())
         _raise_value_problems(cls._model_name, problems)
+        object.__setattr__(self, "_constructed", True)
+
+    _FROZEN_ATTRS: ClassVar[frozenset[str]] = frozenset({"n", "spec", "options"})
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        """Parameters, options, n and the structure are fixed at construction: assigning one raises
+        (it would otherwise be ignored by every run); other attributes may be set freely."""
+        if self.__dict__.get("_constructed") and (name in self._FROZEN_ATTRS or name in type(self)._decl):
+            cls = type(self)
+            if name in self.spec.parameters:
+                raise ParameterError(
+                    f"model '{cls._model_name}': parameters are fixed when the model is constructed, so "
+                    f"'{name} = ...' on a model cannot take effect. Construct a new model, e.g. "
+                    f"{cls.__name__}(n={self.n}, {name}=...), or, for a simulation in progress, use "
+                    f"Simulation.set_parameter({name!r}, ...)")
+            raise ParameterError(f"model '{cls._model_name}': '{name}' is fixed when the model is "
+                                 f"constructed and cannot be assigned; construct a new model instead")
+        object.__setattr__(self, name, value)
+
+    def _check_refractory(self) -> list[Problem]:
+        """A refractory period given by parameters must not be negative."""
+        ref = self.spec.refractory
+        if ref is None or ref.is_number:  # a constant is checked when the model is declared
+            return []
+        vals = self.evaluate(ref)
+        bad = ~(vals >= 0)
+        if not bad.any():
+            return []
+        i = int(np.flatnonzero(bad)[0])
+        text = type(self).refractory if isinstance(type(self).refractory, str) else str(ref)
+        at = f" at neuron {i}" if self.n > 1 else ""
+        return [Problem(f"model '{type(self)._model_name}': the refractory period ({text}) must be >= 0, "
+                        f"got {vals[i]:g} ms{at}")]
 
     def _read_options(self, values: dict) -> tuple[dict[str, str], list[Problem]]:
         out, problems = {}, []

@@ -10,24 +10,44 @@ names, so a gate ``m`` is a state, not a metre.
 Values in the sympy result are in the internal unit system of
 :mod:`neurounits.units`: a unit literal such as ``mV`` or ``1/ms`` becomes its
 conversion factor to internal units, so generated code needs no unit handling.
+
+Limits (so that no expression makes the parser, sympy or the compiler work without end; beyond
+them an expression is refused with an :class:`~neurounits.EquationError`):
+
+- ``MAX_TEXT`` characters per expression;
+- ``MAX_NESTING`` levels of nesting: each call, power, unary sign, condition, or change between
+  sums and products opens a level (a sum or a product of any number of terms is one level);
+- ``MAX_EXPONENT``: the largest magnitude of a constant exponent;
+- every constant must be a finite float: ``1e400``, ``10**400`` or ``exp(exp(exp(exp(9))))``
+  are refused (constants under functions are evaluated when the expression is read);
+- offset units (``degC``) cannot appear in expressions: use kelvin.
 """
 
 from __future__ import annotations
 
 import ast
+import math
 import re
+import warnings
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 import sympy
 
-from ..errors import EquationError, Problem, did_you_mean
+from ..errors import EquationError, NeurounitsError, Problem, did_you_mean
 from ..parameters import describe_dim
-from ..units import factor_to_internal, fmt_unit, is_unit_name, ureg
+from ..units import factor_to_internal, fmt_unit, is_offset_unit, is_unit_name, ureg
 from .functions import ANY_TO_ONE, DIMENSIONLESS, FUNCTIONS, SAME, SQRT
 
-__all__ = ["NOISE_NAME", "NOISE_UNIT", "Name", "Scope", "Translated", "noise_symbol", "syntax_error",
-           "translate"]
+__all__ = ["MAX_EXPONENT", "MAX_NESTING", "MAX_TEXT", "NOISE_NAME", "NOISE_UNIT", "Name", "Scope",
+           "Translated", "noise_symbol", "syntax_error", "translate"]
+
+#: the longest expression text, in characters
+MAX_TEXT = 20_000
+#: the deepest nesting of an expression (see the module's docstring)
+MAX_NESTING = 30
+#: the largest magnitude of a constant exponent (``x**1000``)
+MAX_EXPONENT = 1000
 
 ONE = ureg.dimensionless
 # white noise (Brian2's convention): xi has the unit 1/sqrt(time), so sigma*xi in dx/dt has the unit
@@ -59,11 +79,20 @@ class Scope:
     noise: list[str] | None = None  # white-noise names used (xi, xi_<suffix>); None: not allowed here
 
 
+_CONDITIONS = (sympy.core.relational.Relational, sympy.logic.boolalg.BooleanFunction,
+               sympy.logic.boolalg.BooleanAtom)  # (a Symbol is a sympy Boolean too: not these)
+
+
 @dataclass
 class Translated:
     sym: Any
     unit: Any
     boolean: bool = False
+
+    @property
+    def condition(self) -> bool:
+        """True for a condition (a comparison, and/or/not, or a named expression that is one)."""
+        return self.boolean or isinstance(self.sym, _CONDITIONS)
 
 
 def readable(unit: Any) -> str:
@@ -102,6 +131,36 @@ class _Translator:
     def problem(self, msg: str, dimension: bool = True) -> None:
         self.problems.append(Problem(f"model '{self.scope.model}', {self.where}: {msg}", dimension))
 
+    def error(self, msg: str) -> EquationError:
+        return EquationError(f"model '{self.scope.model}', {self.where}: {msg}")
+
+    def number(self, node: ast.AST, t: Translated) -> Translated:
+        """``t``, which must be a number, not a condition (``(V > V_th)*x`` is refused)."""
+        if t.condition:
+            raise self.error(
+                f"'{self.seg(node)}' is a condition (true or false), not a number, and cannot be used in "
+                "arithmetic; write 'x if condition else y' or heaviside(...) for a number that depends on it")
+        return t
+
+    def cond(self, node: ast.AST, t: Translated) -> Translated:
+        """``t``, which must be a condition (the test of ``a if c else b``, and/or/not)."""
+        if not t.condition:
+            raise self.error(f"'{self.seg(node)}' is not a condition; write a comparison such as 'V > V_th' "
+                             "(a number is not true or false here)")
+        return t
+
+    def constant(self, node: ast.AST, sym: Any) -> None:
+        """A constant (no names) must evaluate to a finite real number."""
+        if sym.free_symbols or not sym.is_number:
+            return
+        try:
+            val = float(sym.evalf(17))
+        except (TypeError, ValueError, OverflowError):
+            val = math.nan
+        if not math.isfinite(val):
+            raise self.error(f"the constant '{self.seg(node)}' is not a finite real number (floats reach "
+                             "about 1.8e308); give a smaller value")
+
     def hint(self, node: ast.AST) -> str:
         used = [n.id for n in ast.walk(node) if isinstance(n, ast.Name) and n.id in self.scope.names]
         used = list(dict.fromkeys(u for u in used if self.scope.names[u].kind != "time"))
@@ -128,18 +187,18 @@ class _Translator:
             return self.sum(node, expected, what, scale)
         if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Div, ast.Mult)):
             if _is_sum(node.left) and not _is_sum(node.right):
-                r = self.visit(node.right)
+                r = self.number(node.right, self.visit(node.right))
                 f = scale / r.unit if isinstance(node.op, ast.Div) else scale * r.unit
                 left = self.top(node.left, expected, what, f)
                 if isinstance(node.op, ast.Div):
                     return Translated(left.sym / r.sym, left.unit / r.unit)
                 return Translated(left.sym * r.sym, left.unit * r.unit)
             if isinstance(node.op, ast.Mult) and _is_sum(node.right) and not _is_sum(node.left):
-                lf = self.visit(node.left)
+                lf = self.number(node.left, self.visit(node.left))
                 right = self.top(node.right, expected, what, scale * lf.unit)
                 return Translated(lf.sym * right.sym, lf.unit * right.unit)
-        res = self.visit(node)
-        if not res.boolean and (res.unit * scale).dimensionality != expected.dimensionality:
+        res = self.number(node, self.visit(node))
+        if (res.unit * scale).dimensionality != expected.dimensionality:
             got = res.unit * scale
             self.problem(
                 f"expected {what} in {readable(expected)} ({describe_dim(expected)}), "
@@ -160,7 +219,9 @@ class _Translator:
         v = node.value
         if isinstance(v, bool) or not isinstance(v, int | float):
             raise EquationError(f"model '{self.scope.model}', {self.where}: {v!r} is not a number")
-        return Translated(sympy.Integer(v) if isinstance(v, int) else sympy.Float(v), ONE)
+        sym = sympy.Integer(v) if isinstance(v, int) else sympy.Float(v)
+        self.constant(node, sym)
+        return Translated(sym, ONE)
 
     def v_Name(self, node: ast.Name) -> Translated:
         name = node.id
@@ -174,6 +235,10 @@ class _Translator:
                                 f"must be called, e.g. {name}(x)")
         if is_unit_name(name):
             unit = ureg.Unit(name)
+            if is_offset_unit(unit):
+                raise self.error(f"the offset unit '{name}' cannot be used in an expression (a temperature "
+                                 "in degC cannot be added or multiplied); use K (kelvin), or give the "
+                                 f"value as a parameter: parameters in {name} convert to kelvin")
             try:
                 f = factor_to_internal(unit)
             except Exception:
@@ -188,16 +253,20 @@ class _Translator:
 
     # -- arithmetic ------------------------------------------------------
     def _terms(self, node: ast.AST, sign: int, out: list) -> None:
-        if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Sub)):
-            self._terms(node.left, sign, out)
-            self._terms(node.right, sign if isinstance(node.op, ast.Add) else -sign, out)
-        else:
-            out.append((sign, node))
+        """The terms of a sum, in order, with their signs (iterative: a sum may have many terms)."""
+        stack = [(node, sign)]
+        while stack:
+            n, sg = stack.pop()
+            if isinstance(n, ast.BinOp) and isinstance(n.op, (ast.Add, ast.Sub)):
+                stack.append((n.right, sg if isinstance(n.op, ast.Add) else -sg))
+                stack.append((n.left, sg))
+            else:
+                out.append((sg, n))
 
     def sum(self, node: ast.AST, expected: Any, what: str = "", scale: Any = ONE) -> Translated:
         terms: list = []
         self._terms(node, 1, terms)
-        done = [(s, n, self.visit(n)) for s, n in terms]
+        done = [(s, n, self.number(n, self.visit(n))) for s, n in terms]
         if expected is not None:
             ref_unit = expected / scale
         else:
@@ -222,23 +291,58 @@ class _Translator:
             return self.sum(node, None)
         if isinstance(node.op, ast.Pow):
             return self.power(node)
-        a, b = self.visit(node.left), self.visit(node.right)
-        if isinstance(node.op, ast.Mult):
-            return Translated(a.sym * b.sym, a.unit * b.unit)
-        if isinstance(node.op, ast.Div):
-            return Translated(a.sym / b.sym, a.unit / b.unit)
+        if isinstance(node.op, (ast.Mult, ast.Div)):
+            return self.product(node)
         raise EquationError(f"model '{self.scope.model}', {self.where}: the operator in "
                             f"'{self.seg(node)}' is not supported (use + - * / **)")
 
+    def product(self, node: ast.BinOp) -> Translated:
+        """A chain of * and / (iterative: a product may have many factors)."""
+        factors: list[tuple[bool, ast.AST]] = []  # (divides, node), in order
+        stack: list[tuple[bool, ast.AST]] = [(False, node)]
+        while stack:
+            div, n = stack.pop()
+            if isinstance(n, ast.BinOp) and isinstance(n.op, (ast.Mult, ast.Div)) and not div:
+                stack.append((isinstance(n.op, ast.Div), n.right))
+                stack.append((False, n.left))
+            else:
+                factors.append((div, n))
+        sym, unit = sympy.Integer(1), ONE
+        for k, (div, n) in enumerate(factors):
+            t = self.number(n, self.visit(n))
+            if k == 0:
+                sym, unit = t.sym, t.unit
+            elif div:
+                try:
+                    sym, unit = sym / t.sym, unit / t.unit
+                except ZeroDivisionError:  # 0.0/0.0 in sympy's floats
+                    raise self.error(f"'{self.seg(node)}' divides by zero") from None
+            else:
+                sym, unit = sym * t.sym, unit * t.unit
+        if sym.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo):
+            raise self.error(f"'{self.seg(node)}' divides by zero")
+        return Translated(sym, unit)
+
     def power(self, node: ast.BinOp) -> Translated:
-        base = self.visit(node.left)
-        ex = self.visit(node.right)
+        base = self.number(node.left, self.visit(node.left))
+        ex = self.number(node.right, self.visit(node.right))
+        if ex.sym.is_number and not ex.sym.free_symbols:
+            try:
+                big = abs(float(ex.sym)) > MAX_EXPONENT
+            except (TypeError, OverflowError):
+                big = True
+            if big:
+                raise self.error(f"the exponent in  {self.seg(node)}  is larger than {MAX_EXPONENT} in "
+                                 "magnitude; "
+                                 "such a power is not a finite float")
         if ex.unit.dimensionality != ONE.dimensionality:
             self.problem(f"the exponent of  {self.seg(node)}  must be dimensionless, got "
                          f"{readable(ex.unit)}{self.hint(node.right)}")
             return Translated(base.sym, base.unit)
         if base.unit.dimensionality == ONE.dimensionality:
-            return Translated(base.sym ** ex.sym, ONE)
+            out = base.sym ** ex.sym
+            self.constant(node, out)
+            return Translated(out, ONE)
         if not ex.sym.is_number:
             self.problem(f"in  {self.seg(node)}  a quantity in {readable(base.unit)} is raised to a "
                          "power that is not a constant number; the unit of the result would change "
@@ -250,10 +354,12 @@ class _Translator:
     def v_UnaryOp(self, node: ast.UnaryOp) -> Translated:
         a = self.visit(node.operand)
         if isinstance(node.op, ast.USub):
-            return Translated(-a.sym, a.unit, a.boolean)
+            self.number(node.operand, a)
+            return Translated(-a.sym, a.unit)
         if isinstance(node.op, ast.UAdd):
-            return a
+            return self.number(node.operand, a)
         if isinstance(node.op, ast.Not):
+            self.cond(node.operand, a)
             return Translated(sympy.Not(a.sym), ONE, True)
         raise EquationError(f"model '{self.scope.model}', {self.where}: '{self.seg(node)}' is not supported")
 
@@ -271,7 +377,9 @@ class _Translator:
             want = nargs if nargs is not None else "two or more"
             raise EquationError(f"model '{self.scope.model}', {self.where}: {fname}() takes {want} "
                                 f"argument(s), got {len(node.args)} in  {self.seg(node)}")
-        args = [self.visit(a) for a in node.args]
+        args = [self.number(a, self.visit(a)) for a in node.args]
+        if all(a.sym.is_number for a in args):
+            self.constant(node, func(*[a.sym for a in args]))
         if rule == DIMENSIONLESS:
             a = args[0]
             if a.unit.dimensionality != ONE.dimensionality:
@@ -320,7 +428,7 @@ class _Translator:
 
     def v_Compare(self, node: ast.Compare) -> Translated:
         operands = [node.left, *node.comparators]
-        vals = [self.visit(o) for o in operands]
+        vals = [self.number(o, self.visit(o)) for o in operands]
         rels = []
         for k, op in enumerate(node.ops):
             a, b = vals[k], vals[k + 1]
@@ -336,13 +444,14 @@ class _Translator:
         return Translated(sympy.And(*rels) if len(rels) > 1 else rels[0], ONE, True)
 
     def v_BoolOp(self, node: ast.BoolOp) -> Translated:
-        vals = [self.visit(v) for v in node.values]
+        vals = [self.cond(v, self.visit(v)) for v in node.values]
         op = sympy.And if isinstance(node.op, ast.And) else sympy.Or
         return Translated(op(*[v.sym for v in vals]), ONE, True)
 
     def v_IfExp(self, node: ast.IfExp) -> Translated:
-        cond = self.visit(node.test)
-        a, b = self.visit(node.body), self.visit(node.orelse)
+        cond = self.cond(node.test, self.visit(node.test))
+        a = self.number(node.body, self.visit(node.body))
+        b = self.number(node.orelse, self.visit(node.orelse))
         if a.unit.dimensionality != b.unit.dimensionality:
             self.problem(f"both branches of  {self.seg(node)}  must share one unit: "
                          f"{readable(a.unit)} vs {readable(b.unit)}")
@@ -364,11 +473,81 @@ def translate(
     when the expression is consistent).  Syntax errors and unknown names raise
     :class:`~neurounits.EquationError` at once.
     """
+    if not isinstance(text, str):
+        raise EquationError(f"model '{scope.model}', {where}: expected an expression (a string), "
+                            f"got {text!r}")
+    if len(text) > MAX_TEXT:
+        raise EquationError(f"model '{scope.model}', {where}: the expression is longer than {MAX_TEXT} "
+                            f"characters ({len(text)}); split it into named expressions")
     src = _JUXTAPOSED.sub(r"\1*\2", text.strip())
     try:
-        tree = ast.parse(src, mode="eval")
+        with warnings.catch_warnings():  # "1e" and the like: a SyntaxWarning before the SyntaxError
+            warnings.simplefilter("ignore", SyntaxWarning)
+            tree = ast.parse(src, mode="eval")
     except SyntaxError as exc:
         raise syntax_error(scope.model, where, src, exc) from exc
+    except (RecursionError, MemoryError, ValueError) as exc:  # too deep for Python's own parser
+        raise EquationError(f"model '{scope.model}', {where}: cannot parse the expression ({exc}); it is "
+                            f"nested more than {MAX_NESTING} levels deep or too long") from None
+    depth = nesting(tree.body)
+    if depth > MAX_NESTING:
+        raise EquationError(f"model '{scope.model}', {where}: the expression is nested more than "
+                            f"{MAX_NESTING} "
+                            f"levels deep ({depth}); split it into named expressions")
     tr = _Translator(src, scope, where)
-    res = tr.top(tree.body, expected, what)
+    try:
+        res = tr.top(tree.body, expected, what)
+    except NeurounitsError:
+        raise
+    except (ArithmeticError, TypeError, ValueError, RecursionError) as exc:  # sympy on odd constants
+        raise tr.error(f"cannot evaluate the expression ({type(exc).__name__}: {exc}); check its "
+                       "constants and operators") from None
+    if expected is not None:
+        tr.number(tree.body, res)
+    try:
+        bad = res.sym.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo)
+    except Exception:  # pragma: no cover
+        bad = False
+    if bad or any(not _finite(a) for a in res.sym.atoms(sympy.Number)):
+        raise tr.error("the expression has a constant that is not a finite number (a division by zero, or "
+                       "a value beyond about 1.8e308)")
     return res, tr.problems
+
+
+def _finite(num: Any) -> bool:
+    try:
+        return math.isfinite(float(num))
+    except (TypeError, OverflowError, ValueError):
+        return False
+
+
+def _group(node: ast.AST) -> object:
+    """Operators that chain without nesting: + and -, * and /, and, or (one level for the chain)."""
+    if isinstance(node, ast.BinOp):
+        if isinstance(node.op, (ast.Add, ast.Sub)):
+            return "sum"
+        if isinstance(node.op, (ast.Mult, ast.Div)):
+            return "product"
+    if isinstance(node, ast.BoolOp):
+        return type(node.op)
+    return None
+
+
+def nesting(node: ast.AST) -> int:
+    """The nesting depth of an expression's tree (iterative; see the module's docstring).
+
+    >>> [nesting(ast.parse(text, mode="eval").body) for text in ("a + b + c*d*e", "exp(exp(-x))")]
+    [3, 4]
+    """
+    deepest = 0
+    stack = [(node, 1)]
+    while stack:
+        n, d = stack.pop()
+        deepest = max(deepest, d)
+        g = _group(n)
+        for child in ast.iter_child_nodes(n):
+            if not isinstance(child, ast.expr):
+                continue
+            same = g is not None and _group(child) == g
+            stack.append((child, d if same else d + 1))
+    return deepest

@@ -10,13 +10,13 @@ the global step grid, and :meth:`RunPlan.segment` cuts the kernel arrays of the 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from ..checks import check_count
+from ..checks import check_count, is_count
 from ..equations import Model
 from ..errors import ParameterError, did_you_mean, raise_problems
 from ..parameters import Problem
@@ -32,7 +32,7 @@ from .checks import (
     check_spikes,
     check_times,
 )
-from .inputs import rate_arrays
+from .inputs import RateInput, SpikeInput, rate_arrays
 from .ports import assign_ports
 
 __all__ = ["RunPlan", "make_plan"]
@@ -203,10 +203,22 @@ def _check_model(model: Any, where: str) -> None:
         raise ParameterError(f"{where}() needs a neurounits Model instance, got {type(model).__name__}")
 
 
+def _as_list(what: str, value: Any, cls: type, problems: list[Problem]) -> list[Any]:
+    """``value`` as a list of inputs: None is none, one ``cls`` is a list of one."""
+    if value is None:
+        return []
+    if isinstance(value, cls):
+        return [value]
+    if isinstance(value, str | bytes | Mapping) or not isinstance(value, Iterable):
+        problems.append(Problem(f"{what} must be a {cls.__name__} or a list of them, got {value!r}"))
+        return []
+    return list(value)
+
+
 def make_plan(model: Any, dt: Any, *, duration: Any = None, inputs: Mapping[str, Any] | None = None,
               record: Sequence[str] | str | None = None, method: str | None = None, seed: Any = None,
               initial: Mapping[str, Any] | None = None, record_every: Any = 1,
-              spike_inputs: Sequence[Any] | None = None, rate_inputs: Sequence[Any] | None = None,
+              spike_inputs: Sequence[Any] | Any = None, rate_inputs: Sequence[Any] | Any = None,
               threads: int | None = None, method_options: Mapping[str, Any] | None = None,
               noise_ids: np.ndarray | None = None, counts: tuple[str, ...] = (),
               uniform: Sequence[str] = (), where: str = "simulate") -> tuple[RunPlan, float, int]:
@@ -220,7 +232,10 @@ def make_plan(model: Any, dt: Any, *, duration: Any = None, inputs: Mapping[str,
     spec = model.spec
     problems: list[Problem] = []
     port_weights: dict[str, np.ndarray] = {}
-    spike_inputs = list(spike_inputs or ())
+    spike_inputs = _as_list("spike_inputs", spike_inputs, SpikeInput, problems)
+    rate_inputs = _as_list("rate_inputs", rate_inputs, RateInput, problems)
+    if threads is not None and not is_count(threads):
+        problems.append(Problem(f"threads must be a positive integer (or None: automatic), got {threads!r}"))
     if spec.ports:  # one copy of the port states per input port: the structure depends on the inputs
         spike_inputs, n_ports, port_weights = assign_ports(model, spike_inputs, problems)
         spec = type(model)._spec_for(model.options, n_ports)

@@ -63,8 +63,8 @@ class Simulation:
     def __init__(self, model: Any, dt: Any = "0.1 ms", *, inputs: Mapping[str, Any] | None = None,
                  record: Sequence[str] | str | None = None, method: str | None = None,
                  seed: int | None = None, initial: Mapping[str, Any] | None = None, record_every: int = 1,
-                 spike_inputs: Sequence[SpikeInput] | None = None,
-                 rate_inputs: Sequence[RateInput] | None = None, raise_on_failure: bool = True,
+                 spike_inputs: Sequence[SpikeInput] | SpikeInput | None = None,
+                 rate_inputs: Sequence[RateInput] | RateInput | None = None, raise_on_failure: bool = True,
                  threads: int | None = None, method_options: Mapping[str, float] | None = None) -> None:
         plan, _, _ = make_plan(model, dt, inputs=inputs, record=record, method=method, seed=seed,
                                initial=initial, record_every=record_every, spike_inputs=spike_inputs,
@@ -231,8 +231,8 @@ def simulate(
     seed: int | None = None,
     initial: Mapping[str, Any] | None = None,
     record_every: int = 1,
-    spike_inputs: Sequence[SpikeInput] | None = None,
-    rate_inputs: Sequence[RateInput] | None = None,
+    spike_inputs: Sequence[SpikeInput] | SpikeInput | None = None,
+    rate_inputs: Sequence[RateInput] | RateInput | None = None,
     raise_on_failure: bool = True,
     threads: int | None = None,
     method_options: Mapping[str, float] | None = None,
@@ -265,17 +265,17 @@ def simulate(
         State name -> initial value, overriding the model's (scalar or per neuron).
     record_every : int
         Record every this many steps.
-    spike_inputs : sequence of SpikeInput, optional
+    spike_inputs : SpikeInput or sequence of SpikeInput, optional
         Spikes delivered to the model's receptors; one arriving at time t is
         applied at the end of the step that ends at t (spikes arriving
         together add up).  Arrivals after ``duration`` are ignored.
-    rate_inputs : sequence of RateInput, optional
+    rate_inputs : RateInput or sequence of RateInput, optional
         Rate inputs of rate models (see :class:`~neurounits.RateInput`).
     raise_on_failure : bool
         If False, a numerical failure returns the results so far with
         ``status != 0`` and ``message`` instead of raising SimulationError.
     threads : int, optional
-        Number of blocks of neurons run in parallel; by default all cores
+        A positive integer: the number of blocks of neurons run in parallel; by default all cores
         when the run is large enough.
     method_options : dict, optional
         For ``method="rkf45"``: ``atol`` and ``rtol`` (numbers, or names of

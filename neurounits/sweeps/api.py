@@ -20,8 +20,9 @@ from typing import Any
 import numpy as np
 
 from .. import measures as measures_
+from ..checks import is_count
 from ..equations import Model
-from ..errors import ParameterError
+from ..errors import ParameterError, raise_problems
 from ..parameters import Input, Option
 from ..units import Q_
 from . import backends
@@ -158,6 +159,7 @@ def sweep(
     spec = spec_for(model_cls, decl, options)
     values, dims, kind = parameter_sets(name, decl, grid, sets, random, samples, seed, sampling)
     check_names(name, decl, list(values) + list(fixed))
+    _check_settings(name, kind, values, fixed, inputs, workers, chunk_size)
     fixed = check_fixed(name, decl, fixed)
     inputs = dict(inputs or {})
     inputs.update({k: fixed.pop(k) for k in list(fixed) if isinstance(decl[k], Input)})
@@ -196,6 +198,20 @@ def warn_failed(sw: Sweep) -> Sweep:
         warnings.warn(f"sweep of '{sw.model}': {len(sw.failed)} of {sw.n_sets} parameter sets failed and are "
                       f"not in the table; see .failed for each set and its error{more}", stacklevel=3)
     return sw
+
+
+def _check_settings(name: str, kind: str, values: Mapping[str, Any], fixed: Mapping[str, Any],
+                    inputs: Mapping[str, Any] | None, workers: Any, chunk_size: Any) -> None:
+    """Values given twice (swept and fixed, fixed and in inputs=) and impossible counts."""
+    given = {"grid": "grid=", "set": "sets=", "random": "random="}[kind]
+    problems = [f"'{k}' is swept ({given}) and also given in fixed=; give each value in one place"
+                for k in values if k in fixed]
+    problems += [f"'{k}' is given both in fixed= and in inputs=; give it in one place"
+                 for k in fixed if k in (inputs or {})]
+    for what, v in (("workers", workers), ("chunk_size", chunk_size)):
+        if v is not None and not is_count(v):
+            problems.append(f"{what} must be a positive integer (or None: automatic), got {v!r}")
+    raise_problems(f"sweep(model '{name}')", problems)
 
 
 def _chunking(run: Settings, good: np.ndarray, backend: str, workers: int | None,
