@@ -189,6 +189,12 @@ def is_offset_unit(unit: Any) -> bool:
     [True, False, False]
     """
     unit = getattr(unit, "units", unit)
+    registry = getattr(unit, "_REGISTRY", ureg)
+    if registry is not ureg:  # a unit of another registry: asked of that registry, not cached here
+        try:
+            return not registry.Quantity(1.0, unit)._ok_for_muldiv()
+        except Exception:  # pragma: no cover - not a pint unit
+            return False
     try:
         return _is_offset_cached(unit)
     except TypeError:  # pragma: no cover - unhashable
