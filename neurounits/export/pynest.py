@@ -360,7 +360,7 @@ def _recorders(plan: _Plan, net: Any, built: Any, problems: list[Problem]) -> No
     for pi, p in enumerate(net.populations):
         vars_, idx, every = built.record[pi]
         if pi in built.spikes:
-            plan.lines += [f'    rec["{p.name}.spikes"] = nest.Create("spike_recorder")',
+            plan.lines += [f'    rec["{p.name}.spikes"] = nest.Create("spike_recorder", params={{"time_in_steps": True}})',
                            f'    nest.Connect(pops["{p.name}"], rec["{p.name}.spikes"])']
         if not vars_:
             continue
@@ -443,6 +443,8 @@ def collect(nest, pops, rec):
         name, kind = key.rsplit(".", 1)
         ev = dev.get("events")
         t = np.asarray(ev["times"], float)
+        if kind == "spikes":  # in steps: the spike's step, without iaf_bw_2001's offsets (NMDA jumps)
+            t = np.round(t * DT, 10)
         keep = t <= DURATION + 0.5 * DT
         out[f"{key}.times"] = t[keep]
         out[f"{key}.index"] = np.asarray(ev["senders"], np.int64)[keep] - first[name]
@@ -646,7 +648,7 @@ def to_nest(net: Any, dt: Any = "0.1 ms", *, connectivity: str = "explicit") -> 
             f"{exc}); install it with `pip install nest-simulator` or `conda install -c conda-forge "
             "nest-simulator`, or write a script to run where NEST is: nu.export.nest(net, 'run_net.py', "
             "duration=...)") from exc
-    ns: dict[str, Any] = {"__name__": "neurounits_nest_export"}
+    ns: dict[str, Any] = {"__name__": "neurounits_nest_export", "__file__": "<in-process>"}
     exec(compile(_script(plan, net, None, "data.npz", "results.npz"), "<nu.export.nest>", "exec"), ns)
     pops, rec = ns["build"](nest_module, plan.arrays)
     return NestNetwork(nest_module, pops, rec, ns)
