@@ -80,6 +80,15 @@ _FACTS: dict[str, _Facts] = {
 }
 
 
+_HINTS = {
+    "CobaLIF": " (near NEST's iaf_cond_exp, which bounds V at V_th in its currents, integrates with "
+    "RKF45 and routes weights by sign: build the network with nu.models.nest.iaf_cond_exp to export it)",
+    "CubaLIF": " (its dynamics are NEST's iaf_psc_exp with weights in pA = w * C_m / tau_m: build the "
+    "network with nu.models.nest.iaf_psc_exp to export it)",
+    "Izhikevich": " (use nu.models.nest.izhikevich, NEST's numerics)",
+}
+
+
 def exportable_models() -> tuple[str, ...]:
     """The models that export to NEST (``nu.models.nest``), by NEST's names."""
     return tuple(_FACTS)
@@ -248,15 +257,18 @@ _RULES = {
 
 
 def _nodes_expr(view: Any) -> str | None:
-    """A NodeCollection expression of a view that is one contiguous run of one population."""
-    if len(view.parts) != 1:
+    """A NodeCollection expression of a view made of contiguous runs of populations in increasing
+    network order (as NEST orders a NodeCollection), else None."""
+    gids = view.gids()
+    if gids.size == 0 or np.any(np.diff(gids) <= 0):
         return None
-    p, idx = view.parts[0]
-    if idx.size == 0 or not np.array_equal(idx, np.arange(idx[0], idx[0] + idx.size)):
-        return None
-    if idx.size == p.n:
-        return f'pops["{p.name}"]'
-    return f'pops["{p.name}"][{int(idx[0])}:{int(idx[-1]) + 1}]'
+    terms = []
+    for p, idx in view.parts:
+        if not np.array_equal(idx, np.arange(idx[0], idx[0] + idx.size)):
+            return None
+        whole = idx.size == p.n
+        terms.append(f'pops["{p.name}"]' + ("" if whole else f"[{int(idx[0])}:{int(idx[-1]) + 1}]"))
+    return " + ".join(terms)
 
 
 def _rule_spec(rule: Any) -> str | None:
@@ -268,7 +280,7 @@ def _rule_spec(rule: Any) -> str | None:
         spec["allow_autapses"] = rule.allow_autapses
     if hasattr(rule, "allow_multapses"):
         spec["allow_multapses"] = rule.allow_multapses
-    return "{" + ", ".join(f'"{k}": {v!r}' for k, v in spec.items()) + "}"
+    return "{" + ", ".join(f'"{k}": ' + (f'"{v}"' if isinstance(v, str) else _lit(v)) for k, v in spec.items()) + "}"
 
 
 def _projection(plan: _Plan, net: Any, built: Any, k: int, connectivity: str, problems: list[Problem]) -> None:
@@ -325,12 +337,17 @@ def _projection(plan: _Plan, net: Any, built: Any, k: int, connectivity: str, pr
             gen = f'nest.Create("poisson_generator", params={{"rate": {_lit(rate)}}})'
             what = "poisson_generator: an independent train per target, from NEST's random streams"
         plan.lines += [head + f" ({what})", f"    gen = {gen}"]
-        if m:
+        target = _nodes_expr(proj.target)
+        if connectivity == "rules" and m and target and _uniform(weight, delay, receptor):
+            plan.lines.append(f'    nest.Connect(gen, {target}, "all_to_all", {{"synapse_model": {syn}, '
+                              f'"weight": {_lit(weight[0])}, "delay": {_lit(delay[0])}, '
+                              f'"receptor_type": {int(receptor[0])}}})')
+        elif m:
             plan.lines.append(f"    _connect(nest, np.full({m}, gen.global_id), {post}, "
                               f"{_syn_args(plan, k, weight, delay, receptor, syn, instantaneous)})")
         return
-    if connectivity == "rules" and proj.kind == "spike" and np.ndim(proj.weight) == 0 and np.all(
-            weight == weight[:1]) and np.all(delay == delay[:1]) and np.all(receptor == receptor[:1]):
+    if connectivity == "rules" and proj.kind == "spike" and np.ndim(proj.weight) == 0 and _uniform(
+            weight, delay, receptor):
         pre_e, post_e, rule = _nodes_expr(proj.source), _nodes_expr(proj.target), _rule_spec(proj.rule)
         if pre_e and post_e and rule and not hasattr(proj.weight, "sample") and not hasattr(proj.delay, "sample"):
             w0 = weight[0] if m else float(as_quantity(proj.weight).magnitude)
@@ -344,6 +361,10 @@ def _projection(plan: _Plan, net: Any, built: Any, k: int, connectivity: str, pr
         pre = f'ids[{plan.array(f"proj{k}.pre", s.pre, np.int64)}]'
         plan.lines += [head, f"    _connect(nest, {pre}, {post}, "
                              f"{_syn_args(plan, k, weight, delay, receptor, syn, instantaneous)})"]
+
+
+def _uniform(*arrays: np.ndarray) -> bool:
+    return all(bool(np.all(a == a[:1])) for a in arrays)
 
 
 def _syn_args(plan: _Plan, k: int, weight: np.ndarray, delay: np.ndarray, receptor: np.ndarray, syn: str,
@@ -388,7 +409,8 @@ def _plan(net: Any, dt: Any, connectivity: str) -> _Plan:
         raise ExportError(f"nu.export.nest exports a nu.Network, got {type(net).__name__}")
     if connectivity not in ("explicit", "rules"):
         raise ExportError(f"connectivity must be 'explicit' or 'rules', got {connectivity!r}")
-    refused = [f"population {p.name!r} is a {p.model.name}" for p in net.populations if _facts(p.model) is None]
+    refused = [f"population {p.name!r} is a {p.model.name}" + _HINTS.get(type(p.model).__name__, "")
+               for p in net.populations if _facts(p.model) is None]
     if refused:
         raise ExportError(
             f"cannot export the network to NEST: {'; '.join(refused)}, which NEST does not have. NEST's "
