@@ -59,19 +59,27 @@ class _Facts:
 
 
 _BW_REC = ("V_m", "s_AMPA", "s_GABA", "s_NMDA", "I_AMPA", "I_GABA", "I_NMDA")
-_RATE = _Facts(("rate",), ("rate", "noise"), rename={"lambda_": "lambda"},
-               options=("linear_summation", "mult_coupling", "rectify_output"), current=False)
+_RATE = _Facts(
+    ("rate",),
+    ("rate", "noise"),
+    rename={"lambda_": "lambda"},
+    options=("linear_summation", "mult_coupling", "rectify_output"),
+    current=False,
+)
 _FACTS: dict[str, _Facts] = {
     "iaf_psc_exp": _Facts(("V_m",), ("V_m", "I_syn_ex", "I_syn_in")),
     "iaf_psc_delta": _Facts(("V_m",), ("V_m",)),
     "iaf_cond_exp": _Facts(("V_m", "g_ex", "g_in"), ("V_m", "g_ex", "g_in")),
     "aeif_cond_alpha": _Facts(("V_m", "dg_ex", "g_ex", "dg_in", "g_in", "w"), ("V_m", "g_ex", "g_in", "w")),
-    "hh_psc_alpha": _Facts(("V_m", "Act_m", "Inact_h", "Act_n"),
-                           ("V_m", "Act_m", "Inact_h", "Act_n", "I_syn_ex", "I_syn_in")),
-    "izhikevich": _Facts(("V_m", "U_m"), ("V_m", "U_m"), fixed={"k_I": "1 mV/ms/pA"},
-                         options=("consistent_integration",)),
-    "iaf_bw_2001": _Facts(("V_m", "s_AMPA", "s_GABA", "s_NMDA"), _BW_REC, fixed={"I_e": "0 pA"},
-                          current=False),
+    "hh_psc_alpha": _Facts(
+        ("V_m", "Act_m", "Inact_h", "Act_n"), ("V_m", "Act_m", "Inact_h", "Act_n", "I_syn_ex", "I_syn_in")
+    ),
+    "izhikevich": _Facts(
+        ("V_m", "U_m"), ("V_m", "U_m"), fixed={"k_I": "1 mV/ms/pA"}, options=("consistent_integration",)
+    ),
+    "iaf_bw_2001": _Facts(
+        ("V_m", "s_AMPA", "s_GABA", "s_NMDA"), _BW_REC, fixed={"I_e": "0 pA"}, current=False
+    ),
     "iaf_bw_2001_exact": _Facts(("V_m", "s_AMPA", "s_GABA"), _BW_REC, fixed={"I_e": "0 pA"}, current=False),
     "sigmoid_rate_ipn": _RATE,
     "lin_rate_ipn": _RATE,
@@ -161,10 +169,13 @@ def _population(plan: _Plan, net: Any, built: Any, pi: int, problems: list[Probl
         if k in facts.fixed:
             need = as_quantity(facts.fixed[k]).to(unit).magnitude
             if np.any(mag != need):
-                problems.append(Problem(
-                    f"{where}: parameter {k} = {q:~g} has no counterpart in NEST's {model.name}, which "
-                    f"behaves as {k} = {facts.fixed[k]}; export with {k} = {facts.fixed[k]}"
-                    + (" (drive the neurons with spikes or sources instead)" if k == "I_e" else "")))
+                problems.append(
+                    Problem(
+                        f"{where}: parameter {k} = {q:~g} has no counterpart in NEST's {model.name}, which "
+                        f"behaves as {k} = {facts.fixed[k]}; export with {k} = {facts.fixed[k]}"
+                        + (" (drive the neurons with spikes or sources instead)" if k == "I_e" else "")
+                    )
+                )
             continue
         values[facts.rename.get(k, k)] = mag
     for k in facts.options:
@@ -176,10 +187,13 @@ def _population(plan: _Plan, net: Any, built: Any, pi: int, problems: list[Probl
             continue
         unit = model.spec.inputs[k]
         if src.step_ms is not None:
-            problems.append(Problem(
-                f"{where}: input {k!r} is a TimedArray; NEST's current generators act one step later "
-                "than neurounits' inputs, so it does not export exactly; give a constant input or "
-                "drive the neurons with SpikeTimes"))
+            problems.append(
+                Problem(
+                    f"{where}: input {k!r} is a TimedArray; NEST's current generators act one step later "
+                    "than neurounits' inputs, so it does not export exactly; give a constant input or "
+                    "drive the neurons with SpikeTimes"
+                )
+            )
             continue
         vals = np.broadcast_to(from_internal(np.asarray(src.values[0], float), unit).magnitude, (p.n,))
         if not np.any(vals):
@@ -187,9 +201,12 @@ def _population(plan: _Plan, net: Any, built: Any, pi: int, problems: list[Probl
         if facts.current and k == "I" and "I_e" in values:
             values["I_e"] = values["I_e"] + from_internal(vals, unit).to("pA").magnitude
         else:
-            problems.append(Problem(
-                f"{where}: input {k!r} is not zero; NEST's {model.name} has no such input (export "
-                "without it)"))
+            problems.append(
+                Problem(
+                    f"{where}: input {k!r} is not zero; NEST's {model.name} has no such input (export "
+                    "without it)"
+                )
+            )
     # initial values (NEST starts every other state at its default, 0 for all of them here)
     init: dict[str, Any] = {}
     for k, unit in model.spec.states.items():
@@ -199,16 +216,25 @@ def _population(plan: _Plan, net: Any, built: Any, pi: int, problems: list[Probl
         if k in facts.settable:
             init[k] = vals
         elif np.any(vals != 0):
-            problems.append(Problem(
-                f"{where}: state {k!r} starts at {vals[np.flatnonzero(vals)[0]]:g} {unit:~}; NEST's "
-                f"{model.name} starts it at 0 and cannot set it (NEST sets {', '.join(facts.settable)})"))
+            problems.append(
+                Problem(
+                    f"{where}: state {k!r} starts at {vals[np.flatnonzero(vals)[0]]:g} {unit:~}; NEST's "
+                    f"{model.name} starts it at 0 and cannot set it (NEST sets {', '.join(facts.settable)})"
+                )
+            )
     if bplan.method != (model.spec.default_method or bplan.method):
-        warnings.warn(f"{where} runs with method {bplan.method!r} here; NEST integrates {model.name} "
-                      "its own way", stacklevel=3)
-    plan.lines.append(f"    # population {p.name!r}: {p.n} x {model.name} (network positions "
-                      f"{p.offset}..{p.offset + p.n - 1})")
-    plan.lines.append(f'    pops["{p.name}"] = nest.Create("{model.name}", {p.n}, '
-                      f"params={_params(plan, f'pop{pi}', values)})")
+        warnings.warn(
+            f"{where} runs with method {bplan.method!r} here; NEST integrates {model.name} its own way",
+            stacklevel=3,
+        )
+    plan.lines.append(
+        f"    # population {p.name!r}: {p.n} x {model.name} (network positions "
+        f"{p.offset}..{p.offset + p.n - 1})"
+    )
+    plan.lines.append(
+        f'    pops["{p.name}"] = nest.Create("{model.name}", {p.n}, '
+        f"params={_params(plan, f'pop{pi}', values)})"
+    )
     if init:
         plan.lines.append(f'    pops["{p.name}"].set({_params(plan, f"pop{pi}.init", init)})')
     plan.summary.append(f"{p.name}: {p.n} x {model.name}")
@@ -246,7 +272,7 @@ def _port_weights(net: Any, built: Any, k: int) -> np.ndarray:
     return np.array([pw[f"w_{names[0]}_{r}"][t] for r, t in zip(rank, local, strict=True)], float)
 
 
-_RULES = {
+_RULES: dict[type, tuple[str, dict[str, str]]] = {
     conn.OneToOne: ("one_to_one", {}),
     conn.AllToAll: ("all_to_all", {}),
     conn.FixedProbability: ("pairwise_bernoulli", {"p": "p"}),
@@ -280,10 +306,16 @@ def _rule_spec(rule: Any) -> str | None:
         spec["allow_autapses"] = rule.allow_autapses
     if hasattr(rule, "allow_multapses"):
         spec["allow_multapses"] = rule.allow_multapses
-    return "{" + ", ".join(f'"{k}": ' + (f'"{v}"' if isinstance(v, str) else _lit(v)) for k, v in spec.items()) + "}"
+    return (
+        "{"
+        + ", ".join(f'"{k}": ' + (f'"{v}"' if isinstance(v, str) else _lit(v)) for k, v in spec.items())
+        + "}"
+    )
 
 
-def _projection(plan: _Plan, net: Any, built: Any, k: int, connectivity: str, problems: list[Problem]) -> None:
+def _projection(
+    plan: _Plan, net: Any, built: Any, k: int, connectivity: str, problems: list[Problem]
+) -> None:
     proj = net.projections[k]
     s = built.projections[k]
     where = proj.describe()
@@ -308,30 +340,43 @@ def _projection(plan: _Plan, net: Any, built: Any, k: int, connectivity: str, pr
         if by_sign and len(names) == 1:  # a receptor named although the model routes by sign
             bad = weight[sel] < 0 if names[0] == by_sign[0] else weight[sel] > 0
             if bad.any():
-                problems.append(Problem(
-                    f"{where}: receptor {names[0]!r} of {model.name} with weight "
-                    f"{weight[sel][bad][0]:g} {unit:~}; NEST routes spikes by the sign of the weight "
-                    f"({by_sign[0]!r}: >= 0, {by_sign[1]!r}: < 0), so this does not export"))
+                problems.append(
+                    Problem(
+                        f"{where}: receptor {names[0]!r} of {model.name} with weight "
+                        f"{weight[sel][bad][0]:g} {unit:~}; NEST routes spikes by the sign of the weight "
+                        f"({by_sign[0]!r}: >= 0, {by_sign[1]!r}: < 0), so this does not export"
+                    )
+                )
     delay = np.broadcast_to(s.delay, (m,)) * built.dt_ms
     instantaneous = proj.kind == "rate" and not np.any(s.delay)
     if m:
         plan.max_delay = max(plan.max_delay, float(delay.max()))
-    syn = ('"rate_connection_instantaneous"' if instantaneous else '"rate_connection_delayed"'
-           if proj.kind == "rate" else '"static_synapse"')
+    syn = (
+        '"rate_connection_instantaneous"'
+        if instantaneous
+        else '"rate_connection_delayed"'
+        if proj.kind == "rate"
+        else '"static_synapse"'
+    )
     head = f"    # {where}: {m} synapses"
-    post = f'ids[{plan.array(f"proj{k}.post", s.post, np.int64)}]' if m else None
+    post = f"ids[{plan.array(f'proj{k}.post', s.post, np.int64)}]" if m else None
     if isinstance(proj.source, Source):
         if isinstance(proj.source, SpikeTimes):
             times = np.asarray(proj.source.times.to("ms").magnitude, float)
-            gen = (f'nest.Create("spike_generator", params={{"spike_times": '
-                   f'{plan.array(f"proj{k}.spike_times", times)}.tolist()}})')
+            gen = (
+                f'nest.Create("spike_generator", params={{"spike_times": '
+                f"{plan.array(f'proj{k}.spike_times', times)}.tolist()}})"
+            )
             what = f"spike_generator, {times.size} spikes"
         else:
             assert isinstance(proj.source, Poisson)
             if isinstance(proj.source.rate, TimedArray):
-                problems.append(Problem(
-                    f"{where}: a Poisson source with a TimedArray rate does not export yet; give a "
-                    "constant rate"))
+                problems.append(
+                    Problem(
+                        f"{where}: a Poisson source with a TimedArray rate does not export yet; give a "
+                        "constant rate"
+                    )
+                )
                 return
             rate = float(proj.source.rate.to("Hz").magnitude)
             gen = f'nest.Create("poisson_generator", params={{"rate": {_lit(rate)}}})'
@@ -339,40 +384,69 @@ def _projection(plan: _Plan, net: Any, built: Any, k: int, connectivity: str, pr
         plan.lines += [head + f" ({what})", f"    gen = {gen}"]
         target = _nodes_expr(proj.target)
         if connectivity == "rules" and m and target and _uniform(weight, delay, receptor):
-            plan.lines.append(f'    nest.Connect(gen, {target}, "all_to_all", {{"synapse_model": {syn}, '
-                              f'"weight": {_lit(weight[0])}, "delay": {_lit(delay[0])}, '
-                              f'"receptor_type": {int(receptor[0])}}})')
+            plan.lines.append(
+                f'    nest.Connect(gen, {target}, "all_to_all", {{"synapse_model": {syn}, '
+                f'"weight": {_lit(weight[0])}, "delay": {_lit(delay[0])}, '
+                f'"receptor_type": {int(receptor[0])}}})'
+            )
         elif m:
-            plan.lines.append(f"    _connect(nest, np.full({m}, gen.global_id), {post}, "
-                              f"{_syn_args(plan, k, weight, delay, receptor, syn, instantaneous)})")
+            plan.lines.append(
+                f"    _connect(nest, np.full({m}, gen.global_id), {post}, "
+                f"{_syn_args(plan, k, weight, delay, receptor, syn, instantaneous)})"
+            )
         return
-    if connectivity == "rules" and proj.kind == "spike" and np.ndim(proj.weight) == 0 and _uniform(
-            weight, delay, receptor):
+    if (
+        connectivity == "rules"
+        and proj.kind == "spike"
+        and np.ndim(proj.weight) == 0
+        and _uniform(weight, delay, receptor)
+    ):
         pre_e, post_e, rule = _nodes_expr(proj.source), _nodes_expr(proj.target), _rule_spec(proj.rule)
-        if pre_e and post_e and rule and not hasattr(proj.weight, "sample") and not hasattr(proj.delay, "sample"):
+        if (
+            pre_e
+            and post_e
+            and rule
+            and not hasattr(proj.weight, "sample")
+            and not hasattr(proj.delay, "sample")
+        ):
             w0 = weight[0] if m else float(as_quantity(proj.weight).magnitude)
             d0 = delay[0] if m else built.dt_ms
-            plan.lines += [head + f" here; NEST draws its own with rule {rule}",
-                           f"    nest.Connect({pre_e}, {post_e}, {rule}, {{\"synapse_model\": {syn}, "
-                           f'"weight": {_lit(w0)}, "delay": {_lit(d0)}, "receptor_type": {int(receptor[0])}}})']
+            plan.lines += [
+                head + f" here; NEST draws its own with rule {rule}",
+                f'    nest.Connect({pre_e}, {post_e}, {rule}, {{"synapse_model": {syn}, '
+                f'"weight": {_lit(w0)}, "delay": {_lit(d0)}, "receptor_type": {int(receptor[0])}}})',
+            ]
             return
         head += " (explicit arrays: the rule, weight or delay has no exact NEST rule)"
     if m:
-        pre = f'ids[{plan.array(f"proj{k}.pre", s.pre, np.int64)}]'
-        plan.lines += [head, f"    _connect(nest, {pre}, {post}, "
-                             f"{_syn_args(plan, k, weight, delay, receptor, syn, instantaneous)})"]
+        pre = f"ids[{plan.array(f'proj{k}.pre', s.pre, np.int64)}]"
+        plan.lines += [
+            head,
+            f"    _connect(nest, {pre}, {post}, "
+            f"{_syn_args(plan, k, weight, delay, receptor, syn, instantaneous)})",
+        ]
 
 
 def _uniform(*arrays: np.ndarray) -> bool:
     return all(bool(np.all(a == a[:1])) for a in arrays)
 
 
-def _syn_args(plan: _Plan, k: int, weight: np.ndarray, delay: np.ndarray, receptor: np.ndarray, syn: str,
-              instantaneous: bool) -> str:
+def _syn_args(
+    plan: _Plan,
+    k: int,
+    weight: np.ndarray,
+    delay: np.ndarray,
+    receptor: np.ndarray,
+    syn: str,
+    instantaneous: bool,
+) -> str:
     w = plan.array(f"proj{k}.weight", weight)
     d = "None" if instantaneous else plan.array(f"proj{k}.delay", delay)
-    r = _lit(receptor[0]) if np.all(receptor == receptor[0]) else plan.array(f"proj{k}.receptor", receptor,
-                                                                              np.int64)
+    r = (
+        _lit(receptor[0])
+        if np.all(receptor == receptor[0])
+        else plan.array(f"proj{k}.receptor", receptor, np.int64)
+    )
     return f"{w}, {d}, {r}, {syn}"
 
 
@@ -381,26 +455,37 @@ def _recorders(plan: _Plan, net: Any, built: Any, problems: list[Problem]) -> No
     for pi, p in enumerate(net.populations):
         vars_, idx, every = built.record[pi]
         if pi in built.spikes:
-            plan.lines += [f'    rec["{p.name}.spikes"] = nest.Create("spike_recorder", params={{"time_in_steps": True}})',
-                           f'    nest.Connect(pops["{p.name}"], rec["{p.name}.spikes"])']
+            plan.lines += [
+                f'    rec["{p.name}.spikes"] = nest.Create("spike_recorder", '
+                'params={"time_in_steps": True})',
+                f'    nest.Connect(pops["{p.name}"], rec["{p.name}.spikes"])',
+            ]
         if not vars_:
             continue
         facts = _facts(p.model)
         assert facts is not None
         bad = [v for v in vars_ if v not in facts.recordables]
         if bad:
-            problems.append(Problem(
-                f"Network.record: NEST's {p.model.name} (population {p.name!r}) does not record "
-                f"{', '.join(map(repr, bad))}; it records {', '.join(facts.recordables)}"))
+            problems.append(
+                Problem(
+                    f"Network.record: NEST's {p.model.name} (population {p.name!r}) does not record "
+                    f"{', '.join(map(repr, bad))}; it records {', '.join(facts.recordables)}"
+                )
+            )
             continue
         interval = every * built.dt_ms
         plan.max_interval = max(plan.max_interval, interval)
-        nodes = (f'pops["{p.name}"]' if idx.size == p.n else
-                 f'nest.NodeCollection(ids[{plan.array(f"rec.{p.name}.neurons", idx + p.offset, np.int64)}]'
-                 ".tolist())")
-        plan.lines += [f'    rec["{p.name}.traces"] = nest.Create("multimeter", params={{"interval": '
-                       f'{_lit(interval)}, "record_from": {list(vars_)!r}}})',
-                       f'    nest.Connect(rec["{p.name}.traces"], {nodes})']
+        nodes = (
+            f'pops["{p.name}"]'
+            if idx.size == p.n
+            else f"nest.NodeCollection(ids[{plan.array(f'rec.{p.name}.neurons', idx + p.offset, np.int64)}]"
+            ".tolist())"
+        )
+        plan.lines += [
+            f'    rec["{p.name}.traces"] = nest.Create("multimeter", params={{"interval": '
+            f'{_lit(interval)}, "record_from": {list(vars_)!r}}})',
+            f'    nest.Connect(rec["{p.name}.traces"], {nodes})',
+        ]
 
 
 def _plan(net: Any, dt: Any, connectivity: str) -> _Plan:
@@ -409,21 +494,27 @@ def _plan(net: Any, dt: Any, connectivity: str) -> _Plan:
         raise ExportError(f"nu.export.nest exports a nu.Network, got {type(net).__name__}")
     if connectivity not in ("explicit", "rules"):
         raise ExportError(f"connectivity must be 'explicit' or 'rules', got {connectivity!r}")
-    refused = [f"population {p.name!r} is a {p.model.name}" + _HINTS.get(type(p.model).__name__, "")
-               for p in net.populations if _facts(p.model) is None]
+    refused = [
+        f"population {p.name!r} is a {p.model.name}" + _HINTS.get(type(p.model).__name__, "")
+        for p in net.populations
+        if _facts(p.model) is None
+    ]
     if refused:
         raise ExportError(
             f"cannot export the network to NEST: {'; '.join(refused)}, which NEST does not have. NEST's "
             f"models that export: {', '.join(exportable_models())} (nu.models.nest.*). A model of your "
             "own runs in NEST through NESTML",
-            problems=tuple(refused))
+            problems=tuple(refused),
+        )
     built = net.build(dt)
     plan = _Plan(dt=built.dt_ms, seed=net.seed % (2**31 - 2) + 1)
     problems: list[Problem] = []
     for pi in range(len(net.populations)):
         _population(plan, net, built, pi, problems)
-    plan.lines.append("    ids = np.concatenate([np.asarray(p.tolist(), np.int64) for p in pops.values()])"
-                      "  # network position -> node id")
+    plan.lines.append(
+        "    ids = np.concatenate([np.asarray(p.tolist(), np.int64) for p in pops.values()])"
+        "  # network position -> node id"
+    )
     for k in range(len(net.projections)):
         _projection(plan, net, built, k, connectivity, problems)
     _recorders(plan, net, built, problems)
@@ -599,8 +690,9 @@ def _duration_ms(duration: Any, dt_ms: float) -> float:
     return ms
 
 
-def nest(net: Any, path: str | os.PathLike, duration: Any, dt: Any = "0.1 ms", *,
-         connectivity: str = "explicit") -> Path:
+def nest(
+    net: Any, path: str | os.PathLike, duration: Any, dt: Any = "0.1 ms", *, connectivity: str = "explicit"
+) -> Path:
     """Write ``net`` as a standalone PyNEST script ``path`` and its data beside it; return the path.
 
     ``path`` (``run_net.py``) gets ``run_net_data.npz`` beside it (synapses as network positions,
@@ -634,7 +726,8 @@ def nest(net: Any, path: str | os.PathLike, duration: Any, dt: Any = "0.1 ms", *
     data_name, results_name = f"{path.stem}_data.npz", f"{path.stem}_results.npz"
     text = _script(plan, net, ms, data_name, results_name).replace("{script}", path.name)
     path.parent.mkdir(parents=True, exist_ok=True)
-    np.savez_compressed(path.with_name(data_name), **plan.arrays)
+    arrays: dict[str, Any] = plan.arrays
+    np.savez_compressed(path.with_name(data_name), **arrays)
     path.write_text(text)
     return path
 
@@ -669,9 +762,9 @@ def to_nest(net: Any, dt: Any = "0.1 ms", *, connectivity: str = "explicit") -> 
             f"net.to_nest() needs NEST {NEST_VERSION} in this Python environment (import nest failed: "
             f"{exc}); install it with `pip install nest-simulator` or `conda install -c conda-forge "
             "nest-simulator`, or write a script to run where NEST is: nu.export.nest(net, 'run_net.py', "
-            "duration=...)") from exc
+            "duration=...)"
+        ) from exc
     ns: dict[str, Any] = {"__name__": "neurounits_nest_export", "__file__": "<in-process>"}
     exec(compile(_script(plan, net, None, "data.npz", "results.npz"), "<nu.export.nest>", "exec"), ns)
     pops, rec = ns["build"](nest_module, plan.arrays)
     return NestNetwork(nest_module, pops, rec, ns)
-

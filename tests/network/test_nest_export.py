@@ -26,9 +26,14 @@ def _check_module():
 
 def _small():
     net = nu.Network(seed=2)
-    E = net.add(N.iaf_psc_exp(n=3, C_m="0.25 nF", tau_m="0.02 s", I_e=nu.Q_([1.0, 0.5, 0.25], "nA")), name="E",
-                inputs={"I": "100 pA"})
-    I = net.add(N.iaf_cond_exp(n=2, g_L="0.015625 uS"), name="I", initial={"V_m": nu.Q_([-0.06, -0.065], "V")})
+    E = net.add(
+        N.iaf_psc_exp(n=3, C_m="0.25 nF", tau_m="0.02 s", I_e=nu.Q_([1.0, 0.5, 0.25], "nA")),
+        name="E",
+        inputs={"I": "100 pA"},
+    )
+    I = net.add(
+        N.iaf_cond_exp(n=2, g_L="0.015625 uS"), name="I", initial={"V_m": nu.Q_([-0.06, -0.065], "V")}
+    )
     net.connect(E, I, nu.conn.FixedInDegree(2), weight="0.003 uS", delay=nu.dist.Uniform("0.5 ms", "2 ms"))
     net.connect(I, E, nu.conn.AllToAll(), weight="-0.1 nA", delay="1 ms")
     net.connect(nu.sources.SpikeTimes(["1 ms", "2.5 ms"]), E[1:], weight="300 pA", delay="0.2 ms")
@@ -70,14 +75,16 @@ def test_explicit_connectivity_equals_the_built_synapses(tmp_path):
     built = net.build("0.1 ms")
     offs = net.offsets()
     with np.load(path.with_name("run_net_data.npz")) as z:
-        for k, proj in enumerate(net.projections):
+        for k in range(len(net.projections)):
             syn = built.synapses(k)
             post = z[f"proj{k}.post"]
             own = offs[np.searchsorted(offs, post, side="right") - 1]
             np.testing.assert_array_equal(post - own, syn["post"])
             if f"proj{k}.pre" in z:
                 pre = z[f"proj{k}.pre"]
-                np.testing.assert_array_equal(pre - offs[np.searchsorted(offs, pre, side="right") - 1], syn["pre"])
+                np.testing.assert_array_equal(
+                    pre - offs[np.searchsorted(offs, pre, side="right") - 1], syn["pre"]
+                )
             # the values the kernel uses, in NEST's unit (synapses() converts back through pint: 1 ulp)
             np.testing.assert_allclose(z[f"proj{k}.weight"], syn["weight"].magnitude, rtol=1e-15)
             np.testing.assert_allclose(z[f"proj{k}.delay"], syn["delay"].to("ms").magnitude, rtol=1e-15)
@@ -89,14 +96,22 @@ def test_receptor_numbers_and_nmda_port_weights(tmp_path):
     X = net.add(N.iaf_bw_2001_exact(n=2), name="X")
     net.connect(nu.sources.SpikeTimes(["1 ms"]), B, weight="5 nS", receptor="AMPA")
     net.connect(B, B, nu.conn.OneToOne(), weight="1 nS", receptor="GABA", delay="1 ms")
-    net.connect(B, X, nu.conn.Explicit([0, 1, 1], [0, 0, 1]), weight=nu.Q_([2.0, 3.0, 4.0], "nS"),
-                receptor="NMDA", delay="1 ms")
+    net.connect(
+        B,
+        X,
+        nu.conn.Explicit([0, 1, 1], [0, 0, 1]),
+        weight=nu.Q_([2.0, 3.0, 4.0], "nS"),
+        receptor="NMDA",
+        delay="1 ms",
+    )
     net.connect(B, X, nu.conn.OneToOne(), weight="7 nS", receptor=3, delay="1 ms")
     path = nu.export.nest(net, tmp_path / "bw.py", duration="10 ms")
     text = path.read_text()
     lines = [ln for ln in text.splitlines() if ln.strip().startswith("_connect(")]
     assert [ln.rsplit(", ", 2)[1] for ln in lines] == ["1", "2", "3", "3"]
-    with np.load(path.with_name("bw_data.npz")) as z:  # each NMDA port keeps its weight (NEST: per connection)
+    with np.load(
+        path.with_name("bw_data.npz")
+    ) as z:  # each NMDA port keeps its weight (NEST: per connection)
         np.testing.assert_array_equal(z["proj2.weight"], [2.0, 3.0, 4.0])
         np.testing.assert_array_equal(z["proj3.weight"], [7.0, 7.0])
 
@@ -110,8 +125,10 @@ def test_rules_mode_hands_rules_to_nest(tmp_path):
     net.connect(E, I, nu.conn.Explicit([0, 1], [0, 1]), weight="0.2 mV")
     net.connect(nu.sources.Poisson("1 kHz"), E + I, weight="0.1 mV", delay="1 ms")
     text = nu.export.nest(net, tmp_path / "r.py", duration="10 ms", connectivity="rules").read_text()
-    assert ('nest.Connect(pops["E"], pops["E"] + pops["I"], {"rule": "fixed_indegree", "indegree": 3, '
-            '"allow_autapses": False, "allow_multapses": True}') in text
+    assert (
+        'nest.Connect(pops["E"], pops["E"] + pops["I"], {"rule": "fixed_indegree", "indegree": 3, '
+        '"allow_autapses": False, "allow_multapses": True}'
+    ) in text
     assert 'nest.Connect(pops["I"], pops["E"][2:6], {"rule": "pairwise_bernoulli", "p": 0.5' in text
     assert 'nest.Connect(gen, pops["E"] + pops["I"], "all_to_all"' in text
     assert text.count("_connect(nest, ids[") == 1  # the explicit rule stays explicit
@@ -135,8 +152,12 @@ def test_refuses_what_nest_cannot_do_exactly_all_at_once(tmp_path):
     net = nu.Network()
     A = net.add(N.izhikevich(n=2, k_I="2 mV/ms/pA"), name="A")
     B = net.add(N.iaf_bw_2001(n=2, I_e="100 pA"), name="B")
-    C = net.add(N.iaf_psc_exp(n=2), name="C", initial={"I_syn_ex": "5 pA"},
-                inputs={"I": nu.TimedArray(nu.Q_([1.0, 2.0], "pA"), "1 ms")})
+    C = net.add(
+        N.iaf_psc_exp(n=2),
+        name="C",
+        initial={"I_syn_ex": "5 pA"},
+        inputs={"I": nu.TimedArray(nu.Q_([1.0, 2.0], "pA"), "1 ms")},
+    )
     net.connect(A, C, weight="10 pA", receptor="in_")
     net.connect(nu.sources.Poisson(nu.TimedArray(nu.Q_([1.0, 2.0], "kHz"), "1 ms")), C, weight="1 pA")
     net.record(C, "refractory")
@@ -144,9 +165,15 @@ def test_refuses_what_nest_cannot_do_exactly_all_at_once(tmp_path):
     with pytest.raises(nu.ExportError) as err:
         nu.export.nest(net, tmp_path / "x.py", duration="10 ms")
     msg = str(err.value)
-    for part in ("k_I = 2 mV / ms / pA has no counterpart", "I_e = 100 pA has no counterpart",
-                 "input 'I' is a TimedArray", "state 'I_syn_ex' starts at 5", "receptor 'in_'",
-                 "TimedArray rate", "does not record 'refractory'"):
+    for part in (
+        "k_I = 2 mV / ms / pA has no counterpart",
+        "I_e = 100 pA has no counterpart",
+        "input 'I' is a TimedArray",
+        "state 'I_syn_ex' starts at 5",
+        "receptor 'in_'",
+        "TimedArray rate",
+        "does not record 'refractory'",
+    ):
         assert part in msg, part
     assert list(tmp_path.iterdir()) == []
 
@@ -158,7 +185,7 @@ def test_bad_arguments():
         nu.export.nest(net, "/nonexistent/x.py", duration="10.05 ms")
     with pytest.raises(nu.ExportError, match="'explicit' or 'rules'"):
         nu.export.nest(net, "/nonexistent/x.py", duration="10 ms", connectivity="nest")
-    with pytest.raises(nu.ExportError, match="exports a nu.Network"):
+    with pytest.raises(nu.ExportError, match=r"exports a nu\.Network"):
         nu.export.nest(N.iaf_psc_exp(n=1), "/nonexistent/x.py", duration="10 ms")
 
 
@@ -178,12 +205,20 @@ def test_script_merges_the_files_of_mpi_ranks(tmp_path):
     net.record(P, "V_m", every="0.2 ms")
     ns = {"__name__": "x", "__file__": str(tmp_path / "run.py")}
     exec(nu.export.nest(net, tmp_path / "run.py", duration="1 ms").read_text(), ns)
-    rank0 = {"P.spikes.times": np.array([0.5, 0.3]), "P.spikes.index": np.array([2, 0]),
-             "P.traces.times": np.array([0.2, 0.4, 0.2, 0.4]), "P.traces.index": np.array([0, 0, 2, 2]),
-             "P.traces.V_m": np.array([1.0, 2.0, 5.0, 6.0])}
-    rank1 = {"P.spikes.times": np.array([0.3]), "P.spikes.index": np.array([1]),
-             "P.traces.times": np.array([0.4, 0.2]), "P.traces.index": np.array([1, 1]),
-             "P.traces.V_m": np.array([4.0, 3.0])}
+    rank0 = {
+        "P.spikes.times": np.array([0.5, 0.3]),
+        "P.spikes.index": np.array([2, 0]),
+        "P.traces.times": np.array([0.2, 0.4, 0.2, 0.4]),
+        "P.traces.index": np.array([0, 0, 2, 2]),
+        "P.traces.V_m": np.array([1.0, 2.0, 5.0, 6.0]),
+    }
+    rank1 = {
+        "P.spikes.times": np.array([0.3]),
+        "P.spikes.index": np.array([1]),
+        "P.traces.times": np.array([0.4, 0.2]),
+        "P.traces.index": np.array([1, 1]),
+        "P.traces.V_m": np.array([4.0, 3.0]),
+    }
     for r, part in enumerate((rank0, rank1)):
         np.savez(tmp_path / f"run_results.rank{r}.npz", **part)
     ns["main"](["--merge"])

@@ -86,8 +86,14 @@ def bw() -> tuple[nu.Network, str]:
     net.connect(drive, X, weight="9 nS", receptor=1, delay="1 ms")
     net.connect(B, B, nu.conn.AllToAll(allow_autapses=False), weight="0.5 nS", receptor="NMDA", delay="1 ms")
     net.connect(B, B, nu.conn.FixedInDegree(2), weight="1 nS", receptor="GABA", delay="2 ms")
-    net.connect(B, X, nu.conn.Explicit([0, 1, 2, 3, 0], [0, 1, 2, 0, 2]),
-                weight=nu.Q_([2.0, 3.0, 4.0, 5.0, 6.0], "nS"), receptor="NMDA", delay="1.5 ms")
+    net.connect(
+        B,
+        X,
+        nu.conn.Explicit([0, 1, 2, 3, 0], [0, 1, 2, 0, 2]),
+        weight=nu.Q_([2.0, 3.0, 4.0, 5.0, 6.0], "nS"),
+        receptor="NMDA",
+        delay="1.5 ms",
+    )
     net.connect(B[:2], X, nu.conn.AllToAll(), weight="1 nS", receptor="NMDA", delay="0.5 ms")
     net.record(B + X, spikes=True)
     net.record(B[:2], "V_m", "s_NMDA")
@@ -131,8 +137,9 @@ def run_rules() -> dict:
     net, duration = brunel_rules()
     res = nu.simulate(net, duration, dt=DT)
     with tempfile.TemporaryDirectory() as tmp:
-        script = nu.export.nest(net, Path(tmp) / "run_rules.py", duration=duration, dt=DT,
-                                connectivity="rules")
+        script = nu.export.nest(
+            net, Path(tmp) / "run_rules.py", duration=duration, dt=DT, connectivity="rules"
+        )
         text = script.read_text()
         subprocess.run([sys.executable, str(script)], check=True, capture_output=True, text=True)
         with np.load(script.with_name("run_rules_results.npz")) as z:
@@ -163,7 +170,11 @@ def compare(net, res, nest_out) -> dict:
             same = t.shape == tn.shape and np.array_equal(t, tn) and np.array_equal(i, jn)
             out[f"{p.name} spikes (nu, NEST, identical)"] = (int(t.size), int(tn.size), bool(same))
         for key in nest_out:
-            if key.startswith(p.name + ".") and key.count(".") == 1 and key.split(".")[1] not in ("t", "neurons"):
+            if (
+                key.startswith(p.name + ".")
+                and key.count(".") == 1
+                and key.split(".")[1] not in ("t", "neurons")
+            ):
                 v = key.split(".")[1]
                 ours = np.asarray(res[p.name][v].magnitude)[1 : 1 + nest_out[key].shape[0]]
                 out[f"{p.name}.{v} max |nu - NEST|"] = float(np.abs(ours - nest_out[key]).max())
@@ -204,7 +215,7 @@ def main(argv=None) -> int:
             keep["nest_version"] = np.str_(nest.__version__)
             np.savez_compressed(HERE / "nest_export_psc50.npz", **keep)
             print(f"  saved {HERE / 'nest_export_psc50.npz'}")
-    if argv is None and not sys.argv[1:] or "rules" in names:
+    if (argv is None and not sys.argv[1:]) or "rules" in names:
         print("rules (statistics only):")
         for k, v in run_rules().items():
             print(f"  {k}: {v}")
