@@ -144,7 +144,7 @@ def run_rules() -> dict:
         subprocess.run([sys.executable, str(script)], check=True, capture_output=True, text=True)
         with np.load(script.with_name("run_rules_results.npz")) as z:
             nest_out = dict(z)
-    out = {"rules in the script": text.count('"rule": "fixed_indegree"')}
+    out = {"nest.Connect calls with a rule": text.count(', {"rule": ')}
     for p in net.populations:
         nu_rate = res[p.name].spikes.indices.size / p.n / 0.5
         nest_rate = nest_out[f"{p.name}.spikes.indices"].size / p.n / 0.5
