@@ -50,7 +50,7 @@ def test_script_text_names_units_and_receptors(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["run_net.py", "run_net_data.npz"]
     assert 'nest.Create("iaf_psc_exp", 3, params={' in text
     assert '"C_m": 250.0' in text and '"tau_m": 20.0' in text  # nF -> pF, s -> ms
-    g_L = net["I"].model.parameters["g_L"].m_as("nS")  # 0.015625 uS in nS, as the model holds it
+    g_L = float(net["I"].model.parameters["g_L"].m_as("nS"))  # 0.015625 uS in nS, as the model holds it
     assert abs(g_L - 15.625) < 1e-12
     assert 'nest.Create("iaf_cond_exp", 2, params={' in text and f'"g_L": {g_L!r}' in text
     assert "DURATION = 50.0" in text and "DT = 0.1" in text
