@@ -245,3 +245,34 @@ def test_neurounits_gives_the_spikes_of_the_exported_script_in_nest():
     assert ref["E.spikes.times"].size > 150
     V = res["E"]["V_m"].to("mV").magnitude[10::10]  # samples at 1, 2, ... ms
     np.testing.assert_allclose(V, ref["E.V_m_every_ms"], rtol=0, atol=1e-9)
+
+
+def test_nestml_text_of_a_model_of_your_own(tmp_path):
+    text = nu.export.nestml(nu.models.AdEx(n=2, b="200 pA"), tmp_path / "adex.nestml")
+    assert (tmp_path / "adex.nestml").read_text() == text
+    assert "model AdEx_neuron:" in text
+    assert "        C pF = 281.0 pF" in text and "        b pA = 200.0 pA" in text  # the instance's values
+    assert "        V mV = ((E_L/(1 mV)))*(1 mV)" in text
+    assert "        refr_t' = -1" in text and "        I pA <- continuous" in text
+    assert "V' = (" in text and ")*(1 mV/ms)" in text and "min((V_peak/(1 mV)), (V/(1 mV)))" in text
+    assert "            integrate_odes(w, refr_t)" in text  # V is held while refractory
+    assert "    onCondition(refr_t <= 0 ms and ((V/(1 mV)) > (V_peak/(1 mV)))):" in text
+    assert "        w = ((b/(1 pA)) + (w/(1 pA)))*(1 pA)" in text
+    coba = nu.export.nestml(nu.models.CobaLIF)  # a class: its defaults
+    assert "        ex <- spike  # weights in nS" in coba
+    assert "        g_ex += (1)*(ex*1 s)*(1 pA/mV)" in coba
+
+
+def test_nestml_refuses_what_it_cannot_write():
+    for model, what in (
+        (N.iaf_bw_2001_exact, "port groups"),
+        (N.iaf_bw_2001, "spike payload"),
+        (N.sigmoid_rate_ipn, "noise terms"),
+        (nu.models.HodgkinHuxley, "_prev_V"),
+    ):
+        with pytest.raises(nu.ExportError, match=what):
+            nu.export.nestml(model)
+    with pytest.raises(nu.ExportError, match="differs between neurons"):
+        nu.export.nestml(nu.models.LIF(n=2, tau_m=nu.Q_([10.0, 20.0], "ms")))
+    with pytest.raises(nu.ExportError, match="exports a neurounits Model"):
+        nu.export.nestml("LIF")

@@ -192,6 +192,27 @@ def run_case(name: str, keep: Path | None = None) -> tuple[dict, dict]:
     return compare(net, res, nest_out), nest_out
 
 
+NESTML_MODELS = ("LIF", "CobaLIF", "CubaLIF", "AdEx", "ExpIF", "QuaIF", "AdQuaIF", "Izhikevich")
+
+
+def check_nestml() -> dict:
+    """``nu.export.nestml`` of library models through NESTML's parser and context conditions
+    (``target_platform="NONE"``: no code generated): the number of errors per model (needs NESTML)."""
+    from pynestml.frontend.pynestml_frontend import generate_target
+    from pynestml.utils.logger import Logger, LoggingLevel
+
+    out = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for name in NESTML_MODELS:
+            path = Path(tmp) / f"{name}.nestml"
+            nu.export.nestml(getattr(nu.models, name), path)
+            generate_target(
+                input_path=str(path), target_platform="NONE", target_path=tmp, logging_level="ERROR"
+            )
+            out[f"{name}: NESTML errors"] = len(Logger.get_messages(level=LoggingLevel.ERROR))
+    return out
+
+
 def main(argv=None) -> int:
     names = (argv if argv is not None else sys.argv[1:]) or list(CASES)
     ok = True
@@ -219,6 +240,11 @@ def main(argv=None) -> int:
         print("rules (statistics only):")
         for k, v in run_rules().items():
             print(f"  {k}: {v}")
+    if "nestml" in names:
+        print("nestml (parsed and checked by NESTML, not compiled):")
+        for k, v in check_nestml().items():
+            print(f"  {k}: {v}")
+            ok &= v == 0
     print("ALL IDENTICAL" if ok else "DIFFERENCES (see above)")
     return 0 if ok else 1
 
