@@ -262,14 +262,17 @@ def _port_weights(net: Any, built: Any, k: int) -> np.ndarray:
         if other.receptors.get(pi, ("",))[0] != names[0]:
             continue
         local = built.projections[j].post - p.offset
-        rank = np.empty(local.size, np.int64)
-        seen = count.copy()
-        for s, t in enumerate(local):  # small: one entry per NMDA synapse
-            rank[s] = seen[t]
-            seen[t] += 1
-        count = seen
+        order = np.argsort(local, kind="stable")
+        srt = local[order]
+        rank = np.empty(local.size, np.int64)  # earlier synapses onto the same target, all projections
+        rank[order] = np.arange(local.size) - np.searchsorted(srt, srt, side="left") + count[srt]
+        count = count + np.bincount(local, minlength=p.n)
     pw = built.plans[pi].port_weights
-    return np.array([pw[f"w_{names[0]}_{r}"][t] for r, t in zip(rank, local, strict=True)], float)
+    out = np.empty(local.size)
+    for r in np.unique(rank):
+        sel = rank == r
+        out[sel] = pw[f"w_{names[0]}_{r}"][local[sel]]
+    return out
 
 
 _RULES: dict[type, tuple[str, dict[str, str]]] = {
