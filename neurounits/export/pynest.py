@@ -33,9 +33,10 @@ from ..errors import ExportError, MissingDependencyError, Problem, raise_problem
 from ..models import nest as nest_models
 from ..network import Network
 from ..network import connectivity as conn
+from ..network.build import STRUCTURE
 from ..network.sources import Poisson, Source, SpikeTimes
 from ..simulation import TimedArray
-from ..units import as_quantity, from_internal, ureg
+from ..units import Q_, as_quantity, from_internal, to_internal, ureg
 
 __all__ = ["NEST_VERSION", "NestNetwork", "exportable_models", "nest", "to_nest"]
 
@@ -249,32 +250,6 @@ def _receptor(model: Any, names: tuple[str, ...]) -> int:
     return int(number) if number is not None else 0
 
 
-def _port_weights(net: Any, built: Any, k: int) -> np.ndarray:
-    """Each synapse's weight (internal units) of projection k onto a port group: the port's
-    weight (the synapse weights of the built network hold spike counts); a target's ports are
-    numbered by its synapses in the order the projections were made, as NEST numbers them."""
-    proj = net.projections[k]
-    pi, names = next(iter(proj.receptors.items()))
-    p = net.populations[pi]
-    count = np.zeros(p.n, np.int64)
-    for j in range(k + 1):
-        other = net.projections[j]
-        if other.receptors.get(pi, ("",))[0] != names[0]:
-            continue
-        local = built.projections[j].post - p.offset
-        order = np.argsort(local, kind="stable")
-        srt = local[order]
-        rank = np.empty(local.size, np.int64)  # earlier synapses onto the same target, all projections
-        rank[order] = np.arange(local.size) - np.searchsorted(srt, srt, side="left") + count[srt]
-        count = count + np.bincount(local, minlength=p.n)
-    pw = built.plans[pi].port_weights
-    out = np.empty(local.size)
-    for r in np.unique(rank):
-        sel = rank == r
-        out[sel] = pw[f"w_{names[0]}_{r}"][local[sel]]
-    return out
-
-
 _RULES: dict[type, tuple[str, dict[str, str]]] = {
     conn.OneToOne: ("one_to_one", {}),
     conn.AllToAll: ("all_to_all", {}),
@@ -283,6 +258,64 @@ _RULES: dict[type, tuple[str, dict[str, str]]] = {
     conn.FixedOutDegree: ("fixed_outdegree", {"outdegree": "k"}),
     conn.FixedTotalNumber: ("fixed_total_number", {"N": "n"}),
 }
+
+
+@dataclass
+class _Synapses:
+    """One projection's synapses: network positions (pre None for a source), weights in internal
+    units, delays in steps (0 for an instantaneous rate connection)."""
+
+    pre: np.ndarray | None
+    post: np.ndarray
+    weight: np.ndarray
+    delay: np.ndarray
+
+
+def _synapses(net: Any, built: Any, k: int) -> _Synapses:
+    """Projection k's synapses, through the public API: the rule draws the positions from the
+    projection's stream (``[seed, STRUCTURE, k]``, drawn first: see network.build), weights given
+    as values are taken as given (the kernel's own numbers), drawn ones and the delays come from
+    ``built.synapses(k)``, checked against the positions."""
+    proj = net.projections[k]
+    post_ids = proj.target.gids()
+    pre: np.ndarray | None = None
+    if isinstance(proj.source, Source):
+        post = post_ids
+    else:
+        rng = np.random.default_rng(np.random.SeedSequence([net.seed, STRUCTURE, proj.index]))
+        pre_ids = proj.source.gids()
+        i, j = proj.rule.build(pre_ids, post_ids, rng)
+        pre, post = pre_ids[i], post_ids[j]
+    m = post.size
+    where = proj.describe()
+    if proj.kind == "rate":
+        if any(hasattr(v, "sample") for v in (proj.weight, proj.delay)):
+            raise ExportError(f"{where}: drawn weights or delays of a rate projection do not export yet")
+        w = (
+            np.asarray(proj.rule.weights()[0], float)
+            if proj.weight is None
+            else np.asarray(as_quantity(proj.weight).to("").magnitude, float)
+        )
+        d = 0.0 if proj.delay is None else np.asarray(as_quantity(proj.delay).to("ms").magnitude, float)
+        steps = np.rint(np.broadcast_to(d, (m,)) / built.dt_ms).astype(np.int64)
+        return _Synapses(pre, post, np.broadcast_to(w, (m,)).astype(float), steps)
+    syn = built.synapses(k)
+    offs = net.offsets()
+    local = post - offs[np.searchsorted(offs, post, side="right") - 1]
+    same = np.array_equal(local, syn["post"]) and (
+        pre is None or np.array_equal(pre - offs[np.searchsorted(offs, pre, side="right") - 1], syn["pre"])
+    )
+    if not same:  # pragma: no cover - the build draws otherwise than documented
+        raise ExportError(f"{where}: the synapses could not be read back; export with connectivity='rules'")
+    if proj.weight is None:  # a weight matrix
+        vals, unit = proj.rule.weights()
+        w = np.asarray(to_internal(Q_(vals, unit)) if unit is not None else vals, float)
+    elif hasattr(proj.weight, "sample"):  # drawn: the values the build reads back
+        w = np.asarray(to_internal(syn["weight"]), float)
+    else:
+        w = np.broadcast_to(np.asarray(to_internal(as_quantity(proj.weight)), float), (m,))
+    steps = np.rint(np.asarray(syn["delay"].to("ms").magnitude, float) / built.dt_ms).astype(np.int64)
+    return _Synapses(pre, post, np.asarray(w, float), steps)
 
 
 def _nodes_expr(view: Any) -> str | None:
@@ -320,22 +353,23 @@ def _projection(
     plan: _Plan, net: Any, built: Any, k: int, connectivity: str, problems: list[Problem]
 ) -> None:
     proj = net.projections[k]
-    s = built.projections[k]
+    try:
+        s = _synapses(net, built, k)
+    except ExportError as exc:
+        problems.append(Problem(exc.msg))
+        return
     where = proj.describe()
     m = s.post.size
     offs = net.offsets()
     owner = np.searchsorted(offs, s.post, side="right") - 1
-    # weights in NEST's units (the receptor's unit of each target population)
-    pi0, names0 = next(iter(proj.receptors.items()))
-    ports = net.populations[pi0].model.spec.ports
-    w_int = _port_weights(net, built, k) if names0[0] in ports else np.broadcast_to(s.weight, (m,))
+    w_int = s.weight
     weight = np.empty(m)
     receptor = np.zeros(m, np.int64)
     for pi, names in proj.receptors.items():
         sel = owner == pi
         model = net.populations[pi].model
         unit = ureg.dimensionless if proj.kind == "rate" else model.spec.receptors[names[0]].unit
-        weight[sel] = from_internal(np.asarray(w_int, float)[sel], unit).magnitude
+        weight[sel] = np.asarray(from_internal(w_int[sel], unit).magnitude, float)
         if proj.kind == "rate":
             continue
         receptor[sel] = _receptor(model, names)
@@ -350,7 +384,7 @@ def _projection(
                         f"({by_sign[0]!r}: >= 0, {by_sign[1]!r}: < 0), so this does not export"
                     )
                 )
-    delay = np.broadcast_to(s.delay, (m,)) * built.dt_ms
+    delay = s.delay * built.dt_ms
     instantaneous = proj.kind == "rate" and not np.any(s.delay)
     if m:
         plan.max_delay = max(plan.max_delay, float(delay.max()))
