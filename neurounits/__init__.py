@@ -7,11 +7,12 @@
 <Unit('millivolt')>
 """
 
-from . import dist, models, plot
+from . import dist, export, models, plot
 from .equations import Model
 from .errors import (
     CacheWarning,
     EquationError,
+    ExportError,
     FileFormatError,
     IntegratorError,
     MissingDependencyError,
@@ -47,6 +48,7 @@ __all__ = [
     "CacheWarning",
     "DimensionError",
     "EquationError",
+    "ExportError",
     "Features",
     "FileFormatError",
     "Input",
@@ -76,6 +78,7 @@ __all__ = [
     "check_dt",
     "conn",
     "dist",
+    "export",
     "fi_curve",
     "load",
     "models",

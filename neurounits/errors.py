@@ -18,6 +18,7 @@ from dataclasses import dataclass
 __all__ = [
     "CacheWarning",
     "EquationError",
+    "ExportError",
     "FileFormatError",
     "IntegratorError",
     "MissingDependencyError",
@@ -87,6 +88,11 @@ class SimulationError(NeurounitsError, RuntimeError):
 
 def _rebuild_sim(msg, problems, variable, neuron, time):
     return SimulationError(msg, problems=problems, variable=variable, neuron=neuron, time=time)
+
+
+class ExportError(NeurounitsError, ValueError):
+    """A model or network that does not export (to NEST: a model NEST lacks, a feature with no
+    exact NEST counterpart); the message lists what does."""
 
 
 class MissingDependencyError(NeurounitsError, ImportError):
