@@ -24,6 +24,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from ..lazy import paused_gc
+
 __all__ = ["GEN_VERSION", "RUNTIME_HASH", "VECTORIZE_CHECKS", "cache_dir", "load", "loaded", "toolchain"]
 
 GEN_VERSION = "5"
@@ -64,10 +66,15 @@ def _configure_llvm() -> None:
     """Set the LLVM option once, before the first kernel compiles (not at import time)."""
     global _LLVM_CONFIGURED
     if not _LLVM_CONFIGURED:
-        import llvmlite.binding as llvm
+        with paused_gc():  # numba's imports: see neurounits.lazy
+            import llvmlite.binding as llvm
+            from numba.core.registry import cpu_target
 
-        llvm.set_option("", f"-vectorize-memory-check-threshold={VECTORIZE_CHECKS}")
-        _watch_compiles()
+            llvm.set_option("", f"-vectorize-memory-check-threshold={VECTORIZE_CHECKS}")
+            _watch_compiles()
+            # numba's CPU target imports its implementations (numba.np.arraymath, linalg, ...) when
+            # the first function compiles or loads from its cache; here, with the collector paused
+            cpu_target.target_context.refresh()
         _LLVM_CONFIGURED = True
 
 
@@ -110,7 +117,7 @@ def load(source: str) -> Any:
     """Write ``source`` to the cache (once) and import it; returns the module."""
     digest = hashlib.sha256(source.encode()).hexdigest()[:24]
     _configure_llvm()
-    with _LOCK:
+    with _LOCK, paused_gc():  # importing a kernel module imports neurounits.codegen.runtime (numba)
         mod = _LOADED.get(digest)
         if mod is not None:
             return mod
