@@ -14,6 +14,7 @@ the first kernel is loaded.
 
 from __future__ import annotations
 
+import importlib
 from typing import TYPE_CHECKING, Any
 
 from . import models
@@ -27,7 +28,6 @@ from .errors import (
     ParameterError,
     SimulationError,
 )
-from .lazy import import_quietly
 from .parameters import Input, Option, Parameter, PortGroup, Receptor, State
 from .units import Q_, DimensionError, Quantity, ureg
 
@@ -109,7 +109,7 @@ def __getattr__(name: str) -> Any:
     where = _LAZY.get(name)
     if where is None:
         raise AttributeError(f"module 'neurounits' has no attribute {name!r}")
-    module = import_quietly(where[0], __name__)
+    module = importlib.import_module(where[0], __name__)
     value = module if where[1] is None else getattr(module, where[1])
     globals()[name] = value
     return value

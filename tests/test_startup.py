@@ -85,10 +85,3 @@ def test_unknown_name_is_an_attribute_error():
     else:  # pragma: no cover
         raise AssertionError("nu.no_such_name did not raise")
 
-
-def test_garbage_collector_state_is_restored():
-    d = _fresh(
-        "import gc, json\nimport neurounits as nu\nnu.simulate\na = gc.isenabled()\ngc.disable()\n"
-        "nu.Network\nnu.models.LIF\nprint(json.dumps([a, gc.isenabled()]))"
-    )
-    assert d == [True, False]  # pause_gc leaves a disabled collector disabled

@@ -24,8 +24,6 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from ..lazy import paused_gc
-
 __all__ = ["GEN_VERSION", "RUNTIME_HASH", "VECTORIZE_CHECKS", "cache_dir", "load", "loaded", "toolchain"]
 
 GEN_VERSION = "5"
@@ -66,15 +64,10 @@ def _configure_llvm() -> None:
     """Set the LLVM option once, before the first kernel compiles (not at import time)."""
     global _LLVM_CONFIGURED
     if not _LLVM_CONFIGURED:
-        with paused_gc():  # numba's imports: see neurounits.lazy
-            import llvmlite.binding as llvm
-            from numba.core.registry import cpu_target
+        import llvmlite.binding as llvm
 
-            llvm.set_option("", f"-vectorize-memory-check-threshold={VECTORIZE_CHECKS}")
-            _watch_compiles()
-            # numba's CPU target imports its implementations (numba.np.arraymath, linalg, ...) when
-            # the first function compiles or loads from its cache; here, with the collector paused
-            cpu_target.target_context.refresh()
+        llvm.set_option("", f"-vectorize-memory-check-threshold={VECTORIZE_CHECKS}")
+        _watch_compiles()
         _LLVM_CONFIGURED = True
 
 
@@ -117,7 +110,7 @@ def load(source: str) -> Any:
     """Write ``source`` to the cache (once) and import it; returns the module."""
     digest = hashlib.sha256(source.encode()).hexdigest()[:24]
     _configure_llvm()
-    with _LOCK, paused_gc():  # importing a kernel module imports neurounits.codegen.runtime (numba)
+    with _LOCK:
         mod = _LOADED.get(digest)
         if mod is not None:
             return mod

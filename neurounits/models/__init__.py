@@ -9,8 +9,6 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-from ..lazy import import_quietly
-
 _WHERE = {
     "LIF": "lif",
     "Perceptron": "rate", "RateNeuron": "rate", "LeakyRate": "rate", "NONLINEARITIES": "rate",
@@ -45,7 +43,7 @@ def __getattr__(name: str) -> Any:
     if name == "nest":
         return importlib.import_module(".nest", __name__)
     if name in _WHERE:
-        model = getattr(import_quietly(f".{_WHERE[name]}", __name__), name)
+        model = getattr(importlib.import_module(f".{_WHERE[name]}", __name__), name)
         globals()[name] = model
         return model
     raise AttributeError(f"module 'neurounits.models' has no model {name!r}; available: {', '.join(__all__)}")

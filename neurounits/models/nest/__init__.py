@@ -9,11 +9,10 @@ reference traces and the script that made them.
 
 from __future__ import annotations
 
+import importlib
 import sys
 import types
 from typing import Any
-
-from ...lazy import import_quietly
 
 # model -> its module.  A model is imported (declared and checked) on first use, as in
 # neurounits.models: the first use of one model does not declare all of them.
@@ -32,7 +31,7 @@ __all__ = ["aeif_cond_alpha", "hh_psc_alpha", "iaf_bw_2001", "iaf_bw_2001_exact"
 
 def __getattr__(name: str) -> Any:
     if name in _WHERE:
-        module = import_quietly(f".{_WHERE[name]}", __name__)
+        module = importlib.import_module(f".{_WHERE[name]}", __name__)
         return getattr(module, name)  # (set on this package by _Package.__setattr__)
     raise AttributeError(f"module 'neurounits.models.nest' has no model {name!r}; "
                          f"available: {', '.join(__all__)}")
