@@ -16,8 +16,13 @@ this process:
 - references, measured in the same run: the wall time of a process that only
   runs ``pass``, ``import numba``, ``import neurounits``.
 
-The time compared with the targets is measured inside the child, from just
-before ``import neurounits`` to having the ``Results``.  Each child also
+Two figures are compared with the targets: the whole process (launch to the
+parent seeing it end, as ``time python script.py`` shows it; the issue's targets:
+warm < 1.5 s, empty < 5 s) and, inside the child, from just before
+``import neurounits`` to having the ``Results``.  A process that only runs
+``import neurounits`` has a target too (< 0.4 s).  On a busy machine the wall
+times grow with the load; the CPU time of each process (user + system, from
+``getrusage``) is printed beside them.  Each child also
 reports its phases: interpreter start (launch to first line), import, model
 construction, simulate, and interpreter exit (last line to the parent seeing
 the process end), plus, for information, a second ``simulate`` call in the
@@ -27,7 +32,12 @@ are imported inside it, and for how long) and one under cProfile, and one more
 empty-cache process lists the functions numba compiles in that call (numba's
 event API), with their compile times.
 
-    python benchmarks/bench_startup.py [--warm 5] [--empty 3] [--refs 5] [--no-profile]
+    python benchmarks/bench_startup.py [--warm 5] [--empty 5] [--refs 5] [--no-profile]
+                                       [--python OTHER_INTERPRETER]
+
+``--python`` runs the children with another interpreter, e.g. that of a virtual
+environment without dask (pint imports ``dask.base`` at import time whenever
+dask is installed, ~0.2-0.4 s).
 """
 
 from __future__ import annotations
@@ -36,6 +46,7 @@ import argparse
 import json
 import os
 import re
+import resource
 import statistics
 import subprocess
 import sys
@@ -44,7 +55,8 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-TARGET_WARM_S, TARGET_EMPTY_S = 1.5, 5.0
+TARGET_WARM_S, TARGET_EMPTY_S, TARGET_IMPORT_S = 1.5, 5.0, 0.4
+PYTHON = sys.executable  # the children's interpreter (--python)
 RUN = 'nu.simulate(lif, "100 ms", "0.1 ms", inputs={"I": "0.2 nA"}, record=("V",))'
 
 # The child prints what it measured as one JSON line, last on stdout.  time.time()
@@ -136,12 +148,22 @@ def child_env(nu_cache: str, numba_cache: str) -> dict[str, str]:
     return env
 
 
+def _cpu() -> float:
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
+LAST_CPU = [0.0]  # CPU time (user + system) of the last child
+
+
 def _run(code: str, env: dict[str, str], *flags: str) -> tuple[float, float, subprocess.CompletedProcess]:
     """Run ``code`` in a fresh interpreter; returns (launch stamp, end stamp, process)."""
+    c = _cpu()
     w = time.time()
-    p = subprocess.run([sys.executable, *flags, "-c", code], env=env, cwd=ROOT,
+    p = subprocess.run([PYTHON, *flags, "-c", code], env=env, cwd=ROOT,
                        capture_output=True, text=True)
     w_end = time.time()
+    LAST_CPU[0] = _cpu() - c
     if p.returncode != 0:
         raise RuntimeError(f"child failed (rc {p.returncode}):\n{p.stderr[-4000:]}")
     return w, w_end, p
@@ -158,6 +180,7 @@ def _child(env: dict[str, str]) -> dict:
     d["wall"] = w_end - w
     d["start"] = d["w_start"] - w
     d["exit"] = w_end - d["w_end"]
+    d["cpu"] = LAST_CPU[0]
     return d
 
 
@@ -183,11 +206,13 @@ def _report(label: str, rows: list[dict], target: float) -> None:
         ("total", "= import -> results"),
         ("exit", "interpreter exit"),
         ("wall", "process wall time"),
+        ("cpu", "process CPU time"),
         ("simulate_again", "simulate (2nd call)"),
     ]:
         _line(name, [r[key] for r in rows])
-    tot = _med(rows, "total")
-    print(f"  target: import -> results < {target} s: {tot:.3f} s  {'PASS' if tot < target else 'MISS'}")
+    tot, wall = _med(rows, "total"), _med(rows, "wall")
+    print(f"  target: whole process < {target} s: {wall:.3f} s  {'PASS' if wall < target else 'MISS'}")
+    print(f"          import -> results < {target} s: {tot:.3f} s  {'PASS' if tot < target else 'MISS'}")
 
 
 def _importtime(env: dict[str, str], top: int) -> None:
@@ -210,24 +235,35 @@ def _importtime(env: dict[str, str], top: int) -> None:
 
 
 def main() -> None:
+    global PYTHON
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--warm", type=int, default=5, help="warm-cache processes (default 5)")
-    ap.add_argument("--empty", type=int, default=3, help="empty-cache processes (default 3)")
+    ap.add_argument("--empty", type=int, default=5, help="empty-cache processes (default 5)")
     ap.add_argument("--refs", type=int, default=5, help="processes per reference import (default 5)")
     ap.add_argument("--no-profile", action="store_true", help="skip the profile listings")
     ap.add_argument("--top", type=int, default=15, help="entries listed by the profiles (default 15)")
+    ap.add_argument("--python", default=sys.executable, help="the children's interpreter (default: this one)")
     args = ap.parse_args()
+    PYTHON = args.python
 
-    print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs, load average "
-          f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    probe = subprocess.run([PYTHON, "-c", "import sys, importlib.util as u; "
+                            "print(sys.version.split()[0], u.find_spec('dask') is not None)"],
+                           capture_output=True, text=True, check=True).stdout.split()
+    print(f"python {probe[0]} ({PYTHON}), {os.cpu_count()} CPUs, load average "
+          f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}; dask installed (pint imports dask.base "
+          f"when it is): {probe[1] == 'True'}")
 
     with tempfile.TemporaryDirectory(prefix="nu_bench_") as tmp:
         # references: bare interpreter, numba alone, neurounits alone (process wall time)
         ref_env = child_env(os.path.join(tmp, "ref_nu"), os.path.join(tmp, "ref_numba"))
-        refs = {}
+        refs, ref_cpu = {}, {}
         for name, code in [("python -c pass", "pass"), ("import numba", "import numba"),
+                           ("import sympy", "import sympy"), ("import pint", "import pint"),
                            ("import neurounits", "import neurounits")]:
-            refs[name] = [_wall(code, ref_env) for _ in range(args.refs)]
+            refs[name], ref_cpu[name] = [], []
+            for _ in range(args.refs):
+                refs[name].append(_wall(code, ref_env))
+                ref_cpu[name].append(LAST_CPU[0])
 
         # (a) warm cache: fill once, then time fresh processes
         warm_nu, warm_numba = os.path.join(tmp, "warm_nu"), os.path.join(tmp, "warm_numba")
@@ -243,9 +279,13 @@ def main() -> None:
             e = child_env(os.path.join(tmp, f"empty_nu{i}"), os.path.join(tmp, f"empty_numba{i}"))
             empty.append(_child(e))
 
-        print(f"\nreferences: process wall time, median of {args.refs} [min - max]")
+        print(f"\nreferences: process wall time, median of {args.refs} [min - max]; CPU time (median)")
         for name, vals in refs.items():
-            _line(name, vals)
+            print(f"  {name:26s} {statistics.median(vals):7.3f} s   [{min(vals):.3f} - {max(vals):.3f}]   "
+                  f"CPU {statistics.median(ref_cpu[name]):.3f} s")
+        imp = statistics.median(refs["import neurounits"])
+        print(f"  target: python -c 'import neurounits' < {TARGET_IMPORT_S} s: {imp:.3f} s  "
+              f"{'PASS' if imp < TARGET_IMPORT_S else 'MISS'}")
 
         print(f"\ncache-filling run: import -> results {fill['total']:.3f} s "
               f"(process {fill['wall']:.3f} s); {fill['spikes']} spikes, V {tuple(fill['v_shape'])}; "
@@ -271,7 +311,8 @@ def main() -> None:
         print(f"    one-off part (1st - 2nd call)   {w_sim - w_again:.3f} s   "
               f"(for scale: a process that imports numba, less bare python: {numba_ref:.3f} s)")
         print(f"    the run itself (2nd call)       {w_again:.3f} s")
-        print(f"  interpreter exit           {_med(warm, 'exit'):.3f} s   (not in the target's figure)")
+        print(f"  interpreter exit           {_med(warm, 'exit'):.3f} s   (in the whole-process figure only)")
+        print(f"  whole process              {_med(warm, 'wall'):.3f} s   (CPU {_med(warm, 'cpu'):.3f} s)")
 
         if not args.no_profile:
             _importtime(env, args.top)

@@ -5,10 +5,19 @@
 >>> res = nu.simulate(lif, "20 ms", "0.1 ms", inputs={"I": "0.3 nA"})
 >>> res["V"].units
 <Unit('millivolt')>
+
+``import neurounits`` loads the units (pint), the errors and the declaration types only; the rest
+(``Model`` and sympy, ``simulate``, ``Network``, ``sweep``, ``dist``, ``plot``, ``load``, ...) is
+imported on first use (PEP 562), so a script pays only for what it uses.  numba is imported when
+the first kernel is loaded.
 """
 
-from . import dist, export, models, plot
-from .equations import Model
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from . import models
 from .errors import (
     CacheWarning,
     EquationError,
@@ -23,25 +32,44 @@ from .errors import (
     SimulationError,
     StabilityWarning,
 )
-from .loading import load
-from .network import Network, sources
-from .network import connectivity as conn
 from .parameters import Input, Option, Parameter, PortGroup, Receptor, State
-from .simulation import (
-    Features,
-    RateInput,
-    Results,
-    Simulation,
-    SpikeInput,
-    Spikes,
-    TimedArray,
-    check_dt,
-    simulate,
-)
-from .sweeps import Sweep, fi_curve, sweep
 from .units import Q_, DimensionError, Quantity, ureg
 
+if TYPE_CHECKING:  # what the names below resolve to, for type checkers and IDEs
+    from . import dist, export, plot
+    from .equations import Model
+    from .loading import load
+    from .network import Network, sources
+    from .network import connectivity as conn
+    from .simulation import (Features, RateInput, Results, Simulation, SpikeInput, Spikes, TimedArray, check_dt,
+                             simulate)
+    from .sweeps import Sweep, fi_curve, sweep
+
 __version__ = "0.1.0"
+
+# name -> (module, attribute); attribute None: the module itself
+_LAZY: dict[str, tuple[str, str | None]] = {
+    "Model": (".equations", "Model"),
+    "Features": (".simulation", "Features"),
+    "RateInput": (".simulation", "RateInput"),
+    "Results": (".simulation", "Results"),
+    "Simulation": (".simulation", "Simulation"),
+    "SpikeInput": (".simulation", "SpikeInput"),
+    "Spikes": (".simulation", "Spikes"),
+    "TimedArray": (".simulation", "TimedArray"),
+    "simulate": (".simulation", "simulate"),
+    "check_dt": (".simulation", "check_dt"),
+    "export": (".export", None),
+    "Network": (".network", "Network"),
+    "sources": (".network.sources", None),
+    "conn": (".network.connectivity", None),
+    "Sweep": (".sweeps", "Sweep"),
+    "fi_curve": (".sweeps", "fi_curve"),
+    "sweep": (".sweeps", "sweep"),
+    "load": (".loading", "load"),
+    "dist": (".dist", None),
+    "plot": (".plot", None),
+}
 
 __all__ = [
     "Q_",
@@ -88,3 +116,17 @@ __all__ = [
     "sweep",
     "ureg",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    where = _LAZY.get(name)
+    if where is None:
+        raise AttributeError(f"module 'neurounits' has no attribute {name!r}")
+    module = importlib.import_module(where[0], __name__)
+    value = module if where[1] is None else getattr(module, where[1])
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})
