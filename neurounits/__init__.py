@@ -41,8 +41,17 @@ if TYPE_CHECKING:  # what the names below resolve to, for type checkers and IDEs
     from .loading import load
     from .network import Network, sources
     from .network import connectivity as conn
-    from .simulation import (Features, RateInput, Results, Simulation, SpikeInput, Spikes, TimedArray, check_dt,
-                             simulate)
+    from .simulation import (
+        Features,
+        RateInput,
+        Results,
+        Simulation,
+        SpikeInput,
+        Spikes,
+        TimedArray,
+        check_dt,
+        simulate,
+    )
     from .sweeps import Sweep, fi_curve, sweep
 
 __version__ = "0.1.0"
