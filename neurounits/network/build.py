@@ -23,7 +23,7 @@ from ..dist import Distribution
 from ..errors import ParameterError, Problem, raise_problems
 from ..parameters import check_value
 from ..simulation import make_plan
-from ..simulation.checks import receptor_names
+from ..simulation.arguments import receptor_names
 from ..units import Q_, DimensionError, as_quantity, fmt_unit, internal_unit, to_internal, ureg
 from . import connectivity as conn
 from .sources import Poisson, Source, SpikeTimes

@@ -20,7 +20,7 @@ from ..codegen.network import NetworkKernelSpec, PopulationCode, generate_networ
 from ..codegen.step import generate_step
 from ..errors import ParameterError, Problem, SimulationError, raise_problems
 from ..simulation import Results, Runner, Spikes
-from ..simulation.checks import check_duration
+from ..simulation.arguments import check_duration
 from ..simulation.runner import Outcome, kernel_arguments
 from ..units import Q_, from_internal
 from .build import BuiltNetwork

@@ -3,10 +3,10 @@
 Layer-level API for the layers above (sweeps, networks, cli): :func:`~.plan.make_plan` and
 :class:`~.plan.RunPlan` (checked arguments), :class:`~.runner.Runner` (a run's state),
 :mod:`~.kernels` (method choice and kernel lookup), :func:`~.counts.count_run` (count-only runs)
-and :mod:`~.checks` (the checks of run arguments).
+and :mod:`~.arguments` (the checks of run arguments).
 """
 
-from . import checks, kernels
+from . import arguments, kernels
 from .counts import count_run
 from .inputs import Features, RateInput, SpikeInput, TimedArray
 from .plan import RunPlan, make_plan
@@ -16,4 +16,4 @@ from .simulation import Simulation, simulate
 from .stability import check_dt
 
 __all__ = ["Features", "RateInput", "Results", "RunPlan", "Runner", "Simulation", "SpikeInput", "Spikes",
-           "TimedArray", "check_dt", "checks", "count_run", "kernels", "make_plan", "simulate"]
+           "TimedArray", "arguments", "check_dt", "count_run", "kernels", "make_plan", "simulate"]

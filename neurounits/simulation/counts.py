@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from ..units import Q_, from_internal
-from .checks import MS
+from .arguments import MS
 from .plan import RunPlan, make_plan
 from .runner import Runner
 

@@ -21,7 +21,7 @@ from .. import codegen, integrators
 from ..errors import ParameterError
 from ..parameters import check_value
 from ..units import Q_, to_internal
-from .checks import MS
+from .arguments import MS
 
 __all__ = ["DEFAULT_OPTIONS", "SOURCE_HASH", "KernelChoice", "check_options", "choose_method", "get",
            "install", "kernel_source", "n_loaded"]

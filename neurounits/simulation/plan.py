@@ -22,7 +22,7 @@ from ..errors import ParameterError, did_you_mean, raise_problems
 from ..parameters import Problem
 from ..units import DimensionError
 from . import kernels
-from .checks import (
+from .arguments import (
     InputSource,
     check_dt,
     check_input,

@@ -11,7 +11,7 @@ import numpy as np
 
 from ..parameters import Problem, check_value
 from ..units import Q_, from_internal, to_internal
-from .checks import receptor_names
+from .arguments import receptor_names
 from .inputs import SpikeInput
 
 __all__ = ["assign_ports"]

@@ -11,7 +11,7 @@ from ..checks import check_count
 from ..errors import ParameterError, SimulationError, raise_problems
 from ..parameters import Problem
 from ..units import Q_, from_internal
-from .checks import check_duration
+from .arguments import check_duration
 from .inputs import RateInput, SpikeInput
 from .plan import RunPlan, make_plan
 from .progress import chunks, make_bar, wants_progress

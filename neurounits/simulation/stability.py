@@ -26,7 +26,7 @@ from ..integrators import INTEGRATORS
 from ..parameters import Problem
 from ..units import Q_
 from . import kernels
-from .checks import check_dt as _check_dt_value
+from .arguments import check_dt as _check_dt_value
 
 __all__ = ["check_dt", "check_plan", "stability_limit"]
 

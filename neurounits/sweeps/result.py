@@ -11,7 +11,7 @@ import numpy as np
 
 from .. import storage
 from ..errors import ParameterError
-from ..simulation import checks
+from ..simulation import arguments
 from ..units import Q_, fmt_unit
 
 __all__ = ["Sweep", "assemble", "set_values", "unit_text"]
@@ -61,7 +61,7 @@ class Sweep:
     def __getitem__(self, name: str) -> Any:
         """A column as a Quantity, e.g. ``sw["rate"]`` in Hz."""
         if name not in self.columns:
-            tip = checks.did_you_mean(name, list(self.columns))
+            tip = arguments.did_you_mean(name, list(self.columns))
             raise KeyError(f"the sweep has no column '{name}'.{tip} Columns: {', '.join(self.columns)}")
         return Q_(self.columns[name], self.units[name] or "")
 

@@ -13,7 +13,7 @@ from .. import measures as measures_
 from ..equations import Model
 from ..errors import EquationError, ParameterError
 from ..parameters import Input, Option, Parameter, Problem, check_value
-from ..simulation import TimedArray, checks
+from ..simulation import TimedArray, arguments
 from ..units import Q_, as_quantity, fmt_unit
 
 __all__ = ["check_columns", "check_fixed", "check_names", "check_run", "declarations", "noise_seed",
@@ -22,7 +22,7 @@ __all__ = ["check_columns", "check_fixed", "check_names", "check_run", "declarat
 
 def raise_sweep_problems(model: str, problems: Sequence[Problem]) -> None:
     """Every problem under ``cannot sweep model '<model>'`` (DimensionError if any is about units)."""
-    checks.raise_problems(f"cannot sweep model '{model}'", problems)
+    arguments.raise_problems(f"cannot sweep model '{model}'", problems)
 
 
 def declarations(model_cls: type[Model]) -> dict[str, Any]:
@@ -49,15 +49,15 @@ def check_run(model: str, spec: Any, duration: Any, dt: Any, inputs: dict[str, A
     runs or compiles (every problem listed at once).  Returns duration (ms), dt (ms), the number of
     steps, the inputs as Quantities (TimedArrays kept), the measures as a tuple and ``record``."""
     problems: list[Problem] = []
-    dur_ms, dt_ms, n_steps = checks.check_times(f"simulate(model '{model}')", duration, dt, problems)
-    checks.check_count("record_every", record_every, problems)
+    dur_ms, dt_ms, n_steps = arguments.check_times(f"simulate(model '{model}')", duration, dt, problems)
+    arguments.check_count("record_every", record_every, problems)
     out_inputs = _shared_inputs(model, spec, inputs, problems)
     meas: tuple = ()
     try:
         meas = measures_.check(spec, measure)
     except ParameterError as exc:
         problems.append(Problem(str(exc)))
-    record = checks.check_record(spec, tuple(record), problems)
+    record = arguments.check_record(spec, tuple(record), problems)
     if method is not None:
         try:
             integrators.get(method, spec)
@@ -72,7 +72,7 @@ def _shared_inputs(model: str, spec: Any, inputs: dict[str, Any], problems: list
     out = {}
     for k, v in inputs.items():
         if k not in spec.inputs:
-            tip = checks.did_you_mean(k, list(spec.inputs))
+            tip = arguments.did_you_mean(k, list(spec.inputs))
             problems.append(Problem(f"model '{model}' has no input '{k}'.{tip} "
                                     f"Inputs: {', '.join(spec.inputs) or 'none'}"))
         elif isinstance(v, TimedArray):
@@ -90,7 +90,7 @@ def noise_seed(model: str, spec: Any, seed: Any) -> int | None:
     if not spec.noise:
         return None
     problems: list[Problem] = []
-    out = checks.check_seed(spec, seed, problems)
+    out = arguments.check_seed(spec, seed, problems)
     raise_sweep_problems(model, problems)
     return out
 
@@ -104,7 +104,7 @@ def check_names(model: str, decl: dict[str, Any], names: list[str]) -> None:
             problems.append(Problem(f"'{k}' is an option (it selects the equations) and cannot be swept; run "
                                     f"one sweep per choice with fixed={{'{k}': ...}}"))
         elif k not in decl:
-            tip = checks.did_you_mean(k, known + [o for o in decl if o not in known])
+            tip = arguments.did_you_mean(k, known + [o for o in decl if o not in known])
             problems.append(Problem(f"model '{model}' has no parameter or input '{k}'.{tip} "
                                     f"Parameters and inputs: {', '.join(known)}"))
     raise_sweep_problems(model, problems)

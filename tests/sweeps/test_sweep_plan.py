@@ -10,7 +10,7 @@ import pytest
 
 import neurounits as nu
 from neurounits import Q_
-from neurounits.simulation import checks, counts, make_plan, plan, simulation
+from neurounits.simulation import arguments, counts, make_plan, plan, simulation
 from neurounits.sweeps import chunks
 
 pd = pytest.importorskip("pandas")
@@ -22,8 +22,8 @@ KW = dict(grid={"a": Q_([0.02, 0.05, 0.1], "1/ms"), "d": Q_([2.0, 8.0], "mV/ms")
 def time_checks(monkeypatch):
     """Count the calls of the checks that parse dt and duration, wherever they are called from."""
     calls = {"check_times": 0, "check_dt": 0, "check_duration": 0}
-    reals = {name: getattr(checks, name) for name in calls}
-    for module in (checks, plan, simulation):
+    reals = {name: getattr(arguments, name) for name in calls}
+    for module in (arguments, plan, simulation):
         for name, real in reals.items():
             if hasattr(module, name):
 
