@@ -242,8 +242,7 @@ class Runner:
                     f"t = {t_fail:~g} "
                     f"(step {self.step}). The equations blow up or dt = {p.dt_ms:g} ms is too large for "
                     f"method '{p.method}' (nu.check_dt(model, dt, method) says how large it may be); try "
-                    "a smaller dt or method='exact' / 'exponential_euler' / 'rk4', and check the "
-                    "parameter values.")
+                    f"a smaller dt{_other_methods(p.method)}, and check the parameter values.")
         return (f"model '{p.model.name}': state '{var}' of neuron {outcome.neuron} became {value} at "
                 f"t = {t_fail:~g} (step {self.step}). The equations blow up or dt = {p.dt_ms:g} ms is too "
                 "large for the method; try a smaller dt or another method (e.g. 'rk4' or "
@@ -258,3 +257,8 @@ class Runner:
 
     def _variable(self, outcome: Outcome) -> str:
         return list(self.plan.spec.states)[outcome.variable] if outcome.variable >= 0 else "?"
+
+
+def _other_methods(method: str) -> str:
+    others = [m for m in ("exact", "exponential_euler", "rk4") if m != method]
+    return " or method=" + " / ".join(repr(m) for m in others)

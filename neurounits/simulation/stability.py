@@ -121,7 +121,11 @@ def _jacobian(spec: Any) -> tuple[Any, list[str]] | None:
     out: tuple[Any, list[str]] | None = None
     if names and not set().union(*(e.free_symbols for e in rhs)) - set(args):
         J = [[sympy.diff(e, x) for x in xs] for e in rhs]
-        out = (sympy.lambdify(args, J, modules="numpy"), names)
+        if not any(d.has(sympy.Derivative) for row in J for d in row):  # e.g. of exprel: not evaluated
+            try:
+                out = (sympy.lambdify(args, J, modules="numpy"), names)
+            except Exception:  # a function numpy cannot print: no check (it only gives advice)
+                out = None
     with _LOCK:
         _JACOBIANS[key] = out
     return out

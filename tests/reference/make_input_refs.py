@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import nest
 import numpy as np
 
 DT = 0.1
@@ -23,6 +22,8 @@ DELAY = 1.0  # ms
 
 
 def run(consistent: bool) -> dict[str, np.ndarray]:
+    import nest  # here, so that collecting this file (doctests) does not need NEST
+
     nest.ResetKernel()
     nest.set_verbosity("M_ERROR")
     nest.SetKernelStatus({"resolution": DT, "local_num_threads": 1})
@@ -48,6 +49,8 @@ def run(consistent: bool) -> dict[str, np.ndarray]:
 
 
 def main() -> None:
+    import nest
+
     out: dict[str, object] = {
         "dt": DT,
         "duration": T,
