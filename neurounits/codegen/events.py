@@ -38,6 +38,10 @@ def clear_spikes(ks: KernelSpec, ind: int, L: Lines) -> None:
         L.add(ind + 2, f"B_{r}[i] = 0.0")
 
 
+#: neurons per block of the spike compaction (a block without a spike is skipped)
+SPIKE_BLOCK = 32
+
+
 def refsteps() -> str:
     return "_rt.at(REFSTEPS, i)"
 
@@ -94,13 +98,22 @@ def collect_spikes(ks: KernelSpec, ind: int, L: Lines) -> None:
     L.add(ind + 1, "if nspk + nsp + n >= spk_step.shape[0]:")
     L.add(ind + 2, "spk_step = _rt.grow(spk_step, nspk + nsp + n + 1)")
     L.add(ind + 2, "spk_idx = _rt.grow(spk_idx, nspk + nsp + n + 1)")
-    L.add(ind + 1, "for i in range(n):")
+    # blocks of SPIKE_BLOCK neurons: an OR over the block (vectorised loads) skips the blocks without
+    # a spike, so a step with few spikes does not write two values per neuron
+    L.add(ind + 1, f"for b_ in range(0, n, {SPIKE_BLOCK}):")
+    L.add(ind + 2, f"e_ = min(b_ + {SPIKE_BLOCK}, n)")
+    L.add(ind + 2, "any_ = 0")
+    L.add(ind + 2, "for i in range(b_, e_):")
+    L.add(ind + 3, "any_ |= SPK[i]")
+    L.add(ind + 2, "if any_ == 0:")
+    L.add(ind + 3, "continue")
+    L.add(ind + 2, "for i in range(b_, e_):")
     if ks.adaptive and ks.spec.events_in_substeps:  # a neuron may spike more than once in a step
-        L.add(ind + 2, "for _c in range(SPK[i]):")
+        L.add(ind + 3, "for _c in range(SPK[i]):")
+        L.add(ind + 4, "spk_step[nspk] = j")
+        L.add(ind + 4, "spk_idx[nspk] = i")
+        L.add(ind + 4, "nspk += 1")
+    else:  # branch-free compaction (SPK is 0 or 1): every neuron writes, only spikers advance
         L.add(ind + 3, "spk_step[nspk] = j")
         L.add(ind + 3, "spk_idx[nspk] = i")
-        L.add(ind + 3, "nspk += 1")
-    else:  # branch-free compaction (SPK is 0 or 1): every neuron writes, only spikers advance
-        L.add(ind + 2, "spk_step[nspk] = j")
-        L.add(ind + 2, "spk_idx[nspk] = i")
-        L.add(ind + 2, "nspk += SPK[i]")
+        L.add(ind + 3, "nspk += SPK[i]")
