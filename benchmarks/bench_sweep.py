@@ -66,8 +66,8 @@ def izh_hand(n_steps, dt, v, u, a, b, c, d, v_th, i_in, count):
     for _ in range(n_steps):
         for i in range(n):
             vi, ui = v[i], u[i]
-            dv = i_in + 0.04 * (vi * vi) + 5.0 * vi - ui + 140.0
-            du = a[i] * (b[i] * vi - ui)
+            dv = -ui + i_in + 0.04 * (vi * vi) + 5.0 * vi + 140.0
+            du = a[i] * (-ui + b[i] * vi)
             vi = dv * dt + vi
             ui = du * dt + ui
             if vi >= v_th:
@@ -87,8 +87,8 @@ def izh_hand_list(n_steps, dt, v, u, a, b, c, d, v_th, i_in):
     for j in range(n_steps):
         for i in range(n):
             vi, ui = v[i], u[i]
-            dv = i_in + 0.04 * (vi * vi) + 5.0 * vi - ui + 140.0
-            du = a[i] * (b[i] * vi - ui)
+            dv = -ui + i_in + 0.04 * (vi * vi) + 5.0 * vi + 140.0
+            du = a[i] * (-ui + b[i] * vi)
             vi = dv * dt + vi
             ui = du * dt + ui
             if vi >= v_th:
