@@ -1,9 +1,11 @@
 """Networks: populations coupled by projections with delays, driven by sources (``nu.Network``).
 
-Modules: ``network`` (Network, Population, View: declaring), ``connectivity`` (the rules,
-``nu.conn``), ``sources`` (Poisson and spike-time sources, ``nu.sources``), ``build`` (drawing
-synapses, weights, delays and initial values; CSR by source), ``run`` (the compiled loop, the
-runner, NetworkSimulation), ``results`` (NetworkResults).
+Modules: ``network`` (Network, Projection: declaring), ``views`` (View, Population),
+``connectivity`` (the rules, ``nu.conn``: re-exports ``rules``, ``random_rules`` and ``csr``),
+``sources`` (Poisson and spike-time sources, ``nu.sources``), ``checks`` (checking ``connect``
+calls), ``build`` (BuiltNetwork, building: drawing a projection in ``drawing``, the ring layout
+and CSR by source in ``tables``), ``run`` (the compiled loop, the runner, NetworkSimulation),
+``results`` (NetworkResults).
 """
 
 from . import connectivity, sources

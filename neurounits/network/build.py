@@ -1,4 +1,4 @@
-"""Checking ``connect`` calls and building a network: synapses drawn, delays in steps, CSR by source.
+"""Building a network: synapses drawn, delays in steps, CSR by source (:func:`build`, :class:`BuiltNetwork`).
 
 Random streams (numpy ``SeedSequence`` of the network's seed): ``[seed, 1, k]`` draws projection
 k's synapses, then its weights, then its delays; ``[seed, 2, p]`` population p's initial values;
@@ -8,12 +8,16 @@ draws for, so adding a projection does not change the others.
 Delays: a scalar delay (or an array of them) must be a whole number of steps >= dt; a delay
 drawn from a distribution is rounded to the nearest whole step, and at least one step (the
 realised delays can be read back with :meth:`BuiltNetwork.synapses`).
+
+This module holds :func:`build`, :class:`BuiltNetwork` and the plans of the populations; the
+parts are in ``checks`` (checking ``connect`` calls: :func:`check_connect`,
+:func:`check_receptors`), ``drawing`` (one projection's synapses, weights and delays; the stream
+numbers) and ``tables`` (ring columns, CSR by source, sources), all re-exported here.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,282 +27,38 @@ from ..dist import Distribution
 from ..errors import ParameterError, Problem, raise_problems
 from ..parameters import check_value
 from ..simulation import make_plan
-from ..simulation.arguments import receptor_names
-from ..units import Q_, DimensionError, as_quantity, fmt_unit, internal_unit, to_internal, ureg
-from . import connectivity as conn
-from .sources import Poisson, Source, SpikeTimes
+from ..units import Q_, DimensionError, to_internal
+from .checks import _MS as _MS
+from .checks import _check_delay as _check_delay
+from .checks import _payload_sources as _payload_sources
+from .checks import check_connect, check_receptors
+from .checks import check_rate_connect as check_rate_connect
+from .checks import is_rate_projection as is_rate_projection
+from .drawing import INITIAL as INITIAL
+from .drawing import NOISE as NOISE
+from .drawing import POISSON as POISSON
+from .drawing import STRUCTURE as STRUCTURE
+from .drawing import ProjectionSynapses as ProjectionSynapses
+from .drawing import _delays as _delays
+from .drawing import _draw as _draw
+from .drawing import _factor as _factor
+from .drawing import _ids as _ids
+from .drawing import _rng as _rng
+from .drawing import _values as _values
+from .drawing import _weight_unit as _weight_unit
+from .sources import Poisson, Source
+from .tables import _columns as _columns
+from .tables import _delay_dtype as _delay_dtype
+from .tables import _layout as _layout
+from .tables import _place as _place
+from .tables import _population_csr as _population_csr
+from .tables import _port_numbers as _port_numbers
+from .tables import _rate_csr as _rate_csr
+from .tables import _rate_layout as _rate_layout
+from .tables import _sources as _sources
+from .tables import _spike_time_events as _spike_time_events
 
 __all__ = ["BuiltNetwork", "build", "check_connect", "check_receptors"]
-
-_MS = ureg.Unit("ms")
-STRUCTURE, INITIAL, POISSON, NOISE = 1, 2, 3, 4
-
-
-def check_connect(
-    net: Any,
-    source: Any,
-    target: Any,
-    rule: Any,
-    weight: Any,
-    delay: Any,
-    where: str,
-    problems: list[Problem],
-) -> Any:
-    """The rule (default all-to-all), after checking source, target, rule, weight and delay."""
-    from .network import View
-
-    if not isinstance(target, View):
-        problems.append(
-            Problem(
-                f"{where}: the target must be a view of a population (e.g. P or P[:10]), "
-                f"got {type(target).__name__}"
-            )
-        )
-    else:
-        net._check_view(target, where + ", target", problems)
-    if isinstance(source, Source):
-        if rule is not None:
-            problems.append(
-                Problem(
-                    f"{where}: a {type(source).__name__} source reaches every target neuron; "
-                    "give no connection rule"
-                )
-            )
-        if (
-            isinstance(source, Poisson)
-            and delay is not None
-            and (isinstance(delay, Distribution) or np.ndim(as_quantity(delay).magnitude))
-        ):
-            problems.append(Problem(f"{where}: a Poisson source takes one delay, got {delay!r}"))
-    elif isinstance(source, View):
-        net._check_view(source, where + ", source", problems)
-        for p, _ in source.parts:
-            if p.model.spec.threshold is None and type(p.model).rate_output:
-                problems.append(
-                    Problem(
-                        f"{where}: population {p.name!r} is a rate model ({p.model.name}); its "
-                        "rate can only drive rate models through their rate inputs, not the "
-                        "spiking targets of this projection"
-                    )
-                )
-            elif p.model.spec.threshold is None:
-                problems.append(
-                    Problem(
-                        f"{where}: population {p.name!r} (model '{p.model.name}') has no "
-                        "threshold, so it emits no spikes to connect"
-                    )
-                )
-    else:
-        problems.append(
-            Problem(
-                f"{where}: the source must be a view of a population or a source from "
-                f"nu.sources, got {type(source).__name__}"
-            )
-        )
-    rule = conn.AllToAll() if rule is None and not isinstance(source, Source) else rule
-    if rule is not None and not isinstance(rule, conn.Rule):
-        problems.append(
-            Problem(
-                f"{where}: the rule must come from nu.conn (e.g. nu.conn.FixedProbability(0.1)), "
-                f"got {type(rule).__name__}"
-            )
-        )
-    elif rule is not None and isinstance(source, View) and isinstance(target, View):
-        problems.extend(Problem(f"{where}: {m}") for m in rule.check(source.n, target.n))
-    if weight is None and not isinstance(rule, conn.WeightMatrix):
-        problems.append(Problem(f"{where}: give the weight of the synapses (weight=...)"))
-    _check_delay(delay, where, problems)
-    return rule
-
-
-def _check_delay(delay: Any, where: str, problems: list[Problem]) -> None:
-    if delay is None:
-        return
-    if isinstance(delay, Distribution):
-        if delay.dimensionality != _MS.dimensionality:
-            problems.append(
-                Problem(
-                    f"{where}: the delay distribution must be in a unit of time, got {fmt_unit(delay.units)}",
-                    dimension=True,
-                )
-            )
-        return
-    chk = check_value(f"{where}, delay", delay, _MS, None, nonnegative=True)
-    problems.extend(chk.problems)
-
-
-def is_rate_projection(source: Any, target: Any) -> bool:
-    """A projection onto rate models' rate inputs (their populations take no spikes)."""
-    from .network import View
-
-    return isinstance(target, View) and any(p.model.spec.rate_channels for p, _ in target.parts)
-
-
-def check_rate_connect(
-    net: Any,
-    source: Any,
-    target: Any,
-    rule: Any,
-    weight: Any,
-    delay: Any,
-    receptor: Any,
-    where: str,
-    problems: list[Problem],
-) -> Any:
-    """The rule of a rate projection (default all-to-all), after checking its parts."""
-    from .network import View
-
-    net._check_view(target, where + ", target", problems)
-    for p, _ in target.parts:
-        if not p.model.spec.rate_channels:
-            problems.append(
-                Problem(
-                    f"{where}: population {p.name!r} ({p.model.name}) has no rate inputs; a "
-                    "rate projection's targets must all be rate models"
-                )
-            )
-    if not isinstance(source, View):
-        problems.append(
-            Problem(
-                f"{where}: rate models take rates from rate populations (e.g. a "
-                f"sigmoid_rate_ipn population), not from a {type(source).__name__}"
-            )
-        )
-    else:
-        net._check_view(source, where + ", source", problems)
-        for p, _ in source.parts:
-            if not type(p.model).rate_output:
-                problems.append(
-                    Problem(
-                        f"{where}: population {p.name!r} ({p.model.name}) has no rate output; "
-                        "the rate inputs of rate models take rates from rate models only"
-                    )
-                )
-    if receptor is not None:
-        problems.append(Problem(f"{where}: a rate projection has no receptor (got receptor={receptor!r})"))
-    rule = conn.AllToAll() if rule is None else rule
-    if not isinstance(rule, conn.Rule):
-        problems.append(Problem(f"{where}: the rule must come from nu.conn, got {type(rule).__name__}"))
-    elif isinstance(source, View):
-        problems.extend(Problem(f"{where}: {m}") for m in rule.check(source.n, target.n))
-    if weight is None and not isinstance(rule, conn.WeightMatrix):
-        problems.append(Problem(f"{where}: give the weight of the rate connections (weight=...)"))
-    elif isinstance(weight, Distribution):
-        if weight.dimensionality != ureg.dimensionless.dimensionality:
-            problems.append(
-                Problem(
-                    f"{where}: rate weights are dimensionless, got a distribution in "
-                    f"{fmt_unit(weight.units)}",
-                    dimension=True,
-                )
-            )
-    elif weight is not None:
-        problems.extend(check_value(f"{where}, weight", weight, ureg.dimensionless, None).problems)
-    _check_delay(delay, where, problems)
-    return rule
-
-
-def check_receptors(
-    source: Any, target: Any, receptor: Any, weight: Any, where: str, problems: list[Problem]
-) -> dict[int, tuple[str, ...]]:
-    """Per target population: the receptor name(s) (two: routed by the sign of the weight), after
-    checking that the receptor exists, takes these spikes and the weight's unit fits it."""
-    from .network import View
-
-    out: dict[int, tuple[str, ...]] = {}
-    if not isinstance(target, View):
-        return out
-    for p, _ in target.parts:
-        spec = p.model.spec
-        if not spec.receptors:
-            problems.append(
-                Problem(
-                    f"{where}: model '{p.model.name}' of population {p.name!r} has no spike "
-                    "receptors, so spikes cannot be connected to it"
-                )
-            )
-            continue
-        names = receptor_names(spec, receptor, f"{where}, population {p.name!r}", problems)
-        if names is None:
-            continue
-        payload = type(p.model).spike_payload
-        if payload is not None and names[0] in payload.receptors:
-            if not _payload_sources(source, names[0], p, where, problems):
-                continue
-        elif bad := type(p.model).unavailable_receptors.get(names[0]):
-            problems.append(
-                Problem(
-                    f"{where}: receptor '{names[0]}' of population {p.name!r} cannot take these spikes: {bad}"
-                )
-            )
-            continue
-        unit = spec.receptors[names[0]].unit
-        if isinstance(weight, Distribution):
-            if weight.dimensionality != unit.dimensionality:
-                problems.append(
-                    Problem(
-                        f"{where}: the weight distribution is in {fmt_unit(weight.units)}, but "
-                        f"receptor '{names[0]}' of population {p.name!r} takes weights in "
-                        f"{fmt_unit(unit)}",
-                        dimension=True,
-                    )
-                )
-                continue
-        elif weight is not None:
-            chk = check_value(
-                f"{where}, weight (receptor '{names[0]}' of population {p.name!r})", weight, unit, None
-            )
-            if chk.problems:
-                problems.extend(chk.problems)
-                continue
-        out[p.index] = names
-    return out
-
-
-def _payload_sources(source: Any, receptor: str, target: Any, where: str, problems: list[Problem]) -> bool:
-    """A payload receptor takes spikes only from models whose spikes carry a value for it (NEST:
-    "For NMDA synapses in iaf_bw_2001, pre-synaptic neuron must also be of type iaf_bw_2001")."""
-    from .network import View
-
-    model = target.model.name
-    if not isinstance(source, View):
-        problems.append(
-            Problem(
-                f"{where}: receptor '{receptor}' of population {target.name!r} takes spikes only "
-                f"from {model} neurons, which send a value with each spike; a "
-                f"{type(source).__name__} source has none"
-            )
-        )
-        return False
-    ok = True
-    for q, _ in source.parts:
-        pay = type(q.model).spike_payload
-        if pay is None or receptor not in pay.receptors:
-            problems.append(
-                Problem(
-                    f"{where}: receptor '{receptor}' of population {target.name!r} takes spikes "
-                    f"only from {model} neurons, which send a value with each spike; population "
-                    f"{q.name!r} is {q.model.name}"
-                )
-            )
-            ok = False
-    return ok
-
-
-@dataclass
-class ProjectionSynapses:
-    """The drawn synapses of one projection (network-wide ids, internal units, steps)."""
-
-    pre: np.ndarray  # source gid (-1 for a source from nu.sources)
-    post: np.ndarray  # target gid
-    weight: np.ndarray  # one per synapse, or one for all (length 1)
-    delay: np.ndarray  # steps, one per synapse or one for all
-    column: np.ndarray  # ring column, minus col_shift
-    payload: bool = False  # onto a payload receptor: weight times the source's spike value
-    col_shift: int = 0  # the ring column of synapse s is column[s] + col_shift
-
-    def columns(self) -> np.ndarray:
-        return self.column + self.col_shift if self.col_shift else self.column
 
 
 @dataclass(frozen=True)
@@ -418,219 +178,6 @@ class BuiltNetwork:
         return "\n".join(lines)
 
 
-def _factor(unit: Any) -> float:
-    return float(Q_(1.0, unit).to(internal_unit(unit)).magnitude)
-
-
-def _values(
-    what: str, value: Any, unit: Any, m: int, rng: np.random.Generator, where: str, problems: list[Problem]
-) -> np.ndarray | None:
-    """m values in internal units: a Quantity (one or m), or drawn from a distribution."""
-    if isinstance(value, Distribution):
-        try:
-            return np.asarray(value.sample(rng, m, internal_unit(unit)), float)
-        except (DimensionError, ParameterError) as exc:
-            problems.append(Problem(f"{where}: {what}: {exc}"))
-            return None
-    chk = check_value(f"{where}, {what}", value, unit, None)
-    if chk.problems:
-        problems.extend(chk.problems)
-        return None
-    v = np.asarray(to_internal(chk.quantity), float)
-    if v.ndim == 0:  # one value for every synapse: kept as one (see ProjectionSynapses)
-        return v.reshape(1)
-    if v.shape != (m,):
-        problems.append(
-            Problem(
-                f"{where}: {what} has {v.size} values, but the projection has {m} synapses; "
-                "give one value, one per synapse, or a distribution"
-            )
-        )
-        return None
-    return v
-
-
-def _delays(
-    delay: Any, m: int, dt_ms: float, rng: np.random.Generator, where: str, problems: list[Problem]
-) -> np.ndarray | None:
-    if delay is None:
-        return np.ones(1, np.int64)
-    if isinstance(delay, Distribution):
-        drawn = np.asarray(delay.sample(rng, m, _MS), float)
-        return np.maximum(np.rint(drawn / dt_ms), 1).astype(np.int64)
-    d = _values("delay", delay, _MS, m, rng, where, problems)
-    if d is None:
-        return None
-    steps = np.rint(d / dt_ms)
-    off = np.abs(steps * dt_ms - d) > 1e-9 * np.maximum(d, 1.0)
-    if off.any():
-        problems.append(
-            Problem(
-                f"{where}: delay {d[off][0]:g} ms is not a whole number of steps of dt = "
-                f"{dt_ms:g} ms; give a multiple of dt (or a distribution, which is rounded)"
-            )
-        )
-        return None
-    if (steps < 1).any():
-        problems.append(
-            Problem(
-                f"{where}: delay {d[steps < 1][0]:g} ms is shorter than one step (dt = "
-                f"{dt_ms:g} ms); a spike needs at least one step to arrive"
-            )
-        )
-        return None
-    return steps.astype(np.int64)
-
-
-def _layout(net: Any, specs: list[Any]) -> tuple[list[np.ndarray], int]:
-    """Ring columns: each receptor of each population (of its plan's spec: with ports) n columns."""
-    offsets, col = [], 0
-    for p, spec in zip(net.populations, specs, strict=True):
-        offs = np.arange(len(spec.receptors), dtype=np.int64) * p.n + col
-        col += len(spec.receptors) * p.n
-        offsets.append(offs)
-    return offsets, col
-
-
-def _columns(
-    net: Any, proj: Any, post: np.ndarray, w: np.ndarray, offsets: list[np.ndarray], specs: list[Any]
-) -> tuple[np.ndarray, int]:
-    """Ring column of each synapse (its target population's receptor, by sign where routed so),
-    as (array, shift): column = array + shift."""
-    offs = net.offsets()
-    if len(proj.receptors) == 1:  # one target population: no search
-        pi, names = next(iter(proj.receptors.items()))
-        recs = list(specs[pi].receptors)
-        first = offsets[pi][recs.index(names[0])] - offs[pi]
-        if len(names) == 1 or w.size == 1:
-            shift = first if len(names) == 1 or w[0] >= 0 else offsets[pi][recs.index(names[1])] - offs[pi]
-            return post, int(shift)
-        second = offsets[pi][recs.index(names[1])] - offs[pi]
-        return post + np.where(w >= 0, first, second), 0
-    owner = np.searchsorted(offs, post, side="right") - 1
-    cols = np.empty(post.size, np.int64)
-    for pi, names in proj.receptors.items():
-        sel = owner == pi
-        recs = list(specs[pi].receptors)
-        local = post[sel] - offs[pi]
-        first = offsets[pi][recs.index(names[0])] + local
-        if len(names) == 2:
-            second = offsets[pi][recs.index(names[1])] + local
-            cols[sel] = np.where((w if w.size == 1 else w[sel]) >= 0, first, second)
-        else:
-            cols[sel] = first
-    return cols, 0
-
-
-def _ids(ids: np.ndarray, pos: np.ndarray) -> np.ndarray:
-    """ids[pos], without a gather when the ids are consecutive (a population or a slice of it)."""
-    if (
-        ids.size
-        and ids[-1] - ids[0] == ids.size - 1
-        and (ids.size < 3 or ids[1] - ids[0] == 1)
-        and np.array_equal(ids, np.arange(ids[0], ids[0] + ids.size))
-    ):
-        return pos + ids[0] if ids[0] else pos
-    return ids[pos]
-
-
-def _rng(seed: int, *key: int) -> np.random.Generator:
-    return np.random.default_rng(np.random.SeedSequence([seed, *key]))
-
-
-def _draw(net: Any, proj: Any, dt_ms: float, problems: list[Problem]) -> ProjectionSynapses | None:
-    """A projection's synapses, weights and delays (ring columns come later: :func:`_place`)."""
-    where = proj.describe()
-    rng = _rng(net.seed, STRUCTURE, proj.index)
-    post_ids = proj.target.gids()
-    if isinstance(proj.source, Source):
-        pre, post = np.full(post_ids.size, -1, np.int64), post_ids
-    else:
-        pre_ids = proj.source.gids()
-        i, k = proj.rule.build(pre_ids, post_ids, rng)
-        pre, post = _ids(pre_ids, i), _ids(post_ids, k)
-    unit = _weight_unit(net, proj) if proj.kind == "spike" else ureg.dimensionless
-    weight = proj.weight
-    if weight is None:  # a weight matrix
-        vals, wunit = proj.rule.weights()
-        weight = Q_(vals, wunit) if wunit is not None else vals
-    w = _values("weight", weight, unit, post.size, rng, where, problems)
-    if proj.kind == "rate" and (
-        proj.delay is None
-        or (not isinstance(proj.delay, Distribution) and np.all(as_quantity(proj.delay).magnitude == 0))
-    ):
-        d: np.ndarray | None = np.zeros(1, np.int64)  # instantaneous
-    else:
-        d = _delays(proj.delay, post.size, dt_ms, rng, where, problems)
-    if w is None or d is None:
-        return None
-    pi, names = next(iter(proj.receptors.items()))
-    pay = type(net.populations[pi].model).spike_payload
-    return ProjectionSynapses(pre, post, w, d, np.zeros(0, np.int64),
-                              payload=proj.kind == "spike" and pay is not None and names[0] in pay.receptors)
-
-
-def _place(net: Any, proj: Any, s: ProjectionSynapses, offsets: list[np.ndarray], specs: list[Any],
-           ports: dict[int, np.ndarray]) -> None:
-    """The ring column of each synapse of a spiking projection.  A synapse onto a port group (e.g.
-    NMDA of iaf_bw_2001_exact) goes to its own port's receptor with weight 1 (a spike count; the
-    port's weight is a parameter of the target neuron)."""
-    if proj.kind != "spike":
-        return
-    if proj.index in ports:
-        pi, names = next(iter(proj.receptors.items()))
-        recs = list(specs[pi].receptors)
-        port = ports[proj.index]
-        first = offsets[pi][[recs.index(f"{names[0]}_{k}") for k in range(int(port.max()) + 1)]]
-        s.column = first[port] + (s.post - net.populations[pi].offset)
-        s.weight = np.ones(1)
-        return
-    s.column, s.col_shift = _columns(net, proj, s.post, s.weight, offsets, specs)
-
-
-def _port_numbers(net: Any, built: list[ProjectionSynapses | None]):
-    """Ports of the port groups (NEST's iaf_bw_2001_exact: one NMDA port per connection, in the
-    order connections were made): per projection onto a group, each synapse's port; per
-    population, the number of ports of each group and each port's weight per neuron."""
-    ports: dict[int, np.ndarray] = {}
-    groups: dict[int, tuple[dict[str, int], dict[str, np.ndarray]]] = {}
-    for p in net.populations:
-        spec = p.model.spec
-        if not spec.ports:
-            continue
-        counts: dict[str, int] = dict.fromkeys(spec.ports, 0)
-        weights: dict[str, np.ndarray] = {}
-        for r in spec.ports:
-            cnt = np.zeros(p.n, np.int64)
-            for proj, s in zip(net.projections, built, strict=True):
-                if s is None or proj.receptors.get(p.index, ("",))[0] != r:
-                    continue
-                local = s.post - p.offset
-                order = np.argsort(local, kind="stable")
-                srt = local[order]
-                rank = np.empty(local.size, np.int64)
-                rank[order] = np.arange(local.size) - np.searchsorted(srt, srt, side="left") + cnt[srt]
-                cnt += np.bincount(local, minlength=p.n)
-                ports[proj.index] = rank
-                w = np.broadcast_to(s.weight, local.shape)
-                for k in range(int(rank.max()) + 1 if rank.size else 0):
-                    key = f"w_{r}_{k}"
-                    weights.setdefault(key, np.zeros(p.n))
-                    weights[key][local[rank == k]] = w[rank == k]
-            counts[r] = int(cnt.max()) if cnt.size else 0
-        groups[p.index] = (counts, weights)
-    return ports, groups
-
-
-def _weight_unit(net: Any, proj: Any) -> Any:
-    pi, names = next(iter(proj.receptors.items()))
-    return net.populations[pi].model.spec.receptors[names[0]].unit
-
-
-def _delay_dtype(max_delay: int) -> Any:
-    return np.uint8 if max_delay < 2**8 else np.uint16 if max_delay < 2**16 else np.int32
-
-
 def _record(net: Any, dt_ms: float, problems: list[Problem]) -> list[tuple[tuple[str, ...], np.ndarray, int]]:
     out: list[tuple[tuple[str, ...], np.ndarray, int]] = [
         ((), np.zeros(0, np.int64), 0) for _ in net.populations
@@ -719,22 +266,6 @@ def _plans(net: Any, dt_q: Any, record, groups: dict, problems: list[Problem]) -
     return plans
 
 
-def _sources(net: Any, built: list[ProjectionSynapses | None]):
-    poisson, cols, ws, dl = [], [], [], []
-    ev: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
-    pos = 0
-    for proj, s in zip(net.projections, built, strict=True):
-        if s is None or not isinstance(proj.source, Source):
-            continue
-        if isinstance(proj.source, Poisson):
-            poisson.append((proj.source, pos, pos + s.column.size))
-            pos += s.column.size
-            cols.append(s.columns())
-            ws.append(np.broadcast_to(s.weight, s.column.shape))
-            dl.append(int(s.delay[0]) if s.delay.size else 1)
-    return poisson, cols, ws, dl, ev
-
-
 def build(net: Any, dt_q: Any) -> BuiltNetwork:
     """Draw everything of ``net`` for time step ``dt_q``; every problem is reported together."""
     problems: list[Problem] = []
@@ -802,87 +333,3 @@ def build(net: Any, dt_q: Any) -> BuiltNetwork:
             np.random.SeedSequence([net.seed, POISSON]).generate_state(1, np.uint64)[0] >> np.uint64(1)
         ),
     )
-
-
-def _rate_layout(net: Any) -> tuple[list[int], int]:
-    out, col = [], 0
-    for p in net.populations:
-        if type(p.model).rate_output:
-            out.append(col)
-            col += p.n
-        else:
-            out.append(-1)
-    return out, col
-
-
-def _rate_csr(net: Any, p: Any, rates: list, rh_offsets: list[int], rh_len: int):
-    """Rate synapses onto population ``p`` by target neuron: (RPTR, RCOL = history column * 4 +
-    channel, RW, RLAG).  Channels as for RateInputs: one (all), two (weight >= 0, < 0) or three
-    (all, >= 0, < 0; a synapse then enters two)."""
-    from ..codegen.csr import group_by_source
-
-    offs = net.offsets()
-    n_chan = len(p.model.spec.rate_channels)
-    pieces = []
-    for s, _ in rates:
-        m = (s.post >= p.offset) & (s.post < p.offset + p.n)
-        if not m.any():
-            continue
-        pre, post = s.pre[m], s.post[m]
-        w = np.broadcast_to(s.weight, s.post.shape)[m]
-        lag = np.broadcast_to(s.delay, s.post.shape)[m]
-        owner = np.searchsorted(offs, pre, side="right") - 1
-        col = np.asarray(rh_offsets, np.int64)[owner] + (pre - offs[owner])
-        chans = {
-            1: [np.zeros(w.shape, np.int64)],
-            2: [np.where(w >= 0, 0, 1)],
-            3: [np.zeros(w.shape, np.int64), np.where(w >= 0, 1, 2)],
-        }[n_chan]
-        for ch in chans:
-            pieces.append((post, col * 4 + ch, 0, w, lag))
-    return group_by_source(p.n, p.offset, pieces, _delay_dtype(rh_len))
-
-
-def _population_csr(p: Any, parts: list[ProjectionSynapses], max_delay: int):
-    """The synapses of ``parts`` whose source is in population ``p``, by source neuron (CSR)."""
-    from ..codegen.csr import group_by_source
-
-    pieces = []
-    for s in parts:
-        lo, hi = int(s.pre.min()) if s.pre.size else 0, int(s.pre.max()) if s.pre.size else -1
-        if hi < p.offset or lo >= p.offset + p.n:
-            continue
-        if lo >= p.offset and hi < p.offset + p.n:  # all from p
-            pieces.append((s.pre, s.column, s.col_shift, s.weight, s.delay))
-            continue
-        m = (s.pre >= p.offset) & (s.pre < p.offset + p.n)
-        pieces.append(
-            (
-                s.pre[m],
-                s.column[m],
-                s.col_shift,
-                s.weight if s.weight.size == 1 else s.weight[m],
-                s.delay if s.delay.size == 1 else s.delay[m],
-            )
-        )
-    return group_by_source(p.n, p.offset, pieces, _delay_dtype(max_delay))
-
-
-def _spike_time_events(
-    net: Any, built: Sequence[ProjectionSynapses | None], dt_ms: float, problems: list[Problem]
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Arrivals of the SpikeTimes sources: (global step, ring column, weight), sorted by step."""
-    st, co, ww = [np.zeros(0, np.int64)], [np.zeros(0, np.int64)], [np.zeros(0)]
-    for proj, s in zip(net.projections, built, strict=True):
-        if s is None or not isinstance(proj.source, SpikeTimes):
-            continue
-        emit, probs = proj.source.steps(dt_ms)
-        problems.extend(Problem(f"{proj.describe()}: {m}") for m in probs)
-        columns = s.columns()
-        for m in range(s.column.size):
-            st.append(emit + s.delay[m if s.delay.size > 1 else 0])
-            co.append(np.full(emit.size, columns[m], np.int64))
-            ww.append(np.full(emit.size, s.weight[m if s.weight.size > 1 else 0]))
-    steps, cols, w = np.concatenate(st), np.concatenate(co), np.concatenate(ww)
-    order = np.argsort(steps, kind="stable")
-    return steps[order], cols[order], w[order]

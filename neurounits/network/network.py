@@ -4,11 +4,13 @@ Declaring a network checks each call at once (names, receptors, units of weights
 and draws nothing: connectivity, weights, delays and initial values are drawn when the network is
 built (:meth:`Network.build`, by :func:`neurounits.simulate` or :meth:`Network.summary`), as pure
 functions of the network's seed, one random stream per projection and per population.
+
+:class:`View` and :class:`Population` live in ``views`` and are re-exported here.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,125 +21,10 @@ from ..equations import Model
 from ..errors import ParameterError, Problem, did_you_mean, raise_problems
 from ..units import as_quantity
 from .sources import Source
+from .views import Population, View
+from .views import _select as _select
 
 __all__ = ["Network", "Population", "Projection", "RecordRequest", "View"]
-
-
-class View:
-    """Neurons of one or more populations, in order: ``P[:100]``, ``P[[0, 5]]``, ``E + I``.
-
-    A view holds indices, never copies of neurons; it can be the source or target of
-    :meth:`Network.connect` and the subject of :meth:`Network.record`.
-    """
-
-    def __init__(self, parts: Sequence[tuple[Population, np.ndarray]]) -> None:
-        self.parts = tuple((p, np.asarray(idx, np.int64)) for p, idx in parts if len(idx))
-
-    @property
-    def n(self) -> int:
-        return sum(len(idx) for _, idx in self.parts)
-
-    def __len__(self) -> int:
-        return self.n
-
-    @property
-    def network(self) -> Network | None:
-        return self.parts[0][0].network if self.parts else None
-
-    def gids(self) -> np.ndarray:
-        """Network-wide neuron ids of the view's neurons, in order."""
-        if not self.parts:
-            return np.zeros(0, np.int64)
-        return np.concatenate([p.offset + idx for p, idx in self.parts])
-
-    def __add__(self, other: View) -> View:
-        if not isinstance(other, View):
-            return NotImplemented
-        if self.network is not None and other.network is not None and self.network is not other.network:
-            raise ParameterError("cannot join views of two different networks")
-        return View(self.parts + other.parts)
-
-    def __getitem__(self, key: Any) -> View:
-        gids = self.gids()
-        sel = _select(key, len(gids), f"view of {self.n} neurons")
-        pops = {p.index: p for p, _ in self.parts}
-        net = self.network
-        assert net is not None
-        out: list[tuple[Population, np.ndarray]] = []
-        for g in [gids[sel]]:
-            owner = np.searchsorted(net.offsets(), g, side="right") - 1
-            start = 0
-            for k in range(1, len(g) + 1):  # runs of neurons of one population
-                if k == len(g) or owner[k] != owner[start]:
-                    p = pops[int(owner[start])]
-                    out.append((p, g[start:k] - p.offset))
-                    start = k
-        return View(out)
-
-    def describe(self) -> str:
-        bits = []
-        for p, idx in self.parts:
-            whole = len(idx) == p.n and np.array_equal(idx, np.arange(p.n))
-            contiguous = len(idx) and np.array_equal(idx, np.arange(idx[0], idx[0] + len(idx)))
-            bits.append(
-                p.name
-                if whole
-                else f"{p.name}[{idx[0]}:{idx[-1] + 1}]"
-                if contiguous
-                else f"{p.name}[{len(idx)} neurons]"
-            )
-        return " + ".join(bits) or "an empty view"
-
-    def __repr__(self) -> str:
-        return f"<View {self.describe()}: {self.n} neurons>"
-
-
-def _select(key: Any, n: int, what: str) -> np.ndarray:
-    """Positions selected by ``key`` (a slice, an integer, or integer indices) among n."""
-    if isinstance(key, slice):
-        return np.arange(n)[key]
-    if is_integer(key):
-        k = int(key)
-        if not -n <= k < n:
-            raise IndexError(f"index {k} is out of range for the {what} (valid: 0 to {n - 1})")
-        return np.array([k % n])
-    idx = np.asarray(key)
-    if idx.dtype == bool:
-        if idx.shape != (n,):
-            raise IndexError(f"a boolean mask for the {what} must have shape ({n},), got {idx.shape}")
-        return np.flatnonzero(idx)
-    if idx.dtype.kind not in "iu" or idx.ndim != 1:
-        raise IndexError(
-            f"select neurons of the {what} with a slice, an integer or a 1-d array of integers, got {key!r}"
-        )
-    bad = (idx < -n) | (idx >= n)
-    if bad.any():
-        raise IndexError(f"index {int(idx[bad][0])} is out of range for the {what} (valid: 0 to {n - 1})")
-    return idx % n
-
-
-class Population(View):
-    """A population of one model in a network (returned by :meth:`Network.add`); a view of all
-    its neurons."""
-
-    def __init__(self, network: Network, index: int, name: str, model: Any, offset: int) -> None:
-        self._network = network
-        self.index = index
-        self.name = name
-        self.model = model
-        self.offset = offset
-        super().__init__([(self, np.arange(model.n, dtype=np.int64))])
-
-    @property
-    def n(self) -> int:
-        return int(self.model.n)
-
-    @property
-    def network(self) -> Network:
-        return self._network
-
-    def __repr__(self) -> str:
-        return f"<Population {self.name!r}: {self.n} x {self.model.name}>"
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ import scipy.stats
 import neurounits as nu
 from neurounits.errors import ParameterError
 from neurounits.network import connectivity as conn
+from neurounits.network import random_rules
 from neurounits.network.connectivity import (
     AllToAll,
     Explicit,
@@ -199,7 +200,7 @@ def test_fixed_probability_without_autapses_keeps_p_for_the_other_pairs():
 @pytest.mark.parametrize("gaps", [None, 1])
 def test_fixed_probability_every_pair_has_probability_p(monkeypatch, gaps):
     if gaps:  # one geometric gap per chunk: the continuation from one chunk to the next
-        monkeypatch.setattr(conn, "_gaps", lambda mean: gaps)
+        monkeypatch.setattr(random_rules, "_gaps", lambda mean: gaps)
     counts = np.zeros(12)
     for seed in range(1500):
         i, k = FixedProbability(0.3).build(np.arange(3), np.arange(4), rng(seed))
@@ -219,7 +220,7 @@ def test_fixed_probability_extremes():
 
 
 def test_fixed_probability_law_holds_when_drawn_in_many_chunks(monkeypatch):
-    monkeypatch.setattr(conn, "_gaps", lambda mean: 7)
+    monkeypatch.setattr(random_rules, "_gaps", lambda mean: 7)
     p, n_pre, n_post = 0.1, 400, 1000
     i, k = FixedProbability(p).build(np.arange(n_pre), np.arange(n_post), rng(5))
     assert chi2_pvalue(np.bincount(k, minlength=n_post), scipy.stats.binom(n_pre, p)) > P_MIN
