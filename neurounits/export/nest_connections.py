@@ -1,0 +1,254 @@
+"""The projections of a network in NEST's terms, for :mod:`.pynest`: the synapses neurounits draws
+(read back through the public API), NEST's connection rules where they map exactly, and the
+``nest.Connect`` lines of the script's ``build()``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from ..errors import ExportError, Problem
+from ..network import connectivity as conn
+from ..network.build import STRUCTURE
+from ..network.sources import Poisson, Source, SpikeTimes
+from ..simulation import TimedArray
+from ..units import Q_, as_quantity, from_internal, to_internal, ureg
+from .nest_models import _lit, _Plan, _receptor
+
+_RULES: dict[type, tuple[str, dict[str, str]]] = {
+    conn.OneToOne: ("one_to_one", {}),
+    conn.AllToAll: ("all_to_all", {}),
+    conn.FixedProbability: ("pairwise_bernoulli", {"p": "p"}),
+    conn.FixedInDegree: ("fixed_indegree", {"indegree": "k"}),
+    conn.FixedOutDegree: ("fixed_outdegree", {"outdegree": "k"}),
+    conn.FixedTotalNumber: ("fixed_total_number", {"N": "n"}),
+}
+
+
+@dataclass
+class _Synapses:
+    """One projection's synapses: network positions (pre None for a source), weights in internal
+    units, delays in steps (0 for an instantaneous rate connection)."""
+
+    pre: np.ndarray | None
+    post: np.ndarray
+    weight: np.ndarray
+    delay: np.ndarray
+
+
+def _synapses(net: Any, built: Any, k: int) -> _Synapses:
+    """Projection k's synapses, through the public API: the rule draws the positions from the
+    projection's stream (``[seed, STRUCTURE, k]``, drawn first: see network.build), weights given
+    as values are taken as given (the kernel's own numbers), drawn ones and the delays come from
+    ``built.synapses(k)``, checked against the positions."""
+    proj = net.projections[k]
+    post_ids = proj.target.gids()
+    pre: np.ndarray | None = None
+    if isinstance(proj.source, Source):
+        post = post_ids
+    else:
+        rng = np.random.default_rng(np.random.SeedSequence([net.seed, STRUCTURE, proj.index]))
+        pre_ids = proj.source.gids()
+        i, j = proj.rule.build(pre_ids, post_ids, rng)
+        pre, post = pre_ids[i], post_ids[j]
+    m = post.size
+    where = proj.describe()
+    if proj.kind == "rate":
+        if any(hasattr(v, "sample") for v in (proj.weight, proj.delay)):
+            raise ExportError(f"{where}: drawn weights or delays of a rate projection do not export yet")
+        w = (
+            np.asarray(proj.rule.weights()[0], float)
+            if proj.weight is None
+            else np.asarray(as_quantity(proj.weight).to("").magnitude, float)
+        )
+        d = 0.0 if proj.delay is None else np.asarray(as_quantity(proj.delay).to("ms").magnitude, float)
+        steps = np.rint(np.broadcast_to(d, (m,)) / built.dt_ms).astype(np.int64)
+        return _Synapses(pre, post, np.broadcast_to(w, (m,)).astype(float), steps)
+    syn = built.synapses(k)
+    offs = net.offsets()
+    local = post - offs[np.searchsorted(offs, post, side="right") - 1]
+    same = np.array_equal(local, syn["post"]) and (
+        pre is None or np.array_equal(pre - offs[np.searchsorted(offs, pre, side="right") - 1], syn["pre"])
+    )
+    if not same:  # pragma: no cover - the build draws otherwise than documented
+        raise ExportError(f"{where}: the synapses could not be read back; export with connectivity='rules'")
+    if proj.weight is None:  # a weight matrix
+        vals, unit = proj.rule.weights()
+        w = np.asarray(to_internal(Q_(vals, unit)) if unit is not None else vals, float)
+    elif hasattr(proj.weight, "sample"):  # drawn: the values the build reads back
+        w = np.asarray(to_internal(syn["weight"]), float)
+    else:
+        w = np.broadcast_to(np.asarray(to_internal(as_quantity(proj.weight)), float), (m,))
+    steps = np.rint(np.asarray(syn["delay"].to("ms").magnitude, float) / built.dt_ms).astype(np.int64)
+    return _Synapses(pre, post, np.asarray(w, float), steps)
+
+
+def _nodes_expr(view: Any) -> str | None:
+    """A NodeCollection expression of a view made of contiguous runs of populations in increasing
+    network order (as NEST orders a NodeCollection), else None."""
+    gids = view.gids()
+    if gids.size == 0 or np.any(np.diff(gids) <= 0):
+        return None
+    terms = []
+    for p, idx in view.parts:
+        if not np.array_equal(idx, np.arange(idx[0], idx[0] + idx.size)):
+            return None
+        whole = idx.size == p.n
+        terms.append(f'pops["{p.name}"]' + ("" if whole else f"[{int(idx[0])}:{int(idx[-1]) + 1}]"))
+    return " + ".join(terms)
+
+
+def _rule_spec(rule: Any) -> str | None:
+    if type(rule) not in _RULES:
+        return None
+    name, args = _RULES[type(rule)]
+    spec = {"rule": name, **{k: getattr(rule, a) for k, a in args.items()}}
+    if hasattr(rule, "allow_autapses"):
+        spec["allow_autapses"] = rule.allow_autapses
+    if hasattr(rule, "allow_multapses"):
+        spec["allow_multapses"] = rule.allow_multapses
+    return (
+        "{"
+        + ", ".join(f'"{k}": ' + (f'"{v}"' if isinstance(v, str) else _lit(v)) for k, v in spec.items())
+        + "}"
+    )
+
+
+def _projection(
+    plan: _Plan, net: Any, built: Any, k: int, connectivity: str, problems: list[Problem]
+) -> None:
+    proj = net.projections[k]
+    try:
+        s = _synapses(net, built, k)
+    except ExportError as exc:
+        problems.append(Problem(exc.msg))
+        return
+    where = proj.describe()
+    m = s.post.size
+    offs = net.offsets()
+    owner = np.searchsorted(offs, s.post, side="right") - 1
+    w_int = s.weight
+    weight = np.empty(m)
+    receptor = np.zeros(m, np.int64)
+    for pi, names in proj.receptors.items():
+        sel = owner == pi
+        model = net.populations[pi].model
+        unit = ureg.dimensionless if proj.kind == "rate" else model.spec.receptors[names[0]].unit
+        weight[sel] = np.asarray(from_internal(w_int[sel], unit).magnitude, float)
+        if proj.kind == "rate":
+            continue
+        receptor[sel] = _receptor(model, names)
+        by_sign = model.spec.receptor_by_sign
+        if by_sign and len(names) == 1:  # a receptor named although the model routes by sign
+            bad = weight[sel] < 0 if names[0] == by_sign[0] else weight[sel] > 0
+            if bad.any():
+                problems.append(
+                    Problem(
+                        f"{where}: receptor {names[0]!r} of {model.name} with weight "
+                        f"{weight[sel][bad][0]:g} {unit:~}; NEST routes spikes by the sign of the weight "
+                        f"({by_sign[0]!r}: >= 0, {by_sign[1]!r}: < 0), so this does not export"
+                    )
+                )
+    delay = s.delay * built.dt_ms
+    instantaneous = proj.kind == "rate" and not np.any(s.delay)
+    if m:
+        plan.max_delay = max(plan.max_delay, float(delay.max()))
+    syn = (
+        '"rate_connection_instantaneous"'
+        if instantaneous
+        else '"rate_connection_delayed"'
+        if proj.kind == "rate"
+        else '"static_synapse"'
+    )
+    head = f"    # {where}: {m} synapses"
+    post = f"ids[{plan.array(f'proj{k}.post', s.post, np.int64)}]" if m else None
+    if isinstance(proj.source, Source):
+        if isinstance(proj.source, SpikeTimes):
+            times = np.asarray(proj.source.times.to("ms").magnitude, float)
+            gen = (
+                f'nest.Create("spike_generator", params={{"spike_times": '
+                f"{plan.array(f'proj{k}.spike_times', times)}.tolist()}})"
+            )
+            what = f"spike_generator, {times.size} spikes"
+        else:
+            assert isinstance(proj.source, Poisson)
+            if isinstance(proj.source.rate, TimedArray):
+                problems.append(
+                    Problem(
+                        f"{where}: a Poisson source with a TimedArray rate does not export yet; give a "
+                        "constant rate"
+                    )
+                )
+                return
+            rate = float(proj.source.rate.to("Hz").magnitude)
+            gen = f'nest.Create("poisson_generator", params={{"rate": {_lit(rate)}}})'
+            what = "poisson_generator: an independent train per target, from NEST's random streams"
+        plan.lines += [head + f" ({what})", f"    gen = {gen}"]
+        target = _nodes_expr(proj.target)
+        if connectivity == "rules" and m and target and _uniform(weight, delay, receptor):
+            plan.lines.append(
+                f'    nest.Connect(gen, {target}, "all_to_all", {{"synapse_model": {syn}, '
+                f'"weight": {_lit(weight[0])}, "delay": {_lit(delay[0])}, '
+                f'"receptor_type": {int(receptor[0])}}})'
+            )
+        elif m:
+            plan.lines.append(
+                f"    _connect(nest, np.full({m}, gen.global_id), {post}, "
+                f"{_syn_args(plan, k, weight, delay, receptor, syn, instantaneous)})"
+            )
+        return
+    if (
+        connectivity == "rules"
+        and proj.kind == "spike"
+        and np.ndim(proj.weight) == 0
+        and _uniform(weight, delay, receptor)
+    ):
+        pre_e, post_e, rule = _nodes_expr(proj.source), _nodes_expr(proj.target), _rule_spec(proj.rule)
+        if (
+            pre_e
+            and post_e
+            and rule
+            and not hasattr(proj.weight, "sample")
+            and not hasattr(proj.delay, "sample")
+        ):
+            w0 = weight[0] if m else float(as_quantity(proj.weight).magnitude)
+            d0 = delay[0] if m else built.dt_ms
+            plan.lines += [
+                head + f" here; NEST draws its own with rule {rule}",
+                f'    nest.Connect({pre_e}, {post_e}, {rule}, {{"synapse_model": {syn}, '
+                f'"weight": {_lit(w0)}, "delay": {_lit(d0)}, "receptor_type": {int(receptor[0])}}})',
+            ]
+            return
+        head += " (explicit arrays: the rule, weight or delay has no exact NEST rule)"
+    if m:
+        pre = f"ids[{plan.array(f'proj{k}.pre', s.pre, np.int64)}]"
+        plan.lines += [
+            head,
+            f"    _connect(nest, {pre}, {post}, "
+            f"{_syn_args(plan, k, weight, delay, receptor, syn, instantaneous)})",
+        ]
+
+
+def _uniform(*arrays: np.ndarray) -> bool:
+    return all(bool(np.all(a == a[:1])) for a in arrays)
+
+
+def _syn_args(
+    plan: _Plan,
+    k: int,
+    weight: np.ndarray,
+    delay: np.ndarray,
+    receptor: np.ndarray,
+    syn: str,
+    instantaneous: bool,
+) -> str:
+    w = plan.array(f"proj{k}.weight", weight)
+    d = "None" if instantaneous else plan.array(f"proj{k}.delay", delay)
+    r = (
+        _lit(receptor[0])
+        if np.all(receptor == receptor[0])
+        else plan.array(f"proj{k}.receptor", receptor, np.int64)
+    )
+    return f"{w}, {d}, {r}, {syn}"
