@@ -47,7 +47,7 @@ def unit_text(unit: Any) -> str:
     pint's long name otherwise; ``""`` for dimensionless.
 
     >>> unit_text(Q_(1, "mV/ms").units), unit_text(Q_(1, "").units), unit_text(Q_(1, "mV**2").units)
-    ('mV/ms', '', 'millivolt ** 2')
+    ('mV/ms', '', 'mV**2')
     """
     if isinstance(unit, str):
         unit = parse_unit(unit)
