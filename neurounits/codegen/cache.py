@@ -37,7 +37,11 @@ from ..errors import CacheWarning
 __all__ = ["GEN_VERSION", "RUNTIME_HASH", "VECTORIZE_CHECKS", "cache_dir", "load", "loaded", "toolchain"]
 
 GEN_VERSION = "5"
-RUNTIME_HASH = hashlib.sha256(Path(__file__).with_name("runtime.py").read_bytes()).hexdigest()[:12]
+# the modules that the runtime helpers (``runtime`` and what it re-exports) consist of: a change in any of
+# them changes the hash, so kernels compiled against the old helpers are not reused
+RUNTIME_MODULES = ("runtime.py", "intrinsics.py", "linalg.py", "rng.py", "compiler.py")
+RUNTIME_HASH = hashlib.sha256(b"".join(Path(__file__).with_name(m).read_bytes()
+                                       for m in RUNTIME_MODULES)).hexdigest()[:12]
 # LLVM gives up vectorising a loop that needs more than 128 run-time pointer-overlap checks by
 # default; a model's per-neuron loop reads and writes dozens of arrays (measured: the rkf45 trial
 # loop of aeif_cond_alpha needs several hundred).  The setting is part of the generated header.

@@ -11,32 +11,27 @@ a text that cannot be read at all raises at once.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import numpy as np
 import sympy
 
-from ..errors import EquationError, Problem, did_you_mean, raise_problems
+from ..errors import EquationError, raise_problems
 from ..parameters import Input, Parameter, PortGroup, Receptor, State
 from ..units import as_quantity, fmt_unit, is_offset_unit, parse_unit, to_internal, ureg
+from .build_base import _MS as _MS
+from .build_events import _EventsMixin
+from .build_events import _fmt_ms as _fmt_ms
+from .build_inputs import _RATE_H as _RATE_H
+from .build_inputs import _InputsMixin
 from .names import name_problem
 from .parse import Name, Scope, translate
-from .spec import DT, TIME, ModelSpec, ReceptorSpec
-from .text import Line, parse_equations, statements, substitute_options
+from .spec import DT, TIME, ModelSpec
+from .text import Line, parse_equations, statements
 
 __all__ = ["build_spec"]
 
-_MS = ureg.Unit("ms")
 _RESERVED = {"t", "dt"}
-_RATE_H = sympy.Symbol("_h", real=True)  # the argument of a model's rate-input nonlinearity
-
-
-def _fmt_ms(sym: Any) -> str:
-    try:
-        return f"{float(sym):g} ms"
-    except TypeError:
-        return str(sym)
 
 
 def _offset_value(text: str) -> Any:
@@ -61,28 +56,7 @@ def build_spec(model: str, decl: dict[str, Any], attrs: dict[str, Any], options:
     return _Builder(model, decl, attrs, options).build()
 
 
-class _Builder:
-    def __init__(self, cls_name: str, decl: dict, attrs: dict, options: dict[str, str]) -> None:
-        self.model = cls_name
-        self.decl = dict(decl)
-        self.attrs = {k: substitute_options(v, options, decl) for k, v in attrs.items()}
-        self.options = options
-        self.problems: list[Problem] = []
-        self.scope = Scope(cls_name)
-        self.noise: list[str] = []
-        self._bad_units: set[str] = set()
-
-    def fail(self, msg: str, dimension: bool = False) -> None:
-        self.problems.append(Problem(f"model '{self.model}': {msg}", dimension))
-
-    def fail_at(self, where: str, msg: str, dimension: bool = False) -> None:
-        self.problems.append(Problem(f"model '{self.model}', {where}: {msg}", dimension))
-
-    def tr(self, text: str, where: str, expected: Any = None, what: str = "the expression"):
-        res, probs = translate(text, self.scope, where, expected=expected, what=what)
-        self.problems.extend(probs)
-        return res
-
+class _Builder(_EventsMixin, _InputsMixin):
     def build(self) -> ModelSpec:
         lines = parse_equations(self.model, self.attrs.get("equations") or "")
         self._declare_states(lines)
@@ -286,118 +260,6 @@ class _Builder:
         raise EquationError(f"model '{self.model}', equation for '{name}': the white noise must enter "
                             "linearly, as a term g*xi added to the drift (g free of any noise), e.g. "
                             f"'d{name}/dt = -{name}/tau + sigma*xi'")
-
-    def _rate(self, inputs: dict) -> dict:
-        """The rate-input port: inputs driven by rate_inputs, and the nonlinearity phi(h)."""
-        chans = self.attrs.get("rate_input")
-        if not chans:
-            return {}
-        names = tuple(c for c in re.split(r"[\s,]+", chans.strip()) if c)
-        bad = [c for c in names if c not in inputs]
-        if bad or len(names) not in (1, 2, 3):
-            raise EquationError(f"model '{self.model}': rate_input must name one input (all rate inputs), "
-                                "two (weights >= 0, weights < 0) or three (all, >= 0, < 0), got "
-                                f"{chans!r}; inputs: {list(inputs)}")
-        phi = self.attrs.get("rate_nonlinearity") or "h"
-        scope = Scope(self.model, {k: v for k, v in self.scope.names.items() if v.kind == "parameter"})
-        scope.names["h"] = Name("input", ureg.dimensionless, _RATE_H)
-        res, probs = translate(phi, scope, "rate_nonlinearity", expected=ureg.dimensionless,
-                               what="the nonlinearity")
-        self.problems.extend(probs)
-        summ = self.attrs.get("rate_summation") or "linear"
-        if summ not in ("linear", "nonlinear"):
-            raise EquationError(f"model '{self.model}': rate_summation must be 'linear' or 'nonlinear', "
-                                f"got {summ!r}")
-        return {"rate_channels": names, "rate_phi": res.sym, "rate_linear": summ == "linear"}
-
-    def _threshold(self):
-        text = self.attrs.get("threshold")
-        if not text:
-            return None
-        self.scope.allow_prev = True
-        res = self.tr(text, "threshold")
-        self.scope.allow_prev = False
-        if not res.condition:
-            raise EquationError(f"model '{self.model}', threshold: '{text}' is not a condition; "
-                                "write a comparison such as 'V > V_th'")
-        return res.sym
-
-    def _reset(self, states: dict) -> tuple:
-        text = self.attrs.get("reset")
-        if not text:
-            return ()
-        if self.attrs.get("threshold") in (None, ""):
-            self.fail("a reset is given but no threshold; add threshold = 'V > V_th'")
-        out = []
-        for target, op, expr, stmt in statements(self.model, "reset", text, "V = V_reset; w += b"):
-            if target not in states:
-                kind = self.decl[target].kind if target in self.decl else "unknown name"
-                raise EquationError(f"model '{self.model}', reset: '{stmt}' assigns to '{target}' "
-                                    f"({kind}); only states can be reset.{did_you_mean(target, states)}")
-            unit = states[target].unit
-            expected = ureg.dimensionless if op in ("*=", "/=") else unit
-            self.scope.allow_prev = True
-            res = self.tr(expr, f"reset of '{target}'", expected, f"the value assigned to '{target}'")
-            self.scope.allow_prev = False
-            x = self.scope.names[target].sym
-            new = {"=": res.sym, "+=": x + res.sym, "-=": x - res.sym, "*=": x * res.sym,
-                   "/=": x / res.sym}[op]
-            out.append((target, new))
-        return tuple(out)
-
-    def _refractory(self):
-        ref = self.attrs.get("refractory")
-        if ref is None or (not isinstance(ref, str) and not hasattr(ref, "units") and ref == 0):
-            return None
-        where = "refractory period"
-        if not isinstance(ref, str):
-            q = ref
-            if not hasattr(q, "units") or q.dimensionality != _MS.dimensionality:
-                self.fail_at(where, f"expected a duration (e.g. '2 ms' or a parameter's name), got {ref!r}",
-                             True)
-                return None
-            if np.ndim(q.magnitude) or np.iscomplexobj(q.magnitude):
-                self.fail_at(where, f"expected one duration, got {ref!r}; for per-neuron values declare a "
-                                    "parameter and give its name")
-                return None
-            sym = sympy.Float(float(to_internal(q)))
-        else:
-            sym = self.tr(ref, where, _MS, "the refractory period").sym
-        if sym.is_number and (not sym.is_real or sym < 0):
-            self.fail_at(where, f"must be >= 0, got {_fmt_ms(sym)} ({ref!r}); a neuron cannot be "
-                                "refractory for a negative time")
-            return None
-        return sym
-
-    def _receptors(self, states: dict) -> dict[str, ReceptorSpec]:
-        out = {}
-        for name, rec in self.decl.items():
-            if isinstance(rec, PortGroup):  # its ports are receptors of their own (see expand_ports)
-                out[name] = ReceptorSpec(rec.unit, rec.number, ())
-                continue
-            if not isinstance(rec, Receptor):
-                continue
-            w = sympy.Symbol("_w", real=True)
-            self.scope.names["w"] = Name("input", rec.unit, w)
-            effects = []
-            for target, op, expr, stmt in statements(self.model, f"receptor '{name}'", rec.on_spike,
-                                                      "g_ex += w"):
-                if op not in ("+=", "-=") or target not in states:
-                    raise EquationError(
-                        f"model '{self.model}', receptor '{name}': cannot use '{stmt}'; write statements "
-                        "that add to a state an amount proportional to the weight w, e.g. 'g_ex += w'")
-                res = self.tr(expr, f"receptor '{name}', effect on '{target}'", states[target].unit,
-                              f"the amount added to '{target}'")
-                coef = sympy.diff(res.sym, w)
-                if w in coef.free_symbols or sympy.simplify(res.sym - coef * w) != 0:
-                    raise EquationError(f"model '{self.model}', receptor '{name}': '{stmt}' is not "
-                                        "proportional to the weight w, so spikes arriving together "
-                                        "would not add up")
-                effects.append((target, coef if op == "+=" else -coef))
-            del self.scope.names["w"]
-            out[name] = ReceptorSpec(rec.unit, rec.number, tuple(effects), rec.refractory_input)
-        return out
-
     def _update(self, states: dict, odes: dict, receptors: dict) -> tuple:
         """Discrete-time update statements, run in order once per step (instead of ODEs)."""
         text = self.attrs.get("update")
@@ -435,30 +297,4 @@ class _Builder:
             kind = "state" if target in states else "expression"
             unit = known.unit if known is not None else res.unit
             scope.names[target] = Name(kind, unit, sym)
-        return tuple(out)
-
-    def _by_sign(self, receptors: dict) -> tuple[str, str] | None:
-        pair = self.attrs.get("receptor_by_sign")
-        if not pair:
-            return None
-        pair = tuple(pair)
-        bad = [r for r in pair if r not in receptors]
-        if len(pair) != 2 or bad:
-            raise EquationError(f"model '{self.model}': receptor_by_sign must name two receptors "
-                                f"(for weights >= 0 and < 0), got {pair!r}; receptors: {list(receptors)}")
-        if receptors[pair[0]].unit.dimensionality != receptors[pair[1]].unit.dimensionality:
-            self.fail(f"receptor_by_sign: '{pair[0]}' and '{pair[1]}' take weights of different units", True)
-        return pair
-
-    def _constraints(self) -> tuple:
-        out = []
-        for text in self.attrs.get("constraints") or ():
-            res = self.tr(text, f"constraint '{text}'")
-            if not res.condition:
-                raise EquationError(f"model '{self.model}', constraint '{text}' is not a condition; "
-                                    "write a comparison such as 'V_reset < V_th'")
-            bad = [s for s in res.sym.free_symbols if not s.name.startswith("p_")]
-            if bad:
-                raise EquationError(f"model '{self.model}', constraint '{text}' may use only parameters")
-            out.append((text, res.sym))
         return tuple(out)

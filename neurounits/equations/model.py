@@ -11,13 +11,11 @@ Constructing an instance checks every parameter value the same way
 
 from __future__ import annotations
 
-import functools
 import itertools
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
 import numpy as np
-import sympy
 
 from ..checks import require_count
 from ..errors import EquationError, ParameterError, Problem, did_you_mean, raise_problems
@@ -28,6 +26,9 @@ from .names import name_problem
 from .ports import expand_ports
 from .spec import DT, TIME, ModelSpec
 from .text import parse_equations
+from .values import _fmt_at as _fmt_at
+from .values import _fmt_q, _ParameterValues, _raise_value_problems
+from .values import _numeric as _numeric
 
 __all__ = ["DT", "TIME", "Model", "ModelSpec"]
 
@@ -36,7 +37,7 @@ _CLASS_ATTRS = {"equations", "threshold", "reset", "refractory", "constraints", 
 _DECL_TYPES = (Parameter, State, Input, Option, Receptor, PortGroup)
 
 
-class Model:
+class Model(_ParameterValues):
     """Base class of every neuron model.
 
     Subclass it and declare parameters, states, inputs and equations::
@@ -296,21 +297,6 @@ class Model:
                                  f"constructed and cannot be assigned; construct a new model instead")
         object.__setattr__(self, name, value)
 
-    def _check_refractory(self) -> list[Problem]:
-        """A refractory period given by parameters must not be negative."""
-        ref = self.spec.refractory
-        if ref is None or ref.is_number:  # a constant is checked when the model is declared
-            return []
-        vals = self.evaluate(ref)
-        bad = ~(vals >= 0)
-        if not bad.any():
-            return []
-        i = int(np.flatnonzero(bad)[0])
-        text = type(self).refractory if isinstance(type(self).refractory, str) else str(ref)
-        at = f" at neuron {i}" if self.n > 1 else ""
-        return [Problem(f"model '{type(self)._model_name}': the refractory period ({text}) must be >= 0, "
-                        f"got {vals[i]:g} ms{at}")]
-
     def _read_options(self, values: dict) -> tuple[dict[str, str], list[Problem]]:
         out, problems = {}, []
         for k, opt in type(self)._options().items():
@@ -322,22 +308,6 @@ class Model:
             out[k] = v
         return out, problems
 
-    def _check_constraints(self) -> list[Problem]:
-        problems = []
-        internal = self.internal_parameters()
-        for text, rel in self.spec.constraints:
-            syms, f = _numeric(rel)
-            ok = np.broadcast_to(np.asarray(f(*[internal[s.name[2:]] for s in syms])), (self.n,))
-            if ok.all():
-                continue
-            i = int(np.flatnonzero(~ok)[0])
-            vals = ", ".join(f"{s.name[2:]} = {_fmt_at(self._parameters[s.name[2:]], i)}" for s in syms)
-            at = f" (neuron {i})" if self.n > 1 else ""
-            problems.append(Problem(f"model '{type(self)._model_name}': constraint '{text}' is violated"
-                                    f"{at}: {vals}"))
-        return problems
-
-    # -- public accessors --------------------------------------------------------
     @property
     def name(self) -> str:
         return type(self)._model_name
@@ -367,19 +337,6 @@ class Model:
         shown = ", ".join(f"{k}={_fmt_q(v)}" for k, v in self._parameters.items())
         return f"{self.name}(n={self.n}, {shown})"
 
-    # -- values for simulation (internal units, one array per neuron) --------------------
-    def internal_parameters(self) -> dict[str, np.ndarray]:
-        """Every parameter as a float64 array of length n in internal units."""
-        return {k: np.broadcast_to(np.asarray(to_internal(q), dtype=float), (self.n,)).copy()
-                for k, q in self._parameters.items()}
-
-    def evaluate(self, expr: sympy.Expr, params: dict[str, np.ndarray] | None = None) -> np.ndarray:
-        """Evaluate an expression of the parameters for every neuron (internal units)."""
-        params = self.internal_parameters() if params is None else params
-        syms, f = _numeric(expr)
-        return np.broadcast_to(np.asarray(f(*[params[s.name[2:]] for s in syms]), dtype=float),
-                               (self.n,)).copy()
-
     def initial_values(self, overrides: Mapping[str, Any] | None = None) -> dict[str, np.ndarray]:
         """Initial state per neuron, internal units; ``overrides`` maps state -> value."""
         overrides = dict(overrides or {})
@@ -401,29 +358,3 @@ class Model:
                                     f"for.{tip} States: {', '.join(self.spec.states)}"))
         _raise_value_problems(self.name, problems)
         return out
-
-
-@functools.lru_cache(maxsize=1024)
-def _numeric(expr: Any) -> tuple[list, Any]:
-    """An expression's symbols (sorted by name) and a numpy function of them; cached, because
-    lambdify costs ~1 ms and models are constructed often (every chunk of a sweep)."""
-    syms = sorted(expr.free_symbols, key=lambda s: s.name)
-    return syms, sympy.lambdify(syms, expr, modules="numpy")
-
-
-def _raise_value_problems(model: str, problems: list[Problem]) -> None:
-    raise_problems(f"invalid values for model '{model}'", problems)
-
-
-def _fmt_q(q: Any) -> str:
-    mag = np.asarray(q.magnitude)
-    if mag.ndim == 0:
-        return f"{mag.item():g} {fmt_unit(q.units)}"
-    return f"[{mag.size} values] {fmt_unit(q.units)}"
-
-
-def _fmt_at(q: Any, i: int) -> str:
-    mag = np.asarray(q.magnitude)
-    v = mag.item() if mag.ndim == 0 else mag[i]
-    return f"{v:g} {fmt_unit(q.units)}"
-

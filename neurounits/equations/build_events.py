@@ -1,0 +1,94 @@
+"""The spike events of a model for :func:`.builder.build_spec`: threshold, reset, refractory period,
+and the constraints on its parameters."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import sympy
+
+from ..errors import EquationError, did_you_mean
+from ..units import to_internal, ureg
+from .build_base import _MS, _BuilderBase
+from .text import statements
+
+
+def _fmt_ms(sym: Any) -> str:
+    try:
+        return f"{float(sym):g} ms"
+    except TypeError:
+        return str(sym)
+
+
+class _EventsMixin(_BuilderBase):
+    def _threshold(self):
+        text = self.attrs.get("threshold")
+        if not text:
+            return None
+        self.scope.allow_prev = True
+        res = self.tr(text, "threshold")
+        self.scope.allow_prev = False
+        if not res.condition:
+            raise EquationError(f"model '{self.model}', threshold: '{text}' is not a condition; "
+                                "write a comparison such as 'V > V_th'")
+        return res.sym
+
+    def _reset(self, states: dict) -> tuple:
+        text = self.attrs.get("reset")
+        if not text:
+            return ()
+        if self.attrs.get("threshold") in (None, ""):
+            self.fail("a reset is given but no threshold; add threshold = 'V > V_th'")
+        out = []
+        for target, op, expr, stmt in statements(self.model, "reset", text, "V = V_reset; w += b"):
+            if target not in states:
+                kind = self.decl[target].kind if target in self.decl else "unknown name"
+                raise EquationError(f"model '{self.model}', reset: '{stmt}' assigns to '{target}' "
+                                    f"({kind}); only states can be reset.{did_you_mean(target, states)}")
+            unit = states[target].unit
+            expected = ureg.dimensionless if op in ("*=", "/=") else unit
+            self.scope.allow_prev = True
+            res = self.tr(expr, f"reset of '{target}'", expected, f"the value assigned to '{target}'")
+            self.scope.allow_prev = False
+            x = self.scope.names[target].sym
+            new = {"=": res.sym, "+=": x + res.sym, "-=": x - res.sym, "*=": x * res.sym,
+                   "/=": x / res.sym}[op]
+            out.append((target, new))
+        return tuple(out)
+
+    def _refractory(self):
+        ref = self.attrs.get("refractory")
+        if ref is None or (not isinstance(ref, str) and not hasattr(ref, "units") and ref == 0):
+            return None
+        where = "refractory period"
+        if not isinstance(ref, str):
+            q = ref
+            if not hasattr(q, "units") or q.dimensionality != _MS.dimensionality:
+                self.fail_at(where, f"expected a duration (e.g. '2 ms' or a parameter's name), got {ref!r}",
+                             True)
+                return None
+            if np.ndim(q.magnitude) or np.iscomplexobj(q.magnitude):
+                self.fail_at(where, f"expected one duration, got {ref!r}; for per-neuron values declare a "
+                                    "parameter and give its name")
+                return None
+            sym = sympy.Float(float(to_internal(q)))
+        else:
+            sym = self.tr(ref, where, _MS, "the refractory period").sym
+        if sym.is_number and (not sym.is_real or sym < 0):
+            self.fail_at(where, f"must be >= 0, got {_fmt_ms(sym)} ({ref!r}); a neuron cannot be "
+                                "refractory for a negative time")
+            return None
+        return sym
+    def _constraints(self) -> tuple:
+        out = []
+        for text in self.attrs.get("constraints") or ():
+            res = self.tr(text, f"constraint '{text}'")
+            if not res.condition:
+                raise EquationError(f"model '{self.model}', constraint '{text}' is not a condition; "
+                                    "write a comparison such as 'V_reset < V_th'")
+            bad = [s for s in res.sym.free_symbols if not s.name.startswith("p_")]
+            if bad:
+                raise EquationError(f"model '{self.model}', constraint '{text}' may use only parameters")
+            out.append((text, res.sym))
+        return tuple(out)
