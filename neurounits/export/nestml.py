@@ -45,6 +45,14 @@ class _Printer(StrPrinter):
         super().__init__()
         self.units = units
 
+    def ex(self, e: Any) -> str:
+        """An expression (anything sympy reads) in NESTML."""
+        return self.doprint(sympy.sympify(e))
+
+    def scaled(self, e: Any, unit_text: str) -> str:
+        """An expression times its unit ``unit_text`` (as is when dimensionless)."""
+        return self.ex(e) if unit_text == "1" else f"({self.ex(e)})*(1 {unit_text})"
+
     def _print_Symbol(self, expr: Any) -> str:
         name = expr.name
         if name == "t":
@@ -135,6 +143,28 @@ def nestml(model: Any, path: str | os.PathLike | None = None) -> str:
         model = model(n=1)  # its defaults
     if not isinstance(model, Model):
         raise ExportError(f"nu.export.nestml exports a neurounits Model, got {type(model).__name__}")
+    _check_exportable(model)
+    spec = model.spec
+    units = _units(spec)
+    pr = _Printer(units)
+    refr = spec.refractory is not None
+    lines = [
+        *_parameters_block(model),
+        *_state_block(spec, pr, refr),
+        *_equations_block(spec, pr, refr),
+        *_input_block(spec),
+        *_update_block(spec, refr),
+        *_receive_blocks(spec, pr),
+        *_condition_block(spec, pr, refr),
+    ]
+    text = "\n".join(lines) + "\n"
+    if path is not None:
+        Path(path).write_text(text)
+    return text
+
+
+def _check_exportable(model: Model) -> None:
+    """Raise :class:`~neurounits.ExportError` listing what of ``model`` NESTML cannot take as it is."""
     spec, name = model.spec, model.name
     lacks = [
         what
@@ -163,6 +193,10 @@ def nestml(model: Any, path: str | os.PathLike | None = None) -> str:
         )
     if lacks:
         raise ExportError(f"model '{name}' has {', '.join(lacks)}, which nu.export.nestml does not write yet")
+
+
+def _units(spec: Any) -> dict[str, str]:
+    """The internal unit of every parameter, state and input, in NESTML's spelling."""
     units: dict[str, str] = {}
     for k in spec.parameters:
         units[k] = _unit_text(internal_unit(spec.parameters[k].unit))
@@ -170,17 +204,17 @@ def nestml(model: Any, path: str | os.PathLike | None = None) -> str:
         units[k] = _unit_text(internal_unit(u))
     for k, u in spec.inputs.items():
         units[k] = _unit_text(internal_unit(u))
-    pr = _Printer(units)
+    return units
 
-    def ex(e: Any) -> str:
-        return pr.doprint(sympy.sympify(e))
 
-    def typ(unit: Any) -> str:
-        return "real" if ureg.Unit(unit).dimensionless else _unit_text(unit)
+def _type(unit: Any) -> str:
+    """The NESTML type of a quantity in ``unit``: ``real`` when dimensionless, else the unit."""
+    return "real" if ureg.Unit(unit).dimensionless else _unit_text(unit)
 
-    def scaled(e: Any, unit_text: str) -> str:
-        return ex(e) if unit_text == "1" else f"({ex(e)})*(1 {unit_text})"
 
+def _parameters_block(model: Model) -> list[str]:
+    """The header comment, the model line and the ``parameters`` block (each parameter's value)."""
+    spec, name = model.spec, model.name
     lines = [
         f"# Written by neurounits (nu.export.nestml) from model '{name}'. Every quantity enters the",
         "# equations divided by its unit, as neurounits computes them; each derivative is multiplied",
@@ -190,32 +224,52 @@ def nestml(model: Any, path: str | os.PathLike | None = None) -> str:
     ]
     for k, p in spec.parameters.items():
         q = _value(model, k)
-        t = typ(p.unit)
+        t = _type(p.unit)
         mag = float(q.to(p.unit).magnitude)
         lines.append(
             f"        {k} {t} = {mag!r}"
             + ("" if t == "real" else f" {t}")
             + (f"  # {p.doc}" if getattr(p, "doc", "") else "")
         )
-    refr = spec.refractory is not None
-    lines.append("    state:")
+    return lines
+
+
+def _state_block(spec: Any, pr: _Printer, refr: bool) -> list[str]:
+    """The ``state`` block: each state's initial value, and the refractory timer."""
+    lines = ["    state:"]
     for k, u in spec.states.items():
-        t = typ(u)
-        lines.append(f"        {k} {t} = {scaled(spec.initial[k], units[k])}")
+        t = _type(u)
+        lines.append(f"        {k} {t} = {pr.scaled(spec.initial[k], pr.units[k])}")
     if refr:
         lines.append("        refr_t ms = 0 ms  # time left in the refractory period")
-    lines.append("    equations:")
+    return lines
+
+
+def _equations_block(spec: Any, pr: _Printer, refr: bool) -> list[str]:
+    """The ``equations`` block: each derivative times its state's unit per ms."""
+    lines = ["    equations:"]
     for k, rhs in spec.odes.items():
-        per = f"1 {units[k]}/ms" if units[k] != "1" else "1/(1 ms)"
-        lines.append(f"        {k}' = ({ex(rhs)})*({per})")
+        per = f"1 {pr.units[k]}/ms" if pr.units[k] != "1" else "1/(1 ms)"
+        lines.append(f"        {k}' = ({pr.ex(rhs)})*({per})")
     if refr:
         lines.append("        refr_t' = -1")
-    lines.append("    input:")
+    return lines
+
+
+def _input_block(spec: Any) -> list[str]:
+    """The ``input`` block (continuous inputs and a spike port per receptor) and the ``output`` one."""
+    lines = ["    input:"]
     for k, u in spec.inputs.items():
-        lines.append(f"        {k} {typ(u)} <- continuous")
+        lines.append(f"        {k} {_type(u)} <- continuous")
     for r, rec in spec.receptors.items():
         lines.append(f"        {r} <- spike  # weights in {fmt_unit(rec.unit)}")
-    lines += ["    output:", "        spike", "    update:"]
+    lines += ["    output:", "        spike"]
+    return lines
+
+
+def _update_block(spec: Any, refr: bool) -> list[str]:
+    """The ``update`` block: the states held during the refractory period are not integrated."""
+    lines = ["    update:"]
     states = list(spec.states)
     if refr:
         free = [s for s in states if s not in spec.hold]
@@ -227,6 +281,12 @@ def nestml(model: Any, path: str | os.PathLike | None = None) -> str:
         ]
     else:
         lines.append("        integrate_odes()")
+    return lines
+
+
+def _receive_blocks(spec: Any, pr: _Printer) -> list[str]:
+    """An ``onReceive`` block per receptor: its effects on the states, the weight times ``1 s``."""
+    lines = []
     for r, rec in spec.receptors.items():
         lines.append(f"    onReceive({r}):")
         w = f"({r}*1 s)"
@@ -234,21 +294,22 @@ def nestml(model: Any, path: str | os.PathLike | None = None) -> str:
         if factor != 1.0:
             w = f"{w}*{factor!r}"
         for state, coef in rec.effects:
-            unit = "" if units[state] == "1" else f"*(1 {units[state]})"
-            lines.append(f"        {state} += ({ex(coef)})*{w}{unit}")
+            unit = "" if pr.units[state] == "1" else f"*(1 {pr.units[state]})"
+            lines.append(f"        {state} += ({pr.ex(coef)})*{w}{unit}")
         if not rec.effects:
             lines.append("        pass")
-    if spec.threshold is not None:
-        cond = ex(spec.threshold)
-        lines.append(
-            f"    onCondition(refr_t <= 0 ms and ({cond})):" if refr else f"    onCondition({cond}):"
-        )
-        if refr:
-            lines.append(f"        refr_t = ({ex(spec.refractory)})*(1 ms)")
-        for state, e in spec.reset:
-            lines.append(f"        {state} = {scaled(e, units[state])}")
-        lines.append("        emit_spike()")
-    text = "\n".join(lines) + "\n"
-    if path is not None:
-        Path(path).write_text(text)
-    return text
+    return lines
+
+
+def _condition_block(spec: Any, pr: _Printer, refr: bool) -> list[str]:
+    """The ``onCondition`` block of the threshold (none without one): the reset and the spike."""
+    if spec.threshold is None:
+        return []
+    cond = pr.ex(spec.threshold)
+    lines = [f"    onCondition(refr_t <= 0 ms and ({cond})):" if refr else f"    onCondition({cond}):"]
+    if refr:
+        lines.append(f"        refr_t = ({pr.ex(spec.refractory)})*(1 ms)")
+    for state, e in spec.reset:
+        lines.append(f"        {state} = {pr.scaled(e, pr.units[state])}")
+    lines.append("        emit_spike()")
+    return lines

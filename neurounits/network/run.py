@@ -119,11 +119,38 @@ class NetworkRunner:
         return total
 
     def _population_arguments(self, p: int, n_steps: int) -> dict[str, Any]:
-        b, runner, mod = self.built, self.runners[p], self.modules[p]
-        plan = runner.plan
+        """The loop's arguments of population ``p`` for ``n_steps`` steps, each named ``<arg>__<p>``."""
+        b, plan = self.built, self.runners[p].plan
         n = plan.n
         vars_, ridx, every = b.record[p]
         rec = np.zeros((len(vars_), max(self.samples(p, n_steps), 1), len(ridx)))
+        values = self._step_arguments(p, n_steps, rec)
+        pc = self.spec.populations[p]
+        ptr, col, w, dly = b.csr[p]
+        values.update(
+            OFF=b.offsets[p],
+            SPKOUT=np.empty(n, np.int64),
+            PTR=ptr,
+            COL=col,
+            W=w,
+            DLY=dly,
+            SREC=p in b.spikes,
+            GOFF=b.network.populations[p].offset,
+            REC=rec,
+            RIDX=ridx,
+            RE=every,
+        )
+        if pc.payload:
+            values.update(self._payload_arguments(p))
+        assert set(values) >= {a for a in pc.args if not a.startswith("B_")}
+        return {f"{k}__{p}": v for k, v in values.items()}
+
+    def _step_arguments(self, p: int, n_steps: int, rec: np.ndarray) -> dict[str, Any]:
+        """The arguments of population ``p``'s step module: its kernel's arguments (parameters
+        shared between threads), its rate inputs and its tail (derived values and work arrays)."""
+        b, runner, mod = self.built, self.runners[p], self.modules[p]
+        plan = runner.plan
+        n = plan.n
         seg = plan.segment(self.step, n_steps)
         d = kernel_arguments(runner, seg, n_steps, 0, n, 16, rec)
         derived = mod.TAIL[: len(mod.TAIL) - len(mod._work(1, 1))]
@@ -147,43 +174,30 @@ class NetworkRunner:
                 values[a] = runtime.shared(values[a])
         for k, name in enumerate(mod.TAIL):
             values[name] = runtime.shared(tail[k]) if name in derived else tail[k]
-        pc = self.spec.populations[p]
-        ptr, col, w, dly = b.csr[p]
-        values.update(
-            OFF=b.offsets[p],
-            SPKOUT=np.empty(n, np.int64),
-            PTR=ptr,
-            COL=col,
-            W=w,
-            DLY=dly,
-            SREC=p in b.spikes,
-            GOFF=b.network.populations[p].offset,
-            REC=rec,
-            RIDX=ridx,
-            RE=every,
+        return values
+
+    def _payload_arguments(self, p: int) -> dict[str, Any]:
+        """The arguments of population ``p`` whose spikes carry a value: its payload table, the
+        payload's traces and its coefficients and time constant."""
+        plan = self.runners[p].plan
+        n = plan.n
+        pay = type(plan.model).spike_payload
+        k0, k1 = (np.broadcast_to(np.asarray(k, float), (n,)).copy() for k in pay.coefficients(plan.params))
+        table = self.built.payload_csr[p]
+        assert table is not None  # a population whose spikes carry a value has its payload table
+        pptr, pcol, pw, pdly = table
+        pays, payt = self.payload_traces[p]
+        return dict(
+            PPTR=pptr,
+            PCOL=pcol,
+            PW=pw,
+            PDLY=pdly,
+            PAYS=pays,
+            PAYT=payt,
+            PK0=k0,
+            PK1=k1,
+            PTAU=np.asarray(plan.params[pay.tau], float),
         )
-        if pc.payload:
-            pay = type(plan.model).spike_payload
-            k0, k1 = (
-                np.broadcast_to(np.asarray(k, float), (n,)).copy() for k in pay.coefficients(plan.params)
-            )
-            table = b.payload_csr[p]
-            assert table is not None  # a population whose spikes carry a value has its payload table
-            pptr, pcol, pw, pdly = table
-            pays, payt = self.payload_traces[p]
-            values.update(
-                PPTR=pptr,
-                PCOL=pcol,
-                PW=pw,
-                PDLY=pdly,
-                PAYS=pays,
-                PAYT=payt,
-                PK0=k0,
-                PK1=k1,
-                PTAU=np.asarray(plan.params[pay.tau], float),
-            )
-        assert set(values) >= {a for a in pc.args if not a.startswith("B_")}
-        return {f"{k}__{p}": v for k, v in values.items()}
 
     def _arguments(self, n_steps: int) -> dict[str, Any]:
         b, j0 = self.built, self.step

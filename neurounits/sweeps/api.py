@@ -158,6 +158,25 @@ def sweep(
     options = {k: fixed.pop(k) for k in list(fixed) if isinstance(decl.get(k), Option)}
     spec = spec_for(model_cls, decl, options)
     values, dims, kind = parameter_sets(name, decl, grid, sets, random, samples, seed, sampling)
+    fixed, inputs = _shared_values(name, decl, kind, values, fixed, inputs, workers, chunk_size)
+    columns = check_columns(name, decl, values, kind)
+    dur_ms, dt_ms, n_steps, inputs, meas, record = check_run(name, spec, duration, dt, inputs, measure,
+                                                             record, record_every, method)
+    _check_backend(backend, client)
+    noise = noise_seed(name, spec, seed)
+    run = Settings(model_cls, {**fixed, **options}, Q_(dur_ms, "ms"), Q_(dt_ms or 1.0, "ms"), inputs, meas,
+                   tuple(dict.fromkeys((*record, *measures_.needs(meas)))), record_every, method,
+                   swept=tuple(values), noise_seed=noise, n_steps=n_steps, dur_ms=dur_ms,
+                   swept_inputs=tuple(k for k in values if isinstance(decl[k], Input)))
+    sw = _run_sets(name, spec, run, columns, dims, backend, workers, chunk_size, progress, client, checkpoint)
+    return warn_failed(replace(sw, noise_seed=noise))
+
+
+def _shared_values(name: str, decl: dict[str, Any], kind: str, values: Mapping[str, Any],
+                   fixed: dict[str, Any], inputs: Mapping[str, Any] | None, workers: Any,
+                   chunk_size: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The names checked, and the values shared by every set: ``(fixed, inputs)``, the fixed inputs
+    moved into ``inputs``; a value both swept and shared is an error."""
     check_names(name, decl, list(values) + list(fixed))
     _check_settings(name, kind, values, fixed, inputs, workers, chunk_size)
     fixed = check_fixed(name, decl, fixed)
@@ -167,18 +186,22 @@ def sweep(
     if both:
         raise ParameterError(f"sweep(model '{name}'): {both} swept and also given in "
                              "inputs=/fixed=; give each value in one place")
-    columns = check_columns(name, decl, values, kind)
-    dur_ms, dt_ms, n_steps, inputs, meas, record = check_run(name, spec, duration, dt, inputs, measure,
-                                                             record, record_every, method)
+    return fixed, inputs
+
+
+def _check_backend(backend: str, client: Any) -> None:
+    """A known backend, and a client only for ``backend="dask"``."""
     if backend not in backends.BACKENDS:
         raise ParameterError(f"unknown backend {backend!r}; use one of {list(backends.BACKENDS)}")
     if client is not None and backend != "dask":
         raise ParameterError(f"client= is for backend='dask', not backend={backend!r}")
-    noise = noise_seed(name, spec, seed)
-    run = Settings(model_cls, {**fixed, **options}, Q_(dur_ms, "ms"), Q_(dt_ms or 1.0, "ms"), inputs, meas,
-                   tuple(dict.fromkeys((*record, *measures_.needs(meas)))), record_every, method,
-                   swept=tuple(values), noise_seed=noise, n_steps=n_steps, dur_ms=dur_ms,
-                   swept_inputs=tuple(k for k in values if isinstance(decl[k], Input)))
+
+
+def _run_sets(name: str, spec: Any, run: Settings, columns: dict[str, tuple], dims: Any, backend: str,
+              workers: int | None, chunk_size: int | None, progress: bool, client: Any,
+              checkpoint: str | os.PathLike | None) -> Sweep:
+    """Construct the sets' models, run the chunks of those that construct (loading the finished ones
+    from ``checkpoint``) and assemble the table."""
     n = next(iter(columns.values()))[0].size
     good, failed, whole = construct(run, columns, np.arange(n))
     run, todo = _chunking(run, good, backend, workers, chunk_size)
@@ -186,8 +209,7 @@ def sweep(
         run = replace(run, plan=sweep_plan(run, columns, int(good[0])))
     store = None if checkpoint is None else Checkpoint(checkpoint, run, spec, columns)
     outs = backends.execute(run, columns, todo, backend, workers, progress, client, store, whole)
-    return warn_failed(replace(assemble(name, columns, dims, n, outs, failed), noise_seed=noise))
-
+    return assemble(name, columns, dims, n, outs, failed)
 
 def warn_failed(sw: Sweep) -> Sweep:
     """Warn (``UserWarning``) when sets of the sweep failed: the table lacks them, and
