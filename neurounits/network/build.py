@@ -266,26 +266,9 @@ def _plans(net: Any, dt_q: Any, record, groups: dict, problems: list[Problem]) -
     return plans
 
 
-def build(net: Any, dt_q: Any) -> BuiltNetwork:
-    """Draw everything of ``net`` for time step ``dt_q``; every problem is reported together."""
-    problems: list[Problem] = []
-    chk = check_value("dt", dt_q, _MS, 1, positive=True)
-    raise_problems("cannot build the network", chk.problems)
-    dt_ms = float(to_internal(chk.quantity))
-    if not net.populations:
-        raise ParameterError("the network has no populations; add one with net.add(model)")
-    built = [_draw(net, proj, dt_ms, problems) for proj in net.projections]
-    record = _record(net, dt_ms, problems)
-    ports, groups = _port_numbers(net, built)
-    plans = _plans(net, dt_q, record, groups, problems)
-    raise_problems("cannot build the network", problems)
-    offsets, n_cols = _layout(net, [plan.spec for plan in plans])
-    for proj, s in zip(net.projections, built, strict=True):
-        assert s is not None  # a projection that was not drawn added a problem, raised above
-        _place(net, proj, s, offsets, [plan.spec for plan in plans], ports)
-    events = _spike_time_events(net, built, dt_ms, problems)
-    raise_problems("cannot build the network", problems)
-    syn = [s for s in built if s is not None]
+def _tables(net: Any, built: list, syn: list) -> dict[str, Any]:
+    """The synapses grouped by source (spikes, payloads) and by target (rates), the longest spike
+    delay and the rate history's layout: the BuiltNetwork fields of the connectivity."""
     spiking = [s for s, proj in zip(syn, net.projections, strict=True) if proj.kind == "spike"]
     max_delay = max([1] + [int(s.delay.max()) for s in spiking if s.delay.size])
     parts = [
@@ -307,6 +290,31 @@ def build(net: Any, dt_q: Any) -> BuiltNetwork:
         else None
         for p in net.populations
     ]
+    return {"csr": csr, "payload_csr": payload_csr, "rate_csr": rate_csr, "rh_offsets": rh_offsets,
+            "rh_shape": (rh_len, n_rh), "max_delay": max_delay}
+
+
+def build(net: Any, dt_q: Any) -> BuiltNetwork:
+    """Draw everything of ``net`` for time step ``dt_q``; every problem is reported together."""
+    problems: list[Problem] = []
+    chk = check_value("dt", dt_q, _MS, 1, positive=True)
+    raise_problems("cannot build the network", chk.problems)
+    dt_ms = float(to_internal(chk.quantity))
+    if not net.populations:
+        raise ParameterError("the network has no populations; add one with net.add(model)")
+    built = [_draw(net, proj, dt_ms, problems) for proj in net.projections]
+    record = _record(net, dt_ms, problems)
+    ports, groups = _port_numbers(net, built)
+    plans = _plans(net, dt_q, record, groups, problems)
+    raise_problems("cannot build the network", problems)
+    offsets, n_cols = _layout(net, [plan.spec for plan in plans])
+    for proj, s in zip(net.projections, built, strict=True):
+        assert s is not None  # a projection that was not drawn added a problem, raised above
+        _place(net, proj, s, offsets, [plan.spec for plan in plans], ports)
+    events = _spike_time_events(net, built, dt_ms, problems)
+    raise_problems("cannot build the network", problems)
+    syn = [s for s in built if s is not None]
+    tables = _tables(net, built, syn)
     poisson, cols, ws, dl, _ = _sources(net, built)
     return BuiltNetwork(
         network=net,
@@ -315,18 +323,13 @@ def build(net: Any, dt_q: Any) -> BuiltNetwork:
         plans=plans,
         offsets=offsets,
         n_columns=n_cols,
-        csr=csr,
-        payload_csr=payload_csr,
-        rate_csr=rate_csr,
-        rh_offsets=rh_offsets,
-        rh_shape=(rh_len, n_rh),
+        **tables,
         projections=[ProjectionCounts.of(x) for x in syn],
         poisson=poisson,
         ps_col=np.concatenate([*cols, np.zeros(0, np.int64)]).astype(np.int32),
         ps_w=np.concatenate([*ws, np.zeros(0)]),
         ps_dly=np.array(dl, np.int64),
         events=events,
-        max_delay=max_delay,
         record=record,
         spikes=set(net.spike_records),
         input_seed=int(

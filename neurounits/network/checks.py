@@ -25,28 +25,12 @@ __all__ = ["check_connect", "check_rate_connect", "check_receptors", "is_rate_pr
 _MS = ureg.Unit("ms")
 
 
-def check_connect(
-    net: Any,
-    source: Any,
-    target: Any,
-    rule: Any,
-    weight: Any,
-    delay: Any,
-    where: str,
-    problems: list[Problem],
-) -> Any:
-    """The rule (default all-to-all), after checking source, target, rule, weight and delay."""
+def _check_spike_source(net: Any, source: Any, rule: Any, delay: Any, where: str,
+                        problems: list[Problem]) -> None:
+    """The source of a spiking projection: a source of nu.sources (no rule, one Poisson delay) or a
+    view of populations that emit spikes."""
     from .network import View
 
-    if not isinstance(target, View):
-        problems.append(
-            Problem(
-                f"{where}: the target must be a view of a population (e.g. P or P[:10]), "
-                f"got {type(target).__name__}"
-            )
-        )
-    else:
-        net._check_view(target, where + ", target", problems)
     if isinstance(source, Source):
         if rule is not None:
             problems.append(
@@ -86,6 +70,31 @@ def check_connect(
                 f"nu.sources, got {type(source).__name__}"
             )
         )
+
+
+def check_connect(
+    net: Any,
+    source: Any,
+    target: Any,
+    rule: Any,
+    weight: Any,
+    delay: Any,
+    where: str,
+    problems: list[Problem],
+) -> Any:
+    """The rule (default all-to-all), after checking source, target, rule, weight and delay."""
+    from .network import View
+
+    if not isinstance(target, View):
+        problems.append(
+            Problem(
+                f"{where}: the target must be a view of a population (e.g. P or P[:10]), "
+                f"got {type(target).__name__}"
+            )
+        )
+    else:
+        net._check_view(target, where + ", target", problems)
+    _check_spike_source(net, source, rule, delay, where, problems)
     rule = conn.AllToAll() if rule is None and not isinstance(source, Source) else rule
     if rule is not None and not isinstance(rule, conn.Rule):
         problems.append(
@@ -125,18 +134,8 @@ def is_rate_projection(source: Any, target: Any) -> bool:
     return isinstance(target, View) and any(p.model.spec.rate_channels for p, _ in target.parts)
 
 
-def check_rate_connect(
-    net: Any,
-    source: Any,
-    target: Any,
-    rule: Any,
-    weight: Any,
-    delay: Any,
-    receptor: Any,
-    where: str,
-    problems: list[Problem],
-) -> Any:
-    """The rule of a rate projection (default all-to-all), after checking its parts."""
+def _check_rate_populations(net: Any, source: Any, target: Any, where: str, problems: list[Problem]) -> None:
+    """A rate projection runs from rate outputs (populations of rate models) to rate inputs."""
     from .network import View
 
     net._check_view(target, where + ", target", problems)
@@ -165,6 +164,23 @@ def check_rate_connect(
                         "the rate inputs of rate models take rates from rate models only"
                     )
                 )
+
+
+def check_rate_connect(
+    net: Any,
+    source: Any,
+    target: Any,
+    rule: Any,
+    weight: Any,
+    delay: Any,
+    receptor: Any,
+    where: str,
+    problems: list[Problem],
+) -> Any:
+    """The rule of a rate projection (default all-to-all), after checking its parts."""
+    from .network import View
+
+    _check_rate_populations(net, source, target, where, problems)
     if receptor is not None:
         problems.append(Problem(f"{where}: a rate projection has no receptor (got receptor={receptor!r})"))
     rule = conn.AllToAll() if rule is None else rule
