@@ -116,6 +116,27 @@ def _rule_spec(rule: Any) -> str | None:
     )
 
 
+@dataclass
+class _Connection:
+    """Projection k's synapses in NEST's terms: weights in NEST's units, delays in ms, receptor
+    types, the synapse model (as the script names it), and the comment line that heads its lines."""
+
+    k: int
+    weight: np.ndarray
+    delay: np.ndarray
+    receptor: np.ndarray
+    syn: str
+    instantaneous: bool
+    head: str
+
+    def uniform(self) -> bool:
+        return _uniform(self.weight, self.delay, self.receptor)
+
+    def args(self, plan: _Plan) -> str:
+        """The weight, delay, receptor and synapse-model arguments of ``_connect``."""
+        return _syn_args(plan, self.k, self.weight, self.delay, self.receptor, self.syn, self.instantaneous)
+
+
 def _projection(
     plan: _Plan, net: Any, built: Any, k: int, connectivity: str, problems: list[Problem]
 ) -> None:
@@ -125,18 +146,49 @@ def _projection(
     except ExportError as exc:
         problems.append(Problem(exc.msg))
         return
-    where = proj.describe()
+    m = s.post.size
+    weight, receptor = _weights_and_receptors(net, proj, s, problems)
+    delay = s.delay * built.dt_ms
+    instantaneous = proj.kind == "rate" and not np.any(s.delay)
+    if m:
+        plan.max_delay = max(plan.max_delay, float(delay.max()))
+    c = _Connection(
+        k,
+        weight,
+        delay,
+        receptor,
+        _synapse_model(proj.kind, instantaneous),
+        instantaneous,
+        f"    # {proj.describe()}: {m} synapses",
+    )
+    post = f"ids[{plan.array(f'proj{k}.post', s.post, np.int64)}]" if m else None
+    if isinstance(proj.source, Source):
+        _source_connection(plan, proj, c, m, post, connectivity, problems)
+        return
+    if connectivity == "rules" and proj.kind == "spike" and np.ndim(proj.weight) == 0 and c.uniform():
+        if _rule_connection(plan, proj, c, m, built.dt_ms):
+            return
+        c.head += " (explicit arrays: the rule, weight or delay has no exact NEST rule)"
+    if m:
+        pre = f"ids[{plan.array(f'proj{k}.pre', s.pre, np.int64)}]"
+        plan.lines += [c.head, f"    _connect(nest, {pre}, {post}, {c.args(plan)})"]
+
+
+def _weights_and_receptors(
+    net: Any, proj: Any, s: _Synapses, problems: list[Problem]
+) -> tuple[np.ndarray, np.ndarray]:
+    """The weights in the unit of each target's receptor (dimensionless for a rate projection) and
+    NEST's receptor types, with a problem for a receptor named against the sign of its weights."""
     m = s.post.size
     offs = net.offsets()
     owner = np.searchsorted(offs, s.post, side="right") - 1
-    w_int = s.weight
     weight = np.empty(m)
     receptor = np.zeros(m, np.int64)
     for pi, names in proj.receptors.items():
         sel = owner == pi
         model = net.populations[pi].model
         unit = ureg.dimensionless if proj.kind == "rate" else model.spec.receptors[names[0]].unit
-        weight[sel] = np.asarray(from_internal(w_int[sel], unit).magnitude, float)
+        weight[sel] = np.asarray(from_internal(s.weight[sel], unit).magnitude, float)
         if proj.kind == "rate":
             continue
         receptor[sel] = _receptor(model, names)
@@ -146,89 +198,88 @@ def _projection(
             if bad.any():
                 problems.append(
                     Problem(
-                        f"{where}: receptor {names[0]!r} of {model.name} with weight "
+                        f"{proj.describe()}: receptor {names[0]!r} of {model.name} with weight "
                         f"{weight[sel][bad][0]:g} {unit:~}; NEST routes spikes by the sign of the weight "
                         f"({by_sign[0]!r}: >= 0, {by_sign[1]!r}: < 0), so this does not export"
                     )
                 )
-    delay = s.delay * built.dt_ms
-    instantaneous = proj.kind == "rate" and not np.any(s.delay)
-    if m:
-        plan.max_delay = max(plan.max_delay, float(delay.max()))
-    syn = (
-        '"rate_connection_instantaneous"'
-        if instantaneous
-        else '"rate_connection_delayed"'
-        if proj.kind == "rate"
-        else '"static_synapse"'
-    )
-    head = f"    # {where}: {m} synapses"
-    post = f"ids[{plan.array(f'proj{k}.post', s.post, np.int64)}]" if m else None
-    if isinstance(proj.source, Source):
-        if isinstance(proj.source, SpikeTimes):
-            times = np.asarray(proj.source.times.to("ms").magnitude, float)
-            gen = (
-                f'nest.Create("spike_generator", params={{"spike_times": '
-                f"{plan.array(f'proj{k}.spike_times', times)}.tolist()}})"
+    return weight, receptor
+
+
+def _synapse_model(kind: str, instantaneous: bool) -> str:
+    """NEST's synapse model of a projection, as a string literal of the script."""
+    if instantaneous:
+        return '"rate_connection_instantaneous"'
+    return '"rate_connection_delayed"' if kind == "rate" else '"static_synapse"'
+
+
+def _generator(plan: _Plan, proj: Any, k: int, problems: list[Problem]) -> tuple[str, str] | None:
+    """The ``nest.Create`` expression of a source's generator and what it is (for the comment), or
+    None, with a problem, for a source that does not export."""
+    if isinstance(proj.source, SpikeTimes):
+        times = np.asarray(proj.source.times.to("ms").magnitude, float)
+        gen = (
+            f'nest.Create("spike_generator", params={{"spike_times": '
+            f"{plan.array(f'proj{k}.spike_times', times)}.tolist()}})"
+        )
+        return gen, f"spike_generator, {times.size} spikes"
+    assert isinstance(proj.source, Poisson)
+    if isinstance(proj.source.rate, TimedArray):
+        problems.append(
+            Problem(
+                f"{proj.describe()}: a Poisson source with a TimedArray rate does not export yet; give a "
+                "constant rate"
             )
-            what = f"spike_generator, {times.size} spikes"
-        else:
-            assert isinstance(proj.source, Poisson)
-            if isinstance(proj.source.rate, TimedArray):
-                problems.append(
-                    Problem(
-                        f"{where}: a Poisson source with a TimedArray rate does not export yet; give a "
-                        "constant rate"
-                    )
-                )
-                return
-            rate = float(proj.source.rate.to("Hz").magnitude)
-            gen = f'nest.Create("poisson_generator", params={{"rate": {_lit(rate)}}})'
-            what = "poisson_generator: an independent train per target, from NEST's random streams"
-        plan.lines += [head + f" ({what})", f"    gen = {gen}"]
-        target = _nodes_expr(proj.target)
-        if connectivity == "rules" and m and target and _uniform(weight, delay, receptor):
-            plan.lines.append(
-                f'    nest.Connect(gen, {target}, "all_to_all", {{"synapse_model": {syn}, '
-                f'"weight": {_lit(weight[0])}, "delay": {_lit(delay[0])}, '
-                f'"receptor_type": {int(receptor[0])}}})'
-            )
-        elif m:
-            plan.lines.append(
-                f"    _connect(nest, np.full({m}, gen.global_id), {post}, "
-                f"{_syn_args(plan, k, weight, delay, receptor, syn, instantaneous)})"
-            )
+        )
+        return None
+    rate = float(proj.source.rate.to("Hz").magnitude)
+    gen = f'nest.Create("poisson_generator", params={{"rate": {_lit(rate)}}})'
+    return gen, "poisson_generator: an independent train per target, from NEST's random streams"
+
+
+def _source_connection(
+    plan: _Plan,
+    proj: Any,
+    c: _Connection,
+    m: int,
+    post: str | None,
+    connectivity: str,
+    problems: list[Problem],
+) -> None:
+    """The lines of a projection from a source: its generator, connected ``all_to_all`` to the
+    targets where the rules map exactly, else synapse by synapse."""
+    generator = _generator(plan, proj, c.k, problems)
+    if generator is None:
         return
-    if (
-        connectivity == "rules"
-        and proj.kind == "spike"
-        and np.ndim(proj.weight) == 0
-        and _uniform(weight, delay, receptor)
+    gen, what = generator
+    plan.lines += [c.head + f" ({what})", f"    gen = {gen}"]
+    target = _nodes_expr(proj.target)
+    if connectivity == "rules" and m and target and c.uniform():
+        plan.lines.append(
+            f'    nest.Connect(gen, {target}, "all_to_all", {{"synapse_model": {c.syn}, '
+            f'"weight": {_lit(c.weight[0])}, "delay": {_lit(c.delay[0])}, '
+            f'"receptor_type": {int(c.receptor[0])}}})'
+        )
+    elif m:
+        plan.lines.append(f"    _connect(nest, np.full({m}, gen.global_id), {post}, {c.args(plan)})")
+
+
+def _rule_connection(plan: _Plan, proj: Any, c: _Connection, m: int, dt_ms: float) -> bool:
+    """The ``nest.Connect`` line of a spike projection with a uniform weight and delay whose rule
+    and populations NEST has exactly (NEST draws its own synapses); False where it has not."""
+    pre_e, post_e, rule = _nodes_expr(proj.source), _nodes_expr(proj.target), _rule_spec(proj.rule)
+    if not (
+        pre_e and post_e and rule and not hasattr(proj.weight, "sample") and not hasattr(proj.delay, "sample")
     ):
-        pre_e, post_e, rule = _nodes_expr(proj.source), _nodes_expr(proj.target), _rule_spec(proj.rule)
-        if (
-            pre_e
-            and post_e
-            and rule
-            and not hasattr(proj.weight, "sample")
-            and not hasattr(proj.delay, "sample")
-        ):
-            w0 = weight[0] if m else float(as_quantity(proj.weight).magnitude)
-            d0 = delay[0] if m else built.dt_ms
-            plan.lines += [
-                head + f" here; NEST draws its own with rule {rule}",
-                f'    nest.Connect({pre_e}, {post_e}, {rule}, {{"synapse_model": {syn}, '
-                f'"weight": {_lit(w0)}, "delay": {_lit(d0)}, "receptor_type": {int(receptor[0])}}})',
-            ]
-            return
-        head += " (explicit arrays: the rule, weight or delay has no exact NEST rule)"
-    if m:
-        pre = f"ids[{plan.array(f'proj{k}.pre', s.pre, np.int64)}]"
-        plan.lines += [
-            head,
-            f"    _connect(nest, {pre}, {post}, "
-            f"{_syn_args(plan, k, weight, delay, receptor, syn, instantaneous)})",
-        ]
+        return False
+    w0 = c.weight[0] if m else float(as_quantity(proj.weight).magnitude)
+    d0 = c.delay[0] if m else dt_ms
+    plan.lines += [
+        c.head + f" here; NEST draws its own with rule {rule}",
+        f'    nest.Connect({pre_e}, {post_e}, {rule}, {{"synapse_model": {c.syn}, '
+        f'"weight": {_lit(w0)}, "delay": {_lit(d0)}, "receptor_type": {int(c.receptor[0])}}})',
+    ]
+    return True
 
 
 def _uniform(*arrays: np.ndarray) -> bool:

@@ -133,9 +133,33 @@ def _population(plan: _Plan, net: Any, built: Any, pi: int, problems: list[Probl
     facts = _facts(model)
     assert facts is not None
     where = f"population {p.name!r} ({model.name})"
+    values = _parameter_values(p, facts, where, problems)
+    _add_inputs(values, p, bplan, facts, where, problems)
+    init = _initial_values(model, bplan, facts, where, problems)
+    if bplan.method != (model.spec.default_method or bplan.method):
+        warnings.warn(
+            f"{where} runs with method {bplan.method!r} here; NEST integrates {model.name} its own way",
+            stacklevel=3,
+        )
+    plan.lines.append(
+        f"    # population {p.name!r}: {p.n} x {model.name} (network positions "
+        f"{p.offset}..{p.offset + p.n - 1})"
+    )
+    plan.lines.append(
+        f'    pops["{p.name}"] = nest.Create("{model.name}", {p.n}, '
+        f"params={_params(plan, f'pop{pi}', values)})"
+    )
+    if init:
+        plan.lines.append(f'    pops["{p.name}"].set({_params(plan, f"pop{pi}.init", init)})')
+    plan.summary.append(f"{p.name}: {p.n} x {model.name}")
+
+
+def _parameter_values(p: Any, facts: _Facts, where: str, problems: list[Problem]) -> dict[str, Any]:
+    """NEST's parameters of population ``p``, one value per neuron, by NEST's names, and its
+    options as booleans; a problem for each parameter NEST lacks that differs from NEST's value."""
+    model = p.model
     values: dict[str, Any] = {}
-    params = model.parameters
-    for k, q in params.items():
+    for k, q in model.parameters.items():
         unit = model.spec.parameters[k].unit
         mag = np.broadcast_to(np.asarray(q.to(unit).magnitude, float), (p.n,))
         if k in facts.fixed:
@@ -153,7 +177,15 @@ def _population(plan: _Plan, net: Any, built: Any, pi: int, problems: list[Probl
     for k in facts.options:
         v = model.options[k]
         values[k] = v if isinstance(v, bool) else str(v) == "True"
-    # inputs: constant currents I join I_e; rate-driven inputs are the rate projections
+    return values
+
+
+def _add_inputs(
+    values: dict[str, Any], p: Any, bplan: Any, facts: _Facts, where: str, problems: list[Problem]
+) -> None:
+    """Add population ``p``'s constant current ``I`` to ``values["I_e"]``; a problem for any other
+    nonzero input and for a TimedArray (rate-driven inputs are the rate projections)."""
+    model = p.model
     for k, src in bplan.inputs.items():
         if k in model.spec.rate_channels:
             continue
@@ -179,7 +211,13 @@ def _population(plan: _Plan, net: Any, built: Any, pi: int, problems: list[Probl
                     "without it)"
                 )
             )
-    # initial values (NEST starts every other state at its default, 0 for all of them here)
+
+
+def _initial_values(
+    model: Any, bplan: Any, facts: _Facts, where: str, problems: list[Problem]
+) -> dict[str, Any]:
+    """The initial values NEST sets; a problem for a nonzero one it cannot set (NEST starts every
+    other state at its default, 0 for all of them here)."""
     init: dict[str, Any] = {}
     for k, unit in model.spec.states.items():
         if k not in bplan.init:
@@ -194,22 +232,7 @@ def _population(plan: _Plan, net: Any, built: Any, pi: int, problems: list[Probl
                     f"{model.name} starts it at 0 and cannot set it (NEST sets {', '.join(facts.settable)})"
                 )
             )
-    if bplan.method != (model.spec.default_method or bplan.method):
-        warnings.warn(
-            f"{where} runs with method {bplan.method!r} here; NEST integrates {model.name} its own way",
-            stacklevel=3,
-        )
-    plan.lines.append(
-        f"    # population {p.name!r}: {p.n} x {model.name} (network positions "
-        f"{p.offset}..{p.offset + p.n - 1})"
-    )
-    plan.lines.append(
-        f'    pops["{p.name}"] = nest.Create("{model.name}", {p.n}, '
-        f"params={_params(plan, f'pop{pi}', values)})"
-    )
-    if init:
-        plan.lines.append(f'    pops["{p.name}"].set({_params(plan, f"pop{pi}.init", init)})')
-    plan.summary.append(f"{p.name}: {p.n} x {model.name}")
+    return init
 
 
 def _receptor(model: Any, names: tuple[str, ...]) -> int:
