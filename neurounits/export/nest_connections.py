@@ -272,8 +272,9 @@ def _rule_connection(plan: _Plan, proj: Any, c: _Connection, m: int, dt_ms: floa
         pre_e and post_e and rule and not hasattr(proj.weight, "sample") and not hasattr(proj.delay, "sample")
     ):
         return False
-    w0 = c.weight[0] if m else float(as_quantity(proj.weight).magnitude)
-    d0 = c.delay[0] if m else dt_ms
+    if m == 0:  # none drawn here (e.g. probability 0): connected as the (empty) explicit arrays
+        return False
+    w0, d0 = c.weight[0], c.delay[0]
     plan.lines += [
         c.head + f" here; NEST draws its own with rule {rule}",
         f'    nest.Connect({pre_e}, {post_e}, {rule}, {{"synapse_model": {c.syn}, '

@@ -134,6 +134,16 @@ def test_rules_mode_hands_rules_to_nest(tmp_path):
     assert text.count("_connect(nest, ids[") == 1  # the explicit rule stays explicit
 
 
+def test_rules_mode_with_a_projection_that_drew_no_synapse(tmp_path):
+    net = nu.Network(seed=1)
+    E = net.add(N.iaf_psc_delta(n=4), name="E")
+    net.connect(E, E, nu.conn.FixedProbability(0.0), weight="0.1 mV", delay="1 ms")
+    net.connect(E, E, nu.conn.OneToOne(), weight="0.2 mV", delay="1 ms")
+    text = nu.export.nest(net, tmp_path / "r.py", duration="10 ms", connectivity="rules").read_text()
+    assert '"rule": "pairwise_bernoulli"' not in text  # nothing drawn: the (empty) explicit arrays
+    assert 'nest.Connect(pops["E"], pops["E"], {"rule": "one_to_one", "allow_autapses": True}' in text
+
+
 def test_refuses_models_nest_lacks_and_writes_nothing(tmp_path):
     net = nu.Network()
     net.add(N.iaf_psc_exp(n=2), name="ok")
