@@ -17,6 +17,7 @@ permission, a read-only file system or home) is replaced, for this process, by a
 from __future__ import annotations
 
 import contextlib
+import functools
 import glob
 import hashlib
 import importlib.metadata
@@ -225,6 +226,23 @@ def _execute(name: str, path: Path) -> Any:
         sys.modules.pop(name, None)
         raise
     return mod
+
+
+_GENERATING = threading.RLock()
+
+
+def serialized(fn: Any) -> Any:
+    """Run ``fn`` (a code generator) in one thread at a time: code generation parses Python with
+    ``ast``, and CPython 3.11's AST constructor keeps a recursion depth that concurrent parses in
+    threads corrupt ("SystemError: AST constructor recursion depth mismatch"), e.g. when a sweep
+    builds networks in threads.  Generation is pure Python under the GIL: nothing is lost."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        with _GENERATING:
+            return fn(*args, **kwargs)
+
+    return wrapper
 
 
 def load(source: str) -> Any:
