@@ -22,6 +22,7 @@ import argparse
 import math
 import os
 import time
+import tracemalloc
 
 import numpy as np
 from numba import njit
@@ -120,17 +121,37 @@ def time_hand(v0, ptr, post) -> tuple[float, int]:
     return time.perf_counter() - t, k
 
 
-def brunel_build() -> tuple[float, float, int]:
-    """Build (draw and group by source) Brunel's network: 12,500 iaf_psc_delta neurons, in-degree
-    1,000 excitatory + 250 inhibitory, delay 1.5 ms."""
+def brunel_network() -> nu.Network:
+    """Brunel's network: 12,500 iaf_psc_delta neurons, in-degree 1,000 excitatory + 250 inhibitory,
+    delay 1.5 ms, a Poisson drive."""
     net = nu.Network(seed=1)
     P = net.add(nu.models.nest.iaf_psc_delta(n=12_500), name="P")
     net.connect(P[:10_000], P, nu.conn.FixedInDegree(1000), weight="0.1 mV", delay="1.5 ms")
     net.connect(P[10_000:], P, nu.conn.FixedInDegree(250), weight="-0.5 mV", delay="1.5 ms")
+    net.connect(nu.sources.Poisson("20 kHz"), P, weight="0.1 mV", delay="1.5 ms")
+    return net
+
+
+def brunel_build() -> tuple[float, float, int]:
+    """Build (draw and group by source) Brunel's network: seconds, bytes per synapse, synapses."""
+    net = brunel_network()
     t = time.perf_counter()
     built = net.build("0.1 ms")
     dt = time.perf_counter() - t
     return dt, built.connectivity_bytes() / built.n_synapses, built.n_synapses
+
+
+def brunel_memory() -> tuple[int, int]:
+    """Brunel's memory predicted before the build (Network.memory) and measured: what the built
+    network and a simulation of it hold (tracemalloc, after a first build has imported everything)."""
+    net = brunel_network()
+    predicted = net.memory("0.1 ms").total
+    tracemalloc.start()
+    sim = nu.Simulation(net, "0.1 ms")
+    held = tracemalloc.get_traced_memory()[0]
+    tracemalloc.stop()
+    del sim
+    return predicted, held
 
 
 def main() -> None:
@@ -162,6 +183,11 @@ def main() -> None:
         print(
             f"Brunel connectivity: {n_syn / 1e6:.1f} M synapses built in {t:.2f} s, "
             f"{per:.2f} bytes per synapse"
+        )
+        predicted, held = brunel_memory()
+        print(
+            f"Brunel memory: predicted before the build {predicted / 2**20:.1f} MiB, held by the built "
+            f"network and its simulation {held / 2**20:.1f} MiB (ratio {predicted / held:.3f})"
         )
 
 

@@ -19,7 +19,8 @@ import numpy as np
 from ..checks import is_integer
 from ..equations import Model
 from ..errors import ParameterError, Problem, did_you_mean, raise_problems
-from ..units import as_quantity
+from ..parameters import check_value
+from ..units import as_quantity, to_internal
 from .sources import Source
 from .views import Population, View
 from .views import _select as _select
@@ -272,6 +273,23 @@ class Network:
         if self._built is None or self._built.dt_q != dt_q:
             self._built = build.build(self, dt_q)
         return self._built
+
+    def memory(self, dt: Any = "0.1 ms", duration: Any = None) -> Any:
+        """The memory the network will hold when built for ``dt`` (and run for ``duration``, for the
+        recorded traces), predicted before anything is drawn: a
+        :class:`~neurounits.network.memory.MemoryEstimate` (bytes; ``str()`` in MiB)."""
+        from . import memory
+        from .build import _MS
+
+        chk = check_value("dt", dt, _MS, 1, positive=True)
+        raise_problems("cannot estimate the network's memory", chk.problems)
+        dt_ms = float(to_internal(chk.quantity))
+        n_steps = None
+        if duration is not None:
+            dur = check_value("duration", duration, _MS, 1, nonnegative=True)
+            raise_problems("cannot estimate the network's memory", dur.problems)
+            n_steps = round(float(to_internal(dur.quantity)) / dt_ms)
+        return memory.estimate(self, dt_ms, n_steps)
 
     def summary(self, dt: Any = "0.1 ms") -> str:
         """Neurons, synapses, memory of connectivity and recording, and the longest delay (the

@@ -57,3 +57,25 @@ def test_synapses_read_back_are_the_ones_simulated():
     np.testing.assert_array_equal(per_source, np.bincount(syn["pre"], minlength=1600))
     with pytest.raises(IndexError, match="the network has 2 projection"):
         built.synapses(2)
+
+
+def test_memory_predicted_before_the_build_within_ten_percent():
+    net = _net()
+    P = net.populations[0]
+    net.connect(nu.sources.Poisson("1 kHz"), P, weight="0.1 mV", delay="1 ms")
+    net.record(P[:100], "V_m", every="1 ms")
+    est = net.memory("0.1 ms", duration="200 ms")  # nothing is drawn
+    built = net.build("0.1 ms")
+    assert est.synapses == pytest.approx(built.connectivity_bytes(), rel=0.10)
+    assert est.sources == built.ps_col.nbytes + built.ps_w.nbytes
+    assert est.ring == (built.max_delay + 1) * built.n_columns * 8  # drawn delays: bounded by 2 ms
+    assert est.states == 2000 * 1 * 8 and est.traces == 201 * 100 * 8
+    assert est.total == est.synapses + est.sources + est.ring + est.states + est.traces
+    assert str(est).endswith("MiB") and "synapses" in str(est)
+    # a random rule: the expected count; FixedProbability(0.05) over 2000 x 2000 draws ~200,000
+    net2 = nu.Network(seed=5)
+    Q = net2.add(nu.models.nest.iaf_psc_delta(n=2000), name="Q")
+    net2.connect(Q, Q, nu.conn.FixedProbability(0.05), weight="0.1 mV", delay="1 ms")
+    assert net2.memory().synapses == pytest.approx(net2.build("0.1 ms").connectivity_bytes(), rel=0.10)
+    with pytest.raises(nu.ParameterError, match="cannot estimate the network's memory"):
+        net2.memory("-1 ms")

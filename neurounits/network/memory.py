@@ -1,0 +1,91 @@
+"""The memory a network will hold, predicted before anything is drawn (:meth:`Network.memory`).
+
+Per synapse between populations the built network keeps a ring column (int32), a weight (float64)
+and a delay (the smallest unsigned type that holds the longest delay in steps), grouped by source
+with one int64 row pointer per source neuron; per target of a source from :mod:`nu.sources` a
+column and a weight; per ring slot (longest delay + 1) one float64 per receptor of every neuron;
+per neuron its states.  Synapse counts are the rules' expected counts; delays drawn from a
+distribution are bounded by the largest of 10,000 draws.  Recorded traces are counted when a
+duration is given; recorded spikes are not (their number depends on the rates).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from ..dist import Distribution
+from ..units import as_quantity, to_internal
+from .sources import Source
+from .tables import _delay_dtype
+
+__all__ = ["MemoryEstimate", "estimate"]
+
+_MS = "ms"
+
+
+@dataclass(frozen=True)
+class MemoryEstimate:
+    """Bytes a network will hold: synapses (grouped by source), source targets, the spike ring,
+    neuron states, recorded traces (0 without a duration), and their sum."""
+
+    synapses: int
+    sources: int
+    ring: int
+    states: int
+    traces: int
+
+    @property
+    def total(self) -> int:
+        return self.synapses + self.sources + self.ring + self.states + self.traces
+
+    def __str__(self) -> str:
+        mib = 2**20
+        return (
+            f"{self.total / mib:.1f} MiB: synapses {self.synapses / mib:.1f}, sources "
+            f"{self.sources / mib:.1f}, spike ring {self.ring / mib:.1f}, states {self.states / mib:.1f}, "
+            f"traces {self.traces / mib:.1f} MiB"
+        )
+
+
+def _delay_steps(delay: Any, dt_ms: float) -> int:
+    """The longest delay of a projection in steps (at least one)."""
+    if delay is None:
+        return 1
+    if isinstance(delay, Distribution):
+        drawn = delay.sample(np.random.default_rng(0), 10_000, _MS)
+        return max(1, int(np.rint(np.max(drawn) / dt_ms)))
+    d = np.asarray(to_internal(as_quantity(delay)), float)
+    return max(1, int(np.rint(np.max(d) / dt_ms))) if d.size else 1
+
+
+def estimate(net: Any, dt_ms: float, n_steps: int | None = None) -> MemoryEstimate:
+    """Predicted bytes of ``net`` built for step ``dt_ms`` (and run ``n_steps`` steps, for traces)."""
+    spiking = [p for p in net.projections if p.kind == "spike" and not isinstance(p.source, Source)]
+    max_delay = max([1] + [_delay_steps(p.delay, dt_ms) for p in spiking])
+    per_synapse = 4 + 8 + np.dtype(_delay_dtype(max_delay)).itemsize
+    n_syn = sum(
+        p.rule.expected_count(p.source.n, p.target.n)
+        for p in net.projections
+        if not isinstance(p.source, Source)
+    )
+    pointers = sum(
+        (q.n + 1) * 8 * (2 if type(q.model).spike_payload is not None else 1) for q in net.populations
+    )
+    sources = sum(p.target.n * 12 for p in net.projections if isinstance(p.source, Source))
+    columns = sum(q.n * len(q.model.spec.receptors) for q in net.populations)
+    states = sum(q.n * len(q.model.spec.states) * 8 for q in net.populations)
+    traces = 0
+    if n_steps is not None:
+        for r in net.records:
+            every = 1 if r.every is None else max(1, round(float(to_internal(as_quantity(r.every))) / dt_ms))
+            traces += (n_steps // every + 1) * len(r.neurons) * len(r.variables) * 8
+    return MemoryEstimate(
+        int(n_syn * per_synapse + pointers),
+        int(sources),
+        int((max_delay + 1) * columns * 8),
+        int(states),
+        int(traces),
+    )
