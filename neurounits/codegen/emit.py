@@ -16,6 +16,7 @@ from collections.abc import Callable
 
 import sympy
 
+from .. import pyparse
 from ..equations import TIME
 from ..integrators.rkf45 import reciprocals
 from .abi import KernelSpec, derived_symbols
@@ -242,7 +243,7 @@ def free_names(lines: list[str], known: set[str] = MODULE_NAMES) -> list[str]:
     needs."""
     stored: set[str] = set()
     loaded: dict[str, None] = {}
-    for node in ast.walk(ast.parse("\n".join(["def _():", *lines]))):
+    for node in ast.walk(pyparse.parse("\n".join(["def _():", *lines]))):
         if isinstance(node, ast.Name):
             if isinstance(node.ctx, ast.Store):
                 stored.add(node.id)

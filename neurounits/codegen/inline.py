@@ -27,6 +27,8 @@ import operator
 import textwrap
 from typing import Any, ClassVar
 
+from .. import pyparse
+
 __all__ = ["inlinable", "inlined"]
 
 _BINOPS = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv,
@@ -86,7 +88,7 @@ def _check_expr(node: ast.expr, local: set[str]) -> None:
 def _parse(source: str) -> tuple[str, list[str], list[ast.stmt]]:
     """(name, parameters, statements) of the function in ``source``; Unsupported if it is not
     straight-line code of the accepted forms."""
-    tree = ast.parse(textwrap.dedent(source))
+    tree = pyparse.parse(textwrap.dedent(source))
     if len(tree.body) != 1 or not isinstance(tree.body[0], ast.FunctionDef):
         raise Unsupported("not one function")
     fn = tree.body[0]

@@ -25,13 +25,13 @@ them an expression is refused with an :class:`~neurounits.EquationError`):
 
 from __future__ import annotations
 
-import ast
 import re
 import warnings
 from typing import Any
 
 import sympy
 
+from .. import pyparse
 from ..errors import EquationError, NeurounitsError, Problem
 from .limits import MAX_EXPONENT, MAX_NESTING, MAX_TEXT, _finite, nesting, syntax_error
 from .limits import _group as _group
@@ -72,7 +72,7 @@ def translate(
     try:
         with warnings.catch_warnings():  # "1e" and the like: a SyntaxWarning before the SyntaxError
             warnings.simplefilter("ignore", SyntaxWarning)
-            tree = ast.parse(src, mode="eval")
+            tree = pyparse.parse(src, mode="eval")
     except SyntaxError as exc:
         raise syntax_error(scope.model, where, src, exc) from exc
     except (RecursionError, MemoryError, ValueError) as exc:  # too deep for Python's own parser

@@ -5,6 +5,7 @@ concurrent parses ("SystemError: AST constructor recursion depth mismatch")."""
 from __future__ import annotations
 
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import neurounits as nu
@@ -42,3 +43,44 @@ def test_generators_run_one_at_a_time():
     assert sources[:3] == sources[3:]  # the same source whatever the interleaving
     assert most == 1
     assert isinstance(cache._GENERATING, type(threading.RLock()))
+
+
+def test_every_parse_of_python_text_is_one_at_a_time(monkeypatch):
+    """Equations parsed in one thread while kernels are generated in others: neurounits' parses of
+    Python text (equations, generated code, inlined functions) go through one lock."""
+    import ast
+
+    from neurounits import pyparse
+
+    inside, most = 0, 0
+    lock = threading.Lock()
+    real = ast.parse
+
+    def watched(*args, **kwargs):  # sleeps (releasing the GIL) so that unlocked parses would overlap
+        nonlocal inside, most
+        with lock:
+            inside += 1
+            most = max(most, inside)
+        try:
+            time.sleep(0.001)
+            return real(*args, **kwargs)
+        finally:
+            with lock:
+                inside -= 1
+
+    monkeypatch.setattr(pyparse.ast, "parse", watched)
+    plan, _, _ = make_plan(nu.models.nest.aeif_cond_alpha(n=2), "0.1 ms")
+    spec = plan.choice.kernel_spec()
+
+    def declare(k):
+        M = nu.Model.from_equations(
+            f"dV/dt = (E_L - V)/tau + {k}*mV/ms*exp((V - E_L)/(2*mV))*0 : mV",
+            parameters={"E_L": "-70 mV", "tau": "10 ms"}, name=f"Declared{k}")
+        return M(n=1).spec.name
+
+    with ThreadPoolExecutor(6) as pool:
+        jobs = [pool.submit(codegen.generate, spec) for _ in range(3)]
+        jobs += [pool.submit(declare, k) for k in range(12)]
+        results = [j.result() for j in jobs]
+    assert results[0] == results[1] == results[2] and results[3] == "Declared0"
+    assert most == 1
