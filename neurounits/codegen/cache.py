@@ -17,7 +17,6 @@ permission, a read-only file system or home) is replaced, for this process, by a
 from __future__ import annotations
 
 import contextlib
-import functools
 import glob
 import hashlib
 import importlib.metadata
@@ -228,23 +227,6 @@ def _execute(name: str, path: Path) -> Any:
     return mod
 
 
-_GENERATING = threading.RLock()
-
-
-def serialized(fn: Any) -> Any:
-    """Run ``fn`` (a code generator) in one thread at a time: code generation parses Python with
-    ``ast``, and CPython 3.11's AST constructor keeps a recursion depth that concurrent parses in
-    threads corrupt ("SystemError: AST constructor recursion depth mismatch"), e.g. when a sweep
-    builds networks in threads.  Generation is pure Python under the GIL: nothing is lost."""
-
-    @functools.wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        with _GENERATING:
-            return fn(*args, **kwargs)
-
-    return wrapper
-
-
 def load(source: str) -> Any:
     """Write ``source`` to the cache (once) and import it; returns the module."""
     digest = hashlib.sha256(source.encode()).hexdigest()[:24]
@@ -265,7 +247,8 @@ def load(source: str) -> Any:
             _write_once(path.parent, path, source)
             mod = _execute(name, path)
         _heal(mod)
-        if hasattr(mod, "_rt"):
-            _heal(mod._rt)  # the runtime helpers' cache entries too
+        if hasattr(mod, "_rt"):  # the runtime helpers' cache entries too, in every module of the runtime
+            for part in RUNTIME_MODULES:
+                _heal(sys.modules[f"{__package__}.{part.removesuffix('.py')}"])
         _LOADED[digest] = mod
         return mod

@@ -344,4 +344,4 @@ def log(typingctx, x):
     return types.float64(types.float64), lambda context, builder, signature, args: _log_ir(builder, args[0])
 
 
-_log = cast("Callable[[float], float]", log)  # as compiled code calls it, for the type checker
+log_float = cast("Callable[[float], float]", log)  # log as compiled code calls it, typed for mypy

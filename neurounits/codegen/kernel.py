@@ -27,7 +27,7 @@ import textwrap
 
 from .abi import BOUND, KernelSpec, all_derived_symbols
 from .adaptive import accept_results, rhs_function, trial_pass, try_function
-from .cache import GEN_VERSION, RUNTIME_HASH, VECTORIZE_CHECKS, serialized, toolchain
+from .cache import GEN_VERSION, RUNTIME_HASH, VECTORIZE_CHECKS, toolchain
 from .emit import Lines, emit_block, hoist, loads, named, names, stage_points
 from .events import clear_spikes, collect_spikes, deliver_spikes, fire
 from .inline import inlinable
@@ -349,7 +349,6 @@ def _header(ks: KernelSpec, L: Lines) -> None:
     L.add(0, "")
 
 
-@serialized
 def generate(ks: KernelSpec) -> str:
     """The Python source of the kernel module for ``ks``."""
     L = Lines()

@@ -32,7 +32,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .cache import serialized
 from .emit import Lines
 
 __all__ = ["NetworkKernelSpec", "PopulationCode", "generate_network"]
@@ -265,7 +264,6 @@ def _rec_args(pc: PopulationCode, p: int) -> list[str]:
     return [*_call_args(pc, p, True), f"REC__{p}", f"RIDX__{p}", *[f"{a}__{p}" for a in pc.tail]]
 
 
-@serialized
 def generate_network(nks: NetworkKernelSpec) -> str:
     """The Python source of the network loop module for ``nks`` (its step modules must be loaded
     first, under the names in ``nks``)."""

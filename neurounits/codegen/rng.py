@@ -14,7 +14,7 @@ import math
 import numpy as np
 from numba import njit
 
-from .intrinsics import _log
+from .intrinsics import log_float
 
 __all__ = ["cos_pi", "mix64", "normal", "poisson", "uniform"]
 
@@ -65,7 +65,7 @@ def normal(seed, neuron, step, k):
     h2 = mix64(h1 + _GOLDEN)
     u1 = (np.float64(np.int64(h1 >> _S11)) + 1.0) * _2M53
     u2 = np.float64(np.int64(h2 >> _S11)) * _2M53
-    return math.sqrt(-2.0 * _log(u1)) * cos_pi(2.0 * u2 - 1.0)
+    return math.sqrt(-2.0 * log_float(u1)) * cos_pi(2.0 * u2 - 1.0)
 
 
 @njit(cache=True, inline="always")

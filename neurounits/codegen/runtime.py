@@ -40,38 +40,9 @@ import numpy as np
 from numba import njit
 
 from .compiler import KernelCompiler
-from .compiler import _NoAliasLower as _NoAliasLower
-from .compiler import _NoAliasLowering as _NoAliasLowering
 from .inline import inlined
-from .intrinsics import _IR as _IR
-from .intrinsics import _LN2_HI as _LN2_HI
-from .intrinsics import _LN2_LO as _LN2_LO
-from .intrinsics import _as_float as _as_float
-from .intrinsics import _as_int as _as_int
-from .intrinsics import _bits_to_float as _bits_to_float
-from .intrinsics import _exp_ir as _exp_ir
-from .intrinsics import _float_to_bits as _float_to_bits
-from .intrinsics import _lean as _lean
-from .intrinsics import _load as _load
-from .intrinsics import _log as _log
-from .intrinsics import _log_ir as _log_ir
-from .intrinsics import _minmax as _minmax
 from .intrinsics import at, exp, exp_reference, grow, lane, log, log_reference, max2, min2, put, sel
-from .linalg import _B as _B
-from .linalg import _matmul as _matmul
-from .linalg import _solve as _solve
 from .linalg import expm, expm_block, expm_blocks
-from .rng import _2M53 as _2M53
-from .rng import _GOLDEN as _GOLDEN
-from .rng import _M1 as _M1
-from .rng import _M2 as _M2
-from .rng import _MSTEP as _MSTEP
-from .rng import _ONE as _ONE
-from .rng import _S11 as _S11
-from .rng import _S27 as _S27
-from .rng import _S30 as _S30
-from .rng import _S31 as _S31
-from .rng import _poisson_part as _poisson_part
 from .rng import cos_pi, normal
 from .rng import mix64 as mix64
 from .rng import poisson as poisson

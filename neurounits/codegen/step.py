@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from .abi import BOUND, KernelSpec
 from .adaptive import trial_pass
-from .cache import GEN_VERSION, RUNTIME_HASH, VECTORIZE_CHECKS, serialized, toolchain
+from .cache import GEN_VERSION, RUNTIME_HASH, VECTORIZE_CHECKS, toolchain
 from .emit import Lines, hoist, names, phi_code
 from .inputs import input_rows, noise_rate_setup, rate_prepass
 from .kernel import (
@@ -162,7 +162,6 @@ def _header(ks: KernelSpec, L: Lines) -> None:
     L.add(0, "")
 
 
-@serialized
 def generate_step(ks: KernelSpec) -> str:
     """The Python source of the step module of ``ks`` (record: the variables some view records)."""
     L = Lines()
