@@ -198,7 +198,8 @@ def _trial_block(ks: KernelSpec, L: Lines) -> None:
     for k in try_states(ks):
         L.add(1, f"x_{k} = X_{k}[i]")
     for name, src, _ in f_sig(ks).consts:
-        L.add(1, f"{name} = {src}")
+        if name != src:  # (dt, the time step, is there already)
+            L.add(1, f"{name} = {src}")
     if ks.has_refractory:
         L.add(1, "_active = _rt.sel(REF[i] > 0, 0.0, 1.0)")
     L.add(1, "_hc = HSTEP[i]")

@@ -155,13 +155,16 @@ def load_pairs(ks: KernelSpec, used: set[str], states: bool = True) -> list[tupl
         for sym in derived_symbols(ks):
             if sym.name in used:
                 out.append((sym.name, f"_rt.at(D{sym.name}, i)", f"D{sym.name}"))
+    if "dt" in used:  # the time step in a model's expressions: an argument of the functions that read it
+        out.append(("dt", "dt", None))
     return out
 
 
 def loads(ks: KernelSpec, used: set[str], ind: int, L: Lines, states: bool = True) -> None:
     """Load states, parameters, inputs and derived constants of neuron i into locals."""
     for name, src, _ in load_pairs(ks, used, states):
-        L.add(ind, f"{name} = {src}")
+        if name != src:
+            L.add(ind, f"{name} = {src}")
 
 
 def named(ks: KernelSpec, where: list[tuple[str, dict]]) -> list[tuple[str, sympy.Expr]]:

@@ -140,7 +140,8 @@ def _scalar_consts(ks: KernelSpec, ind: int, L: Lines, events: bool, lane: bool 
     if events:
         used |= names([s.threshold] + [e for _, e in s.reset])
     for name, src, _ in load_pairs(ks, used, states=False):
-        L.add(ind, f"{name} = {src}")
+        if name != src:  # (dt, the time step, is there already)
+            L.add(ind, f"{name} = {src}")
 
 
 def _fill(ks: KernelSpec, ind: int, L: Lines, events: bool) -> None:

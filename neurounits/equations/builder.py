@@ -25,6 +25,7 @@ from .build_events import _fmt_ms as _fmt_ms
 from .build_inputs import _RATE_H as _RATE_H
 from .build_inputs import _InputsMixin
 from .names import name_problem
+from .order import order_definitions
 from .parse import Name, Scope, translate
 from .spec import DT, TIME, ModelSpec
 from .text import Line, parse_equations, statements
@@ -152,7 +153,9 @@ class _Builder(_EventsMixin, _InputsMixin):
 
     def _initial(self, states: dict, params: dict) -> dict[str, sympy.Expr]:
         """Initial values: expressions of the parameters, or values (converted to the state's unit)."""
-        pscope = Scope(self.model, {k: v for k, v in self.scope.names.items() if v.kind == "parameter"})
+        pscope = Scope(self.model, {k: v for k, v in self.scope.names.items() if v.kind == "parameter"},
+                       time=False, time_why="an initial value may use parameters only (every state starts "
+                       "at t = 0)")
         # states are visible only to be refused by name (V = V, V = w with w = V): without them a state
         # named like a unit ('V') would be read as that unit
         pscope.names.update({k: v for k, v in self.scope.names.items() if v.kind == "state"})
@@ -210,7 +213,7 @@ class _Builder(_EventsMixin, _InputsMixin):
         expressions: dict[str, tuple] = {}
         odes: dict[str, sympy.Expr] = {}
         hold: list[str] = []
-        for ln in lines:
+        for ln in order_definitions(self.model, lines):  # each after the named expressions it uses
             if ln.kind == "def":
                 where = f"named expression '{ln.name}'"
                 if ln.name in expressions:

@@ -3,7 +3,8 @@
 =====================================  ===========================================
 function                               rule
 =====================================  ===========================================
-exp log log10 log2 expm1 log1p exprel  argument dimensionless, result dimensionless
+exp log ln log10 log2 expm1 log1p      argument dimensionless, result dimensionless
+exprel
 sin cos tan arcsin arccos arctan
 sinh cosh tanh sigmoid softplus
 floor ceil
@@ -13,6 +14,7 @@ relu                                   result has the unit of the argument
 min max (minimum maximum)              all arguments in one unit
 clip(x, lo, hi)                        all arguments in one unit
 sign heaviside                         any argument, dimensionless result
+pow(x, y)                              x**y (y dimensionless; a constant if x has a unit)
 =====================================  ===========================================
 
 ``sigmoid(z) = 1/(1 + exp(-z))`` and ``softplus(z) = log(1 + exp(z))`` are
@@ -81,6 +83,7 @@ ANY_TO_ONE = "any->1"
 FUNCTIONS: dict[str, tuple] = {
     "exp": (sympy.exp, DIMENSIONLESS, 1),
     "log": (sympy.log, DIMENSIONLESS, 1),
+    "ln": (sympy.log, DIMENSIONLESS, 1),
     "log10": (log10, DIMENSIONLESS, 1),
     "log2": (log2, DIMENSIONLESS, 1),
     "expm1": (expm1, DIMENSIONLESS, 1),

@@ -93,11 +93,12 @@ def translate(
                        "constants and operators") from None
     if expected is not None:
         tr.number(tree.body, res)
+    infinite = (sympy.oo, -sympy.oo) if not tr.infinite else ()  # 'inf' written: infinity is meant
     try:
-        bad = res.sym.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo)
+        bad = res.sym.has(sympy.zoo, sympy.nan, *infinite)
     except Exception:  # pragma: no cover
         bad = False
-    if bad or any(not _finite(a) for a in res.sym.atoms(sympy.Number)):
+    if bad or any(not _finite(a) for a in res.sym.atoms(sympy.Number) if not (tr.infinite and a.is_infinite)):
         raise tr.error("the expression has a constant that is not a finite number (a division by zero, or "
                        "a value beyond about 1.8e308)")
     return res, tr.problems

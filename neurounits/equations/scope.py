@@ -40,6 +40,8 @@ class Scope:
     names: dict[str, Name] = field(default_factory=dict)
     allow_prev: bool = False  # prev(state) is allowed (in thresholds and resets)
     noise: list[str] | None = None  # white-noise names used (xi, xi_<suffix>); None: not allowed here
+    time: bool = True  # t and dt may be used (not in initial values, constraints, ...)
+    time_why: str = ""  # why not, when they may not
 
 
 _CONDITIONS = (sympy.core.relational.Relational, sympy.logic.boolalg.BooleanFunction,

@@ -14,6 +14,7 @@ from ..parameters import describe_dim
 from ..units import factor_to_internal, fmt_unit, is_offset_unit, is_unit_name, ureg
 from .functions import ANY_TO_ONE, DIMENSIONLESS, FUNCTIONS, SAME, SQRT
 from .limits import MAX_EXPONENT
+from .notation import NOTATIONS, unit_note
 from .scope import NOISE_NAME, NOISE_UNIT, ONE, Scope, Translated, noise_symbol, readable
 
 
@@ -25,6 +26,7 @@ class _Translator:
     def __init__(self, text: str, scope: Scope, where: str) -> None:
         self.text, self.scope, self.where = text, scope, where
         self.problems: list[Problem] = []
+        self.infinite = False  # 'inf' was used: an infinite constant is meant
 
     # -- helpers ---------------------------------------------------------
     def seg(self, node: ast.AST) -> str:
@@ -64,16 +66,20 @@ class _Translator:
                              "about 1.8e308); give a smaller value")
 
     def hint(self, node: ast.AST) -> str:
-        used = [n.id for n in ast.walk(node) if isinstance(n, ast.Name) and n.id in self.scope.names]
-        used = list(dict.fromkeys(u for u in used if self.scope.names[u].kind != "time"))
+        """Which declared names the term uses, and a note for each name read as notation or as a
+        unit although a modeller may have meant a variable (``e``, ``dt``, ``g``, ...)."""
+        ids = list(dict.fromkeys(n.id for n in ast.walk(node) if isinstance(n, ast.Name)))
+        notes = "".join(unit_note(u) for u in ids if u not in self.scope.names
+                        and (u in NOTATIONS or is_unit_name(u)))
+        used = [u for u in ids if u in self.scope.names and self.scope.names[u].kind != "time"]
         if not used:
-            return ""
+            return notes
         if len(used) == 1:
             nm = self.scope.names[used[0]]
             return (f"\n  Hint: '{used[0]}' is declared in {fmt_unit(nm.unit)}; "
-                    f"check its unit in the {nm.kind} table.")
+                    f"check its unit in the {nm.kind} table.") + notes
         parts = ", ".join(f"{u} [{fmt_unit(self.scope.names[u].unit)}]" for u in used)
-        return f"\n  Hint: the term uses {parts}; check their units."
+        return f"\n  Hint: the term uses {parts}; check their units." + notes
 
     # -- entry -----------------------------------------------------------
     def top(self, node: ast.AST, expected: Any, what: str, scale: Any = ONE) -> Translated:
@@ -132,6 +138,8 @@ class _Translator:
             return Translated(nm.sym, nm.unit)
         if NOISE_NAME.match(name):
             return self.noise(name)
+        if name in NOTATIONS:
+            return self.notation(name)
         if name in FUNCTIONS:
             raise EquationError(f"model '{self.scope.model}', {self.where}: the function '{name}' "
                                 f"must be called, e.g. {name}(x)")
@@ -152,6 +160,15 @@ class _Translator:
         raise EquationError(
             f"model '{self.scope.model}', {self.where}: unknown name '{name}': it is not a parameter, "
             f"state, input, named expression, function or unit of this model.{tip}")
+
+    def notation(self, name: str) -> Translated:
+        """``t``, ``dt``, ``e`` or ``inf`` where the model defines no such name (see :mod:`.notation`)."""
+        nt = NOTATIONS[name]
+        if name in ("t", "dt") and not self.scope.time:
+            raise self.error(f"'{name}' ({nt.meaning}) cannot be used here: {self.scope.time_why}")
+        if name == "inf":
+            self.infinite = True
+        return Translated(nt.sym, nt.unit)
 
     # -- arithmetic ------------------------------------------------------
     def _terms(self, node: ast.AST, sign: int, out: list) -> None:
@@ -221,7 +238,7 @@ class _Translator:
                     raise self.error(f"'{self.seg(node)}' divides by zero") from None
             else:
                 sym, unit = sym * t.sym, unit * t.unit
-        if sym.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo):
+        if sym.has(sympy.zoo, sympy.nan) or (not self.infinite and sym.has(sympy.oo, -sympy.oo)):
             raise self.error(f"'{self.seg(node)}' divides by zero")
         return Translated(sym, unit)
 
@@ -268,6 +285,11 @@ class _Translator:
     def v_Call(self, node: ast.Call) -> Translated:
         if isinstance(node.func, ast.Name) and node.func.id == "prev" and self.scope.allow_prev:
             return self.prev(node)
+        if isinstance(node.func, ast.Name) and node.func.id == "pow" and not node.keywords:
+            if len(node.args) != 2:
+                raise self.error(f"pow() takes two arguments (pow(x, y) is x**y), got {len(node.args)} in  "
+                                 f"{self.seg(node)}")
+            return self.power(ast.copy_location(ast.BinOp(node.args[0], ast.Pow(), node.args[1]), node))
         if not isinstance(node.func, ast.Name) or node.func.id not in FUNCTIONS or node.keywords:
             fname = self.seg(node.func)
             tip = did_you_mean(fname, FUNCTIONS)
