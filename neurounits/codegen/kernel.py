@@ -35,6 +35,7 @@ from .inputs import input_rows, noise_draws, noise_rate_setup, rate_prepass, rat
 from .lanes import SlowPass, lane_constants, lane_init, lane_work, slow_call, slow_function
 from .printer import to_code
 from .record import before_events, record_block, store_before_events
+from .refractory import condition_pass
 
 __all__ = ["generate"]
 
@@ -304,6 +305,7 @@ def _body(ks: KernelSpec, L: Lines, slow: SlowPass | None) -> None:
     input_rows(ks, 2, L, "j")
     rate_prepass(ks, 2, L)
     deliver_spikes(ks, 2, L)
+    condition_pass(ks, 2, L)
     L.add(2, "nsp = 0")
     L.add(2, "nbad = 0")
     if slow is not None:

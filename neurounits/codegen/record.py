@@ -6,6 +6,7 @@ from .abi import KernelSpec
 from .emit import Lines, emit_block, end_point, loads, named, names
 from .events import T_END
 from .inputs import input_rows, rate_used
+from .refractory import flag_local
 
 __all__ = ["before_events", "record_block", "store_before_events"]
 
@@ -37,7 +38,8 @@ def record_block(ks: KernelSpec, ind: int, L: Lines, sample: str, step: str, sel
     L.add(ind, f"s_ = {sample}")
     if exprs:
         input_rows(ks, ind, L, step)
-        L.add(ind, f"t = (j0 + {step}) * dt")
+        # the sample after step j is the state at the step's end, (j0 + j + 1) dt (the initial one: at j0 dt)
+        L.add(ind, f"t = (j0 + {step}) * dt" if sample == "0" else f"t = (j0 + {step} + 1) * dt")
     if select:
         L.add(ind, f"for q_ in range({select}.shape[0]):")
         L.add(ind + 1, f"i = {select}[q_]")
@@ -47,6 +49,7 @@ def record_block(ks: KernelSpec, ind: int, L: Lines, sample: str, step: str, sel
     used |= rate_used(ks, used)
     if exprs:
         loads(ks, used, ind + 1, L)
+        flag_local(ks, used, ind + 1, L)
         for c, name in enumerate(s.noise):  # the step's draw again (a pure function), 0 at t = 0
             if f"_n_{name}" in used:
                 draw = "0.0" if sample == "0" else f"_rt.normal(SEED, GID[i], j0 + {step}, {c}) * isdt_"

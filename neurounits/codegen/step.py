@@ -39,6 +39,7 @@ from .kernel import (
 )
 from .lanes import SlowPass, lane_constants, slow_call, slow_function
 from .record import record_block
+from .refractory import condition_pass
 
 __all__ = ["generate_step", "step_argnames"]
 
@@ -71,6 +72,7 @@ def _step(ks: KernelSpec, L: Lines, slow: SlowPass | None) -> None:
     L.add(1, "t_end = t + dt")
     input_rows(ks, 1, L, "j")
     rate_prepass(ks, 1, L)
+    condition_pass(ks, 1, L)
     L.add(1, "nsp = 0")
     L.add(1, "nbad = 0")
     if slow is not None:

@@ -1,16 +1,13 @@
-"""The spike events of a model for :func:`.builder.build_spec`: threshold, reset, refractory period,
-and the constraints on its parameters."""
+"""The spike events of a model for :func:`.builder.build_spec`: threshold, reset and the constraints on
+its parameters (the refractory period: :mod:`.refractory`)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
-import sympy
-
 from ..errors import EquationError, did_you_mean
-from ..units import to_internal, ureg
-from .build_base import _MS, _BuilderBase
+from ..units import ureg
+from .build_base import _BuilderBase
 from .text import statements
 
 
@@ -57,29 +54,6 @@ class _EventsMixin(_BuilderBase):
             out.append((target, new))
         return tuple(out)
 
-    def _refractory(self):
-        ref = self.attrs.get("refractory")
-        if ref is None or (not isinstance(ref, str) and not hasattr(ref, "units") and ref == 0):
-            return None
-        where = "refractory period"
-        if not isinstance(ref, str):
-            q = ref
-            if not hasattr(q, "units") or q.dimensionality != _MS.dimensionality:
-                self.fail_at(where, f"expected a duration (e.g. '2 ms' or a parameter's name), got {ref!r}",
-                             True)
-                return None
-            if np.ndim(q.magnitude) or np.iscomplexobj(q.magnitude):
-                self.fail_at(where, f"expected one duration, got {ref!r}; for per-neuron values declare a "
-                                    "parameter and give its name")
-                return None
-            sym = sympy.Float(float(to_internal(q)))
-        else:
-            sym = self.tr(ref, where, _MS, "the refractory period").sym
-        if sym.is_number and (not sym.is_real or sym < 0):
-            self.fail_at(where, f"must be >= 0, got {_fmt_ms(sym)} ({ref!r}); a neuron cannot be "
-                                "refractory for a negative time")
-            return None
-        return sym
     def _constraints(self) -> tuple:
         out = []
         for text in self.attrs.get("constraints") or ():

@@ -27,6 +27,7 @@ from .build_inputs import _InputsMixin
 from .names import name_problem
 from .order import order_definitions
 from .parse import Name, Scope, translate
+from .refractory import add_lastspike, convention, flag_names, read_refractory
 from .spec import DT, TIME, ModelSpec
 from .text import Line, parse_equations, statements
 
@@ -59,6 +60,8 @@ def build_spec(model: str, decl: dict[str, Any], attrs: dict[str, Any], options:
 
 class _Builder(_EventsMixin, _InputsMixin):
     def build(self) -> ModelSpec:
+        self.convention = convention(self.model, self.attrs.get("refractory_convention") or "nest")
+        add_lastspike(self.model, self.decl, self.attrs)
         lines = parse_equations(self.model, self.attrs.get("equations") or "")
         self._declare_states(lines)
         self._check_units()
@@ -76,11 +79,13 @@ class _Builder(_EventsMixin, _InputsMixin):
                 self.scope.names[k] = Name(kind, v.unit, sym)
         self.scope.names["t"] = Name("time", _MS, TIME)
         initial = self._initial(states, params)
+        ref = self.attrs.get("refractory")
+        flag_names(self, ref is not None and (isinstance(ref, str) or hasattr(ref, "units") or ref != 0))
         expressions, odes, hold = self._equations(lines, states)
         self.scope.noise = None  # white noise: in equations and update statements only
         threshold = self._threshold()
         reset = self._reset(states)
-        refractory = self._refractory()
+        refractory, ref_condition = read_refractory(self, self.attrs.get("refractory"))
         constraints = self._constraints()
         receptors = self._receptors(states)
         by_sign = self._by_sign(receptors)
@@ -93,13 +98,17 @@ class _Builder(_EventsMixin, _InputsMixin):
             if bad:
                 raise EquationError(f"model '{self.model}': refractory_hold names {bad}, which are not "
                                     f"states; states: {list(states)}")
-        elif not hold and refractory is not None:
-            hold = tuple(states)
+        elif not hold and refractory is not None and self.convention == "nest":
+            hold = tuple(states)  # (Brian2's convention: only the equations marked are held)
+        if self.convention == "brian2":  # t in the threshold and reset: Brian2's clock, the step's start
+            threshold = None if threshold is None else threshold.xreplace({TIME: TIME - DT})
+            reset = tuple((k, e.xreplace({TIME: TIME - DT})) for k, e in reset)
         return ModelSpec(
             name=self.model, parameters=params, states={k: v.unit for k, v in states.items()},
             inputs={k: v.unit for k, v in inputs.items()}, options=dict(self.options), symbols=symbols,
             initial=initial, odes=odes, expressions=expressions, threshold=threshold, reset=reset,
             refractory=refractory, hold=hold, constraints=constraints, receptors=receptors,
+            refractory_condition=ref_condition, refractory_convention=self.convention,
             receptor_by_sign=by_sign, update=update,
             events_in_substeps=bool(self.attrs.get("threshold_in_substeps")),
             default_method=self.attrs.get("default_method"), noise=tuple(self.noise), **rate,

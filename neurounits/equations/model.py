@@ -33,7 +33,7 @@ from .values import _numeric as _numeric
 __all__ = ["DT", "TIME", "Model", "ModelSpec"]
 
 _CLASS_ATTRS = {"equations", "threshold", "reset", "refractory", "constraints", "receptor_by_sign",
-                "update", "rate_input", "rate_nonlinearity", "rate_summation"}
+                "update", "rate_input", "rate_nonlinearity", "rate_summation", "refractory_convention"}
 _DECL_TYPES = (Parameter, State, Input, Option, Receptor, PortGroup)
 
 
@@ -72,7 +72,15 @@ class Model(_ParameterValues):
     threshold, reset, refractory, constraints
         A condition (``"V > V_th"``); statements (``"V = V_reset; w += b"``,
         ``=``, ``+=``, ``-=``, ``*=``, ``/=``); a parameter name, expression or
-        duration; conditions on parameters checked at construction.
+        duration (or, in Brian2's convention, a condition such as
+        ``"v > -40*mV"``); conditions on parameters checked at construction.
+    refractory_convention : str
+        ``"nest"`` (the default here): ``ceil(t_ref/dt)`` refractory steps, all
+        states held unless equations are marked ``(unless refractory)``;
+        ``"brian2"`` (the default of :meth:`from_equations`): the period counted
+        as Brian2 counts it, only the marked equations held, a condition allowed.
+        See :mod:`neurounits.equations.refractory` (also for ``not_refractory``
+        and ``lastspike`` in expressions).
     refractory_integrates : bool
         If True, the held states (``refractory_hold``) are integrated with
         their equations during the refractory period and put back to their
@@ -95,6 +103,7 @@ class Model(_ParameterValues):
     threshold: ClassVar[str | None] = None
     reset: ClassVar[str | None] = None
     refractory: ClassVar[Any] = None
+    refractory_convention: ClassVar[str] = "nest"
     constraints: ClassVar[tuple[str, ...]] = ()
     receptor_by_sign: ClassVar[tuple[str, str] | None] = None
     integrator_options: ClassVar[dict[str, float | str]] = {}
@@ -164,7 +173,8 @@ class Model(_ParameterValues):
                                                  "threshold_in_substeps", "refractory_hold",
                                                  "default_method", "rate_input", "rate_nonlinearity",
                                                  "rate_summation", "refractory_integrates",
-                                                 "record_expressions_before_events")}
+                                                 "record_expressions_before_events",
+                                                 "refractory_convention")}
             decl = cls._decl
             if any(isinstance(v, PortGroup) for v in decl.values()):
                 decl, attrs = expand_ports(decl, attrs, ports or {})
@@ -192,6 +202,7 @@ class Model(_ParameterValues):
         refractory: Any = None,
         constraints: tuple[str, ...] = (),
         name: str = "Model",
+        refractory_convention: str = "brian2",
     ) -> type[Model]:
         """Declare a model class from strings.
 
@@ -211,7 +222,7 @@ class Model(_ParameterValues):
                                 f"{type(equations).__name__}")
         attrs: dict[str, Any] = {"equations": equations, "threshold": threshold, "reset": reset,
                                  "refractory": refractory, "constraints": tuple(constraints),
-                                 "_model_name": name}
+                                 "_model_name": name, "refractory_convention": refractory_convention}
         parameters, inputs = dict(parameters or {}), dict(inputs or {})
         lines = parse_equations(name, equations)
         odes = [ln.name for ln in lines if ln.kind == "ode"]

@@ -74,6 +74,8 @@ class ModelSpec:
     rate_channels: tuple[str, ...] = ()  # inputs driven by rate_inputs: (all,), (ex, in) or (all, ex, in)
     rate_phi: sympy.Expr | None = None  # the rate-input nonlinearity, of _h and parameters
     rate_linear: bool = True  # phi of the summed input (True) or the sum of each input's phi (False)
+    refractory_condition: Any = None  # Brian2: refractory while this holds (states at a step start)
+    refractory_convention: str = "nest"  # how the period is counted, what is held (equations.refractory)
 
     @property
     def key(self) -> str:
@@ -96,6 +98,8 @@ class ModelSpec:
         if self.noise or self.rate_channels:
             parts.append(f"noise={self.noise} rate={self.rate_channels}:{sympy.srepr(self.rate_phi)}:"
                          f"{self.rate_linear}")
+        if self.refractory_condition is not None or self.refractory_convention != "nest":
+            parts.append(f"refractory {self.refractory_convention}: {sympy.srepr(self.refractory_condition)}")
         return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:20]
 
     def recordable(self) -> dict[str, Any]:

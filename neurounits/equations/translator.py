@@ -47,7 +47,10 @@ class _Translator:
         return t
 
     def cond(self, node: ast.AST, t: Translated) -> Translated:
-        """``t``, which must be a condition (the test of ``a if c else b``, and/or/not)."""
+        """``t``, which must be a condition (the test of ``a if c else b``, and/or/not); the refractory
+        flag ``not_refractory`` (1 or 0) is one: ``not_refractory > 0``."""
+        if getattr(t.sym, "name", "") == "_active":
+            return Translated(sympy.StrictGreaterThan(t.sym, 0), ONE, True)
         if not t.condition:
             raise self.error(f"'{self.seg(node)}' is not a condition; write a comparison such as 'V > V_th' "
                              "(a number is not true or false here)")

@@ -18,6 +18,7 @@ import numpy as np
 
 from ..checks import check_count, is_count
 from ..equations import Model
+from ..equations.refractory import refractory_steps as steps_on_spike
 from ..errors import ParameterError, did_you_mean, raise_problems
 from ..parameters import Problem
 from ..units import DimensionError
@@ -171,11 +172,11 @@ class RunPlan:
 
 
 def refractory_steps(model: Any, spec: Any, params: dict[str, np.ndarray], dt_ms: float) -> np.ndarray | None:
-    """Refractory steps per neuron: ceil(t_ref / dt), or None without a refractory period."""
+    """Refractory steps per neuron (NEST's ceil(t_ref / dt), or as Brian2 counts them: see
+    :func:`neurounits.equations.refractory.refractory_steps`), or None without a refractory period."""
     if spec.refractory is None:
         return None
-    ref_ms = model.evaluate(spec.refractory, params)
-    return np.ceil(ref_ms / dt_ms - 1e-9).astype(np.int64).clip(min=0)
+    return steps_on_spike(spec, model.evaluate(spec.refractory, params), dt_ms)
 
 
 def _new_inputs(model: Any, inputs: dict[str, Any], problems: list[Problem]) -> dict[str, InputSource]:
