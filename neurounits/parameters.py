@@ -170,16 +170,42 @@ class Receptor(_SpikePort):
     ``number`` is an optional numeric id (NEST's receptor types).  With
     ``refractory_input=False`` spikes arriving while the neuron is refractory are
     discarded (NEST's ``iaf_psc_delta`` default); by default they act.
+
+    Instead of ``on_spike``, a receptor may be declared by its synaptic kernel:
+    ``kernel`` is ``"exponential(tau)"``, ``"alpha(tau)"`` (peak 1 at ``t = tau``),
+    ``"beta(tau_rise, tau_decay)"`` (peak 1, NEST's normalisation), any of them
+    with a leading ``-``, or any linear kernel as an expression of ``t``, e.g.
+    ``"(t/tau)*exp(-t/tau)"``; ``state`` names the state that holds the
+    weights convolved with the kernel (in the weight's unit times the kernel's),
+    for the equations to use.  neurounits expands it into states, equations and
+    a jump (see :mod:`neurounits.equations.kernels`; the expansion is shown in
+    the model's docstring).
     """
 
     kind = "receptor"
 
-    def __init__(self, weight_unit: str, on_spike: str, *, number: int | None = None,
-                 doc: str = "", refractory_input: bool = True) -> None:
-        super().__init__(weight_unit, on_spike, number, doc)
+    def __init__(self, weight_unit: str, on_spike: str | None = None, *, kernel: str | None = None,
+                 state: str | None = None, number: int | None = None, doc: str = "",
+                 refractory_input: bool = True) -> None:
+        if (on_spike is None) == (kernel is None):
+            raise EquationError("a Receptor takes either on_spike (statements such as 'g_ex += w') or "
+                                "kernel= with state= (e.g. kernel='alpha(tau_syn)', state='g_ex'), "
+                                f"not {'both' if kernel is not None else 'neither'}")
+        if kernel is not None and (not isinstance(kernel, str) or not isinstance(state, str)):
+            raise EquationError(f"a Receptor with a kernel needs the kernel as a string and state= (the name "
+                                f"of the state that holds the convolution), got kernel={kernel!r}, "
+                                f"state={state!r}")
+        if kernel is None and state is not None:
+            raise EquationError("a Receptor's state= goes with kernel=; with on_spike, declare the state "
+                                "as nu.State and name it in the statements")
+        super().__init__(weight_unit, on_spike or "", number, doc)
+        self.kernel = kernel
+        self.state = state
         self.refractory_input = bool(refractory_input)
 
     def __repr__(self) -> str:
+        if self.kernel is not None:
+            return f"Receptor({fmt_unit(self.unit)!r}, kernel={self.kernel!r}, state={self.state!r})"
         return f"Receptor({fmt_unit(self.unit)!r}, {self.on_spike!r})"
 
 

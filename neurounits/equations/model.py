@@ -22,6 +22,7 @@ from ..errors import EquationError, ParameterError, Problem, did_you_mean, raise
 from ..parameters import Input, Option, Parameter, PortGroup, Receptor, State, check_value
 from ..units import fmt_unit, to_internal
 from .builder import build_spec
+from .kernels import expand_kernels
 from .names import name_problem
 from .ports import expand_ports
 from .spec import DT, TIME, ModelSpec
@@ -122,6 +123,7 @@ class Model(_ParameterValues):
     _decl: ClassVar[dict[str, Any]] = {}
     _specs: ClassVar[dict[tuple, ModelSpec]] = {}
     _model_name: ClassVar[str] = "Model"
+    _kernel_text: ClassVar[str] = ""
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -146,6 +148,9 @@ class Model(_ParameterValues):
         if cls.equations or cls.threshold or cls.update:
             for combo in cls._option_combos():
                 cls._spec_for(combo)
+        if cls.__dict__.get("_kernel_text"):  # what the kernels expand into, for the user to see
+            cls.__doc__ = ((cls.__doc__ or "").rstrip() + "\n\nSynaptic kernels, as expanded by neurounits::\n\n"
+                           + "\n".join(f"    {line}" for line in cls._kernel_text.splitlines()) + "\n")
 
     # -- class-level structure -------------------------------------------------
     @classmethod
@@ -175,7 +180,9 @@ class Model(_ParameterValues):
                                                  "rate_summation", "refractory_integrates",
                                                  "record_expressions_before_events",
                                                  "refractory_convention")}
-            decl = cls._decl
+            decl, attrs = expand_kernels(cls._model_name, cls._decl, attrs)
+            if attrs.get("_kernels"):
+                cls._kernel_text = attrs["_kernels"]
             if any(isinstance(v, PortGroup) for v in decl.values()):
                 decl, attrs = expand_ports(decl, attrs, ports or {})
             spec = build_spec(cls._model_name, decl, attrs, options)

@@ -74,6 +74,8 @@ def add_lastspike(model: str, decl: dict, attrs: dict) -> None:
 def read_refractory(b: Any, ref: Any) -> tuple[sympy.Expr | None, Any]:
     """The refractory period (ms, an expression of parameters) and condition of builder ``b``:
     (period, None), (0, condition) or (None, None) without refractoriness."""
+    if ref is None or (not isinstance(ref, str) and not hasattr(ref, "units") and ref == 0):
+        return None, None
     if not isinstance(ref, str):
         return _duration_value(b, ref), None
     where = "refractory period"
