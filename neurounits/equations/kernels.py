@@ -122,7 +122,7 @@ def _named(where: str, text: str, node: ast.Call, sign: str, rec: Receptor, para
         return [(g, unit)], [f"d{g}/dt = -{g}/{args[0]}"], [f"{g} += {sign}w"]
     rise = f"{g}__rise"
     tr, td = (args[0], args[0]) if kind == "alpha" else args
-    if kind == "alpha":
+    if kind == "alpha" or tr.replace(" ", "") == td.replace(" ", ""):  # beta(tau, tau) is alpha(tau)
         norm = f"e/{td}"
     else:  # NEST's normalisation: the peak, at t_peak, is 1
         tp = f"({td}*{tr}*ln({td}/{tr})/({td} - {tr}))"
