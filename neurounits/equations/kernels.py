@@ -62,16 +62,23 @@ def expand_kernels(model: str, decl: dict, attrs: dict) -> tuple[dict, dict]:
         states, eqs, jumps = _expand(where, rec, params)
         for s, unit in states:
             if s in decl or any(_defines(ln, s) for ln in (attrs.get("equations") or "").splitlines()):
-                raise EquationError(f"{where}: its kernel defines the state '{s}', which the model declares "
-                                    "too; remove that declaration (the kernel's state is the convolution)")
+                raise EquationError(
+                    f"{where}: its kernel defines the state '{s}', which the model declares "
+                    "too; remove that declaration (the kernel's state is the convolution)"
+                )
             decl[s] = State(unit, doc=f"receptor '{name}': {rec.kernel}")
-        new = Receptor(rec.unit, "; ".join(jumps), number=rec.number, doc=rec.doc,
-                       refractory_input=rec.refractory_input)
+        new = Receptor(
+            rec.unit, "; ".join(jumps), number=rec.number, doc=rec.doc, refractory_input=rec.refractory_input
+        )
         new.name = name
         decl[name] = new
         lines += eqs
-        shown.append(f"receptor '{name}' ({fmt_unit(rec.unit)}), kernel {rec.kernel}:\n"
-                     + "".join(f"    {e}\n" for e in eqs) + "    on a spike: " + "; ".join(jumps))
+        shown.append(
+            f"receptor '{name}' ({fmt_unit(rec.unit)}), kernel {rec.kernel}:\n"
+            + "".join(f"    {e}\n" for e in eqs)
+            + "    on a spike: "
+            + "; ".join(jumps)
+        )
     attrs["equations"] = "\n".join([attrs.get("equations") or "", *lines])
     attrs["_kernels"] = "\n".join(shown)
     return decl, attrs
@@ -89,8 +96,9 @@ def _expand(where: str, rec: Receptor, params: dict) -> tuple[list, list[str], l
         tree = pyparse.parse(text, mode="eval").body
     except SyntaxError as exc:
         raise EquationError(f"{where}: cannot read the kernel {text!r} ({exc.msg})") from None
-    sign, node = ("-", tree.operand) if isinstance(tree, ast.UnaryOp) and isinstance(tree.op, ast.USub) \
-        else ("", tree)
+    sign, node = (
+        ("-", tree.operand) if isinstance(tree, ast.UnaryOp) and isinstance(tree.op, ast.USub) else ("", tree)
+    )
     if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in _NAMED:
         return _named(where, text, node, sign, rec, params)
     return _general(where, text, rec, params)
@@ -101,8 +109,9 @@ def _time_args(where: str, text: str, node: ast.Call, params: dict) -> list[str]
     kind = node.func.id  # type: ignore[attr-defined]
     if len(node.args) != _NAMED[kind] or node.keywords:
         want = "tau" if _NAMED[kind] == 1 else "tau_rise, tau_decay"
-        raise EquationError(f"{where}: the kernel {kind}() takes {_NAMED[kind]} duration(s), {kind}({want}); "
-                            f"got {text!r}")
+        raise EquationError(
+            f"{where}: the kernel {kind}() takes {_NAMED[kind]} duration(s), {kind}({want}); got {text!r}"
+        )
     scope = _scope(where, params, time=False)
     out, problems = [], []
     for a in node.args:
@@ -132,8 +141,9 @@ def _named(where: str, text: str, node: ast.Call, sign: str, rec: Receptor, para
 
 
 def _scope(where: str, params: dict, time: bool) -> Scope:
-    scope = Scope(where.split("'")[1], time=time, time_why="a kernel's time constants may use "
-                  "parameters only")
+    scope = Scope(
+        where.split("'")[1], time=time, time_why="a kernel's time constants may use parameters only"
+    )
     for k, p in params.items():
         scope.names[k] = Name("parameter", p.unit, sympy.Symbol(f"p_{k}", real=True))
     return scope
@@ -144,19 +154,22 @@ def _general(where: str, text: str, rec: Receptor, params: dict):
     res, probs = translate(text, _scope(where, params, time=True), "kernel", what="the kernel")
     raise_problems(f"{where}: the kernel {text!r}", probs)
     if TIME not in res.sym.free_symbols:
-        raise EquationError(f"{where}: the kernel {text!r} does not depend on t; write the kernel as a "
-                            "function of t, e.g. 'exp(-t/tau)', or a named one: exponential(tau), "
-                            "alpha(tau), beta(tau_rise, tau_decay)")
+        raise EquationError(
+            f"{where}: the kernel {text!r} does not depend on t; write the kernel as a "
+            "function of t, e.g. 'exp(-t/tau)', or a named one: exponential(tau), "
+            "alpha(tau), beta(tau_rise, tau_decay)"
+        )
     coefs, jumps = _linear_ode(text, tuple(sorted(params)))
     if coefs is None:
         raise EquationError(
             f"{where}: the kernel {text!r} is not the impulse response of a linear ODE with constant "
             f"coefficients (of order <= {MAX_ORDER}), so it cannot be expanded into states; a kernel "
             "must be a sum of terms t**m*exp(-t/tau) (times cos or sin of a*t), e.g. "
-            "'(t/tau)*exp(1 - t/tau)'")
+            "'(t/tau)*exp(1 - t/tau)'"
+        )
     g, unit = str(rec.state), rec.unit * res.unit
     names = [g] + [f"{g}__d{i}" for i in range(1, len(coefs))]
-    states = [(s, unit / _MS ** i) for i, s in enumerate(names)]
+    states = [(s, unit / _MS**i) for i, s in enumerate(names)]
     eqs = [f"d{names[i]}/dt = {names[i + 1]}" for i in range(len(names) - 1)]
     eqs.append(f"d{names[-1]}/dt = " + " + ".join(f"({c})*{s}" for c, s in zip(coefs, names, strict=True)))
     return states, eqs, [f"{s} += w*({j})" for s, j in zip(names, jumps, strict=True) if j != "0"]
@@ -191,8 +204,9 @@ def _linear_ode(text: str, params: tuple[str, ...]) -> tuple[list[str] | None, l
         if len(sol) == 1:
             coefs = [sympy.simplify(c) for c in sol[0]]
             exact = dict(zip(cs, coefs, strict=True))
-            if any(c.has(t, *cs) for c in coefs) or any(sympy.simplify(v.subs(exact)) != 0
-                                                       for v in groups.values()):
+            if any(c.has(t, *cs) for c in coefs) or any(
+                sympy.simplify(v.subs(exact)) != 0 for v in groups.values()
+            ):
                 continue
             jumps = [sympy.simplify(d.subs(t, 0)) for d in derivs[:n]]
             if any(j.has(sympy.zoo, sympy.nan, sympy.oo) for j in jumps):
@@ -202,12 +216,22 @@ def _linear_ode(text: str, params: tuple[str, ...]) -> tuple[list[str] | None, l
     return None, []
 
 
-_FUNCS = {"exp": sympy.exp, "sin": sympy.sin, "cos": sympy.cos, "sinh": sympy.sinh, "cosh": sympy.cosh,
-          "sqrt": sympy.sqrt, "log": sympy.log, "ln": sympy.log, "pow": sympy.Pow}
+_FUNCS = {
+    "exp": sympy.exp,
+    "sin": sympy.sin,
+    "cos": sympy.cos,
+    "sinh": sympy.sinh,
+    "cosh": sympy.cosh,
+    "sqrt": sympy.sqrt,
+    "log": sympy.log,
+    "ln": sympy.log,
+    "pow": sympy.Pow,
+}
 
 
 def _to_sympy(node: ast.AST, t: sympy.Symbol, params: set[str]) -> Any:
     """The kernel's text as sympy, names as symbols (units too: they print back as themselves)."""
+
     def go(n: ast.AST) -> Any:
         if isinstance(n, ast.Constant):
             return sympy.nsimplify(n.value) if isinstance(n.value, int | float) else sympy.nan
@@ -221,10 +245,16 @@ def _to_sympy(node: ast.AST, t: sympy.Symbol, params: set[str]) -> Any:
             return -go(n.operand) if isinstance(n.op, ast.USub) else go(n.operand)
         if isinstance(n, ast.BinOp):
             a, b = go(n.left), go(n.right)
-            ops = {ast.Add: sympy.Add, ast.Sub: lambda x, y: x - y, ast.Mult: sympy.Mul,
-                   ast.Div: lambda x, y: x / y, ast.Pow: sympy.Pow}
+            ops = {
+                ast.Add: sympy.Add,
+                ast.Sub: lambda x, y: x - y,
+                ast.Mult: sympy.Mul,
+                ast.Div: lambda x, y: x / y,
+                ast.Pow: sympy.Pow,
+            }
             return ops.get(type(n.op), lambda x, y: sympy.nan)(a, b)
         if isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id in _FUNCS:
             return _FUNCS[n.func.id](*[go(a) for a in n.args])
         return sympy.Function("unsupported")(t)  # (no linear ODE: refused with the message)
+
     return go(node)

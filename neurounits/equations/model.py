@@ -149,8 +149,9 @@ class Model(_ParameterValues):
             for combo in cls._option_combos():
                 cls._spec_for(combo)
         if cls.__dict__.get("_kernel_text"):  # what the kernels expand into, for the user to see
-            cls.__doc__ = ((cls.__doc__ or "").rstrip() + "\n\nSynaptic kernels, as expanded by neurounits::\n\n"
-                           + "\n".join(f"    {line}" for line in cls._kernel_text.splitlines()) + "\n")
+            shown = "\n".join(f"    {line}" for line in cls._kernel_text.splitlines())
+            head = "Synaptic kernels, as expanded by neurounits::"
+            cls.__doc__ = (cls.__doc__ or "").rstrip() + f"\n\n{head}\n\n{shown}\n"
 
     # -- class-level structure -------------------------------------------------
     @classmethod

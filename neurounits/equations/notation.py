@@ -52,8 +52,31 @@ NOTATIONS: dict[str, Notation] = {
 }
 
 
-_PLAIN_UNITS = {"mV", "ms", "pA", "nA", "nS", "pF", "mS", "uS", "uA", "uF", "Hz", "nF", "mA", "um", "mm",
-                "cm", "pS", "fF", "mM", "uM", "nM", "us", "ns"}
+_PLAIN_UNITS = {
+    "mV",
+    "ms",
+    "pA",
+    "nA",
+    "nS",
+    "pF",
+    "mS",
+    "uS",
+    "uA",
+    "uF",
+    "Hz",
+    "nF",
+    "mA",
+    "um",
+    "mm",
+    "cm",
+    "pS",
+    "fF",
+    "mM",
+    "uM",
+    "nM",
+    "us",
+    "ns",
+}
 
 
 def unit_note(name: str) -> str:
@@ -75,5 +98,7 @@ def unit_note(name: str) -> str:
         long = str(ureg.Unit(name))
     except Exception:  # pragma: no cover - only called for unit names
         return ""
-    return (f"\n  Note: '{name}' is not a name of this model, so it is read as the unit {long}; "
-            f"declare '{name}' (a parameter, state or named expression) if you meant a variable.")
+    return (
+        f"\n  Note: '{name}' is not a name of this model, so it is read as the unit {long}; "
+        f"declare '{name}' (a parameter, state or named expression) if you meant a variable."
+    )

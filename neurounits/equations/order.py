@@ -51,7 +51,7 @@ def order_definitions(model: str, lines: list[Line]) -> list[Line]:
                 if state.get(name) == 2:
                     continue
                 if state.get(name) == 1:
-                    raise _cycle(model, [*path[path.index(name):], name], first[name])
+                    raise _cycle(model, [*path[path.index(name) :], name], first[name])
                 state[name] = 1
                 path.append(name)
             if k < len(deps[name]):
@@ -67,9 +67,13 @@ def order_definitions(model: str, lines: list[Line]) -> list[Line]:
 
 def _cycle(model: str, cycle: list[str], line: Line) -> EquationError:
     if len(cycle) == 2:
-        return EquationError(f"model '{model}': the named expression '{cycle[0]}' uses itself "
-                             f"({line.text!r}); "
-                             "a named expression cannot be defined by itself: make it a state with a "
-                             "differential equation, or give the other quantity another name")
-    return EquationError(f"model '{model}': the named expressions {' -> '.join(cycle)} use each other in a "
-                         "cycle, so none of them has a value; define one of them without the others")
+        return EquationError(
+            f"model '{model}': the named expression '{cycle[0]}' uses itself "
+            f"({line.text!r}); "
+            "a named expression cannot be defined by itself: make it a state with a "
+            "differential equation, or give the other quantity another name"
+        )
+    return EquationError(
+        f"model '{model}': the named expressions {' -> '.join(cycle)} use each other in a "
+        "cycle, so none of them has a value; define one of them without the others"
+    )

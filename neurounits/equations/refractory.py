@@ -39,8 +39,14 @@ from ..units import to_internal, ureg
 from .parse import Name, translate
 from .spec import DT, TIME
 
-__all__ = ["ACTIVE", "CONVENTIONS", "LASTSPIKE_INITIAL", "add_lastspike", "read_refractory",
-           "refractory_steps"]
+__all__ = [
+    "ACTIVE",
+    "CONVENTIONS",
+    "LASTSPIKE_INITIAL",
+    "add_lastspike",
+    "read_refractory",
+    "refractory_steps",
+]
 
 #: 1.0 while a neuron is not refractory, else 0.0 (the kernel's ``_active``)
 ACTIVE = sympy.Symbol("_active", real=True)
@@ -53,8 +59,9 @@ _USES_LASTSPIKE = re.compile(r"\blastspike\b")
 def convention(model: str, value: Any) -> str:
     """``value`` checked as a refractory convention."""
     if value not in CONVENTIONS:
-        raise EquationError(f"model '{model}': refractory_convention must be one of {list(CONVENTIONS)}, "
-                            f"got {value!r}")
+        raise EquationError(
+            f"model '{model}': refractory_convention must be one of {list(CONVENTIONS)}, got {value!r}"
+        )
     return value
 
 
@@ -65,8 +72,10 @@ def add_lastspike(model: str, decl: dict, attrs: dict) -> None:
     if not any(isinstance(t, str) and _USES_LASTSPIKE.search(t) for t in texts):
         return
     if not attrs.get("threshold"):
-        raise EquationError(f"model '{model}': 'lastspike' (the time of the last spike) is used but the "
-                            "model has no threshold, so it never spikes; add threshold = '...'")
+        raise EquationError(
+            f"model '{model}': 'lastspike' (the time of the last spike) is used but the "
+            "model has no threshold, so it never spikes; add threshold = '...'"
+        )
     decl["lastspike"] = State("ms", initial=LASTSPIKE_INITIAL, doc="time of the last spike")
     attrs["reset"] = "lastspike = t" + (f"; {attrs['reset']}" if attrs.get("reset") else "")
 
@@ -86,7 +95,8 @@ def read_refractory(b: Any, ref: Any) -> tuple[sympy.Expr | None, Any]:
                 f"model '{b.model}', refractory period: {ref!r} is a condition, not a duration. A "
                 "condition (refractory while it holds) is Brian2's convention: declare "
                 "refractory_convention = 'brian2' (Model.from_equations: refractory_convention='brian2'), "
-                "or give a duration such as '2 ms' or a parameter's name")
+                "or give a duration such as '2 ms' or a parameter's name"
+            )
         b.problems.extend(probs)
         return sympy.Integer(0), res.sym
     res, probs = translate(ref, b.scope, where, expected=_MS, what="the refractory period")
@@ -94,15 +104,18 @@ def read_refractory(b: Any, ref: Any) -> tuple[sympy.Expr | None, Any]:
     if probs:
         return None, None
     sym = res.sym
-    moving = sorted({s.name[2:] for s in sym.free_symbols if s.name.startswith(("x_", "u_"))}
-                    | {s.name for s in sym.free_symbols if s in (TIME, DT, ACTIVE)})
+    moving = sorted(
+        {s.name[2:] for s in sym.free_symbols if s.name.startswith(("x_", "u_"))}
+        | {s.name for s in sym.free_symbols if s in (TIME, DT, ACTIVE)}
+    )
     if moving:
         names = ", ".join(f"'{m}'" for m in moving)
         raise EquationError(
             f"model '{b.model}', refractory period: {ref!r} depends on {names}, which change during a "
             "run; a refractory period is fixed when the neuron spikes and may use parameters only. For "
             "refractoriness that lasts while a state is beyond a value, give a condition such as "
-            "'v > -40*mV' with refractory_convention='brian2'")
+            "'v > -40*mV' with refractory_convention='brian2'"
+        )
     return _nonnegative(b, sym, ref), None
 
 
@@ -113,8 +126,11 @@ def _duration_value(b: Any, ref: Any) -> sympy.Expr | None:
         b.fail_at(where, f"expected a duration (e.g. '2 ms' or a parameter's name), got {ref!r}", True)
         return None
     if np.ndim(q.magnitude) or np.iscomplexobj(q.magnitude):
-        b.fail_at(where, f"expected one duration, got {ref!r}; for per-neuron values declare a "
-                         "parameter and give its name")
+        b.fail_at(
+            where,
+            f"expected one duration, got {ref!r}; for per-neuron values declare a "
+            "parameter and give its name",
+        )
         return None
     return _nonnegative(b, sympy.Float(float(to_internal(q))), ref)
 
@@ -122,8 +138,10 @@ def _duration_value(b: Any, ref: Any) -> sympy.Expr | None:
 def _nonnegative(b: Any, sym: sympy.Expr, ref: Any) -> sympy.Expr | None:
     if sym.is_number and (not sym.is_real or sym < 0):
         shown = f"{float(sym):g} ms" if sym.is_real else str(sym)
-        b.fail_at("refractory period", f"must be >= 0, got {shown} ({ref!r}); a neuron cannot be "
-                                       "refractory for a negative time")
+        b.fail_at(
+            "refractory period",
+            f"must be >= 0, got {shown} ({ref!r}); a neuron cannot be refractory for a negative time",
+        )
         return None
     return sym
 

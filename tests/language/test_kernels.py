@@ -27,10 +27,17 @@ class Kernels(nu.Model):
 
 def _one_spike(method):
     rs = ["a", "x", "b", "b_eq", "k", "osc"]
-    spikes = [nu.SpikeInput(times=Q_([1.0], "ms"), weight=Q_(1.5, Kernels._decl[r].unit), receptor=r)
-              for r in rs]
-    res = nu.simulate(Kernels(), duration="12 ms", dt="0.1 ms", spike_inputs=spikes, method=method,
-                      record=("g_a", "g_x", "g_b", "g_beq", "I_k", "I_osc"))
+    spikes = [
+        nu.SpikeInput(times=Q_([1.0], "ms"), weight=Q_(1.5, Kernels._decl[r].unit), receptor=r) for r in rs
+    ]
+    res = nu.simulate(
+        Kernels(),
+        duration="12 ms",
+        dt="0.1 ms",
+        spike_inputs=spikes,
+        method=method,
+        record=("g_a", "g_x", "g_b", "g_beq", "I_k", "I_osc"),
+    )
     s = res.t.m_as("ms") - 1.0
     return res, np.where(s >= 0, s, np.nan)
 
@@ -41,10 +48,14 @@ def test_one_spike_against_the_closed_form(method):
     tau, tr, w = 2.0, 0.5, 1.5
     tp = tau * tr * np.log(tau / tr) / (tau - tr)
     norm = (1 / tr - 1 / tau) / (np.exp(-tp / tau) - np.exp(-tp / tr))
-    closed = {"g_a": w * s / tau * np.exp(1 - s / tau), "g_x": w * np.exp(-s / tau),
-              "g_b": w * norm * (np.exp(-s / tau) - np.exp(-s / tr)) / (1 / tr - 1 / tau),
-              "g_beq": w * s / tau * np.exp(1 - s / tau), "I_k": w * s / tau * np.exp(1 - s / tau),
-              "I_osc": w * np.exp(-s / tau) * np.cos(s / tr)}
+    closed = {
+        "g_a": w * s / tau * np.exp(1 - s / tau),
+        "g_x": w * np.exp(-s / tau),
+        "g_b": w * norm * (np.exp(-s / tau) - np.exp(-s / tr)) / (1 / tr - 1 / tau),
+        "g_beq": w * s / tau * np.exp(1 - s / tau),
+        "I_k": w * s / tau * np.exp(1 - s / tau),
+        "I_osc": w * np.exp(-s / tau) * np.cos(s / tr),
+    }
     tol = 1e-12 if method == "exact" else 1e-4  # rk4: O((dt/tau_r)**4), measured 1.8e-5
     for k, f in closed.items():
         got = res[k][:, 0].magnitude
@@ -102,8 +113,12 @@ class aeif_cond_alpha_kernels(nu.Model):
     refractory = "t_ref"
     threshold_in_substeps = True
     default_method = "rkf45"
-    integrator_options = {"atol": "gsl_error_tol", "rtol": "gsl_error_tol", "control": "yp",  # noqa: RUF012
-                          "h0": "0.01 ms"}
+    integrator_options = {  # noqa: RUF012
+        "atol": "gsl_error_tol",
+        "rtol": "gsl_error_tol",
+        "control": "yp",
+        "h0": "0.01 ms",
+    }
 
 
 @pytest.mark.slow
@@ -112,9 +127,14 @@ def test_alpha_kernels_give_the_hand_expanded_nest_model():
     weights = Q_([60.0, -20.0, 80.0, 45.0, -35.0, 90.0, 70.0], "nS")
     out = []
     for cls, g in ((nu.models.nest.aeif_cond_alpha, "dg_ex"), (aeif_cond_alpha_kernels, "g_ex__rise")):
-        spikes = [nu.SpikeInput(times=times[i:i + 1], weight=weights[i]) for i in range(len(times))]
-        res = nu.simulate(cls(t_ref="1 ms", I_e="1000 pA"), duration="60 ms", dt="0.1 ms", spike_inputs=spikes,
-                          record=("V_m", "g_ex", "g_in", "w", g))
+        spikes = [nu.SpikeInput(times=times[i : i + 1], weight=weights[i]) for i in range(len(times))]
+        res = nu.simulate(
+            cls(t_ref="1 ms", I_e="1000 pA"),
+            duration="60 ms",
+            dt="0.1 ms",
+            spike_inputs=spikes,
+            record=("V_m", "g_ex", "g_in", "w", g),
+        )
         out.append(res)
     ref, got = out
     assert ref.method == got.method == "rkf45" and ref.spikes.times.size >= 3
@@ -126,16 +146,24 @@ def test_alpha_kernels_give_the_hand_expanded_nest_model():
 
 # --------------------------------------------------------------------------- bad kernels, at declaration
 def _declare(kernel, unit="nS", **extra):
-    body = {"tau": nu.Parameter("2 ms"), "E_L": nu.Parameter("-70 mV"), "V": nu.State("mV"),
-            "ex": nu.Receptor(unit, kernel=kernel, state="g"), "equations": "dV/dt = (E_L - V)/tau : mV"}
+    body = {
+        "tau": nu.Parameter("2 ms"),
+        "E_L": nu.Parameter("-70 mV"),
+        "V": nu.State("mV"),
+        "ex": nu.Receptor(unit, kernel=kernel, state="g"),
+        "equations": "dV/dt = (E_L - V)/tau : mV",
+    }
     body.update(extra)
     return type("K", (nu.Model,), body)
 
 
 @pytest.mark.no_jit
 def test_a_kernel_without_a_linear_ode_is_refused():
-    with pytest.raises(nu.EquationError, match=r"model 'K', receptor 'ex': the kernel 'exp\(-t\*\*2/tau\*\*2\)' "
-                       "is not the impulse response of a linear ODE with constant coefficients"):
+    with pytest.raises(
+        nu.EquationError,
+        match=r"model 'K', receptor 'ex': the kernel 'exp\(-t\*\*2/tau\*\*2\)' "
+        "is not the impulse response of a linear ODE with constant coefficients",
+    ):
         _declare("exp(-t**2/tau**2)")
 
 
@@ -159,9 +187,11 @@ def test_a_kernel_time_constant_in_the_wrong_unit_is_a_dimension_error():
 
 @pytest.mark.no_jit
 def test_bad_receptor_declarations_are_refused():
-    with pytest.raises(nu.EquationError, match="either on_spike .* or kernel= with state=.*, not both"):
+    with pytest.raises(nu.EquationError, match=r"either on_spike .* or kernel= with state=.*, not both"):
         nu.Receptor("nS", "g += w", kernel="alpha(tau)", state="g")
     with pytest.raises(nu.EquationError, match="needs the kernel as a string and state="):
         nu.Receptor("nS", kernel="alpha(tau)")
-    with pytest.raises(nu.EquationError, match="its kernel defines the state 'g', which the model declares too"):
+    with pytest.raises(
+        nu.EquationError, match="its kernel defines the state 'g', which the model declares too"
+    ):
         _declare("alpha(tau)", g=nu.State("nS"))

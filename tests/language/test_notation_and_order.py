@@ -1,4 +1,4 @@
-"""Common notations (t, dt, e, inf, ln, pow) and named expressions in any order (issue 13, items 3, 10, 11)."""
+"""Common notations (t, dt, e, inf, ln, pow), named expressions in any order (issue 13, items 3, 10, 11)."""
 
 from __future__ import annotations
 
@@ -43,8 +43,12 @@ def test_dt_in_a_reset_and_an_equation_runs_with_every_method():
         res = nu.simulate(M(), duration="1 ms", dt="0.1 ms", method=method)
         # dV/dt = (E_L - V)/tau + 0.1 mV/ms: V - E_L = 1 mV (1 - exp(-t/tau)) at t = 1 ms
         assert res["V"][-1, 0].m_as("mV") == pytest.approx(-70 + (1 - math.exp(-0.1)), abs=1e-6), method
-    M = _model("dV/dt = (E_L - V)/tau : mV", threshold="V > -80*mV", reset="V = E_L + 0.5*mV*dt/ms",
-               initial={"V": "E_L"})
+    M = _model(
+        "dV/dt = (E_L - V)/tau : mV",
+        threshold="V > -80*mV",
+        reset="V = E_L + 0.5*mV*dt/ms",
+        initial={"V": "E_L"},
+    )
     res = nu.simulate(M(), duration="0.3 ms", dt="0.1 ms", method="euler")
     np.testing.assert_allclose(res["V"][1:, 0].m_as("mV"), -70 + 0.05)
 
@@ -62,20 +66,27 @@ def test_notation_is_named_in_a_dimension_error():
 def test_a_short_name_read_as_a_unit_gets_a_note():
     with pytest.raises(nu.DimensionError) as info:
         _model("dV/dt = (E_L - V)/tau + g/ms : mV")
-    assert ("Note: 'g' is not a name of this model, so it is read as the unit gram; declare 'g'"
-            in str(info.value))
+    assert "Note: 'g' is not a name of this model, so it is read as the unit gram; declare 'g'" in str(
+        info.value
+    )
 
 
 @pytest.mark.no_jit
 def test_time_in_an_initial_value_is_refused():
-    with pytest.raises(nu.EquationError, match=r"model 'M', initial value of state 'V': 't' \(time\) cannot "
-                       r"be used here: an initial value may use parameters only"):
+    with pytest.raises(
+        nu.EquationError,
+        match=r"model 'M', initial value of state 'V': 't' \(time\) cannot "
+        r"be used here: an initial value may use parameters only",
+    ):
         _model("dV/dt = (E_L - V)/tau : mV", initial={"V": "E_L + t*mV/ms"})
 
 
 def test_ln_pow_and_inf():
-    M = _model("dV/dt = (E_L - V)/tau + pow(2, 3)*ln(e)*mV/ms - min(1, inf)*mV/ms : mV\n"
-               "c = clip(V, -inf*mV, 0*mV) : mV", initial={"V": "E_L"})
+    M = _model(
+        "dV/dt = (E_L - V)/tau + pow(2, 3)*ln(e)*mV/ms - min(1, inf)*mV/ms : mV\n"
+        "c = clip(V, -inf*mV, 0*mV) : mV",
+        initial={"V": "E_L"},
+    )
     res = nu.simulate(M(), duration="1 ms", dt="0.1 ms", method="exact", record=("V", "c"))
     expected = -70 + 70 * (1 - math.exp(-0.1))  # drive 7 mV/ms = 70 mV/tau
     assert res["V"][-1, 0].m_as("mV") == pytest.approx(expected, abs=1e-9)
@@ -109,16 +120,21 @@ def test_named_expression_used_before_its_definition():
 def test_named_expressions_in_any_order_simulate_as_in_order():
     eqs_in_order = "dV/dt = (E_L - V + a)/tau : mV\n b = (V - E_L)/2 : mV\n a = -b : mV"
     eqs_reversed = "dV/dt = (E_L - V + a)/tau : mV\n a = -b : mV\n b = (V - E_L)/2 : mV"
-    out = [nu.simulate(_model(e, initial={"V": "0 mV"})(), duration="2 ms", dt="0.1 ms")["V"].m_as("mV")
-           for e in (eqs_in_order, eqs_reversed)]
+    out = [
+        nu.simulate(_model(e, initial={"V": "0 mV"})(), duration="2 ms", dt="0.1 ms")["V"].m_as("mV")
+        for e in (eqs_in_order, eqs_reversed)
+    ]
     np.testing.assert_array_equal(out[0], out[1])
     assert out[0][-1, 0] == pytest.approx(-70 + 70 * math.exp(-0.2 * 1.5), rel=1e-9)
 
 
 @pytest.mark.no_jit
 def test_a_cycle_of_named_expressions_is_refused_by_name():
-    with pytest.raises(nu.EquationError, match=r"model 'M': the named expressions a -> b -> c -> a use each "
-                       "other in a cycle, so none of them has a value"):
+    with pytest.raises(
+        nu.EquationError,
+        match=r"model 'M': the named expressions a -> b -> c -> a use each "
+        "other in a cycle, so none of them has a value",
+    ):
         _model("dV/dt = (E_L - V + a)/tau : mV\n a = b : mV\n b = c : mV\n c = a + V : mV")
     with pytest.raises(nu.EquationError, match=r"the named expression 'a' uses itself \('a = a \+ V : mV'\)"):
         _model("dV/dt = (E_L - V + a)/tau : mV\n a = a + V : mV")

@@ -12,16 +12,27 @@ P = {"E_L": "-70 mV", "tau": "10 ms", "I0": "3 mV/ms"}
 
 
 def _model(refractory, convention, eqs=EQS, **kw):
-    return nu.Model.from_equations(eqs, parameters=P, threshold="V > -55*mV", reset="V = -75*mV; tr = 0*ms",
-                                   refractory=refractory, refractory_convention=convention,
-                                   initial={"V": "E_L"}, name="M", **kw)
+    return nu.Model.from_equations(
+        eqs,
+        parameters=P,
+        threshold="V > -55*mV",
+        reset="V = -75*mV; tr = 0*ms",
+        refractory=refractory,
+        refractory_convention=convention,
+        initial={"V": "E_L"},
+        name="M",
+        **kw,
+    )
 
 
 @pytest.mark.no_jit
 def test_a_condition_is_refused_in_nests_convention():
     # failed before: 'tr > 1*ms' was silently read as a period of 1 ms
-    with pytest.raises(nu.EquationError, match=r"model 'M', refractory period: 'tr > 1\*ms' is a condition, "
-                       r"not a duration\. A condition \(refractory while it holds\) is Brian2's convention"):
+    with pytest.raises(
+        nu.EquationError,
+        match=r"model 'M', refractory period: 'tr > 1\*ms' is a condition, "
+        r"not a duration\. A condition \(refractory while it holds\) is Brian2's convention",
+    ):
         _model("tr > 1*ms", "nest")
     assert _model("tr < 1*ms", "brian2")._spec_for({}).refractory_condition is not None
 
@@ -30,8 +41,11 @@ def test_a_condition_is_refused_in_nests_convention():
 @pytest.mark.parametrize("convention", ["nest", "brian2"])
 def test_a_period_that_depends_on_a_state_is_refused_at_declaration(convention):
     # failed before: declared, then simulate raised a bare KeyError: 'V'
-    with pytest.raises(nu.EquationError, match=r"model 'M', refractory period: '\(V - E_L\)/mV\*ms' depends on "
-                       r"'V', which change during a run; a refractory period is fixed when the neuron spikes"):
+    with pytest.raises(
+        nu.EquationError,
+        match=r"model 'M', refractory period: '\(V - E_L\)/mV\*ms' depends on "
+        r"'V', which change during a run; a refractory period is fixed when the neuron spikes",
+    ):
         _model("(V - E_L)/mV*ms", convention)
 
 
@@ -50,7 +64,7 @@ def _held_samples(convention):
 
 
 def test_the_period_is_counted_as_each_convention_counts_it():
-    nest, held_nest = _held_samples("nest")
+    _, held_nest = _held_samples("nest")
     brian, held_brian = _held_samples("brian2")
     # NEST: ceil(2 ms/dt) = 20 held steps after the spike's step (21 samples at V_reset, the reset included);
     # Brian2: int(2 ms/dt + 1e-3) - 1 = 19 held steps
@@ -71,8 +85,9 @@ def test_unmarked_equations_are_held_only_in_nests_convention():
 
 def test_not_refractory_in_an_equation():
     eqs = EQS + "\n dz/dt = not_refractory*mV/ms : mV\n dy/dt = (1*mV/ms if not_refractory else 0*mV/ms) : mV"
-    res = nu.simulate(_model("2*ms", "brian2", eqs=eqs)(), duration="20 ms", dt="0.1 ms",
-                      record=("z", "y", "refractory"))
+    res = nu.simulate(
+        _model("2*ms", "brian2", eqs=eqs)(), duration="20 ms", dt="0.1 ms", record=("z", "y", "refractory")
+    )
     assert res.spikes.times.size >= 1
     # z grows 0.1 mV per step except in the refractory steps (the recorded flag is 1 after a spike's step and
     # each held step but the last: as many samples as held steps)

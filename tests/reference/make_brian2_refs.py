@@ -15,8 +15,24 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-from brian2 import (Network, NeuronGroup, SpikeGeneratorGroup, SpikeMonitor, StateMonitor, Synapses, cm,
-                    defaultclock, ms, msiemens, mV, nS, prefs, siemens, ufarad, umetre)
+from brian2 import (
+    Network,
+    NeuronGroup,
+    SpikeGeneratorGroup,
+    SpikeMonitor,
+    StateMonitor,
+    Synapses,
+    cm,
+    defaultclock,
+    ms,
+    msiemens,
+    mV,
+    nS,
+    prefs,
+    siemens,
+    ufarad,
+    umetre,
+)
 
 OUT = Path(__file__).parent
 prefs.codegen.target = "numpy"
@@ -62,15 +78,36 @@ def cobahh():
     alpha_n = 0.032*(mV**-1)*5*mV/exprel((15*mV-v+VT)/(5*mV))/ms : Hz
     beta_n = .5*exp((10*mV-v+VT)/(40*mV))/ms : Hz
     """
-    ns = {"area": area, "Cm": Cm, "gl": gl, "El": El, "EK": EK, "ENa": ENa, "g_na": g_na, "g_kd": g_kd,
-          "VT": VT, "taue": taue, "taui": taui, "Ee": Ee, "Ei": Ei}
-    P = NeuronGroup(1, model=eqs, threshold="v>-20*mV", refractory=3 * ms, method="exponential_euler",
-                    namespace=ns)
+    ns = {
+        "area": area,
+        "Cm": Cm,
+        "gl": gl,
+        "El": El,
+        "EK": EK,
+        "ENa": ENa,
+        "g_na": g_na,
+        "g_kd": g_kd,
+        "VT": VT,
+        "taue": taue,
+        "taui": taui,
+        "Ee": Ee,
+        "Ei": Ei,
+    }
+    P = NeuronGroup(
+        1, model=eqs, threshold="v>-20*mV", refractory=3 * ms, method="exponential_euler", namespace=ns
+    )
     P.v = El  # one neuron, a fixed start (the example draws El + (randn()*5 - 5)*mV)
     state, spikes = run(P, ("v", "ge"), 100 * ms, "ge += we", 60 * nS)
-    np.savez_compressed(OUT / "brian2_cobahh.npz", t_ms=state.t / ms, v_mV=state.v[0] / mV,
-                        ge_nS=state.ge[0] / nS, spikes_ms=spikes.t / ms, we_nS=60.0, dt_ms=DT / ms,
-                        input_ms=INPUT_TIMES / ms)
+    np.savez_compressed(
+        OUT / "brian2_cobahh.npz",
+        t_ms=state.t / ms,
+        v_mV=state.v[0] / mV,
+        ge_nS=state.ge[0] / nS,
+        spikes_ms=spikes.t / ms,
+        we_nS=60.0,
+        dt_ms=DT / ms,
+        input_ms=INPUT_TIMES / ms,
+    )
 
 
 def refractory_condition():
@@ -83,14 +120,28 @@ def refractory_condition():
     I = 30*mV + x : volt
     since = t - lastspike : second
     """
-    G = NeuronGroup(1, eqs, threshold="v > -50*mV", reset="v = -40*mV; w += 4*mV",
-                    refractory="w > 6*mV", method="euler",
-                    namespace={"tau": 10 * ms, "tau_w": 30 * ms})
+    G = NeuronGroup(
+        1,
+        eqs,
+        threshold="v > -50*mV",
+        reset="v = -40*mV; w += 4*mV",
+        refractory="w > 6*mV",
+        method="euler",
+        namespace={"tau": 10 * ms, "tau_w": 30 * ms},
+    )
     G.v = -70 * mV
     state, spikes = run(G, ("v", "w", "since"), 100 * ms, "x += we", 8 * mV)
-    np.savez_compressed(OUT / "brian2_refractory_condition.npz", t_ms=state.t / ms, v_mV=state.v[0] / mV,
-                        w_mV=state.w[0] / mV, since_ms=state.since[0] / ms, spikes_ms=spikes.t / ms,
-                        dt_ms=DT / ms, input_ms=INPUT_TIMES / ms, we_mV=8.0)
+    np.savez_compressed(
+        OUT / "brian2_refractory_condition.npz",
+        t_ms=state.t / ms,
+        v_mV=state.v[0] / mV,
+        w_mV=state.w[0] / mV,
+        since_ms=state.since[0] / ms,
+        spikes_ms=spikes.t / ms,
+        dt_ms=DT / ms,
+        input_ms=INPUT_TIMES / ms,
+        we_mV=8.0,
+    )
 
 
 if __name__ == "__main__":

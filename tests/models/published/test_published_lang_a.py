@@ -37,9 +37,20 @@ alpha_n = 0.032*(mV**-1)*5*mV/exprel((15*mV-v+VT)/(5*mV))/ms : Hz
 beta_n = .5*exp((10*mV-v+VT)/(40*mV))/ms : Hz
 """
 AREA = 20000e-8  # cm**2
-COBAHH_PARAMS = {"Cm": Q_(1 * AREA, "uF"), "gl": Q_(5e-5 * AREA, "S"), "El": "-60 mV", "EK": "-90 mV",
-                 "ENa": "50 mV", "g_na": Q_(100 * AREA, "mS"), "g_kd": Q_(30 * AREA, "mS"), "VT": "-63 mV",
-                 "taue": "5 ms", "taui": "10 ms", "Ee": "0 mV", "Ei": "-80 mV"}
+COBAHH_PARAMS = {
+    "Cm": Q_(1 * AREA, "uF"),
+    "gl": Q_(5e-5 * AREA, "S"),
+    "El": "-60 mV",
+    "EK": "-90 mV",
+    "ENa": "50 mV",
+    "g_na": Q_(100 * AREA, "mS"),
+    "g_kd": Q_(30 * AREA, "mS"),
+    "VT": "-63 mV",
+    "taue": "5 ms",
+    "taui": "10 ms",
+    "Ee": "0 mV",
+    "Ei": "-80 mV",
+}
 
 
 def _with_receptor(M, weight_unit, on_spike):
@@ -49,28 +60,53 @@ def _with_receptor(M, weight_unit, on_spike):
 
 def _spikes(d, unit):
     w = float(d["we_nS"]) if "we_nS" in d.files else float(d["we_mV"])
-    return [nu.SpikeInput(times=Q_(d["input_ms"] + float(d["dt_ms"]), "ms"), weight=Q_(w, unit),
-                          receptor="syn")]
+    return [
+        nu.SpikeInput(times=Q_(d["input_ms"] + float(d["dt_ms"]), "ms"), weight=Q_(w, unit), receptor="syn")
+    ]
 
 
 @pytest.mark.slow
 def test_brian2_cobahh_as_written():
     d = np.load(REF / "brian2_cobahh.npz")
-    M = nu.Model.from_equations(COBAHH, parameters=COBAHH_PARAMS, threshold="v>-20*mV", refractory="3*ms",
-                                initial={"v": "El"}, name="COBAHH")
+    M = nu.Model.from_equations(
+        COBAHH,
+        parameters=COBAHH_PARAMS,
+        threshold="v>-20*mV",
+        refractory="3*ms",
+        initial={"v": "El"},
+        name="COBAHH",
+    )
     M = _with_receptor(M, "nS", "ge += w")
-    res = nu.simulate(M(), duration="100 ms", dt="0.1 ms", method="exponential_euler",
-                      spike_inputs=_spikes(d, "nS"), record=("v", "ge"))
+    res = nu.simulate(
+        M(),
+        duration="100 ms",
+        dt="0.1 ms",
+        method="exponential_euler",
+        spike_inputs=_spikes(d, "nS"),
+        record=("v", "ge"),
+    )
     # Brian2: refractory=3*ms holds nothing (no equation is marked); holding every state (NEST's
     # default, and what from_equations did before) gave other spike times and counts
     np.testing.assert_allclose(res.spikes.times.m_as("ms") - 0.1, d["spikes_ms"], rtol=0, atol=1e-9)
     n = d["t_ms"].size
     np.testing.assert_allclose(res["ge"][:n, 0].m_as("nS"), d["ge_nS"], rtol=1e-12, atol=1e-12)
     np.testing.assert_allclose(res["v"][:n, 0].m_as("mV"), d["v_mV"], rtol=0, atol=1e-6)
-    held = nu.Model.from_equations(COBAHH, parameters=COBAHH_PARAMS, threshold="v>-20*mV", refractory="3*ms",
-                                   initial={"v": "El"}, name="COBAHH", refractory_convention="nest")
-    other = nu.simulate(_with_receptor(held, "nS", "ge += w")(), duration="100 ms", dt="0.1 ms",
-                        method="exponential_euler", spike_inputs=_spikes(d, "nS"))
+    held = nu.Model.from_equations(
+        COBAHH,
+        parameters=COBAHH_PARAMS,
+        threshold="v>-20*mV",
+        refractory="3*ms",
+        initial={"v": "El"},
+        name="COBAHH",
+        refractory_convention="nest",
+    )
+    other = nu.simulate(
+        _with_receptor(held, "nS", "ge += w")(),
+        duration="100 ms",
+        dt="0.1 ms",
+        method="exponential_euler",
+        spike_inputs=_spikes(d, "nS"),
+    )
     assert other.spikes.times.size != d["spikes_ms"].size
 
 
@@ -83,12 +119,24 @@ def test_brian2_refractory_condition_and_lastspike():
     I = 30*mV + x : volt
     since = t - lastspike : second
     """
-    M = nu.Model.from_equations(eqs, parameters={"tau": "10 ms", "tau_w": "30 ms"}, threshold="v > -50*mV",
-                                reset="v = -40*mV; w += 4*mV", refractory="w > 6*mV",
-                                initial={"v": "-70 mV"}, name="RefractoryCondition")
+    M = nu.Model.from_equations(
+        eqs,
+        parameters={"tau": "10 ms", "tau_w": "30 ms"},
+        threshold="v > -50*mV",
+        reset="v = -40*mV; w += 4*mV",
+        refractory="w > 6*mV",
+        initial={"v": "-70 mV"},
+        name="RefractoryCondition",
+    )
     M = _with_receptor(M, "mV", "x += w")
-    res = nu.simulate(M(), duration="100 ms", dt="0.1 ms", method="euler", spike_inputs=_spikes(d, "mV"),
-                      record=("v", "w", "since"))
+    res = nu.simulate(
+        M(),
+        duration="100 ms",
+        dt="0.1 ms",
+        method="euler",
+        spike_inputs=_spikes(d, "mV"),
+        record=("v", "w", "since"),
+    )
     np.testing.assert_allclose(res.spikes.times.m_as("ms") - 0.1, d["spikes_ms"], rtol=0, atol=1e-9)
     n = d["t_ms"].size
     for k in ("v", "w"):
@@ -121,9 +169,13 @@ def test_nestml_iaf_psc_alpha_with_alpha_kernels_against_the_closed_form():
         reset = "V_m = V_reset"
         refractory = "refr_T"
 
-    res = nu.simulate(iaf_psc_alpha(), duration="30 ms", dt="0.1 ms",
-                      spike_inputs=[nu.SpikeInput(times=Q_([1.0], "ms"), weight="1 pA", receptor="exc_spikes")],
-                      record=("V_m", "I_exc"))
+    res = nu.simulate(
+        iaf_psc_alpha(),
+        duration="30 ms",
+        dt="0.1 ms",
+        spike_inputs=[nu.SpikeInput(times=Q_([1.0], "ms"), weight="1 pA", receptor="exc_spikes")],
+        record=("V_m", "I_exc"),
+    )
     assert res.method == "exact"
     s = np.clip(res.t.m_as("ms") - 1.0, 0, None)
     # the kernel is dimensionless (peak 1 at t = tau_syn_exc): I_exc in pA, the weight's unit
