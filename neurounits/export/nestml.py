@@ -191,6 +191,8 @@ def _check_exportable(model: Model) -> None:
             f"a threshold or equation on values NESTML does not have ({', '.join(special)}: "
             "e.g. the previous step's value of a state)"
         )
+    if spec.refractory is not None and spec.refractory_convention != "nest":
+        lacks.append("refractoriness in Brian2's convention (a condition, or Brian2's count of steps)")
     if lacks:
         raise ExportError(f"model '{name}' has {', '.join(lacks)}, which nu.export.nestml does not write yet")
 
