@@ -8,6 +8,8 @@ nothing else may pass: a name is checked where it enters, when the model is decl
 Reserved names:
 
 - ``t`` and ``dt``: time and the time step;
+- ``lastspike`` and ``not_refractory``: the time of the last spike and the refractory flag
+  (:mod:`.refractory`);
 - ``xi`` and ``xi_<suffix>``: white noise in equations;
 - a name starting with an underscore (``_x``, dunders): neurounits' own symbols start with one
   (``_prev_V``, ``_n_xi``, ``_rb_ex``, ...).
@@ -25,7 +27,8 @@ from typing import Any
 __all__ = ["NAME", "RESERVED", "name_problem"]
 
 NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-RESERVED = {"t": "time", "dt": "the time step"}
+RESERVED = {"t": "time", "dt": "the time step", "lastspike": "the time of the last spike",
+            "not_refractory": "the refractory flag"}
 _NOISE = re.compile(r"xi(_[A-Za-z0-9_]+)?")
 
 
