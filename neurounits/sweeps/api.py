@@ -146,10 +146,12 @@ def sweep(
     ('Hz', 2)
     """
     if callable(model_cls) and not isinstance(model_cls, type) and grid is not None:
-        return warn_failed(_network_sweep(model_cls, grid, sets=sets, random=random, fixed=fixed,
-                                          inputs=inputs, duration=duration, dt=dt, measure=measure,
+        given = dict(sets=sets, random=random, samples=samples, seed=seed, sampling=sampling, fixed=fixed,
+                     inputs=inputs, record=record, record_every=record_every, chunk_size=chunk_size,
+                     method=method)
+        return warn_failed(_network_sweep(model_cls, grid, given, duration=duration, dt=dt, measure=measure,
                                           backend=backend, workers=workers, checkpoint=checkpoint,
-                                          client=client))
+                                          client=client, progress=progress))
     if not (isinstance(model_cls, type) and issubclass(model_cls, Model)):
         raise ParameterError(f"sweep() needs a model class such as nu.models.LIF (or a function that builds "
                              f"a network, with a grid), got {model_cls!r}")
@@ -249,25 +251,24 @@ def _chunking(run: Settings, good: np.ndarray, backend: str, workers: int | None
                             count_only and backend != "dask")
 
 
-def _network_sweep(build: Callable, grid: Mapping[str, Any], *, sets: Any, random: Any, fixed: Any,
-                   inputs: Any, duration: Any, dt: Any, measure: Any, backend: str, workers: int | None,
-                   checkpoint: Any, client: Any) -> Sweep:
-    """``sweep(build, grid)``: one network per set (:mod:`neurounits.sweeps.ensembles`)."""
+def _network_sweep(build: Callable, grid: Mapping[str, Any], given: dict[str, Any], **kw: Any) -> Sweep:
+    """``sweep(build, grid)``: one network per set (:mod:`neurounits.sweeps.ensembles`); ``given``
+    holds the arguments that apply to sweeps of one model only, as passed."""
     from .ensembles import sweep_networks
 
-    unused = [k for k, v in (("sets", sets), ("random", random), ("fixed", fixed), ("inputs", inputs),
-                             ("checkpoint", checkpoint), ("client", client)) if v]
+    defaults = {"sampling": "uniform", "record": (), "record_every": 1}
+    unused = [k for k, v in given.items() if v is not None and not (k in defaults and v == defaults[k])]
     if unused:
         raise ParameterError(f"sweep over networks: {', '.join(unused)} apply to sweeps of one model; a "
                              "network sweep takes build, grid, duration, dt, measure (a function of the "
-                             "results), backend ('threads' or 'serial') and workers")
-    if measure == ("spike_count", "rate"):
-        measure = None
-    if measure is not None and not callable(measure):
+                             "results), backend, workers, client, checkpoint and progress (give shared "
+                             "values to build, and the seed as a grid entry)")
+    if kw["measure"] == ("spike_count", "rate"):
+        kw["measure"] = None
+    if kw["measure"] is not None and not callable(kw["measure"]):
         raise ParameterError("sweep over networks: measure must be a function of the network's results that "
-                             f"returns a dict of named values, got {measure!r}")
-    return sweep_networks(build, grid, duration=duration, dt=dt, measure=measure,
-                          backend="serial" if backend == "serial" else "threads", workers=workers)
+                             f"returns a dict of named values, got {kw['measure']!r}")
+    return sweep_networks(build, grid, **kw)
 
 
 def fi_curve(model_cls: type[Model], currents: Any, *, input: str = "I", duration: Any = "1 s",
