@@ -82,9 +82,10 @@ def _measured(out: Any, set_id: int) -> dict[str, tuple[np.ndarray, str]]:
         unit = getattr(v, "units", None)
         mag = np.asarray(v.magnitude if unit is not None else v)
         if mag.ndim != 0 or not (np.issubdtype(mag.dtype, np.number) or mag.dtype == bool):
+            got = f"an array of shape {mag.shape}" if mag.ndim else repr(v)
             raise ParameterError(
-                f"sweep over networks: measure[{name!r}] must be one number or Quantity "
-                f"per network, got {v!r} for set {set_id}; reduce it (e.g. a mean)"
+                f"sweep over networks: measure[{name!r}] must be one number or Quantity per network, got "
+                f"{got} for set {set_id}; reduce it (e.g. its mean)"
             )
         cols[str(name)] = (np.array([float(mag)]), unit_text(unit) if unit is not None else "")
     return cols

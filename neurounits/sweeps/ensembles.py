@@ -151,7 +151,8 @@ def _table(sets: list[dict[str, Any]], units: dict[str, Any], outs: list, dims: 
         columns=columns,
         units=col_units,
         index=np.array(ok, np.int64),
-        failed=[({k: v if hasattr(v, "units") else Q_(v, "") for k, v in sets[i].items()}, e) for i, e in failed],
+        failed=[({k: v if hasattr(v, "units") else Q_(v, "") for k, v in sets[i].items()}, e)
+                for i, e in failed],
         dims=dims,
         n_sets=len(sets),
     )

@@ -148,6 +148,7 @@ def test_saved_ensemble_keeps_units_and_failures(tmp_path):
     assert list(sw.columns["w"]) == [100.0, pytest.approx(200.0, rel=1e-15)]  # the first set's unit
     back = nu.load(sw.save(tmp_path / "ensemble.parquet"))
     pd.testing.assert_frame_equal(back.table, sw.table, check_exact=True)
-    assert back.units == {"w": "pA", "seed": "", "spikes": "", "rate": "Hz"} and back["rate"].units == nu.ureg.Hz
+    assert back.units == {"w": "pA", "seed": "", "spikes": "", "rate": "Hz"}
+    assert back["rate"].units == nu.ureg.Hz
     assert back.model == "network" and back.n_sets == 3 and back.dims == ("w", "seed")
     assert len(back.failed) == 1 and "expected a value in pA" in str(back.failed[0][1])
