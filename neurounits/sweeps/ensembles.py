@@ -139,13 +139,13 @@ def _table(sets: list[dict[str, Any]], units: dict[str, Any], outs: list, dims: 
     col_units: dict[str, str] = {}
     for k, u in units.items():
         unit = next((sets[i][k].units for i in ok if hasattr(sets[i][k], "units")), u)
-        vals = [sets[i][k] for i in ok]
-        columns[k] = np.array([float(v.m_as(unit)) if unit is not None else float(v) for v in vals])
+        given = [sets[i][k] for i in ok]
+        columns[k] = np.array([float(v.m_as(unit)) if unit is not None else float(v) for v in given])
         col_units[k] = unit_text(unit) if unit is not None else ""
-    for name, (vals, unit) in measure_columns(ran, ok).items():
+    for name, (values, unit) in measure_columns(ran, ok).items():
         if name in columns:
             raise ParameterError(f"the measure '{name}' has the name of a grid entry; rename the measure")
-        columns[name], col_units[name] = vals, unit
+        columns[name], col_units[name] = values, unit
     return Sweep(
         model="network",
         columns=columns,
