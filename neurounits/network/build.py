@@ -105,6 +105,13 @@ class BuiltNetwork:
     input_seed: int
     extra: dict[str, Any] = field(default_factory=dict)
 
+    def kernel_sources(self) -> Any:
+        """The generated code of this network's kernels, to install where no code is to be generated
+        (a sweep's Dask workers): a :class:`~neurounits.network.compiled.KernelSources`."""
+        from .compiled import kernel_sources
+
+        return kernel_sources(self.plans)
+
     def synapses(self, projection: int) -> dict[str, Any]:
         """The realised synapses of a projection: ``pre`` and ``post`` (indices within their
         populations), ``weight`` (Quantity, the receptor's unit) and ``delay`` (Quantity, ms).

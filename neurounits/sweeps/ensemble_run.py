@@ -22,7 +22,7 @@ from . import backends
 from .checkpoint import Checkpoint, callable_name
 from .result import unit_text
 
-__all__ = ["SET_ERRORS", "NetworkCheckpoint", "run_set", "run_sets"]
+__all__ = ["SET_ERRORS", "NetworkCheckpoint", "network_code", "run_set", "run_set_on_worker", "run_sets"]
 
 # the errors that fail one set (values a model or a connection refuses, a run that blows up, a
 # measure that finds nothing to measure); any other error (a TypeError in `build`, say) is a bug
@@ -70,6 +70,27 @@ def run_set(build: Callable, values: dict[str, Any], set_id: int, duration: Any,
     return np.array([set_id], np.int64), _measured(out, set_id), []
 
 
+def network_code(build: Callable, values: dict[str, Any], dt: Any) -> Any:
+    """The generated code of the network ``build(**values)`` (``BuiltNetwork.kernel_sources()``), or
+    None when that set fails to build or ``build`` returns something else than a network."""
+    try:
+        net = build(**values)
+        built = net.build(dt) if hasattr(net, "build") else None
+    except SET_ERRORS:
+        return None
+    sources = getattr(built, "kernel_sources", None)
+    return sources() if sources is not None else None
+
+
+def run_set_on_worker(shipped: Any, *args: Any):
+    """A Dask task: install the shipped network code (once per worker process: a worker generates no
+    code for networks of that structure, and numba compiles each kernel once per worker, or loads it
+    from its disk cache), then :func:`run_set`."""
+    if shipped is not None:
+        shipped.install()
+    return run_set(*args)
+
+
 def _measured(out: Any, set_id: int) -> dict[str, tuple[np.ndarray, str]]:
     """A measure's dict of scalars as columns of one row, name -> (values, unit text)."""
     if not isinstance(out, Mapping):
@@ -111,7 +132,8 @@ def run_sets(
     if store is not None and todo:
         outs, covered = store.load_all(np.arange(len(sets)))
         backends.tick(bar, covered.size)
-        todo = [i for i in todo if i not in set(covered.tolist())]
+        finished = set(covered.tolist())
+        todo = [i for i in todo if i not in finished]
 
     def done(k: int, out: Any) -> None:
         if store is not None:
@@ -119,11 +141,15 @@ def run_sets(
         outs.append(out)
         backends.tick(bar, 1)
 
-    calls = [(run_set, (build, sets[i], i, duration, dt, measure)) for i in todo]
+    calls: list[tuple[Callable, tuple]] = [
+        (run_set, (build, sets[i], i, duration, dt, measure)) for i in todo
+    ]
     try:
         if not calls:
             pass
         elif backend == "dask":
+            shipped = network_code(build, sets[todo[0]], dt)
+            calls = [(run_set_on_worker, (shipped, *args)) for _, args in calls]
             backends.run_dask(calls, client, workers, done)
         elif backend == "serial" or len(calls) == 1:
             for k, (fn, args) in enumerate(calls):

@@ -39,44 +39,34 @@ def fresh_counts():
     nb.STOP_AT.clear()
 
 
-def test_every_backend_gives_the_same_table_and_nothing_recompiles(client):
-    ref = nu.sweep(build, GRID, backend="serial", **KW)
+def test_every_backend_gives_the_same_table_and_failures_and_nothing_recompiles(client):
+    # four weights, the last in the wrong unit (its two sets fail), two seeds
+    grid = {"w": [*nu.Q_([-150.0, 0.0, 150.0], "pA"), nu.Q_(1.0, "nS")], "seed": [1, 2]}
+    with pytest.warns(UserWarning, match=r"2 of 8 parameter sets failed .* DimensionError: cannot connect"):
+        ref = nu.sweep(build, grid, backend="serial", **KW)
     before = cache.loaded()
-    tables = {
-        b: nu.sweep(build, GRID, backend=b, workers=2, client=client if b == "dask" else None, **KW)
-        for b in ("threads", "dask")
-    }
-    assert cache.loaded() == before  # new weights and seeds compile nothing (Dask workers in-process)
-    tables["processes"] = nu.sweep(build, GRID, backend="processes", workers=2, **KW)
-    assert len(nb.BUILDS) == 3 * 6  # serial, threads, dask here; processes in its workers
-    for b, sw in tables.items():
+    sweeps = {}
+    for b in ("threads", "dask", "processes"):
+        with pytest.warns(UserWarning, match="2 of 8 parameter sets failed"):
+            sweeps[b] = nu.sweep(
+                build, grid, backend=b, workers=2, client=client if b == "dask" else None, **KW
+            )
+        if b == "dask":  # new weights and seeds compile nothing (here and in the in-process Dask workers)
+            assert cache.loaded() == before
+    # serial, threads and dask here (and the network whose code dask ships); processes in its workers
+    assert len(nb.BUILDS) == 3 * 8 + 1
+    for b, sw in sweeps.items():
         pd.testing.assert_frame_equal(sw.table, ref.table, check_exact=True, obj=b)
-        assert sw.units == {"w": "pA", "seed": "", "spikes": "", "rate": "Hz"} and not sw.failed
+        assert sw.units == {"w": "pA", "seed": "", "spikes": "", "rate": "Hz"}
+        assert [s for s, _ in sw.failed] == [{"w": nu.Q_(1.0, "nS"), "seed": k} for k in (1, 2)]
+        for _, err in sw.failed:
+            assert isinstance(err, nu.DimensionError), b
+            assert "expected a value in pA (current), got 1 nS" in str(err)
     s = ref.columns["spikes"]
+    assert list(ref.index) == list(range(6))
     assert s[0] < s[2] < s[4] and s[1] < s[3] < s[5] and s[4] != s[5]  # weights and seeds reach the nets
     one = nu.simulate(build(nu.Q_(150.0, "pA"), 2), "100 ms")["P"].spikes.indices.size
     assert s[5] == one
-
-
-def test_a_failed_set_travels_from_every_backend_with_its_error(client):
-    grid = {"w": [nu.Q_(100.0, "pA"), nu.Q_(1.0, "nS"), nu.Q_(50.0, "pA")], "seed": [3]}
-    for b in ("threads", "processes", "dask"):
-        with pytest.warns(
-            UserWarning, match=r"1 of 3 parameter sets failed .* DimensionError: cannot connect"
-        ):
-            sw = nu.sweep(
-                build,
-                grid,
-                backend=b,
-                workers=2,
-                client=client if b == "dask" else None,
-                duration="20 ms",
-                measure=count,
-            )
-        assert list(sw.index) == [0, 2] and len(sw.failed) == 1, b
-        values, err = sw.failed[0]
-        assert isinstance(err, nu.DimensionError) and "expected a value in pA (current), got 1 nS" in str(err)
-        assert values == {"w": nu.Q_(1.0, "nS"), "seed": 3}
 
 
 def test_resume_after_an_interruption_builds_only_the_missing_sets(tmp_path, capsys):
@@ -152,3 +142,37 @@ def test_saved_ensemble_keeps_units_and_failures(tmp_path):
     assert back["rate"].units == nu.ureg.Hz
     assert back.model == "network" and back.n_sets == 3 and back.dims == ("w", "seed")
     assert len(back.failed) == 1 and "expected a value in pA" in str(back.failed[0][1])
+
+
+def _forbid_code_generation():
+    """On a worker: make generating kernel code an error (workers must use the shipped source)."""
+    from neurounits import codegen
+    from neurounits.network import compiled
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("a Dask worker generated network code instead of using the shipped source")
+
+    codegen.generate = compiled.generate_step = compiled.generate_network = refuse
+    return True
+
+
+def _kernels_loaded():
+    return cache.loaded()
+
+
+@pytest.mark.slow
+def test_dask_worker_processes_use_the_shipped_code_and_load_each_kernel_once():
+    with (
+        distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None
+        ) as cl,
+        distributed.Client(cl) as client,
+    ):
+        assert all(client.run(_forbid_code_generation).values())
+        sw = nu.sweep(build, GRID, backend="dask", client=client, **KW)
+        loaded = client.run(_kernels_loaded)
+    pd.testing.assert_frame_equal(
+        sw.table, nu.sweep(build, GRID, backend="serial", **KW).table, check_exact=True
+    )
+    # six networks of one structure: each worker loaded the step module and the loop at most once
+    assert all(len(v) <= 2 for v in loaded.values()) and sum(len(v) for v in loaded.values()) >= 2
