@@ -73,8 +73,8 @@ def sweep(
     ----------
     model_cls : type or callable
         A model class, e.g. ``nu.models.Izhikevich`` (not an instance); or a function that builds a
-        network from one set of the grid's values (an ensemble of networks over parameters and
-        seeds; see :mod:`neurounits.sweeps.ensembles`).
+        network from one set of the grid's values, ``build(**values)``: an ensemble of whole
+        networks over parameters and seeds (see Networks below).
     grid : dict, optional
         Parameter or input name -> values (a Quantity array, or a list of strings/Quantities); the
         sweep runs the cartesian product, the last name varying fastest.
@@ -127,6 +127,22 @@ def sweep(
     progress : bool
         Show a tqdm progress bar (if tqdm is installed).
 
+    Networks
+    --------
+    ``sweep(build, grid, duration=, dt=, measure=f)`` simulates ``build(**values)`` for every set
+    of the grid (a seed is a grid entry, e.g. ``{"g": [4, 5], "seed": [1, 2, 3]}``) and measures each
+    with ``f(results) -> {name: one Quantity or number}`` (default: ``rate_<population>``, the mean
+    rate of each population whose spikes are recorded).  Each set is one task on any backend
+    (``"serial"`` too); networks of one structure share their compiled code, so another weight,
+    rate, size or seed compiles nothing, and a network is a pure function of its values and seed,
+    so every backend gives the same table.  With ``processes`` the function and the measure must
+    be importable; on Dask the first set's network is built here and its generated code shipped to
+    the workers, which generate none.  ``checkpoint=`` writes each finished set as it ends (failed
+    sets as JSON records of their errors) and a rerun computes only the missing sets.  A set whose
+    build, run or measure fails goes to ``failed`` with its error.  ``sets``, ``random``, ``fixed``,
+    ``inputs``, ``chunk_size`` and the other arguments of one model's sweep are refused: give
+    shared values to ``build``.
+
     Raises
     ------
     DimensionError
@@ -144,6 +160,26 @@ def sweep(
     ...               duration="200 ms", inputs={"I": "10 mV/ms"}, measure=("rate",))
     >>> sw.units["rate"], len(sw.index)
     ('Hz', 2)
+
+    An ensemble of networks over a weight and three seeds, each finished network kept on disk (a
+    second call finds them all there and simulates nothing):
+
+    >>> import tempfile
+    >>> def ring(w, seed):
+    ...     net = nu.Network(seed=seed)
+    ...     P = net.add(nu.models.nest.iaf_psc_exp(n=30, I_e="370 pA"), name="P",
+    ...                 initial={"V_m": nu.dist.Uniform("-70 mV", "-56 mV")})
+    ...     net.connect(P, P, nu.conn.FixedInDegree(3), weight=w, delay="1 ms")
+    ...     net.record(P, spikes=True)
+    ...     return net
+    >>> folder = tempfile.mkdtemp()
+    >>> grid = {"w": Q_([0.0, 200.0], "pA"), "seed": [1, 2, 3]}
+    >>> ens = nu.sweep(ring, grid, duration="100 ms", checkpoint=folder)
+    >>> again = nu.sweep(ring, grid, duration="100 ms", checkpoint=folder)
+    >>> ens.units
+    {'w': 'pA', 'seed': '', 'rate_P': 'Hz'}
+    >>> bool((again["rate_P"] == ens["rate_P"]).all())
+    True
     """
     if callable(model_cls) and not isinstance(model_cls, type) and grid is not None:
         given = dict(sets=sets, random=random, samples=samples, seed=seed, sampling=sampling, fixed=fixed,
