@@ -51,3 +51,20 @@ def count_stats(res):
     """Mean and variance (over the neurons) of the spike counts of one network."""
     counts = np.bincount(res["P"].spikes.indices, minlength=res["P"].n)
     return {"mean_count": counts.mean(), "var_count": counts.var(ddof=1)}
+
+
+def shot_noise(rate, seed, n=20):
+    """``n`` iaf_psc_exp neurons that never spike (V_th = +1 V), each driven by its own Poisson
+    train through a 10 pA excitatory synapse; V_m recorded every millisecond."""
+    net = nu.Network(seed=seed)
+    P = net.add(nu.models.nest.iaf_psc_exp(n=n, V_th="1000 mV"), name="P")
+    net.connect(nu.sources.Poisson(rate), P, weight="10 pA")
+    net.record(P, "V_m", every="1 ms")
+    return net
+
+
+def v_stats(res, skip_ms=100.0):
+    """Mean and variance (over neurons and samples after ``skip_ms``) of V_m."""
+    keep = res["P"].t.m_as("ms") >= skip_ms
+    v = res["P"]["V_m"][keep]
+    return {"mean_V": v.mean(), "var_V": v.var()}

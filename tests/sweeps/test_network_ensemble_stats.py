@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from network_builds import count_stats, delta_parrots
+from network_builds import count_stats, delta_parrots, shot_noise, v_stats
 from scipy import stats
 
 import neurounits as nu
@@ -51,3 +51,30 @@ def test_an_ensemble_is_the_same_whatever_the_backend_and_workers():
     assert a.columns["mean_count"][3:].mean() > a.columns["mean_count"][:3].mean()  # the rate reaches it
     one = count_stats(nu.simulate(delta_parrots(nu.Q_(5.0, "kHz"), 9, n=10), "50 ms"))
     assert b.columns["mean_count"][5] == pytest.approx(one["mean_count"], rel=0, abs=0)
+
+
+def test_seed_ensemble_of_shot_noise_driven_membranes_obeys_campbells_theorem():
+    # below threshold V_m is shot noise: each input spike adds h(t) = J tau_m tau_s / (C (tau_m - tau_s))
+    # * (exp(-t/tau_m) - exp(-t/tau_s)); by Campbell's theorem its mean is E_L + nu * J tau_s tau_m / C and
+    # its variance nu * integral(h^2) (NEST's iaf_psc_exp defaults: C = 250 pF, tau_m = 10 ms, tau_s = 2 ms)
+    seeds = list(range(1, 7))
+    sw = nu.sweep(
+        shot_noise, {"rate": nu.Q_([5.0, 10.0], "kHz"), "seed": seeds}, duration="600 ms", measure=v_stats
+    )
+    J, C, tm, ts = 10.0, 250.0, 10.0, 2.0  # pA, pF, ms, ms
+    a = J * tm * ts / (C * (tm - ts))  # mV
+    h2 = a**2 * (tm / 2 + ts / 2 - 2 * tm * ts / (tm + ts))  # mV^2 ms
+    assert sw.units["mean_V"] == "mV" and sw.units["var_V"] == "mV**2"
+    for k, nu_per_ms in enumerate((5.0, 10.0)):
+        rows = slice(k * len(seeds), (k + 1) * len(seeds))
+        means, variances = sw.columns["mean_V"][rows], sw.columns["var_V"][rows]
+        mean, var = -70.0 + nu_per_ms * J * ts * tm / C, nu_per_ms * h2
+        se = means.std(ddof=1) / np.sqrt(len(seeds))  # the seeds' networks are independent
+        assert abs(means.mean() - mean) < 5 * se and abs(means.mean() - mean) < 0.02, (means.mean(), mean, se)
+        se_var = variances.std(ddof=1) / np.sqrt(len(seeds))
+        assert abs(variances.mean() - var) < 5 * se_var and abs(variances.mean() / var - 1) < 0.06, (
+            variances.mean(),
+            var,
+            se_var,
+        )
+        assert means.std() > 0  # independent Poisson trains for every seed
