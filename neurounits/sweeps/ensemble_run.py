@@ -155,7 +155,7 @@ def run_sets(
             for k, (fn, args) in enumerate(calls):
                 done(k, fn(*args))
         else:
-            backends.run_pool(calls, backend, max(1, min(workers or 2, len(calls))), done)
+            backends.run_pool(calls, backend, max(1, min(workers or os.cpu_count() or 1, len(calls))), done)
         return outs
     finally:
         if bar is not None:

@@ -21,6 +21,7 @@ from __future__ import annotations
 import inspect
 import itertools
 import os
+import pickle
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -108,6 +109,8 @@ def sweep_networks(
     measure = measure or default_measure
     sets, units = _grid_sets(grid)
     _check_build(build, grid)
+    if backend == "processes":
+        _check_importable(build, measure)
     problems: list[Problem] = []
     dur_ms, dt_ms, _ = check_times("sweep over networks", duration, dt, problems)
     raise_problems("sweep over networks", problems)
@@ -115,6 +118,24 @@ def sweep_networks(
     store = None if checkpoint is None else NetworkCheckpoint(checkpoint, build, measure, sets, duration, dt)
     outs = run_sets(build, sets, duration, dt, measure, backend, workers, client, store, progress)
     return _table(sets, units, outs, tuple(grid))
+
+
+def _check_importable(*functions: Callable) -> None:
+    """For ``backend="processes"``: the functions go to the spawned workers by name, so each must be
+    a top-level function of a module (not a lambda or a function defined inside another)."""
+    for f in functions:
+        qualname = getattr(f, "__qualname__", "")
+        try:
+            pickle.dumps(f)
+            ok = "<" not in qualname
+        except (pickle.PicklingError, AttributeError, TypeError):
+            ok = False
+        if not ok:
+            raise ParameterError(
+                f"sweep over networks: backend='processes' sends {qualname or f!r} to spawned worker "
+                "processes by name, and it is a lambda or a local function they cannot import; define it "
+                "at the top level of an importable module (a script needs an `if __name__ == "
+                "\"__main__\":` guard), or use backend='threads' or backend='dask' (which sends it by value)")
 
 
 def _check_build(build: Callable, grid: Mapping[str, Any]) -> None:

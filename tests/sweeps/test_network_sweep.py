@@ -79,6 +79,17 @@ def test_network_sweep_arguments():
         nu.sweep(build, one, duration="10.05 ms")
 
 
+def test_processes_need_importable_functions():
+    one = {"w": nu.Q_([1.0], "pA"), "seed": [1]}
+    with pytest.raises(
+        nu.ParameterError,
+        match=r"backend='processes' sends 'test_processes_need_importable_"
+        r"functions.<locals>.<lambda>' to spawned worker processes by name, and it is a lambda or "
+        r"a local function .* or use backend='threads' or backend='dask'",
+    ):
+        nu.sweep(build, one, duration="10 ms", backend="processes", measure=lambda res: {})
+
+
 def test_measure_must_give_one_value_per_network():
     one = {"w": nu.Q_([1.0], "pA"), "seed": [1]}
     with pytest.raises(
