@@ -74,7 +74,7 @@ def sweep(
     model_cls : type or callable
         A model class, e.g. ``nu.models.Izhikevich`` (not an instance); or a function that builds a
         network from one set of the grid's values, ``build(**values)``: an ensemble of whole
-        networks over parameters and seeds (see Networks below).
+        networks over parameters and seeds (see the Notes).
     grid : dict, optional
         Parameter or input name -> values (a Quantity array, or a list of strings/Quantities); the
         sweep runs the cartesian product, the last name varying fastest.
@@ -127,22 +127,6 @@ def sweep(
     progress : bool
         Show a tqdm progress bar (if tqdm is installed).
 
-    Networks
-    --------
-    ``sweep(build, grid, duration=, dt=, measure=f)`` simulates ``build(**values)`` for every set
-    of the grid (a seed is a grid entry, e.g. ``{"g": [4, 5], "seed": [1, 2, 3]}``) and measures each
-    with ``f(results) -> {name: one Quantity or number}`` (default: ``rate_<population>``, the mean
-    rate of each population whose spikes are recorded).  Each set is one task on any backend
-    (``"serial"`` too); networks of one structure share their compiled code, so another weight,
-    rate, size or seed compiles nothing, and a network is a pure function of its values and seed,
-    so every backend gives the same table.  With ``processes`` the function and the measure must
-    be importable; on Dask the first set's network is built here and its generated code shipped to
-    the workers, which generate none.  ``checkpoint=`` writes each finished set as it ends (failed
-    sets as JSON records of their errors) and a rerun computes only the missing sets.  A set whose
-    build, run or measure fails goes to ``failed`` with its error.  ``sets``, ``random``, ``fixed``,
-    ``inputs``, ``chunk_size`` and the other arguments of one model's sweep are refused: give
-    shared values to ``build``.
-
     Raises
     ------
     DimensionError
@@ -151,6 +135,21 @@ def sweep(
         Unknown names (with a did-you-mean), an empty grid, bad settings or shared values.
         Duration, dt, shared inputs, measures, ``record``, ``record_every`` and ``method`` are
         checked together, every problem in one error, before anything compiles.
+
+    Notes
+    -----
+    Networks: ``sweep(build, grid, duration=, dt=, measure=f)`` simulates ``build(**values)`` for every
+    set of the grid (a seed is a grid entry, e.g. ``{"g": [4, 5], "seed": [1, 2, 3]}``) and measures
+    each with ``f(results) -> {name: one Quantity or number}`` (default: ``rate_<population>``, the mean
+    rate of each population whose spikes are recorded).  Each set is one task on any backend
+    (``"serial"`` too); networks of one structure share their compiled code, so another weight, rate,
+    size or seed compiles nothing, and a network is a pure function of its values and seed, so every
+    backend gives the same table.  With ``processes`` the function and the measure must be importable;
+    on Dask the first set's network is built here and its generated code shipped to the workers, which
+    generate none.  ``checkpoint=`` writes each finished set as it ends (failed sets as JSON records of
+    their errors) and a rerun computes only the missing sets.  A set whose build, run or measure fails
+    goes to ``failed`` with its error.  ``sets``, ``random``, ``fixed``, ``inputs``, ``chunk_size`` and
+    the other arguments of one model's sweep are refused: give shared values to ``build``.
 
     Examples
     --------
