@@ -147,9 +147,11 @@ def sweep(
     backend gives the same table.  With ``processes`` the function and the measure must be importable;
     on Dask the first set's network is built here and its generated code shipped to the workers, which
     generate none.  ``checkpoint=`` writes each finished set as it ends (failed sets as JSON records of
-    their errors) and a rerun computes only the missing sets.  A set whose build, run or measure fails
-    goes to ``failed`` with its error.  ``sets``, ``random``, ``fixed``, ``inputs``, ``chunk_size`` and
-    the other arguments of one model's sweep are refused: give shared values to ``build``.
+    their errors) and a rerun computes only the missing sets (the folder's hash covers the values,
+    duration, dt and the code of ``build`` and ``f``, not the globals or helpers they call: after
+    changing those, use another folder).  A set whose build, run or measure fails goes to ``failed``
+    with its error.  ``sets``, ``random``, ``fixed``, ``inputs``, ``chunk_size`` and the other arguments
+    of one model's sweep are refused: give shared values to ``build``.
 
     Examples
     --------
