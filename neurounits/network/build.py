@@ -105,6 +105,25 @@ class BuiltNetwork:
     input_seed: int
     extra: dict[str, Any] = field(default_factory=dict)
 
+    def kernel_sources(self) -> Any:
+        """The generated code of this network's kernels, to install where no code is to be generated
+        (a sweep's Dask workers): a :class:`~neurounits.network.compiled.KernelSources`.
+
+        Examples
+        --------
+        >>> import neurounits as nu
+        >>> net = nu.Network(seed=1)
+        >>> P = net.add(nu.models.nest.iaf_psc_delta(n=2), name="P")
+        >>> code = net.build("0.1 ms").kernel_sources()
+        >>> print(code.steps[0][1].splitlines()[0])
+        # neurounits step module for model 'iaf_psc_delta', method exact, record: -
+        >>> print(code.loop[1].splitlines()[0])
+        # neurounits network loop, 1 population(s)
+        """
+        from .compiled import kernel_sources
+
+        return kernel_sources(self.plans)
+
     def synapses(self, projection: int) -> dict[str, Any]:
         """The realised synapses of a projection: ``pre`` and ``post`` (indices within their
         populations), ``weight`` (Quantity, the receptor's unit) and ``delay`` (Quantity, ms).

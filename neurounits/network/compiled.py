@@ -4,6 +4,7 @@ by every network of that model, method and recording) and one loop per network s
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import threading
 from typing import Any
 
@@ -11,7 +12,7 @@ from .. import codegen
 from ..codegen.network import NetworkKernelSpec, PopulationCode, generate_network
 from ..codegen.step import generate_step
 
-__all__ = ["network_loop", "step_module"]
+__all__ = ["KernelSources", "kernel_sources", "network_loop", "step_module"]
 
 _STEP_MODULES: dict[tuple, Any] = {}
 _LOOPS: dict[NetworkKernelSpec, Any] = {}
@@ -24,10 +25,56 @@ def step_module(plan: Any) -> Any:
     key = choice.key()
     mod = _STEP_MODULES.get(key)
     if mod is None:
-        mod = codegen.load(generate_step(dataclasses.replace(choice.kernel_spec(), network=True)))
+        mod = codegen.load(_step_source(plan))
         with _LOCK:
             _STEP_MODULES.setdefault(key, mod)
     return mod
+
+
+def _step_source(plan: Any) -> str:
+    return generate_step(dataclasses.replace(plan.choice.kernel_spec(), network=True))
+
+
+def _sha(source: str) -> str:
+    return hashlib.sha256(source.encode()).hexdigest()
+
+
+@dataclasses.dataclass(frozen=True)
+class KernelSources:
+    """The generated code of a network's kernels (each population's step module and the loop), with
+    their cache keys and sha256 hashes: what a process needs to run networks of that structure
+    without generating code (a sweep ships it to its Dask workers)."""
+
+    steps: tuple[tuple[tuple, str, str], ...]  # (step module key, source, sha256)
+    loop: tuple[NetworkKernelSpec, str, str]  # (loop key, source, sha256)
+
+    def install(self) -> None:
+        """Write each module into the kernel cache and import it, once per process (numba compiles
+        it on first use, or loads it from its disk cache); a source that does not match its hash
+        is refused."""
+        for _, source, digest in (*self.steps, self.loop):
+            if _sha(source) != digest:
+                raise RuntimeError(f"the network kernel source shipped here does not match its hash "
+                                   f"{digest[:12]}")
+        for key, source, _ in self.steps:
+            if key not in _STEP_MODULES:
+                mod = codegen.load(source)
+                with _LOCK:
+                    _STEP_MODULES.setdefault(key, mod)
+        nks, source, _ = self.loop
+        if nks not in _LOOPS:
+            loop = codegen.load(source)
+            with _LOCK:
+                _LOOPS.setdefault(nks, loop)
+
+
+def kernel_sources(plans: list[Any]) -> KernelSources:
+    """The :class:`KernelSources` of a network whose populations have the plans ``plans`` (their
+    step modules are loaded here: the loop's key names them)."""
+    steps = tuple((plan.choice.key(), src, _sha(src)) for plan, src in ((p, _step_source(p)) for p in plans))
+    nks = NetworkKernelSpec(tuple(_population_code(plan, step_module(plan)) for plan in plans))
+    source = generate_network(nks)
+    return KernelSources(steps, (nks, source, _sha(source)))
 
 
 def _population_code(plan: Any, mod: Any) -> PopulationCode:

@@ -73,8 +73,8 @@ def sweep(
     ----------
     model_cls : type or callable
         A model class, e.g. ``nu.models.Izhikevich`` (not an instance); or a function that builds a
-        network from one set of the grid's values (an ensemble of networks over parameters and
-        seeds; see :mod:`neurounits.sweeps.ensembles`).
+        network from one set of the grid's values, ``build(**values)``: an ensemble of whole
+        networks over parameters and seeds (see the Notes).
     grid : dict, optional
         Parameter or input name -> values (a Quantity array, or a list of strings/Quantities); the
         sweep runs the cartesian product, the last name varying fastest.
@@ -136,6 +136,23 @@ def sweep(
         Duration, dt, shared inputs, measures, ``record``, ``record_every`` and ``method`` are
         checked together, every problem in one error, before anything compiles.
 
+    Notes
+    -----
+    Networks: ``sweep(build, grid, duration=, dt=, measure=f)`` simulates ``build(**values)`` for every
+    set of the grid (a seed is a grid entry, e.g. ``{"g": [4, 5], "seed": [1, 2, 3]}``) and measures
+    each with ``f(results) -> {name: one Quantity or number}`` (default: ``rate_<population>``, the mean
+    rate of each population whose spikes are recorded).  Each set is one task on any backend
+    (``"serial"`` too); networks of one structure share their compiled code, so another weight, rate,
+    size or seed compiles nothing, and a network is a pure function of its values and seed, so every
+    backend gives the same table.  With ``processes`` the function and the measure must be importable;
+    on Dask the first set's network is built here and its generated code shipped to the workers, which
+    generate none.  ``checkpoint=`` writes each finished set as it ends (failed sets as JSON records of
+    their errors) and a rerun computes only the missing sets (the folder's hash covers the values,
+    duration, dt and the code of ``build`` and ``f``, not the globals or helpers they call: after
+    changing those, use another folder).  A set whose build, run or measure fails goes to ``failed``
+    with its error.  ``sets``, ``random``, ``fixed``, ``inputs``, ``chunk_size`` and the other arguments
+    of one model's sweep are refused: give shared values to ``build``.
+
     Examples
     --------
     >>> import neurounits as nu
@@ -144,12 +161,34 @@ def sweep(
     ...               duration="200 ms", inputs={"I": "10 mV/ms"}, measure=("rate",))
     >>> sw.units["rate"], len(sw.index)
     ('Hz', 2)
+
+    An ensemble of networks over a weight and three seeds, each finished network kept on disk (a
+    second call finds them all there and simulates nothing):
+
+    >>> import tempfile
+    >>> def ring(w, seed):
+    ...     net = nu.Network(seed=seed)
+    ...     P = net.add(nu.models.nest.iaf_psc_exp(n=30, I_e="370 pA"), name="P",
+    ...                 initial={"V_m": nu.dist.Uniform("-70 mV", "-56 mV")})
+    ...     net.connect(P, P, nu.conn.FixedInDegree(3), weight=w, delay="1 ms")
+    ...     net.record(P, spikes=True)
+    ...     return net
+    >>> folder = tempfile.mkdtemp()
+    >>> grid = {"w": Q_([0.0, 200.0], "pA"), "seed": [1, 2, 3]}
+    >>> ens = nu.sweep(ring, grid, duration="100 ms", checkpoint=folder)
+    >>> again = nu.sweep(ring, grid, duration="100 ms", checkpoint=folder)
+    >>> ens.units
+    {'w': 'pA', 'seed': '', 'rate_P': 'Hz'}
+    >>> bool((again["rate_P"] == ens["rate_P"]).all())
+    True
     """
     if callable(model_cls) and not isinstance(model_cls, type) and grid is not None:
-        return warn_failed(_network_sweep(model_cls, grid, sets=sets, random=random, fixed=fixed,
-                                          inputs=inputs, duration=duration, dt=dt, measure=measure,
+        given = dict(sets=sets, random=random, samples=samples, seed=seed, sampling=sampling, fixed=fixed,
+                     inputs=inputs, record=record, record_every=record_every, chunk_size=chunk_size,
+                     method=method)
+        return warn_failed(_network_sweep(model_cls, grid, given, duration=duration, dt=dt, measure=measure,
                                           backend=backend, workers=workers, checkpoint=checkpoint,
-                                          client=client))
+                                          client=client, progress=progress))
     if not (isinstance(model_cls, type) and issubclass(model_cls, Model)):
         raise ParameterError(f"sweep() needs a model class such as nu.models.LIF (or a function that builds "
                              f"a network, with a grid), got {model_cls!r}")
@@ -249,25 +288,24 @@ def _chunking(run: Settings, good: np.ndarray, backend: str, workers: int | None
                             count_only and backend != "dask")
 
 
-def _network_sweep(build: Callable, grid: Mapping[str, Any], *, sets: Any, random: Any, fixed: Any,
-                   inputs: Any, duration: Any, dt: Any, measure: Any, backend: str, workers: int | None,
-                   checkpoint: Any, client: Any) -> Sweep:
-    """``sweep(build, grid)``: one network per set (:mod:`neurounits.sweeps.ensembles`)."""
+def _network_sweep(build: Callable, grid: Mapping[str, Any], given: dict[str, Any], **kw: Any) -> Sweep:
+    """``sweep(build, grid)``: one network per set (:mod:`neurounits.sweeps.ensembles`); ``given``
+    holds the arguments that apply to sweeps of one model only, as passed."""
     from .ensembles import sweep_networks
 
-    unused = [k for k, v in (("sets", sets), ("random", random), ("fixed", fixed), ("inputs", inputs),
-                             ("checkpoint", checkpoint), ("client", client)) if v]
+    defaults = {"sampling": "uniform", "record": (), "record_every": 1}
+    unused = [k for k, v in given.items() if v is not None and not (k in defaults and v == defaults[k])]
     if unused:
         raise ParameterError(f"sweep over networks: {', '.join(unused)} apply to sweeps of one model; a "
                              "network sweep takes build, grid, duration, dt, measure (a function of the "
-                             "results), backend ('threads' or 'serial') and workers")
-    if measure == ("spike_count", "rate"):
-        measure = None
-    if measure is not None and not callable(measure):
+                             "results), backend, workers, client, checkpoint and progress (give shared "
+                             "values to build, and the seed as a grid entry)")
+    if kw["measure"] == ("spike_count", "rate"):
+        kw["measure"] = None
+    if kw["measure"] is not None and not callable(kw["measure"]):
         raise ParameterError("sweep over networks: measure must be a function of the network's results that "
-                             f"returns a dict of named values, got {measure!r}")
-    return sweep_networks(build, grid, duration=duration, dt=dt, measure=measure,
-                          backend="serial" if backend == "serial" else "threads", workers=workers)
+                             f"returns a dict of named values, got {kw['measure']!r}")
+    return sweep_networks(build, grid, **kw)
 
 
 def fi_curve(model_cls: type[Model], currents: Any, *, input: str = "I", duration: Any = "1 s",

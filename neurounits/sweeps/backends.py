@@ -19,7 +19,8 @@ from ..simulation import kernels
 from . import chunks
 from .chunks import Settings
 
-__all__ = ["BACKENDS", "execute", "kernel_sources", "run_chunk_on_worker", "take"]
+__all__ = ["BACKENDS", "execute", "kernel_sources", "progress_bar", "run_chunk_on_worker", "run_dask",
+           "run_pool", "take", "tick"]
 
 BACKENDS = ("threads", "processes", "dask")
 DASK_RESUBMITS = 3  # times a chunk is resubmitted after the workers running it died
@@ -29,12 +30,12 @@ def execute(run: Settings, columns, todo: list[np.ndarray], backend: str, worker
             progress: bool, client: Any = None, store: Any = None, whole: Any = None) -> list:
     """Run the chunks ``todo`` (those a checkpoint ``store`` already holds are loaded instead); returns
     every chunk's outcome, in any order.  ``whole``: the model of all the sets, if built."""
-    bar = _bar(progress, sum(c.size for c in todo))
+    bar = progress_bar(progress, sum(c.size for c in todo))
     outs: list = []
     if store is not None and todo:  # finished sets, whatever chunks they were run in
         wanted = np.concatenate(todo)
         outs, covered = store.load_all(wanted)
-        _tick(bar, covered.size)
+        tick(bar, covered.size)
         rest = wanted[~np.isin(wanted, covered)]
         size = max(c.size for c in todo)
         todo = [rest[i:i + size] for i in range(0, rest.size, size)]
@@ -43,7 +44,7 @@ def execute(run: Settings, columns, todo: list[np.ndarray], backend: str, worker
         if store is not None:
             store.save(c, out)
         outs.append(out)
-        _tick(bar, c.size)
+        tick(bar, c.size)
 
     try:
         workers_ = max(1, min(workers or os.cpu_count() or 1, len(todo)))
@@ -67,9 +68,18 @@ def execute(run: Settings, columns, todo: list[np.ndarray], backend: str, worker
 
 def _run_pool(run: Settings, columns, todo: list[np.ndarray], backend: str, workers: int,
               done: Callable[[np.ndarray, Any], None]) -> None:
+    calls = [(chunks.run_chunk, (run, take(columns, c), c)) for c in todo]
+    run_pool(calls, backend, workers, lambda i, out: done(todo[i], out))
+
+
+def run_pool(calls: list[tuple[Callable, tuple]], backend: str, workers: int,
+             done: Callable[[int, Any], None]) -> None:
+    """Run the calls ``[(function, args)]`` in threads or spawned processes; ``done(i, out)`` as
+    call ``i`` ends (in the calling thread).  An error of a call is raised here, after the calls
+    already running have ended (those not started are cancelled)."""
     pool = _pool(backend, workers)
     try:
-        futures = {pool.submit(chunks.run_chunk, run, take(columns, c), c): i for i, c in enumerate(todo)}
+        futures = {pool.submit(fn, *args): i for i, (fn, args) in enumerate(calls)}
         for f in as_completed(futures):
             try:
                 out = f.result()
@@ -77,9 +87,9 @@ def _run_pool(run: Settings, columns, todo: list[np.ndarray], backend: str, work
                 raise RuntimeError(
                     "a sweep worker process died. With backend='processes' the workers are spawned: "
                     "the calling script needs an `if __name__ == \"__main__\":` guard, and the model "
-                    "class and measure functions must be importable (not defined in __main__ or a "
-                    "notebook); or use backend='threads'") from exc
-            done(todo[futures[f]], out)
+                    "class (or the function that builds the network) and measure functions must be "
+                    "importable (not defined in __main__ or a notebook); or use backend='threads'") from exc
+            done(futures[f], out)
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
 
@@ -112,8 +122,21 @@ def _run_dask(run: Settings, columns, todo: list[np.ndarray], client: Any, worke
     and imports it once: workers never generate code, and numba compiles once per worker), the
     settings (the model class by reference, or by value through cloudpickle when it cannot be imported,
     e.g. one made by ``Model.from_equations`` in a script) and the chunk's values.
+    """
+    shipped = kernel_sources(run.plan, run.swept_inputs, {c.size for c in todo})
+    calls = [(run_chunk_on_worker, (shipped, run, take(columns, c), c)) for c in todo]
+    run_dask(calls, client, workers, lambda i, out: done(todo[i], out))
+
+
+def run_dask(calls: list[tuple[Callable, tuple]], client: Any, workers: int | None,
+             done: Callable[[int, Any], None]) -> None:
+    """The calls ``[(function, args)]`` as tasks of a dask.distributed cluster (``client``, or a
+    ``LocalCluster`` of ``workers`` processes, default 2, started and closed here); ``done(i, out)``
+    as call ``i`` ends.
+
     A worker that dies makes the scheduler run its tasks elsewhere; a task that has killed too
-    many workers (``KilledWorker``) is submitted again, up to ``DASK_RESUBMITS`` times.
+    many workers (``KilledWorker``) is submitted again, up to ``DASK_RESUBMITS`` times.  The error
+    of a task is raised here, and the tasks still pending are cancelled.
     """
     try:
         from distributed import Client, LocalCluster
@@ -126,20 +149,18 @@ def _run_dask(run: Settings, columns, todo: list[np.ndarray], client: Any, worke
         cluster = LocalCluster(n_workers=workers or 2, threads_per_worker=1, processes=True,
                                host="127.0.0.1", dashboard_address=None)
         client = Client(cluster)
-    shipped = kernel_sources(run.plan, run.swept_inputs, {c.size for c in todo})
     token = os.urandom(6).hex()
     pending: dict[str, tuple[int, int]] = {}
     ac = dask_completed()
 
     def submit(i: int, attempt: int) -> None:
-        c = todo[i]
-        f = client.submit(run_chunk_on_worker, shipped, run, take(columns, c), c, retries=1, pure=False,
-                          key=f"neurounits-sweep-{token}-{i}-{attempt}")
+        fn, args = calls[i]
+        f = client.submit(fn, *args, retries=1, pure=False, key=f"neurounits-sweep-{token}-{i}-{attempt}")
         pending[f.key] = (i, attempt)
         ac.add(f)
 
     try:
-        for i in range(len(todo)):
+        for i in range(len(calls)):
             submit(i, 0)
         for f in ac:
             i, attempt = pending.pop(f.key)
@@ -149,10 +170,10 @@ def _run_dask(run: Settings, columns, todo: list[np.ndarray], client: Any, worke
                     f.release()
                     submit(i, attempt + 1)
                     continue
-                f.result()  # raises the chunk's error
+                f.result()  # raises the task's error
             out = f.result()
             f.release()
-            done(todo[i], out)
+            done(i, out)
     finally:
         if pending:
             client.cancel(list(pending))
@@ -172,7 +193,8 @@ def _pool(backend: str, workers: int) -> Executor:
     return ProcessPoolExecutor(workers, mp_context=get_context("spawn"))
 
 
-def _bar(progress: bool, total: int):
+def progress_bar(progress: bool, total: int):
+    """A tqdm bar over ``total`` sets (None without ``progress`` or without tqdm)."""
     if not progress:
         return None
     try:
@@ -182,6 +204,7 @@ def _bar(progress: bool, total: int):
     return tqdm(total=total, unit="set", desc="sweep")
 
 
-def _tick(bar, k: int) -> None:
+def tick(bar, k: int) -> None:
+    """Advance ``bar`` (if any) by ``k`` sets."""
     if bar is not None:
         bar.update(k)

@@ -16,8 +16,12 @@ from typing import Any
 import numpy as np
 
 from .. import errors
-from ..units import Q_
+from ..units import Q_, DimensionError
 from .chunks import Settings
+
+_BUILTIN_ERRORS: dict[str, type[Exception]] = {
+    e.__name__: e for e in (ValueError, KeyError, IndexError, ArithmeticError, ZeroDivisionError,
+                            OverflowError, FloatingPointError)}
 
 __all__ = ["Checkpoint", "callable_name", "decode_failures", "digest", "encode_failures", "write_atomic"]
 
@@ -40,6 +44,16 @@ class Checkpoint:
             "inputs": run.inputs, "measures": run.measures, "record": run.record,
             "record_every": run.record_every, "method": run.method, "noise_seed": run.noise_seed,
         }
+        self.open(folder, definition, {
+            "model": definition["model"], "structure": spec.key,
+            "n_sets": int(next(iter(columns.values()))[0].size), "columns": list(columns),
+            "duration": str(run.duration), "dt": str(run.dt),
+            "measures": [m if isinstance(m, str) else callable_name(m) for m in run.measures],
+        })
+
+    def open(self, folder: str | os.PathLike, definition: dict[str, Any], manifest: dict[str, Any]) -> None:
+        """Use the subfolder of ``folder`` named by the hash of ``definition``; write ``manifest``
+        (with the hash as ``key``) there if it has none."""
         h = hashlib.sha256()
         digest(h, definition)
         self.key = h.hexdigest()[:24]
@@ -47,12 +61,7 @@ class Checkpoint:
         self.dir.mkdir(parents=True, exist_ok=True)
         self.manifest = self.dir / "manifest.json"
         if not self.manifest.exists():
-            write_atomic(self.manifest, json.dumps({
-                "key": self.key, "model": definition["model"], "structure": spec.key,
-                "n_sets": int(next(iter(columns.values()))[0].size), "columns": list(columns),
-                "duration": str(run.duration), "dt": str(run.dt),
-                "measures": [m if isinstance(m, str) else callable_name(m) for m in run.measures],
-            }, indent=1).encode())
+            write_atomic(self.manifest, json.dumps({"key": self.key, **manifest}, indent=1).encode())
 
     def _path(self, ids: np.ndarray) -> Path:
         return self.dir / f"chunk-{hashlib.sha256(np.asarray(ids, np.int64).tobytes()).hexdigest()[:20]}.npz"
@@ -162,7 +171,8 @@ def encode_failures(failed: list[tuple[int, Exception]]) -> str:
     (problems; variable, neuron and time of a SimulationError)."""
     out = []
     for i, e in failed:
-        rec: dict[str, Any] = {"type": type(e).__name__, "message": str(e),
+        message = str(e.args[0]) if isinstance(e, KeyError) and e.args else str(e)
+        rec: dict[str, Any] = {"type": type(e).__name__, "message": message,
                                "problems": list(getattr(e, "problems", ()))}
         if isinstance(e, errors.SimulationError):
             t: Any = e.time
@@ -173,7 +183,8 @@ def encode_failures(failed: list[tuple[int, Exception]]) -> str:
 
 
 def decode_failures(text: str) -> list[tuple[int, Exception]]:
-    """The failed sets written by :func:`encode_failures`: neurounits errors as their own type, any
+    """The failed sets written by :func:`encode_failures`: neurounits errors and the builtin errors of
+    values (ValueError, KeyError, IndexError, ArithmeticError and its kinds) as their own type, any
     other error as a RuntimeError with its message."""
     out: list[tuple[int, Exception]] = []
     for i, rec in json.loads(text):
@@ -186,6 +197,10 @@ def decode_failures(text: str) -> list[tuple[int, Exception]]:
                                          neuron=rec.get("neuron"), time=None if t is None else Q_(t[0], t[1]))
         elif kind in ("ParameterError", "EquationError", "IntegratorError"):
             err = getattr(errors, kind)(msg, problems=problems)
+        elif kind == "DimensionError":
+            err = DimensionError(msg, problems=problems)
+        elif kind in _BUILTIN_ERRORS:
+            err = _BUILTIN_ERRORS[kind](msg)
         else:
             err = RuntimeError(msg)
         out.append((int(i), err))

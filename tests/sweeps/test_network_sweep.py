@@ -52,9 +52,53 @@ def test_a_failing_set_does_not_stop_the_others():
 
 
 def test_network_sweep_arguments():
-    with pytest.raises(nu.ParameterError, match="checkpoint apply to sweeps of one model"):
-        nu.sweep(build, {"w": nu.Q_([1.0], "pA"), "seed": [1]}, checkpoint="x")
+    one = {"w": nu.Q_([1.0], "pA"), "seed": [1]}
+    with pytest.raises(nu.ParameterError, match="chunk_size, method apply to sweeps of one model"):
+        nu.sweep(build, one, chunk_size=2, method="euler")
     with pytest.raises(nu.ParameterError, match="measure must be a function of the network's results"):
-        nu.sweep(build, {"w": nu.Q_([1.0], "pA"), "seed": [1]}, measure=("rate",))
+        nu.sweep(build, one, measure=("rate",))
     with pytest.raises(nu.ParameterError, match=r"grid\['seed'\] must be a list or array of values, got 3"):
         nu.sweep(build, {"w": nu.Q_([1.0], "pA"), "seed": 3})
+    with pytest.raises(
+        nu.ParameterError,
+        match=r"unknown backend 'gpu'; use one of \['threads', 'processes', "
+        r"'dask', 'serial'\]",
+    ):
+        nu.sweep(build, one, backend="gpu")
+    with pytest.raises(nu.ParameterError, match="client= is for backend='dask', not backend='threads'"):
+        nu.sweep(build, one, client=object())
+    with pytest.raises(nu.ParameterError, match="workers must be a positive integer"):
+        nu.sweep(build, one, workers=0)
+    with pytest.raises(
+        nu.ParameterError,
+        match=r"build\(w, seed\) cannot take the grid's names \['weight', "
+        r"'seed'\] as keywords .* name the grid's entries after the function's parameters",
+    ):
+        nu.sweep(build, {"weight": nu.Q_([1.0], "pA"), "seed": [1]})
+    with pytest.raises(nu.ParameterError, match=r"duration 10\.05 ms is not a whole number of steps"):
+        nu.sweep(build, one, duration="10.05 ms")
+
+
+def test_processes_need_importable_functions():
+    one = {"w": nu.Q_([1.0], "pA"), "seed": [1]}
+    with pytest.raises(
+        nu.ParameterError,
+        match=r"backend='processes' sends 'test_processes_need_importable_"
+        r"functions.<locals>.<lambda>' to spawned worker processes by name, and it is a lambda or "
+        r"a local function .* or use backend='threads' or backend='dask'",
+    ):
+        nu.sweep(build, one, duration="10 ms", backend="processes", measure=lambda res: {})
+
+
+def test_measure_must_give_one_value_per_network():
+    one = {"w": nu.Q_([1.0], "pA"), "seed": [1]}
+    with pytest.raises(
+        nu.ParameterError,
+        match=r"measure\['rates'\] must be one number or Quantity per "
+        r"network, got an array of shape \(60,\) for set 0; reduce it",
+    ):
+        nu.sweep(build, one, duration="10 ms", measure=lambda res: {"rates": res["P"].rates})
+    with pytest.raises(nu.ParameterError, match="measure must return a dict of named values, got list"):
+        nu.sweep(build, one, duration="10 ms", measure=lambda res: [1.0])
+    with pytest.raises(nu.ParameterError, match="the measure 'w' has the name of a grid entry"):
+        nu.sweep(build, one, duration="10 ms", measure=lambda res: {"w": 1.0})
