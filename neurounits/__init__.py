@@ -41,6 +41,7 @@ if TYPE_CHECKING:  # what the names below resolve to, for type checkers and IDEs
     from .loading import load
     from .network import Network, sources
     from .network import connectivity as conn
+    from .network import synapses
     from .simulation import (
         Features,
         RateInput,
@@ -72,6 +73,7 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     "Network": (".network", "Network"),
     "sources": (".network.sources", None),
     "conn": (".network.connectivity", None),
+    "synapses": (".network.synapses", None),
     "Sweep": (".sweeps", "Sweep"),
     "fi_curve": (".sweeps", "fi_curve"),
     "sweep": (".sweeps", "sweep"),
@@ -123,6 +125,7 @@ __all__ = [
     "simulate",
     "sources",
     "sweep",
+    "synapses",
     "ureg",
 ]
 

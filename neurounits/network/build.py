@@ -34,6 +34,7 @@ from .checks import _payload_sources as _payload_sources
 from .checks import check_connect, check_receptors
 from .checks import check_rate_connect as check_rate_connect
 from .checks import is_rate_projection as is_rate_projection
+from .plastic import plastic_tables
 from .drawing import INITIAL as INITIAL
 from .drawing import NOISE as NOISE
 from .drawing import POISSON as POISSON
@@ -104,6 +105,8 @@ class BuiltNetwork:
     spikes: set[int]
     input_seed: int
     extra: dict[str, Any] = field(default_factory=dict)
+    plastic: list[Any] = field(default_factory=list)  # PlasticTables of the plastic projections
+    weight_records: dict[int, tuple[np.ndarray, int]] = field(default_factory=dict)  # projection -> (synapses, every)
 
     def synapses(self, projection: int) -> dict[str, Any]:
         """The realised synapses of a projection: ``pre`` and ``post`` (indices within their
@@ -274,7 +277,7 @@ def _tables(net: Any, built: list, syn: list) -> dict[str, Any]:
     parts = [
         s
         for s, proj in zip(built, net.projections, strict=True)
-        if s is not None and not isinstance(proj.source, Source) and proj.kind == "spike"
+        if s is not None and not isinstance(proj.source, Source) and proj.kind == "spike" and proj.plastic is None
     ]
     rates = [(s, proj) for s, proj in zip(syn, net.projections, strict=True) if proj.kind == "rate"]
     rh_offsets, n_rh = _rate_layout(net)
@@ -292,6 +295,34 @@ def _tables(net: Any, built: list, syn: list) -> dict[str, Any]:
     ]
     return {"csr": csr, "payload_csr": payload_csr, "rate_csr": rate_csr, "rh_offsets": rh_offsets,
             "rh_shape": (rh_len, n_rh), "max_delay": max_delay}
+
+
+def _weight_records(net: Any, syn: list, dt_ms: float) -> dict[int, tuple[np.ndarray, int]]:
+    """The synapses (positions as drawn) and interval (steps) of each recorded plastic projection."""
+    out, problems = {}, []
+    for k, (which, every) in net.weight_records.items():
+        where = f"Network.record_weights({net.projections[k].describe()})"
+        m = int(syn[k].post.size)
+        idx = np.arange(m) if which is None else np.asarray(which)
+        if idx.ndim != 1 or (idx.size and (idx.dtype.kind not in "iu" or idx.min() < -m or idx.max() >= m)):
+            problems.append(Problem(f"{where}: synapses must be positions in [0, {m}) (the projection has {m} "
+                                    f"synapses), got {which!r}"))
+            continue
+        steps = 1
+        if every is not None:
+            e = check_value(f"{where}, every", every, _MS, 1, positive=True)
+            if e.problems:
+                problems.extend(e.problems)
+                continue
+            e_ms = float(to_internal(e.quantity))
+            steps = round(e_ms / dt_ms)
+            if steps < 1 or abs(steps * dt_ms - e_ms) > 1e-9 * e_ms:
+                problems.append(Problem(f"{where}: every = {e_ms:g} ms is not a whole number of steps of "
+                                        f"dt = {dt_ms:g} ms"))
+                continue
+        out[k] = (idx % max(m, 1), steps)
+    raise_problems("cannot build the network", problems)
+    return out
 
 
 def build(net: Any, dt_q: Any) -> BuiltNetwork:
@@ -316,6 +347,8 @@ def build(net: Any, dt_q: Any) -> BuiltNetwork:
     syn = [s for s in built if s is not None]
     tables = _tables(net, built, syn)
     poisson, cols, ws, dl, _ = _sources(net, built)
+    plastic = [plastic_tables(net, proj, s) for proj, s in zip(net.projections, syn, strict=True) if proj.plastic]
+    weight_records = _weight_records(net, syn, dt_ms)
     return BuiltNetwork(
         network=net,
         dt_q=chk.quantity,
@@ -330,6 +363,8 @@ def build(net: Any, dt_q: Any) -> BuiltNetwork:
         ps_w=np.concatenate([*ws, np.zeros(0)]),
         ps_dly=np.array(dl, np.int64),
         events=events,
+        plastic=plastic,
+        weight_records=weight_records,
         record=record,
         spikes=set(net.spike_records),
         input_seed=int(
