@@ -130,6 +130,12 @@ class SynapseType:
         self._code: dict[str, Any] = {}
         if self.weight is not None:
             self.code(self.weight, {k: self.weight for k in self.weight_parameters}, "declaration")
+        else:  # the form of traces and statements now; their dimensions with the receptor's unit at connect
+            from .synapse_code import translate_type
+
+            one = parse_unit("1")
+            translate_type(self, {k: (one if k in self.weight_parameters else q.units)
+                                  for k, q in self.defaults.items()}, one)
 
     def _traces(self, text: str, side: str, initial: dict[str, Any]) -> tuple[Trace, ...]:
         out = []
