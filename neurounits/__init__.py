@@ -39,9 +39,8 @@ if TYPE_CHECKING:  # what the names below resolve to, for type checkers and IDEs
     from . import dist, export, plot
     from .equations import Model
     from .loading import load
-    from .network import Network, sources
+    from .network import Network, sources, synapses
     from .network import connectivity as conn
-    from .network import synapses
     from .simulation import (
         Features,
         RateInput,

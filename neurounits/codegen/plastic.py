@@ -32,11 +32,38 @@ from dataclasses import dataclass
 
 from .emit import Lines
 
-__all__ = ["PLASTIC_ARGS", "PlasticCode", "PlasticProjectionCode", "Statement", "plastic_argnames", "plastic_initial",
-           "plastic_loop", "plastic_setup"]
+__all__ = [
+    "PLASTIC_ARGS",
+    "PlasticCode",
+    "PlasticProjectionCode",
+    "Statement",
+    "plastic_argnames",
+    "plastic_initial",
+    "plastic_loop",
+    "plastic_setup",
+]
 
-PLASTIC_ARGS = ("PTR", "POST", "COL", "W", "TPTR", "TSYN", "TPRE", "D", "PRING", "PRN", "XPRE", "TPR", "XPOST",
-                "TPO", "PEND", "P", "RECW", "RIDX", "RE")
+PLASTIC_ARGS = (
+    "PTR",
+    "POST",
+    "COL",
+    "W",
+    "TPTR",
+    "TSYN",
+    "TPRE",
+    "D",
+    "PRING",
+    "PRN",
+    "XPRE",
+    "TPR",
+    "XPOST",
+    "TPO",
+    "PEND",
+    "P",
+    "RECW",
+    "RIDX",
+    "RE",
+)
 
 
 @dataclass(frozen=True)
@@ -85,8 +112,10 @@ def _trace_value(k: int, side: str, m: int, name: str, idx: str) -> str:
     """The trace's value now, from its stored value and the step of that value."""
     X, T = ("XPRE", "TPR") if side == "a" else ("XPOST", "TPO")
     el = f"PL{k}_{T}[{idx}]"
-    return (f"{side}_{name} = I{k}{side}{m} + (PL{k}_{X}[{m}, {idx}] - I{k}{side}{m}) * "
-            f"(1.0 if {el} == g else math.exp(A{k}{side}{m} * ((g - {el}) * dt)))")
+    return (
+        f"{side}_{name} = I{k}{side}{m} + (PL{k}_{X}[{m}, {idx}] - I{k}{side}{m}) * "
+        f"(1.0 if {el} == g else math.exp(A{k}{side}{m} * ((g - {el}) * dt)))"
+    )
 
 
 def _ren(code: str, k: int) -> str:
@@ -104,8 +133,9 @@ def _groups(stmts: tuple[Statement, ...]) -> list[list[Statement]]:
     return out
 
 
-def _event(pc: PlasticCode, k: int, L: Lines, ind: int, stmts: tuple[Statement, ...], pre: bool,
-           transmit: bool) -> None:
+def _event(
+    pc: PlasticCode, k: int, L: Lines, ind: int, stmts: tuple[Statement, ...], pre: bool, transmit: bool
+) -> None:
     """The statements of one event of neuron ``i`` (a pre spike: ``pre``), the per-synapse
     groups as loops over the neuron's synapses; ``transmit`` ends the (last) loop with the spike."""
     groups = _groups(stmts)

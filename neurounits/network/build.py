@@ -34,7 +34,6 @@ from .checks import _payload_sources as _payload_sources
 from .checks import check_connect, check_receptors
 from .checks import check_rate_connect as check_rate_connect
 from .checks import is_rate_projection as is_rate_projection
-from .plastic import plastic_tables
 from .drawing import INITIAL as INITIAL
 from .drawing import NOISE as NOISE
 from .drawing import POISSON as POISSON
@@ -47,6 +46,7 @@ from .drawing import _ids as _ids
 from .drawing import _rng as _rng
 from .drawing import _values as _values
 from .drawing import _weight_unit as _weight_unit
+from .plastic import plastic_tables
 from .sources import Poisson, Source
 from .tables import _columns as _columns
 from .tables import _delay_dtype as _delay_dtype
@@ -106,7 +106,8 @@ class BuiltNetwork:
     input_seed: int
     extra: dict[str, Any] = field(default_factory=dict)
     plastic: list[Any] = field(default_factory=list)  # PlasticTables of the plastic projections
-    weight_records: dict[int, tuple[np.ndarray, int]] = field(default_factory=dict)  # projection -> (synapses, every)
+    # plastic projection -> (recorded synapses, every so many steps)
+    weight_records: dict[int, tuple[np.ndarray, int]] = field(default_factory=dict)
 
     def synapses(self, projection: int) -> dict[str, Any]:
         """The realised synapses of a projection: ``pre`` and ``post`` (indices within their
@@ -277,7 +278,10 @@ def _tables(net: Any, built: list, syn: list) -> dict[str, Any]:
     parts = [
         s
         for s, proj in zip(built, net.projections, strict=True)
-        if s is not None and not isinstance(proj.source, Source) and proj.kind == "spike" and proj.plastic is None
+        if s is not None
+        and not isinstance(proj.source, Source)
+        and proj.kind == "spike"
+        and proj.plastic is None  # plastic projections have tables of their own
     ]
     rates = [(s, proj) for s, proj in zip(syn, net.projections, strict=True) if proj.kind == "rate"]
     rh_offsets, n_rh = _rate_layout(net)
@@ -305,8 +309,8 @@ def _weight_records(net: Any, syn: list, dt_ms: float) -> dict[int, tuple[np.nda
         m = int(syn[k].post.size)
         idx = np.arange(m) if which is None else np.asarray(which)
         if idx.ndim != 1 or (idx.size and (idx.dtype.kind not in "iu" or idx.min() < -m or idx.max() >= m)):
-            problems.append(Problem(f"{where}: synapses must be positions in [0, {m}) (the projection has {m} "
-                                    f"synapses), got {which!r}"))
+            problems.append(Problem(f"{where}: synapses must be positions in [0, {m}) (the projection has "
+                                    f"{m} synapses), got {which!r}"))
             continue
         steps = 1
         if every is not None:
@@ -347,7 +351,9 @@ def build(net: Any, dt_q: Any) -> BuiltNetwork:
     syn = [s for s in built if s is not None]
     tables = _tables(net, built, syn)
     poisson, cols, ws, dl, _ = _sources(net, built)
-    plastic = [plastic_tables(net, proj, s) for proj, s in zip(net.projections, syn, strict=True) if proj.plastic]
+    plastic = [
+        plastic_tables(net, proj, s) for proj, s in zip(net.projections, syn, strict=True) if proj.plastic
+    ]
     weight_records = _weight_records(net, syn, dt_ms)
     return BuiltNetwork(
         network=net,

@@ -273,7 +273,9 @@ class Network:
                 self.spike_records.add(p.index)
         self._built = None
 
-    def record_weights(self, projection: Projection | int, synapses: Any = None, *, every: Any = None) -> None:
+    def record_weights(
+        self, projection: Projection | int, synapses: Any = None, *, every: Any = None
+    ) -> None:
         """Record the weights of plastic ``projection``'s ``synapses`` (positions in the order the
         synapses were drawn, as in ``BuiltNetwork.synapses``; default all) every ``every`` (a whole
         number of steps; default every step); read them with ``res.weights(projection)``."""

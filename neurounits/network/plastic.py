@@ -22,8 +22,17 @@ from .sources import Source
 __all__ = ["PlasticState", "PlasticTables", "check_plastic", "plastic_tables"]
 
 
-def check_plastic(net: Any, source: Any, target: Any, synapse: Any, delay: Any, receptors: dict, kind: str,
-                  where: str, problems: list[Problem]) -> Any:
+def check_plastic(
+    net: Any,
+    source: Any,
+    target: Any,
+    synapse: Any,
+    delay: Any,
+    receptors: dict,
+    kind: str,
+    where: str,
+    problems: list[Problem],
+) -> Any:
     """The resolved synapse (code, parameter values, initial values) of a plastic projection, after
     checking what a plastic projection needs; None (and problems) when something is wrong."""
     from .synapses import Synapse, SynapseType
@@ -31,30 +40,51 @@ def check_plastic(net: Any, source: Any, target: Any, synapse: Any, delay: Any, 
     if isinstance(synapse, SynapseType):
         synapse = synapse()
     if not isinstance(synapse, Synapse):
-        problems.append(Problem(f"{where}: synapse must come from nu.synapses (e.g. nu.synapses.STDP(...)), "
-                                f"got {type(synapse).__name__}"))
+        problems.append(
+            Problem(
+                f"{where}: synapse must come from nu.synapses (e.g. nu.synapses.STDP(...)), "
+                f"got {type(synapse).__name__}"
+            )
+        )
         return None
     n_before = len(problems)
     if kind != "spike":
-        problems.append(Problem(f"{where}: a rate projection carries no spikes, so it cannot be plastic; "
-                                f"drop synapse={synapse.type.name}"))
+        problems.append(
+            Problem(
+                f"{where}: a rate projection carries no spikes, so it cannot be plastic; "
+                f"drop synapse={synapse.type.name}"
+            )
+        )
     if isinstance(source, Source):
-        problems.append(Problem(f"{where}: a {type(source).__name__} source cannot have plastic synapses "
-                                "(it has no neurons to keep traces for); relay it through a population"))
+        problems.append(
+            Problem(
+                f"{where}: a {type(source).__name__} source cannot have plastic synapses "
+                "(it has no neurons to keep traces for); relay it through a population"
+            )
+        )
     for what, view in (("source", source), ("target", target)):
         if not isinstance(view, Source) and len({p.index for p, _ in getattr(view, "parts", [])}) > 1:
-            problems.append(Problem(f"{where}: the {what} of a plastic projection must lie in one population"))
+            problems.append(
+                Problem(f"{where}: the {what} of a plastic projection must lie in one population")
+            )
     if delay is not None and (isinstance(delay, Distribution) or np.ndim(as_quantity(delay).magnitude)):
         problems.append(Problem(f"{where}: a plastic projection takes one delay (a duration), got {delay!r}"))
     for pi, names in receptors.items():
         model = net.populations[pi].model
         pay = type(model).spike_payload
         if len(names) == 2:
-            problems.append(Problem(f"{where}: name the receptor of a plastic projection (receptor=...): the "
-                                    "weights change, so they cannot choose it by their sign"))
+            problems.append(
+                Problem(
+                    f"{where}: name the receptor of a plastic projection (receptor=...): the "
+                    "weights change, so they cannot choose it by their sign"
+                )
+            )
         if (pay is not None and names[0] in pay.receptors) or names[0] in model.spec.ports:
-            problems.append(Problem(f"{where}: receptor {names[0]!r} of model '{model.name}' cannot take "
-                                    "plastic synapses"))
+            problems.append(
+                Problem(
+                    f"{where}: receptor {names[0]!r} of model '{model.name}' cannot take plastic synapses"
+                )
+            )
     if len(problems) > n_before or not receptors:
         return None
     pi, names = next(iter(receptors.items()))
@@ -125,9 +155,12 @@ class PlasticState:
         self.tables = t
         self.w = t.arrays["W"].copy()
         code = t.code
-        self.xpre = np.array([np.full(n_pre, t.initial[n]) for n, _, _ in code.pre]).reshape(len(code.pre), n_pre)
+        self.xpre = np.array([np.full(n_pre, t.initial[n]) for n, _, _ in code.pre]).reshape(
+            len(code.pre), n_pre
+        )
         self.xpost = np.array([np.full(n_post, t.initial[n]) for n, _, _ in code.post]).reshape(
-            len(code.post), n_post)
+            len(code.post), n_post
+        )
         self.tpr = np.full(n_pre, -1, np.int64)
         self.tpo = np.full(n_post, -1, np.int64)
         self.pend = np.zeros_like(self.xpost)
@@ -142,16 +175,33 @@ class PlasticState:
         n_rec = (j0 + n_steps) // every - j0 // every + 1 if every else 1
         self._recw = np.zeros((n_rec, self.record.size))
         a = self.tables.arrays
-        vals = {"PTR": a["PTR"], "POST": a["POST"], "COL": a["COL"], "W": self.w, "TPTR": a["TPTR"],
-                "TSYN": a["TSYN"], "TPRE": a["TPRE"], "D": self.tables.delay, "PRING": self.pring, "PRN": self.prn,
-                "XPRE": self.xpre, "TPR": self.tpr, "XPOST": self.xpost, "TPO": self.tpo, "PEND": self.pend,
-                "P": self.tables.params, "RECW": self._recw, "RIDX": self.tables.order[self.record], "RE": every}
+        vals = {
+            "PTR": a["PTR"],
+            "POST": a["POST"],
+            "COL": a["COL"],
+            "W": self.w,
+            "TPTR": a["TPTR"],
+            "TSYN": a["TSYN"],
+            "TPRE": a["TPRE"],
+            "D": self.tables.delay,
+            "PRING": self.pring,
+            "PRN": self.prn,
+            "XPRE": self.xpre,
+            "TPR": self.tpr,
+            "XPOST": self.xpost,
+            "TPO": self.tpo,
+            "PEND": self.pend,
+            "P": self.tables.params,
+            "RECW": self._recw,
+            "RIDX": self.tables.order[self.record],
+            "RE": every,
+        }
         return {f"PL{k}_{n}": v for n, v in vals.items()}
 
     def collect(self, j0: int, done: int) -> None:
         if self.every:
             keep = (j0 + done) // self.every - j0 // self.every + 1
-            self.samples.append(self._recw[(0 if j0 == 0 else 1):keep])
+            self.samples.append(self._recw[(0 if j0 == 0 else 1) : keep])
 
     def weights(self) -> Any:
         """Every synapse's weight now, in the order the synapses were drawn (Quantity)."""

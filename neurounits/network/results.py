@@ -45,8 +45,8 @@ class NetworkResults:
     def _plastic(self, projection: Any, what: str) -> tuple[Any, Any, Any]:
         k = getattr(projection, "index", projection)
         if k not in self.plastic:
-            raise KeyError(f"NetworkResults.{what}: projection {k!r} is not a plastic projection of this run; "
-                           f"plastic projections: {', '.join(map(str, self.plastic)) or 'none'}")
+            raise KeyError(f"NetworkResults.{what}: projection {k!r} is not a plastic projection of this "
+                           f"run; plastic projections: {', '.join(map(str, self.plastic)) or 'none'}")
         return self.plastic[k]
 
     def weights(self, projection: Any) -> tuple[Any, Any]:

@@ -191,8 +191,8 @@ class NetworkRunner:
         }
         for p in range(len(b.plans)):
             kw.update(self._population_arguments(p, n_steps))
-        for k, st in enumerate(self.plastic):
-            kw.update(st.arguments(k, j0, n_steps))
+        for k, state in enumerate(self.plastic):
+            kw.update(state.arguments(k, j0, n_steps))
         return kw
 
     def advance(self, n_steps: int) -> tuple[int, Outcome]:
@@ -219,8 +219,8 @@ class NetworkRunner:
                 rec = kw[f"REC__{p}"]
                 keep = (j0 + done) // every - j0 // every + 1
                 self.traces[p].append(rec[:, (0 if j0 == 0 else 1) : keep])
-        for st in self.plastic:
-            st.collect(j0, int(done))
+        for state in self.plastic:
+            state.collect(j0, int(done))
         self.step = j0 + int(done)
         for r in self.runners:
             r.step = self.step
@@ -360,7 +360,8 @@ class NetworkSimulation:
             )
         plastic = {st.tables.projection: (*st.recorded(dt_ms), st.weights()) for st in r.plastic}
         return NetworkResults(
-            out, Q_(self._duration_ms, "ms"), Q_(dt_ms, "ms"), 1 if r.failed else 0, self._message, plastic=plastic
+            out, Q_(self._duration_ms, "ms"), Q_(dt_ms, "ms"), 1 if r.failed else 0, self._message,
+            plastic=plastic,
         )
 
     def __repr__(self) -> str:

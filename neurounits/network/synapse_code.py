@@ -22,8 +22,13 @@ from ..units import ureg
 
 __all__ = ["translate_type"]
 
-_OPS = {"=": lambda t, e: e, "+=": lambda t, e: t + e, "-=": lambda t, e: t - e, "*=": lambda t, e: t * e,
-        "/=": lambda t, e: t / e}
+_OPS = {
+    "=": lambda t, e: e,
+    "+=": lambda t, e: t + e,
+    "-=": lambda t, e: t - e,
+    "*=": lambda t, e: t * e,
+    "/=": lambda t, e: t / e,
+}
 
 
 def _scope(st: Any, units: dict[str, Any], wunit: Any) -> Scope:
@@ -43,8 +48,9 @@ def _prefixes(expr: Any) -> set[str]:
 
 def _trace(st: Any, tr: Any, prefix: str, scope: Scope, problems: list[Problem]) -> tuple[str, str, str]:
     where = f"{'pre' if prefix == 'a' else 'post'}synaptic trace '{tr.name}'"
-    res, probs = translate(tr.rhs, scope, where, expected=ureg.Unit(str(tr.unit)) / ureg.ms,
-                           what=f"d{tr.name}/dt")
+    res, probs = translate(
+        tr.rhs, scope, where, expected=ureg.Unit(str(tr.unit)) / ureg.ms, what=f"d{tr.name}/dt"
+    )
     problems.extend(probs)
     x = scope.names[tr.name].sym
     rhs = sympy.expand(res.sym)
@@ -52,19 +58,23 @@ def _trace(st: Any, tr: Any, prefix: str, scope: Scope, problems: list[Problem])
     b = sympy.simplify(rhs.subs(x, 0))
     if _prefixes(a) - {"p"} or _prefixes(b) - {"p"}:
         raise EquationError(
-            f"synapse {st.name}, {where}: d{tr.name}/dt = {tr.rhs} is not of the form (X_inf - {tr.name})/tau "
-            "with tau and X_inf made of parameters; a trace relaxes exponentially (or is constant, "
-            "dX/dt = 0) and changes only through on_pre / on_post statements")
+            f"synapse {st.name}, {where}: d{tr.name}/dt = {tr.rhs} is not of the form "
+            f"(X_inf - {tr.name})/tau with tau and X_inf made of parameters; a trace relaxes "
+            "exponentially (or is constant, dX/dt = 0) and changes only through on_pre / on_post statements"
+        )
     if a == 0:
         if b != 0:
             raise EquationError(
                 f"synapse {st.name}, {where}: d{tr.name}/dt = {tr.rhs} grows without bound; a trace relaxes "
-                f"exponentially, d{tr.name}/dt = (X_inf - {tr.name})/tau, or is constant (dX/dt = 0)")
+                f"exponentially, d{tr.name}/dt = (X_inf - {tr.name})/tau, or is constant (dX/dt = 0)"
+            )
         return tr.name, "0.0", "0.0"
     return tr.name, to_code(plain(a), scalar=True), to_code(plain(sympy.simplify(-b / a)), scalar=True)
 
 
-def _statements(st: Any, event: str, allowed: str, scope: Scope, problems: list[Problem]) -> tuple[Statement, ...]:
+def _statements(
+    st: Any, event: str, allowed: str, scope: Scope, problems: list[Problem]
+) -> tuple[Statement, ...]:
     """The statements of ``event`` (on_pre, after_pre, on_post); ``allowed`` the side ("a" or "b")
     whose traces it may assign."""
     out = []
@@ -76,7 +86,8 @@ def _statements(st: Any, event: str, allowed: str, scope: Scope, problems: list[
             own = ", ".join(t.name for t in (st.pre if allowed == "a" else st.post))
             raise EquationError(
                 f"synapse {st.name}, {where}: '{target}' cannot be assigned here; {event} assigns the weight "
-                f"w or the {'pre' if allowed == 'a' else 'post'}synaptic traces ({own or 'none declared'})")
+                f"w or the {'pre' if allowed == 'a' else 'post'}synaptic traces ({own or 'none declared'})"
+            )
         assert nm is not None
         expected = ureg.dimensionless if op in ("*=", "/=") else nm.unit
         res, probs = translate(text, scope, where, expected=expected)
@@ -87,9 +98,15 @@ def _statements(st: Any, event: str, allowed: str, scope: Scope, problems: list[
             raise EquationError(
                 f"synapse {st.name}, {where}: a statement that assigns a trace of one neuron cannot read the "
                 "weight or the other side's traces (it runs once per neuron, not per synapse); move it into "
-                "a statement that assigns w")
-        out.append(Statement("trace" if side != "w" else "w", nm.sym.name if side != "w" else "w",
-                             to_code(plain(expr), scalar=True)))
+                "a statement that assigns w"
+            )
+        out.append(
+            Statement(
+                "trace" if side != "w" else "w",
+                nm.sym.name if side != "w" else "w",
+                to_code(plain(expr), scalar=True),
+            )
+        )
     return tuple(out)
 
 
@@ -104,15 +121,18 @@ def translate_type(st: Any, units: dict[str, Any], wunit: Any) -> tuple[PlasticC
     res, probs = translate(st.transmit, scope, "transmit", expected=wunit)
     problems.extend(probs)
     if "b" in _prefixes(res.sym):
-        raise EquationError(f"synapse {st.name}, transmit: '{st.transmit}' reads a postsynaptic trace; the "
-                            "transmitted value depends on the weight, the parameters and presynaptic traces")
+        raise EquationError(
+            f"synapse {st.name}, transmit: '{st.transmit}' reads a postsynaptic trace; the "
+            "transmitted value depends on the weight, the parameters and presynaptic traces"
+        )
     initial = {}
     for tr in (*st.pre, *st.post):
         ini, probs = translate(str(tr.initial), scope, f"initial value of '{tr.name}'", expected=tr.unit)
         problems.extend(probs)
         if _prefixes(ini.sym) - {"p"}:
-            raise EquationError(f"synapse {st.name}: the initial value of '{tr.name}' ({tr.initial}) may use "
-                                "parameters only")
+            raise EquationError(
+                f"synapse {st.name}: the initial value of '{tr.name}' ({tr.initial}) may use parameters only"
+            )
         initial[tr.name] = ini.sym
     code = PlasticCode(
         name=st.name,

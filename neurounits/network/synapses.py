@@ -23,9 +23,9 @@ The built-in types :data:`STDP` (NEST's ``stdp_synapse``) and :data:`Tsodyks2` (
 Examples
 --------
 >>> import neurounits as nu
->>> stdp = nu.synapses.STDP(tau_plus="16.8 ms", tau_minus="33.7 ms", lambda_=0.01, Wmax="10 nS")
->>> stdp
-<Synapse stdp_synapse: tau_plus=16.8 ms, tau_minus=33.7 ms, lambda_=0.01, alpha=1, mu_plus=1, mu_minus=1, Wmax=10 nS>
+>>> stdp = nu.synapses.STDP(tau_plus="16.8 ms", tau_minus="33.7 ms", mu_plus=0, mu_minus=0, Wmax="10 nS")
+>>> stdp.values["tau_minus"], stdp.values["mu_plus"]
+(<Quantity(33.7, 'millisecond')>, <Quantity(0.0, 'dimensionless')>)
 >>> vs = nu.synapses.SynapseType(
 ...     "vogels_sprekeler", weight="nS",
 ...     parameters={"tau": "20 ms", "eta": "0.5 nS", "rho0": "5 Hz", "w_max": "50 nS"},
@@ -46,7 +46,7 @@ import numpy as np
 
 from ..equations.names import name_problem
 from ..equations.text import parse_equations, statements
-from ..errors import EquationError, ParameterError, Problem, did_you_mean, raise_problems
+from ..errors import EquationError, Problem, did_you_mean, raise_problems
 from ..parameters import check_value
 from ..units import DimensionError, as_quantity, fmt_unit, parse_unit, to_internal
 
@@ -96,8 +96,11 @@ class SynapseType:
             raise EquationError(f"a synapse type's name must be a non-empty string, got {name!r}")
         self.name, self.transmit, self.doc = name, transmit, doc
         self.events = {"on_pre": on_pre, "after_pre": after_pre, "on_post": on_post}
-        self.weight_parameters, self.positive, self.nonnegative = (tuple(weight_parameters), tuple(positive),
-                                                                   tuple(nonnegative))
+        self.weight_parameters, self.positive, self.nonnegative = (
+            tuple(weight_parameters),
+            tuple(positive),
+            tuple(nonnegative),
+        )
         problems: list[Problem] = []
         self.defaults: dict[str, Any] = {}
         for k, v in (parameters or {}).items():
@@ -121,9 +124,11 @@ class SynapseType:
         dup = sorted({n for n in names if names.count(n) > 1})
         unknown = sorted(set(initial or {}) - {t.name for t in (*self.pre, *self.post)})
         if dup or unknown:
-            raise EquationError(f"synapse type {name!r}: "
-                                + (f"names used twice: {', '.join(dup)} (w is the weight); " if dup else "")
-                                + (f"initial values of undeclared traces: {', '.join(unknown)}" if unknown else ""))
+            raise EquationError(
+                f"synapse type {name!r}: "
+                + (f"names used twice: {', '.join(dup)} (w is the weight); " if dup else "")
+                + (f"initial values of undeclared traces: {', '.join(unknown)}" if unknown else "")
+            )
         for ev in self.events:
             self.statements(ev)  # syntax now
         self.weight = parse_unit(weight) if weight is not None else None
@@ -134,15 +139,20 @@ class SynapseType:
             from .synapse_code import translate_type
 
             one = parse_unit("1")
-            translate_type(self, {k: (one if k in self.weight_parameters else q.units)
-                                  for k, q in self.defaults.items()}, one)
+            translate_type(
+                self,
+                {k: (one if k in self.weight_parameters else q.units) for k, q in self.defaults.items()},
+                one,
+            )
 
     def _traces(self, text: str, side: str, initial: dict[str, Any]) -> tuple[Trace, ...]:
         out = []
         for ln in parse_equations(f"synapse {self.name}", text or ""):
             if ln.kind != "ode" or ln.unit is None:
-                raise EquationError(f"synapse type {self.name!r}, {side}: '{ln.text}' is not a trace; write "
-                                    "'dX/dt = -X/tau : unit' (one line per trace)")
+                raise EquationError(
+                    f"synapse type {self.name!r}, {side}: '{ln.text}' is not a trace; write "
+                    "'dX/dt = -X/tau : unit' (one line per trace)"
+                )
             msg = name_problem("state", ln.name)
             if msg:
                 raise EquationError(f"synapse type {self.name!r}: {msg}")
@@ -161,8 +171,11 @@ class SynapseType:
         if key not in self._code:
             allu = {k: (units[k] if k in units else q.units) for k, q in self.defaults.items()}
             code, problems, initial = translate_type(self, allu, wunit)
-            raise_problems(f"synapse type {self.name!r} with weights in {fmt_unit(wunit)} ({where})", problems,
-                           EquationError)
+            raise_problems(
+                f"synapse type {self.name!r} with weights in {fmt_unit(wunit)} ({where})",
+                problems,
+                EquationError,
+            )
             self._code[key] = (code, initial)
         return self._code[key]
 
@@ -171,14 +184,24 @@ class SynapseType:
         out: dict[str, Any] = {}
         for k, v in values.items():
             if k not in self.defaults:
-                problems.append(Problem(f"synapse type {self.name!r} has no parameter {k!r}."
-                                        f"{did_you_mean(k, list(self.defaults))} Parameters: "
-                                        f"{', '.join(self.defaults)}"))
+                problems.append(
+                    Problem(
+                        f"synapse type {self.name!r} has no parameter {k!r}."
+                        f"{did_you_mean(k, list(self.defaults))} Parameters: "
+                        f"{', '.join(self.defaults)}"
+                    )
+                )
             elif k in self.weight_parameters:
                 out[k] = v
             else:
-                chk = check_value(f"synapse {self.name}, parameter {k!r}", v, self.defaults[k].units, 1,
-                                  positive=k in self.positive, nonnegative=k in self.nonnegative)
+                chk = check_value(
+                    f"synapse {self.name}, parameter {k!r}",
+                    v,
+                    self.defaults[k].units,
+                    1,
+                    positive=k in self.positive,
+                    nonnegative=k in self.nonnegative,
+                )
                 problems.extend(chk.problems)
                 out[k] = chk.quantity
         raise_problems(f"cannot make a {self.name} synapse", problems)
@@ -199,16 +222,27 @@ class Synapse:
         ``wunit``; problems (units of weight parameters, dimensions) are appended."""
         st = self.type
         if st.weight is not None and st.weight.dimensionality != wunit.dimensionality:
-            problems.append(Problem(f"{where}: synapse {st.name} takes weights in {fmt_unit(st.weight)}, but the "
-                                    f"receptor's weights are in {fmt_unit(wunit)}", dimension=True))
+            problems.append(
+                Problem(
+                    f"{where}: synapse {st.name} takes weights in {fmt_unit(st.weight)}, but the "
+                    f"receptor's weights are in {fmt_unit(wunit)}",
+                    dimension=True,
+                )
+            )
             return None
         vals = {}
         for k, v in self.values.items():
             if k in st.weight_parameters and not hasattr(v, "units") and not isinstance(v, str):
                 v = f"{v} {wunit}"  # a plain number: the receptor's unit (NEST's convention for Wmax)
             unit = wunit if k in st.weight_parameters else st.defaults[k].units
-            chk = check_value(f"{where}, synapse {st.name}, parameter {k!r}", v, unit, 1,
-                              positive=k in st.positive, nonnegative=k in st.nonnegative)
+            chk = check_value(
+                f"{where}, synapse {st.name}, parameter {k!r}",
+                v,
+                unit,
+                1,
+                positive=k in st.positive,
+                nonnegative=k in st.nonnegative,
+            )
             problems.extend(chk.problems)
             vals[k] = chk.quantity
         if len(problems):
@@ -231,8 +265,15 @@ class Synapse:
 
 STDP = SynapseType(
     "stdp_synapse",
-    parameters={"tau_plus": "20 ms", "tau_minus": "20 ms", "lambda_": "0.01", "alpha": "1", "mu_plus": "1",
-                "mu_minus": "1", "Wmax": 100},
+    parameters={
+        "tau_plus": "20 ms",
+        "tau_minus": "20 ms",
+        "lambda_": "0.01",
+        "alpha": "1",
+        "mu_plus": "1",
+        "mu_minus": "1",
+        "Wmax": 100,
+    },
     pre="dK_plus/dt = -K_plus/tau_plus : 1",
     post="dK_minus/dt = -K_minus/tau_minus : 1",
     on_pre="w = Wmax*max(w/Wmax - alpha*lambda_*(w/Wmax)**mu_minus*K_minus, 0)",

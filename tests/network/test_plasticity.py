@@ -24,8 +24,15 @@ ADDITIVE = nu.synapses.SynapseType(  # NEST's stdp_synapse with mu = 0, written 
 def _net(synapse, seed=4, record=None):
     net = nu.Network(seed=seed)
     P = net.add(M(n=60, I_e=nu.Q_(np.linspace(360, 420, 60), "pA")), name="P")
-    pr = net.connect(P[:45], P, nu.conn.FixedInDegree(8), weight=nu.dist.Uniform("20 pA", "60 pA"),
-                     receptor="ex", delay="1.5 ms", synapse=synapse)
+    pr = net.connect(
+        P[:45],
+        P,
+        nu.conn.FixedInDegree(8),
+        weight=nu.dist.Uniform("20 pA", "60 pA"),
+        receptor="ex",
+        delay="1.5 ms",
+        synapse=synapse,
+    )
     net.connect(P[45:], P, nu.conn.FixedInDegree(3), weight="-60 pA", delay="1 ms")
     net.connect(nu.sources.Poisson("300 Hz"), P, weight="40 pA", receptor="ex")
     net.record(P, spikes=True)
@@ -36,8 +43,9 @@ def _net(synapse, seed=4, record=None):
 
 def test_declared_rule_equals_the_built_in_one():
     """A user-declared additive STDP gives the weights of nu.synapses.STDP with mu = 0."""
-    built_in = nu.synapses.STDP(tau_plus="20 ms", tau_minus="30 ms", lambda_=0.05, alpha=1.2, mu_plus=0,
-                                mu_minus=0, Wmax="80 pA")
+    built_in = nu.synapses.STDP(
+        tau_plus="20 ms", tau_minus="30 ms", lambda_=0.05, alpha=1.2, mu_plus=0, mu_minus=0, Wmax="80 pA"
+    )
     a_net, a = _net(ADDITIVE())
     b_net, b = _net(built_in)
     ra, rb = nu.simulate(a_net, "300 ms"), nu.simulate(b_net, "300 ms")
@@ -80,26 +88,41 @@ def test_bad_synapse_input():
     P = net.add(M(n=10), name="P")
     with pytest.raises(nu.ParameterError, match=r"has no parameter 'lamda'\. Did you mean 'lambda_'\?"):
         nu.synapses.STDP(lamda=0.1)
-    with pytest.raises(nu.DimensionError, match=r"parameter 'tau_plus': expected a value in ms \(time\), got 20 mV"):
+    with pytest.raises(
+        nu.DimensionError, match=r"parameter 'tau_plus': expected a value in ms \(time\), got 20 mV"
+    ):
         nu.synapses.STDP(tau_plus="20 mV")
-    with pytest.raises(nu.DimensionError, match=r"^cannot connect: projection 0 \(P -> P\), synapse stdp_synapse, "
-                       r"parameter 'Wmax': expected a value in pA \(current\), got 10 nS"):
+    with pytest.raises(
+        nu.DimensionError,
+        match=r"^cannot connect: projection 0 \(P -> P\), synapse stdp_synapse, "
+        r"parameter 'Wmax': expected a value in pA \(current\), got 10 nS",
+    ):
         net.connect(P, P, weight="1 pA", receptor="ex", synapse=nu.synapses.STDP(Wmax="10 nS"))
     with pytest.raises(nu.ParameterError, match="a Poisson source cannot have plastic synapses"):
         net.connect(nu.sources.Poisson("10 Hz"), P, weight="1 pA", receptor="ex", synapse=nu.synapses.STDP())
-    with pytest.raises(nu.ParameterError, match=r"name the receptor of a plastic projection \(receptor=\.\.\.\)"):
+    with pytest.raises(
+        nu.ParameterError, match=r"name the receptor of a plastic projection \(receptor=\.\.\.\)"
+    ):
         net.connect(P, P, weight="1 pA", synapse=nu.synapses.STDP())
     with pytest.raises(nu.ParameterError, match=r"a plastic projection takes one delay \(a duration\)"):
-        net.connect(P, P, weight="1 pA", receptor="ex", delay=nu.dist.Uniform("1 ms", "2 ms"),
-                    synapse=nu.synapses.STDP())
-    with pytest.raises(nu.ParameterError, match="synapse must come from nu.synapses"):
+        net.connect(
+            P,
+            P,
+            weight="1 pA",
+            receptor="ex",
+            delay=nu.dist.Uniform("1 ms", "2 ms"),
+            synapse=nu.synapses.STDP(),
+        )
+    with pytest.raises(nu.ParameterError, match=r"synapse must come from nu\.synapses"):
         net.connect(P, P, weight="1 pA", receptor="ex", synapse="stdp")
     net.connect(P, P, weight="1 pA", receptor="ex")
     with pytest.raises(nu.ParameterError, match=r"projection 0 \(P -> P \(AllToAll\)\) is not plastic"):
         net.record_weights(0)
     assert len(net.projections) == 1
     R = net.add(nu.models.nest.sigmoid_rate_ipn(n=3), name="R")
-    with pytest.raises(nu.ParameterError, match="a rate projection carries no spikes, so it cannot be plastic"):
+    with pytest.raises(
+        nu.ParameterError, match="a rate projection carries no spikes, so it cannot be plastic"
+    ):
         net.connect(R, R, weight=0.5, synapse=nu.synapses.STDP())
     pr = net.connect(P, P, weight="1 pA", receptor="ex", synapse=ADDITIVE())
     net.record_weights(pr, [100])
@@ -107,25 +130,46 @@ def test_bad_synapse_input():
         net.build()
     net2 = nu.Network()
     Q = net2.add(nu.models.CobaLIF(n=3), name="Q")
-    with pytest.raises(nu.DimensionError, match="synapse my_stdp takes weights in pA, but the receptor's "
-                       "weights are in nS"):
+    with pytest.raises(
+        nu.DimensionError, match="synapse my_stdp takes weights in pA, but the receptor's weights are in nS"
+    ):
         net2.connect(Q, Q, weight="1 nS", receptor="ex", synapse=ADDITIVE())
 
 
 @pytest.mark.parametrize(
     ("kw", "error", "message"),
     [
-        (dict(weight="nS", parameters={"eta": "1 ms"}, pre="dx/dt = -x/(10 ms) : 1", on_pre="w += eta*x"),
-         nu.DimensionError, r"on_pre statement 'w \+= eta\*x': expected the expression in nS \(conductance\), got ms"),
-        (dict(parameters={"tau": "1 ms"}, pre="dx/dt = -x**2/tau : 1"), nu.EquationError,
-         r"presynaptic trace 'x': dx/dt = -x\*\*2/tau is not of the form \(X_inf - x\)/tau"),
+        (
+            dict(weight="nS", parameters={"eta": "1 ms"}, pre="dx/dt = -x/(10 ms) : 1", on_pre="w += eta*x"),
+            nu.DimensionError,
+            r"on_pre statement 'w \+= eta\*x': expected the expression in nS \(conductance\), got ms",
+        ),
+        (
+            dict(parameters={"tau": "1 ms"}, pre="dx/dt = -x**2/tau : 1"),
+            nu.EquationError,
+            r"presynaptic trace 'x': dx/dt = -x\*\*2/tau is not of the form \(X_inf - x\)/tau",
+        ),
         (dict(parameters={"tau": "1 ms"}, pre="dx/dt = 1/tau : 1"), nu.EquationError, "grows without bound"),
-        (dict(parameters={"tau": "1 ms"}, pre="dx/dt = -x/tau : 1", post="dy/dt = -y/tau : 1", on_pre="y += 1"),
-         nu.EquationError, r"'y' cannot be assigned here; on_pre assigns the weight w or the presynaptic traces \(x\)"),
-        (dict(parameters={"tau": "1 ms"}, pre="dx/dt = -x/tau : 1", on_pre="x += w/nS"), nu.EquationError,
-         "a statement that assigns a trace of one neuron cannot read the weight"),
-        (dict(parameters={"tau": "1 ms"}, transmit="w*tau", weight="pA"), nu.DimensionError,
-         r"transmit: expected the expression in pA \(current\), got ms pA"),
+        (
+            dict(
+                parameters={"tau": "1 ms"},
+                pre="dx/dt = -x/tau : 1",
+                post="dy/dt = -y/tau : 1",
+                on_pre="y += 1",
+            ),
+            nu.EquationError,
+            r"'y' cannot be assigned here; on_pre assigns the weight w or the presynaptic traces \(x\)",
+        ),
+        (
+            dict(parameters={"tau": "1 ms"}, pre="dx/dt = -x/tau : 1", on_pre="x += w/nS"),
+            nu.EquationError,
+            "a statement that assigns a trace of one neuron cannot read the weight",
+        ),
+        (
+            dict(parameters={"tau": "1 ms"}, transmit="w*tau", weight="pA"),
+            nu.DimensionError,
+            r"transmit: expected the expression in pA \(current\), got ms pA",
+        ),
         (dict(parameters={"tau": "1 ms"}, on_pre="w ++ 1"), nu.EquationError, "cannot read 'w \\+\\+ 1'"),
         (dict(parameters={"w": "1 ms"}), nu.EquationError, r"names used twice: w \(w is the weight\)"),
     ],

@@ -41,16 +41,22 @@ def test_stdp_weights_after_every_pre_spike_match_nest(case):
     net = nu.Network(seed=0)
     A = _parrots(net, "pre", ref["t_pre"])
     B = _parrots(net, "post", ref["t_post"])
-    syn = nu.synapses.STDP(tau_plus=nu.Q_(float(ref["tau_plus"]), "ms"), tau_minus=nu.Q_(float(ref["tau_minus"]), "ms"),
-                           lambda_=c["lambda_"], alpha=c["alpha"], mu_plus=c["mu_plus"], mu_minus=c["mu_minus"],
-                           Wmax=nu.Q_(c["Wmax"], "pA"))
+    syn = nu.synapses.STDP(
+        tau_plus=nu.Q_(float(ref["tau_plus"]), "ms"),
+        tau_minus=nu.Q_(float(ref["tau_minus"]), "ms"),
+        lambda_=c["lambda_"],
+        alpha=c["alpha"],
+        mu_plus=c["mu_plus"],
+        mu_minus=c["mu_minus"],
+        Wmax=nu.Q_(c["Wmax"], "pA"),
+    )
     pr = net.connect(A, B, weight=nu.Q_(c["w0"], "pA"), receptor="plastic", delay="1 ms", synapse=syn)
     net.record(B, "z")
     net.record_weights(pr, every="0.1 ms")
     res = nu.simulate(net, "1600 ms", dt="0.1 ms")
     np.testing.assert_allclose(res["pre"].spikes.times.m_as("ms"), ref["t_pre"], atol=1e-9)
     np.testing.assert_allclose(res["post"].spikes.times.m_as("ms"), ref["t_post"], atol=1e-9)
-    t, w = res.weights(pr)
+    _, w = res.weights(pr)
     steps = np.rint(ref["t_pre"] / 0.1).astype(int)  # the sample after the step of each pre spike
     got = w.m_as("pA")[steps, 0]
     assert np.max(np.abs(got - ref[f"{case}_weights"])) < 1e-12
@@ -69,8 +75,9 @@ def test_stdp_weights_after_every_pre_spike_match_nest(case):
 def test_tsodyks2_amplitudes_and_membrane_match_nest(case):
     ref = np.load(REF / "plasticity_tsodyks2.npz")
     c = {k: float(ref[f"{case}_{k}"]) for k in ("U", "u", "x", "tau_rec", "tau_fac", "weight")}
-    syn = nu.synapses.Tsodyks2(U=c["U"], u=c["u"], x=c["x"], tau_rec=nu.Q_(c["tau_rec"], "ms"),
-                               tau_fac=nu.Q_(c["tau_fac"], "ms"))
+    syn = nu.synapses.Tsodyks2(
+        U=c["U"], u=c["u"], x=c["x"], tau_rec=nu.Q_(c["tau_rec"], "ms"), tau_fac=nu.Q_(c["tau_fac"], "ms")
+    )
     net = nu.Network(seed=0)
     A = _parrots(net, "pre", ref["t_spikes"])
     B = net.add(Parrot(), name="sum")

@@ -66,9 +66,18 @@ def _stdp(nest, pre, post, c):
     nest.Connect(g_post, p_post, syn_spec={"delay": DT})
     wr = nest.Create("weight_recorder")
     nest.CopyModel("stdp_synapse", "stdp_rec", {"weight_recorder": wr})
-    syn = {"synapse_model": "stdp_rec", "weight": c["w0"], "delay": DELAY, "receptor_type": 1,
-           "tau_plus": TAU_PLUS, "lambda": c["lambda_"], "alpha": c["alpha"], "mu_plus": c["mu_plus"],
-           "mu_minus": c["mu_minus"], "Wmax": c["Wmax"]}
+    syn = {
+        "synapse_model": "stdp_rec",
+        "weight": c["w0"],
+        "delay": DELAY,
+        "receptor_type": 1,
+        "tau_plus": TAU_PLUS,
+        "lambda": c["lambda_"],
+        "alpha": c["alpha"],
+        "mu_plus": c["mu_plus"],
+        "mu_minus": c["mu_minus"],
+        "Wmax": c["Wmax"],
+    }
     nest.Connect(p_pre, p_post, syn_spec=syn)
     sr = nest.Create("spike_recorder")
     nest.Connect(p_pre + p_post, sr)
@@ -89,7 +98,9 @@ def _stdp_python(t_pre, t_post, c):
     for tp in t_pre:
         for tq in t_post:
             if t_last - DELAY < tq <= tp - DELAY:
-                x = w / wm + c["lambda_"] * (1 - w / wm) ** c["mu_plus"] * kp * math.exp((t_last - tq - DELAY) / TAU_PLUS)
+                x = w / wm + c["lambda_"] * (1 - w / wm) ** c["mu_plus"] * kp * math.exp(
+                    (t_last - tq - DELAY) / TAU_PLUS
+                )
                 w = x * wm if x < 1 else wm
         km = sum(math.exp((tq - (tp - DELAY)) / TAU_MINUS) for tq in t_post if tq < tp - DELAY - 1e-9)
         x = w / wm - c["alpha"] * c["lambda_"] * (w / wm) ** c["mu_minus"] * km
@@ -120,7 +131,12 @@ def _tsodyks(nest, pre, c):
     ev = mm.get("events")
     keep = ev["times"] <= dur + 1e-9
     wev = wr.get("events")
-    return np.sort(sr.get("events")["times"]), np.asarray(wev["times"]), np.asarray(wev["weights"]), ev["V_m"][keep]
+    return (
+        np.sort(sr.get("events")["times"]),
+        np.asarray(wev["times"]),
+        np.asarray(wev["weights"]),
+        ev["V_m"][keep],
+    )
 
 
 def _tsodyks_python(t, c):
