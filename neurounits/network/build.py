@@ -309,8 +309,9 @@ def _weight_records(net: Any, syn: list, dt_ms: float) -> dict[int, tuple[np.nda
         m = int(syn[k].post.size)
         idx = np.arange(m) if which is None else np.asarray(which)
         if idx.ndim != 1 or (idx.size and (idx.dtype.kind not in "iu" or idx.min() < -m or idx.max() >= m)):
+            got = f"{idx.size} positions from {idx.min()} to {idx.max()}" if idx.size > 5 else repr(which)
             problems.append(Problem(f"{where}: synapses must be positions in [0, {m}) (the projection has "
-                                    f"{m} synapses), got {which!r}"))
+                                    f"{m} synapses), got {got}"))
             continue
         steps = 1
         if every is not None:
