@@ -177,3 +177,55 @@ def test_bad_synapse_input():
 def test_bad_synapse_declarations(kw, error, message):
     with pytest.raises(error, match=message):
         nu.synapses.SynapseType("bad", **kw)
+
+
+TRIPLET = nu.synapses.SynapseType(  # Pfister & Gerstner (2006), all-to-all, hard bounds
+    "triplet",
+    weight="pA",
+    parameters={"tau_p": "16.8 ms", "tau_x": "101 ms", "tau_m": "33.7 ms", "tau_y": "125 ms",
+                "A2p": "0.5 pA", "A3p": "0.62 pA", "A2m": "0.7 pA", "A3m": "0.023 pA", "w_max": "60 pA"},
+    pre="dr1/dt = -r1/tau_p : 1\ndr2/dt = -r2/tau_x : 1",
+    post="do1/dt = -o1/tau_m : 1\ndo2/dt = -o2/tau_y : 1",
+    on_pre="w = clip(w - o1*(A2m + A3m*r2), 0 pA, w_max)",
+    after_pre="r1 += 1; r2 += 1",
+    on_post="w = clip(w + r1*(A2p + A3p*o2), 0 pA, w_max); o1 += 1; o2 += 1",
+)
+
+
+def _triplet_reference(t_pre, t_post, d, w):
+    """The triplet rule event by event, in the order events reach the synapse (post at t + d,
+    before pre at the same time; each reads the traces of spikes strictly before it)."""
+    import math
+
+    def tr(times, t, tau):
+        return sum(math.exp(-(t - s) / tau) for s in times if s < t - 1e-9)
+
+    events = sorted([(t + d, 0) for t in t_post] + [(t, 1) for t in t_pre])
+    out = []
+    for t, kind in events:
+        if kind == 0:
+            w = min(max(w + tr(t_pre, t, 16.8) * (0.5 + 0.62 * tr([s + d for s in t_post], t, 125.0)), 0), 60)
+        else:
+            post = [s + d for s in t_post]
+            w = min(max(w - tr(post, t, 33.7) * (0.7 + 0.023 * tr(t_pre, t, 101.0)), 0), 60)
+            out.append(w)
+    return np.array(out)
+
+
+def test_triplet_rule_against_an_event_by_event_reference():
+    from test_plasticity_nest import Parrot, _parrots
+
+    rng = np.random.default_rng(5)
+    t_pre = np.unique(np.round(np.cumsum(rng.exponential(15.0, 40)) + 1, 1))
+    t_post = np.unique(np.round(np.cumsum(rng.exponential(12.0, 50)) + 1, 1))
+    t_post = np.union1d(t_post, np.round(t_pre[[3, 8]] - 2.0, 1))  # post spikes meeting pre spikes
+    net = nu.Network()
+    A, B = _parrots(net, "pre", t_pre), _parrots(net, "post", t_post)
+    assert isinstance(B.model, Parrot)
+    pr = net.connect(A, B, weight="30 pA", receptor="plastic", delay="2 ms", synapse=TRIPLET())
+    net.record_weights(pr)
+    res = nu.simulate(net, f"{max(t_pre.max(), t_post.max()) + 5} ms")
+    got = res.weights(pr)[1].m_as("pA")[np.rint(t_pre / 0.1).astype(int), 0]
+    want = _triplet_reference(t_pre, t_post, 2.0, 30.0)
+    assert np.ptp(want) > 10
+    np.testing.assert_allclose(got, want, rtol=0, atol=1e-10)
