@@ -35,11 +35,27 @@ PRM = (TAU_P, TAU_M, LAM, ALPHA, MU_P, MU_M, WMAX, NE)
 def network(seed: int = 12345):
     net = nu.Network(seed=seed)
     P = net.add(nu.models.CobaLIF(n=N), name="P", initial={"V": nu.dist.Uniform("-60 mV", "-50 mV")})
-    stdp = nu.synapses.STDP(tau_plus=f"{TAU_P} ms", tau_minus=f"{TAU_M} ms", lambda_=LAM, alpha=ALPHA,
-                            mu_plus=MU_P, mu_minus=MU_M, Wmax=f"{WMAX} nS")
-    pr = net.connect(P[:NE], P[:NE], nu.conn.FixedProbability(P_CONN), weight=f"{W0} nS", receptor="ex",
-                     delay="0.1 ms", synapse=stdp)
-    net.connect(P[:NE], P[NE:], nu.conn.FixedProbability(P_CONN), weight="6 nS", receptor="ex", delay="0.1 ms")
+    stdp = nu.synapses.STDP(
+        tau_plus=f"{TAU_P} ms",
+        tau_minus=f"{TAU_M} ms",
+        lambda_=LAM,
+        alpha=ALPHA,
+        mu_plus=MU_P,
+        mu_minus=MU_M,
+        Wmax=f"{WMAX} nS",
+    )
+    pr = net.connect(
+        P[:NE],
+        P[:NE],
+        nu.conn.FixedProbability(P_CONN),
+        weight=f"{W0} nS",
+        receptor="ex",
+        delay="0.1 ms",
+        synapse=stdp,
+    )
+    net.connect(
+        P[:NE], P[NE:], nu.conn.FixedProbability(P_CONN), weight="6 nS", receptor="ex", delay="0.1 ms"
+    )
     net.connect(P[NE:], P, nu.conn.FixedProbability(P_CONN), weight="67 nS", receptor="inh", delay="0.1 ms")
     net.connect(nu.sources.Poisson("2.4 kHz"), P, weight="2.1 nS", receptor="ex")
     net.record(P, spikes=True)
@@ -125,7 +141,9 @@ def coba_stdp_hand(n_steps, dt, v, ge, gi, ref, sptr, spost, pl, prm, lam, w_ext
                     b_ex[nxt, spost[s]] += 6.0
                 else:
                     b_in[nxt, spost[s]] += 67.0
-        _stdp_step(j, dt, ns, spk, arr, n_arr, ptr, post, w, tptr, tsyn, tpre, kp, tkp, km, tkm, b_ex[nxt], prm)
+        _stdp_step(
+            j, dt, ns, spk, arr, n_arr, ptr, post, w, tptr, tsyn, tpre, kp, tkp, km, tkm, b_ex[nxt], prm
+        )
         n_arr = 0
         for q in range(ns):  # reach the synapses in the next step
             if spk[q] < NE:
@@ -149,8 +167,14 @@ def hand_inputs(seed: int = 12345):
     spre, spost = pre[~ee], post[~ee]
     ppre, ppost = pre[ee], post[ee]  # sorted by pre already (np.nonzero)
     by_post = np.argsort(ppost, kind="stable")
-    pl = (ptr_of(ppre, NE), ppost.astype(np.int64), np.full(ppre.size, W0), ptr_of(ppost, NE),
-          by_post.astype(np.int64), ppre[by_post].astype(np.int64))
+    pl = (
+        ptr_of(ppre, NE),
+        ppost.astype(np.int64),
+        np.full(ppre.size, W0),
+        ptr_of(ppost, NE),
+        by_post.astype(np.int64),
+        ppre[by_post].astype(np.int64),
+    )
     return v, ptr_of(spre, N), spost.astype(np.int64), pl
 
 
@@ -179,8 +203,21 @@ def main() -> None:
     v0, sptr, spost, pl = hand_inputs()
     net, pr = network()
     nu.Simulation(net, f"{DT_MS} ms").advance(10)  # compile
-    coba_stdp_hand(10, DT_MS, v0.copy(), np.zeros(N), np.zeros(N), np.zeros(N, np.int64), sptr, spost,
-                   (*pl[:2], pl[2].copy(), *pl[3:]), PRM, 0.24, 2.1, 1)  # compile
+    coba_stdp_hand(
+        10,
+        DT_MS,
+        v0.copy(),
+        np.zeros(N),
+        np.zeros(N),
+        np.zeros(N, np.int64),
+        sptr,
+        spost,
+        (*pl[:2], pl[2].copy(), *pl[3:]),
+        PRM,
+        0.24,
+        2.1,
+        1,
+    )  # compile
     ours, hand = [], []
     for _ in range(args.repeats):
         t, k_ours, w_ours = time_ours(net, pr)

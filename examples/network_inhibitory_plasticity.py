@@ -35,8 +35,15 @@ P = net.add(nu.models.CobaLIF(n=500), name="P", initial={"V": nu.dist.Uniform("-
 E, I = P[:400], P[400:]
 net.connect(E, P, nu.conn.FixedProbability(0.05), weight="2 nS", receptor="ex", delay="0.5 ms")
 net.connect(I, I, nu.conn.FixedProbability(0.05), weight="20 nS", receptor="inh", delay="0.5 ms")
-vs = net.connect(I, E, nu.conn.FixedInDegree(10), weight="1 nS", receptor="inh", delay="0.5 ms",
-                 synapse=vogels_sprekeler(rho0="5 Hz"))
+vs = net.connect(
+    I,
+    E,
+    nu.conn.FixedInDegree(10),
+    weight="1 nS",
+    receptor="inh",
+    delay="0.5 ms",
+    synapse=vogels_sprekeler(rho0="5 Hz"),
+)
 net.connect(nu.sources.Poisson("2.4 kHz"), P, weight="2.1 nS", receptor="ex")
 net.record(P, spikes=True)
 net.record_weights(vs, np.arange(0, 4000, 4), every="10 ms")
@@ -49,7 +56,10 @@ bins = np.arange(0.0, 3.01, 0.1)
 rate_e = np.histogram(t_s[idx < 400], bins)[0] / 400 / 0.1
 rate_i = np.histogram(t_s[idx >= 400], bins)[0] / 100 / 0.1
 t_w, w = res.weights(vs)
-print(f"excitatory rate: first 100 ms {rate_e[0]:.1f} Hz, last second {rate_e[-10:].mean():.1f} Hz (rho0 = 5 Hz)")
+print(
+    f"excitatory rate: first 100 ms {rate_e[0]:.1f} Hz, "
+    f"last second {rate_e[-10:].mean():.1f} Hz (rho0 = 5 Hz)"
+)
 print(f"mean inhibitory weight: {w[0].mean():~.2f} at the start, {w[-1].mean():~.2f} at the end")
 assert rate_e[0] > 15 and abs(rate_e[-10:].mean() - 5.0) < 2.0
 

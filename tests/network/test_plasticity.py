@@ -182,8 +182,17 @@ def test_bad_synapse_declarations(kw, error, message):
 TRIPLET = nu.synapses.SynapseType(  # Pfister & Gerstner (2006), all-to-all, hard bounds
     "triplet",
     weight="pA",
-    parameters={"tau_p": "16.8 ms", "tau_x": "101 ms", "tau_m": "33.7 ms", "tau_y": "125 ms",
-                "A2p": "0.5 pA", "A3p": "0.62 pA", "A2m": "0.7 pA", "A3m": "0.023 pA", "w_max": "60 pA"},
+    parameters={
+        "tau_p": "16.8 ms",
+        "tau_x": "101 ms",
+        "tau_m": "33.7 ms",
+        "tau_y": "125 ms",
+        "A2p": "0.5 pA",
+        "A3p": "0.62 pA",
+        "A2m": "0.7 pA",
+        "A3m": "0.023 pA",
+        "w_max": "60 pA",
+    },
     pre="dr1/dt = -r1/tau_p : 1\ndr2/dt = -r2/tau_x : 1",
     post="do1/dt = -o1/tau_m : 1\ndo2/dt = -o2/tau_y : 1",
     on_pre="w = clip(w - o1*(A2m + A3m*r2), 0 pA, w_max)",
@@ -229,3 +238,15 @@ def test_triplet_rule_against_an_event_by_event_reference():
     want = _triplet_reference(t_pre, t_post, 2.0, 30.0)
     assert np.ptp(want) > 10
     np.testing.assert_allclose(got, want, rtol=0, atol=1e-10)
+
+
+def test_plastic_projections_are_refused_by_the_nest_export(tmp_path):
+    net = nu.Network()
+    P = net.add(M(n=3), name="P")
+    net.connect(P, P, weight="1 pA", receptor="ex", synapse=nu.synapses.STDP())
+    with pytest.raises(
+        nu.ExportError,
+        match=r"projection 0 \(P -> P \(AllToAll\)\): plastic synapses "
+        r"\(stdp_synapse\) do not export yet",
+    ):
+        nu.export.nest(net, tmp_path / "run.py", "10 ms")
