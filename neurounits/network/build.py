@@ -46,7 +46,7 @@ from .drawing import _ids as _ids
 from .drawing import _rng as _rng
 from .drawing import _values as _values
 from .drawing import _weight_unit as _weight_unit
-from .plastic import plastic_tables
+from .plastic import check_constraints, plastic_tables
 from .sources import Poisson, Source
 from .tables import _columns as _columns
 from .tables import _delay_dtype as _delay_dtype
@@ -154,7 +154,8 @@ class BuiltNetwork:
 
     def connectivity_bytes(self) -> int:
         tables = self.csr + [c for c in self.payload_csr + self.rate_csr if c]
-        return int(sum(sum(a.nbytes for a in c) for c in tables))
+        plastic = sum(a.nbytes for t in self.plastic for a in (*t.arrays.values(), t.order))
+        return int(sum(sum(a.nbytes for a in c) for c in tables) + plastic)
 
     def summary(self) -> str:
         net = self.network
@@ -167,7 +168,8 @@ class BuiltNetwork:
         for proj, s in zip(net.projections, self.projections, strict=True):
             dtxt = (f"delay {s.delay_min * self.dt_ms:g}-{s.delay_max * self.dt_ms:g} ms" if s.count
                     else "no synapses")
-            lines.append(f"  {proj.describe()}: {s.count} synapses, {dtxt}")
+            plastic = f", plastic ({proj.synapse.type.name})" if proj.plastic is not None else ""
+            lines.append(f"  {proj.describe()}: {s.count} synapses, {dtxt}{plastic}")
         rec_bytes = sum(len(v) * len(idx) * 8 / max(e, 1) for v, idx, e in self.record if e)
         lines.append(
             f"  connectivity: {self.connectivity_bytes() / 2**20:.2f} MiB "
@@ -348,6 +350,9 @@ def build(net: Any, dt_q: Any) -> BuiltNetwork:
         assert s is not None  # a projection that was not drawn added a problem, raised above
         _place(net, proj, s, offsets, [plan.spec for plan in plans], ports)
     events = _spike_time_events(net, built, dt_ms, problems)
+    for proj, s in zip(net.projections, built, strict=True):
+        if proj.plastic is not None:
+            check_constraints(proj, s, problems)
     raise_problems("cannot build the network", problems)
     syn = [s for s in built if s is not None]
     tables = _tables(net, built, syn)

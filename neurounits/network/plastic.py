@@ -16,10 +16,10 @@ import sympy
 
 from ..dist import Distribution
 from ..errors import Problem
-from ..units import Q_, as_quantity
+from ..units import Q_, as_quantity, fmt_unit, internal_unit
 from .sources import Source
 
-__all__ = ["PlasticState", "PlasticTables", "check_plastic", "plastic_tables"]
+__all__ = ["PlasticState", "PlasticTables", "check_constraints", "check_plastic", "plastic_tables"]
 
 
 def check_plastic(
@@ -115,6 +115,30 @@ def _ptr(keys: np.ndarray, n: int) -> np.ndarray:
     return ptr
 
 
+def check_constraints(proj: Any, s: Any, problems: list[Problem]) -> None:
+    """The synapse type's constraints on the drawn weights of plastic projection ``proj``."""
+    code, params, initial = proj.plastic
+    syms = [sympy.Symbol("w", real=True), *(sympy.Symbol(f"p_{k}", real=True) for k in code.params)]
+    unit = _unit(proj)
+    w = np.broadcast_to(s.weight, s.post.shape)
+    for text, cond in initial["constraints"]:
+        with np.errstate(all="ignore"):
+            ok = np.broadcast_to(sympy.lambdify(syms, cond, "numpy")(w, *params), w.shape)
+        if not ok.all():
+            bad = w[~ok][0] / _factor(unit)
+            problems.append(
+                Problem(
+                    f"{proj.describe()}: synapse {code.name} needs {text}; {int((~ok).sum())} of "
+                    f"{w.size} synapses do not meet it (e.g. w = {bad:g} {fmt_unit(unit)})"
+                )
+            )
+
+
+def _unit(proj: Any) -> Any:
+    _, names = next(iter(proj.receptors.items()))
+    return proj.target.parts[0][0].model.spec.receptors[names[0]].unit
+
+
 def plastic_tables(net: Any, proj: Any, s: Any) -> PlasticTables:
     """The tables of plastic projection ``proj`` from its drawn synapses ``s`` (columns placed)."""
     code, params, initial = proj.plastic
@@ -142,7 +166,7 @@ def plastic_tables(net: Any, proj: Any, s: Any) -> PlasticTables:
         order=np.argsort(order, kind="stable"),
         code=code,
         params=params,
-        initial={k: float(e.subs(values)) for k, e in initial.items()},
+        initial={k: float(e.subs(values)) for k, e in initial.items() if k != "constraints"},
         unit=net.populations[pi].model.spec.receptors[names[0]].unit,
     )
 
@@ -213,7 +237,10 @@ class PlasticState:
         return Q_(np.arange(w.shape[0]) * self.every * dt_ms, "ms"), _quantity(w, self.tables.unit)
 
 
-def _quantity(values: np.ndarray, unit: Any) -> Any:
-    from .drawing import _factor
+def _factor(unit: Any) -> float:
+    """Internal units per ``unit``."""
+    return float(Q_(1.0, unit).to(internal_unit(unit)).magnitude)
 
+
+def _quantity(values: np.ndarray, unit: Any) -> Any:
     return Q_(values / _factor(unit), unit)

@@ -110,10 +110,25 @@ def _statements(
     return tuple(out)
 
 
+def _constraints(st: Any, scope: Scope, problems: list[Problem]) -> list[tuple[str, Any]]:
+    out = []
+    for text in st.constraints:
+        res, probs = translate(text, scope, f"constraint '{text}'")
+        problems.extend(probs)
+        if not res.condition or _prefixes(res.sym) - {"p", "w"}:
+            raise EquationError(
+                f"synapse {st.name}, constraint '{text}': write a condition on the weight w and "
+                "the parameters, e.g. 'w <= w_max'"
+            )
+        out.append((text, res.sym))
+    return out
+
+
 def translate_type(st: Any, units: dict[str, Any], wunit: Any) -> tuple[PlasticCode, list[Problem], Any]:
     """The code of synapse type ``st`` whose parameters have ``units`` and whose weight has
     ``wunit``; dimension problems are returned (syntax and form errors raise EquationError).
-    The third value maps each trace to its initial value as a sympy expression of the parameters."""
+    The third value maps each trace to its initial value as a sympy expression of the parameters,
+    and ``"constraints"`` to the type's constraints, (text, sympy condition) pairs."""
     scope = _scope(st, units, wunit)
     problems: list[Problem] = []
     pre = tuple(_trace(st, tr, "a", scope, problems) for tr in st.pre)
@@ -134,6 +149,7 @@ def translate_type(st: Any, units: dict[str, Any], wunit: Any) -> tuple[PlasticC
                 f"synapse {st.name}: the initial value of '{tr.name}' ({tr.initial}) may use parameters only"
             )
         initial[tr.name] = ini.sym
+    initial["constraints"] = _constraints(st, scope, problems)
     code = PlasticCode(
         name=st.name,
         params=tuple(units),

@@ -70,8 +70,10 @@ class SynapseType:
     ``parameters`` maps names to defaults with units; the names in ``weight_parameters`` take the
     unit of the weight (their default, a plain number, is in the receptor's unit, as NEST's
     ``Wmax``); ``positive`` and ``nonnegative`` name parameters that must be > 0 or >= 0;
-    ``initial`` maps traces to their initial values (default 0); ``weight`` (a unit), when given,
-    is the only weight unit the type accepts, and its statements are checked at once.
+    ``initial`` maps traces to their initial values (default 0); ``constraints`` are conditions on
+    the weight and the parameters that every synapse's initial weight must meet (checked when the
+    network is built); ``weight`` (a unit), when given, is the only weight unit the type accepts,
+    and its statements are checked at once.
     """
 
     def __init__(
@@ -90,11 +92,12 @@ class SynapseType:
         weight_parameters: tuple[str, ...] = (),
         positive: tuple[str, ...] = (),
         nonnegative: tuple[str, ...] = (),
+        constraints: tuple[str, ...] = (),
         doc: str = "",
     ) -> None:
         if not isinstance(name, str) or not name.strip():
             raise EquationError(f"a synapse type's name must be a non-empty string, got {name!r}")
-        self.name, self.transmit, self.doc = name, transmit, doc
+        self.name, self.transmit, self.doc, self.constraints = name, transmit, doc, tuple(constraints)
         self.events = {"on_pre": on_pre, "after_pre": after_pre, "on_post": on_post}
         self.weight_parameters, self.positive, self.nonnegative = (
             tuple(weight_parameters),
@@ -280,6 +283,7 @@ STDP = SynapseType(
     after_pre="K_plus += 1",
     on_post="w = Wmax*min(w/Wmax + lambda_*(1 - w/Wmax)**mu_plus*K_plus, 1); K_minus += 1",
     weight_parameters=("Wmax",),
+    constraints=("w/Wmax >= 0",),
     positive=("tau_plus", "tau_minus"),
     nonnegative=("lambda_", "alpha", "mu_plus", "mu_minus"),
     doc="NEST's stdp_synapse: pair-based STDP, all-to-all pairing, weight dependence mu_plus/mu_minus "

@@ -250,3 +250,18 @@ def test_plastic_projections_are_refused_by_the_nest_export(tmp_path):
         r"\(stdp_synapse\) do not export yet",
     ):
         nu.export.nest(net, tmp_path / "run.py", "10 ms")
+
+
+def test_stdp_weights_must_have_the_sign_of_wmax():
+    net = nu.Network()
+    P = net.add(M(n=4), name="P")
+    w = nu.Q_([10.0, -5.0, 3.0, -1.0], "pA")
+    net.connect(P, P, nu.conn.OneToOne(), weight=w, receptor="ex", synapse=nu.synapses.STDP(Wmax="50 pA"))
+    with pytest.raises(
+        nu.ParameterError,
+        match=r"projection 0 \(P -> P \(OneToOne\)\): synapse stdp_synapse "
+        r"needs w/Wmax >= 0; 2 of 4 synapses do not meet it \(e\.g\. w = -5 pA\)",
+    ):
+        net.build()
+    with pytest.raises(nu.EquationError, match="constraint 'w': write a condition on the weight w"):
+        nu.synapses.SynapseType("bad", constraints=("w",), weight="pA")
