@@ -257,7 +257,7 @@ def _loop(nks: NetworkKernelSpec, L: Lines) -> None:
         if pc.spikes:
             _deliver(pc, p, L)
     for k, ppc in enumerate(nks.plastic):
-        plastic_loop(ppc, k, L)
+        plastic_loop(ppc, k, L, pops[ppc.source].multi)
     for p, pc in enumerate(pops):
         if pc.record:
             L.add(2, f"if RE__{p} > 0 and (g + 1) % RE__{p} == 0:")

@@ -185,8 +185,10 @@ def plastic_setup(pc: PlasticCode, k: int, L: Lines) -> None:
             L.add(1, f"I{k}{side}{m} = {_ren(xinf, k)}")
 
 
-def plastic_loop(ppc: PlasticProjectionCode, k: int, L: Lines) -> None:
-    """Projection k's work in one step (inside the time loop, indentation 2); see the module."""
+def plastic_loop(ppc: PlasticProjectionCode, k: int, L: Lines, multi: bool = False) -> None:
+    """Projection k's work in one step (inside the time loop, indentation 2); see the module.
+    ``multi``: a source neuron may spike more than once in a step (``SPK`` counts; each spike is
+    an event of its own)."""
     pc, p, q = ppc.code, ppc.source, ppc.target
     L.add(2, f"ra_ = (g + 1) % PL{k}_PRN.shape[0]  # post spikes of step g - D reach the synapses")
     L.add(2, f"for q_ in range(PL{k}_PRN[ra_]):")
@@ -200,8 +202,10 @@ def plastic_loop(ppc: PlasticProjectionCode, k: int, L: Lines) -> None:
     L.add(3, f"i = SPKOUT__{p}[q_]")
     for m, (name, _, _) in enumerate(pc.pre):
         L.add(3, _trace_value(k, "a", m, name, "i"))
-    _event(pc, k, L, 3, pc.on_pre, pre=True, transmit=True)
-    _event(pc, k, L, 3, pc.after_pre, pre=True, transmit=False)
+    if multi:
+        L.add(3, f"for c2_ in range(SPK__{p}[i]):")
+    _event(pc, k, L, 4 if multi else 3, pc.on_pre, pre=True, transmit=True)
+    _event(pc, k, L, 4 if multi else 3, pc.after_pre, pre=True, transmit=False)
     for m, (name, _, _) in enumerate(pc.pre):
         L.add(3, f"PL{k}_XPRE[{m}, i] = a_{name}")
     if pc.pre:

@@ -265,3 +265,24 @@ def test_stdp_weights_must_have_the_sign_of_wmax():
         net.build()
     with pytest.raises(nu.EquationError, match="constraint 'w': write a condition on the weight w"):
         nu.synapses.SynapseType("bad", constraints=("w",), weight="pA")
+
+
+@pytest.mark.slow
+def test_sources_that_spike_several_times_in_a_step_deliver_every_spike():
+    """aeif_cond_alpha (rkf45, events inside the step) counts its spikes per step; a plastic
+    projection that changes nothing delivers them as a static one does (the same bits)."""
+
+    def run(syn):
+        net = nu.Network(seed=2)
+        A = net.add(
+            nu.models.nest.aeif_cond_alpha(n=10, I_e=nu.Q_(np.linspace(600, 900, 10), "pA")), name="A"
+        )
+        B = net.add(M(n=5), name="B")
+        net.connect(A, B, nu.conn.FixedInDegree(4), weight="30 pA", receptor="ex", delay="1 ms", synapse=syn)
+        net.record(B, "V_m", every="1 ms")
+        assert nu.Simulation(net)._runner.spec.populations[0].multi
+        return nu.simulate(net, "200 ms")["B"]["V_m"].m
+
+    a, b = run(None), run(nu.synapses.SynapseType("still")())
+    assert np.ptp(a) > 0.5  # the spikes arrived
+    np.testing.assert_array_equal(a, b)
