@@ -69,7 +69,7 @@ class SynapseType:
 
     ``parameters`` maps names to defaults with units; the names in ``weight_parameters`` take the
     unit of the weight (their default, a plain number, is in the receptor's unit, as NEST's
-    ``Wmax``); ``positive`` and ``nonnegative`` name parameters that must be > 0 or >= 0;
+    ``Wmax``; a value given must have the unit); ``positive`` and ``nonnegative`` name parameters that must be > 0 or >= 0;
     ``initial`` maps traces to their initial values (default 0); ``constraints`` are conditions on
     the weight and the parameters that every synapse's initial weight must meet (checked when the
     network is built); ``weight`` (a unit), when given, is the only weight unit the type accepts,
@@ -208,7 +208,7 @@ class SynapseType:
                 problems.extend(chk.problems)
                 out[k] = chk.quantity
         raise_problems(f"cannot make a {self.name} synapse", problems)
-        return Synapse(self, {**self.defaults, **out})
+        return Synapse(self, {**self.defaults, **out}, set(out))
 
     def __repr__(self) -> str:
         return f"<SynapseType {self.name}: parameters {', '.join(self.defaults) or 'none'}>"
@@ -217,8 +217,8 @@ class SynapseType:
 class Synapse:
     """A synapse type with parameter values, for ``Network.connect(..., synapse=...)``."""
 
-    def __init__(self, type_: SynapseType, values: dict[str, Any]) -> None:
-        self.type, self.values = type_, values
+    def __init__(self, type_: SynapseType, values: dict[str, Any], given: set[str] | None = None) -> None:
+        self.type, self.values, self.given = type_, values, set(values if given is None else given)
 
     def resolve(self, wunit: Any, where: str, problems: list[Problem]) -> tuple[Any, np.ndarray, Any] | None:
         """(PlasticCode, parameter values in internal units, initial trace values) for weights in
@@ -235,8 +235,8 @@ class Synapse:
             return None
         vals = {}
         for k, v in self.values.items():
-            if k in st.weight_parameters and not hasattr(v, "units") and not isinstance(v, str):
-                v = f"{v} {wunit}"  # a plain number: the receptor's unit (NEST's convention for Wmax)
+            if k in st.weight_parameters and k not in self.given and not hasattr(v, "units"):
+                v = f"{v} {wunit}"  # a default without a unit: the receptor's unit (as NEST's Wmax)
             unit = wunit if k in st.weight_parameters else st.defaults[k].units
             chk = check_value(
                 f"{where}, synapse {st.name}, parameter {k!r}",

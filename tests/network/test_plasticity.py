@@ -286,3 +286,16 @@ def test_sources_that_spike_several_times_in_a_step_deliver_every_spike():
     a, b = run(None), run(nu.synapses.SynapseType("still")())
     assert np.ptp(a) > 0.5  # the spikes arrived
     np.testing.assert_array_equal(a, b)
+
+
+def test_weight_parameters_take_the_receptor_unit_only_by_default():
+    net = nu.Network()
+    P = net.add(M(n=2), name="P")
+    with pytest.raises(
+        nu.DimensionError,
+        match=r"parameter 'Wmax': expected a value in pA \(current\), got the "
+        r"plain number 50",
+    ):
+        net.connect(P, P, weight="1 pA", receptor="ex", synapse=nu.synapses.STDP(Wmax=50))
+    net.connect(P, P, weight="1 pA", receptor="ex", synapse=nu.synapses.STDP())  # NEST's default: 100 pA here
+    assert net.projections[0].plastic[1][-1] == 100.0
