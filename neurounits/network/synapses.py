@@ -69,7 +69,8 @@ class SynapseType:
 
     ``parameters`` maps names to defaults with units; the names in ``weight_parameters`` take the
     unit of the weight (their default, a plain number, is in the receptor's unit, as NEST's
-    ``Wmax``; a value given must have the unit); ``positive`` and ``nonnegative`` name parameters that must be > 0 or >= 0;
+    ``Wmax``; a value given must have the unit); ``positive`` and ``nonnegative`` name parameters
+    that must be > 0 or >= 0;
     ``initial`` maps traces to their initial values (default 0); ``constraints`` are conditions on
     the weight and the parameters that every synapse's initial weight must meet (checked when the
     network is built); ``weight`` (a unit), when given, is the only weight unit the type accepts,
