@@ -39,7 +39,7 @@ if TYPE_CHECKING:  # what the names below resolve to, for type checkers and IDEs
     from . import dist, export, plot
     from .equations import Model
     from .loading import load
-    from .network import Network, sources
+    from .network import Network, sources, synapses
     from .network import connectivity as conn
     from .simulation import (
         Features,
@@ -72,6 +72,7 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     "Network": (".network", "Network"),
     "sources": (".network.sources", None),
     "conn": (".network.connectivity", None),
+    "synapses": (".network.synapses", None),
     "Sweep": (".sweeps", "Sweep"),
     "fi_curve": (".sweeps", "fi_curve"),
     "sweep": (".sweeps", "sweep"),
@@ -123,6 +124,7 @@ __all__ = [
     "simulate",
     "sources",
     "sweep",
+    "synapses",
     "ureg",
 ]
 

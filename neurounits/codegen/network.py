@@ -33,6 +33,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .emit import Lines
+from .plastic import PlasticProjectionCode, plastic_argnames, plastic_initial, plastic_loop, plastic_setup
 
 __all__ = ["NetworkKernelSpec", "PopulationCode", "generate_network"]
 
@@ -59,6 +60,7 @@ class NetworkKernelSpec:
     """The structure of a network's loop: its populations' step modules, in order."""
 
     populations: tuple[PopulationCode, ...]
+    plastic: tuple[PlasticProjectionCode, ...] = ()  # plastic projections (neurounits.codegen.plastic)
 
     def argnames(self) -> list[str]:
         """The loop's arguments, in order (THE definition: the runner passes them by name)."""
@@ -104,6 +106,8 @@ class NetworkKernelSpec:
                     f"{a}__{p}" for a in ("PPTR", "PCOL", "PW", "PDLY", "PAYS", "PAYT", "PK0", "PK1", "PTAU")
                 ]
             names += [f"{a}__{p}" for a in pc.tail]
+        for k in range(len(self.plastic)):
+            names += plastic_argnames(k)
         return names
 
 
@@ -125,6 +129,7 @@ def _header(nks: NetworkKernelSpec, L: Lines) -> None:
     L.add(0, "# generated code, do not edit")
     L.add(0, f"# generator {GEN_VERSION}, runtime {RUNTIME_HASH}, {toolchain()}")
     for line in (
+        *(["import math"] if nks.plastic else []),
         "import sys",
         "import numpy as np",
         "from numba import njit",
@@ -232,6 +237,9 @@ def _loop(nks: NetworkKernelSpec, L: Lines) -> None:
         if pc.record:
             L.add(1, f"if j0 == 0 and RE__{p} > 0:  # sample 0: the initial state")
             L.add(2, f"_rec0_{p}({', '.join(['0', '0', 'dt', 'j0', *_rec_args(pc, p)])})")
+    for k, ppc in enumerate(nks.plastic):
+        plastic_setup(ppc.code, k, L)
+        plastic_initial(k, L)
     L.add(1, "for j in range(n_steps):")
     L.add(2, "g = j0 + j")
     L.add(2, "slot = g % nslot")
@@ -248,6 +256,8 @@ def _loop(nks: NetworkKernelSpec, L: Lines) -> None:
     for p, pc in enumerate(pops):
         if pc.spikes:
             _deliver(pc, p, L)
+    for k, ppc in enumerate(nks.plastic):
+        plastic_loop(ppc, k, L, pops[ppc.source].multi)
     for p, pc in enumerate(pops):
         if pc.record:
             L.add(2, f"if RE__{p} > 0 and (g + 1) % RE__{p} == 0:")

@@ -141,6 +141,11 @@ def _projection(
     plan: _Plan, net: Any, built: Any, k: int, connectivity: str, problems: list[Problem]
 ) -> None:
     proj = net.projections[k]
+    if getattr(proj, "plastic", None) is not None:  # nu.synapses: not exported yet
+        name = proj.synapse.type.name
+        problems.append(Problem(f"{proj.describe()}: plastic synapses ({name}) do not export yet; export the "
+                                "network without them"))
+        return
     try:
         s = _synapses(net, built, k)
     except ExportError as exc:

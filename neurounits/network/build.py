@@ -46,6 +46,7 @@ from .drawing import _ids as _ids
 from .drawing import _rng as _rng
 from .drawing import _values as _values
 from .drawing import _weight_unit as _weight_unit
+from .plastic import check_constraints, plastic_tables
 from .sources import Poisson, Source
 from .tables import _columns as _columns
 from .tables import _delay_dtype as _delay_dtype
@@ -104,6 +105,9 @@ class BuiltNetwork:
     spikes: set[int]
     input_seed: int
     extra: dict[str, Any] = field(default_factory=dict)
+    plastic: list[Any] = field(default_factory=list)  # PlasticTables of the plastic projections
+    # plastic projection -> (recorded synapses, every so many steps)
+    weight_records: dict[int, tuple[np.ndarray, int]] = field(default_factory=dict)
 
     def kernel_sources(self) -> Any:
         """The generated code of this network's kernels, to install where no code is to be generated
@@ -169,7 +173,8 @@ class BuiltNetwork:
 
     def connectivity_bytes(self) -> int:
         tables = self.csr + [c for c in self.payload_csr + self.rate_csr if c]
-        return int(sum(sum(a.nbytes for a in c) for c in tables))
+        plastic = sum(a.nbytes for t in self.plastic for a in (*t.arrays.values(), t.order))
+        return int(sum(sum(a.nbytes for a in c) for c in tables) + plastic)
 
     def summary(self) -> str:
         net = self.network
@@ -182,7 +187,8 @@ class BuiltNetwork:
         for proj, s in zip(net.projections, self.projections, strict=True):
             dtxt = (f"delay {s.delay_min * self.dt_ms:g}-{s.delay_max * self.dt_ms:g} ms" if s.count
                     else "no synapses")
-            lines.append(f"  {proj.describe()}: {s.count} synapses, {dtxt}")
+            plastic = f", plastic ({proj.synapse.type.name})" if proj.plastic is not None else ""
+            lines.append(f"  {proj.describe()}: {s.count} synapses, {dtxt}{plastic}")
         rec_bytes = sum(len(v) * len(idx) * 8 / max(e, 1) for v, idx, e in self.record if e)
         lines.append(
             f"  connectivity: {self.connectivity_bytes() / 2**20:.2f} MiB "
@@ -293,7 +299,10 @@ def _tables(net: Any, built: list, syn: list) -> dict[str, Any]:
     parts = [
         s
         for s, proj in zip(built, net.projections, strict=True)
-        if s is not None and not isinstance(proj.source, Source) and proj.kind == "spike"
+        if s is not None
+        and not isinstance(proj.source, Source)
+        and proj.kind == "spike"
+        and proj.plastic is None  # plastic projections have tables of their own
     ]
     rates = [(s, proj) for s, proj in zip(syn, net.projections, strict=True) if proj.kind == "rate"]
     rh_offsets, n_rh = _rate_layout(net)
@@ -311,6 +320,35 @@ def _tables(net: Any, built: list, syn: list) -> dict[str, Any]:
     ]
     return {"csr": csr, "payload_csr": payload_csr, "rate_csr": rate_csr, "rh_offsets": rh_offsets,
             "rh_shape": (rh_len, n_rh), "max_delay": max_delay}
+
+
+def _weight_records(net: Any, syn: list, dt_ms: float) -> dict[int, tuple[np.ndarray, int]]:
+    """The synapses (positions as drawn) and interval (steps) of each recorded plastic projection."""
+    out, problems = {}, []
+    for k, (which, every) in net.weight_records.items():
+        where = f"Network.record_weights({net.projections[k].describe()})"
+        m = int(syn[k].post.size)
+        idx = np.arange(m) if which is None else np.asarray(which)
+        if idx.ndim != 1 or (idx.size and (idx.dtype.kind not in "iu" or idx.min() < -m or idx.max() >= m)):
+            got = f"{idx.size} positions from {idx.min()} to {idx.max()}" if idx.size > 5 else repr(which)
+            problems.append(Problem(f"{where}: synapses must be positions in [0, {m}) (the projection has "
+                                    f"{m} synapses), got {got}"))
+            continue
+        steps = 1
+        if every is not None:
+            e = check_value(f"{where}, every", every, _MS, 1, positive=True)
+            if e.problems:
+                problems.extend(e.problems)
+                continue
+            e_ms = float(to_internal(e.quantity))
+            steps = round(e_ms / dt_ms)
+            if steps < 1 or abs(steps * dt_ms - e_ms) > 1e-9 * e_ms:
+                problems.append(Problem(f"{where}: every = {e_ms:g} ms is not a whole number of steps of "
+                                        f"dt = {dt_ms:g} ms"))
+                continue
+        out[k] = (idx % max(m, 1), steps)
+    raise_problems("cannot build the network", problems)
+    return out
 
 
 def build(net: Any, dt_q: Any) -> BuiltNetwork:
@@ -331,10 +369,17 @@ def build(net: Any, dt_q: Any) -> BuiltNetwork:
         assert s is not None  # a projection that was not drawn added a problem, raised above
         _place(net, proj, s, offsets, [plan.spec for plan in plans], ports)
     events = _spike_time_events(net, built, dt_ms, problems)
+    for proj, s in zip(net.projections, built, strict=True):
+        if proj.plastic is not None:
+            check_constraints(proj, s, problems)
     raise_problems("cannot build the network", problems)
     syn = [s for s in built if s is not None]
     tables = _tables(net, built, syn)
     poisson, cols, ws, dl, _ = _sources(net, built)
+    plastic = [
+        plastic_tables(net, proj, s) for proj, s in zip(net.projections, syn, strict=True) if proj.plastic
+    ]
+    weight_records = _weight_records(net, syn, dt_ms)
     return BuiltNetwork(
         network=net,
         dt_q=chk.quantity,
@@ -349,6 +394,8 @@ def build(net: Any, dt_q: Any) -> BuiltNetwork:
         ps_w=np.concatenate([*ws, np.zeros(0)]),
         ps_dly=np.array(dl, np.int64),
         events=events,
+        plastic=plastic,
+        weight_records=weight_records,
         record=record,
         spikes=set(net.spike_records),
         input_seed=int(

@@ -71,6 +71,13 @@ def estimate(net: Any, dt_ms: float, n_steps: int | None = None) -> MemoryEstima
         for p in net.projections
         if not isinstance(p.source, Source)
     )
+    # a plastic synapse (nu.synapses): its own CSR by source and index by target, the weights of the
+    # tables and of the run, the order as drawn: 44 bytes instead of per_synapse
+    n_syn += sum(
+        p.rule.expected_count(p.source.n, p.target.n) * (44 - per_synapse) / per_synapse
+        for p in net.projections
+        if getattr(p, "plastic", None) is not None
+    )
     pointers = sum(
         (q.n + 1) * 8 * (2 if type(q.model).spike_payload is not None else 1) for q in net.populations
     )

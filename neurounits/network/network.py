@@ -41,6 +41,8 @@ class Projection:
     delay: Any
     receptors: Mapping[int, tuple[str, ...]]  # target population -> receptor name(s) (2: by sign)
     kind: str = "spike"  # or "rate": a rate projection between rate models
+    synapse: Any = None  # a plastic projection's synapse (nu.synapses), as given
+    plastic: Any = None  # ... resolved: (PlasticCode, parameter values, initial values)
 
     def describe(self) -> str:
         src = self.source.describe()
@@ -95,6 +97,7 @@ class Network:
         self.projections: list[Projection] = []
         self.records: list[RecordRequest] = []
         self.spike_records: set[int] = set()
+        self.weight_records: dict[int, tuple[Any, Any]] = {}  # plastic projection -> (synapses, every)
         self._options: list[_PopulationOptions] = []
         self._built: Any = None
 
@@ -176,7 +179,8 @@ class Network:
         weight: Any,
         receptor: str | int | None = None,
         delay: Any = None,
-    ) -> None:
+        synapse: Any = None,
+    ) -> Projection | None:
         """Connect ``source`` (a view, or a source from ``nu.sources``) to ``target`` (a view).
 
         ``rule`` (from ``nu.conn``; default all-to-all, as NEST) draws the synapses; ``weight``
@@ -193,7 +197,14 @@ class Network:
         number of steps (the rate that many steps earlier; nothing before), each target's input
         summed (or, without ``linear_summation``, the sum of weight times phi of each rate).
 
+        ``synapse`` (from ``nu.synapses``, e.g. ``nu.synapses.STDP(Wmax="10 nS")``) makes the
+        projection plastic: each synapse keeps its own weight, changed by the spikes as the synapse
+        type says (:mod:`neurounits.network.synapses`); such a projection runs from one population
+        to one population, through one named receptor, with one delay (all of it dendritic).
+
         Every problem of one call is reported together, and nothing is added when there is one.
+        A plastic projection's call returns its :class:`Projection` (to record its weights or read
+        them after a run; ``net.projections[k]`` is the k-th projection); a static one's returns None.
         """
         from . import build
 
@@ -210,13 +221,19 @@ class Network:
         else:
             proj_rule = build.check_connect(self, source, target, rule, weight, delay, where, problems)
             receptors = build.check_receptors(source, target, receptor, weight, where, problems)
+        plastic = None
+        if synapse is not None and not problems:
+            from .plastic import check_plastic
+
+            plastic = check_plastic(self, source, target, synapse, delay, receptors, kind, where, problems)
         raise_problems("cannot connect", problems)
-        self.projections.append(
-            Projection(
-                len(self.projections), source, target, proj_rule, weight, receptor, delay, receptors, kind
-            )
+        proj = Projection(
+            len(self.projections), source, target, proj_rule, weight, receptor, delay, receptors, kind,
+            synapse, plastic
         )
+        self.projections.append(proj)
         self._built = None
+        return proj if plastic is not None else None
 
     def record(self, view: View, *variables: str, every: Any = None, spikes: bool = False) -> None:
         """Record ``variables`` of the view's neurons every ``every`` (a duration that is a whole
@@ -254,6 +271,23 @@ class Network:
                 self.records.append(RecordRequest(p.index, tuple(variables), idx, every))
             if spikes:
                 self.spike_records.add(p.index)
+        self._built = None
+
+    def record_weights(
+        self, projection: Projection | int, synapses: Any = None, *, every: Any = None
+    ) -> None:
+        """Record the weights of plastic ``projection``'s ``synapses`` (positions in the order the
+        synapses were drawn, as in ``BuiltNetwork.synapses``; default all) every ``every`` (a whole
+        number of steps; default every step); read them with ``res.weights(projection)``."""
+        k = projection.index if isinstance(projection, Projection) else projection
+        if not is_integer(k) or not 0 <= int(k) < len(self.projections):
+            raise ParameterError(f"Network.record_weights: no projection {projection!r} in this network "
+                                 f"({len(self.projections)} projection(s))")
+        proj = self.projections[int(k)]
+        if proj.plastic is None:
+            raise ParameterError(f"Network.record_weights: {proj.describe()} is not plastic (its weights do "
+                                 "not change); connect it with synapse=nu.synapses...")
+        self.weight_records[int(k)] = (synapses, every)
         self._built = None
 
     def _check_view(self, view: View, where: str, problems: list[Problem]) -> None:

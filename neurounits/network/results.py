@@ -23,9 +23,11 @@ class NetworkResults:
     file (one group per population), read back by ``nu.load(path)``."""
 
     def __init__(
-        self, results: dict[str, Results], duration: Any, dt: Any, status: int = 0, message: str = ""
+        self, results: dict[str, Results], duration: Any, dt: Any, status: int = 0, message: str = "",
+        *, plastic: Mapping[int, tuple[Any, Any, Any]] | None = None,
     ) -> None:
         self.populations = results
+        self.plastic = dict(plastic or {})  # projection -> (times, recorded weights, final weights)
         self.duration = duration
         self.dt = dt
         self.status = status
@@ -39,6 +41,25 @@ class NetworkResults:
                 f"no population named {name!r}.{did_you_mean(name, list(self.populations))} "
                 f"Populations: {', '.join(self.populations)}"
             ) from None
+
+    def _plastic(self, projection: Any, what: str) -> tuple[Any, Any, Any]:
+        k = getattr(projection, "index", projection)
+        if k not in self.plastic:
+            raise KeyError(f"NetworkResults.{what}: projection {k!r} is not a plastic projection of this "
+                           f"run; plastic projections: {', '.join(map(str, self.plastic)) or 'none'}")
+        return self.plastic[k]
+
+    def weights(self, projection: Any) -> tuple[Any, Any]:
+        """(times, weights) recorded of a plastic projection (its :class:`Projection` or index) by
+        ``Network.record_weights``: Quantities of shape (samples,) and (samples, synapses); sample 0
+        holds the initial weights, sample k those after the step ending at times[k]."""
+        t, w, _ = self._plastic(projection, "weights")
+        return t, w
+
+    def final_weights(self, projection: Any) -> Any:
+        """Every synapse's weight at the end of the run (Quantity), in the order the synapses were
+        drawn (that of ``BuiltNetwork.synapses``)."""
+        return self._plastic(projection, "final_weights")[2]
 
     def __iter__(self):
         return iter(self.populations)

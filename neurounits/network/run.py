@@ -14,6 +14,7 @@ import numpy as np
 
 from ..checks import check_count
 from ..codegen.network import NetworkKernelSpec
+from ..codegen.plastic import PlasticProjectionCode
 from ..errors import ParameterError, Problem, SimulationError, raise_problems
 from ..simulation import Results, Runner, Spikes
 from ..simulation.arguments import check_duration
@@ -21,6 +22,7 @@ from ..simulation.runner import Outcome, kernel_arguments
 from ..units import Q_, from_internal
 from .build import BuiltNetwork
 from .compiled import _population_code, network_loop, step_module
+from .plastic import PlasticState
 from .results import NetworkResults
 
 __all__ = ["NetworkResults", "NetworkRunner", "NetworkSimulation"]
@@ -43,6 +45,11 @@ class NetworkRunner:
         self.traces: list[list[np.ndarray]] = [[] for _ in built.plans]
         self.failed: tuple[int, Outcome] | None = None
         self.payload_traces = [(np.zeros(plan.n), np.zeros(plan.n, np.int64)) for plan in built.plans]
+        self.plastic = [
+            PlasticState(t, built.plans[t.source].n, built.plans[t.target].n,
+                         *built.weight_records.get(t.projection, (np.zeros(0, np.int64), 0)))
+            for t in built.plastic
+        ]
         self._keys: list[tuple] = []
         self._load()
 
@@ -55,7 +62,8 @@ class NetworkRunner:
             return
         self.modules = [step_module(plan) for plan in plans]
         self.spec = NetworkKernelSpec(
-            tuple(_population_code(plan, mod) for plan, mod in zip(plans, self.modules, strict=True))
+            tuple(_population_code(plan, mod) for plan, mod in zip(plans, self.modules, strict=True)),
+            tuple(PlasticProjectionCode(t.code, t.source, t.target) for t in self.built.plastic),
         )
         self.loop = network_loop(self.spec)
         self._keys = keys
@@ -183,6 +191,8 @@ class NetworkRunner:
         }
         for p in range(len(b.plans)):
             kw.update(self._population_arguments(p, n_steps))
+        for k, state in enumerate(self.plastic):
+            kw.update(state.arguments(k, j0, n_steps))
         return kw
 
     def advance(self, n_steps: int) -> tuple[int, Outcome]:
@@ -209,6 +219,8 @@ class NetworkRunner:
                 rec = kw[f"REC__{p}"]
                 keep = (j0 + done) // every - j0 // every + 1
                 self.traces[p].append(rec[:, (0 if j0 == 0 else 1) : keep])
+        for state in self.plastic:
+            state.collect(j0, int(done))
         self.step = j0 + int(done)
         for r in self.runners:
             r.step = self.step
@@ -346,8 +358,10 @@ class NetworkSimulation:
                 spikes_recorded=p in b.spikes,
                 parameters=pop.model.parameters,
             )
+        plastic = {st.tables.projection: (*st.recorded(dt_ms), st.weights()) for st in r.plastic}
         return NetworkResults(
-            out, Q_(self._duration_ms, "ms"), Q_(dt_ms, "ms"), 1 if r.failed else 0, self._message
+            out, Q_(self._duration_ms, "ms"), Q_(dt_ms, "ms"), 1 if r.failed else 0, self._message,
+            plastic=plastic,
         )
 
     def __repr__(self) -> str:
