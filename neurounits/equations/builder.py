@@ -24,7 +24,9 @@ from .build_events import _EventsMixin
 from .build_events import _fmt_ms as _fmt_ms
 from .build_inputs import _RATE_H as _RATE_H
 from .build_inputs import _InputsMixin
+from .build_lang import _LangMixin
 from .names import name_problem
+from .second_order import velocity_units
 from .parse import Name, Scope, translate
 from .spec import DT, TIME, ModelSpec
 from .text import Line, parse_equations, statements
@@ -56,12 +58,15 @@ def build_spec(model: str, decl: dict[str, Any], attrs: dict[str, Any], options:
     return _Builder(model, decl, attrs, options).build()
 
 
-class _Builder(_EventsMixin, _InputsMixin):
+class _Builder(_EventsMixin, _InputsMixin, _LangMixin):
     def build(self) -> ModelSpec:
+        self.decl.update(velocity_units(self.attrs.get("equations"), self.decl, State))
         lines = parse_equations(self.model, self.attrs.get("equations") or "")
         self._declare_states(lines)
         self._check_units()
+        self.random: list = []
         params = {k: v for k, v in self.decl.items() if isinstance(v, Parameter)}
+        derived = self._derived(params)
         states = {k: v for k, v in self.decl.items() if isinstance(v, State)}
         inputs = {k: v for k, v in self.decl.items() if isinstance(v, Input)}
         symbols = {}
@@ -74,8 +79,10 @@ class _Builder(_EventsMixin, _InputsMixin):
                 symbols[k] = sym
                 self.scope.names[k] = Name(kind, v.unit, sym)
         self.scope.names["t"] = Name("time", _MS, TIME)
+        typed = self._typed_states(states)
         initial = self._initial(states, params)
         expressions, odes, hold = self._equations(lines, states)
+        self._typed_odes(typed, odes)
         self.scope.noise = None  # white noise: in equations and update statements only
         threshold = self._threshold()
         reset = self._reset(states)
@@ -84,6 +91,7 @@ class _Builder(_EventsMixin, _InputsMixin):
         receptors = self._receptors(states)
         by_sign = self._by_sign(receptors)
         update = self._update(states, odes, receptors)
+        after = self._after_step(states, odes)
         rate = self._rate(inputs)
         self._raise()
         if self.attrs.get("refractory_hold") is not None:
@@ -104,7 +112,8 @@ class _Builder(_EventsMixin, _InputsMixin):
             default_method=self.attrs.get("default_method"), noise=tuple(self.noise), **rate,
             ports=dict(self.attrs.get("_ports") or {}),
             hold_after_step=bool(self.attrs.get("refractory_integrates")),
-            expressions_before_events=bool(self.attrs.get("record_expressions_before_events")))
+            expressions_before_events=bool(self.attrs.get("record_expressions_before_events")),
+            after_step=after, random=tuple(self.random), dtypes=typed, derived=derived)
 
     def _unit(self, text: str, where: str, line: str) -> Any:
         """The unit written after ':' in ``line``; None (and a problem) if it cannot be read."""
@@ -152,7 +161,8 @@ class _Builder(_EventsMixin, _InputsMixin):
 
     def _initial(self, states: dict, params: dict) -> dict[str, sympy.Expr]:
         """Initial values: expressions of the parameters, or values (converted to the state's unit)."""
-        pscope = Scope(self.model, {k: v for k, v in self.scope.names.items() if v.kind == "parameter"})
+        pscope = Scope(self.model, {k: v for k, v in self.scope.names.items() if v.kind == "parameter"},
+                       random=self.random)
         # states are visible only to be refused by name (V = V, V = w with w = V): without them a state
         # named like a unit ('V') would be read as that unit
         pscope.names.update({k: v for k, v in self.scope.names.items() if v.kind == "state"})
@@ -161,6 +171,8 @@ class _Builder(_EventsMixin, _InputsMixin):
         for k, st in states.items():
             where = f"initial value of state '{k}'"
             init = st.initial
+            if isinstance(init, bool) or (st.dtype == "bool" and init in ("True", "False")):
+                init = int(init in (True, "True"))  # a flag's initial value
             if init is None:
                 out[k] = sympy.Float(0.0)
                 continue
@@ -172,7 +184,7 @@ class _Builder(_EventsMixin, _InputsMixin):
                 used = sorted(s.name[2:] for s in res.sym.free_symbols if s.name.startswith("x_"))
                 if used:
                     refs[k] = used
-                out[k] = res.sym
+                out[k] = self._typed_initial(k, res.sym, st.dtype) if st.dtype != "float" else res.sym
                 continue
             try:
                 q = as_quantity(init)
@@ -268,7 +280,7 @@ class _Builder(_EventsMixin, _InputsMixin):
         if odes:
             raise EquationError(f"model '{self.model}': a model has either differential equations or "
                                 "update statements, not both")
-        scope = Scope(self.model, dict(self.scope.names), noise=self.noise)
+        scope = Scope(self.model, dict(self.scope.names), noise=self.noise, random=self.random)
         scope.names["dt"] = Name("time", _MS, DT)
         for r, spec in receptors.items():
             scope.names[r] = Name("input", spec.unit, sympy.Symbol(f"_rb_{r}", real=True))

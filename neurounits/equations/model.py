@@ -22,6 +22,8 @@ from ..errors import EquationError, ParameterError, Problem, did_you_mean, raise
 from ..parameters import Input, Option, Parameter, PortGroup, Receptor, State, check_value
 from ..units import fmt_unit, to_internal
 from .builder import build_spec
+from .derived import Derived, derived_values
+from .randomness import initial_random, typed_problems
 from .names import name_problem
 from .ports import expand_ports
 from .spec import DT, TIME, ModelSpec
@@ -33,7 +35,7 @@ from .values import _numeric as _numeric
 __all__ = ["DT", "TIME", "Model", "ModelSpec"]
 
 _CLASS_ATTRS = {"equations", "threshold", "reset", "refractory", "constraints", "receptor_by_sign",
-                "update", "rate_input", "rate_nonlinearity", "rate_summation"}
+                "update", "rate_input", "rate_nonlinearity", "rate_summation", "after_step"}
 _DECL_TYPES = (Parameter, State, Input, Option, Receptor, PortGroup)
 
 
@@ -99,6 +101,7 @@ class Model(_ParameterValues):
     receptor_by_sign: ClassVar[tuple[str, str] | None] = None
     integrator_options: ClassVar[dict[str, float | str]] = {}
     update: ClassVar[str | None] = None
+    after_step: ClassVar[str | None] = None
     threshold_in_substeps: ClassVar[bool] = False
     refractory_hold: ClassVar[tuple[str, ...] | None] = None
     default_method: ClassVar[str | None] = None
@@ -164,7 +167,7 @@ class Model(_ParameterValues):
                                                  "threshold_in_substeps", "refractory_hold",
                                                  "default_method", "rate_input", "rate_nonlinearity",
                                                  "rate_summation", "refractory_integrates",
-                                                 "record_expressions_before_events")}
+                                                 "record_expressions_before_events", "after_step")}
             decl = cls._decl
             if any(isinstance(v, PortGroup) for v in decl.values()):
                 decl, attrs = expand_ports(decl, attrs, ports or {})
@@ -192,6 +195,7 @@ class Model(_ParameterValues):
         refractory: Any = None,
         constraints: tuple[str, ...] = (),
         name: str = "Model",
+        after_step: str | None = None,
     ) -> type[Model]:
         """Declare a model class from strings.
 
@@ -211,7 +215,7 @@ class Model(_ParameterValues):
                                 f"{type(equations).__name__}")
         attrs: dict[str, Any] = {"equations": equations, "threshold": threshold, "reset": reset,
                                  "refractory": refractory, "constraints": tuple(constraints),
-                                 "_model_name": name}
+                                 "_model_name": name, "after_step": after_step}
         parameters, inputs = dict(parameters or {}), dict(inputs or {})
         lines = parse_equations(name, equations)
         odes = [ln.name for ln in lines if ln.kind == "ode"]
@@ -259,8 +263,15 @@ class Model(_ParameterValues):
         self.options = options
         params: dict[str, Any] = {}
         for k, p in self.spec.parameters.items():
-            given = values.pop(k, p.default)
             where = f"model '{cls._model_name}', parameter '{k}'"
+            if isinstance(p, Derived):
+                if k in values:
+                    values.pop(k)
+                    problems.append(Problem(f"model '{cls._model_name}': '{k}' is a derived parameter "
+                                            f"({p.expression}) and cannot be given a value; give the "
+                                            "parameters it is computed from"))
+                continue
+            given = values.pop(k, p.default)
             if given is None:
                 problems.append(Problem(f"{where}: no value given and no default; pass {k}=..."))
                 continue
@@ -274,6 +285,12 @@ class Model(_ParameterValues):
             problems.append(Problem(f"model '{cls._model_name}' has no parameter '{k}'.{tip} "
                                     f"Parameters: {', '.join(self.spec.parameters)}"))
         self._parameters = params
+        self._derived: dict[str, Any] = {}
+        self._derived_internal: dict[str, np.ndarray] = {}
+        if not problems and self.spec.derived:
+            self._derived, self._derived_internal, more = derived_values(
+                cls._model_name, self.spec, self.evaluate, self._base_internal(), params)
+            problems.extend(more)
         if not problems:
             problems.extend(self._check_constraints())
             problems.extend(self._check_refractory())
@@ -327,20 +344,34 @@ class Model(_ParameterValues):
         """Input names and their units, in declaration order."""
         return dict(self.spec.inputs)
 
+    @property
+    def derived(self) -> dict[str, Any]:
+        """Derived parameters' values as Quantities (see :class:`~neurounits.Derived`)."""
+        return dict(self.__dict__.get("_derived", {}))
+
     def __getattr__(self, name: str) -> Any:
-        params = self.__dict__.get("_parameters")
-        if params is not None and name in params:
-            return params[name]
+        for where in ("_parameters", "_derived"):
+            params = self.__dict__.get(where)
+            if params is not None and name in params:
+                return params[name]
         raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
     def __repr__(self) -> str:
         shown = ", ".join(f"{k}={_fmt_q(v)}" for k, v in self._parameters.items())
+        if self._derived:
+            shown += "; derived: " + ", ".join(f"{k}={_fmt_q(v)}" for k, v in self._derived.items())
         return f"{self.name}(n={self.n}, {shown})"
 
-    def initial_values(self, overrides: Mapping[str, Any] | None = None) -> dict[str, np.ndarray]:
-        """Initial state per neuron, internal units; ``overrides`` maps state -> value."""
+    def initial_values(self, overrides: Mapping[str, Any] | None = None, *, seed: int | None = None,
+                       ids: Any = None) -> dict[str, np.ndarray]:
+        """Initial state per neuron, internal units; ``overrides`` maps state -> value.  Random
+        numbers in initial values (``rand()``, ...) are keyed by ``seed`` and the neurons' global
+        indices ``ids`` (default: 0, 1, ...)."""
         overrides = dict(overrides or {})
         params = self.internal_parameters()
+        if self.spec.random:
+            params.update(initial_random(self.spec, self.evaluate, params, seed,
+                                         np.arange(self.n) if ids is None else ids))
         out, problems = {}, []
         for k, unit in self.spec.states.items():
             if k in overrides:
@@ -350,8 +381,11 @@ class Model(_ParameterValues):
                 if chk.quantity is not None:
                     out[k] = np.broadcast_to(np.asarray(to_internal(chk.quantity), float),
                                              (self.n,)).copy()
+                    problems.extend(typed_problems(self.name, k, self.spec.dtypes.get(k), out[k]))
                 continue
             out[k] = self.evaluate(self.spec.initial[k], params)
+            if k in self.spec.dtypes:
+                problems.extend(typed_problems(self.name, k, self.spec.dtypes[k], out[k]))
         for k in overrides:
             tip = did_you_mean(k, self.spec.states)
             problems.append(Problem(f"model '{self.name}' has no state '{k}' to set an initial value "

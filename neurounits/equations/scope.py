@@ -40,6 +40,7 @@ class Scope:
     names: dict[str, Name] = field(default_factory=dict)
     allow_prev: bool = False  # prev(state) is allowed (in thresholds and resets)
     noise: list[str] | None = None  # white-noise names used (xi, xi_<suffix>); None: not allowed here
+    random: list | None = None  # random-number sites (kind, mean or None), in order; None: not allowed here
 
 
 _CONDITIONS = (sympy.core.relational.Relational, sympy.logic.boolalg.BooleanFunction,

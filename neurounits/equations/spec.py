@@ -12,6 +12,7 @@ import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import sympy
 
 from ..parameters import Parameter
@@ -74,6 +75,24 @@ class ModelSpec:
     rate_channels: tuple[str, ...] = ()  # inputs driven by rate_inputs: (all,), (ex, in) or (all, ex, in)
     rate_phi: sympy.Expr | None = None  # the rate-input nonlinearity, of _h and parameters
     rate_linear: bool = True  # phi of the summed input (True) or the sum of each input's phi (False)
+    after_step: tuple[tuple[str, sympy.Expr], ...] = ()  # per-step statements (state, value), in order
+    random: tuple[tuple[str, Any], ...] = ()  # random-number sites: (rand | randn | poisson, mean or None)
+    dtypes: dict[str, str] = field(default_factory=dict)  # states that are "int" or "bool" (else float)
+    derived: dict[str, sympy.Expr] = field(default_factory=dict)  # derived parameter -> expression of p_*
+
+    @property
+    def seeded(self) -> bool:
+        """True when a run draws random numbers (white noise or random-number sites): it needs a seed."""
+        return bool(self.noise or self.random)
+
+    def typed(self, name: str, values: Any) -> Any:
+        """``values`` of state ``name`` in its dtype (int and bool states are held as floats)."""
+        kind = self.dtypes.get(name)
+        if kind == "int":
+            return np.asarray(values).astype(np.int64)
+        if kind == "bool":
+            return np.asarray(values) != 0
+        return values
 
     @property
     def key(self) -> str:
@@ -96,6 +115,9 @@ class ModelSpec:
         if self.noise or self.rate_channels:
             parts.append(f"noise={self.noise} rate={self.rate_channels}:{sympy.srepr(self.rate_phi)}:"
                          f"{self.rate_linear}")
+        if self.after_step or self.random or self.dtypes:
+            parts.append(f"after_step={[(k, sympy.srepr(e)) for k, e in self.after_step]} "
+                         f"random={[(k, sympy.srepr(m)) for k, m in self.random]} dtypes={sorted(self.dtypes.items())}")
         return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:20]
 
     def recordable(self) -> dict[str, Any]:

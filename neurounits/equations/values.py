@@ -55,16 +55,22 @@ class _ParameterValues:
 
     # -- public accessors --------------------------------------------------------
     # -- values for simulation (internal units, one array per neuron) --------------------
-    def internal_parameters(self) -> dict[str, np.ndarray]:
-        """Every parameter as a float64 array of length n in internal units."""
+    def _base_internal(self) -> dict[str, np.ndarray]:
         return {k: np.broadcast_to(np.asarray(to_internal(q), dtype=float), (self.n,)).copy()
                 for k, q in self._parameters.items()}
+
+    def internal_parameters(self) -> dict[str, np.ndarray]:
+        """Every parameter (derived ones included) as a float64 array of length n in internal units."""
+        out = self._base_internal()
+        out.update({k: v.copy() for k, v in self.__dict__.get("_derived_internal", {}).items()})
+        return out
 
     def evaluate(self, expr: sympy.Expr, params: dict[str, np.ndarray] | None = None) -> np.ndarray:
         """Evaluate an expression of the parameters for every neuron (internal units)."""
         params = self.internal_parameters() if params is None else params
         syms, f = _numeric(expr)
-        return np.broadcast_to(np.asarray(f(*[params[s.name[2:]] for s in syms]), dtype=float),
+        args = [params[s.name if s.name.startswith("_") else s.name[2:]] for s in syms]  # _rnd<k>: draws
+        return np.broadcast_to(np.asarray(f(*args), dtype=float),
                                (self.n,)).copy()
 
 
