@@ -119,10 +119,10 @@ class State:
 
     >>> State("1", dtype=int).dtype
     'int'
-    >>> State("mV", dtype=bool)
+    >>> State("mV", dtype=bool)  # doctest: +ELLIPSIS
     Traceback (most recent call last):
       ...
-    neurounits.errors.EquationError: a State of dtype bool must be dimensionless (unit '1'), got 'mV'; an int counter or a bool flag has no unit
+    neurounits.errors.EquationError: a State of dtype bool must be dimensionless (unit '1'), got 'mV'; ...
     """
 
     kind = "state"

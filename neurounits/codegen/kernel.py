@@ -25,12 +25,12 @@ from __future__ import annotations
 import re
 import textwrap
 
+from ..equations import TIME
 from .abi import BOUND, KernelSpec, all_derived_symbols
 from .adaptive import accept_results, rhs_function, trial_pass, try_function
 from .cache import GEN_VERSION, RUNTIME_HASH, VECTORIZE_CHECKS, toolchain
-from .emit import Lines, emit_block, hoist, loads, named, names, stage_points
-from ..equations import TIME
 from .draws import random_draws, random_used
+from .emit import Lines, emit_block, hoist, loads, named, names, stage_points
 from .events import T_END, clear_spikes, collect_spikes, deliver_spikes, fire
 from .inline import inlinable
 from .inputs import input_rows, noise_draws, noise_rate_setup, rate_prepass, rate_used, rate_work

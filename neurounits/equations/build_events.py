@@ -9,7 +9,7 @@ import numpy as np
 import sympy
 
 from ..errors import EquationError, did_you_mean
-from ..units import to_internal, ureg
+from ..units import to_internal
 from .build_base import _MS, _BuilderBase
 from .text import statements
 

@@ -17,6 +17,7 @@ from .parse import _COMMON_UNITS, Name, Scope, translate
 from .spec import DT
 from .text import statements
 
+
 def _common(unit: Any) -> Any:
     """``unit``, or the common unit of its dimension (pF/nS -> ms)."""
     for c in _COMMON_UNITS:
@@ -76,7 +77,8 @@ class _LangMixin(_BuilderBase):
 
     def _typed_initial(self, k: str, value: sympy.Expr, kind: str) -> sympy.Expr:
         if kind == "bool" and value.is_number and value not in (0, 1):
-            self.fail_at(f"initial value of the bool state '{k}'", f"expected True, False, 0 or 1, got {value}")
+            self.fail_at(f"initial value of the bool state '{k}'",
+                         f"expected True, False, 0 or 1, got {value}")
         if kind == "int" and value.is_number and not float(value).is_integer():
             self.fail_at(f"initial value of the int state '{k}'", f"expected a whole number, got {value}")
         return value
@@ -118,7 +120,8 @@ class _LangMixin(_BuilderBase):
                 if target not in states:
                     kind = self.decl[target].kind if target in self.decl else "unknown name"
                     raise EquationError(f"model '{self.model}', after_step: '{stmt}' assigns to '{target}' "
-                                        f"({kind}); only states can be assigned.{did_you_mean(target, states)}")
+                                        f"({kind}); only states can be assigned."
+                                        f"{did_you_mean(target, states)}")
                 out.append((target, self._assigned(target, op, expr, states, f"after_step '{stmt}'")))
         finally:
             self.scope = saved

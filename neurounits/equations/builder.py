@@ -26,8 +26,8 @@ from .build_inputs import _RATE_H as _RATE_H
 from .build_inputs import _InputsMixin
 from .build_lang import _LangMixin
 from .names import name_problem
-from .second_order import velocity_units
 from .parse import Name, Scope, translate
+from .second_order import velocity_units
 from .spec import DT, TIME, ModelSpec
 from .text import Line, parse_equations, statements
 

@@ -23,9 +23,9 @@ from ..parameters import Input, Option, Parameter, PortGroup, Receptor, State, c
 from ..units import fmt_unit, to_internal
 from .builder import build_spec
 from .derived import Derived, derived_values
-from .randomness import initial_random, typed_problems
 from .names import name_problem
 from .ports import expand_ports
+from .randomness import initial_random, typed_problems
 from .spec import DT, TIME, ModelSpec
 from .text import parse_equations
 from .values import _fmt_at as _fmt_at

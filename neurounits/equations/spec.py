@@ -117,7 +117,8 @@ class ModelSpec:
                          f"{self.rate_linear}")
         if self.after_step or self.random or self.dtypes:
             parts.append(f"after_step={[(k, sympy.srepr(e)) for k, e in self.after_step]} "
-                         f"random={[(k, sympy.srepr(m)) for k, m in self.random]} dtypes={sorted(self.dtypes.items())}")
+                         f"random={[(k, sympy.srepr(m)) for k, m in self.random]} "
+                         f"dtypes={sorted(self.dtypes.items())}")
         return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:20]
 
     def recordable(self) -> dict[str, Any]:

@@ -14,8 +14,8 @@ from ..parameters import describe_dim
 from ..units import factor_to_internal, fmt_unit, is_offset_unit, is_unit_name, ureg
 from .functions import ANY_TO_ONE, DIMENSIONLESS, FUNCTIONS, SAME, SQRT
 from .limits import MAX_EXPONENT
-from .scope import NOISE_NAME, NOISE_UNIT, ONE, Scope, Translated, noise_symbol, readable
 from .randomness import RANDOM_FUNCTIONS, random_call
+from .scope import NOISE_NAME, NOISE_UNIT, ONE, Scope, Translated, noise_symbol, readable
 from .userfunctions import USER_FUNCTIONS, call_user_function
 
 

@@ -9,16 +9,16 @@ exprel), one neuron driven by 1 nA, rk4 at dt = 0.01 ms for 50 ms; v sampled eve
 from pathlib import Path
 
 import numpy as np
-from brian2 import (NeuronGroup, SpikeMonitor, StateMonitor, defaultclock, mV, ms, nA, nS, pF, prefs,
-                    run, uS)
+from brian2 import NeuronGroup, SpikeMonitor, StateMonitor, defaultclock, ms, mV, nA, nS, pF, prefs, run, uS
 
 prefs.codegen.target = "numpy"
 defaultclock.dt = 0.01 * ms
 Cm, gl, El, EK, ENa = 200 * pF, 10 * nS, -65 * mV, -90 * mV, 50 * mV
 g_na, g_kd, VT = 20 * uS, 6 * uS, -63 * mV
-eqs = """
+eqs = """  # Brian2's example, unchanged (a line continues after a backslash)
 dv/dt = (gl*(El-v) - g_na*(m*m*m)*h*(v-ENa) - g_kd*(n*n*n*n)*(v-EK) + I)/Cm : volt
-dm/dt = 0.32*(mV**-1)*4*mV/exprel((13.*mV-v+VT)/(4.*mV))/ms*(1-m)-0.28*(mV**-1)*5*mV/exprel((v-VT-40.*mV)/(5.*mV))/ms*m : 1
+dm/dt = 0.32*(mV**-1)*4*mV/exprel((13.*mV-v+VT)/(4.*mV))/ms*(1-m) \
+        -0.28*(mV**-1)*5*mV/exprel((v-VT-40.*mV)/(5.*mV))/ms*m : 1
 dn/dt = 0.032*(mV**-1)*5*mV/exprel((15.*mV-v+VT)/(5.*mV))/ms*(1.-n)-.5*exp((10.*mV-v+VT)/(40.*mV))/ms*n : 1
 dh/dt = 0.128*exp((17.*mV-v+VT)/(18.*mV))/ms*(1.-h)-4./(1+exp((40.*mV-v+VT)/(5.*mV)))/ms*h : 1
 I : amp
