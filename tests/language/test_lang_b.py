@@ -291,3 +291,35 @@ def test_random_refused_where_it_does_not_belong():
     with pytest.raises(nu.EquationError, match=r"randn\(\) takes 0 argument"):
         nu.Model.from_equations("dV/dt = -V/tau : mV", parameters={"tau": "1 ms"},
                                 threshold="V > 1*mV", reset="V = randn(1)*mV")
+
+
+# -- in networks and exports -------------------------------------------------------------------------
+class NetRandomReset(nu.Model):
+    V = nu.State("mV", initial="10*mV*rand()")
+    c = nu.State("1", dtype=int)
+    equations = "dV/dt = 1*mV/ms"
+    threshold = "V > 10*mV"
+    reset = "V = 2*mV*rand(); c += 1"
+
+
+def _net_run(seed):
+    net = nu.Network(seed=seed)
+    P = net.add(NetRandomReset(n=50), name="P")
+    net.add(NetRandomReset(n=30), name="Q")
+    net.record(P, "V", "c", spikes=True)
+    return nu.simulate(net, "30 ms", dt="0.1 ms")["P"]
+
+
+@pytest.mark.slow
+def test_random_and_int_states_in_a_network():
+    a, b, c = _net_run(3), _net_run(3), _net_run(4)
+    assert np.array_equal(a["V"].m, b["V"].m) and not np.array_equal(a["V"].m, c["V"].m)
+    assert a["c"].m.dtype == np.int64
+    assert np.array_equal(a["c"].m[-1], a.spike_counts)
+    v0 = a["V"][0].m
+    assert v0.min() >= 0 and v0.max() <= 10 and len(np.unique(v0)) == 50
+
+
+def test_nestml_export_refuses_new_constructs():
+    with pytest.raises(nu.ExportError, match=r"random numbers \(rand, randn, poisson\), int or bool states"):
+        nu.export.nestml(NetRandomReset())
