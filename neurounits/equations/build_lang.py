@@ -88,20 +88,23 @@ class _LangMixin(_BuilderBase):
         kind = getattr(states[target], "dtype", "float")
         old = sympy.Symbol(f"x_{target}", real=True)
         if kind == "bool":
-            if op != "=":
-                raise EquationError(f"model '{self.model}', {where}: the bool state '{target}' can only be "
-                                    f"assigned with '=' (a condition, True or False), got '{op}'")
-            res = self.tr(expr, where)
-            if not res.condition:
-                raise EquationError(f"model '{self.model}', {where}: the bool state '{target}' takes a "
-                                    f"condition, True or False, got '{expr}'")
-            return sympy.Piecewise((sympy.Float(1.0), res.sym), (sympy.Float(0.0), True))
+            return self._flag_value(target, op, self.tr(expr, where), expr, where)
         unit = states[target].unit
         expected = ureg.dimensionless if op in ("*=", "/=") else unit
         res = self.tr(expr, where, expected, f"the value assigned to '{target}'")
         new = {"=": res.sym, "+=": old + res.sym, "-=": old - res.sym, "*=": old * res.sym,
                "/=": old / res.sym}[op]
         return trunc(new) if kind == "int" else new
+
+    def _flag_value(self, target: str, op: str, res: Any, expr: str, where: str) -> sympy.Expr:
+        """The value (1.0 or 0.0) a bool state takes from the condition ``res``."""
+        if op != "=":
+            raise EquationError(f"model '{self.model}', {where}: the bool state '{target}' can only be "
+                                f"assigned with '=' (a condition, True or False), got '{op}'")
+        if not res.condition:
+            raise EquationError(f"model '{self.model}', {where}: the bool state '{target}' takes a "
+                                f"condition, True or False, got '{expr}'")
+        return sympy.Piecewise((sympy.Float(1.0), res.sym), (sympy.Float(0.0), True))
 
     def _after_step(self, states: dict, odes: dict) -> tuple:
         """Statements run after each integration step, in order (clamps, exact updates, counters)."""

@@ -25,6 +25,7 @@ from .build_events import _fmt_ms as _fmt_ms
 from .build_inputs import _RATE_H as _RATE_H
 from .build_inputs import _InputsMixin
 from .build_lang import _LangMixin
+from .functions import trunc
 from .names import name_problem
 from .parse import Name, Scope, translate
 from .second_order import velocity_units
@@ -296,17 +297,23 @@ class _Builder(_EventsMixin, _InputsMixin, _LangMixin):
             if known is None and op != "=":
                 raise EquationError(f"model '{self.model}', update: '{target}' is used in '{stmt}' "
                                     "before it has a value")
-            expected = None if known is None else (ureg.dimensionless if op in ("*=", "/=") else known.unit)
+            dtype = getattr(states.get(target), "dtype", "float")
+            expected = None if known is None or dtype == "bool" else (
+                ureg.dimensionless if op in ("*=", "/=") else known.unit)
             res, probs = translate(expr, scope, where, expected=expected, what=f"the value of '{target}'")
             self.problems.extend(probs)
-            old = None if known is None else known.sym
-            value = {"=": res.sym, "+=": (old or 0) + res.sym, "-=": (old or 0) - res.sym,
-                     "*=": (old or 0) * res.sym, "/=": (old or 1) / res.sym}[op]
+            if dtype == "bool":
+                value = self._flag_value(target, op, res, expr, where)
+            else:
+                old = None if known is None else known.sym
+                value = {"=": res.sym, "+=": (old or 0) + res.sym, "-=": (old or 0) - res.sym,
+                         "*=": (old or 0) * res.sym, "/=": (old or 1) / res.sym}[op]
+                value = trunc(value) if dtype == "int" else value
             n = current.get(target, 0) + 1
             current[target] = n
             sym = sympy.Symbol(f"_u{n}_{target}", real=True)
             out.append((sym, value))
             kind = "state" if target in states else "expression"
             unit = known.unit if known is not None else res.unit
-            scope.names[target] = Name(kind, unit, sym)
+            scope.names[target] = Name(kind, unit, sympy.Ne(sym, 0) if dtype == "bool" else sym)
         return tuple(out)

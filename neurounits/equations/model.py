@@ -179,6 +179,7 @@ class Model(_ParameterValues):
     def parameter_table(cls) -> str:
         """The parameters with their units, defaults and docs, as text."""
         rows = [f"{k:<12} {fmt_unit(v.unit):<10} {v.default!s:<12} {v.doc}"
+                if not isinstance(v, Derived) else f"{k:<12} {'':<10} {'= ' + v.expression:<12} {v.doc}"
                 for k, v in cls._decl.items() if isinstance(v, Parameter)]
         return "\n".join(rows)
 

@@ -323,3 +323,29 @@ def test_random_and_int_states_in_a_network():
 def test_nestml_export_refuses_new_constructs():
     with pytest.raises(nu.ExportError, match=r"random numbers \(rand, randn, poisson\), int or bool states"):
         nu.export.nestml(NetRandomReset())
+
+
+def test_update_statements_with_random_int_and_bool_states():
+    class Walk(nu.Model):
+        """A discrete-time random walk: +1 or -1 each step, a step counter and a flag."""
+
+        x = nu.State("1", dtype=int)
+        steps = nu.State("1", dtype=int)
+        above = nu.State("1", dtype=bool)
+        update = "x += 1 if rand() < 0.5 else -1; steps += 1; above = x > 0"
+
+    r = nu.simulate(Walk(n=4000), duration="40 ms", dt="0.1 ms", seed=9, record=("x", "steps", "above"))
+    x, above = r["x"].m, r["above"].m
+    assert x.dtype == np.int64 and above.dtype == np.bool_
+    assert np.array_equal(r["steps"].m[:, 0], np.arange(401))
+    assert np.array_equal(above, x > 0)
+    assert np.all(np.abs(np.diff(x, axis=0)) == 1)
+    n = 400  # x_n = 2 B(n, 1/2) - n: mean 0, variance n
+    assert x[-1].mean() == pytest.approx(0, abs=4 * np.sqrt(n / 4000))
+    assert x[-1].var() == pytest.approx(n, rel=0.1)
+    k = (x[-1] + n) // 2  # ~ Binomial(400, 1/2): chi-squared over bins of 5
+    edges = np.arange(180, 225, 5)
+    observed = np.bincount(np.searchsorted(edges, k, side="right"), minlength=len(edges) + 1)
+    cdf = stats.binom.cdf(edges - 1, n, 0.5)
+    expected = np.diff(np.concatenate([[0.0], cdf, [1.0]])) * len(k)
+    assert stats.chisquare(observed, expected).pvalue > 1e-3
