@@ -140,14 +140,16 @@ def test_typed_state_errors():
 
 
 # -- after_step ----------------------------------------------------------------------------------
-def test_after_step_clamp_and_exact_ou_update():
+def test_after_step_clamp_every_method_and_errors():
     class Clamp(nu.Model):
+        rate = nu.Parameter("1 1/ms")
         x = nu.State("1", initial="0")
-        equations = "dx/dt = 1/ms"
+        equations = "dx/dt = rate"
         after_step = "x = clip(x, 0, 0.55)"
 
-    r = nu.simulate(Clamp(), duration="1 ms", dt="0.1 ms", record=("x",))
-    assert r["x"].m[:, 0] == pytest.approx(np.minimum(np.arange(11) * 0.1, 0.55))
+    for method in ("euler", "rk4", "exact", "rkf45"):
+        r = nu.simulate(Clamp(), duration="1 ms", dt="0.1 ms", record=("x",), method=method)
+        assert r["x"].m[:, 0] == pytest.approx(np.minimum(np.arange(11) * 0.1, 0.55), abs=1e-12)
     with pytest.raises(nu.EquationError, match=r"after_step: 'tau = 1' assigns to 'tau' \(parameter\)"):
         nu.Model.from_equations("dx/dt = -x/tau : 1", parameters={"tau": "1 ms"}, after_step="tau = 1")
     with pytest.raises(nu.DimensionError,
