@@ -351,3 +351,23 @@ def test_update_statements_with_random_int_and_bool_states():
     cdf = stats.binom.cdf(edges - 1, n, 0.5)
     expected = np.diff(np.concatenate([[0.0], cdf, [1.0]])) * len(k)
     assert stats.chisquare(observed, expected).pvalue > 1e-3
+
+
+def test_exprel_derivative_and_trunc_compile_in_kernels():
+    import math
+
+    import sympy
+    from numba import njit
+
+    from neurounits.codegen import runtime as _rt
+    from neurounits.codegen.printer import to_code
+    from neurounits.equations.functions import trunc
+
+    z = sympy.Symbol("z", real=True)
+    ns = {"math": math, "np": np, "_rt": _rt}
+    exec(f"def f(z):\n    return {to_code(dphi1(z))}\ndef g(z):\n    return {to_code(trunc(1.5 * z))}", ns)
+    f, g = njit(ns["f"]), njit(ns["g"])
+    assert f(0.0) == 0.5
+    assert f(1.0) == pytest.approx(1.0, rel=1e-15)  # (e - (e - 1))/1
+    assert f(1e-5) == pytest.approx(0.5 + 1e-5 / 3 + 1e-10 / 8, rel=1e-14)
+    assert [g(1.0), g(-1.0), g(2.5)] == [1.0, -1.0, 3.0]  # towards zero: 1.5, -1.5, 3.75
