@@ -27,8 +27,12 @@ class _EventsMixin(_BuilderBase):
         if not text:
             return None
         self.scope.allow_prev = True
-        res = self.tr(text, "threshold")
-        self.scope.allow_prev = False
+        self.scope.random = self.random  # type: ignore[attr-defined]
+        try:
+            res = self.tr(text, "threshold")
+        finally:
+            self.scope.allow_prev = False
+            self.scope.random = None
         if not res.condition:
             raise EquationError(f"model '{self.model}', threshold: '{text}' is not a condition; "
                                 "write a comparison such as 'V > V_th'")

@@ -1,4 +1,4 @@
-"""Random numbers in resets, per-step statements, update statements and initial values.
+"""Random numbers in thresholds, resets, per-step statements, update statements and initial values.
 
 ======================  =================================================================
 ``rand()``              uniform in (0, 1)
@@ -54,7 +54,7 @@ def random_call(tr: Any, node: ast.Call) -> Any:
     fname = node.func.id  # type: ignore[attr-defined]
     sites = tr.scope.random
     if sites is None:
-        raise tr.error(f"{fname}() may appear only in resets, after_step statements, update statements "
+        raise tr.error(f"{fname}() may appear only in thresholds, resets, after_step and update statements "
                        "and initial values (a number drawn once per step or per neuron); for white noise "
                        "in a differential equation write xi")
     want = RANDOM_FUNCTIONS[fname]

@@ -285,7 +285,7 @@ def test_random_reset_laws_threads_and_continuation():
 
 
 def test_random_refused_where_it_does_not_belong():
-    with pytest.raises(nu.EquationError, match=r"rand\(\) may appear only in resets, after_step"):
+    with pytest.raises(nu.EquationError, match=r"rand\(\) may appear only in thresholds, resets, after_step"):
         nu.Model.from_equations("dV/dt = rand()*mV/ms : mV")
     with pytest.raises(nu.DimensionError, match=r"mean of poisson\(\) must be dimensionless"):
         nu.Model.from_equations("dV/dt = -V/tau : mV", parameters={"tau": "1 ms"},
@@ -371,3 +371,19 @@ def test_exprel_derivative_and_trunc_compile_in_kernels():
     assert f(1.0) == pytest.approx(1.0, rel=1e-15)  # (e - (e - 1))/1
     assert f(1e-5) == pytest.approx(0.5 + 1e-5 / 3 + 1e-10 / 8, rel=1e-14)
     assert [g(1.0), g(-1.0), g(2.5)] == [1.0, -1.0, 3.0]  # towards zero: 1.5, -1.5, 3.75
+
+
+def test_random_threshold_bernoulli_spikes():
+    class Bernoulli(nu.Model):
+        p = nu.Parameter("0.02")
+        V = nu.State("mV")
+        equations = "dV/dt = 0*mV/ms"
+        threshold = "rand() < p"
+
+    r = nu.simulate(Bernoulli(n=3000), duration="100 ms", dt="0.1 ms", seed=2)
+    counts = r.spike_counts  # ~ Binomial(1000, 0.02) per neuron
+    assert counts.mean() == pytest.approx(20, abs=4 * np.sqrt(19.6 / 3000))
+    assert counts.var() == pytest.approx(19.6, rel=0.1)
+    steps = np.round(r.spikes.times.m_as("ms") / 0.1).astype(int)
+    gaps = np.concatenate([np.diff(steps[r.spikes.indices == i]) for i in range(300)])
+    assert gaps.min() >= 1 and gaps.mean() == pytest.approx(50, rel=0.06)  # geometric: mean 1/p steps
