@@ -22,7 +22,7 @@ from ..errors import EquationError, ParameterError, Problem, did_you_mean, raise
 from ..parameters import Input, Option, Parameter, PortGroup, Receptor, State, check_value
 from ..units import fmt_unit, to_internal
 from .builder import build_spec
-from .derived import Derived, derived_values
+from .derived import Derived
 from .names import name_problem
 from .ports import expand_ports
 from .randomness import initial_random, typed_problems
@@ -75,6 +75,8 @@ class Model(_ParameterValues):
         A condition (``"V > V_th"``); statements (``"V = V_reset; w += b"``,
         ``=``, ``+=``, ``-=``, ``*=``, ``/=``); a parameter name, expression or
         duration; conditions on parameters checked at construction.
+    after_step : str
+        Statements run in order after each integration step (clamps, exact updates; docs/language.rst).
     refractory_integrates : bool
         If True, the held states (``refractory_hold``) are integrated with
         their equations during the refractory period and put back to their
@@ -286,12 +288,7 @@ class Model(_ParameterValues):
             problems.append(Problem(f"model '{cls._model_name}' has no parameter '{k}'.{tip} "
                                     f"Parameters: {', '.join(self.spec.parameters)}"))
         self._parameters = params
-        self._derived: dict[str, Any] = {}
-        self._derived_internal: dict[str, np.ndarray] = {}
-        if not problems and self.spec.derived:
-            self._derived, self._derived_internal, more = derived_values(
-                cls._model_name, self.spec, self.evaluate, self._base_internal(), params)
-            problems.extend(more)
+        self._set_derived(problems)
         if not problems:
             problems.extend(self._check_constraints())
             problems.extend(self._check_refractory())
@@ -344,11 +341,6 @@ class Model(_ParameterValues):
     def inputs(self) -> dict[str, Any]:
         """Input names and their units, in declaration order."""
         return dict(self.spec.inputs)
-
-    @property
-    def derived(self) -> dict[str, Any]:
-        """Derived parameters' values as Quantities (see :class:`~neurounits.Derived`)."""
-        return dict(self.__dict__.get("_derived", {}))
 
     def __getattr__(self, name: str) -> Any:
         for where in ("_parameters", "_derived"):

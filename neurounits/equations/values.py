@@ -11,6 +11,7 @@ import sympy
 
 from ..errors import Problem, raise_problems
 from ..units import fmt_unit, to_internal
+from .derived import derived_values
 from .spec import ModelSpec
 
 
@@ -54,6 +55,20 @@ class _ParameterValues:
         return problems
 
     # -- public accessors --------------------------------------------------------
+    @property
+    def derived(self) -> dict[str, Any]:
+        """Derived parameters' values as Quantities (see :class:`~neurounits.Derived`)."""
+        return dict(self.__dict__.get("_derived", {}))
+
+    def _set_derived(self, problems: list[Problem]) -> None:
+        """Compute the derived parameters (once the parameters are valid)."""
+        self._derived: dict[str, Any] = {}
+        self._derived_internal: dict[str, np.ndarray] = {}
+        if not problems and self.spec.derived:
+            self._derived, self._derived_internal, more = derived_values(
+                type(self)._model_name, self.spec, self.evaluate, self._base_internal(), self._parameters)
+            problems.extend(more)
+
     # -- values for simulation (internal units, one array per neuron) --------------------
     def _base_internal(self) -> dict[str, np.ndarray]:
         return {k: np.broadcast_to(np.asarray(to_internal(q), dtype=float), (self.n,)).copy()
