@@ -38,6 +38,8 @@ from .units import Q_, DimensionError, Quantity, ureg
 if TYPE_CHECKING:  # what the names below resolve to, for type checkers and IDEs
     from . import dist, export, plot
     from .equations import Model
+    from .equations.derived import Derived
+    from .equations.userfunctions import function
     from .loading import load
     from .network import Network, sources, synapses
     from .network import connectivity as conn
@@ -59,6 +61,8 @@ __version__ = "0.1.0"
 # name -> (module, attribute); attribute None: the module itself
 _LAZY: dict[str, tuple[str, str | None]] = {
     "Model": (".equations", "Model"),
+    "function": (".equations.userfunctions", "function"),
+    "Derived": (".equations.derived", "Derived"),
     "Features": (".simulation", "Features"),
     "RateInput": (".simulation", "RateInput"),
     "Results": (".simulation", "Results"),
@@ -84,6 +88,7 @@ _LAZY: dict[str, tuple[str, str | None]] = {
 __all__ = [
     "Q_",
     "CacheWarning",
+    "Derived",
     "DimensionError",
     "EquationError",
     "ExportError",
@@ -118,6 +123,7 @@ __all__ = [
     "dist",
     "export",
     "fi_curve",
+    "function",
     "load",
     "models",
     "plot",

@@ -111,22 +111,42 @@ class State:
     """A state variable: its unit and initial value.
 
     ``initial`` is a value (``"0 pA"``) or an expression of the parameters
-    (``"E_L"``); zero in ``unit`` when not given.
+    (``"E_L"``); zero in ``unit`` when not given.  ``dtype=int`` or ``dtype=bool`` makes a
+    dimensionless counter or flag: it has no differential equation, is changed by resets and
+    ``after_step`` statements (a value assigned to an int state is truncated towards zero; a flag
+    takes a condition, ``True`` or ``False``), and is recorded in its dtype.  A flag reads as a
+    condition in expressions (``x if flag else y``, ``flag and V > V_th``).
+
+    >>> State("1", dtype=int).dtype
+    'int'
+    >>> State("mV", dtype=bool)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+      ...
+    neurounits.errors.EquationError: a State of dtype bool must be dimensionless (unit '1'), got 'mV'; ...
     """
 
     kind = "state"
 
-    def __init__(self, unit: str = "1", *, initial: Any = None, doc: str = "") -> None:
+    def __init__(self, unit: str = "1", *, initial: Any = None, doc: str = "", dtype: Any = float) -> None:
         self.unit = _read_unit(unit, "State")
         self.initial = initial
         self.doc = doc
         self.name: str | None = None
+        kinds = {float: "float", int: "int", bool: "bool", "float": "float", "int": "int", "bool": "bool"}
+        try:
+            self.dtype = kinds[dtype]
+        except (KeyError, TypeError):
+            raise EquationError(f"the dtype of a State must be float, int or bool, got {dtype!r}") from None
+        if self.dtype != "float" and self.unit.dimensionality != ureg.dimensionless.dimensionality:
+            raise EquationError(f"a State of dtype {self.dtype} must be dimensionless (unit '1'), got "
+                                f"{unit!r}; an int counter or a bool flag has no unit")
 
     def __set_name__(self, owner: type, name: str) -> None:
         self.name = name
 
     def __repr__(self) -> str:
-        return f"State({fmt_unit(self.unit)!r}, initial={self.initial!r})"
+        typed = "" if self.dtype == "float" else f", dtype={self.dtype}"
+        return f"State({fmt_unit(self.unit)!r}, initial={self.initial!r}{typed})"
 
 
 class Input:

@@ -26,6 +26,14 @@ def test_tutorial_runs_as_written():
     assert result.attempted > 20 and result.failed == 0
 
 
+@pytest.mark.slow
+def test_language_page_runs_as_written():
+    result = doctest.testfile(str(DOCS / "language.rst"), module_relative=False,
+                              optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE,
+                              raise_on_error=False, verbose=False)
+    assert result.attempted > 20 and result.failed == 0
+
+
 def _gallery_module():
     pytest.importorskip("sphinx")
     spec = importlib.util.spec_from_file_location("nu_gallery", DOCS / "_ext" / "nu_gallery.py")

@@ -132,7 +132,7 @@ def noise_rate_args(s: ModelSpec) -> list[str]:
     """Kernel arguments of white noise (seed, the index that keys each neuron's numbers) and of rate
     inputs (linear summation: RS[channel, step] = the summed weighted input; else RW[channel, input,
     step] the weights (0 where the input has not arrived yet) and RV[input, step] the rates)."""
-    names = ["SEED", "GID"] if s.noise else []
+    names = ["SEED", "GID"] if s.seeded else []
     if s.rate_channels:
         names += ["RS"] if s.rate_linear else ["RW", "RV"]
     return names

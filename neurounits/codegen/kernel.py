@@ -25,11 +25,13 @@ from __future__ import annotations
 import re
 import textwrap
 
+from ..equations import TIME
 from .abi import BOUND, KernelSpec, all_derived_symbols
 from .adaptive import accept_results, rhs_function, trial_pass, try_function
 from .cache import GEN_VERSION, RUNTIME_HASH, VECTORIZE_CHECKS, toolchain
+from .draws import random_draws, random_used
 from .emit import Lines, emit_block, hoist, loads, named, names, stage_points
-from .events import clear_spikes, collect_spikes, deliver_spikes, fire
+from .events import T_END, clear_spikes, collect_spikes, deliver_spikes, fire
 from .inline import inlinable
 from .inputs import input_rows, noise_draws, noise_rate_setup, rate_prepass, rate_used, rate_work
 from .lanes import SlowPass, lane_constants, lane_init, lane_work, slow_call, slow_function
@@ -68,10 +70,12 @@ def _step_body(ks: KernelSpec, ind: int, L: Lines) -> None:
     for rs in s.receptors.values():
         exprs += [c for _, c in rs.effects]
     exprs += [s.expressions[k][0] for k in before_events(ks)]
+    exprs += [e for _, e in s.after_step]
     used = names(exprs)
-    used |= rate_used(ks, used)
+    used |= rate_used(ks, used) | random_used(ks, used)
     loads(ks, used, ind, L)
     noise_draws(ks, used, ind, L)
+    random_draws(ks, used, ind, L)
     for k in s.states:
         if f"_prev_{k}" in used:
             L.add(ind, f"_prev_{k} = x_{k}")
@@ -111,6 +115,8 @@ def _integrate(ks: KernelSpec, ind: int, L: Lines) -> None:
                 L.add(ind, f"n_{k} = x_{k} if refr else n_{k}")
     for k in step.new:
         L.add(ind, f"x_{k} = n_{k}")
+    for k, e in s.after_step:  # per-step statements, in order, at the step's end
+        L.add(ind, f"x_{k} = {to_code(e.xreplace({TIME: T_END}))}")
 
 
 def _derived_function(ks: KernelSpec, L: Lines) -> None:

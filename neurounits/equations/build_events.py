@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import EquationError, did_you_mean
-from ..units import ureg
 from .build_base import _BuilderBase
 from .text import statements
 
@@ -24,8 +23,12 @@ class _EventsMixin(_BuilderBase):
         if not text:
             return None
         self.scope.allow_prev = True
-        res = self.tr(text, "threshold")
-        self.scope.allow_prev = False
+        self.scope.random = self.random  # type: ignore[attr-defined]
+        try:
+            res = self.tr(text, "threshold")
+        finally:
+            self.scope.allow_prev = False
+            self.scope.random = None
         if not res.condition:
             raise EquationError(f"model '{self.model}', threshold: '{text}' is not a condition; "
                                 "write a comparison such as 'V > V_th'")
@@ -43,14 +46,13 @@ class _EventsMixin(_BuilderBase):
                 kind = self.decl[target].kind if target in self.decl else "unknown name"
                 raise EquationError(f"model '{self.model}', reset: '{stmt}' assigns to '{target}' "
                                     f"({kind}); only states can be reset.{did_you_mean(target, states)}")
-            unit = states[target].unit
-            expected = ureg.dimensionless if op in ("*=", "/=") else unit
             self.scope.allow_prev = True
-            res = self.tr(expr, f"reset of '{target}'", expected, f"the value assigned to '{target}'")
-            self.scope.allow_prev = False
-            x = self.scope.names[target].sym
-            new = {"=": res.sym, "+=": x + res.sym, "-=": x - res.sym, "*=": x * res.sym,
-                   "/=": x / res.sym}[op]
+            self.scope.random = self.random  # type: ignore[attr-defined]
+            try:
+                new = self._assigned(target, op, expr, states, f"reset of '{target}'")  # type: ignore[attr-defined]
+            finally:
+                self.scope.allow_prev = False
+                self.scope.random = None
             out.append((target, new))
         return tuple(out)
 

@@ -24,10 +24,13 @@ from .build_events import _EventsMixin
 from .build_events import _fmt_ms as _fmt_ms
 from .build_inputs import _RATE_H as _RATE_H
 from .build_inputs import _InputsMixin
+from .build_lang import _LangMixin
+from .functions import trunc
 from .names import name_problem
 from .order import order_definitions
 from .parse import Name, Scope, translate
 from .refractory import add_lastspike, convention, flag_names, read_refractory
+from .second_order import velocity_units
 from .spec import DT, TIME, ModelSpec
 from .text import Line, parse_equations, statements
 
@@ -58,14 +61,17 @@ def build_spec(model: str, decl: dict[str, Any], attrs: dict[str, Any], options:
     return _Builder(model, decl, attrs, options).build()
 
 
-class _Builder(_EventsMixin, _InputsMixin):
+class _Builder(_EventsMixin, _InputsMixin, _LangMixin):
     def build(self) -> ModelSpec:
         self.convention = convention(self.model, self.attrs.get("refractory_convention") or "nest")
         add_lastspike(self.model, self.decl, self.attrs)
+        self.decl.update(velocity_units(self.attrs.get("equations"), self.decl, State))
         lines = parse_equations(self.model, self.attrs.get("equations") or "")
         self._declare_states(lines)
         self._check_units()
+        self.random: list = []
         params = {k: v for k, v in self.decl.items() if isinstance(v, Parameter)}
+        derived = self._derived(params)
         states = {k: v for k, v in self.decl.items() if isinstance(v, State)}
         inputs = {k: v for k, v in self.decl.items() if isinstance(v, Input)}
         symbols = {}
@@ -78,10 +84,12 @@ class _Builder(_EventsMixin, _InputsMixin):
                 symbols[k] = sym
                 self.scope.names[k] = Name(kind, v.unit, sym)
         self.scope.names["t"] = Name("time", _MS, TIME)
+        typed = self._typed_states(states)
         initial = self._initial(states, params)
         ref = self.attrs.get("refractory")
         flag_names(self, ref is not None and (isinstance(ref, str) or hasattr(ref, "units") or ref != 0))
         expressions, odes, hold = self._equations(lines, states)
+        self._typed_odes(typed, odes)
         self.scope.noise = None  # white noise: in equations and update statements only
         threshold = self._threshold()
         reset = self._reset(states)
@@ -90,6 +98,7 @@ class _Builder(_EventsMixin, _InputsMixin):
         receptors = self._receptors(states)
         by_sign = self._by_sign(receptors)
         update = self._update(states, odes, receptors)
+        after = self._after_step(states, odes)
         rate = self._rate(inputs)
         self._raise()
         if self.attrs.get("refractory_hold") is not None:
@@ -114,7 +123,8 @@ class _Builder(_EventsMixin, _InputsMixin):
             default_method=self.attrs.get("default_method"), noise=tuple(self.noise), **rate,
             ports=dict(self.attrs.get("_ports") or {}),
             hold_after_step=bool(self.attrs.get("refractory_integrates")),
-            expressions_before_events=bool(self.attrs.get("record_expressions_before_events")))
+            expressions_before_events=bool(self.attrs.get("record_expressions_before_events")),
+            after_step=after, random=tuple(self.random), dtypes=typed, derived=derived)
 
     def _unit(self, text: str, where: str, line: str) -> Any:
         """The unit written after ':' in ``line``; None (and a problem) if it cannot be read."""
@@ -164,7 +174,7 @@ class _Builder(_EventsMixin, _InputsMixin):
         """Initial values: expressions of the parameters, or values (converted to the state's unit)."""
         pscope = Scope(self.model, {k: v for k, v in self.scope.names.items() if v.kind == "parameter"},
                        time=False, time_why="an initial value may use parameters only (every state starts "
-                       "at t = 0)")
+                       "at t = 0)", random=self.random)
         # states are visible only to be refused by name (V = V, V = w with w = V): without them a state
         # named like a unit ('V') would be read as that unit
         pscope.names.update({k: v for k, v in self.scope.names.items() if v.kind == "state"})
@@ -173,6 +183,8 @@ class _Builder(_EventsMixin, _InputsMixin):
         for k, st in states.items():
             where = f"initial value of state '{k}'"
             init = st.initial
+            if isinstance(init, bool) or (st.dtype == "bool" and init in ("True", "False")):
+                init = int(init in (True, "True"))  # a flag's initial value
             if init is None:
                 out[k] = sympy.Float(0.0)
                 continue
@@ -184,7 +196,7 @@ class _Builder(_EventsMixin, _InputsMixin):
                 used = sorted(s.name[2:] for s in res.sym.free_symbols if s.name.startswith("x_"))
                 if used:
                     refs[k] = used
-                out[k] = res.sym
+                out[k] = self._typed_initial(k, res.sym, st.dtype) if st.dtype != "float" else res.sym
                 continue
             try:
                 q = as_quantity(init)
@@ -280,7 +292,7 @@ class _Builder(_EventsMixin, _InputsMixin):
         if odes:
             raise EquationError(f"model '{self.model}': a model has either differential equations or "
                                 "update statements, not both")
-        scope = Scope(self.model, dict(self.scope.names), noise=self.noise)
+        scope = Scope(self.model, dict(self.scope.names), noise=self.noise, random=self.random)
         scope.names["dt"] = Name("time", _MS, DT)
         for r, spec in receptors.items():
             scope.names[r] = Name("input", spec.unit, sympy.Symbol(f"_rb_{r}", real=True))
@@ -296,17 +308,23 @@ class _Builder(_EventsMixin, _InputsMixin):
             if known is None and op != "=":
                 raise EquationError(f"model '{self.model}', update: '{target}' is used in '{stmt}' "
                                     "before it has a value")
-            expected = None if known is None else (ureg.dimensionless if op in ("*=", "/=") else known.unit)
+            dtype = getattr(states.get(target), "dtype", "float")
+            expected = None if known is None or dtype == "bool" else (
+                ureg.dimensionless if op in ("*=", "/=") else known.unit)
             res, probs = translate(expr, scope, where, expected=expected, what=f"the value of '{target}'")
             self.problems.extend(probs)
-            old = None if known is None else known.sym
-            value = {"=": res.sym, "+=": (old or 0) + res.sym, "-=": (old or 0) - res.sym,
-                     "*=": (old or 0) * res.sym, "/=": (old or 1) / res.sym}[op]
+            if dtype == "bool":
+                value = self._flag_value(target, op, res, expr, where)
+            else:
+                old = None if known is None else known.sym
+                value = {"=": res.sym, "+=": (old or 0) + res.sym, "-=": (old or 0) - res.sym,
+                         "*=": (old or 0) * res.sym, "/=": (old or 1) / res.sym}[op]
+                value = trunc(value) if dtype == "int" else value
             n = current.get(target, 0) + 1
             current[target] = n
             sym = sympy.Symbol(f"_u{n}_{target}", real=True)
             out.append((sym, value))
             kind = "state" if target in states else "expression"
             unit = known.unit if known is not None else res.unit
-            scope.names[target] = Name(kind, unit, sym)
+            scope.names[target] = Name(kind, unit, sympy.Ne(sym, 0) if dtype == "bool" else sym)
         return tuple(out)

@@ -40,6 +40,9 @@ class sigmoid(sympy.Function):
     def _pythoncode(self, printer):
         return f"_rt.sigmoid({printer._print(self.args[0])})"
 
+    def _numpycode(self, printer):
+        return f"(0.5 + 0.5*numpy.tanh(0.5*({printer._print(self.args[0])})))"
+
 
 class softplus(sympy.Function):
     """log(1 + exp(z)), computed as max(z, 0) + log1p(exp(-|z|))."""
@@ -52,14 +55,88 @@ class softplus(sympy.Function):
     def _pythoncode(self, printer):
         return f"_rt.softplus({printer._print(self.args[0])})"
 
+    def _numpycode(self, printer):
+        z = printer._print(self.args[0])
+        return f"(numpy.maximum({z}, 0.0) + numpy.log1p(numpy.exp(-numpy.abs({z}))))"
+
 
 class phi1(sympy.Function):
-    """(exp(z) - 1)/z, with its limit 1 at z = 0 (used by exponential Euler)."""
+    """(exp(z) - 1)/z, with its limit 1 at z = 0 (``exprel`` in equations; used by exponential Euler).
+
+    >>> float(phi1(sympy.Float(0.0)).evalf()), float(phi1(sympy.Float(1e-9)).evalf())
+    (1.0, 1.0000000005)
+    >>> phi1(sympy.Symbol("z")).diff(sympy.Symbol("z"))
+    dphi1(z)
+    """
 
     nargs = 1
 
+    def fdiff(self, argindex=1):
+        return dphi1(self.args[0])
+
+    def _eval_evalf(self, prec):
+        z = self.args[0].evalf(prec)
+        if not z.is_number:
+            return None
+        if z == 0:
+            return sympy.Float(1.0, prec)
+        z = self.args[0].evalf(prec + 40)  # exp(z) - 1 cancels: 40 more bits
+        return sympy.Float((sympy.exp(z) - 1) / z, prec)
+
     def _pythoncode(self, printer):
         return f"_rt.phi1({printer._print(self.args[0])})"
+
+    def _numpycode(self, printer):  # for values computed with numpy (initial values, derived parameters)
+        z = printer._print(self.args[0])
+        return (f"numpy.where(numpy.asarray({z}) == 0, 1.0, numpy.expm1({z}) / "
+                f"numpy.where(numpy.asarray({z}) == 0, 1.0, {z}))")
+
+
+class dphi1(sympy.Function):
+    """The derivative of :class:`phi1`, (z exp(z) - expm1(z))/z**2, with its series
+    1/2 + z/3 + z**2/8 + z**3/30 where |z| < 1e-3 (no 0/0 at z = 0)."""
+
+    nargs = 1
+
+    def _eval_evalf(self, prec):
+        z = self.args[0].evalf(prec)
+        if not z.is_number:
+            return None
+        if abs(z) < 1e-3:
+            return (sympy.Rational(1, 2) + z / 3 + z**2 / 8 + z**3 / 30).evalf(prec)
+        z = self.args[0].evalf(prec + 40)
+        return sympy.Float((z * sympy.exp(z) - sympy.exp(z) + 1) / z**2, prec)
+
+    def _pythoncode(self, printer):
+        z = printer._print(self.args[0])
+        return (f"_rt.sel(abs({z}) < 1e-3, 0.5 + ({z})*(1.0/3.0 + ({z})*(0.125 + ({z})/30.0)), "
+                f"(({z})*math.exp({z}) - math.expm1({z}))/(({z})*({z}) + (1.0 if ({z}) == 0.0 else 0.0)))")
+
+    def _numpycode(self, printer):
+        z = printer._print(self.args[0])
+        return (f"numpy.where(numpy.abs({z}) < 1e-3, 0.5 + ({z})*(1.0/3.0 + ({z})*(0.125 + ({z})/30.0)), "
+                f"(({z})*numpy.exp({z}) - numpy.expm1({z}))/numpy.where(numpy.abs({z}) < 1e-3, 1.0, "
+                f"({z})**2))")
+
+
+class trunc(sympy.Function):
+    """x truncated towards zero (the value assigned to an int state)."""
+
+    nargs = 1
+
+    @classmethod
+    def eval(cls, x):
+        if x.is_integer:
+            return x
+        if x.is_Number:
+            return sympy.Integer(int(x))
+        return None
+
+    def _pythoncode(self, printer):
+        return f"np.trunc({printer._print(self.args[0])})"
+
+    def _numpycode(self, printer):
+        return f"numpy.trunc({printer._print(self.args[0])})"
 
 
 def _heaviside(x):

@@ -22,9 +22,11 @@ from ..errors import EquationError, ParameterError, Problem, did_you_mean, raise
 from ..parameters import Input, Option, Parameter, PortGroup, Receptor, State, check_value
 from ..units import fmt_unit, to_internal
 from .builder import build_spec
+from .derived import Derived
 from .kernels import expand_kernels
 from .names import name_problem
 from .ports import expand_ports
+from .randomness import initial_random, typed_problems
 from .spec import DT, TIME, ModelSpec
 from .text import parse_equations
 from .values import _fmt_at as _fmt_at
@@ -34,7 +36,8 @@ from .values import _numeric as _numeric
 __all__ = ["DT", "TIME", "Model", "ModelSpec"]
 
 _CLASS_ATTRS = {"equations", "threshold", "reset", "refractory", "constraints", "receptor_by_sign",
-                "update", "rate_input", "rate_nonlinearity", "rate_summation", "refractory_convention"}
+                "update", "rate_input", "rate_nonlinearity", "rate_summation", "refractory_convention",
+                "after_step"}
 _DECL_TYPES = (Parameter, State, Input, Option, Receptor, PortGroup)
 
 
@@ -82,6 +85,8 @@ class Model(_ParameterValues):
         as Brian2 counts it, only the marked equations held, a condition allowed.
         See :mod:`neurounits.equations.refractory` (also for ``not_refractory``
         and ``lastspike`` in expressions).
+    after_step : str
+        Statements run in order after each integration step (clamps, exact updates; docs/language.rst).
     refractory_integrates : bool
         If True, the held states (``refractory_hold``) are integrated with
         their equations during the refractory period and put back to their
@@ -109,6 +114,7 @@ class Model(_ParameterValues):
     receptor_by_sign: ClassVar[tuple[str, str] | None] = None
     integrator_options: ClassVar[dict[str, float | str]] = {}
     update: ClassVar[str | None] = None
+    after_step: ClassVar[str | None] = None
     threshold_in_substeps: ClassVar[bool] = False
     refractory_hold: ClassVar[tuple[str, ...] | None] = None
     default_method: ClassVar[str | None] = None
@@ -180,7 +186,7 @@ class Model(_ParameterValues):
                                                  "default_method", "rate_input", "rate_nonlinearity",
                                                  "rate_summation", "refractory_integrates",
                                                  "record_expressions_before_events",
-                                                 "refractory_convention")}
+                                                 "refractory_convention", "after_step")}
             decl, attrs = expand_kernels(cls._model_name, cls._decl, attrs)
             if attrs.get("_kernels"):
                 cls._kernel_text = attrs["_kernels"]
@@ -194,6 +200,7 @@ class Model(_ParameterValues):
     def parameter_table(cls) -> str:
         """The parameters with their units, defaults and docs, as text."""
         rows = [f"{k:<12} {fmt_unit(v.unit):<10} {v.default!s:<12} {v.doc}"
+                if not isinstance(v, Derived) else f"{k:<12} {'':<10} {'= ' + v.expression:<12} {v.doc}"
                 for k, v in cls._decl.items() if isinstance(v, Parameter)]
         return "\n".join(rows)
 
@@ -211,6 +218,7 @@ class Model(_ParameterValues):
         constraints: tuple[str, ...] = (),
         name: str = "Model",
         refractory_convention: str = "brian2",
+        after_step: str | None = None,
     ) -> type[Model]:
         """Declare a model class from strings.
 
@@ -230,7 +238,8 @@ class Model(_ParameterValues):
                                 f"{type(equations).__name__}")
         attrs: dict[str, Any] = {"equations": equations, "threshold": threshold, "reset": reset,
                                  "refractory": refractory, "constraints": tuple(constraints),
-                                 "_model_name": name, "refractory_convention": refractory_convention}
+                                 "_model_name": name, "refractory_convention": refractory_convention,
+                                 "after_step": after_step}
         parameters, inputs = dict(parameters or {}), dict(inputs or {})
         lines = parse_equations(name, equations)
         odes = [ln.name for ln in lines if ln.kind == "ode"]
@@ -278,8 +287,15 @@ class Model(_ParameterValues):
         self.options = options
         params: dict[str, Any] = {}
         for k, p in self.spec.parameters.items():
-            given = values.pop(k, p.default)
             where = f"model '{cls._model_name}', parameter '{k}'"
+            if isinstance(p, Derived):
+                if k in values:
+                    values.pop(k)
+                    problems.append(Problem(f"model '{cls._model_name}': '{k}' is a derived parameter "
+                                            f"({p.expression}) and cannot be given a value; give the "
+                                            "parameters it is computed from"))
+                continue
+            given = values.pop(k, p.default)
             if given is None:
                 problems.append(Problem(f"{where}: no value given and no default; pass {k}=..."))
                 continue
@@ -293,6 +309,7 @@ class Model(_ParameterValues):
             problems.append(Problem(f"model '{cls._model_name}' has no parameter '{k}'.{tip} "
                                     f"Parameters: {', '.join(self.spec.parameters)}"))
         self._parameters = params
+        self._set_derived(problems)
         if not problems:
             problems.extend(self._check_constraints())
             problems.extend(self._check_refractory())
@@ -347,19 +364,28 @@ class Model(_ParameterValues):
         return dict(self.spec.inputs)
 
     def __getattr__(self, name: str) -> Any:
-        params = self.__dict__.get("_parameters")
-        if params is not None and name in params:
-            return params[name]
+        for where in ("_parameters", "_derived"):
+            params = self.__dict__.get(where)
+            if params is not None and name in params:
+                return params[name]
         raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
     def __repr__(self) -> str:
         shown = ", ".join(f"{k}={_fmt_q(v)}" for k, v in self._parameters.items())
+        if self._derived:
+            shown += "; derived: " + ", ".join(f"{k}={_fmt_q(v)}" for k, v in self._derived.items())
         return f"{self.name}(n={self.n}, {shown})"
 
-    def initial_values(self, overrides: Mapping[str, Any] | None = None) -> dict[str, np.ndarray]:
-        """Initial state per neuron, internal units; ``overrides`` maps state -> value."""
+    def initial_values(self, overrides: Mapping[str, Any] | None = None, *, seed: int | None = None,
+                       ids: Any = None) -> dict[str, np.ndarray]:
+        """Initial state per neuron, internal units; ``overrides`` maps state -> value.  Random
+        numbers in initial values (``rand()``, ...) are keyed by ``seed`` and the neurons' global
+        indices ``ids`` (default: 0, 1, ...)."""
         overrides = dict(overrides or {})
         params = self.internal_parameters()
+        if self.spec.random:
+            params.update(initial_random(self.spec, self.evaluate, params, seed,
+                                         np.arange(self.n) if ids is None else ids))
         out, problems = {}, []
         for k, unit in self.spec.states.items():
             if k in overrides:
@@ -369,8 +395,11 @@ class Model(_ParameterValues):
                 if chk.quantity is not None:
                     out[k] = np.broadcast_to(np.asarray(to_internal(chk.quantity), float),
                                              (self.n,)).copy()
+                    problems.extend(typed_problems(self.name, k, self.spec.dtypes.get(k), out[k]))
                 continue
             out[k] = self.evaluate(self.spec.initial[k], params)
+            if k in self.spec.dtypes:
+                problems.extend(typed_problems(self.name, k, self.spec.dtypes[k], out[k]))
         for k in overrides:
             tip = did_you_mean(k, self.spec.states)
             problems.append(Problem(f"model '{self.name}' has no state '{k}' to set an initial value "

@@ -42,6 +42,7 @@ class Scope:
     noise: list[str] | None = None  # white-noise names used (xi, xi_<suffix>); None: not allowed here
     time: bool = True  # t and dt may be used (not in initial values, constraints, ...)
     time_why: str = ""  # why not, when they may not
+    random: list | None = None  # random-number sites (kind, mean or None), in order; None: not allowed here
 
 
 _CONDITIONS = (sympy.core.relational.Relational, sympy.logic.boolalg.BooleanFunction,

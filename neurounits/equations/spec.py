@@ -12,6 +12,7 @@ import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import sympy
 
 from ..parameters import Parameter
@@ -76,6 +77,24 @@ class ModelSpec:
     rate_linear: bool = True  # phi of the summed input (True) or the sum of each input's phi (False)
     refractory_condition: Any = None  # Brian2: refractory while this holds (states at a step start)
     refractory_convention: str = "nest"  # how the period is counted, what is held (equations.refractory)
+    after_step: tuple[tuple[str, sympy.Expr], ...] = ()  # per-step statements (state, value), in order
+    random: tuple[tuple[str, Any], ...] = ()  # random-number sites: (rand | randn | poisson, mean or None)
+    dtypes: dict[str, str] = field(default_factory=dict)  # states that are "int" or "bool" (else float)
+    derived: dict[str, sympy.Expr] = field(default_factory=dict)  # derived parameter -> expression of p_*
+
+    @property
+    def seeded(self) -> bool:
+        """True when a run draws random numbers (white noise or random-number sites): it needs a seed."""
+        return bool(self.noise or self.random)
+
+    def typed(self, name: str, values: Any) -> Any:
+        """``values`` of state ``name`` in its dtype (int and bool states are held as floats)."""
+        kind = self.dtypes.get(name)
+        if kind == "int":
+            return np.asarray(values).astype(np.int64)
+        if kind == "bool":
+            return np.asarray(values) != 0
+        return values
 
     @property
     def key(self) -> str:
@@ -100,6 +119,10 @@ class ModelSpec:
                          f"{self.rate_linear}")
         if self.refractory_condition is not None or self.refractory_convention != "nest":
             parts.append(f"refractory {self.refractory_convention}: {sympy.srepr(self.refractory_condition)}")
+        if self.after_step or self.random or self.dtypes:
+            parts.append(f"after_step={[(k, sympy.srepr(e)) for k, e in self.after_step]} "
+                         f"random={[(k, sympy.srepr(m)) for k, m in self.random]} "
+                         f"dtypes={sorted(self.dtypes.items())}")
         return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:20]
 
     def recordable(self) -> dict[str, Any]:

@@ -97,9 +97,12 @@ class Line:
 
 
 def parse_equations(model: str, text: str) -> list[Line]:
-    """The lines of an equation block; a line that is neither form raises EquationError."""
+    """The lines of an equation block; a line that is neither form raises EquationError
+    (second-order lines ``d2x/dt2 = ...`` are first rewritten: :mod:`.second_order`)."""
+    from .second_order import expand_second_order
+
     out = []
-    for line in logical_lines(text):
+    for line in logical_lines(expand_second_order(model, text)):
         m = _ODE.match(line)
         kind = "ode"
         if not m:

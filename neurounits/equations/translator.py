@@ -15,7 +15,9 @@ from ..units import factor_to_internal, fmt_unit, is_offset_unit, is_unit_name, 
 from .functions import ANY_TO_ONE, DIMENSIONLESS, FUNCTIONS, SAME, SQRT
 from .limits import MAX_EXPONENT
 from .notation import NOTATIONS, unit_note
+from .randomness import RANDOM_FUNCTIONS, random_call
 from .scope import NOISE_NAME, NOISE_UNIT, ONE, Scope, Translated, noise_symbol, readable
+from .userfunctions import USER_FUNCTIONS, call_user_function
 
 
 def _is_sum(node: ast.AST) -> bool:
@@ -128,7 +130,9 @@ class _Translator:
     # -- leaves ----------------------------------------------------------
     def v_Constant(self, node: ast.Constant) -> Translated:
         v = node.value
-        if isinstance(v, bool) or not isinstance(v, int | float):
+        if isinstance(v, bool):  # True, False: conditions (the values of bool states)
+            return Translated(sympy.true if v else sympy.false, ONE, True)
+        if not isinstance(v, int | float):
             raise EquationError(f"model '{self.scope.model}', {self.where}: {v!r} is not a number")
         sym = sympy.Integer(v) if isinstance(v, int) else sympy.Float(v)
         self.constant(node, sym)
@@ -143,7 +147,7 @@ class _Translator:
             return self.noise(name)
         if name in NOTATIONS:
             return self.notation(name)
-        if name in FUNCTIONS:
+        if name in FUNCTIONS or name in USER_FUNCTIONS:
             raise EquationError(f"model '{self.scope.model}', {self.where}: the function '{name}' "
                                 f"must be called, e.g. {name}(x)")
         if is_unit_name(name):
@@ -293,9 +297,13 @@ class _Translator:
                 raise self.error(f"pow() takes two arguments (pow(x, y) is x**y), got {len(node.args)} in  "
                                  f"{self.seg(node)}")
             return self.power(ast.copy_location(ast.BinOp(node.args[0], ast.Pow(), node.args[1]), node))
+        if isinstance(node.func, ast.Name) and node.func.id in RANDOM_FUNCTIONS:
+            return random_call(self, node)
+        if isinstance(node.func, ast.Name) and node.func.id in USER_FUNCTIONS:
+            return call_user_function(self, node)
         if not isinstance(node.func, ast.Name) or node.func.id not in FUNCTIONS or node.keywords:
             fname = self.seg(node.func)
-            tip = did_you_mean(fname, FUNCTIONS)
+            tip = did_you_mean(fname, [*FUNCTIONS, *USER_FUNCTIONS])
             raise EquationError(f"model '{self.scope.model}', {self.where}: unknown function "
                                 f"'{fname}'.{tip} Available: {', '.join(sorted(FUNCTIONS))}")
         fname = node.func.id

@@ -11,6 +11,7 @@ import sympy
 
 from ..errors import Problem, raise_problems
 from ..units import fmt_unit, to_internal
+from .derived import derived_values
 from .spec import ModelSpec
 
 
@@ -54,17 +55,37 @@ class _ParameterValues:
         return problems
 
     # -- public accessors --------------------------------------------------------
+    @property
+    def derived(self) -> dict[str, Any]:
+        """Derived parameters' values as Quantities (see :class:`~neurounits.Derived`)."""
+        return dict(self.__dict__.get("_derived", {}))
+
+    def _set_derived(self, problems: list[Problem]) -> None:
+        """Compute the derived parameters (once the parameters are valid)."""
+        self._derived: dict[str, Any] = {}
+        self._derived_internal: dict[str, np.ndarray] = {}
+        if not problems and self.spec.derived:
+            self._derived, self._derived_internal, more = derived_values(
+                type(self)._model_name, self.spec, self.evaluate, self._base_internal(), self._parameters)
+            problems.extend(more)
+
     # -- values for simulation (internal units, one array per neuron) --------------------
-    def internal_parameters(self) -> dict[str, np.ndarray]:
-        """Every parameter as a float64 array of length n in internal units."""
+    def _base_internal(self) -> dict[str, np.ndarray]:
         return {k: np.broadcast_to(np.asarray(to_internal(q), dtype=float), (self.n,)).copy()
                 for k, q in self._parameters.items()}
+
+    def internal_parameters(self) -> dict[str, np.ndarray]:
+        """Every parameter (derived ones included) as a float64 array of length n in internal units."""
+        out = self._base_internal()
+        out.update({k: v.copy() for k, v in self.__dict__.get("_derived_internal", {}).items()})
+        return out
 
     def evaluate(self, expr: sympy.Expr, params: dict[str, np.ndarray] | None = None) -> np.ndarray:
         """Evaluate an expression of the parameters for every neuron (internal units)."""
         params = self.internal_parameters() if params is None else params
         syms, f = _numeric(expr)
-        return np.broadcast_to(np.asarray(f(*[params[s.name[2:]] for s in syms]), dtype=float),
+        args = [params[s.name if s.name.startswith("_") else s.name[2:]] for s in syms]  # _rnd<k>: draws
+        return np.broadcast_to(np.asarray(f(*args), dtype=float),
                                (self.n,)).copy()
 
 

@@ -172,6 +172,10 @@ def _check_exportable(model: Model) -> None:
             ("noise terms (xi)", spec.noise),
             ("port groups", spec.ports),
             ("discrete-time update statements", spec.update),
+            ("after_step statements", spec.after_step),
+            ("random numbers (rand, randn, poisson)", spec.random),
+            ("int or bool states", spec.dtypes),
+            ("derived parameters", spec.derived),
             ("rate inputs", spec.rate_channels),
             ("a spike payload", getattr(type(model), "spike_payload", None)),
         )

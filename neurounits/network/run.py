@@ -337,7 +337,8 @@ class NetworkSimulation:
                     else np.zeros((len(vars_), 0, len(ridx)))
                 )
                 recorded = plan.spec.recordable()
-                traces = {k: from_internal(rec[i], recorded[k]) for i, k in enumerate(vars_)}
+                traces = {k: from_internal(plan.spec.typed(k, rec[i]), recorded[k])
+                          for i, k in enumerate(vars_)}
                 t = Q_(np.arange(rec.shape[1]) * every * dt_ms, "ms")
             failed = r.failed is not None and r.failed[0] == p
             out[pop.name] = Results(

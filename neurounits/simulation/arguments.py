@@ -183,7 +183,7 @@ def _timed(where: str, ta: TimedArray, unit: Any, n: int, problems: list[Problem
 def check_seed(spec: Any, seed: Any, problems: list[Problem]) -> int | None:
     """The seed of a model with white noise: given (an integer in [0, 2**64)) or drawn from the OS."""
     if seed is None:
-        return secrets.randbits(63) if spec.noise else None
+        return secrets.randbits(63) if spec.seeded else None
     if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or not 0 <= int(seed) < 2**64:
         problems.append(Problem(f"seed must be None or an integer in [0, 2**64), got {seed!r}"))
         return None

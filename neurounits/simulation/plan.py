@@ -157,7 +157,7 @@ class RunPlan:
         raise_problems(f"cannot simulate model '{model.name}'", problems)
         port_weights = {k: np.full(model.n, v[0]) for k, v in self.port_weights.items()}
         params = {**model.internal_parameters(), **port_weights}
-        init = model.initial_values()
+        init = model.initial_values(seed=self.seed, ids=None if noise_ids is None else np.asarray(noise_ids))
         for k in spec.states:  # port states start at their declared initial value
             if k not in init:
                 init[k] = model.evaluate(spec.initial[k], params)
@@ -251,8 +251,9 @@ def make_plan(model: Any, dt: Any, *, duration: Any = None, inputs: Mapping[str,
     events = check_spikes(model, spec, spike_inputs, dt_ms or 1.0, problems)
     rate_arrays(spec, rate_inputs, 1, dt_ms or 1.0, problems, inputs)
     seed = check_seed(spec, seed, problems)
+    gids = np.arange(model.n, dtype=np.int64) if noise_ids is None else np.asarray(noise_ids, np.int64)
     try:
-        init = model.initial_values(initial)
+        init = model.initial_values(initial, seed=seed, ids=gids if gids.shape == (model.n,) else None)
     except (DimensionError, ParameterError) as exc:
         problems.extend(Problem(p, isinstance(exc, DimensionError)) for p in exc.problems)
         init = {}

@@ -79,7 +79,7 @@ def kernel_arguments(runner: Runner, seg: dict[str, Any], n_steps: int, lo: int,
         o = p.options
         d.update(HSTEP=runner.hstep[lo:hi], ATOL=o["atol"][lo:hi], RTOL=o["rtol"][lo:hi], hmin=o["h_min"],
                  maxsub=o["max_substeps"])
-    if spec.noise:
+    if spec.seeded:
         d["SEED"], d["GID"] = np.uint64(p.seed or 0), p.noise_ids[lo:hi]
     for k in ("RS", "RW", "RV"):
         if k in seg:

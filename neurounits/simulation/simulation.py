@@ -181,7 +181,8 @@ class Simulation:
     @property
     def state(self) -> dict[str, Any]:
         """The current state of every neuron, name -> Quantity of shape (n,) (a copy)."""
-        return {k: from_internal(v.copy(), self.plan.spec.states[k]) for k, v in self._runner.states.items()}
+        return {k: from_internal(self.plan.spec.typed(k, v.copy()), self.plan.spec.states[k])
+                for k, v in self._runner.states.items()}
 
     @property
     def results(self) -> Results:
@@ -200,7 +201,7 @@ class Simulation:
         rec = np.concatenate(r.traces, axis=1) if r.traces else np.zeros((n_rec, 0, p.n))
         t = Q_(np.arange(rec.shape[1]) * p.record_every * dt_ms, "ms")
         recorded = p.spec.recordable()
-        traces = {k: from_internal(rec[i], recorded[k]) for i, k in enumerate(p.record)}
+        traces = {k: from_internal(p.spec.typed(k, rec[i]), recorded[k]) for i, k in enumerate(p.record)}
         failed = r.failed
         return Results(model=p.model.name, n=p.n, t=t, duration=Q_(self._duration_ms, "ms"),
                        dt=Q_(dt_ms, "ms"), method=p.method, record_every=p.record_every, spikes=spikes,

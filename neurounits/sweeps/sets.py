@@ -87,7 +87,7 @@ def _shared_inputs(model: str, spec: Any, inputs: dict[str, Any], problems: list
 
 def noise_seed(model: str, spec: Any, seed: Any) -> int | None:
     """The seed of a noisy model's random numbers: ``seed`` if given, else one drawn from the OS."""
-    if not spec.noise:
+    if not spec.seeded:
         return None
     problems: list[Problem] = []
     out = arguments.check_seed(spec, seed, problems)

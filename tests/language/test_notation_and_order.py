@@ -139,13 +139,3 @@ def test_a_cycle_of_named_expressions_is_refused_by_name():
     with pytest.raises(nu.EquationError, match=r"the named expression 'a' uses itself \('a = a \+ V : mV'\)"):
         _model("dV/dt = (E_L - V + a)/tau : mV\n a = a + V : mV")
 
-
-@pytest.mark.no_jit
-def test_the_language_page_runs_as_written():
-    import doctest
-    from pathlib import Path
-
-    page = Path(__file__).resolve().parents[2] / "docs" / "language.rst"
-    result = doctest.testfile(str(page), module_relative=False, raise_on_error=False, verbose=False,
-                              optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
-    assert result.attempted >= 6 and result.failed == 0
