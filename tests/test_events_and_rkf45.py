@@ -177,3 +177,10 @@ def test_rkf45_lanes_do_not_change_any_neuron(name, i0):
     for k in (0, 17, 39):  # next to a neuron at rest: nearly alone in the sub-step loop
         c = nu.simulate(model(n=2, I_e=Q_([drive[k], 0.0], "pA")), "25 ms", "0.1 ms", **kw)
         np.testing.assert_array_equal(c["V_m"].magnitude[:, 0], a["V_m"].magnitude[:, k])
+
+
+def test_rkf45_right_hand_side_without_states_or_parameters():
+    # a right-hand side that reads nothing (dx/dt = 1/ms) once emitted a call with the tuple '(,)'
+    M = nu.Model.from_equations("dx/dt = 1/ms : 1", name="Ramp")
+    res = nu.simulate(M(), "1 ms", "0.1 ms", method="rkf45", record=("x",))
+    np.testing.assert_allclose(res["x"][:, 0].m_as("1"), res.t.m_as("ms"), rtol=1e-12, atol=1e-14)

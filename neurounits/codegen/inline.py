@@ -300,8 +300,9 @@ def inlined(fn: Any) -> Any:
 
     # the typing function, with fn's parameters (numba folds a call's arguments by its signature)
     params = ", ".join(f.params)
+    packed = f"({params},)" if params else "()"
     scope: dict[str, Any] = {"_impl": impl}
-    exec(f"def {f.name}(typingctx, {params}):\n    return _impl(typingctx, ({params},))\n", scope)
+    exec(f"def {f.name}(typingctx, {params}):\n    return _impl(typingctx, {packed})\n", scope)
     typer = scope[f.name]
     typer.__doc__ = fn.__doc__
     intr = intrinsic(typer)
