@@ -130,12 +130,20 @@ class State:
 
 
 class Input:
-    """An external input (zero unless given to :func:`neurounits.simulate`)."""
+    """An external input (zero unless given to :func:`neurounits.simulate`).
+
+    Used in the equations, an input acts during the step.  ``on_step`` holds statements run
+    instead at the end of each step, after the integration and before the spikes arriving at
+    the end of the step, each adding to a state an amount of the input, the parameters and
+    ``dt`` (e.g. NEST's ``iaf_psc_exp`` receptor 1:
+    ``"I_syn_ex += (1 - exp(-dt/tau_syn_ex))*I_1"``).
+    """
 
     kind = "input"
 
-    def __init__(self, unit: str = "1", *, doc: str = "") -> None:
+    def __init__(self, unit: str = "1", *, on_step: str = "", doc: str = "") -> None:
         self.unit = _read_unit(unit, "Input")
+        self.on_step = on_step
         self.doc = doc
         self.name: str | None = None
 

@@ -67,6 +67,7 @@ def _step_body(ks: KernelSpec, ind: int, L: Lines) -> None:
     for rs in s.receptors.values():
         exprs += [c for _, c in rs.effects]
     exprs += [s.expressions[k][0] for k in before_events(ks)]
+    exprs += [e for _, e in step.after] if step is not None else []
     used = names(exprs)
     used |= rate_used(ks, used)
     loads(ks, used, ind, L)
@@ -80,6 +81,8 @@ def _step_body(ks: KernelSpec, ind: int, L: Lines) -> None:
         L.add(ind, "_active = 0.0 if refr else 1.0")
     if step is not None:
         _integrate(ks, ind, L)
+        for k, e in step.after:  # the inputs' on_step effects
+            L.add(ind, f"x_{k} = x_{k} + ({to_code(e)})")
     for r, rec in s.receptors.items():
         got = f"B_{r}[i]" if rec.refractory_input or not ks.has_refractory else f"(0.0 if refr else B_{r}[i])"
         for k, coef in rec.effects:
@@ -155,7 +158,9 @@ def _numpy_derived(ks: KernelSpec, L: Lines) -> bool:
     loop with its allocations costs numba about 0.5 s of CPU in every fresh process, a matrix
     exponential about 5 s."""
     step = ks.integ_step
-    codes = [(sym.name, to_code(e)) for sym, e in step.derived]
+    # (an input's on_step filter, e.g. 1 - exp(-dt/tau), in numpy too: see _arithmetic)
+    codes = [(sym.name, _numpy_exp(to_code(e)) if sym.name.startswith("_ie_") else to_code(e))
+             for sym, e in step.derived]
     if not all(_arithmetic(c) for _, c in codes):
         return False
     params = _derived_params(ks)
@@ -184,8 +189,14 @@ def _numpy_derived(ks: KernelSpec, L: Lines) -> bool:
     return True
 
 
+def _numpy_exp(code: str) -> str:
+    return re.sub(r"(?<![\w.])(?:math|_rt)\.(exp|expm1)\(", r"np.\1(", code)
+
+
 def _arithmetic(code: str) -> bool:
-    """Only names, numbers, + - * / and brackets: no calls, no powers."""
+    """Only names, numbers, + - * / and brackets, and calls of np.exp and np.expm1 (e.g. an input's
+    filter 1 - exp(-dt/tau)): no other calls, no powers."""
+    code = re.sub(r"\bnp\.(exp|expm1)\(", "(", code)
     return (bool(re.fullmatch(r"[\w.+\-*/() ]*", code)) and not re.search(r"[\w.]\(", code)
             and "**" not in code)
 

@@ -8,11 +8,11 @@ import re
 import sympy
 
 from ..errors import EquationError
-from ..parameters import PortGroup, Receptor
+from ..parameters import Input, PortGroup, Receptor
 from ..units import ureg
-from .build_base import _BuilderBase
+from .build_base import _MS, _BuilderBase
 from .parse import Name, Scope, translate
-from .spec import ReceptorSpec
+from .spec import DT, ReceptorSpec
 from .text import statements
 
 _RATE_H = sympy.Symbol("_h", real=True)  # the argument of a model's rate-input nonlinearity
@@ -81,3 +81,30 @@ class _InputsMixin(_BuilderBase):
         if receptors[pair[0]].unit.dimensionality != receptors[pair[1]].unit.dimensionality:
             self.fail(f"receptor_by_sign: '{pair[0]}' and '{pair[1]}' take weights of different units", True)
         return pair
+
+    def _input_effects(self, states: dict) -> tuple[tuple[str, sympy.Expr], ...]:
+        """The ``on_step`` statements of the inputs: (state, amount added at the end of each step)."""
+        out = []
+        allowed = {n.sym for n in self.scope.names.values() if n.kind in ("parameter", "input")} | {DT}
+        for name, inp in self.decl.items():
+            if not isinstance(inp, Input) or not inp.on_step:
+                continue
+            self.scope.names["dt"] = Name("time", _MS, DT)
+            try:
+                for target, op, expr, stmt in statements(self.model, f"input '{name}', on_step",
+                                                          inp.on_step, f"I_syn += (1 - exp(-dt/tau))*{name}"):
+                    if op not in ("+=", "-=") or target not in states:
+                        raise EquationError(
+                            f"model '{self.model}', input '{name}', on_step: cannot use '{stmt}'; write "
+                            f"statements that add to a state, e.g. 'I_syn += (1 - exp(-dt/tau))*{name}'; "
+                            f"states: {list(states)}")
+                    res = self.tr(expr, f"input '{name}', on_step effect on '{target}'", states[target].unit,
+                                  f"the amount added to '{target}'")
+                    if not res.sym.free_symbols <= allowed:
+                        raise EquationError(
+                            f"model '{self.model}', input '{name}', on_step: '{stmt}' may use only inputs, "
+                            "parameters and dt (the states change during the step)")
+                    out.append((target, res.sym if op == "+=" else -res.sym))
+            finally:
+                del self.scope.names["dt"]
+        return tuple(out)
