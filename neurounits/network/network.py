@@ -234,7 +234,9 @@ class Network:
         variables = tuple(v for x in variables for v in (x if isinstance(x, list | tuple) else (x,)))
         bad = [v for v in variables if not isinstance(v, str)]
         if bad:
-            raise ParameterError(f"Network.record: variables are names (strings) or lists of names, got {bad[0]!r}")
+            raise ParameterError(
+                f"Network.record: variables are names (strings) or lists of names, got {bad[0]!r}"
+            )
         problems: list[Problem] = []
         self._check_view(view, "Network.record", problems)
         for p, _ in view.parts:

@@ -65,10 +65,10 @@ def test_connect_takes_lists_of_views_as_their_join():
 def test_record_and_connect_refuse_what_is_not_a_view_or_a_name():
     net = nu.Network()
     P = net.add(nu.models.nest.iaf_psc_exp(n=2), name="P")
-    with pytest.raises(nu.ParameterError, match="variables are names .strings. or lists of names, got 3"):
+    with pytest.raises(nu.ParameterError, match=r"variables are names \(strings\) or lists of names, got 3"):
         net.record(P, ["V_m", 3])
     with pytest.raises(
-        nu.ParameterError, match="needs a view of a population .* or a list of views, got list"
+        nu.ParameterError, match=r"needs a view of a population .* or a list of views, got list"
     ):
         net.record([P, "Q"], "V_m")
     with pytest.raises(nu.ParameterError, match="has no variable 'V'"):
