@@ -46,6 +46,11 @@ class Step:
         symbols -> their values at the stage) under which the stage's statements are the
         right-hand sides.  Code generation uses it to evaluate a model's named expressions
         once per stage; empty for other schemes.
+    dense : tuple or None
+        ``(entries, cs)`` for exact's dense form of a large system: ``entries`` maps (a, b) to the
+        derived symbol of M[a][b] (nonzero entries only), ``cs`` the constant term of each state
+        (a symbol or 0).  The kernel computes E and P per neuron as (n, k, k) arrays and a step is
+        ``E x + P c`` (:func:`neurounits.codegen.runtime.dense_step`); ``new`` holds ``_dn_<a>``.
     after : list of (str, Expr)
         The inputs' ``on_step`` effects: state name -> amount added after the step, before the
         spikes arriving at its end (:func:`add_input_effects`).
@@ -60,6 +65,7 @@ class Step:
     errors: dict[str, sympy.Expr] = field(default_factory=dict)
     stages: list[dict] = field(default_factory=list)
     after: list[tuple[str, sympy.Expr]] = field(default_factory=list)
+    dense: tuple | None = None
 
 
 class Integrator:
