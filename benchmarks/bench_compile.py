@@ -52,7 +52,7 @@ if name.startswith("chain:"):  # "chain:K:dense" / "chain:K:entrywise": K linear
     if form == "entrywise":
         import neurounits.integrators.exact as _exact
         _exact.DENSE_STATES = 10**9
-    eqs = "\n".join(["dx0/dt = (u - x0)/tau : mV"]
+    eqs = "\\n".join(["dx0/dt = (u - x0)/tau : mV"]
                     + [f"dx{j}/dt = (x{j - 1} - x{j})/tau : mV" for j in range(1, k)])
     cls = nu.Model.from_equations(eqs, parameters={"tau": "5 ms"}, inputs={"u": "mV"}, name=f"Chain{k}")
     kw = {"inputs": {"u": "10 mV"}, "record": ("x0",)}
