@@ -31,6 +31,10 @@ class _InputsMixin(_BuilderBase):
                                 "two (weights >= 0, weights < 0) or three (all, >= 0, < 0), got "
                                 f"{chans!r}; inputs: {list(inputs)}")
         phi = self.attrs.get("rate_nonlinearity") or "h"
+        if "h" in self.scope.names:  # the nonlinearity's argument would hide the model's own h
+            kind = self.scope.names["h"].kind
+            raise EquationError(f"model '{self.model}': the model declares a {kind} 'h', but 'h' is the "
+                                f"summed rate input in rate_nonlinearity; rename the {kind} (e.g. 'h_')")
         scope = Scope(self.model, {k: v for k, v in self.scope.names.items() if v.kind == "parameter"})
         scope.names["h"] = Name("input", ureg.dimensionless, _RATE_H)
         res, probs = translate(phi, scope, "rate_nonlinearity", expected=ureg.dimensionless,
@@ -50,6 +54,7 @@ class _InputsMixin(_BuilderBase):
             if not isinstance(rec, Receptor):
                 continue
             w = sympy.Symbol("_w", real=True)
+            own = self.scope.names.get("w")  # the model's own w: hidden in receptor statements only
             self.scope.names["w"] = Name("input", rec.unit, w)
             effects = []
             for target, op, expr, stmt in statements(self.model, f"receptor '{name}'", rec.on_spike,
@@ -62,11 +67,16 @@ class _InputsMixin(_BuilderBase):
                               f"the amount added to '{target}'")
                 coef = sympy.diff(res.sym, w)
                 if w in coef.free_symbols or sympy.simplify(res.sym - coef * w) != 0:
+                    hint = (f" (in receptor statements 'w' is the summed weight; the model's own {own.kind} "
+                            "'w' cannot be used there)" if own is not None else "")
                     raise EquationError(f"model '{self.model}', receptor '{name}': '{stmt}' is not "
                                         "proportional to the weight w, so spikes arriving together "
-                                        "would not add up")
+                                        f"would not add up{hint}")
                 effects.append((target, coef if op == "+=" else -coef))
-            del self.scope.names["w"]
+            if own is not None:
+                self.scope.names["w"] = own
+            else:
+                del self.scope.names["w"]
             out[name] = ReceptorSpec(rec.unit, rec.number, tuple(effects), rec.refractory_input)
         return out
     def _by_sign(self, receptors: dict) -> tuple[str, str] | None:

@@ -98,3 +98,46 @@ def test_units_in_full_and_prefixed_still_work():
     res = nu.simulate(M(), "1 ms", "0.1 ms")
     # 0.001 mV/ms * (10 ms / 1000 ms) * 1000 = 0.01 mV/ms of drive: V -> 0.1 mV (1 - exp(-t/10 ms))
     np.testing.assert_allclose(res["V"].to("mV").m[-1, 0], 0.1 * (1 - np.exp(-0.1)), rtol=1e-9)
+
+
+# ``w`` and ``h`` are also the names that receptor statements and the rate nonlinearity bind (the summed
+# weight, the summed rate input): a model's own ``w`` or ``h`` must not be lost or silently replaced.
+
+
+def test_a_models_own_w_survives_its_receptor_statements():
+    class Own(nu.Model):
+        a = nu.Parameter("0.5")
+        w = nu.State("mV")
+        spikes = nu.Receptor("mV", "")
+        update = "w = a*w + spikes"
+
+    res = nu.simulate(
+        Own(), "0.4 ms", "0.1 ms", initial={"w": "8 mV"}, spike_inputs=[nu.SpikeInput("0.2 ms", "1 mV")]
+    )
+    np.testing.assert_allclose(res["w"].to("mV").m[:, 0], [8.0, 4.0, 3.0, 1.5, 0.75], rtol=1e-12)
+
+
+def test_receptor_statements_say_that_w_is_the_weight_when_the_model_has_its_own_w():
+    with pytest.raises(
+        nu.EquationError, match="'w' is the summed weight; the model's own state 'w' cannot be used"
+    ):
+
+        class Ambiguous(nu.Model):
+            tau = nu.Parameter("10 ms")
+            w = nu.State("1")
+            g = nu.State("nS")
+            ex = nu.Receptor("nS", "g += w*w")
+            equations = "dg/dt = -g/tau : nS\ndw/dt = -w/tau : 1"
+
+
+def test_a_parameter_h_in_a_rate_model_is_refused_not_replaced_by_the_input():
+    with pytest.raises(nu.EquationError, match="declares a parameter 'h', but 'h' is the summed rate input"):
+
+        class Shadow(nu.Model):
+            tau = nu.Parameter("10 ms")
+            h = nu.Parameter("2")
+            r = nu.State("1")
+            R = nu.Input("1")
+            equations = "dr/dt = (-r + R)/tau : 1"
+            rate_input = "R"
+            rate_nonlinearity = "h*h"
