@@ -93,3 +93,38 @@ def test_on_step_statements_are_checked():
         nu.Model.from_equations(
             "dx/dt = -x/tau : pA", inputs={"J": nu.Input("pA", on_step="x += J*dt")}, **kw
         )
+
+
+@pytest.mark.parametrize("method", ["rk4", "rkf45"])
+def test_on_step_inputs_act_with_every_integrator(method):
+    """The on_step effect is applied after the step of any method (fixed or adaptive): I_syn_ex,
+    driven by I_1 only, follows the exact recursion to the method's accuracy."""
+    model = nu.models.nest.iaf_psc_exp()
+    kw = {"inputs": {"I_1": "200 pA"}, "record": ("I_syn_ex", "V_m")}
+    ref = nu.simulate(model, "20 ms", "0.1 ms", **kw)
+    res = nu.simulate(model, "20 ms", "0.1 ms", method=method, **kw)
+    assert res.method == method
+    np.testing.assert_allclose(res["I_syn_ex"].m, ref["I_syn_ex"].m, rtol=1e-7, atol=1e-9)
+    np.testing.assert_allclose(res["V_m"].m, ref["V_m"].m, rtol=1e-7)
+
+
+def test_on_step_inputs_in_a_network_equal_a_single_run():
+    net = nu.Network(seed=2)
+    P = net.add(
+        nu.models.nest.iaf_psc_exp(n=3, I_e="300 pA"),
+        name="P",
+        inputs={"I_1": Q_([100.0, 200.0, 300.0], "pA")},
+    )
+    net.record(P, "V_m", "I_syn_ex", spikes=True)
+    a = nu.simulate(net, "50 ms", "0.1 ms")["P"]
+    b = nu.simulate(
+        nu.models.nest.iaf_psc_exp(n=3, I_e="300 pA"),
+        "50 ms",
+        "0.1 ms",
+        inputs={"I_1": Q_([100.0, 200.0, 300.0], "pA")},
+        record=("V_m", "I_syn_ex"),
+    )
+    np.testing.assert_allclose(a["I_syn_ex"].m, b["I_syn_ex"].m, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(a["V_m"].m, b["V_m"].m, rtol=1e-12)
+    np.testing.assert_array_equal(a.spikes.indices, b.spikes.indices)
+    assert b.spikes.indices.size > 0
