@@ -70,6 +70,7 @@ def _step_body(ks: KernelSpec, ind: int, L: Lines) -> None:
     exprs += [s.expressions[k][0] for k in before_events(ks)]
     exprs += [e for _, e in step.after] if step is not None else []
     exprs += list(step.dense[1]) if step is not None and step.dense is not None else []
+    exprs += [e for _, e in s.lower_bounds]
     used = names(exprs)
     used |= rate_used(ks, used)
     loads(ks, used, ind, L)
@@ -89,6 +90,9 @@ def _step_body(ks: KernelSpec, ind: int, L: Lines) -> None:
         got = f"B_{r}[i]" if rec.refractory_input or not ks.has_refractory else f"(0.0 if refr else B_{r}[i])"
         for k, coef in rec.effects:
             L.add(ind, f"x_{k} = x_{k} + ({to_code(coef)}) * {got}")
+    for k, e in s.lower_bounds:  # (NEST's V_min), unless refractory
+        bounded = f"_rt.max2(x_{k}, {to_code(e)})"
+        L.add(ind, f"x_{k} = x_{k} if refr else {bounded}" if ks.has_refractory else f"x_{k} = {bounded}")
     fire(ks, ind, L)
     for k in s.states:
         L.add(ind, f"X_{k}[i] = x_{k}")

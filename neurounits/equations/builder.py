@@ -85,6 +85,7 @@ class _Builder(_EventsMixin, _InputsMixin):
         by_sign = self._by_sign(receptors)
         update = self._update(states, odes, receptors)
         input_effects = self._input_effects(states)
+        lower_bounds = self._lower_bounds(states)
         rate = self._rate(inputs)
         self._raise()
         if self.attrs.get("refractory_hold") is not None:
@@ -100,7 +101,7 @@ class _Builder(_EventsMixin, _InputsMixin):
             inputs={k: v.unit for k, v in inputs.items()}, options=dict(self.options), symbols=symbols,
             initial=initial, odes=odes, expressions=expressions, threshold=threshold, reset=reset,
             refractory=refractory, hold=hold, constraints=constraints, receptors=receptors,
-            receptor_by_sign=by_sign, update=update, input_effects=input_effects,
+            receptor_by_sign=by_sign, update=update, input_effects=input_effects, lower_bounds=lower_bounds,
             events_in_substeps=bool(self.attrs.get("threshold_in_substeps")),
             default_method=self.attrs.get("default_method"), noise=tuple(self.noise), **rate,
             ports=dict(self.attrs.get("_ports") or {}),

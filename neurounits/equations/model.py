@@ -78,6 +78,9 @@ class Model(_ParameterValues):
         their equations during the refractory period and put back to their
         value at the start of the step afterwards (NEST's ``iaf_bw_2001``
         models clamp V this way); by default their derivatives are zero.
+    lower_bounds : dict
+        State -> expression of the parameters: after each step and its spike inputs, unless
+        refractory, the state is raised to the bound (NEST's ``V_min``), e.g. ``{"V_m": "V_min"}``.
     record_expressions_before_events : bool
         If True, recorded named expressions are those of the integrated end
         state of each step, before its spike inputs, threshold, reset and
@@ -104,6 +107,7 @@ class Model(_ParameterValues):
     default_method: ClassVar[str | None] = None
     refractory_integrates: ClassVar[bool] = False
     record_expressions_before_events: ClassVar[bool] = False
+    lower_bounds: ClassVar[dict[str, str] | None] = None
     unavailable_receptors: ClassVar[dict[str, str]] = {}
     spike_payload: ClassVar[Any] = None
     rate_output: ClassVar[str | None] = None
@@ -164,7 +168,7 @@ class Model(_ParameterValues):
                                                  "threshold_in_substeps", "refractory_hold",
                                                  "default_method", "rate_input", "rate_nonlinearity",
                                                  "rate_summation", "refractory_integrates",
-                                                 "record_expressions_before_events")}
+                                                 "record_expressions_before_events", "lower_bounds")}
             decl = cls._decl
             if any(isinstance(v, PortGroup) for v in decl.values()):
                 decl, attrs = expand_ports(decl, attrs, ports or {})
