@@ -59,9 +59,9 @@ def vmin() -> None:
     ev = mm.get("events")
     sp = sr.get("events")
     out = Path(__file__).with_name("iaf_psc_delta_vmin.npz")
-    np.savez(out, dt=0.1, duration=100.0, I_e=300.0, V_min=-71.0, arrival_times=gen_times + 1.0, weights=weights,
-             t=np.asarray(ev["times"]), V_m=np.asarray(ev["V_m"]), spike_steps=np.asarray(sp["times"]),
-             nest_version=nest.__version__)
+    np.savez(out, dt=0.1, duration=100.0, I_e=300.0, V_min=-71.0, arrival_times=gen_times + 1.0,
+             weights=weights, t=np.asarray(ev["times"]), V_m=np.asarray(ev["V_m"]),
+             spike_steps=np.asarray(sp["times"]), nest_version=nest.__version__)
     print(f"wrote {out}: {len(sp['times'])} spikes, min V_m {np.min(ev['V_m'])}")
 
 

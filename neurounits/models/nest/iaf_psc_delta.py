@@ -19,6 +19,8 @@ Reference: Brunel (2000), J. Comput. Neurosci. 8:183.
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import numpy as np
 
 from ...equations import Model
@@ -58,5 +60,5 @@ class iaf_psc_delta(Model):
     threshold = "V_m >= V_th"
     reset = "V_m = V_reset"
     refractory = "t_ref"
-    lower_bounds = {"V_m": "V_min"}
+    lower_bounds: ClassVar[dict[str, str]] = {"V_m": "V_min"}
     constraints = ("V_reset < V_th",)
