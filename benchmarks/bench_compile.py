@@ -13,6 +13,7 @@ CPU time much less) and the method used.
 Targets (from the engine issue): <= 5 s for a fixed-step model, <= 10 s for an rkf45 one.
 
     python benchmarks/bench_compile.py [--repeat 3] [--models LIF,nest.aeif_cond_alpha,...]
+    python benchmarks/bench_compile.py --chain 50 --repeat 2   # exact, dense vs entry-wise form
 """
 
 from __future__ import annotations
@@ -44,10 +45,21 @@ t0 = time.perf_counter()
 import neurounits as nu
 t1 = time.perf_counter()
 name = MODEL
-where = nu.models.nest if name.startswith("nest.") else nu.models
-cls = getattr(where, name.split(".")[-1])
-model = cls(n=10)
 kw = {}
+if name.startswith("chain:"):  # "chain:K:dense" / "chain:K:entrywise": K linear states, method exact
+    _, k, form = name.split(":")
+    k = int(k)
+    if form == "entrywise":
+        import neurounits.integrators.exact as _exact
+        _exact.DENSE_STATES = 10**9
+    eqs = "\\n".join(["dx0/dt = (u - x0)/tau : mV"]
+                    + [f"dx{j}/dt = (x{j - 1} - x{j})/tau : mV" for j in range(1, k)])
+    cls = nu.Model.from_equations(eqs, parameters={"tau": "5 ms"}, inputs={"u": "mV"}, name=f"Chain{k}")
+    kw = {"inputs": {"u": "10 mV"}, "record": ("x0",)}
+else:
+    where = nu.models.nest if name.startswith("nest.") else nu.models
+    cls = getattr(where, name.split(".")[-1])
+model = cls(n=10)
 if name == "nest.iaf_bw_2001_exact":  # two NMDA ports (each input on NMDA opens one)
     kw["spike_inputs"] = [nu.SpikeInput(times=nu.Q_([2.0, 6.0], "ms"), weight="1 nS", receptor="NMDA"),
                           nu.SpikeInput(times="4 ms", weight="0.5 nS", receptor="NMDA")]
@@ -90,6 +102,29 @@ def one_run(model: str) -> dict:
     return d
 
 
+def chain(k: int, repeat: int) -> None:
+    """A chain of k linear states, first use in fresh processes: exact's dense form (the default
+    above DENSE_STATES) and its entry-wise form, alternating; best and median CPU and wall time."""
+    print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs, load average {_load()}")
+    print(f"chain of {k} states, method exact, {repeat} fresh processes per form (alternating), "
+          "empty caches")
+    runs: dict[str, list[dict]] = {"dense": [], "entrywise": []}
+    for _ in range(repeat):
+        for form in runs:
+            runs[form].append(one_run(f"chain:{k}:{form}"))
+            r = runs[form][-1]
+            print(f"  {form:10s} total {r['total']:7.2f} s  cpu {r['cpu']:7.2f} s  (load {_load()})",
+                  flush=True)
+    for form, rs in runs.items():
+        cpu = [r["cpu"] for r in rs]
+        tot = [r["total"] for r in rs]
+        print(f"{form:10s} cpu best {min(cpu):7.2f} s median {statistics.median(cpu):7.2f} s; "
+              f"wall best {min(tot):7.2f} s median {statistics.median(tot):7.2f} s")
+    best = {f: min(r["cpu"] for r in rs) for f, rs in runs.items()}
+    print(f"entry-wise / dense (best cpu): {best['entrywise'] / best['dense']:.1f}x; "
+          f"load average at the end: {_load()}")
+
+
 def _load() -> str:
     return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
@@ -99,7 +134,12 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=3, help="fresh processes per model (default 3)")
     ap.add_argument("--models", default="", help="comma-separated, e.g. LIF,nest.aeif_cond_alpha "
                                                  "(default: every library model)")
+    ap.add_argument("--chain", type=int, default=0, help="instead: a chain of K linear states (method exact) "
+                    "in exact's dense form and in its entry-wise form, alternating")
     args = ap.parse_args()
+    if args.chain:
+        chain(args.chain, args.repeat)
+        return
     models = [m.strip() for m in args.models.split(",") if m.strip()] or all_models()
 
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs, load average {_load()}")

@@ -150,12 +150,30 @@ class State:
 
 
 class Input:
-    """An external input (zero unless given to :func:`neurounits.simulate`)."""
+    """An external input (zero unless given to :func:`neurounits.simulate`).
+
+    Used in the equations, an input acts during the step.  ``on_step`` holds statements run
+    instead at the end of each step, after the integration and before the spikes arriving at
+    the end of the step, each adding to a state an amount of the input, the parameters and
+    ``dt`` (e.g. NEST's ``iaf_psc_exp`` receptor 1:
+    ``"I_syn_ex += (1 - exp(-dt/tau_syn_ex))*I_1"``).
+
+    Examples
+    --------
+    >>> import neurounits as nu
+    >>> Syn = nu.Model.from_equations(
+    ...     "dI_syn/dt = -I_syn/tau : pA", parameters={"tau": "2 ms"},
+    ...     inputs={"I_1": nu.Input("pA", on_step="I_syn += (1 - exp(-dt/tau))*I_1")})
+    >>> res = nu.simulate(Syn(), "0.2 ms", "0.1 ms", inputs={"I_1": "100 pA"})
+    >>> [round(float(v), 4) for v in res["I_syn"][:, 0].m_as("pA")]
+    [0.0, 4.8771, 9.5163]
+    """
 
     kind = "input"
 
-    def __init__(self, unit: str = "1", *, doc: str = "") -> None:
+    def __init__(self, unit: str = "1", *, on_step: str = "", doc: str = "") -> None:
         self.unit = _read_unit(unit, "Input")
+        self.on_step = on_step
         self.doc = doc
         self.name: str | None = None
 

@@ -25,10 +25,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import sympy
+
 from ..equations import ModelSpec
 from ..integrators import Step
 
-__all__ = ["BOUND", "KernelSpec", "all_derived_symbols", "derived_symbols", "noise_rate_args"]
+__all__ = ["BOUND", "DENSE", "KernelSpec", "all_derived_symbols", "derived_symbols", "noise_rate_args"]
 
 # A state whose magnitude exceeds this (in internal units: mV, ms, pA, nS, ...) has diverged: the
 # kernel stops as for NaN or inf (one comparison, |x| <= BOUND, is false for all three).
@@ -102,11 +104,18 @@ class KernelSpec:
         return [f"D{sym.name}" for sym in derived_symbols(self)] if self.step is not None else []
 
 
+#: the derived (n, k, k) stacks E and P of exact's dense form (D_DENSE_E, D_DENSE_P)
+DENSE = (sympy.Symbol("_DENSE_E", real=True), sympy.Symbol("_DENSE_P", real=True))
+
+
 def derived_symbols(ks: KernelSpec) -> list:
     """Per-neuron constants of the integrator that the step uses (derived entries, and the entries
     of exact's E and P that are not zero by structure); the system matrix M of exact is only an
     input of ``_derived`` (a model of k linear states would otherwise pass 3 k^2 arrays)."""
     step = ks.integ_step
+    if step.dense is not None:  # M only enters _derived; the body gets E and P as (n, k, k) stacks
+        in_m = set(step.dense[0].values())
+        return [sym for sym, _ in step.derived if sym not in in_m] + list(DENSE)
     if step.expm is None:
         return [sym for sym, _ in step.derived]
     M, E, P = step.expm

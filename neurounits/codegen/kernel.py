@@ -22,13 +22,14 @@ dependent operations, which FMA shortens; other kernels keep separate roundings.
 
 from __future__ import annotations
 
-import re
 import textwrap
 
 from ..equations import TIME
-from .abi import BOUND, KernelSpec, all_derived_symbols
+from .abi import BOUND, KernelSpec
 from .adaptive import accept_results, rhs_function, trial_pass, try_function
 from .cache import GEN_VERSION, RUNTIME_HASH, VECTORIZE_CHECKS, toolchain
+from .derived import derived_function
+from .derived import derived_params as _derived_params
 from .draws import random_draws, random_used
 from .emit import Lines, emit_block, hoist, loads, named, names, stage_points
 from .events import T_END, clear_spikes, collect_spikes, deliver_spikes, fire
@@ -71,6 +72,9 @@ def _step_body(ks: KernelSpec, ind: int, L: Lines) -> None:
         exprs += [c for _, c in rs.effects]
     exprs += [s.expressions[k][0] for k in before_events(ks)]
     exprs += [e for _, e in s.after_step]
+    exprs += [e for _, e in step.after] if step is not None else []
+    exprs += list(step.dense[1]) if step is not None and step.dense is not None else []
+    exprs += [e for _, e in s.lower_bounds]
     used = names(exprs)
     used |= rate_used(ks, used) | random_used(ks, used)
     loads(ks, used, ind, L)
@@ -85,10 +89,15 @@ def _step_body(ks: KernelSpec, ind: int, L: Lines) -> None:
         L.add(ind, "_active = 0.0 if refr else 1.0")
     if step is not None:
         _integrate(ks, ind, L)
+        for k, e in step.after:  # the inputs' on_step effects
+            L.add(ind, f"x_{k} = x_{k} + ({to_code(e)})")
     for r, rec in s.receptors.items():
         got = f"B_{r}[i]" if rec.refractory_input or not ks.has_refractory else f"(0.0 if refr else B_{r}[i])"
         for k, coef in rec.effects:
             L.add(ind, f"x_{k} = x_{k} + ({to_code(coef)}) * {got}")
+    for k, e in s.lower_bounds:  # (NEST's V_min), unless refractory
+        bounded = f"_rt.max2(x_{k}, {to_code(e)})"
+        L.add(ind, f"x_{k} = x_{k} if refr else {bounded}" if ks.has_refractory else f"x_{k} = {bounded}")
     fire(ks, ind, L)
     for k in s.states:
         L.add(ind, f"X_{k}[i] = x_{k}")
@@ -105,6 +114,13 @@ def _integrate(ks: KernelSpec, ind: int, L: Lines) -> None:
     s, step = ks.spec, ks.integ_step
     if step.adaptive:
         accept_results(ks, ind, L)
+    elif step.dense is not None:  # exact's dense form: the constant terms, then E x + P c
+        emit_block(L, ind, [(sym.name, e) for sym, e in step.statements], named(ks, stage_points(ks)))
+        xs = ", ".join(f"x_{k}" for k in step.new)
+        cs = ", ".join(to_code(c) if c != 0 else "0.0" for c in step.dense[1])
+        L.add(ind, f"_dn = _rt.dense_step(D_DENSE_E, D_DENSE_P, i, ({xs},), ({cs},))")
+        for a, k in enumerate(step.new):
+            L.add(ind, f"n_{k} = _dn[{a}]")
     else:
         assigns = [(sym.name, e) for sym, e in step.statements] + [(f"n_{k}", e) for k, e in step.new.items()]
         emit_block(L, ind, assigns, named(ks, stage_points(ks)))
@@ -120,85 +136,9 @@ def _integrate(ks: KernelSpec, ind: int, L: Lines) -> None:
 
 
 def _derived_function(ks: KernelSpec, L: Lines) -> None:
-    """``_derived(n, dt, P...)``: the integrator's per-neuron constants D<symbol> (from parameters
-    and dt only), computed once per call, before the body."""
-    if _numpy_derived(ks, L):
-        return
-    step = ks.integ_step
-    params = _derived_params(ks)
-    L.add(0, _flags(ks))
-    L.add(0, f"def _derived({', '.join(['n', 'dt'] + [f'P_{k}' for k in params])}):")
-    L.compiled = True
-    for sym in all_derived_symbols(ks):
-        L.add(1, f"D{sym.name} = np.empty(n)")
-    if step.expm is not None:
-        L.add(1, f"mtx = np.empty(({len(step.expm[0])}, {len(step.expm[0])}))")
-    L.add(1, "for i in range(n):")
-    for k in params:
-        L.add(2, f"p_{k} = P_{k}[i]")
-    for sym, e in step.derived:
-        L.add(2, f"D{sym.name}[i] = {to_code(e)}")
-    if step.expm is not None:
-        M, E, P = step.expm
-        for a, row in enumerate(M):
-            for b, sym in enumerate(row):
-                L.add(2, f"mtx[{a}, {b}] = D{sym.name}[i]")
-        L.add(2, "eE, eP = _rt.expm_block(mtx, dt)")
-        for a in range(len(M)):
-            for b in range(len(M)):
-                L.add(2, f"D{E[a][b].name}[i] = eE[{a}, {b}]")
-                L.add(2, f"D{P[a][b].name}[i] = eP[{a}, {b}]")
-    L.add(1, f"return ({', '.join(ks.derived_names())},)")
-    L.compiled = False
-    L.add(0, "")
-    L.add(0, "")
+    """``_derived(n, dt, P...)``: the integrator's per-neuron constants (:mod:`.derived`)."""
+    derived_function(ks, L, _flags(ks))
 
-
-def _numpy_derived(ks: KernelSpec, L: Lines) -> bool:
-    """The per-neuron constants as plain numpy (not compiled) when every one prints as arithmetic
-    (+, -, *, / of parameters, dt and numbers: numpy rounds these as compiled code does); else
-    False, and the compiled version is used.  Exact propagators E = exp(M dt) and P: the system
-    matrix M per neuron, then ``_rt.expm_blocks`` (each distinct M once).  Compiling even a small
-    loop with its allocations costs numba about 0.5 s of CPU in every fresh process, a matrix
-    exponential about 5 s."""
-    step = ks.integ_step
-    codes = [(sym.name, to_code(e)) for sym, e in step.derived]
-    if not all(_arithmetic(c) for _, c in codes):
-        return False
-    params = _derived_params(ks)
-    L.add(0, f"def _derived({', '.join(['n', 'dt'] + [f'P_{p}' for p in params])}):")
-    L.add(1, '"""The per-neuron constants (numpy, not compiled)."""')
-    for p in params:
-        L.add(1, f"p_{p} = np.asarray(P_{p}, dtype=np.float64)")
-    L.add(1, "with np.errstate(all=\"ignore\"):  # x/0 is inf (or NaN), as compiled, without a warning")
-    for name, code in codes:
-        L.add(2, f"D{name} = np.broadcast_to(np.asarray({code}, dtype=np.float64), (n,)).copy()")
-    if step.expm is not None:
-        M, E, P = step.expm
-        k = len(M)
-        L.add(1, f"mtx = np.empty((n, {k}, {k}))")
-        for a, row in enumerate(M):
-            for b, sym in enumerate(row):
-                L.add(1, f"mtx[:, {a}, {b}] = D{sym.name}")
-        L.add(1, "eE, eP = _rt.expm_blocks(mtx, dt)")
-        for a in range(k):
-            for b in range(k):
-                L.add(1, f"D{E[a][b].name} = np.ascontiguousarray(eE[:, {a}, {b}])")
-                L.add(1, f"D{P[a][b].name} = np.ascontiguousarray(eP[:, {a}, {b}])")
-    L.add(1, f"return ({', '.join(ks.derived_names())},)")
-    L.add(0, "")
-    L.add(0, "")
-    return True
-
-
-def _arithmetic(code: str) -> bool:
-    """Only names, numbers, + - * / and brackets: no calls, no powers."""
-    return (bool(re.fullmatch(r"[\w.+\-*/() ]*", code)) and not re.search(r"[\w.]\(", code)
-            and "**" not in code)
-
-
-def _derived_params(ks: KernelSpec) -> list[str]:
-    return [k for k in ks.spec.parameters if f"p_{k}" in names(e for _, e in ks.integ_step.derived)]
 
 
 def _work(ks: KernelSpec) -> list[tuple[str, str]]:

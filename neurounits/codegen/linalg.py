@@ -2,7 +2,9 @@
 
 :func:`expm_block`: E = exp(M dt) and P = integral_0^dt exp(M s) ds for a small matrix M, from the
 exponential of [[M dt, I dt], [0, 0]], computed with the degree-13 Pade approximant and scaling and
-squaring (Higham, SIAM J. Matrix Anal. Appl. 26(4), 2005); :func:`expm_blocks` for a stack of them.
+squaring (Higham, SIAM J. Matrix Anal. Appl. 26(4), 2005); :func:`expm_blocks` for a stack of them;
+:func:`dense_step`: one exact step E x + P c of a large linear system, from the per-neuron
+matrices (the ``exact`` integrator's dense form).
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import math
 import numpy as np
 from numba import njit
 
-__all__ = ["expm", "expm_block", "expm_blocks"]
+__all__ = ["dense_step", "expm", "expm_block", "expm_blocks"]
 
 
 @njit(cache=True)
@@ -121,3 +123,25 @@ def expm_blocks(m: np.ndarray, dt: float) -> tuple[np.ndarray, np.ndarray]:
     inv = np.asarray(inv).reshape(-1)
     return x[:, :k, :k][inv], x[:, :k, k:][inv]
 
+
+
+@njit(cache=True)
+def dense_step(E, P, i, xs, cs):
+    """E[i] @ xs + P[i] @ cs for neuron i (E and P: stacks (n, k, k), or one (k, k) matrix shared by
+    all neurons): the new states of a linear system of many states (``xs``, ``cs``: tuples of floats)."""
+    k = E.shape[-1]
+    E = E.reshape((-1, k, k))  # one shared (k, k) matrix, or one per neuron
+    P = P.reshape((-1, k, k))
+    ii = i if E.shape[0] > 1 else 0
+    xv = np.empty(k)
+    cv = np.empty(k)
+    for b in range(k):
+        xv[b] = xs[b]
+        cv[b] = cs[b]
+    out = np.empty(k)
+    for a in range(k):
+        acc = 0.0
+        for b in range(k):
+            acc += E[ii, a, b] * xv[b] + P[ii, a, b] * cv[b]
+        out[a] = acc
+    return out

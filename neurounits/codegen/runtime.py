@@ -42,7 +42,7 @@ from numba import njit
 from .compiler import KernelCompiler
 from .inline import inlined
 from .intrinsics import at, exp, exp_reference, grow, lane, log, log_reference, max2, min2, put, sel
-from .linalg import expm, expm_block, expm_blocks
+from .linalg import dense_step, expm, expm_block, expm_blocks
 from .rng import cos_pi, normal
 from .rng import mix64 as mix64
 from .rng import poisson as poisson
@@ -52,6 +52,7 @@ __all__ = [
     "KernelCompiler",
     "at",
     "cos_pi",
+    "dense_step",
     "exp",
     "exp_reference",
     "expm",

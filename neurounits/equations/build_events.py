@@ -56,6 +56,26 @@ class _EventsMixin(_BuilderBase):
             out.append((target, new))
         return tuple(out)
 
+    def _lower_bounds(self, states: dict) -> tuple:
+        """(state, bound): the state is raised to the bound after each step and its spike inputs."""
+        given = self.attrs.get("lower_bounds") or {}
+        if not isinstance(given, dict):
+            raise EquationError(f"model '{self.model}': lower_bounds must map states to expressions of the "
+                                f"parameters, e.g. {{'V_m': 'V_min'}}, got {given!r}")
+        params = {n.sym for n in self.scope.names.values() if n.kind == "parameter"}
+        out = []
+        for target, text in given.items():
+            if target not in states:
+                raise EquationError(f"model '{self.model}': lower_bounds names {target!r}, which is not a "
+                                    f"state.{did_you_mean(str(target), states)}")
+            res = self.tr(str(text), f"lower bound of '{target}'", states[target].unit,
+                          f"the lower bound of '{target}'")
+            if not res.sym.free_symbols <= params:
+                raise EquationError(f"model '{self.model}': the lower bound of '{target}' ({text!r}) must be "
+                                    "made of parameters and numbers")
+            out.append((target, res.sym))
+        return tuple(out)
+
     def _constraints(self) -> tuple:
         out = []
         for text in self.attrs.get("constraints") or ():

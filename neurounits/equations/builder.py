@@ -99,6 +99,8 @@ class _Builder(_EventsMixin, _InputsMixin, _LangMixin):
         by_sign = self._by_sign(receptors)
         update = self._update(states, odes, receptors)
         after = self._after_step(states, odes)
+        input_effects = self._input_effects(states)
+        lower_bounds = self._lower_bounds(states)
         rate = self._rate(inputs)
         self._raise()
         if self.attrs.get("refractory_hold") is not None:
@@ -118,7 +120,7 @@ class _Builder(_EventsMixin, _InputsMixin, _LangMixin):
             initial=initial, odes=odes, expressions=expressions, threshold=threshold, reset=reset,
             refractory=refractory, hold=hold, constraints=constraints, receptors=receptors,
             refractory_condition=ref_condition, refractory_convention=self.convention,
-            receptor_by_sign=by_sign, update=update,
+            receptor_by_sign=by_sign, update=update, input_effects=input_effects, lower_bounds=lower_bounds,
             events_in_substeps=bool(self.attrs.get("threshold_in_substeps")),
             default_method=self.attrs.get("default_method"), noise=tuple(self.noise), **rate,
             ports=dict(self.attrs.get("_ports") or {}),

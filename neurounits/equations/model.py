@@ -92,6 +92,9 @@ class Model(_ParameterValues):
         their equations during the refractory period and put back to their
         value at the start of the step afterwards (NEST's ``iaf_bw_2001``
         models clamp V this way); by default their derivatives are zero.
+    lower_bounds : dict
+        State -> expression of the parameters: after each step and its spike inputs, unless
+        refractory, the state is raised to the bound (NEST's ``V_min``), e.g. ``{"V_m": "V_min"}``.
     record_expressions_before_events : bool
         If True, recorded named expressions are those of the integrated end
         state of each step, before its spike inputs, threshold, reset and
@@ -120,6 +123,7 @@ class Model(_ParameterValues):
     default_method: ClassVar[str | None] = None
     refractory_integrates: ClassVar[bool] = False
     record_expressions_before_events: ClassVar[bool] = False
+    lower_bounds: ClassVar[dict[str, str] | None] = None
     unavailable_receptors: ClassVar[dict[str, str]] = {}
     spike_payload: ClassVar[Any] = None
     rate_output: ClassVar[str | None] = None
@@ -186,7 +190,8 @@ class Model(_ParameterValues):
                                                  "default_method", "rate_input", "rate_nonlinearity",
                                                  "rate_summation", "refractory_integrates",
                                                  "record_expressions_before_events",
-                                                 "refractory_convention", "after_step")}
+                                                 "refractory_convention", "after_step",
+                                                 "lower_bounds")}
             decl, attrs = expand_kernels(cls._model_name, cls._decl, attrs)
             if attrs.get("_kernels"):
                 cls._kernel_text = attrs["_kernels"]

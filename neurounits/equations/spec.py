@@ -66,6 +66,8 @@ class ModelSpec:
     receptors: dict[str, ReceptorSpec] = field(default_factory=dict)
     receptor_by_sign: tuple[str, str] | None = None
     update: tuple[tuple[sympy.Symbol, sympy.Expr], ...] = ()
+    input_effects: tuple[tuple[str, sympy.Expr], ...] = ()  # (state, amount added after each step)
+    lower_bounds: tuple[tuple[str, sympy.Expr], ...] = ()  # (state, bound) after a step and its spikes
     events_in_substeps: bool = False
     default_method: str | None = None
     ports: dict[str, tuple[str, ...]] = field(default_factory=dict)  # port group -> its port receptors
@@ -110,6 +112,9 @@ class ModelSpec:
                   + ("" if r.refractory_input else ":discarded while refractory")
                   for k, r in self.receptors.items()]
         parts += [f"{t.name}={sympy.srepr(e)}" for t, e in self.update]
+        if self.input_effects or self.lower_bounds:
+            parts.append(f"input_effects={[(k, sympy.srepr(e)) for k, e in self.input_effects]} "
+                         f"lower_bounds={[(k, sympy.srepr(e)) for k, e in self.lower_bounds]}")
         parts.append(f"substeps={self.events_in_substeps}")
         if self.ports or self.hold_after_step or self.expressions_before_events:
             parts.append(f"ports={sorted(self.ports.items())} hold_after_step={self.hold_after_step} "

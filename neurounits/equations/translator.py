@@ -152,6 +152,12 @@ class _Translator:
                                 f"must be called, e.g. {name}(x)")
         if is_unit_name(name):
             unit = ureg.Unit(name)
+            if len(name) == 1 and name.islower():  # h (hour), s, m, g, a, d, e, ...: model names
+                raise self.error(
+                    f"unknown name '{name}': it is not declared in this model, and pint would read it as "
+                    f"the unit {unit} ({name} = 1 {unit}). Declare '{name}' (a parameter, state or input) if "
+                    f"it is a model variable; a one-letter lower-case name is never read as a unit, so "
+                    f"write the unit in full ('{unit}') or with a prefix (e.g. 'ms' for 's')")
             if is_offset_unit(unit):
                 raise self.error(f"the offset unit '{name}' cannot be used in an expression (a temperature "
                                  "in degC cannot be added or multiplied); use K (kelvin), or give the "

@@ -204,6 +204,14 @@ def _add_inputs(
             continue
         if facts.current and k == "I" and "I_e" in values:
             values["I_e"] = values["I_e"] + from_internal(vals, unit).to("pA").magnitude
+        elif any(e.has(model.spec.symbols[k]) for _, e in model.spec.input_effects):
+            problems.append(
+                Problem(
+                    f"{where}: input {k!r} is not zero; the export does not carry it (in NEST it is a "
+                    "current generator on its own receptor, e.g. receptor_type 1 of iaf_psc_exp, acting one "
+                    "step later); export without it and connect a dc_generator in NEST"
+                )
+            )
         else:
             problems.append(
                 Problem(

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from ..equations import ModelSpec, classify
 from ..errors import IntegratorError
-from .base import Integrator, Step
+from .base import Integrator, Step, add_input_effects
 from .exact import Exact
 from .explicit import EULER, RK2, RK4
 from .exponential_euler import ExponentialEuler
@@ -35,7 +35,7 @@ from .rkf45 import RKF45
 from .stochastic import EULER_MARUYAMA, StochasticExponentialEuler
 from .update import Update
 
-__all__ = ["INTEGRATORS", "Integrator", "Step", "choose", "get"]
+__all__ = ["INTEGRATORS", "Integrator", "Step", "choose", "get", "step_for"]
 
 INTEGRATORS: dict[str, Integrator] = {
     "euler": EULER,
@@ -97,3 +97,9 @@ def get(method: str, spec: ModelSpec) -> Integrator | None:
     if reason:
         raise IntegratorError(f"model '{spec.name}': method '{name}' does not apply: {reason}")
     return integ
+
+
+def step_for(method: str, spec: ModelSpec) -> Step:
+    """The step of the registered integrator ``method`` for ``spec``, with the inputs' ``on_step``
+    effects (:func:`~neurounits.integrators.base.add_input_effects`)."""
+    return add_input_effects(spec, INTEGRATORS[method].step(spec))

@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 
 import sympy
 
-from ..equations import ModelSpec
+from ..equations import DT, ModelSpec
 
-__all__ = ["Integrator", "Step", "hoist_reciprocals"]
+__all__ = ["Integrator", "Step", "add_input_effects", "hoist_reciprocals"]
 
 
 @dataclass
@@ -46,6 +46,14 @@ class Step:
         symbols -> their values at the stage) under which the stage's statements are the
         right-hand sides.  Code generation uses it to evaluate a model's named expressions
         once per stage; empty for other schemes.
+    dense : tuple or None
+        ``(entries, cs)`` for exact's dense form of a large system: ``entries`` maps (a, b) to the
+        derived symbol of M[a][b] (nonzero entries only), ``cs`` the constant term of each state
+        (a symbol or 0).  The kernel computes E and P per neuron as (n, k, k) arrays and a step is
+        ``E x + P c`` (:func:`neurounits.codegen.runtime.dense_step`); ``new`` holds ``_dn_<a>``.
+    after : list of (str, Expr)
+        The inputs' ``on_step`` effects: state name -> amount added after the step, before the
+        spikes arriving at its end (:func:`add_input_effects`).
     """
 
     method: str
@@ -56,6 +64,8 @@ class Step:
     adaptive: bool = False
     errors: dict[str, sympy.Expr] = field(default_factory=dict)
     stages: list[dict] = field(default_factory=list)
+    after: list[tuple[str, sympy.Expr]] = field(default_factory=list)
+    dense: tuple | None = None
 
 
 class Integrator:
@@ -94,3 +104,24 @@ def hoist_reciprocals(spec: ModelSpec, st: Step) -> None:
     st.statements = [(sym, e.xreplace(found)) for sym, e in st.statements]
     st.new = {k: e.xreplace(found) for k, e in st.new.items()}
     st.errors = {k: e.xreplace(found) for k, e in st.errors.items()}
+
+
+def add_input_effects(spec: ModelSpec, st: Step) -> Step:
+    """Append the inputs' ``on_step`` effects to ``st.after``; their parts made of parameters and
+    ``dt`` only (e.g. ``1 - exp(-dt/tau)``) become derived per-neuron constants ``_ie_*``."""
+    fixed = {spec.symbols[k] for k in spec.parameters} | {DT}
+    found: dict[sympy.Expr, sympy.Symbol] = {}
+
+    def hoist(e: sympy.Expr) -> sympy.Expr:
+        if e.is_Atom:
+            return e
+        if e.free_symbols <= fixed:
+            if e not in found:
+                found[e] = sympy.Symbol(f"_ie_{len(found)}", real=True)
+            return found[e]
+        return e.func(*[hoist(a) for a in e.args])
+
+    for k, e in spec.input_effects:
+        st.after.append((k, hoist(e)))
+    st.derived += [(sym, e) for e, sym in found.items()]
+    return st

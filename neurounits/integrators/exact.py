@@ -16,6 +16,10 @@ Entries of E and P that are zero by the structure of M are left out of the updat
 P[a][b] vanish unless state a depends on state b through a chain of nonzero entries of M (a
 synaptic current does not depend on the membrane potential, so the step of ``iaf_psc_exp``
 propagates its currents with one product each, as a hand-written propagator does).
+
+Systems of more than ``DENSE_STATES`` states take the dense form instead: E and P as (n, k, k)
+arrays computed once per neuron, and one matrix-vector product per step, so that the generated
+code, and its compile time, grow with k rather than k^2 (a chain of 50 states).
 """
 
 from __future__ import annotations
@@ -27,7 +31,11 @@ from ..equations.functions import phi1
 from ..errors import IntegratorError
 from .base import Integrator, Step, hoist_reciprocals
 
-__all__ = ["Exact"]
+__all__ = ["DENSE_STATES", "Exact"]
+
+#: above this many states, exact's step is the dense form (one matrix-vector product per neuron in
+#: a loop) instead of one symbolic term per nonzero propagator entry
+DENSE_STATES = 20
 
 
 class Exact(Integrator):
@@ -71,6 +79,17 @@ class Exact(Integrator):
                 st.derived.append((sym0, fixed))
                 st.statements.append((sym, sym0 + varying))
             cs.append(sym)
+        if k > DENSE_STATES:  # generated code and compile time grow as k, not k^2
+            entries = {}
+            for a in range(k):
+                for b in range(k):
+                    if M[a, b] != 0:
+                        entries[(a, b)] = sympy.Symbol(f"_M_{a}_{b}", real=True)
+                        st.derived.append((entries[(a, b)], M[a, b]))
+            st.dense = (entries, cs)
+            st.new = {n: sympy.Symbol(f"_dn_{a}", real=True) for a, n in enumerate(names)}
+            hoist_reciprocals(spec, st)
+            return st
         E = [[sympy.Symbol(f"_E_{a}_{b}", real=True) for b in range(k)] for a in range(k)]
         P = [[sympy.Symbol(f"_P_{a}_{b}", real=True) for b in range(k)] for a in range(k)]
         if k == 1:

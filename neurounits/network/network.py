@@ -22,7 +22,7 @@ from ..errors import ParameterError, Problem, did_you_mean, raise_problems
 from ..parameters import check_value
 from ..units import as_quantity, to_internal
 from .sources import Source
-from .views import Population, View
+from .views import Population, View, as_view
 from .views import _select as _select
 
 __all__ = ["Network", "Population", "Projection", "RecordRequest", "View"]
@@ -208,6 +208,7 @@ class Network:
         """
         from . import build
 
+        source, target = as_view(source), as_view(target)
         where = f"projection {len(self.projections)}"
         if isinstance(source, View | Source) and isinstance(target, View):
             where += f" ({source.describe()} -> {target.describe()})"
@@ -238,10 +239,20 @@ class Network:
     def record(self, view: View, *variables: str, every: Any = None, spikes: bool = False) -> None:
         """Record ``variables`` of the view's neurons every ``every`` (a duration that is a whole
         number of steps; default every step), and/or (``spikes=True``) the spikes of the view's
-        populations (all their neurons)."""
+        populations (all their neurons).  ``view`` may be a list of views (joined), and the
+        variables names or lists of names: ``net.record(P, "V_m", "g_ex")`` is
+        ``net.record(P, ["V_m", "g_ex"])``."""
+        view = as_view(view)
         if not isinstance(view, View):
             raise ParameterError(
-                f"Network.record needs a view of a population (e.g. P or P[:10]), got {type(view).__name__}"
+                f"Network.record needs a view of a population (e.g. P or P[:10]) or a list of views, got "
+                f"{type(view).__name__}"
+            )
+        variables = tuple(v for x in variables for v in (x if isinstance(x, list | tuple) else (x,)))
+        bad = [v for v in variables if not isinstance(v, str)]
+        if bad:
+            raise ParameterError(
+                f"Network.record: variables are names (strings) or lists of names, got {bad[0]!r}"
             )
         problems: list[Problem] = []
         self._check_view(view, "Network.record", problems)

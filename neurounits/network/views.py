@@ -130,3 +130,14 @@ class Population(View):
 
     def __repr__(self) -> str:
         return f"<Population {self.name!r}: {self.n} x {self.model.name}>"
+
+
+def as_view(obj: Any) -> Any:
+    """``obj`` itself, or the views of a list or tuple joined (``[P, Q[:5]]`` is ``P + Q[:5]``);
+    anything else is returned unchanged for the caller to refuse."""
+    if isinstance(obj, list | tuple) and obj and all(isinstance(v, View) for v in obj):
+        out = obj[0]
+        for v in obj[1:]:
+            out = out + v
+        return out
+    return obj

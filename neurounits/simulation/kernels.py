@@ -60,7 +60,7 @@ class KernelChoice:
                 self.counts, self.uniform)
 
     def kernel_spec(self) -> Any:
-        step = integrators.INTEGRATORS[self.method].step(self.spec) if self.method != "none" else None
+        step = integrators.step_for(self.method, self.spec) if self.method != "none" else None
         return codegen.KernelSpec(self.spec, step, self.record, self.per_neuron, self.control,
                                   counts=self.counts, uniform=self.uniform)
 

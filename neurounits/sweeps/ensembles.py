@@ -54,9 +54,11 @@ def _grid_sets(grid: Mapping[str, Any]) -> tuple[list[dict[str, Any]], dict[str,
     for k, v in grid.items():
         if isinstance(v, str) or (
             not isinstance(v, list | tuple) and np.ndim(getattr(v, "magnitude", v)) == 0
-        ):
-            raise ParameterError(f"sweep: grid[{k!r}] must be a list or array of values, got {v!r}")
+        ):  # one value: an axis of one (as nu.sweep)
+            v = [v]
         items = list(v) if not hasattr(v, "magnitude") else [v[i] for i in range(len(v))]
+        if not items:
+            raise ParameterError(f"sweep: grid[{k!r}] must hold at least one value, got {v!r}")
         qs = [as_quantity(x) if isinstance(x, str) or hasattr(x, "magnitude") else x for x in items]
         units[k] = qs[0].units if hasattr(qs[0], "units") else None
         axes[k] = qs

@@ -37,8 +37,31 @@ EXPECTED = [
 ]  # euler's value is a closed form; rk2 and rk4 checked against the prime run
 
 
-def _run(env: dict[str, str], check: bool = True) -> dict:
-    out = subprocess.run([sys.executable, "-c", SCRIPT], env=env, capture_output=True, text=True, timeout=300)
+# makes the folder NU_TEST_READ_ONLY read-only for this process, whoever runs it (root included): creating
+# or writing a file, or a folder, below it fails with EACCES, as the kernel does for a folder without
+# write permission (a read-only mode does not stop root, whose writes chmod cannot block)
+READ_ONLY = """
+import errno, os
+_ro = os.path.realpath(os.environ["NU_TEST_READ_ONLY"])
+_open, _mkdir = os.open, os.mkdir
+def _below(path):
+    return os.path.realpath(os.fspath(path)).startswith(_ro + os.sep)
+def _ro_open(path, flags, *args, **kw):
+    if flags & (os.O_WRONLY | os.O_RDWR | os.O_CREAT) and _below(path):
+        raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), os.fspath(path))
+    return _open(path, flags, *args, **kw)
+def _ro_mkdir(path, *args, **kw):
+    if _below(path):
+        raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), os.fspath(path))
+    return _mkdir(path, *args, **kw)
+os.open, os.mkdir = _ro_open, _ro_mkdir
+"""
+
+
+def _run(env: dict[str, str], check: bool = True, preamble: str = "") -> dict:
+    out = subprocess.run(
+        [sys.executable, "-c", preamble + SCRIPT], env=env, capture_output=True, text=True, timeout=300
+    )
     if check:
         assert out.returncode == 0, out.stderr[-3000:]
     return json.loads(out.stdout.strip().splitlines()[-1])
@@ -109,7 +132,7 @@ def test_read_only_cache_folder_falls_back(tmp_path):
         if os.access(folder, os.W_OK):
             pytest.skip(
                 "running as root (or with CAP_DAC_OVERRIDE): chmod does not block writes here; "
-                "the fallback is tested with a folder below a file instead"
+                "test_read_only_cache_folder_falls_back_also_as_root makes the folder read-only in the child"
             )
         out = _run(_env(tmp_path))
     finally:
@@ -117,6 +140,28 @@ def test_read_only_cache_folder_falls_back(tmp_path):
     assert out["x"][0] == pytest.approx(EXPECTED[0])
     msgs = _cache_warnings(out)
     assert len(msgs) == 1 and "PermissionError" in msgs[0] and "NEUROUNITS_CACHE_DIR" in msgs[0], msgs
+
+
+def test_read_only_cache_folder_falls_back_also_as_root(tmp_path):
+    """The read-only folder of the test above, made read-only in the child itself (every write below it
+    fails with EACCES), so that the fallback is tested where chmod cannot block writes (CI runs as
+    root); the cache folder exists and holds a kernel of the prime run, which is still used."""
+    folder = tmp_path / "kernels"
+    env = _env(tmp_path)
+    prime = _run(env)
+    kernels = sorted(folder.glob("nu_kernel_*.py"))
+    assert len(kernels) == 1
+    env_ro = dict(env, NU_TEST_READ_ONLY=str(folder), NU_TEST_METHODS="euler rk4")
+    out = _run(env_ro, preamble=READ_ONLY)
+    assert out["x"][0] == prime["x"][0] == pytest.approx(EXPECTED[0])
+    rk4 = 1 - 0.1 + 0.1**2 / 2 - 0.1**3 / 6 + 0.1**4 / 24  # one rk4 step of dx/dt = -x, h = 0.1
+    assert out["x"][1] == pytest.approx(1 - rk4**10, rel=1e-12)
+    msgs = _cache_warnings(out)
+    assert len(msgs) == 1, msgs  # once per process, for the new (rk4) kernel
+    assert "cannot use the kernel cache folder" in msgs[0] and "PermissionError" in msgs[0]
+    assert "Permission denied" in msgs[0] and "NEUROUNITS_CACHE_DIR" in msgs[0]
+    assert sorted(folder.glob("nu_kernel_*.py")) == kernels  # nothing written below the read-only folder
+    assert not list(folder.glob("*.tmp"))
 
 
 def test_concurrent_processes_compile_the_same_model(tmp_path):

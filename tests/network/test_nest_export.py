@@ -166,7 +166,7 @@ def test_refuses_what_nest_cannot_do_exactly_all_at_once(tmp_path):
         N.iaf_psc_exp(n=2),
         name="C",
         initial={"I_syn_ex": "5 pA"},
-        inputs={"I": nu.TimedArray(nu.Q_([1.0, 2.0], "pA"), "1 ms")},
+        inputs={"I": nu.TimedArray(nu.Q_([1.0, 2.0], "pA"), "1 ms"), "I_1": "50 pA"},
     )
     net.connect(A, C, weight="10 pA", receptor="in_")
     net.connect(nu.sources.Poisson(nu.TimedArray(nu.Q_([1.0, 2.0], "kHz"), "1 ms")), C, weight="1 pA")
@@ -179,6 +179,7 @@ def test_refuses_what_nest_cannot_do_exactly_all_at_once(tmp_path):
         "k_I = 2 mV / ms / pA has no counterpart",
         "I_e = 100 pA has no counterpart",
         "input 'I' is a TimedArray",
+        "input 'I_1' is not zero; the export does not carry it",
         "state 'I_syn_ex' starts at 5",
         "receptor 'in_'",
         "TimedArray rate",

@@ -57,8 +57,8 @@ def test_network_sweep_arguments():
         nu.sweep(build, one, chunk_size=2, method="euler")
     with pytest.raises(nu.ParameterError, match="measure must be a function of the network's results"):
         nu.sweep(build, one, measure=("rate",))
-    with pytest.raises(nu.ParameterError, match=r"grid\['seed'\] must be a list or array of values, got 3"):
-        nu.sweep(build, {"w": nu.Q_([1.0], "pA"), "seed": 3})
+    with pytest.raises(nu.ParameterError, match=r"grid\['seed'\] must hold at least one value, got \[\]"):
+        nu.sweep(build, {"w": nu.Q_([1.0], "pA"), "seed": []})
     with pytest.raises(
         nu.ParameterError,
         match=r"unknown backend 'gpu'; use one of \['threads', 'processes', "
@@ -102,3 +102,13 @@ def test_measure_must_give_one_value_per_network():
         nu.sweep(build, one, duration="10 ms", measure=lambda res: [1.0])
     with pytest.raises(nu.ParameterError, match="the measure 'w' has the name of a grid entry"):
         nu.sweep(build, one, duration="10 ms", measure=lambda res: {"w": 1.0})
+
+
+def test_one_value_is_an_axis_of_one_as_in_nu_sweep():
+    one = nu.sweep(build, {"w": "100 pA", "seed": 3}, duration="20 ms", measure=count, backend="serial")
+    lst = nu.sweep(
+        build, {"w": nu.Q_([100.0], "pA"), "seed": [3]}, duration="20 ms", measure=count, backend="serial"
+    )
+    assert list(one.index) == [0] and one.units == lst.units
+    np.testing.assert_array_equal(one.columns["spikes"], lst.columns["spikes"])
+    np.testing.assert_array_equal(one.columns["seed"], [3])

@@ -8,17 +8,24 @@ Solved exactly.  Update order of one step, as in NEST: unless refractory, V_m is
 the weights of the spikes arriving at the end of the step (in mV) are added to it; while
 refractory V_m is held at V_reset and arriving spikes are discarded (NEST's default
 ``refractory_input = False``); then ``V_m >= V_th`` emits a spike, sets ``V_m = V_reset`` and
-starts ``ceil(t_ref/dt)`` refractory steps.  This is the neuron of Brunel's (2000) model A.
+starts ``ceil(t_ref/dt)`` refractory steps.  Unless refractory, V_m is bounded below by ``V_min``
+after the spikes are added (none by default).  This is the neuron of Brunel's (2000) model A.
 
-NEST's lower bound ``V_min`` and ``refractory_input = True`` are not implemented.
+NEST's ``refractory_input = True`` (weights arriving while refractory, discounted by
+exp(-r dt/tau_m) for the r refractory steps left, added when the period ends) is not implemented.
 
 Reference: Brunel (2000), J. Comput. Neurosci. 8:183.
 """
 
 from __future__ import annotations
 
+from typing import ClassVar
+
+import numpy as np
+
 from ...equations import Model
 from ...parameters import Input, Parameter, Receptor, State
+from ...units import Q_
 
 __all__ = ["iaf_psc_delta"]
 
@@ -42,6 +49,7 @@ class iaf_psc_delta(Model):
     V_th = Parameter("-55 mV", doc="spike threshold")
     V_reset = Parameter("-70 mV", doc="reset potential")
     I_e = Parameter("0 pA", doc="constant input current")
+    V_min = Parameter(Q_(np.finfo(float).min, "mV"), doc="lower bound of V_m (none by default)")
     V_m = State("mV", initial="E_L", doc="membrane potential")
     I = Input("pA", doc="external current (acts at once)")
     spikes = Receptor("mV", "V_m += w", refractory_input=False,
@@ -52,4 +60,5 @@ class iaf_psc_delta(Model):
     threshold = "V_m >= V_th"
     reset = "V_m = V_reset"
     refractory = "t_ref"
+    lower_bounds: ClassVar[dict[str, str]] = {"V_m": "V_min"}
     constraints = ("V_reset < V_th",)

@@ -12,8 +12,10 @@ Update order of one step, as in NEST: V_m is propagated unless refractory
 end of the step are added (weight >= 0 to ``I_syn_ex``, < 0 to ``I_syn_in``),
 then ``V_m >= V_th`` emits a spike, sets ``V_m = V_reset`` and starts
 ``ceil(t_ref/dt)`` refractory steps.  ``I_e`` acts from the first step.  The
-input ``I`` (not in NEST) also acts at once; NEST's current generators arrive
-one step later.
+input ``I`` (NEST's current receptor 0) also acts at once; NEST's current generators arrive
+one step later.  The input ``I_1`` is NEST's current receptor 1: at the end of each step,
+after V_m and the currents are propagated, ``I_syn_ex += (1 - exp(-dt/tau_syn_ex)) I_1``,
+so it reaches V_m only through ``I_syn_ex``, from the next step on (as in NEST).
 
 NEST's stochastic threshold (``rho``, ``delta``) is not implemented.
 
@@ -29,7 +31,7 @@ __all__ = ["iaf_psc_exp"]
 
 
 class iaf_psc_exp(Model):
-    """NEST's iaf_psc_exp (exact integration; recordables V_m, I_syn_ex, I_syn_in)."""
+    """NEST's iaf_psc_exp (exact integration; recordables V_m, I_syn_ex, I_syn_in; currents I, I_1)."""
 
     E_L = Parameter("-70 mV", doc="resting membrane potential")
     C_m = Parameter("250 pF", positive=True, doc="membrane capacitance")
@@ -44,6 +46,8 @@ class iaf_psc_exp(Model):
     I_syn_ex = State("pA", doc="excitatory synaptic current")
     I_syn_in = State("pA", doc="inhibitory synaptic current")
     I = Input("pA", doc="external current (acts at once)")
+    I_1 = Input("pA", on_step="I_syn_ex += (1 - exp(-dt/tau_syn_ex))*I_1",
+                doc="NEST's current receptor 1: a current filtered by the excitatory synapse")
     ex = Receptor("pA", "I_syn_ex += w", doc="excitatory spikes (weight >= 0)")
     in_ = Receptor("pA", "I_syn_in += w", doc="inhibitory spikes (weight < 0)")
     receptor_by_sign = ("ex", "in_")
