@@ -51,7 +51,7 @@ __all__ = [
 #: 1.0 while a neuron is not refractory, else 0.0 (the kernel's ``_active``)
 ACTIVE = sympy.Symbol("_active", real=True)
 CONVENTIONS = ("nest", "brian2")
-LASTSPIKE_INITIAL = "-10000 s"  # Brian2's value before the first spike
+LASTSPIKE_INITIAL = "-10000 second"  # Brian2's value before the first spike
 _MS = ureg.Unit("ms")
 _USES_LASTSPIKE = re.compile(r"\blastspike\b")
 

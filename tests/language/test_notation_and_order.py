@@ -65,10 +65,14 @@ def test_notation_is_named_in_a_dimension_error():
 @pytest.mark.no_jit
 def test_a_short_name_read_as_a_unit_gets_a_note():
     with pytest.raises(nu.DimensionError) as info:
-        _model("dV/dt = (E_L - V)/tau + g/ms : mV")
-    assert "Note: 'g' is not a name of this model, so it is read as the unit gram; declare 'g'" in str(
+        _model("dV/dt = (E_L - V)/tau + mg/ms : mV")
+    assert "Note: 'mg' is not a name of this model, so it is read as the unit milligram; declare 'mg'" in str(
         info.value
     )
+    # a one-letter lower-case unit name is refused outright (tests/robustness/test_unit_names.py)
+    with pytest.raises(nu.EquationError, match="unknown name 'g': it is not declared in this model, and pint "
+                       "would read it as the unit gram"):
+        _model("dV/dt = (E_L - V)/tau + g*mV/ms : mV")
 
 
 @pytest.mark.no_jit
