@@ -57,7 +57,7 @@ def _one(
     build: Callable, values: dict[str, Any], duration: Any, dt: Any, measure: Callable
 ) -> dict[str, Any]:
     net = build(**values)
-    res = simulate(net, duration, dt)
+    res = simulate(net, duration, dt, threads=1)  # (sets run in parallel already)
     out = measure(res)
     if not isinstance(out, Mapping):
         raise ParameterError(f"sweep: measure must return a dict of named values, got {type(out).__name__}")
