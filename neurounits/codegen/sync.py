@@ -19,6 +19,8 @@ C library has POSIX threads (:data:`AVAILABLE`); elsewhere a network runs on one
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
+from typing import Any, cast
 
 import numpy as np
 from numba import njit, types
@@ -30,12 +32,18 @@ AVAILABLE = os.name == "posix"
 _MUTEX, _COND = 128, 256  # byte offsets of the mutex and the condition variable
 _WORDS = 64  # int64 words of a barrier's state (512 bytes)
 
-_lock = types.ExternalFunction("pthread_mutex_lock", types.int32(types.uintp))
-_unlock = types.ExternalFunction("pthread_mutex_unlock", types.int32(types.uintp))
-_wait = types.ExternalFunction("pthread_cond_wait", types.int32(types.uintp, types.uintp))
-_broadcast = types.ExternalFunction("pthread_cond_broadcast", types.int32(types.uintp))
-_mutex_init = types.ExternalFunction("pthread_mutex_init", types.int32(types.uintp, types.uintp))
-_cond_init = types.ExternalFunction("pthread_cond_init", types.int32(types.uintp, types.uintp))
+
+def _external(name: str, signature: Any) -> Callable[..., int]:
+    """A C library function that compiled code calls by name (a POSIX threads function)."""
+    return cast("Callable[..., int]", types.ExternalFunction(name, signature))
+
+
+_lock = _external("pthread_mutex_lock", types.int32(types.uintp))
+_unlock = _external("pthread_mutex_unlock", types.int32(types.uintp))
+_wait = _external("pthread_cond_wait", types.int32(types.uintp, types.uintp))
+_broadcast = _external("pthread_cond_broadcast", types.int32(types.uintp))
+_mutex_init = _external("pthread_mutex_init", types.int32(types.uintp, types.uintp))
+_cond_init = _external("pthread_cond_init", types.int32(types.uintp, types.uintp))
 
 
 def _word(context, builder, aty, arr, i):
@@ -44,29 +52,43 @@ def _word(context, builder, aty, arr, i):
 
 
 @intrinsic
-def _fetch_add(typingctx, a, i, v):
+def _fetch_add_intrinsic(typingctx, a, i, v):
     """Atomically ``a[i] += v``; returns the old value (sequentially consistent)."""
+
     def codegen(context, builder, sig, args):
-        return builder.atomic_rmw("add", _word(context, builder, sig.args[0], args[0], args[1]), args[2],
-                                  "seq_cst")
+        return builder.atomic_rmw(
+            "add", _word(context, builder, sig.args[0], args[0], args[1]), args[2], "seq_cst"
+        )
+
     return types.int64(a, i, v), codegen
 
 
 @intrinsic
-def _load(typingctx, a, i):
+def _load_intrinsic(typingctx, a, i):
     """``a[i]``, read atomically (acquire): never hoisted out of a loop."""
+
     def codegen(context, builder, sig, args):
         return builder.load_atomic(_word(context, builder, sig.args[0], args[0], args[1]), "acquire", 8)
+
     return types.int64(a, i), codegen
 
 
 @intrinsic
-def _store(typingctx, a, i, v):
+def _store_intrinsic(typingctx, a, i, v):
     """``a[i] = v``, written atomically (sequentially consistent)."""
+
     def codegen(context, builder, sig, args):
         builder.store_atomic(args[2], _word(context, builder, sig.args[0], args[0], args[1]), "seq_cst", 8)
         return context.get_dummy_value()
+
     return types.none(a, i, v), codegen
+
+
+# The intrinsics as compiled code calls them (numba types a call as one of the typing function,
+# typingctx first); the same objects, for the type checker.
+_fetch_add = cast("Callable[[np.ndarray, int, int], int]", _fetch_add_intrinsic)
+_load = cast("Callable[[np.ndarray, int], int]", _load_intrinsic)
+_store = cast("Callable[[np.ndarray, int, int], None]", _store_intrinsic)
 
 
 @njit(cache=True, nogil=True)

@@ -31,9 +31,35 @@ from .emit import Lines
 
 __all__ = ["generate_team", "team_argnames"]
 
-_COMMON = ("tid", "T", "K", "spin", "n_steps", "dt", "j0", "RING", "SYNC", "SB_I", "SB_C", "SB_V", "SB_T",
-           "SBO", "FAIL", "SEEDP", "PS_PTR", "PS_M", "PS_COL", "PS_W", "PS_LAM", "PS_DLY", "EV_STEP",
-           "EV_COL", "EV_W", "spk_step", "spk_gid")
+_COMMON = (
+    "tid",
+    "T",
+    "K",
+    "spin",
+    "n_steps",
+    "dt",
+    "j0",
+    "RING",
+    "SYNC",
+    "SB_I",
+    "SB_C",
+    "SB_V",
+    "SB_T",
+    "SBO",
+    "FAIL",
+    "SEEDP",
+    "PS_PTR",
+    "PS_M",
+    "PS_COL",
+    "PS_W",
+    "PS_LAM",
+    "PS_DLY",
+    "EV_STEP",
+    "EV_COL",
+    "EV_W",
+    "spk_step",
+    "spk_gid",
+)
 _PAYLOAD = ("PRUNP", "PRUNA", "PRUNB", "PCOL", "PW", "PDLY", "PAYS", "PAYT", "PK0", "PK1", "PTAU")
 
 
@@ -42,8 +68,25 @@ def team_argnames(nks) -> list[str]:
     names = list(_COMMON)
     for p, pc in enumerate(nks.populations):
         names += [f"{a}__{p}" for a in pc.args if not a.startswith("B_")]
-        names += [f"{a}__{p}" for a in ("OFF", "LO", "SPKOUT", "RUNP", "RUNA", "RUNB", "COL", "W", "DLY",
-                                        "SREC", "GOFF", "REC", "RIDX", "RE")]
+        names += [
+            f"{a}__{p}"
+            for a in (
+                "OFF",
+                "LO",
+                "SPKOUT",
+                "RUNP",
+                "RUNA",
+                "RUNB",
+                "COL",
+                "W",
+                "DLY",
+                "SREC",
+                "GOFF",
+                "REC",
+                "RIDX",
+                "RE",
+            )
+        ]
         if pc.payload:
             names += [f"{a}__{p}" for a in _PAYLOAD]
         names += [f"{a}__{p}" for a in pc.tail]

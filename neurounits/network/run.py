@@ -410,7 +410,12 @@ class NetworkSimulation:
 
 
 def simulate_network(
-    network: Any, duration: Any, dt: Any = "0.1 ms", *, raise_on_failure: bool = True, threads: int | None = None
+    network: Any,
+    duration: Any,
+    dt: Any = "0.1 ms",
+    *,
+    raise_on_failure: bool = True,
+    threads: int | None = None,
 ) -> NetworkResults:
     """Build, compile and run ``network`` for ``duration`` (``nu.simulate(net, duration, dt)``)."""
     sim = NetworkSimulation(network, dt, raise_on_failure=raise_on_failure, threads=threads)

@@ -84,20 +84,30 @@ class Team:
 
     def _member(self, runner: Any, kw: dict[str, Any], t: int, cap: int) -> dict[str, Any]:
         """The arguments of member ``t`` (its neurons, columns, synapses, sources), by name."""
-        b = runner.built
-        out: dict[str, Any] = {k: kw[k] for k in ("n_steps", "dt", "j0", "RING", "SEEDP", "PS_COL", "PS_W",
-                                                 "PS_LAM", "PS_DLY")}
+        out: dict[str, Any] = {
+            k: kw[k] for k in ("n_steps", "dt", "j0", "RING", "SEEDP", "PS_COL", "PS_W", "PS_LAM", "PS_DLY")
+        }
         mine = self.owner[kw["EV_COL"]] == t
-        out.update(tid=t, T=self.size, K=self.K, spin=SPIN, PS_PTR=self.ps_ptr[t], PS_M=self.ps_m[t],
-                   EV_STEP=kw["EV_STEP"][mine], EV_COL=kw["EV_COL"][mine], EV_W=kw["EV_W"][mine],
-                   spk_step=np.empty(cap, np.int64), spk_gid=np.empty(cap, np.int64))
+        out.update(
+            tid=t,
+            T=self.size,
+            K=self.K,
+            spin=SPIN,
+            PS_PTR=self.ps_ptr[t],
+            PS_M=self.ps_m[t],
+            EV_STEP=kw["EV_STEP"][mine],
+            EV_COL=kw["EV_COL"][mine],
+            EV_W=kw["EV_W"][mine],
+            spk_step=np.empty(cap, np.int64),
+            spk_gid=np.empty(cap, np.int64),
+        )
         for p, pc in enumerate(runner.spec.populations):
             lo, hi = int(self.bounds[p][t]), int(self.bounds[p][t + 1])
             out.update(self._population(runner, kw, p, pc, t, lo, hi))
         return out
 
     def _population(self, runner: Any, kw: dict[str, Any], p: int, pc: Any, t: int, lo: int, hi: int):
-        b, mod = runner.built, runner.modules[p]
+        mod = runner.modules[p]
         d = {f"{a}__{p}": _slice(a, kw[f"{a}__{p}"], lo, hi) for a in pc.args if not a.startswith("B_")}
         n_work = len(mod._work(1, 1))
         for name in pc.tail[: len(pc.tail) - n_work]:  # derived constants: per neuron, or one value
@@ -109,11 +119,27 @@ class Team:
         own = (ridx >= lo) & (ridx < hi)
         rec = kw[f"REC__{p}"]
         rptr, ra, rb = self.runs[t][p]
-        d.update({f"{k}__{p}": v for k, v in dict(
-            OFF=kw[f"OFF__{p}"] + lo, LO=lo, SPKOUT=np.empty(hi - lo, np.int64), RUNP=rptr, RUNA=ra, RUNB=rb,
-            COL=kw[f"COL__{p}"], W=kw[f"W__{p}"], DLY=kw[f"DLY__{p}"], SREC=kw[f"SREC__{p}"],
-            GOFF=kw[f"GOFF__{p}"], REC=np.zeros((rec.shape[0], rec.shape[1], int(own.sum()))),
-            RIDX=ridx[own] - lo, RE=kw[f"RE__{p}"]).items()})
+        d.update(
+            {
+                f"{k}__{p}": v
+                for k, v in dict(
+                    OFF=kw[f"OFF__{p}"] + lo,
+                    LO=lo,
+                    SPKOUT=np.empty(hi - lo, np.int64),
+                    RUNP=rptr,
+                    RUNA=ra,
+                    RUNB=rb,
+                    COL=kw[f"COL__{p}"],
+                    W=kw[f"W__{p}"],
+                    DLY=kw[f"DLY__{p}"],
+                    SREC=kw[f"SREC__{p}"],
+                    GOFF=kw[f"GOFF__{p}"],
+                    REC=np.zeros((rec.shape[0], rec.shape[1], int(own.sum()))),
+                    RIDX=ridx[own] - lo,
+                    RE=kw[f"RE__{p}"],
+                ).items()
+            }
+        )
         if pc.payload:
             pr = self.pruns[t][p]
             assert pr is not None  # a population whose spikes carry a value has its payload table
@@ -136,12 +162,15 @@ class Team:
         n_pop = len(spec.populations)
         cap_sb = self.K * (sum(int(np.diff(bd).max()) for bd in self.bounds) + 1)  # entries of one slice
         pay = any(pc.payload for pc in spec.populations)
-        shared = dict(SYNC=self.sync, SB_I=np.empty((self.size, 2, cap_sb), np.int64),
-                      SB_C=np.empty((self.size, 2, cap_sb), np.int64),
-                      SB_V=np.empty((self.size, 2, cap_sb if pay else 0)),
-                      SB_T=np.empty((self.size, 2, cap_sb if pay else 0), np.int64),
-                      SBO=np.zeros((self.size, 2, self.K * n_pop + 1), np.int64),
-                      FAIL=np.zeros((self.size, 2, 5), np.int64))
+        shared = dict(
+            SYNC=self.sync,
+            SB_I=np.empty((self.size, 2, cap_sb), np.int64),
+            SB_C=np.empty((self.size, 2, cap_sb), np.int64),
+            SB_V=np.empty((self.size, 2, cap_sb if pay else 0)),
+            SB_T=np.empty((self.size, 2, cap_sb if pay else 0), np.int64),
+            SBO=np.zeros((self.size, 2, self.K * n_pop + 1), np.int64),
+            FAIL=np.zeros((self.size, 2, 5), np.int64),
+        )
         for m in members:
             m.update(shared)
         loop = runner.loop
@@ -153,7 +182,7 @@ class Team:
         def go(t: int) -> None:
             try:
                 outs[t] = loop._team(*[members[t][a] for a in names])
-            except BaseException as exc:  # noqa: BLE001  (re-raised below, in the calling thread)
+            except BaseException as exc:  # (re-raised below, in the calling thread)
                 errors.append(exc)
 
         workers = [threading.Thread(target=go, args=(t,), daemon=True) for t in range(1, self.size)]
@@ -166,11 +195,16 @@ class Team:
             raise errors[0]
         return self._merge(runner, kw, members, outs, shared["FAIL"], n_steps)
 
-    def _merge(self, runner: Any, kw: dict[str, Any], members: list, outs: list, fail: np.ndarray,
-               n_steps: int) -> tuple:
+    def _merge(
+        self, runner: Any, kw: dict[str, Any], members: list, outs: list, fail: np.ndarray, n_steps: int
+    ) -> tuple:
         j0 = kw["j0"]
-        failures = sorted((int(f[1]), int(f[2]), t, int(f[0]), int(f[3]), int(f[4]))
-                          for t in range(self.size) for f in fail[t] if f[0] != 0)
+        failures = sorted(
+            (int(f[1]), int(f[2]), t, int(f[0]), int(f[3]), int(f[4]))
+            for t in range(self.size)
+            for f in fail[t]
+            if f[0] != 0
+        )
         status, done, pop, bad_var, bad_n = 0, n_steps, -1, -1, -1
         if failures:
             jf, pop, t, status, bad_var, bad_n = failures[0]

@@ -26,12 +26,15 @@ def check_threads(threads: Any, where: str) -> int | None:
     """``threads`` checked: None (automatic) or a positive integer."""
     import numpy as np
 
-    ok = threads is None or (isinstance(threads, int | np.integer) and not isinstance(threads, bool)
-                             and threads >= 1)
+    ok = threads is None or (
+        isinstance(threads, int | np.integer) and not isinstance(threads, bool) and threads >= 1
+    )
     if not ok:
-        raise ParameterError(f"{where}: threads must be a positive integer (the most threads the network "
-                             f"may run on) or None (automatic: the machine's cores), got {threads!r}; "
-                             "e.g. threads=2, or threads=1 for one thread")
+        raise ParameterError(
+            f"{where}: threads must be a positive integer (the most threads the network "
+            f"may run on) or None (automatic: the machine's cores), got {threads!r}; "
+            "e.g. threads=2, or threads=1 for one thread"
+        )
     return None if threads is None else int(threads)
 
 
@@ -80,7 +83,7 @@ class Chooser:
         """(steps, team size) of the next chunk, ``left`` steps to go."""
         for size in (self.size, 1) if self.eager else (1, self.size):
             if size != 1 and size not in self.rough and not self.eager and left * self.cost[1] < self.AUTO_S:
-                return min(left, self._steps(self.cost[1], self.WORK_S)), 1  # a team would not pay its compiling
+                return min(left, self._steps(self.cost[1], self.WORK_S)), 1  # a team would not pay off
             if size not in self.rough:
                 return min(left, self.FIRST), size
             if size not in self.cost:

@@ -3,6 +3,7 @@ payloads and several spikes per step, the choice between a team and one thread, 
 
 from __future__ import annotations
 
+import itertools
 import re
 
 import numpy as np
@@ -30,9 +31,14 @@ def _brunel(n: int = 500, seed: int = 2) -> nu.Network:
     """Brunel (2000) model A scaled down: two populations, D = 1.5 ms, delayed Poisson drive,
     spike-time arrivals, recording every 0.5 ms."""
     net = nu.Network(seed=seed)
-    E = net.add(nu.models.nest.iaf_psc_delta(n=n * 4 // 5), name="E",
-                initial={"V_m": nu.dist.Uniform("0 mV", "20 mV")})
-    I_ = net.add(nu.models.nest.iaf_psc_delta(n=n // 5), name="I", initial={"V_m": nu.dist.Uniform("0 mV", "20 mV")})
+    E = net.add(
+        nu.models.nest.iaf_psc_delta(n=n * 4 // 5),
+        name="E",
+        initial={"V_m": nu.dist.Uniform("0 mV", "20 mV")},
+    )
+    I_ = net.add(
+        nu.models.nest.iaf_psc_delta(n=n // 5), name="I", initial={"V_m": nu.dist.Uniform("0 mV", "20 mV")}
+    )
     for src, w in ((E, "0.1 mV"), (I_, "-0.5 mV")):
         for tgt in (E, I_):
             net.connect(src, tgt, nu.conn.FixedInDegree(src.n // 10), weight=w, delay="1.5 ms")
@@ -95,12 +101,17 @@ def test_brunel_two_and_three_threads_same_bits_as_one_and_continue():
 def test_payloads_and_several_spikes_per_step_same_bits():
     """iaf_bw_2001's NMDA spikes carry a value (trace kept by the owner, recomputed by every
     member) and aeif_cond_alpha (rkf45, threshold in sub-steps) may spike more than once a step."""
+
     def net():
         net = nu.Network(seed=9)
-        B = net.add(nu.models.nest.iaf_bw_2001(n=30), name="B", initial={"V_m": nu.dist.Uniform("-70 mV", "-55 mV")})
+        B = net.add(
+            nu.models.nest.iaf_bw_2001(n=30), name="B", initial={"V_m": nu.dist.Uniform("-70 mV", "-55 mV")}
+        )
         A = net.add(nu.models.nest.aeif_cond_alpha(n=20, t_ref="0 ms", I_e="900 pA"), name="A")
         for receptor in ("AMPA", "NMDA"):
-            net.connect(B[:24], B, nu.conn.FixedProbability(0.3), weight="0.5 nS", receptor=receptor, delay="0.5 ms")
+            net.connect(
+                B[:24], B, nu.conn.FixedProbability(0.3), weight="0.5 nS", receptor=receptor, delay="0.5 ms"
+            )
         net.connect(B[24:], B, nu.conn.FixedProbability(0.3), weight="1 nS", receptor="GABA", delay="0.5 ms")
         net.connect(A, B, nu.conn.FixedProbability(0.3), weight="0.4 nS", receptor="AMPA", delay="0.3 ms")
         net.connect(B, A, nu.conn.FixedProbability(0.3), weight="1 nS", delay="0.2 ms")
@@ -145,7 +156,7 @@ def test_chooser_runs_the_faster_and_tries_the_other_again():
     assert c.next(10**6) == (int(Chooser.WORK_S / 1e-4), 2)
     auto = Chooser(2, eager=False)
     auto.rough[1] = auto.cost[1] = 1e-3
-    assert auto.next(4000) == (int(Chooser.WORK_S / 1e-3), 1)  # 4 s left on one thread: a team would not pay its compiling
+    assert auto.next(4000) == (int(Chooser.WORK_S / 1e-3), 1)  # 4 s left on one thread: a team would not pay
     assert auto.next(6000) == (16, 2)
 
 
@@ -170,11 +181,11 @@ def test_team_sorts_synapses_once_and_splits_the_columns():
     ptr, col = built.csr[0][0], built.csr[0][1]
     team = Team(sim._runner, 2)
     assert built.extra["sorted_by_column"]
-    assert all((np.diff(col[a:b]) >= 0).all() for a, b in zip(ptr[:-1], ptr[1:], strict=True))
+    assert all((np.diff(col[a:b]) >= 0).all() for a, b in itertools.pairwise(ptr))
     counts = np.bincount(team.owner, minlength=2)
     assert counts.tolist() == [built.n_columns // 2] * 2  # each member owns the columns of its neurons
     for t in range(2):  # every synapse in exactly one member's runs, onto that member's columns
-        rptr, ra, rb = team.runs[t][0]
+        _, ra, rb = team.runs[t][0]
         mine = np.concatenate([np.arange(a, b) for a, b in zip(ra, rb, strict=True)])
         assert (team.owner[col[mine]] == t).all()
         assert mine.size == int((team.owner[col] == t).sum())
@@ -183,7 +194,8 @@ def test_team_sorts_synapses_once_and_splits_the_columns():
 @pytest.mark.parametrize("bad", [0, -2, 1.5, True, "2"])
 def test_bad_threads_refused_before_building(bad):
     net = _coba(n=20)
-    msg = rf"NetworkSimulation: threads must be a positive integer .* got {re.escape(repr(bad))}; e\.g\. threads=2"
+    got = re.escape(repr(bad))
+    msg = rf"NetworkSimulation: threads must be a positive integer .* got {got}; e\.g\. threads=2"
     with pytest.raises(nu.ParameterError, match=msg):
         nu.simulate(net, "1 ms", threads=bad)
     with pytest.raises(nu.ParameterError, match=msg):
