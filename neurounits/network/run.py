@@ -8,7 +8,6 @@ value of any of them never recompiles.
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Any
 
 import numpy as np
@@ -210,13 +209,7 @@ class NetworkRunner:
             return self._advance(n_steps, size)
         if self.chooser is None or self.chooser.size != size:
             self.chooser = Chooser(size, eager=self.threads is not None)
-        chooser, left = self.chooser, n_steps
-        while True:
-            steps, use = chooser.next(left)
-            pop, outcome = chooser.timed(use, steps, lambda: self._advance(steps, use))  # noqa: B023
-            left -= steps
-            if outcome.status or left == 0:
-                return pop, dataclasses.replace(outcome, steps=n_steps - left)
+        return self.chooser.advance(n_steps, self._advance)
 
     def _advance(self, n_steps: int, size: int) -> tuple[int, Outcome]:
         """``advance`` by one call of the one-thread loop (size 1) or of a team of ``size``."""
@@ -261,21 +254,8 @@ class NetworkSimulation:
     (:mod:`neurounits.network.team`); the run times chunks of steps and uses the team only while it
     is faster than one thread (:mod:`neurounits.network.threads`), so a busy machine, a small network
     or one-step delays fall back to one thread.  Connectivity, initial values, Poisson trains,
-    spikes and traces are the same bits whatever ``threads`` is.  Networks with rate projections
-    run on one thread.
-
-    Examples
-    --------
-    >>> import neurounits as nu
-    >>> net = nu.Network(seed=1)
-    >>> P = net.add(nu.models.nest.iaf_psc_delta(n=40), name="P")
-    >>> net.connect(P, P, nu.conn.FixedInDegree(4), weight="0.5 mV", delay="1 ms")
-    >>> net.connect(nu.sources.Poisson("20 kHz"), P, weight="0.2 mV")
-    >>> net.record(P, spikes=True)
-    >>> one = nu.simulate(net, "50 ms", threads=1)["P"].spikes
-    >>> two = nu.simulate(net, "50 ms", threads=2)["P"].spikes
-    >>> bool((one.times == two.times).all() and (one.indices == two.indices).all())
-    True
+    spikes and traces are the same bits whatever ``threads`` is (an example: :mod:`.threads`).
+    Networks with rate projections run on one thread.
     """
 
     def __init__(
@@ -409,14 +389,8 @@ class NetworkSimulation:
         return f"<NetworkSimulation: {self.network!r}, t={self.t:~g}>"
 
 
-def simulate_network(
-    network: Any,
-    duration: Any,
-    dt: Any = "0.1 ms",
-    *,
-    raise_on_failure: bool = True,
-    threads: int | None = None,
-) -> NetworkResults:
+def simulate_network(network: Any, duration: Any, dt: Any = "0.1 ms", *, raise_on_failure: bool = True,
+                     threads: int | None = None) -> NetworkResults:
     """Build, compile and run ``network`` for ``duration`` (``nu.simulate(net, duration, dt)``)."""
     sim = NetworkSimulation(network, dt, raise_on_failure=raise_on_failure, threads=threads)
     sim.run(duration)
