@@ -48,8 +48,9 @@ _COMMON = (
     "SBO",
     "FAIL",
     "SEEDP",
-    "PS_PTR",
-    "PS_M",
+    "PSRP",
+    "PSRA",
+    "PSRB",
     "PS_COL",
     "PS_W",
     "PS_LAM",
@@ -187,11 +188,11 @@ def _deliver(nks, L: Lines) -> None:
     L.add(4, "if lam > 0.0:")
     L.add(5, "p0 = np.exp(-min(lam, 16.0))")
     L.add(5, "d_ = (g + PS_DLY[s_]) % nslot")
-    L.add(5, "for k_ in range(PS_PTR[s_], PS_PTR[s_ + 1]):")
-    L.add(6, "m_ = PS_M[k_]")
-    L.add(6, "c_ = _rt.poisson(lam, p0, SEEDP, m_, g)")
-    L.add(6, "if c_ > 0:")
-    L.add(7, "RING[d_, PS_COL[m_]] += c_ * PS_W[m_]")
+    L.add(5, "for k_ in range(PSRP[s_], PSRP[s_ + 1]):  # runs of this member's targets")
+    L.add(6, "for m_ in range(PSRA[k_], PSRB[k_]):")
+    L.add(7, "c_ = _rt.poisson(lam, p0, SEEDP, m_, g)")
+    L.add(7, "if c_ > 0:")
+    L.add(8, "RING[d_, PS_COL[m_]] += c_ * PS_W[m_]")
     for p, pc in enumerate(pops):
         if not pc.spikes:
             continue

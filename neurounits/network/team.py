@@ -21,7 +21,7 @@ __all__ = ["Team"]
 
 _PER_NEURON = ("REF", "REFSTEPS", "HSTEP", "ATOL", "RTOL", "GID")
 _MAX_BUFFER = 1 << 22  # most spike-buffer entries per member and slice (bounds K for huge networks)
-SPIN = 1 << 14  # barrier: atomic reads before blocking (tens of microseconds)
+SPIN = 1 << 14  # barrier: atomic reads before blocking (about ten microseconds), per step of a slice up to 4
 
 
 def _slice(name: str, value: Any, lo: int, hi: int) -> Any:
@@ -70,12 +70,8 @@ class Team:
             [None if c is None else member_runs(c[0], c[1], owner, t) for c in b.payload_csr]
             for t in range(size)
         ]
-        self.ps_m, self.ps_ptr = [], []
         firsts = np.array([first for _, first, _ in b.poisson] + [b.ps_col.size], np.int64)
-        for t in range(size):
-            m = np.flatnonzero(owner[b.ps_col] == t).astype(np.int64)
-            self.ps_m.append(m)
-            self.ps_ptr.append(np.searchsorted(m, firsts).astype(np.int64))
+        self.ps_runs = [member_runs(firsts, b.ps_col, owner, t) for t in range(size)]  # targets' positions
         delays = [int(c[3].min()) for c in b.csr + b.payload_csr if c is not None and c[3].size]
         delays += [int(d) for d in b.ps_dly]
         spiking = max(1, sum(n for n, pc in zip(sizes, runner.spec.populations, strict=True) if pc.spikes))
@@ -92,9 +88,10 @@ class Team:
             tid=t,
             T=self.size,
             K=self.K,
-            spin=SPIN,
-            PS_PTR=self.ps_ptr[t],
-            PS_M=self.ps_m[t],
+            spin=SPIN * min(self.K, 4),  # longer slices: a longer wait is still short beside them
+            PSRP=self.ps_runs[t][0],
+            PSRA=self.ps_runs[t][1],
+            PSRB=self.ps_runs[t][2],
             EV_STEP=kw["EV_STEP"][mine],
             EV_COL=kw["EV_COL"][mine],
             EV_W=kw["EV_W"][mine],
