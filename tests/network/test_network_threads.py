@@ -200,3 +200,36 @@ def test_bad_threads_refused_before_building(bad):
         nu.simulate(net, "1 ms", threads=bad)
     with pytest.raises(nu.ParameterError, match=msg):
         nu.Simulation(net, "0.1 ms", threads=bad)
+
+
+def test_failure_reported_as_on_one_thread():
+    """A state that becomes infinite in the second member's neurons, mid-slice (K = 10): the same
+    error (neuron, variable, time) as one thread, and the same spikes and traces up to it."""
+
+    def net():
+        net = nu.Network(seed=4)
+        P = net.add(nu.models.nest.iaf_psc_exp(n=60, I_e="2 nA"), name="P",
+                    initial={"V_m": nu.dist.Uniform("-70 mV", "-56 mV")})
+        net.connect(P, P, nu.conn.FixedProbability(0.2), weight="30 pA", delay="1 ms")
+        net.connect(nu.sources.SpikeTimes(["8 ms", "8 ms"]), P[41], weight="1e308 pA", delay="0.3 ms")
+        net.record(P, spikes=True)
+        net.record(P, "V_m", "I_syn_ex")
+        return net
+
+    results, errors = [], []
+    for threads in (1, 2):
+        sim = _run(net(), threads, ())
+        with pytest.raises(nu.SimulationError, match=r"neuron 41 became inf at t = 8.3 ms \(step 83\)") as err:
+            sim.run("12 ms")
+        errors.append((err.value.neuron, err.value.variable, err.value.time))
+        sim = nu.Simulation(net(), "0.1 ms", threads=threads, raise_on_failure=False)
+        sim._runner.adaptive = False
+        sim.run("12 ms")
+        results.append(sim.results)
+    assert errors[0] == errors[1] == (41, "I_syn_ex", nu.Q_(8.3, "ms"))
+    a, b = results[0]["P"], results[1]["P"]
+    assert a.spikes.indices.size > 20 and results[1].status == 1
+    np.testing.assert_array_equal(a.spikes.times.magnitude, b.spikes.times.magnitude)
+    np.testing.assert_array_equal(a.spikes.indices, b.spikes.indices)
+    for k in ("V_m", "I_syn_ex"):
+        np.testing.assert_array_equal(a[k].magnitude, b[k].magnitude)
