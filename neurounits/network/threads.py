@@ -87,7 +87,7 @@ class Chooser:
         self.size = size
         self.eager = eager  # False (threads=None): one thread while the rest of the run is short
         self.rough: dict[int, float] = {}  # seconds per step of each size's first chunk
-        self.cost: dict[int, float] = {}  # seconds per step, last timed chunk
+        self.cost: dict[int, float] = {}  # seconds per step, averaged over the timed chunks
         self.count = 0
 
     def _steps(self, per_step: float, seconds: float) -> int:
@@ -125,7 +125,9 @@ class Chooser:
         t = time.perf_counter()
         out = run()
         per_step = (time.perf_counter() - t) / max(steps, 1)
-        if size in self.rough:
+        if size in self.cost:  # a moving average: one chunk slowed by other work does not decide
+            self.cost[size] = 0.5 * (self.cost[size] + per_step)
+        elif size in self.rough:
             self.cost[size] = per_step
         else:
             self.rough[size] = per_step
