@@ -27,9 +27,21 @@ def _coba(n: int = 400, seed: int = 5) -> nu.Network:
     return net
 
 
+class NoisyLIF(nu.Model):
+    """A leaky integrate-and-fire neuron driven by white noise (its draws keyed by neuron and step)."""
+
+    tau = nu.Parameter("10 ms")
+    sigma = nu.Parameter("3 mV/ms**0.5")
+    V = nu.State("mV", initial="0 mV")
+    syn = nu.Receptor("mV", "V += w")
+    equations = "dV/dt = -V/tau + sigma*xi"
+    threshold = "V >= 10 mV"
+    reset = "V = 0 mV"
+
+
 def _brunel(n: int = 500, seed: int = 2) -> nu.Network:
     """Brunel (2000) model A scaled down: two populations, D = 1.5 ms, delayed Poisson drive,
-    spike-time arrivals, recording every 0.5 ms."""
+    spike-time arrivals, recording every 0.5 ms; and a third of noisy neurons."""
     net = nu.Network(seed=seed)
     E = net.add(
         nu.models.nest.iaf_psc_delta(n=n * 4 // 5),
@@ -45,8 +57,12 @@ def _brunel(n: int = 500, seed: int = 2) -> nu.Network:
     for tgt in (E, I_):
         net.connect(nu.sources.Poisson("20 kHz"), tgt, weight="0.1 mV", delay="1.5 ms")
     net.connect(nu.sources.SpikeTimes(["3 ms", "7.5 ms", "7.5 ms"]), E[:50], weight="5 mV", delay="2 ms")
+    N = net.add(NoisyLIF(n=41), name="N")
+    net.connect(E, N, nu.conn.FixedInDegree(20), weight="0.2 mV", delay="1.5 ms")
+    net.connect(N, I_, nu.conn.FixedProbability(0.2), weight="0.3 mV", delay="2 ms")
     net.record(E, spikes=True)
     net.record(I_, spikes=True)
+    net.record(N, "V", spikes=True)
     net.record(E[3:40:3], "V_m", every="0.5 ms")
     net.record(I_[:5], "V_m")
     return net
@@ -87,11 +103,11 @@ def test_coba_two_threads_same_bits_as_one():
 
 
 def test_brunel_two_and_three_threads_same_bits_as_one_and_continue():
-    """D = 1.5 ms (slices of 15 steps), two populations, uneven splits (three threads), spike-time
-    sources and recording every 5 steps; runs of 7.3 ms + 22.9 ms + 0.1 ms (slices cut anywhere)
+    """D = 1.5 ms (slices of 15 steps), three populations (one with white noise), uneven splits
+    (three threads), spike-time sources and recording every 5 steps; runs of 7.3 ms + 22.9 ms + 0.1 ms (slices cut anywhere)
     continue to the bits of one 30.3 ms run on one thread."""
     one = _run(_brunel(), 1, ("30.3 ms",))
-    assert one.results["E"].spikes.indices.size > 100
+    assert one.results["E"].spikes.indices.size > 100 and one.results["N"].spikes.indices.size > 10
     two = _run(_brunel(), 2, ("7.3 ms", "22.9 ms", "0.1 ms"))
     assert two._runner.team is not None and two._runner.team.K == 15
     _assert_same(one, two)
@@ -183,7 +199,9 @@ def test_team_sorts_synapses_once_and_splits_the_columns():
     assert built.extra["sorted_by_column"]
     assert all((np.diff(col[a:b]) >= 0).all() for a, b in itertools.pairwise(ptr))
     counts = np.bincount(team.owner, minlength=2)
-    assert counts.tolist() == [built.n_columns // 2] * 2  # each member owns the columns of its neurons
+    own = [sum(len(offs) * int(np.diff(bd)[t]) for offs, bd in zip(built.offsets, team.bounds, strict=True))
+           for t in range(2)]
+    assert counts.tolist() == own == [270, 271]  # each member owns its neurons' columns (N: 20 + 21)
     for t in range(2):  # every synapse in exactly one member's runs, onto that member's columns
         _, ra, rb = team.runs[t][0]
         mine = np.concatenate([np.arange(a, b) for a, b in zip(ra, rb, strict=True)])
