@@ -5,7 +5,8 @@
 ``threads=2`` is what a user gets: the run times chunks and keeps the team only while it is faster
 than one thread.  ``team only`` forces the team for the whole run (no fallback): the team's own
 speed.  Targets: two threads >= 1.6x one thread on a quiet machine, never slower on a busy one.
-Every side must give the same spikes (checked).  Each run starts from a fresh simulation of the
+Every side must give the same spikes (checked).  On a busy machine the load changes between
+repeats: the median over repeats of the ratio of two runs made back to back is also printed.  Each run starts from a fresh simulation of the
 same built network (its build and compiling are not timed; a team's first use sorts the synapses
 by column once per built network, timed with it: ``team setup``).
 
@@ -73,21 +74,28 @@ def bench(name: str, net: nu.Network, duration: str, repeats: int) -> None:
     nu.Simulation(net, "0.1 ms", threads=1).advance(20)
     sides = {"1 thread": (1, False), "2 threads": (2, False), "team only": (2, True)}
     best = dict.fromkeys(sides, float("inf"))
-    spikes = {}
+    spikes: dict[str, np.ndarray] = {}
+    ratios: dict[str, list[float]] = {"2 threads": [], "team only": []}
     for r in range(repeats):
         before = load()
-        times = []
+        times = {}
         for side, (threads, team_only) in sides.items():
-            dt, spikes[side] = one_run(net, duration, threads, team_only)
-            best[side] = min(best[side], dt)
-            times.append(f"{side} {dt:.3f} s")
-        print(f"  {name} repeat {r + 1}: {', '.join(times)}  (load {before} -> {load()})")
+            times[side], spikes[side] = one_run(net, duration, threads, team_only)
+            best[side] = min(best[side], times[side])
+        for side in ratios:
+            ratios[side].append(times["1 thread"] / times[side])
+        shown = ", ".join(f"{side} {t:.3f} s" for side, t in times.items())
+        print(f"  {name} repeat {r + 1}: {shown}  (load {before} -> {load()})")
     same = all(np.array_equal(spikes["1 thread"], s) for s in spikes.values())
     print(
         f"{name}: best of {repeats}: 1 thread {best['1 thread']:.3f} s, 2 threads {best['2 threads']:.3f} s "
         f"(speed-up {best['1 thread'] / best['2 threads']:.2f}x), team only {best['team only']:.3f} s "
         f"({best['1 thread'] / best['team only']:.2f}x); team setup (sorting, first use) {setup:.3f} s; "
         f"{spikes['1 thread'].shape[1]} spikes, the same on every side: {same}"
+    )
+    print(
+        f"{name}: median over repeats of (1 thread / 2 threads) measured back to back: "
+        f"{np.median(ratios['2 threads']):.2f}x, (1 thread / team only) {np.median(ratios['team only']):.2f}x"
     )
     assert same, "threads changed the spikes"
 

@@ -104,8 +104,8 @@ def test_coba_two_threads_same_bits_as_one():
 
 def test_brunel_two_and_three_threads_same_bits_as_one_and_continue():
     """D = 1.5 ms (slices of 15 steps), three populations (one with white noise), uneven splits
-    (three threads), spike-time sources and recording every 5 steps; runs of 7.3 ms + 22.9 ms + 0.1 ms (slices cut anywhere)
-    continue to the bits of one 30.3 ms run on one thread."""
+    (three threads), spike-time sources and recording every 5 steps; runs of 7.3 ms + 22.9 ms +
+    0.1 ms (slices cut anywhere) continue to the bits of one 30.3 ms run on one thread."""
     one = _run(_brunel(), 1, ("30.3 ms",))
     assert one.results["E"].spikes.indices.size > 100 and one.results["N"].spikes.indices.size > 10
     two = _run(_brunel(), 2, ("7.3 ms", "22.9 ms", "0.1 ms"))
@@ -237,7 +237,8 @@ def test_failure_reported_as_on_one_thread():
     results, errors = [], []
     for threads in (1, 2):
         sim = _run(net(), threads, ())
-        with pytest.raises(nu.SimulationError, match=r"neuron 41 became inf at t = 8.3 ms \(step 83\)") as err:
+        msg = r"neuron 41 became inf at t = 8.3 ms \(step 83\)"
+        with pytest.raises(nu.SimulationError, match=msg) as err:
             sim.run("12 ms")
         errors.append((err.value.neuron, err.value.variable, err.value.time))
         sim = nu.Simulation(net(), "0.1 ms", threads=threads, raise_on_failure=False)
