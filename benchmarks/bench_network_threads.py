@@ -6,9 +6,10 @@
 than one thread.  ``team only`` forces the team for the whole run (no fallback): the team's own
 speed.  Targets: two threads >= 1.6x one thread on a quiet machine, never slower on a busy one.
 Every side must give the same spikes (checked).  On a busy machine the load changes between
-repeats: the median over repeats of the ratio of two runs made back to back is also printed.  Each run starts from a fresh simulation of the
-same built network (its build and compiling are not timed; a team's first use sorts the synapses
-by column once per built network, timed with it: ``team setup``).
+repeats: the median over repeats of the ratio of two runs made back to back is also printed.
+Each run is a fresh simulation (built again, not timed; the kernels are compiled before); a
+team's first use in it sorts the synapses by column, which is timed with the run (printed once
+as ``team setup``).
 
     python benchmarks/bench_network_threads.py [--repeats 5] [--scale 1.0] [--skip-coba] [--skip-brunel]
 
