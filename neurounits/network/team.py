@@ -50,7 +50,7 @@ class Team:
     """A team of ``size`` threads for a runner's network (see the module's docstring)."""
 
     def __init__(self, runner: Any, size: int) -> None:
-        from ..codegen.csr import member_runs
+        from ..codegen.csr import member_runs, sorted_runs
         from ..codegen.sync import new_barrier
 
         b = runner.built
@@ -58,16 +58,19 @@ class Team:
         sizes = [plan.n for plan in b.plans]
         self.bounds = [np.linspace(0, n, size + 1).round().astype(np.int64) for n in sizes]
         owner = np.zeros(b.n_columns, np.int32)
+        spans: list[list[tuple[int, int]]] = [[] for _ in range(size)]  # each member's columns
         for p, offs in enumerate(b.offsets):
             for t in range(size):
                 lo, hi = self.bounds[p][t], self.bounds[p][t + 1]
                 for off in offs:
                     owner[off + lo : off + hi] = t
+                    spans[t] += [(off + lo, off + hi)] if hi > lo else []
         self.owner = owner
         _sort_tables(b)
-        self.runs = [[member_runs(ptr, col, owner, t) for ptr, col, _, _ in b.csr] for t in range(size)]
+        own = [np.array(sorted(sp), np.int64).reshape(-1, 2) for sp in spans]
+        self.runs = [[sorted_runs(ptr, col, own[t]) for ptr, col, _, _ in b.csr] for t in range(size)]
         self.pruns = [
-            [None if c is None else member_runs(c[0], c[1], owner, t) for c in b.payload_csr]
+            [None if c is None else sorted_runs(c[0], c[1], own[t]) for c in b.payload_csr]
             for t in range(size)
         ]
         firsts = np.array([first for _, first, _ in b.poisson] + [b.ps_col.size], np.int64)
