@@ -204,7 +204,7 @@ class NetworkRunner:
                 "or run in shorter pieces and save each"
             )
         self._load()
-        size = team_size(self.threads, self.spec.teamable, self.built.network.n)
+        size = team_size(self.threads, self.spec.teamable, self.built.network.n) if n_steps else 1
         if size == 1 or not self.adaptive:
             return self._advance(n_steps, size)
         if self.chooser is None or self.chooser.size != size:
