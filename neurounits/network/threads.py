@@ -75,13 +75,15 @@ class Chooser:
 
     The first chunk of each size is short and only sizes the next (it may compile); then each
     size is timed on a chunk of about ``PROBE_S`` seconds, and the run goes on with the faster in chunks of
-    about ``WORK_S`` seconds, trying the slower again (``PROBE_S``) every ``EVERY`` chunks.  Not
+    about ``WORK_S`` seconds, trying the slower again (``PROBE_S``) every ``EVERY`` chunks.  The
+    team must be faster by a margin (``MARGIN``): timings on a busy machine are noisy, and a wrong
+    choice of the team costs more there than a wrong choice of one thread.  Not
     ``eager`` (``threads=None``), it starts on one thread and tries the team only while the rest of
     the run would take ``AUTO_S`` seconds or more on one thread (a team's loop is compiled on its
     first use: seconds, once per network structure).
     """
 
-    PROBE_S, WORK_S, EVERY, FIRST, AUTO_S = 0.03, 0.3, 8, 16, 5.0
+    PROBE_S, WORK_S, EVERY, FIRST, AUTO_S, MARGIN = 0.1, 0.3, 12, 16, 5.0, 0.9
 
     def __init__(self, size: int, eager: bool = True) -> None:
         self.size = size
@@ -102,7 +104,7 @@ class Chooser:
                 return min(left, self.FIRST), size
             if size not in self.cost:
                 return min(left, self._steps(self.rough[size], self.PROBE_S)), size
-        best = min(self.cost, key=lambda s: self.cost[s])
+        best = self.size if self.cost[self.size] < self.MARGIN * self.cost[1] else 1  # team: clearly faster
         other = 1 if best != 1 else self.size
         self.count += 1
         if self.count % self.EVERY == 0:

@@ -165,11 +165,15 @@ def test_chooser_runs_the_faster_and_tries_the_other_again():
     c.cost[2] = 1e-3
     assert c.next(1000) == (16, 1)
     c.rough[1] = c.cost[1] = 4e-4
-    chunks = [c.next(10**6) for _ in range(16)]
+    chunks = [c.next(10**6) for _ in range(2 * Chooser.EVERY)]
     work, probe = (int(Chooser.WORK_S / 4e-4), 1), (int(Chooser.PROBE_S / 1e-3), 2)
-    assert chunks.count(work) == 14 and chunks.count(probe) == 2  # one thread faster
+    assert chunks.count(probe) == 2 and chunks.count(work) == len(chunks) - 2  # one thread faster
+    c.cost[2] = 0.95 * 4e-4
+    assert c.next(10**6) == work  # the team only a little faster: not enough
     c.cost[2] = 1e-4
     assert c.next(10**6) == (int(Chooser.WORK_S / 1e-4), 2)
+    c.timed(2, 100, lambda: None)
+    assert 0.5e-4 <= c.cost[2] < 0.6e-4  # averaged with the new timing (about 0)
     auto = Chooser(2, eager=False)
     auto.rough[1] = auto.cost[1] = 1e-3
     assert auto.next(4000) == (int(Chooser.WORK_S / 1e-3), 1)  # 4 s left on one thread: a team would not pay
