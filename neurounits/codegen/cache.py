@@ -39,7 +39,7 @@ __all__ = ["GEN_VERSION", "RUNTIME_HASH", "VECTORIZE_CHECKS", "cache_dir", "load
 GEN_VERSION = "5"
 # the modules that the runtime helpers (``runtime`` and what it re-exports) consist of: a change in any of
 # them changes the hash, so kernels compiled against the old helpers are not reused
-RUNTIME_MODULES = ("runtime.py", "intrinsics.py", "linalg.py", "rng.py", "compiler.py")
+RUNTIME_MODULES = ("runtime.py", "intrinsics.py", "linalg.py", "rng.py", "compiler.py", "sync.py")
 RUNTIME_HASH = hashlib.sha256(b"".join(Path(__file__).with_name(m).read_bytes()
                                        for m in RUNTIME_MODULES)).hexdigest()[:12]
 # LLVM gives up vectorising a loop that needs more than 128 run-time pointer-overlap checks by

@@ -26,6 +26,9 @@ and ``DLY__<p>`` (delay in steps, uint8 or uint16): 13 or 14 bytes per synapse. 
 whose spikes carry a value (:class:`~neurounits.parameters.SpikePayload`) has a second CSR,
 ``PPTR/PCOL/PW/PDLY``, for the synapses onto payload receptors, which add weight times the value;
 its trace (``PAYS``, last spike step ``PAYT``) is updated at every spike.
+
+A network without rate populations also gets ``_team``, the loop of one member of a team of
+threads that gives the same bits (:mod:`.team`).
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ from dataclasses import dataclass
 
 from .emit import Lines
 from .plastic import PlasticProjectionCode, plastic_argnames, plastic_initial, plastic_loop, plastic_setup
+from .team import generate_team
 
 __all__ = ["NetworkKernelSpec", "PopulationCode", "generate_network"]
 
@@ -61,6 +65,12 @@ class NetworkKernelSpec:
 
     populations: tuple[PopulationCode, ...]
     plastic: tuple[PlasticProjectionCode, ...] = ()  # plastic projections (neurounits.codegen.plastic)
+
+    @property
+    def teamable(self) -> bool:
+        """Whether a team of threads can run the network (:mod:`.team`): not with rate or plastic
+        projections."""
+        return not self.plastic and not any(pc.rate_state or pc.rate_target for pc in self.populations)
 
     def argnames(self) -> list[str]:
         """The loop's arguments, in order (THE definition: the runner passes them by name)."""
@@ -280,6 +290,8 @@ def generate_network(nks: NetworkKernelSpec) -> str:
     L = Lines()
     _header(nks, L)
     _loop(nks, L)
+    if nks.teamable:
+        generate_team(nks, L)
     L.add(0, "@njit(cache=True)")
     L.add(0, "def _grow(a, need):")
     L.add(1, "b = np.empty(max(2 * a.shape[0], need) + 16, a.dtype)")

@@ -27,6 +27,7 @@ calls them as ``_rt.<name>``):
 - :mod:`.linalg`: expm, expm_block, expm_blocks (and the compiled _matmul, _solve);
 - :mod:`.rng`: mix64, cos_pi, normal, uniform, poisson;
 - :mod:`.compiler`: KernelCompiler, the pipeline of the kernel body;
+- :mod:`.sync`: barrier (the threads of a network's team meet at it);
 - here: shared, phi1, sigmoid, softplus.
 
 Importing this module imports all of them, so that their intrinsics are registered with numba.
@@ -47,6 +48,7 @@ from .rng import cos_pi, normal
 from .rng import mix64 as mix64
 from .rng import poisson as poisson
 from .rng import uniform as uniform
+from .sync import barrier as barrier
 
 __all__ = [
     "KernelCompiler",

@@ -24,6 +24,8 @@ from .build import BuiltNetwork
 from .compiled import _population_code, network_loop, step_module
 from .plastic import PlasticState
 from .results import NetworkResults
+from .team import Team
+from .threads import Chooser, check_threads, team_size
 
 __all__ = ["NetworkResults", "NetworkRunner", "NetworkSimulation"]
 
@@ -34,8 +36,12 @@ class NetworkRunner:
     """The whole state of a network run (states, refractory counters, step sizes, the ring of
     spikes in flight, the step count) and what it has recorded; see :meth:`advance`."""
 
-    def __init__(self, built: BuiltNetwork) -> None:
+    def __init__(self, built: BuiltNetwork, threads: int | None = 1) -> None:
         self.built = built
+        self.threads = threads
+        self.adaptive = True  # choose between the team and one thread by time (False: always the team)
+        self.team: Team | None = None
+        self.chooser: Chooser | None = None
         self.runners = [Runner(plan) for plan in built.plans]
         self.ring = np.zeros((built.max_delay + 1, built.n_columns))
         self.rate_history = np.zeros(built.rh_shape)
@@ -208,8 +214,24 @@ class NetworkRunner:
                 "or run in shorter pieces and save each"
             )
         self._load()
+        size = team_size(self.threads, self.spec.teamable, self.built.network.n) if n_steps else 1
+        if size == 1 or not self.adaptive:
+            return self._advance(n_steps, size)
+        if self.chooser is None or self.chooser.size != size:
+            self.chooser = Chooser(size, eager=self.threads is not None)
+        return self.chooser.advance(n_steps, self._advance)
+
+    def _advance(self, n_steps: int, size: int) -> tuple[int, Outcome]:
+        """``advance`` by one call of the one-thread loop (size 1) or of a team of ``size``."""
+        self._load()
         kw = self._arguments(n_steps)
-        status, done, pop, bad_var, bad_n, nspk, spk_step, spk_gid = self.loop.run(**kw)
+        if size == 1:
+            out = self.loop.run(**kw)
+        else:
+            if self.team is None or self.team.size != size:
+                self.team = Team(self, size)
+            out = self.team.run(self, kw, n_steps)
+        status, done, pop, bad_var, bad_n, nspk, spk_step, spk_gid = out
         j0 = self.step
         self.spike_steps.append(spk_step[:nspk].copy())
         self.spike_gids.append(spk_gid[:nspk].copy())
@@ -236,12 +258,25 @@ class NetworkSimulation:
 
     The network is built (connectivity, weights, delays, initial values drawn) and compiled here,
     before anything runs; every problem is reported then.
+
+    ``threads``: the most threads the run may use (None, the default: the machine's cores for a
+    network of 1,000 neurons or more whose run would take five seconds or more on one thread, else
+    one).  With two or more, each thread advances its share
+    of every population's neurons for the shortest spike delay, then the threads exchange spikes
+    (:mod:`neurounits.network.team`); the run times chunks of steps and uses the team only while it
+    is faster than one thread (:mod:`neurounits.network.threads`), so a busy machine, a small network
+    or one-step delays fall back to one thread.  Connectivity, initial values, Poisson trains,
+    spikes and traces are the same bits whatever ``threads`` is (an example: :mod:`.threads`).
+    Networks with rate projections run on one thread.
     """
 
-    def __init__(self, network: Any, dt: Any = "0.1 ms", *, raise_on_failure: bool = True) -> None:
+    def __init__(
+        self, network: Any, dt: Any = "0.1 ms", *, raise_on_failure: bool = True, threads: int | None = None
+    ) -> None:
+        threads = check_threads(threads, "NetworkSimulation")
         self.network = network
         self.built = network.build(dt)
-        self._runner = NetworkRunner(self.built)
+        self._runner = NetworkRunner(self.built, threads)
         self._raise = raise_on_failure
         self._duration_ms = 0.0
         self._message = ""
@@ -369,10 +404,9 @@ class NetworkSimulation:
         return f"<NetworkSimulation: {self.network!r}, t={self.t:~g}>"
 
 
-def simulate_network(
-    network: Any, duration: Any, dt: Any = "0.1 ms", *, raise_on_failure: bool = True
-) -> NetworkResults:
+def simulate_network(network: Any, duration: Any, dt: Any = "0.1 ms", *, raise_on_failure: bool = True,
+                     threads: int | None = None) -> NetworkResults:
     """Build, compile and run ``network`` for ``duration`` (``nu.simulate(net, duration, dt)``)."""
-    sim = NetworkSimulation(network, dt, raise_on_failure=raise_on_failure)
+    sim = NetworkSimulation(network, dt, raise_on_failure=raise_on_failure, threads=threads)
     sim.run(duration)
     return sim.results

@@ -51,12 +51,12 @@ class Simulation:
 
     def __new__(cls, model: Any = None, *args: Any, **kwargs: Any) -> Any:
         if _is_network(model):  # nu.Simulation(net, dt): the network's own simulation
-            unknown = set(kwargs) - {"raise_on_failure"}
+            unknown = set(kwargs) - {"raise_on_failure", "threads"}
             if unknown or len(args) > 1:
                 what = ", ".join(sorted(unknown)) or "extra arguments"
                 raise ParameterError(f"Simulation(network): {what} "
                                      "belong to the network (net.add, net.record, nu.Network(seed=)); pass "
-                                     "only dt and raise_on_failure")
+                                     "only dt, raise_on_failure and threads")
             return model.simulation(*args, **kwargs)
         return super().__new__(cls)
 
@@ -277,7 +277,8 @@ def simulate(
         ``status != 0`` and ``message`` instead of raising SimulationError.
     threads : int, optional
         A positive integer: the number of blocks of neurons run in parallel; by default all cores
-        when the run is large enough.
+        when the run is large enough.  For a network: the most threads it may use (see
+        :class:`~neurounits.network.NetworkSimulation`; the same bits whatever the number).
     method_options : dict, optional
         For ``method="rkf45"``: ``atol`` and ``rtol`` (numbers, or names of
         parameters for per-neuron values; they apply to each state in internal
@@ -310,8 +311,8 @@ def simulate(
         if extra or record_every != 1:
             raise ParameterError(f"simulate(network): {', '.join(sorted(extra)) or 'record_every'} belong to "
                                  "the network (net.add(..., inputs=, initial=, method=), net.record(...), "
-                                 "nu.Network(seed=)); pass only duration, dt and raise_on_failure")
-        net_sim = model.simulation(dt, raise_on_failure=raise_on_failure)
+                                 "nu.Network(seed=)); pass only duration, dt, raise_on_failure and threads")
+        net_sim = model.simulation(dt, raise_on_failure=raise_on_failure, threads=threads)
         net_sim.run(duration)
         return net_sim.results
     plan, dur_ms, n_steps = make_plan(

@@ -64,7 +64,7 @@ def run_set(build: Callable, values: dict[str, Any], set_id: int, duration: Any,
     """Build, simulate and measure set ``set_id``: ``(ids, measures, failed)`` (see the module
     docstring).  An error of :data:`SET_ERRORS` fails this set only."""
     try:
-        out = measure(simulate(build(**values), duration, dt))
+        out = measure(simulate(build(**values), duration, dt, threads=1))  # (sets run in parallel)
     except SET_ERRORS as exc:
         return np.zeros(0, np.int64), {}, [(set_id, exc)]
     return np.array([set_id], np.int64), _measured(out, set_id), []

@@ -1,0 +1,249 @@
+"""A network's time loop for one member of a team of threads (``_team`` of the network module).
+
+A team of T threads advances a network together, each member its own share of every
+population's neurons (a contiguous range from ``LO__<p>``); a member owns the ring columns of
+its neurons' receptors and is the only one to write or read them.  Neurons interact only
+through spikes that arrive at least ``K`` steps later (``K`` <= every spike and Poisson delay:
+NEST's min-delay idea), so the members advance independently through a *slice* of ``K`` steps:
+
+1. each member steps its neurons through the slice (spike-time arrivals, the step modules,
+   recording, clearing the slot it read), writing its spikes of each step and population to
+   its part of the shared spike buffers ``SB_*[tid, parity]`` (offsets ``SBO``); a neuron whose
+   spikes carry a value updates its trace here and stores the trace before the spike;
+2. the members meet at a barrier (:func:`neurounits.codegen.sync.barrier`: a bounded spin, then
+   a blocking wait);
+3. each member delivers, step by step of the slice, the Poisson draws of its own targets, then
+   every member's spikes (population by population, members in order: neurons in order) through
+   the synapses onto its own columns: runs ``RUNA[r]:RUNB[r]`` for r in ``RUNP[i]:RUNP[i + 1]``
+   of the CSR sorted by column within each source.
+
+What a ring cell receives is therefore added in the order of the one-thread loop (step by step:
+Poisson, then spikes by population, neuron and synapse), and the spike buffers of two slices
+alternate (parity), so one barrier per slice is enough: results are the same bits whatever the
+number of members.  A member that fails (a state not finite, the step size, memory for the spike
+list: status 4) writes ``FAIL[tid, parity]`` = (status, step, population, variable, neuron) and
+stops after the barrier, as every member does when one failed.
+"""
+
+from __future__ import annotations
+
+from .emit import Lines
+
+__all__ = ["generate_team", "team_argnames"]
+
+_COMMON = (
+    "tid",
+    "T",
+    "K",
+    "spin",
+    "n_steps",
+    "dt",
+    "j0",
+    "RING",
+    "SYNC",
+    "SB_I",
+    "SB_C",
+    "SB_V",
+    "SB_T",
+    "SBO",
+    "FAIL",
+    "SEEDP",
+    "PSRP",
+    "PSRA",
+    "PSRB",
+    "PS_COL",
+    "PS_W",
+    "PS_LAM",
+    "PS_DLY",
+    "EV_STEP",
+    "EV_COL",
+    "EV_W",
+    "spk_step",
+    "spk_gid",
+)
+_PAYLOAD = ("PRUNP", "PRUNA", "PRUNB", "PCOL", "PW", "PDLY", "PAYS", "PAYT", "PK0", "PK1", "PTAU")
+
+
+def team_argnames(nks) -> list[str]:
+    """The arguments of ``_team``, in order (THE definition: the team passes them by name)."""
+    names = list(_COMMON)
+    for p, pc in enumerate(nks.populations):
+        names += [f"{a}__{p}" for a in pc.args if not a.startswith("B_")]
+        names += [
+            f"{a}__{p}"
+            for a in (
+                "OFF",
+                "LO",
+                "SPKOUT",
+                "RUNP",
+                "RUNA",
+                "RUNB",
+                "COL",
+                "W",
+                "DLY",
+                "SREC",
+                "GOFF",
+                "REC",
+                "RIDX",
+                "RE",
+            )
+        ]
+        if pc.payload:
+            names += [f"{a}__{p}" for a in _PAYLOAD]
+        names += [f"{a}__{p}" for a in pc.tail]
+    return names
+
+
+def _fail(L: Lines, ind: int, status: str, p: int, bv: str, bn: str) -> None:
+    L.add(ind, f"FAIL[tid, par, 0], FAIL[tid, par, 1], FAIL[tid, par, 2] = {status}, j, {p}")
+    L.add(ind, f"FAIL[tid, par, 3], FAIL[tid, par, 4] = {bv}, {bn}")
+
+
+def _keep_spikes(pc, p: int, L: Lines) -> None:
+    """Phase 1: this member's spikes of population p in step j into its spike buffer (and its
+    record of spikes), payload traces updated."""
+    L.add(3, f"for q_ in range(ns{p}):")
+    L.add(4, f"i = SPKOUT__{p}[q_]")
+    L.add(4, f"c_ = SPK__{p}[i]" if pc.multi else "c_ = 1")
+    L.add(4, f"SB_I[tid, par, e_] = LO__{p} + i")
+    L.add(4, "SB_C[tid, par, e_] = c_")
+    L.add(4, "e_ += 1")
+    if pc.payload:
+        L.add(4, f"ig = LO__{p} + i")
+        L.add(4, f"SB_V[tid, par, e_ - 1] = PAYS__{p}[ig]")
+        L.add(4, f"SB_T[tid, par, e_ - 1] = PAYT__{p}[ig]")
+        L.add(4, "for _c in range(c_):")
+        L.add(5, f"s_tr = PAYS__{p}[ig] * np.exp(-(g - PAYT__{p}[ig]) * dt / PTAU__{p}[ig])")
+        L.add(5, f"val = PK0__{p}[ig] + PK1__{p}[ig] * s_tr")
+        L.add(5, f"PAYS__{p}[ig] = s_tr + val")
+        L.add(5, f"PAYT__{p}[ig] = g")
+    L.add(4, f"if SREC__{p}:")
+    L.add(5, "if nspk + c_ >= spk_step.shape[0]:")
+    L.add(6, "try:")
+    L.add(7, "spk_step = _grow(spk_step, nspk + c_ + 1)")
+    L.add(7, "spk_gid = _grow(spk_gid, nspk + c_ + 1)")
+    L.add(6, "except Exception:  # out of memory: every member stops after the barrier")
+    L.add(7, "st = 4")
+    _fail(L, 7, "4", p, "-1", "-1")
+    L.add(7, "break")
+    L.add(5, "for _c in range(c_):")
+    L.add(6, "spk_step[nspk] = g")
+    L.add(6, f"spk_gid[nspk] = GOFF__{p} + LO__{p} + i")
+    L.add(6, "nspk += 1")
+
+
+def _advance(nks, L: Lines) -> None:
+    """Phase 1: this member's neurons through steps js..je of the slice."""
+    from .network import _call_args, _rec_args
+
+    pops = nks.populations
+    L.add(2, "e_ = 0")
+    L.add(2, "SBO[tid, par, 0] = 0")
+    L.add(2, "FAIL[tid, par, 0] = 0")
+    L.add(2, "for j in range(js, je):")
+    L.add(3, "g = j0 + j")
+    L.add(3, "slot = g % nslot")
+    L.add(3, "while ep < EV_STEP.shape[0] and EV_STEP[ep] == j:  # spike-time arrivals (own columns)")
+    L.add(4, "RING[slot, EV_COL[ep]] += EV_W[ep]")
+    L.add(4, "ep += 1")
+    for p, pc in enumerate(pops):
+        args = ["j", "dt", "j0", *_call_args(pc, p, True), f"SPKOUT__{p}", *[f"{a}__{p}" for a in pc.tail]]
+        L.add(3, f"st, ns{p}, bv, bn = _step{p}({', '.join(args)})")
+        L.add(3, "if st:")
+        _fail(L, 4, "st", p, "bv", "bn")
+        L.add(4, "break")
+    for p, pc in enumerate(pops):
+        if pc.spikes:
+            _keep_spikes(pc, p, L)
+            L.add(3, "if st:")
+            L.add(4, "break")
+        L.add(3, f"SBO[tid, par, (j - js) * {len(pops)} + {p + 1}] = e_")
+    for p, pc in enumerate(pops):
+        if pc.record:
+            L.add(3, f"if RE__{p} > 0 and (g + 1) % RE__{p} == 0:")
+            rec_args = [f"(g + 1) // RE__{p} - j0 // RE__{p}", "j", "dt", "j0", *_rec_args(pc, p)]
+            L.add(4, f"_rec{p}({', '.join(rec_args)})")
+    for p, pc in enumerate(pops):
+        L.add(3, f"for r_ in range({len(pc.receptors)}):  # the slot read in this step is empty again")
+        L.add(4, f"for c_ in range(OFF__{p}[r_], OFF__{p}[r_] + n__{p}):")
+        L.add(5, "RING[slot, c_] = 0.0")
+
+
+def _runs(L: Lines, ind: int, pre: str, p: int, factor: str) -> None:
+    L.add(ind, f"for r_ in range({pre}RUNP__{p}[i], {pre}RUNP__{p}[i + 1]):")
+    L.add(ind + 1, f"for s_ in range({pre}RUNA__{p}[r_], {pre}RUNB__{p}[r_]):")
+    L.add(ind + 2, f"d_ = slot + {pre}DLY__{p}[s_]")
+    L.add(ind + 2, "d_ = d_ - nslot if d_ >= nslot else d_")
+    L.add(ind + 2, f"RING[d_, {pre}COL__{p}[s_]] += {pre}W__{p}[s_]{factor}")
+
+
+def _deliver(nks, L: Lines) -> None:
+    """Phase 3: the Poisson draws of this member's targets and every member's spikes, step by step."""
+    pops = nks.populations
+    L.add(2, "for j in range(js, je):")
+    L.add(3, "g = j0 + j")
+    L.add(3, "slot = g % nslot")
+    L.add(3, "for s_ in range(PS_LAM.shape[0]):  # Poisson sources: counts emitted in step g")
+    L.add(4, "lam = PS_LAM[s_, j]")
+    L.add(4, "if lam > 0.0:")
+    L.add(5, "p0 = np.exp(-min(lam, 16.0))")
+    L.add(5, "d_ = (g + PS_DLY[s_]) % nslot")
+    L.add(5, "for k_ in range(PSRP[s_], PSRP[s_ + 1]):  # runs of this member's targets")
+    L.add(6, "for m_ in range(PSRA[k_], PSRB[k_]):")
+    L.add(7, "c_ = _rt.poisson(lam, p0, SEEDP, m_, g)")
+    L.add(7, "if c_ > 0:")
+    L.add(8, "RING[d_, PS_COL[m_]] += c_ * PS_W[m_]")
+    for p, pc in enumerate(pops):
+        if not pc.spikes:
+            continue
+        L.add(3, "for t_ in range(T):")
+        L.add(4, f"at_ = (j - js) * {len(pops)} + {p}")
+        L.add(4, "for e2 in range(SBO[t_, par, at_], SBO[t_, par, at_ + 1]):")
+        L.add(5, "i = SB_I[t_, par, e2]")
+        L.add(5, "c_ = SB_C[t_, par, e2]")
+        _runs(L, 5, "", p, " * c_" if pc.multi else "")
+        if pc.payload:  # the values of the spikes, from the trace before them (as the owner computed)
+            L.add(5, "pays = SB_V[t_, par, e2]")
+            L.add(5, "payt = SB_T[t_, par, e2]")
+            L.add(5, "for _c in range(c_):")
+            L.add(6, f"s_tr = pays * np.exp(-(g - payt) * dt / PTAU__{p}[i])")
+            L.add(6, f"val = PK0__{p}[i] + PK1__{p}[i] * s_tr")
+            L.add(6, "pays = s_tr + val")
+            L.add(6, "payt = g")
+            _runs(L, 6, "P", p, " * val")
+
+
+def generate_team(nks, L: Lines) -> None:
+    """Append ``_team`` (see the module's docstring) to the network module being written in ``L``."""
+    from .network import _rec_args
+
+    pops = nks.populations
+    L.add(0, '@njit(cache=True, nogil=True, error_model="numpy")')
+    L.add(0, f"def _team({', '.join(team_argnames(nks))}):")
+    L.add(1, "nslot = RING.shape[0]")
+    L.add(1, "nspk = 0")
+    L.add(1, "st = 0")
+    for p in range(len(pops)):
+        L.add(1, f"n__{p} = SPKOUT__{p}.shape[0]")
+    L.add(1, "if n_steps == 0:  # (a call that only compiles)")
+    L.add(2, "return 0, nspk, spk_step, spk_gid")
+    L.add(1, "slot = j0 % nslot")
+    for p, pc in enumerate(pops):
+        if pc.record:
+            L.add(1, f"if j0 == 0 and RE__{p} > 0:  # sample 0: the initial state")
+            L.add(2, f"_rec0_{p}({', '.join(['0', '0', 'dt', 'j0', *_rec_args(pc, p)])})")
+    L.add(1, "ep = 0")
+    L.add(1, "js = 0")
+    L.add(1, "while js < n_steps:")
+    L.add(2, "je = min(js + K, n_steps)")
+    L.add(2, "par = (js // K) % 2")
+    _advance(nks, L)
+    L.add(2, "_rt.barrier(SYNC, T, spin)")
+    L.add(2, "for t_ in range(T):")
+    L.add(3, "if FAIL[t_, par, 0] != 0:")
+    L.add(4, "return FAIL[tid, par, 0], nspk, spk_step, spk_gid")
+    _deliver(nks, L)
+    L.add(2, "js = je")
+    L.add(1, "return 0, nspk, spk_step, spk_gid")
+    L.add(0, "")
+    L.add(0, "")
