@@ -8,11 +8,14 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from .. import storage
 from ..errors import did_you_mean
-from ..simulation import Results
+from ..simulation import Results, Spikes
+from ..units import Q_, from_internal
 
-__all__ = ["NetworkResults"]
+__all__ = ["NetworkResults", "assemble"]
 
 
 class NetworkResults:
@@ -111,3 +114,56 @@ class NetworkResults:
 
     def __repr__(self) -> str:
         return f"<NetworkResults: {', '.join(self.populations)}; {self.duration:~g}>"
+
+
+def assemble(network: Any, b: Any, r: Any, duration_ms: float, message: str) -> NetworkResults:
+    """The results of a network simulation so far: each population's spikes and traces, with units
+    (``b``: the built network, ``r``: its runner)."""
+    dt_ms = b.dt_ms
+    steps = np.concatenate(r.spike_steps) if r.spike_steps else np.zeros(0, np.int64)
+    gids = np.concatenate(r.spike_gids) if r.spike_gids else np.zeros(0, np.int64)
+    out = {}
+    for p, pop in enumerate(network.populations):
+        plan = b.plans[p]
+        mine = (gids >= pop.offset) & (gids < pop.offset + pop.n)
+        st, idx = steps[mine], gids[mine] - pop.offset
+        order = np.lexsort((idx, st))
+        spikes = Spikes(Q_((st[order] + 1) * dt_ms, "ms"), idx[order])
+        vars_, ridx, every = b.record[p]
+        traces = {}
+        t = Q_(np.zeros(0), "ms")
+        if every:
+            rec = (
+                np.concatenate(r.traces[p], axis=1)
+                if r.traces[p]
+                else np.zeros((len(vars_), 0, len(ridx)))
+            )
+            recorded = plan.spec.recordable()
+            traces = {k: from_internal(plan.spec.typed(k, rec[i]), recorded[k])
+                      for i, k in enumerate(vars_)}
+            t = Q_(np.arange(rec.shape[1]) * every * dt_ms, "ms")
+        failed = r.failed is not None and r.failed[0] == p
+        out[pop.name] = Results(
+            model=pop.model.name,
+            n=pop.n,
+            t=t,
+            duration=Q_(duration_ms, "ms"),
+            dt=Q_(dt_ms, "ms"),
+            method=plan.method,
+            record_every=every or 1,
+            spikes=spikes,
+            traces=traces,
+            method_reason=plan.method_reason,
+            status=1 if failed else 0,
+            message=message if failed else "",
+            seed=network.seed,
+            neurons=None if ridx.size == pop.n else ridx,
+            spikes_recorded=p in b.spikes,
+            parameters=pop.model.parameters,
+        )
+    plastic = {st.tables.projection: (*st.recorded(dt_ms), st.weights()) for st in r.plastic}
+    return NetworkResults(
+        out, Q_(duration_ms, "ms"), Q_(dt_ms, "ms"), 1 if r.failed else 0, message,
+        plastic=plastic,
+    )
+

@@ -16,14 +16,14 @@ from ..checks import check_count
 from ..codegen.network import NetworkKernelSpec
 from ..codegen.plastic import PlasticProjectionCode
 from ..errors import ParameterError, Problem, SimulationError, raise_problems
-from ..simulation import Results, Runner, Spikes
+from ..simulation import Runner
 from ..simulation.arguments import check_duration
 from ..simulation.runner import Outcome, kernel_arguments
 from ..units import Q_, from_internal
 from .build import BuiltNetwork
 from .compiled import _population_code, network_loop, step_module
 from .plastic import PlasticState
-from .results import NetworkResults
+from .results import NetworkResults, assemble
 from .team import Team
 from .threads import Chooser, check_threads, team_size
 
@@ -347,58 +347,9 @@ class NetworkSimulation:
     @property
     def results(self) -> NetworkResults:
         if self._results is None:
-            self._results = self._assemble()
+            self._results = assemble(self.network, self.built, self._runner, self._duration_ms,
+                                     self._message)
         return self._results
-
-    def _assemble(self) -> NetworkResults:
-        r, b = self._runner, self.built
-        dt_ms = b.dt_ms
-        steps = np.concatenate(r.spike_steps) if r.spike_steps else np.zeros(0, np.int64)
-        gids = np.concatenate(r.spike_gids) if r.spike_gids else np.zeros(0, np.int64)
-        out = {}
-        for p, pop in enumerate(self.network.populations):
-            plan = b.plans[p]
-            mine = (gids >= pop.offset) & (gids < pop.offset + pop.n)
-            st, idx = steps[mine], gids[mine] - pop.offset
-            order = np.lexsort((idx, st))
-            spikes = Spikes(Q_((st[order] + 1) * dt_ms, "ms"), idx[order])
-            vars_, ridx, every = b.record[p]
-            traces = {}
-            t = Q_(np.zeros(0), "ms")
-            if every:
-                rec = (
-                    np.concatenate(r.traces[p], axis=1)
-                    if r.traces[p]
-                    else np.zeros((len(vars_), 0, len(ridx)))
-                )
-                recorded = plan.spec.recordable()
-                traces = {k: from_internal(plan.spec.typed(k, rec[i]), recorded[k])
-                          for i, k in enumerate(vars_)}
-                t = Q_(np.arange(rec.shape[1]) * every * dt_ms, "ms")
-            failed = r.failed is not None and r.failed[0] == p
-            out[pop.name] = Results(
-                model=pop.model.name,
-                n=pop.n,
-                t=t,
-                duration=Q_(self._duration_ms, "ms"),
-                dt=Q_(dt_ms, "ms"),
-                method=plan.method,
-                record_every=every or 1,
-                spikes=spikes,
-                traces=traces,
-                method_reason=plan.method_reason,
-                status=1 if failed else 0,
-                message=self._message if failed else "",
-                seed=self.network.seed,
-                neurons=None if ridx.size == pop.n else ridx,
-                spikes_recorded=p in b.spikes,
-                parameters=pop.model.parameters,
-            )
-        plastic = {st.tables.projection: (*st.recorded(dt_ms), st.weights()) for st in r.plastic}
-        return NetworkResults(
-            out, Q_(self._duration_ms, "ms"), Q_(dt_ms, "ms"), 1 if r.failed else 0, self._message,
-            plastic=plastic,
-        )
 
     def __repr__(self) -> str:
         return f"<NetworkSimulation: {self.network!r}, t={self.t:~g}>"
