@@ -11,7 +11,7 @@ same Python, and the caller's fast-math flags apply to them.
 
 Only straight-line code is accepted (:func:`inlinable`): assignments to names or tuples of names
 (also ``+=``), calls for their effect and an optional final ``return``, of expressions made of
-numbers, names, ``+ - * / & |``, unary ``-`` and ``not``, ``and``/``or`` of booleans, single
+numbers, names, ``+ - * / ** & |``, unary ``-`` and ``not``, ``and``/``or`` of booleans, single
 comparisons, ``a if c else b`` (both computed, as LLVM selects anyway), and calls of ``math``
 functions, ``abs``, some of the runtime's helpers (``_rt.sel``, ``min2``, ``max2``, ``exp``,
 ``log``, ``at``, ``put``, ``lane``, ``phi1``, ``sigmoid``, ``softplus``) and other inlined
@@ -32,7 +32,7 @@ from .. import pyparse
 __all__ = ["inlinable", "inlined"]
 
 _BINOPS = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv,
-           ast.BitAnd: operator.and_, ast.BitOr: operator.or_}
+           ast.Pow: operator.pow, ast.BitAnd: operator.and_, ast.BitOr: operator.or_}
 _UNARY = {ast.USub: operator.neg, ast.UAdd: operator.pos, ast.Not: operator.not_}
 _COMPARE = {ast.Lt: operator.lt, ast.LtE: operator.le, ast.Gt: operator.gt, ast.GtE: operator.ge,
             ast.Eq: operator.eq, ast.NotEq: operator.ne}

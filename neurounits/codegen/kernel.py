@@ -279,13 +279,15 @@ def _check_finite(ks: KernelSpec, L: Lines) -> None:
 def rhs_and_try(ks: KernelSpec, L: Lines) -> None:
     """``_f`` and ``_try`` (:mod:`.adaptive`): straight-line functions emitted in place where
     called (``@_rt.inlined``), or where a model's right-hand sides use what that does not accept,
-    compiled functions that LLVM always inlines."""
+    compiled functions that LLVM always inlines (``_try`` too when ``_f`` is one: an inlined function
+    cannot unpack the tuple that a compiled call returns)."""
+    straight = True
     for fn in (rhs_function, try_function):
         F = Lines()
         F.n_temps = L.n_temps
         fn(ks, "", F)
         L.n_temps = F.n_temps
-        straight = inlinable("\n".join(F.lines[1:]))
+        straight = straight and inlinable("\n".join(F.lines[1:]))
         L.add(0, "@_rt.inlined  # emitted in place where called (codegen.inline)" if straight
               else _flags(ks, inline=True, internal=True))
         L.lines += F.lines[1:]
