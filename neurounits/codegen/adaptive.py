@@ -7,10 +7,13 @@ final; the other neurons go through GSL's sub-step loop (:mod:`neurounits.codege
 
 from __future__ import annotations
 
+import ast
+import os
 from typing import NamedTuple
 
 import sympy
 
+from .. import pyparse
 from ..equations import TIME
 from ..integrators.explicit import ACTIVE, held_odes
 from ..integrators.rkf45 import TT, H, reciprocals
@@ -20,7 +23,8 @@ from .events import T_END
 from .printer import plain, to_code
 
 __all__ = ["FSig", "accept_results", "error_ratio", "f_call", "f_sig", "f_targets", "next_step", "rhs",
-           "rhs_function", "trial_pass", "try_call", "try_function", "try_states", "try_targets"]
+           "rhs_called", "rhs_function", "rhs_ops", "trial_pass", "try_call", "try_function", "try_states",
+           "try_targets"]
 
 _DBL_MIN = "2.2250738585072014e-308"
 
@@ -99,6 +103,45 @@ def rhs_function(ks: KernelSpec, flags: str, L: Lines) -> None:
     L.add(1, f"return {f_targets(ks, '_d_')}")
     L.add(0, "")
     L.add(0, "")
+
+
+#: right-hand sides with more operations than this are compiled once and called (see rhs_called)
+RHS_CALL_OPS = int(os.environ.get("NEUROUNITS_RHS_CALL_OPS", "400"))
+
+_OPS = (ast.BinOp, ast.UnaryOp, ast.Call, ast.Compare, ast.BoolOp, ast.IfExp)
+
+
+def rhs_ops(lines: list[str]) -> int:
+    """The number of operations (arithmetic, calls, comparisons) in the function ``lines``."""
+    tree = pyparse.parse("\n".join(lines))
+    return sum(isinstance(node, _OPS) for node in ast.walk(tree))
+
+
+def rhs_called(lines: list[str], flags: str, L: Lines) -> bool:
+    """For right-hand sides ``_f`` (the function ``lines``, straight-line) with more than
+    :data:`RHS_CALL_OPS` operations: write them as the inlined ``_rhs`` and ``_f`` as a compiled
+    function that calls it, and return True; else write nothing and return False.
+
+    Inlined, ``_f`` is emitted at each of its calls (six per try, the try in the trial and in
+    the sub-step lanes, and each k1: 14 copies); LLVM's optimisation of a function grows faster
+    than its size, and for 20 states and 40 rate functions the copies took most of a minute to
+    compile.  Compiled once and called, the right-hand sides are optimised once (the trial loop
+    then calls a function per stage, and does not vectorise)."""
+    if rhs_ops(lines) <= RHS_CALL_OPS:
+        return False
+    head = next(i for i, line in enumerate(lines) if line.rstrip().endswith(":"))
+    params = pyparse.parse("\n".join([*lines[: head + 1], "    pass"])).body[0].args.args  # type: ignore[attr-defined]
+    args = ", ".join(a.arg for a in params)
+    L.add(0, "@_rt.inlined  # emitted in place where called (codegen.inline)")
+    L.lines += [lines[0].replace("def _f(", "def _rhs(", 1), *lines[1:]]
+    L.add(0, flags)
+    L.add(0, f"def _f({args}):")
+    L.add(1, f'"""The right-hand sides, compiled once and called ({RHS_CALL_OPS}+ operations: '
+             'neurounits.codegen.adaptive.rhs_called)."""')
+    L.add(1, f"return _rhs({args})")
+    L.add(0, "")
+    L.add(0, "")
+    return True
 
 
 def try_states(ks: KernelSpec) -> list[str]:

@@ -22,8 +22,8 @@ from __future__ import annotations
 
 import neurounits as nu
 
-__all__ = ["LARGE_MODELS", "hh_moto_5ht", "hill_tononi", "terub_gpe", "terub_stn", "traub_cond_multisyn",
-           "wb_cond_exp"]
+__all__ = ["LARGE_MODELS", "hh_moto_5ht", "hill_tononi", "synthetic", "terub_gpe", "terub_stn",
+           "traub_cond_multisyn", "wb_cond_exp"]
 
 _ALPHA_SYNAPSES = """
     ddg_exc/dt = -dg_exc/tau_syn_exc : 1/ms
@@ -220,7 +220,8 @@ class hh_moto_5ht(nu.Model):
         I_Ca_N = g_Ca_N*Act_mc**2*Act_hc*(V_m - E_Ca) : pA
         I_Ca_L = g_Ca_L*Act_p*(V_m - E_Ca) : pA
         I_K_Ca = g_K_Ca_5ht*g_K_Ca*Ca_in**2/(Ca_in**2 + (0.014*mM)**2)*(V_m - E_K) : pA
-        dV_m/dt = (-(I_Na + I_K + I_L + I_Ca_N + I_Ca_L + I_K_Ca) + I_stim + I_e + I_syn_in + I_syn_ex)/C_m : mV
+        I_ion = I_Na + I_K + I_L + I_Ca_N + I_Ca_L + I_K_Ca : pA
+        dV_m/dt = (-I_ion + I_stim + I_e + I_syn_in + I_syn_ex)/C_m : mV
         dInact_n/dt = (n_inf - Inact_n)/n_tau : 1
         dAct_m/dt = alpha_m*(1 - Act_m) - beta_m*Act_m : 1
         dAct_h/dt = (h_inf - Act_h)/h_tau : 1
@@ -409,7 +410,8 @@ class hill_tononi(_BetaSynapses):
         dIT_h/dt = (h_inf_T*nS - IT_h)/tau_h_T/ms : nS
         dIh_m/dt = (m_inf_h*nS - Ih_m)/tau_m_h/ms : nS
     """ + _beta_synapses({"AMPA": ("AMPA_Tau_1", "AMPA_Tau_2"), "NMDA": ("NMDA_Tau_1", "NMDA_Tau_2"),
-                          "GABA_A": ("GABA_A_Tau_1", "GABA_A_Tau_2"), "GABA_B": ("GABA_B_Tau_1", "GABA_B_Tau_2")})
+                          "GABA_A": ("GABA_A_Tau_1", "GABA_A_Tau_2"),
+                          "GABA_B": ("GABA_B_Tau_1", "GABA_B_Tau_2")})
     threshold = "V_m >= Theta"
     reset = "V_m = E_Na; Theta = E_Na"
     refractory = "t_spike"
@@ -476,3 +478,24 @@ class wb_cond_exp(nu.Model):
 LARGE_MODELS = {"wb_cond_exp": wb_cond_exp, "terub_gpe": terub_gpe, "terub_stn": terub_stn,
                 "traub_cond_multisyn": traub_cond_multisyn, "hh_moto_5ht": hh_moto_5ht,
                 "hill_tononi": hill_tononi}
+
+
+def synthetic(n_gates: int) -> type[nu.Model]:
+    """A Hodgkin-Huxley-like neuron of ``n_gates + 1`` states and ``2 n_gates`` rate functions, to
+    measure how compilation grows with size: V_m and gates x_0, x_1, ... with
+    ``dx_g/dt = al_g (1 - x_g) - be_g x_g`` (each rate an exponential or a sigmoid of V_m with its own
+    constants) and a current g_g x_g^(1 + g mod 3) (V_m - E_g) each."""
+    eqs, cur = [], []
+    for g in range(n_gates):
+        eqs.append(f"al_{g} = 0.1/ms*exp(-(V_m + {40 + g}*mV)/({10 + g % 5}*mV)) : 1/ms")
+        eqs.append(f"be_{g} = 1/ms/(1 + exp(-(V_m + {60 - g / 2}*mV)/({5 + g % 3}*mV))) : 1/ms")
+        eqs.append(f"dx_{g}/dt = al_{g}*(1 - x_{g}) - be_{g}*x_{g} : 1")
+        cur.append(f"g_{g}*x_{g}**{1 + g % 3}*(V_m - E_{g})")
+    eqs.append("dV_m/dt = (-g_L*(V_m - E_L) - (" + " + ".join(cur) + ") + I_e)/C_m : mV")
+    params = {"g_L": "10 nS", "E_L": "-65 mV", "C_m": "100 pF", "I_e": "100 pA"}
+    for g in range(n_gates):
+        params[f"g_{g}"] = "1 nS"
+        params[f"E_{g}"] = f"{-80 + 10 * (g % 3)} mV"
+    initial = {"V_m": "-65 mV", **{f"x_{g}": "0.1" for g in range(n_gates)}}
+    return nu.Model.from_equations("\n".join(eqs), parameters=params, initial=initial,
+                                   name=f"synthetic_{n_gates}")
