@@ -349,7 +349,9 @@ class hill_tononi(_BetaSynapses):
     A spike sets V_m and Theta to E_Na; for ``t_spike`` the intrinsic states are held (NESTML
     integrates only its timer then) while the synapses go on.  NESTML's spike current ``I_spike`` acts
     only while its ``g_spike`` flag is set, that is only while V_m is held, so it never acts and is
-    left out."""
+    left out.  As written (in NESTML as here), V_m = Theta = E_Na when the hold ends, so the neuron
+    fires again at once: once it has fired, every t_spike + dt (NEST's built-in ``ht_neuron``
+    integrates V_m with the spike current instead)."""
 
     E_Na = nu.Parameter("30 mV", doc="sodium reversal potential")
     E_K = nu.Parameter("-90 mV", doc="potassium reversal potential")

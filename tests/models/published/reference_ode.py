@@ -27,6 +27,11 @@ def _exprel(z):
     return np.where(small, 1.0 + z / 2, np.expm1(zs) / zs)
 
 
+def _rhs(f, t, v) -> np.ndarray:
+    with np.errstate(divide="ignore", over="ignore"):  # x/0 and exp overflow as the kernels (inf)
+        return np.asarray(f(t, v), dtype=float)
+
+
 def reference_trace(model: nu.Model, res: nu.Results, inputs: dict[str, float] | None = None,
                     jumps: tuple[tuple[float, str, float], ...] = (), rtol: float = 1e-10,
                     atol: float = 1e-12) -> dict[str, np.ndarray]:
@@ -56,7 +61,7 @@ def reference_trace(model: nu.Model, res: nu.Results, inputs: dict[str, float] |
     t0, done = 0.0, 1
     for edge in edges:
         sel = (t_ms > t0) & (t_ms <= edge)
-        sol = solve_ivp(lambda t, v: np.asarray(f(t, v), dtype=float), (t0, edge), y, method=METHOD,
+        sol = solve_ivp(lambda t, v: _rhs(f, t, v), (t0, edge), y, method=METHOD,
                         t_eval=t_ms[sel], rtol=rtol, atol=atol, dense_output=True)
         assert sol.success, sol.message
         out[done: done + sel.sum()] = sol.y.T

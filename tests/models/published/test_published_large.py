@@ -42,7 +42,7 @@ DRIVES = {
     "traub_cond_multisyn": (200.0, 30.0, {r: ([3.0 + 2 * k, 15.0], 1.0) for k, r in
                                           enumerate(("AMPA", "NMDA", "GABA_A", "GABA_B"))}, -20.0),
     "hh_moto_5ht": (500.0, 30.0, {"exc": ([4.0, 12.0], 100.0), "inh": ([8.0], 50.0)}, 0.0),
-    "hill_tononi": (60.0, 30.0, {r: ([3.0 + 2 * k], 1.0) for k, r in
+    "hill_tononi": (20.0, 30.0, {r: ([3.0 + 2 * k], 1.0) for k, r in
                                  enumerate(("AMPA", "NMDA", "GABA_A", "GABA_B"))}, None),
 }
 
@@ -77,7 +77,9 @@ def _spike_steps(v: np.ndarray, threshold: float, ref_steps: int) -> list[int]:
 def _run(name: str):
     i_e, dur, spikes, _ = DRIVES[name]
     model = LM.LARGE_MODELS[name](n=1, I_e=f"{i_e} pA")
-    sin = [nu.SpikeInput(times=Q_(times, "ms"), weight=w, receptor=r) for r, (times, w) in spikes.items()]
+    units = {r: rs.unit for r, rs in type(model)._spec_for({}).receptors.items()}
+    sin = [nu.SpikeInput(times=Q_(times, "ms"), weight=Q_(w, units[r]), receptor=r)
+           for r, (times, w) in spikes.items()]
     res = nu.simulate(model, f"{dur} ms", f"{DT_MS} ms", method="rkf45", record=list(model.states),
                       spike_inputs=sin, method_options=TIGHT)
     return model, res
