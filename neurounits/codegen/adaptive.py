@@ -105,8 +105,9 @@ def rhs_function(ks: KernelSpec, flags: str, L: Lines) -> None:
     L.add(0, "")
 
 
-#: right-hand sides with more operations than this are compiled once and called (see rhs_called)
-RHS_CALL_OPS = int(os.environ.get("NEUROUNITS_RHS_CALL_OPS", "400"))
+#: right-hand sides with more operations than this are compiled once and called (see rhs_called); the
+#: environment variable NEUROUNITS_RHS_CALL_OPS overrides it (benchmarks/bench_compile.py --ab)
+RHS_CALL_OPS = int(os.environ.get("NEUROUNITS_RHS_CALL_OPS", "300"))
 
 _OPS = (ast.BinOp, ast.UnaryOp, ast.Call, ast.Compare, ast.BoolOp, ast.IfExp)
 
