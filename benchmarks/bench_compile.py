@@ -102,8 +102,8 @@ def one_run(model: str, extra_env: dict[str, str] | None = None) -> dict:
         env.pop("NEUROUNITS_RHS_CALL_OPS", None)
         env.update(extra_env or {})
         w = time.perf_counter()
-        p = subprocess.run([sys.executable, "-c", CHILD.replace("MODEL", repr(model))], env=env,
-                           cwd=ROOT, capture_output=True, text=True)
+        code = CHILD.replace("name = MODEL", f"name = {model!r}")
+        p = subprocess.run([sys.executable, "-c", code], env=env, cwd=ROOT, capture_output=True, text=True)
         wall = time.perf_counter() - w
     if p.returncode != 0:
         raise RuntimeError(f"{model}: child failed (rc {p.returncode}):\n{p.stderr[-3000:]}")

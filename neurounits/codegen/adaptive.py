@@ -131,7 +131,7 @@ def rhs_called(lines: list[str], flags: str, L: Lines) -> bool:
     if rhs_ops(lines) <= RHS_CALL_OPS:
         return False
     head = next(i for i, line in enumerate(lines) if line.rstrip().endswith(":"))
-    params = pyparse.parse("\n".join([*lines[: head + 1], "    pass"])).body[0].args.args  # type: ignore[attr-defined]
+    params = pyparse.parse("\n".join([*lines[: head + 1], "    pass"])).body[0].args.args
     args = ", ".join(a.arg for a in params)
     L.add(0, "@_rt.inlined  # emitted in place where called (codegen.inline)")
     L.lines += [lines[0].replace("def _f(", "def _rhs(", 1), *lines[1:]]

@@ -192,9 +192,11 @@ class _Emit:
 
         if v is None or not isinstance(v[1], types.BaseTuple) or len(v[1]) != n:
             raise Unsupported(ast.unparse(st))
+        tup: Any = v[1]
+        tys = list(tup.types)  # the items' types
         if self.builder is None:
-            return [(None, ty, None) for ty in v[1].types]
-        return [(self.builder.extract_value(v[0], i), ty, None) for i, ty in enumerate(v[1].types)]
+            return [(None, ty, None) for ty in tys]
+        return [(self.builder.extract_value(v[0], i), ty, None) for i, ty in enumerate(tys)]
 
     def materialise(self, v):
         """A constant as a typed value (for a result)."""

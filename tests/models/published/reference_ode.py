@@ -32,9 +32,14 @@ def _rhs(f, t, v) -> np.ndarray:
         return np.asarray(f(t, v), dtype=float)
 
 
-def reference_trace(model: nu.Model, res: nu.Results, inputs: dict[str, float] | None = None,
-                    jumps: tuple[tuple[float, str, float], ...] = (), rtol: float = 1e-10,
-                    atol: float = 1e-12) -> dict[str, np.ndarray]:
+def reference_trace(
+    model: nu.Model,
+    res: nu.Results,
+    inputs: dict[str, float] | None = None,
+    jumps: tuple[tuple[float, str, float], ...] = (),
+    rtol: float = 1e-10,
+    atol: float = 1e-12,
+) -> dict[str, np.ndarray]:
     """The states at ``res.t`` (neuron 0) by scipy's Radau from ``res``'s initial state.
 
     ``inputs``: input name -> constant value in internal units; ``jumps``: (time in ms, state,
@@ -42,8 +47,10 @@ def reference_trace(model: nu.Model, res: nu.Results, inputs: dict[str, float] |
     spec = type(model)._spec_for({})
     names = list(spec.odes)
     xs = [spec.symbols[k] for k in names]
-    subs = {sympy.Symbol(f"p_{k}", real=True): float(np.ravel(to_internal(q))[0])
-            for k, q in model.parameters.items()}
+    subs = {
+        sympy.Symbol(f"p_{k}", real=True): float(np.ravel(to_internal(q))[0])
+        for k, q in model.parameters.items()
+    }
     inputs = inputs or {}
     for k in spec.inputs:
         subs[sympy.Symbol(f"u_{k}", real=True)] = float(inputs.get(k, 0.0))
@@ -51,8 +58,7 @@ def reference_trace(model: nu.Model, res: nu.Results, inputs: dict[str, float] |
     for k in names:
         exprs.append(spec.odes[k].xreplace(subs))
     plain = xs
-    f = sympy.lambdify([TIME, plain], exprs,
-                       modules=[{"phi1": _exprel}, "numpy"])
+    f = sympy.lambdify([TIME, plain], exprs, modules=[{"phi1": _exprel}, "numpy"])
     t_ms = to_internal(res.t)
     y = np.array([float(to_internal(res[k][0, 0])) for k in names])
     out = np.empty((len(t_ms), len(names)))
@@ -61,10 +67,18 @@ def reference_trace(model: nu.Model, res: nu.Results, inputs: dict[str, float] |
     t0, done = 0.0, 1
     for edge in edges:
         sel = (t_ms > t0) & (t_ms <= edge)
-        sol = solve_ivp(lambda t, v: _rhs(f, t, v), (t0, edge), y, method=METHOD,
-                        t_eval=t_ms[sel], rtol=rtol, atol=atol, dense_output=True)
+        sol = solve_ivp(
+            lambda t, v: _rhs(f, t, v),
+            (t0, edge),
+            y,
+            method=METHOD,
+            t_eval=t_ms[sel],
+            rtol=rtol,
+            atol=atol,
+            dense_output=True,
+        )
         assert sol.success, sol.message
-        out[done: done + sel.sum()] = sol.y.T
+        out[done : done + sel.sum()] = sol.y.T
         done += int(sel.sum())
         y = sol.sol(edge)
         for tj, state, amount in jumps:
@@ -74,4 +88,3 @@ def reference_trace(model: nu.Model, res: nu.Results, inputs: dict[str, float] |
                     out[done - 1, names.index(state)] += amount
         t0 = edge
     return {k: out[:, i] for i, k in enumerate(names)}
-

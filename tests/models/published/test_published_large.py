@@ -39,11 +39,19 @@ DRIVES = {
     "wb_cond_exp": (100.0, 40.0, {"exc": ([5.0, 20.0], 2.0), "inh": ([10.0], 1.0)}, 0.0),
     "terub_gpe": (5.0, 30.0, {"exc": ([4.0, 12.0], 0.5), "inh": ([8.0], 0.2)}, 0.0),
     "terub_stn": (20.0, 40.0, {"exc": ([4.0, 12.0], 0.5), "inh": ([8.0], 0.2)}, 0.0),
-    "traub_cond_multisyn": (200.0, 30.0, {r: ([3.0 + 2 * k, 15.0], 1.0) for k, r in
-                                          enumerate(("AMPA", "NMDA", "GABA_A", "GABA_B"))}, -20.0),
+    "traub_cond_multisyn": (
+        200.0,
+        30.0,
+        {r: ([3.0 + 2 * k, 15.0], 1.0) for k, r in enumerate(("AMPA", "NMDA", "GABA_A", "GABA_B"))},
+        -20.0,
+    ),
     "hh_moto_5ht": (500.0, 30.0, {"exc": ([4.0, 12.0], 100.0), "inh": ([8.0], 50.0)}, 0.0),
-    "hill_tononi": (20.0, 30.0, {r: ([3.0 + 2 * k], 1.0) for k, r in
-                                 enumerate(("AMPA", "NMDA", "GABA_A", "GABA_B"))}, None),
+    "hill_tononi": (
+        20.0,
+        30.0,
+        {r: ([3.0 + 2 * k], 1.0) for k, r in enumerate(("AMPA", "NMDA", "GABA_A", "GABA_B"))},
+        None,
+    ),
 }
 
 
@@ -51,8 +59,10 @@ def _jumps(model: nu.Model, inputs: dict) -> list[tuple[float, str, float]]:
     """(time in ms, state, amount in internal units) of every spike input, from the receptors'
     effects in the model's spec."""
     spec = type(model)._spec_for({})
-    subs = {sympy.Symbol(f"p_{k}", real=True): float(np.ravel(to_internal(q))[0])
-            for k, q in model.parameters.items()}
+    subs = {
+        sympy.Symbol(f"p_{k}", real=True): float(np.ravel(to_internal(q))[0])
+        for k, q in model.parameters.items()
+    }
     out = []
     for r, (times, w) in inputs.items():
         rs = spec.receptors[r]
@@ -78,10 +88,19 @@ def _run(name: str):
     i_e, dur, spikes, _ = DRIVES[name]
     model = LM.LARGE_MODELS[name](n=1, I_e=f"{i_e} pA")
     units = {r: rs.unit for r, rs in type(model)._spec_for({}).receptors.items()}
-    sin = [nu.SpikeInput(times=Q_(times, "ms"), weight=Q_(w, units[r]), receptor=r)
-           for r, (times, w) in spikes.items()]
-    res = nu.simulate(model, f"{dur} ms", f"{DT_MS} ms", method="rkf45", record=list(model.states),
-                      spike_inputs=sin, method_options=TIGHT)
+    sin = [
+        nu.SpikeInput(times=Q_(times, "ms"), weight=Q_(w, units[r]), receptor=r)
+        for r, (times, w) in spikes.items()
+    ]
+    res = nu.simulate(
+        model,
+        f"{dur} ms",
+        f"{DT_MS} ms",
+        method="rkf45",
+        record=list(model.states),
+        spike_inputs=sin,
+        method_options=TIGHT,
+    )
     return model, res
 
 
@@ -97,7 +116,7 @@ def test_large_model_matches_scipy(name):
     n = len(v_ref)
     if threshold is None:  # reset at a spike: compare the samples before the first one
         assert len(res.spikes.times) >= 1, "the drive makes Hill-Tononi fire"
-        n = int(round(float(res.spikes.times[0].m_as("ms")) / DT_MS))
+        n = round(float(res.spikes.times[0].m_as("ms")) / DT_MS)
         v_ref = v_ref[:n]
         assert n > 50
     else:
@@ -129,8 +148,9 @@ def test_twenty_states_forty_rates_compile_in_a_minute_and_run(monkeypatch, tmp_
     monkeypatch.setenv("NEUROUNITS_CACHE_DIR", str(tmp_path))  # numba's cache follows the kernel's file
     monkeypatch.setattr(kernels, "_KERNELS", {})
     c0 = _cpu()
-    res = nu.simulate(model, "20 ms", f"{DT_MS} ms", method="rkf45", record=list(model.states),
-                      method_options=TIGHT)
+    res = nu.simulate(
+        model, "20 ms", f"{DT_MS} ms", method="rkf45", record=list(model.states), method_options=TIGHT
+    )
     assert _cpu() - c0 < 60.0
     ref = reference_trace(model, res)
     for k, want in ref.items():
@@ -165,8 +185,12 @@ def test_called_right_hand_sides_give_the_inlined_results(monkeypatch):
     """The same model with its right-hand sides called (threshold 0) and inlined: the same
     trajectory and spikes (to rounding: LLVM may contract differently)."""
     model = nu.models.nest.iaf_cond_exp(n=2, I_e=Q_([400.0, 500.0], "pA"))
-    kw = {"duration": "50 ms", "dt": "0.1 ms", "record": ("V_m", "g_ex"),
-          "spike_inputs": [nu.SpikeInput(times=Q_([5.0, 7.0], "ms"), weight="20 nS", receptor="ex")]}
+    kw = {
+        "duration": "50 ms",
+        "dt": "0.1 ms",
+        "record": ("V_m", "g_ex"),
+        "spike_inputs": [nu.SpikeInput(times=Q_([5.0, 7.0], "ms"), weight="20 nS", receptor="ex")],
+    }
     inlined = nu.simulate(model, **kw)
     monkeypatch.setattr(adaptive, "RHS_CALL_OPS", 0)
     monkeypatch.setattr(kernels, "_KERNELS", {})  # (loaded kernels are keyed by structure, not by code)
