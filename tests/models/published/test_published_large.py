@@ -199,3 +199,22 @@ def test_called_right_hand_sides_give_the_inlined_results(monkeypatch):
     assert len(inlined.spikes.times) > 2
     np.testing.assert_array_equal(called.spikes.times.m_as("ms"), inlined.spikes.times.m_as("ms"))
     np.testing.assert_allclose(called["V_m"].m_as("mV"), inlined["V_m"].m_as("mV"), rtol=1e-12, atol=1e-10)
+
+
+def test_non_integer_power_in_rkf45_right_hand_sides():
+    """A non-integer power (Hill-Tononi's (d/D)**3.5) in the right-hand sides: ``_f`` is still
+    emitted in place (a power made it a compiled function, and the inlined ``_try`` could not
+    unpack the tuple it returned: "Unsupported" stopped code generation)."""
+    cls = nu.Model.from_equations(
+        "dx/dt = (1 - x)*(1 + x**2.5)/tau : 1", parameters={"tau": "10 ms"}, initial={"x": "0.25"}
+    )
+    src = _source_of(cls, "x")
+    assert "**2.5" in src
+    assert src[: src.index("\ndef _f(")].rsplit("\n\n", 1)[-1].strip().startswith("@_rt.inlined")
+    res = nu.simulate(cls(n=1), "20 ms", "0.1 ms", method="rkf45", record=("x",), method_options=TIGHT)
+    ref = reference_trace(cls(n=1), res)
+    np.testing.assert_allclose(res["x"][:, 0].m_as(""), ref["x"], rtol=1e-7)
+
+
+def _source_of(cls, record: str) -> str:
+    return kernels.kernel_source(kernels.KernelChoice(cls._spec_for({}), "rkf45", (record,)))
