@@ -145,7 +145,10 @@ def _ab(models: list[str], repeat: int) -> None:
             after.append(one_run(m))
         b = _row(f"{m} inlined", before)
         a = _row(f"{m} now", after)
-        print(f"{'':28s} now / inlined: {a / b:.2f} (load {_load()})", flush=True)
+        cpu_b = statistics.median(r["cpu"] for r in before)
+        cpu_a = statistics.median(r["cpu"] for r in after)
+        print(f"{'':28s} now / inlined: wall {a / b:.2f}, cpu {cpu_a / cpu_b:.2f} (load {_load()})",
+              flush=True)
 
 
 def main() -> None:
