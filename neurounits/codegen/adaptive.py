@@ -15,16 +15,16 @@ import sympy
 
 from .. import pyparse
 from ..equations import TIME
-from ..integrators.explicit import ACTIVE, held_odes
+from ..integrators.explicit import ACTIVE, held_odes, substitute
 from ..integrators.rkf45 import TT, H, reciprocals
 from .abi import KernelSpec
 from .emit import Lines, emit_block, hoist, load_pairs, named, names
 from .events import T_END
 from .printer import plain, to_code
 
-__all__ = ["FSig", "accept_results", "error_ratio", "f_call", "f_sig", "f_targets", "next_step", "rhs",
-           "rhs_called", "rhs_function", "rhs_ops", "trial_pass", "try_call", "try_function", "try_states",
-           "try_targets"]
+__all__ = ["FSig", "abs_errors", "accept_results", "error_ratio", "f_call", "f_sig", "f_targets", "next_step",
+           "rhs", "rhs_called", "rhs_function", "rhs_ops", "trial_pass", "try_call", "try_function",
+           "try_states", "try_targets"]
 
 _DBL_MIN = "2.2250738585072014e-308"
 
@@ -184,7 +184,7 @@ def try_function(ks: KernelSpec, flags: str, L: Lines) -> None:
         time = to_code(subs.get(TIME, TIME))
         L.add(1, f"{f_targets(ks, f'_k{st}_')} = {f_call(ks, time, {k: f'y{st}_{k}' for k in y})}")
     assigns = [(f"n_{k}", e) for k, e in step.new.items()]
-    assigns += [(f"_en{j}", sympy.Abs(step.errors[k])) for j, k in enumerate(step.new)]
+    assigns += [(f"_en{j}", e) for j, e in enumerate(abs_errors(ks))]
     emit_block(L, 1, assigns)
     end = f_call(ks, to_code(TIME + TT + H), {k: f"n_{k}" for k in step.new})
     L.add(1, f"{f_targets(ks, '_dy_')} = {end}")
@@ -193,6 +193,24 @@ def try_function(ks: KernelSpec, flags: str, L: Lines) -> None:
     L.add(1, f"return {try_targets(ks)}")
     L.add(0, "")
     L.add(0, "")
+
+
+def abs_errors(ks: KernelSpec) -> list[sympy.Expr]:
+    """|error| of each integrated state.  The errors are one form, ``_h * sum_s e_s _k<s>_<state>``:
+    sympy's Abs (which asks its assumptions about every term, seconds for tens of states) is
+    evaluated on the first state's, and the others are that result with their own stage symbols."""
+    step = ks.integ_step
+    names_ = list(step.new)
+    first = sympy.Abs(step.errors[names_[0]])
+    stage_syms = [sym for sym in first.free_symbols if sym.name.startswith("_k")]
+    out = [first]
+    for k in names_[1:]:
+        ren = {sym: sympy.Symbol(sym.name.rsplit(names_[0], 1)[0] + k, real=True) for sym in stage_syms}
+        e = substitute(first, ren, {})
+        if e.free_symbols != step.errors[k].free_symbols:  # (not of that form: evaluated on its own)
+            e = sympy.Abs(step.errors[k])
+        out.append(e)
+    return out
 
 
 def error_ratio(ks: KernelSpec, ind: int, L: Lines) -> None:
