@@ -161,6 +161,7 @@ def _source(cls, method: str = "rkf45") -> str:
     return kernels.kernel_source(kernels.KernelChoice(cls._spec_for({}), method, ("V_m",)))
 
 
+@pytest.mark.slow
 def test_large_right_hand_sides_are_compiled_once_and_called():
     """Above RHS_CALL_OPS operations, ``_f`` is a compiled function around the inlined ``_rhs``;
     below, ``_f`` is inlined as before (small models' code unchanged)."""
@@ -181,6 +182,7 @@ def test_rhs_ops_counts_operations():
     assert adaptive.rhs_ops(lines) == 5
 
 
+@pytest.mark.slow
 def test_called_right_hand_sides_give_the_inlined_results(monkeypatch):
     """The same model with its right-hand sides called (threshold 0) and inlined: the same
     trajectory and spikes (to rounding: LLVM may contract differently)."""
