@@ -128,9 +128,9 @@ def rhs_called(lines: list[str], flags: str, L: Lines) -> bool:
     than its size, and for 20 states and 40 rate functions the copies took most of a minute to
     compile.  Compiled once and called, the right-hand sides are optimised once, but the full-dt
     trial loop then calls a function per stage and does not vectorise: measured (load 2), 22
-    states (415 operations) compiled in 16.6 s instead of 40.8 s and ran 2.7x slower, 30 states
-    (541) in 16.3 s instead of 56.1 s and 4.2x slower.  The threshold keeps the first use of a
-    model under a minute and every smaller model's fast loop."""
+    states (~415 operations) compiled in 16.6 s instead of 40.8 s and ran 2.7x slower, 30 states
+    (541) in 16.3 s instead of 56.1 s and 4.2x slower (benchmarks/README.md).  The threshold
+    keeps the first use of a model under a minute and every smaller model's fast loop."""
     if rhs_ops(lines) <= RHS_CALL_OPS:
         return False
     head = next(i for i, line in enumerate(lines) if line.rstrip().endswith(":"))
