@@ -7,20 +7,24 @@ final; the other neurons go through GSL's sub-step loop (:mod:`neurounits.codege
 
 from __future__ import annotations
 
+import ast
+import os
 from typing import NamedTuple
 
 import sympy
 
+from .. import pyparse
 from ..equations import TIME
-from ..integrators.explicit import ACTIVE, held_odes
+from ..integrators.explicit import ACTIVE, held_odes, substitute
 from ..integrators.rkf45 import TT, H, reciprocals
 from .abi import KernelSpec
 from .emit import Lines, emit_block, hoist, load_pairs, named, names
 from .events import T_END
 from .printer import plain, to_code
 
-__all__ = ["FSig", "accept_results", "error_ratio", "f_call", "f_sig", "f_targets", "next_step", "rhs",
-           "rhs_function", "trial_pass", "try_call", "try_function", "try_states", "try_targets"]
+__all__ = ["FSig", "abs_errors", "accept_results", "error_ratio", "f_call", "f_sig", "f_targets", "next_step",
+           "rhs", "rhs_called", "rhs_function", "rhs_ops", "trial_pass", "try_call", "try_function",
+           "try_states", "try_targets"]
 
 _DBL_MIN = "2.2250738585072014e-308"
 
@@ -101,6 +105,49 @@ def rhs_function(ks: KernelSpec, flags: str, L: Lines) -> None:
     L.add(0, "")
 
 
+#: right-hand sides with more operations than this are compiled once and called (see rhs_called); the
+#: environment variable NEUROUNITS_RHS_CALL_OPS overrides it (benchmarks/bench_compile.py --ab)
+RHS_CALL_OPS = int(os.environ.get("NEUROUNITS_RHS_CALL_OPS", "450"))
+
+_OPS = (ast.BinOp, ast.UnaryOp, ast.Call, ast.Compare, ast.BoolOp, ast.IfExp)
+
+
+def rhs_ops(lines: list[str]) -> int:
+    """The number of operations (arithmetic, calls, comparisons) in the function ``lines``."""
+    tree = pyparse.parse("\n".join(lines))
+    return sum(isinstance(node, _OPS) for node in ast.walk(tree))
+
+
+def rhs_called(lines: list[str], flags: str, L: Lines) -> bool:
+    """For right-hand sides ``_f`` (the function ``lines``, straight-line) with more than
+    :data:`RHS_CALL_OPS` operations: write them as the inlined ``_rhs`` and ``_f`` as a compiled
+    function that calls it, and return True; else write nothing and return False.
+
+    Inlined, ``_f`` is emitted at each of its calls (six per try, the try in the trial and in
+    the sub-step lanes, and each k1: 14 copies); LLVM's optimisation of a function grows faster
+    than its size, and for 20 states and 40 rate functions the copies took most of a minute to
+    compile.  Compiled once and called, the right-hand sides are optimised once, but the full-dt
+    trial loop then calls a function per stage and does not vectorise: measured (load 2), 22
+    states (~415 operations) compiled in 16.6 s instead of 40.8 s and ran 2.7x slower, 30 states
+    (541) in 16.3 s instead of 56.1 s and 4.2x slower (benchmarks/README.md).  The threshold
+    keeps the first use of a model under a minute and every smaller model's fast loop."""
+    if rhs_ops(lines) <= RHS_CALL_OPS:
+        return False
+    head = next(i for i, line in enumerate(lines) if line.rstrip().endswith(":"))
+    params = pyparse.parse("\n".join([*lines[: head + 1], "    pass"])).body[0].args.args
+    args = ", ".join(a.arg for a in params)
+    L.add(0, "@_rt.inlined  # emitted in place where called (codegen.inline)")
+    L.lines += [lines[0].replace("def _f(", "def _rhs(", 1), *lines[1:]]
+    L.add(0, flags)
+    L.add(0, f"def _f({args}):")
+    L.add(1, f'"""The right-hand sides, compiled once and called ({RHS_CALL_OPS}+ operations: '
+             'neurounits.codegen.adaptive.rhs_called)."""')
+    L.add(1, f"return _rhs({args})")
+    L.add(0, "")
+    L.add(0, "")
+    return True
+
+
 def try_states(ks: KernelSpec) -> list[str]:
     """The states a try reads (the integrated ones and those the right-hand sides read)."""
     s, sig = ks.spec, f_sig(ks)
@@ -140,7 +187,7 @@ def try_function(ks: KernelSpec, flags: str, L: Lines) -> None:
         time = to_code(subs.get(TIME, TIME))
         L.add(1, f"{f_targets(ks, f'_k{st}_')} = {f_call(ks, time, {k: f'y{st}_{k}' for k in y})}")
     assigns = [(f"n_{k}", e) for k, e in step.new.items()]
-    assigns += [(f"_en{j}", sympy.Abs(step.errors[k])) for j, k in enumerate(step.new)]
+    assigns += [(f"_en{j}", e) for j, e in enumerate(abs_errors(ks))]
     emit_block(L, 1, assigns)
     end = f_call(ks, to_code(TIME + TT + H), {k: f"n_{k}" for k in step.new})
     L.add(1, f"{f_targets(ks, '_dy_')} = {end}")
@@ -149,6 +196,24 @@ def try_function(ks: KernelSpec, flags: str, L: Lines) -> None:
     L.add(1, f"return {try_targets(ks)}")
     L.add(0, "")
     L.add(0, "")
+
+
+def abs_errors(ks: KernelSpec) -> list[sympy.Expr]:
+    """|error| of each integrated state.  The errors are one form, ``_h * sum_s e_s _k<s>_<state>``:
+    sympy's Abs (which asks its assumptions about every term, seconds for tens of states) is
+    evaluated on the first state's, and the others are that result with their own stage symbols."""
+    step = ks.integ_step
+    names_ = list(step.new)
+    first = sympy.Abs(step.errors[names_[0]])
+    stage_syms = [sym for sym in first.free_symbols if sym.name.startswith("_k")]
+    out = [first]
+    for k in names_[1:]:
+        ren = {sym: sympy.Symbol(sym.name.rsplit(names_[0], 1)[0] + k, real=True) for sym in stage_syms}
+        e = substitute(first, ren, {})
+        if e.free_symbols != step.errors[k].free_symbols:  # (not of that form: evaluated on its own)
+            e = sympy.Abs(step.errors[k])
+        out.append(e)
+    return out
 
 
 def error_ratio(ks: KernelSpec, ind: int, L: Lines) -> None:

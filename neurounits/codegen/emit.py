@@ -237,7 +237,8 @@ def emit_block(L: Lines, ind: int, assigns, where=(), *, scalar: bool = False) -
 
 
 # module-level names of a generated kernel (besides the lane fields' rows F_<field>)
-MODULE_NAMES = {"math", "np", "njit", "_rt", "_f", "_try", "_slow", "_body", "LANES", "STATES", "ARGS"}
+MODULE_NAMES = {"math", "np", "njit", "_rt", "_f", "_rhs", "_try", "_slow", "_body", "LANES", "STATES",
+                "ARGS"}
 
 
 def free_names(lines: list[str], known: set[str] = MODULE_NAMES) -> list[str]:

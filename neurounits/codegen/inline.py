@@ -9,9 +9,10 @@ place, operation by operation, with numba's own typing and lowering of that oper
 once per operation and argument types), so the instructions are those numba would emit for the
 same Python, and the caller's fast-math flags apply to them.
 
-Only straight-line code is accepted (:func:`inlinable`): assignments to names or tuples of names
+Only straight-line code is accepted (:func:`inlinable`): assignments to names or tuples of names (from
+an inlined function, or the tuple a compiled function returns)
 (also ``+=``), calls for their effect and an optional final ``return``, of expressions made of
-numbers, names, ``+ - * / & |``, unary ``-`` and ``not``, ``and``/``or`` of booleans, single
+numbers, names, ``+ - * / ** & |``, unary ``-`` and ``not``, ``and``/``or`` of booleans, single
 comparisons, ``a if c else b`` (both computed, as LLVM selects anyway), and calls of ``math``
 functions, ``abs``, some of the runtime's helpers (``_rt.sel``, ``min2``, ``max2``, ``exp``,
 ``log``, ``at``, ``put``, ``lane``, ``phi1``, ``sigmoid``, ``softplus``) and other inlined
@@ -32,7 +33,7 @@ from .. import pyparse
 __all__ = ["inlinable", "inlined"]
 
 _BINOPS = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv,
-           ast.BitAnd: operator.and_, ast.BitOr: operator.or_}
+           ast.Pow: operator.pow, ast.BitAnd: operator.and_, ast.BitOr: operator.or_}
 _UNARY = {ast.USub: operator.neg, ast.UAdd: operator.pos, ast.Not: operator.not_}
 _COMPARE = {ast.Lt: operator.lt, ast.LtE: operator.le, ast.Gt: operator.gt, ast.GtE: operator.ge,
             ast.Eq: operator.eq, ast.NotEq: operator.ne}
@@ -170,7 +171,9 @@ class _Emit:
             value = self.expr(st.value, env, fn)
             t = st.targets[0]
             if isinstance(t, ast.Tuple):
-                if not isinstance(value, list) or len(value) != len(t.elts):
+                if not isinstance(value, list):  # the tuple a compiled call returns
+                    value = self.unpack(value, len(t.elts), st)
+                if len(value) != len(t.elts):
                     raise Unsupported(ast.unparse(st))
                 for n, v in zip(t.elts, value, strict=True):
                     env[n.id] = v  # type: ignore[attr-defined]
@@ -182,6 +185,18 @@ class _Emit:
         if isinstance(ret, ast.Tuple):
             return [self.materialise(self.expr(e, env, fn)) for e in ret.elts]
         return self.materialise(self.expr(ret, env, fn))
+
+    def unpack(self, v, n: int, st: ast.stmt) -> list:
+        """The items of the tuple value ``v`` (of ``n`` items), e.g. the result of a compiled call."""
+        from numba.core import types
+
+        if v is None or not isinstance(v[1], types.BaseTuple) or len(v[1]) != n:
+            raise Unsupported(ast.unparse(st))
+        tup: Any = v[1]
+        tys = list(tup.types)  # the items' types
+        if self.builder is None:
+            return [(None, ty, None) for ty in tys]
+        return [(self.builder.extract_value(v[0], i), ty, None) for i, ty in enumerate(tys)]
 
     def materialise(self, v):
         """A constant as a typed value (for a result)."""

@@ -26,7 +26,7 @@ import textwrap
 
 from ..equations import TIME
 from .abi import BOUND, KernelSpec
-from .adaptive import accept_results, rhs_function, trial_pass, try_function
+from .adaptive import accept_results, rhs_called, rhs_function, trial_pass, try_function
 from .cache import GEN_VERSION, RUNTIME_HASH, VECTORIZE_CHECKS, toolchain
 from .derived import derived_function
 from .derived import derived_params as _derived_params
@@ -226,13 +226,16 @@ def _check_finite(ks: KernelSpec, L: Lines) -> None:
 def rhs_and_try(ks: KernelSpec, L: Lines) -> None:
     """``_f`` and ``_try`` (:mod:`.adaptive`): straight-line functions emitted in place where
     called (``@_rt.inlined``), or where a model's right-hand sides use what that does not accept,
-    compiled functions that LLVM always inlines."""
+    compiled functions that LLVM always inlines.  Large right-hand sides are compiled once and
+    called (:func:`.adaptive.rhs_called`)."""
     for fn in (rhs_function, try_function):
         F = Lines()
         F.n_temps = L.n_temps
         fn(ks, "", F)
         L.n_temps = F.n_temps
         straight = inlinable("\n".join(F.lines[1:]))
+        if fn is rhs_function and straight and rhs_called(F.lines[1:], _flags(ks, internal=True), L):
+            continue
         L.add(0, "@_rt.inlined  # emitted in place where called (codegen.inline)" if straight
               else _flags(ks, inline=True, internal=True))
         L.lines += F.lines[1:]

@@ -16,7 +16,7 @@ from sympy import Symbol
 from ..equations import DT, TIME, ModelSpec
 from .base import Integrator, Step
 
-__all__ = ["ACTIVE", "EULER", "RK2", "RK4", "ExplicitRK", "expand_stages"]
+__all__ = ["ACTIVE", "EULER", "RK2", "RK4", "ExplicitRK", "expand_stages", "substitute"]
 
 ACTIVE = Symbol("_active", real=True)
 
@@ -28,9 +28,36 @@ def held_odes(spec: ModelSpec) -> dict[str, sympy.Expr]:
     return {k: (ACTIVE * rhs if k in spec.hold else rhs) for k, rhs in spec.odes.items()}
 
 
+def substitute(expr: sympy.Expr, subs: dict, memo: dict) -> sympy.Expr:
+    """``expr.xreplace(subs)`` without evaluation: the nodes that change are rebuilt as they are
+    (``evaluate=False``), not simplified and reordered as sympy does at every rebuild, which for
+    large right-hand sides (Hodgkin-Huxley-like models of tens of states) took most of the step's
+    expansion.  Same values; ``memo`` shares the subexpressions met before."""
+    out = memo.get(expr)
+    if out is not None:
+        return out
+    if expr in subs:
+        out = subs[expr]
+    elif not expr.args:
+        out = expr
+    else:
+        args = [substitute(a, subs, memo) for a in expr.args]
+        if all(a is b for a, b in zip(args, expr.args)):
+            out = expr
+        else:
+            try:
+                out = expr.func(*args, evaluate=False)
+            except TypeError:  # (a class without the option, e.g. a Piecewise's pairs)
+                out = expr.func(*args)
+    memo[expr] = out
+    return out
+
+
 def expand_stages(spec: ModelSpec, c: list, A: list[list], h: sympy.Expr, t: sympy.Expr,
-                  st: Step) -> list[list[Symbol]]:
-    """Append the stage statements of a tableau to ``st``; returns the stage symbols."""
+                  st: Step, *, evaluate: bool = True) -> list[list[Symbol]]:
+    """Append the stage statements of a tableau to ``st``; returns the stage symbols.  With
+    ``evaluate=False`` the statements are substituted without evaluation (:func:`substitute`;
+    rkf45, whose kernels evaluate the right-hand sides through a function of the stage's state)."""
     odes = held_odes(spec)
     names = list(odes)
     xs = [spec.symbols[k] for k in names]
@@ -43,9 +70,11 @@ def expand_stages(spec: ModelSpec, c: list, A: list[list], h: sympy.Expr, t: sym
                 subs[x] = x + h * incr
         st.stages.append(dict(subs))
         row = []
+        memo: dict = {}
         for k in names:
             sym = Symbol(f"_k{s + 1}_{k}", real=True)
-            st.statements.append((sym, odes[k].xreplace(subs)))
+            rhs = odes[k].xreplace(subs) if evaluate else substitute(odes[k], subs, memo)
+            st.statements.append((sym, rhs))
             row.append(sym)
         ks.append(row)
     return ks

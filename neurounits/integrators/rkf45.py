@@ -55,7 +55,7 @@ class RKF45(Integrator):
 
     def step(self, spec: ModelSpec) -> Step:
         st = Step(self.name, adaptive=True)
-        ks = expand_stages(spec, C, A, H, TIME + TT, st)
+        ks = expand_stages(spec, C, A, H, TIME + TT, st, evaluate=False)
         ec = [b5 - b4 for b5, b4 in zip(B5, B4, strict=True)]
         for j, k in enumerate(spec.odes):
             st.new[k] = spec.symbols[k] + H * combine(B5, ks, j)
