@@ -74,16 +74,7 @@ class _Builder(_EventsMixin, _InputsMixin, _LangMixin):
         derived = self._derived(params)
         states = {k: v for k, v in self.decl.items() if isinstance(v, State)}
         inputs = {k: v for k, v in self.decl.items() if isinstance(v, Input)}
-        symbols = {}
-        for prefix, group, kind in (("p", params, "parameter"), ("x", states, "state"),
-                                    ("u", inputs, "input")):
-            for k, v in group.items():
-                if k in _RESERVED:
-                    self.fail(f"the name '{k}' is reserved (time and the time step); rename the {kind}")
-                sym = sympy.Symbol(f"{prefix}_{k}", real=True)
-                symbols[k] = sym
-                self.scope.names[k] = Name(kind, v.unit, sym)
-        self.scope.names["t"] = Name("time", _MS, TIME)
+        symbols = self._symbols(params, states, inputs)
         typed = self._typed_states(states)
         initial = self._initial(states, params)
         ref = self.attrs.get("refractory")
@@ -103,14 +94,7 @@ class _Builder(_EventsMixin, _InputsMixin, _LangMixin):
         lower_bounds = self._lower_bounds(states)
         rate = self._rate(inputs)
         self._raise()
-        if self.attrs.get("refractory_hold") is not None:
-            hold = tuple(self.attrs["refractory_hold"])
-            bad = [k for k in hold if k not in states]
-            if bad:
-                raise EquationError(f"model '{self.model}': refractory_hold names {bad}, which are not "
-                                    f"states; states: {list(states)}")
-        elif not hold and refractory is not None and self.convention == "nest":
-            hold = tuple(states)  # (Brian2's convention: only the equations marked are held)
+        hold = self._held(hold, states, refractory)
         if self.convention == "brian2":  # t in the threshold and reset: Brian2's clock, the step's start
             threshold = None if threshold is None else threshold.xreplace({TIME: TIME - DT})
             reset = tuple((k, e.xreplace({TIME: TIME - DT})) for k, e in reset)
@@ -127,6 +111,33 @@ class _Builder(_EventsMixin, _InputsMixin, _LangMixin):
             hold_after_step=bool(self.attrs.get("refractory_integrates")),
             expressions_before_events=bool(self.attrs.get("record_expressions_before_events")),
             after_step=after, random=tuple(self.random), dtypes=typed, derived=derived)
+
+    def _symbols(self, params: dict, states: dict, inputs: dict) -> dict[str, sympy.Symbol]:
+        """The symbols of parameters (p_), states (x_) and inputs (u_), entered in the scope with t."""
+        symbols = {}
+        for prefix, group, kind in (("p", params, "parameter"), ("x", states, "state"),
+                                    ("u", inputs, "input")):
+            for k, v in group.items():
+                if k in _RESERVED:
+                    self.fail(f"the name '{k}' is reserved (time and the time step); rename the {kind}")
+                sym = sympy.Symbol(f"{prefix}_{k}", real=True)
+                symbols[k] = sym
+                self.scope.names[k] = Name(kind, v.unit, sym)
+        self.scope.names["t"] = Name("time", _MS, TIME)
+        return symbols
+
+    def _held(self, hold: tuple, states: dict, refractory: Any) -> tuple:
+        """The states held while refractory: ``refractory_hold`` if given; else those marked by the
+        equations; else, in NEST's convention, every state (Brian2's: only the equations marked)."""
+        if self.attrs.get("refractory_hold") is not None:
+            hold = tuple(self.attrs["refractory_hold"])
+            bad = [k for k in hold if k not in states]
+            if bad:
+                raise EquationError(f"model '{self.model}': refractory_hold names {bad}, which are not "
+                                    f"states; states: {list(states)}")
+        elif not hold and refractory is not None and self.convention == "nest":
+            hold = tuple(states)
+        return hold
 
     def _unit(self, text: str, where: str, line: str) -> Any:
         """The unit written after ':' in ``line``; None (and a problem) if it cannot be read."""

@@ -15,18 +15,15 @@ import itertools
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
-import numpy as np
-
 from ..checks import require_count
 from ..errors import EquationError, ParameterError, Problem, did_you_mean, raise_problems
 from ..parameters import Input, Option, Parameter, PortGroup, Receptor, State, check_value
-from ..units import fmt_unit, to_internal
+from ..units import fmt_unit
 from .builder import build_spec
 from .derived import Derived
 from .kernels import expand_kernels
 from .names import name_problem
 from .ports import expand_ports
-from .randomness import initial_random, typed_problems
 from .spec import DT, TIME, ModelSpec
 from .text import parse_equations
 from .values import _fmt_at as _fmt_at
@@ -380,34 +377,3 @@ class Model(_ParameterValues):
         if self._derived:
             shown += "; derived: " + ", ".join(f"{k}={_fmt_q(v)}" for k, v in self._derived.items())
         return f"{self.name}(n={self.n}, {shown})"
-
-    def initial_values(self, overrides: Mapping[str, Any] | None = None, *, seed: int | None = None,
-                       ids: Any = None) -> dict[str, np.ndarray]:
-        """Initial state per neuron, internal units; ``overrides`` maps state -> value.  Random
-        numbers in initial values (``rand()``, ...) are keyed by ``seed`` and the neurons' global
-        indices ``ids`` (default: 0, 1, ...)."""
-        overrides = dict(overrides or {})
-        params = self.internal_parameters()
-        if self.spec.random:
-            params.update(initial_random(self.spec, self.evaluate, params, seed,
-                                         np.arange(self.n) if ids is None else ids))
-        out, problems = {}, []
-        for k, unit in self.spec.states.items():
-            if k in overrides:
-                chk = check_value(f"model '{self.name}', initial value of '{k}'", overrides.pop(k),
-                                  unit, self.n)
-                problems.extend(chk.problems)
-                if chk.quantity is not None:
-                    out[k] = np.broadcast_to(np.asarray(to_internal(chk.quantity), float),
-                                             (self.n,)).copy()
-                    problems.extend(typed_problems(self.name, k, self.spec.dtypes.get(k), out[k]))
-                continue
-            out[k] = self.evaluate(self.spec.initial[k], params)
-            if k in self.spec.dtypes:
-                problems.extend(typed_problems(self.name, k, self.spec.dtypes[k], out[k]))
-        for k in overrides:
-            tip = did_you_mean(k, self.spec.states)
-            problems.append(Problem(f"model '{self.name}' has no state '{k}' to set an initial value "
-                                    f"for.{tip} States: {', '.join(self.spec.states)}"))
-        _raise_value_problems(self.name, problems)
-        return out

@@ -4,14 +4,17 @@ and the checks of the refractory period and the constraints on them (part of :cl
 from __future__ import annotations
 
 import functools
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
 import numpy as np
 import sympy
 
-from ..errors import Problem, raise_problems
+from ..errors import Problem, did_you_mean, raise_problems
+from ..parameters import check_value
 from ..units import fmt_unit, to_internal
 from .derived import derived_values
+from .randomness import initial_random, typed_problems
 from .spec import ModelSpec
 
 
@@ -20,6 +23,7 @@ class _ParameterValues:
 
     n: int
     spec: ModelSpec
+    name: Any  # (Model.name, a property)
     _parameters: dict[str, Any]
     refractory: ClassVar[Any]
     _model_name: ClassVar[str]
@@ -87,6 +91,38 @@ class _ParameterValues:
         args = [params[s.name if s.name.startswith("_") else s.name[2:]] for s in syms]  # _rnd<k>: draws
         return np.broadcast_to(np.asarray(f(*args), dtype=float),
                                (self.n,)).copy()
+
+    def initial_values(self, overrides: Mapping[str, Any] | None = None, *, seed: int | None = None,
+                       ids: Any = None) -> dict[str, np.ndarray]:
+        """Initial state per neuron, internal units; ``overrides`` maps state -> value.  Random
+        numbers in initial values (``rand()``, ...) are keyed by ``seed`` and the neurons' global
+        indices ``ids`` (default: 0, 1, ...)."""
+        overrides = dict(overrides or {})
+        params = self.internal_parameters()
+        if self.spec.random:
+            params.update(initial_random(self.spec, self.evaluate, params, seed,
+                                         np.arange(self.n) if ids is None else ids))
+        out, problems = {}, []
+        for k, unit in self.spec.states.items():
+            if k in overrides:
+                chk = check_value(f"model '{self.name}', initial value of '{k}'", overrides.pop(k),
+                                  unit, self.n)
+                problems.extend(chk.problems)
+                if chk.quantity is not None:
+                    out[k] = np.broadcast_to(np.asarray(to_internal(chk.quantity), float),
+                                             (self.n,)).copy()
+                    problems.extend(typed_problems(self.name, k, self.spec.dtypes.get(k), out[k]))
+                continue
+            out[k] = self.evaluate(self.spec.initial[k], params)
+            if k in self.spec.dtypes:
+                problems.extend(typed_problems(self.name, k, self.spec.dtypes[k], out[k]))
+        for k in overrides:
+            tip = did_you_mean(k, self.spec.states)
+            problems.append(Problem(f"model '{self.name}' has no state '{k}' to set an initial value "
+                                    f"for.{tip} States: {', '.join(self.spec.states)}"))
+        _raise_value_problems(self.name, problems)
+        return out
+
 
 
 @functools.lru_cache(maxsize=1024)

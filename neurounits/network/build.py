@@ -47,6 +47,7 @@ from .drawing import _rng as _rng
 from .drawing import _values as _values
 from .drawing import _weight_unit as _weight_unit
 from .plastic import check_constraints, plastic_tables
+from .plastic import weight_records as _weight_records
 from .sources import Poisson, Source
 from .tables import _columns as _columns
 from .tables import _delay_dtype as _delay_dtype
@@ -320,35 +321,6 @@ def _tables(net: Any, built: list, syn: list) -> dict[str, Any]:
     ]
     return {"csr": csr, "payload_csr": payload_csr, "rate_csr": rate_csr, "rh_offsets": rh_offsets,
             "rh_shape": (rh_len, n_rh), "max_delay": max_delay}
-
-
-def _weight_records(net: Any, syn: list, dt_ms: float) -> dict[int, tuple[np.ndarray, int]]:
-    """The synapses (positions as drawn) and interval (steps) of each recorded plastic projection."""
-    out, problems = {}, []
-    for k, (which, every) in net.weight_records.items():
-        where = f"Network.record_weights({net.projections[k].describe()})"
-        m = int(syn[k].post.size)
-        idx = np.arange(m) if which is None else np.asarray(which)
-        if idx.ndim != 1 or (idx.size and (idx.dtype.kind not in "iu" or idx.min() < -m or idx.max() >= m)):
-            got = f"{idx.size} positions from {idx.min()} to {idx.max()}" if idx.size > 5 else repr(which)
-            problems.append(Problem(f"{where}: synapses must be positions in [0, {m}) (the projection has "
-                                    f"{m} synapses), got {got}"))
-            continue
-        steps = 1
-        if every is not None:
-            e = check_value(f"{where}, every", every, _MS, 1, positive=True)
-            if e.problems:
-                problems.extend(e.problems)
-                continue
-            e_ms = float(to_internal(e.quantity))
-            steps = round(e_ms / dt_ms)
-            if steps < 1 or abs(steps * dt_ms - e_ms) > 1e-9 * e_ms:
-                problems.append(Problem(f"{where}: every = {e_ms:g} ms is not a whole number of steps of "
-                                        f"dt = {dt_ms:g} ms"))
-                continue
-        out[k] = (idx % max(m, 1), steps)
-    raise_problems("cannot build the network", problems)
-    return out
 
 
 def build(net: Any, dt_q: Any) -> BuiltNetwork:

@@ -15,11 +15,14 @@ import numpy as np
 import sympy
 
 from ..dist import Distribution
-from ..errors import Problem
-from ..units import Q_, as_quantity, fmt_unit, internal_unit
+from ..errors import Problem, raise_problems
+from ..parameters import check_value
+from ..units import Q_, as_quantity, fmt_unit, internal_unit, to_internal
+from .checks import _MS
 from .sources import Source
 
-__all__ = ["PlasticState", "PlasticTables", "check_constraints", "check_plastic", "plastic_tables"]
+__all__ = ["PlasticState", "PlasticTables", "check_constraints", "check_plastic", "plastic_tables",
+           "weight_records"]
 
 
 def check_plastic(
@@ -244,3 +247,32 @@ def _factor(unit: Any) -> float:
 
 def _quantity(values: np.ndarray, unit: Any) -> Any:
     return Q_(values / _factor(unit), unit)
+
+
+def weight_records(net: Any, syn: list, dt_ms: float) -> dict[int, tuple[np.ndarray, int]]:
+    """The synapses (positions as drawn) and interval (steps) of each recorded plastic projection."""
+    out, problems = {}, []
+    for k, (which, every) in net.weight_records.items():
+        where = f"Network.record_weights({net.projections[k].describe()})"
+        m = int(syn[k].post.size)
+        idx = np.arange(m) if which is None else np.asarray(which)
+        if idx.ndim != 1 or (idx.size and (idx.dtype.kind not in "iu" or idx.min() < -m or idx.max() >= m)):
+            got = f"{idx.size} positions from {idx.min()} to {idx.max()}" if idx.size > 5 else repr(which)
+            problems.append(Problem(f"{where}: synapses must be positions in [0, {m}) (the projection has "
+                                    f"{m} synapses), got {got}"))
+            continue
+        steps = 1
+        if every is not None:
+            e = check_value(f"{where}, every", every, _MS, 1, positive=True)
+            if e.problems:
+                problems.extend(e.problems)
+                continue
+            e_ms = float(to_internal(e.quantity))
+            steps = round(e_ms / dt_ms)
+            if steps < 1 or abs(steps * dt_ms - e_ms) > 1e-9 * e_ms:
+                problems.append(Problem(f"{where}: every = {e_ms:g} ms is not a whole number of steps of "
+                                        f"dt = {dt_ms:g} ms"))
+                continue
+        out[k] = (idx % max(m, 1), steps)
+    raise_problems("cannot build the network", problems)
+    return out
