@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Mapping
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
@@ -21,16 +21,27 @@ from ..checks import require_count
 from ..errors import EquationError, ParameterError, Problem, did_you_mean, raise_problems
 from ..parameters import Input, Option, Parameter, PortGroup, Receptor, State, check_value
 from ..units import fmt_unit, to_internal
-from .builder import build_spec
+from . import speccache
+from .cachedspec import evaluate as _evaluate_num
 from .names import name_problem
 from .ports import expand_ports
-from .spec import DT, TIME, ModelSpec
 from .text import parse_equations
 from .values import _fmt_at as _fmt_at
 from .values import _fmt_q, _ParameterValues, _raise_value_problems
 from .values import _numeric as _numeric
 
+if TYPE_CHECKING:
+    from .spec import DT, TIME, ModelSpec
+
 __all__ = ["DT", "TIME", "Model", "ModelSpec"]
+
+
+def __getattr__(name: str) -> Any:  # DT, TIME and ModelSpec import sympy: on first use
+    if name in ("DT", "TIME", "ModelSpec"):
+        from . import spec
+
+        return getattr(spec, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 _CLASS_ATTRS = {"equations", "threshold", "reset", "refractory", "constraints", "receptor_by_sign",
                 "update", "rate_input", "rate_nonlinearity", "rate_summation"}
@@ -168,8 +179,25 @@ class Model(_ParameterValues):
             decl = cls._decl
             if any(isinstance(v, PortGroup) for v in decl.values()):
                 decl, attrs = expand_ports(decl, attrs, ports or {})
-            spec = build_spec(cls._model_name, decl, attrs, options)
+            spec = cls._cached_spec(decl, attrs, options)
             cls._specs[key] = spec
+        return spec
+
+    @classmethod
+    def _cached_spec(cls, decl: dict[str, Any], attrs: dict[str, Any], options: dict[str, str]) -> Any:
+        """The structure from the declaration cache (:mod:`.speccache`), else built (and checked) by
+        :func:`~neurounits.equations.builder.build_spec` and cached."""
+        def build() -> ModelSpec:
+            from .builder import build_spec
+
+            return build_spec(cls._model_name, decl, attrs, options)
+
+        k = speccache.key(cls._model_name, decl, attrs, options)
+        spec = None if k is None else speccache.load(k, cls._model_name, decl, build)
+        if spec is None:
+            spec = build()
+            if k is not None:
+                speccache.store(k, spec)
         return spec
 
     @classmethod
@@ -351,7 +379,7 @@ class Model(_ParameterValues):
                     out[k] = np.broadcast_to(np.asarray(to_internal(chk.quantity), float),
                                              (self.n,)).copy()
                 continue
-            out[k] = self.evaluate(self.spec.initial[k], params)
+            out[k] = _evaluate_num(speccache.numeric_of(self.spec).initial[k], params, self.n)
         for k in overrides:
             tip = did_you_mean(k, self.spec.states)
             problems.append(Problem(f"model '{self.name}' has no state '{k}' to set an initial value "

@@ -4,14 +4,18 @@ and the checks of the refractory period and the constraints on them (part of :cl
 from __future__ import annotations
 
 import functools
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
-import sympy
 
 from ..errors import Problem, raise_problems
 from ..units import fmt_unit, to_internal
-from .spec import ModelSpec
+from .cachedspec import evaluate as _evaluate_num
+
+if TYPE_CHECKING:
+    import sympy
+
+    from .spec import ModelSpec
 
 
 class _ParameterValues:
@@ -25,15 +29,17 @@ class _ParameterValues:
 
     def _check_refractory(self) -> list[Problem]:
         """A refractory period given by parameters must not be negative."""
-        ref = self.spec.refractory
+        from .speccache import numeric_of
+
+        ref = numeric_of(self.spec).refractory
         if ref is None or ref.is_number:  # a constant is checked when the model is declared
             return []
-        vals = self.evaluate(ref)
+        vals = _evaluate_num(ref, self.internal_parameters(), self.n)
         bad = ~(vals >= 0)
         if not bad.any():
             return []
         i = int(np.flatnonzero(bad)[0])
-        text = type(self).refractory if isinstance(type(self).refractory, str) else str(ref)
+        text = type(self).refractory if isinstance(type(self).refractory, str) else ref.text
         at = f" at neuron {i}" if self.n > 1 else ""
         return [Problem(f"model '{type(self)._model_name}': the refractory period ({text}) must be >= 0, "
                         f"got {vals[i]:g} ms{at}")]
@@ -41,13 +47,14 @@ class _ParameterValues:
     def _check_constraints(self) -> list[Problem]:
         problems = []
         internal = self.internal_parameters()
-        for text, rel in self.spec.constraints:
-            syms, f = _numeric(rel)
-            ok = np.broadcast_to(np.asarray(f(*[internal[s.name[2:]] for s in syms])), (self.n,))
+        from .speccache import numeric_of
+
+        for text, rel in numeric_of(self.spec).constraints:
+            ok = np.broadcast_to(np.asarray(rel.fn(*[internal[a] for a in rel.args])), (self.n,))
             if ok.all():
                 continue
             i = int(np.flatnonzero(~ok)[0])
-            vals = ", ".join(f"{s.name[2:]} = {_fmt_at(self._parameters[s.name[2:]], i)}" for s in syms)
+            vals = ", ".join(f"{a} = {_fmt_at(self._parameters[a], i)}" for a in rel.args)
             at = f" (neuron {i})" if self.n > 1 else ""
             problems.append(Problem(f"model '{type(self)._model_name}': constraint '{text}' is violated"
                                     f"{at}: {vals}"))
@@ -72,6 +79,8 @@ class _ParameterValues:
 def _numeric(expr: Any) -> tuple[list, Any]:
     """An expression's symbols (sorted by name) and a numpy function of them; cached, because
     lambdify costs ~1 ms and models are constructed often (every chunk of a sweep)."""
+    import sympy
+
     syms = sorted(expr.free_symbols, key=lambda s: s.name)
     return syms, sympy.lambdify(syms, expr, modules="numpy")
 

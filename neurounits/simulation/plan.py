@@ -18,6 +18,8 @@ import numpy as np
 
 from ..checks import check_count, is_count
 from ..equations import Model
+from ..equations.cachedspec import evaluate as evaluate_numeric
+from ..equations.speccache import numeric_of
 from ..errors import ParameterError, did_you_mean, raise_problems
 from ..parameters import Problem
 from ..units import DimensionError
@@ -172,9 +174,10 @@ class RunPlan:
 
 def refractory_steps(model: Any, spec: Any, params: dict[str, np.ndarray], dt_ms: float) -> np.ndarray | None:
     """Refractory steps per neuron: ceil(t_ref / dt), or None without a refractory period."""
-    if spec.refractory is None:
+    ref = numeric_of(spec).refractory
+    if ref is None:
         return None
-    ref_ms = model.evaluate(spec.refractory, params)
+    ref_ms = evaluate_numeric(ref, params, model.n)
     return np.ceil(ref_ms / dt_ms - 1e-9).astype(np.int64).clip(min=0)
 
 
