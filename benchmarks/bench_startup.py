@@ -2,8 +2,8 @@
 
 The run is 1,000 LIF neurons, 100 ms at dt = 0.1 ms, I = 0.2 nA, V recorded
 (the README's first example).  Every figure comes from a new interpreter
-(``subprocess.run([sys.executable, "-c", ...])``), so nothing is shared with
-this process:
+running a script file (``subprocess.run([sys.executable, "script.py"])``, as
+``time python my_script.py``), so nothing is shared with this process:
 
 - warm cache: one run fills a temporary kernel cache (``NEUROUNITS_CACHE_DIR``)
   and numba cache (``NUMBA_CACHE_DIR``), then ``--warm`` fresh processes use
@@ -81,6 +81,7 @@ print(json.dumps({{
     "import": t1 - t0, "construct": t2 - t1b, "simulate": t3 - t2, "total": (t3 - t0) - (t1b - t1),
     "simulate_again": t4 - t3, "spikes": int(res.spikes.indices.size),
     "v_shape": list(res["V"].shape), "numba_after_import": numba_after_import,
+    "sympy": "sympy" in sys.modules,
     "w_start": w0, "w_end": time.time(),
 }}))
 """
@@ -156,11 +157,25 @@ def _cpu() -> float:
 LAST_CPU = [0.0]  # CPU time (user + system) of the last child
 
 
+SCRIPTS: dict[str, str] = {}  # code -> the script file that holds it
+
+
+def _script(code: str) -> str:
+    """``code`` as a script file (a user runs ``python my_script.py``)."""
+    if code not in SCRIPTS:
+        fd, path = tempfile.mkstemp(prefix="nu_bench_script_", suffix=".py")
+        with os.fdopen(fd, "w") as fh:
+            fh.write(code)
+        SCRIPTS[code] = path
+    return SCRIPTS[code]
+
+
 def _run(code: str, env: dict[str, str], *flags: str) -> tuple[float, float, subprocess.CompletedProcess]:
-    """Run ``code`` in a fresh interpreter; returns (launch stamp, end stamp, process)."""
+    """Run ``code`` as a script in a fresh interpreter; returns (launch stamp, end stamp, process)."""
+    script = _script(code)
     c = _cpu()
     w = time.time()
-    p = subprocess.run([PYTHON, *flags, "-c", code], env=env, cwd=ROOT,
+    p = subprocess.run([PYTHON, *flags, script], env=env, cwd=ROOT,
                        capture_output=True, text=True)
     w_end = time.time()
     LAST_CPU[0] = _cpu() - c
@@ -253,6 +268,14 @@ def main() -> None:
           f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}; dask installed (pint imports dask.base "
           f"when it is): {probe[1] == 'True'}")
 
+    try:
+        _measure(args)
+    finally:
+        for path in SCRIPTS.values():
+            os.unlink(path)
+
+
+def _measure(args: argparse.Namespace) -> None:
     with tempfile.TemporaryDirectory(prefix="nu_bench_") as tmp:
         # references: bare interpreter, numba alone, neurounits alone (process wall time)
         ref_env = child_env(os.path.join(tmp, "ref_nu"), os.path.join(tmp, "ref_numba"))
@@ -301,6 +324,8 @@ def main() -> None:
 
         spikes = sorted({r["spikes"] for r in [fill, *warm, *empty]})
         print(f"\nspike counts (all runs): {spikes}")
+        print(f"sympy imported: cache-filling run {fill['sympy']}, warm runs "
+              f"{sorted({r['sympy'] for r in warm})}, empty-cache runs {sorted({r['sympy'] for r in empty})}")
 
         w_sim, w_again = _med(warm, "simulate"), _med(warm, "simulate_again")
         numba_ref = statistics.median(refs["import numba"]) - statistics.median(refs["python -c pass"])

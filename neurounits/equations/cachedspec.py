@@ -9,6 +9,7 @@ the symbolic structure (code generation, export, stability analysis) gets the re
 
 from __future__ import annotations
 
+import builtins
 import threading
 from dataclasses import dataclass
 from typing import Any
@@ -20,23 +21,31 @@ from ..units import parse_unit, ureg
 
 __all__ = ["CachedReceptor", "CachedSpec", "Num", "compile_numeric", "unit_text"]
 
-_NUMPY_NS: dict[str, Any] = {}
-
-
 def unit_text(unit: Any) -> str:
     """A unit's name, from which :func:`~neurounits.units.parse_unit` gives it back."""
     return str(unit) if unit != ureg.dimensionless else "dimensionless"
 
 
+def _names(code: Any) -> set[str]:
+    out = set(code.co_names)
+    for c in code.co_consts:
+        if hasattr(c, "co_names"):
+            out |= _names(c)
+    return out
+
+
 def compile_numeric(src: str) -> Any:
-    """The function of lambdify's numpy source ``src``, in lambdify's numpy namespace."""
-    if not _NUMPY_NS:
-        ns: dict[str, Any] = {}
-        exec("import numpy; from numpy import *; from numpy.linalg import *", ns)  # lambdify's imports
-        ns.update({"I": 1j, "builtins": __builtins__, "range": range})
-        _NUMPY_NS.update(ns)
-    ns = dict(_NUMPY_NS)
-    exec(compile(src, "<neurounits cached expression>", "exec"), ns)
+    """The function of lambdify's numpy source ``src``, in lambdify's numpy namespace
+    (``import numpy; from numpy import *; from numpy.linalg import *``, ``I`` = 1j), restricted to
+    the names the source uses: a star import would import every lazy submodule of numpy."""
+    code = compile(src, "<neurounits cached expression>", "exec")
+    ns: dict[str, Any] = {"numpy": np, "I": 1j, "builtins": builtins, "range": range}
+    for name in _names(code) - set(ns):
+        for mod in (np.linalg, np):
+            if name in getattr(mod, "__all__", ()):
+                ns[name] = getattr(mod, name)
+                break
+    exec(code, ns)
     return ns["_lambdifygenerated"]
 
 
