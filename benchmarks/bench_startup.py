@@ -33,7 +33,10 @@ empty-cache process lists the functions numba compiles in that call (numba's
 event API), with their compile times.
 
     python benchmarks/bench_startup.py [--warm 5] [--empty 5] [--refs 5] [--no-profile]
-                                       [--python OTHER_INTERPRETER]
+                                       [--python OTHER_INTERPRETER] [--baseline CHECKOUT [--only-compare]]
+
+``--baseline /work/main`` adds a before/after comparison: warm processes of this checkout and
+of the other one alternate (the same load for both), median and best wall and CPU time of each.
 
 ``--python`` runs the children with another interpreter, e.g. that of a virtual
 environment without dask (pint imports ``dask.base`` at import time whenever
@@ -140,13 +143,41 @@ print(json.dumps({{"simulate": t, "compiles": sorted(out, reverse=True)}}))
 """
 
 
-def child_env(nu_cache: str, numba_cache: str) -> dict[str, str]:
+def child_env(nu_cache: str, numba_cache: str, root: Path = ROOT) -> dict[str, str]:
     env = dict(os.environ)
     env["NEUROUNITS_CACHE_DIR"] = nu_cache
     env["NUMBA_CACHE_DIR"] = numba_cache
-    # make sure the child imports this checkout
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH", "")) if p)
+    # make sure the child imports this checkout (or the baseline's)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(root), env.get("PYTHONPATH", "")) if p)
     return env
+
+
+def _compare(tmp: str, baseline: Path, n: int) -> None:
+    """Warm processes of this checkout and of ``baseline``, alternated (same load for both)."""
+    sides = {"this checkout": ROOT, f"baseline {baseline}": baseline}
+    envs = {k: child_env(os.path.join(tmp, f"cmp_nu{i}"), os.path.join(tmp, f"cmp_numba{i}"), root)
+            for i, (k, root) in enumerate(sides.items())}
+    for env in envs.values():
+        _child(env)  # fill its caches
+    rows: dict[str, list[dict]] = {k: [] for k in sides}
+    for _ in range(n):
+        for k, env in envs.items():
+            rows[k].append(_child(env))
+    print(f"\n(c) warm cache, before/after: {n} fresh processes of each side, alternated; "
+          f"load average now {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    print(f"  {'':34s} {'wall median [min]':>20s} {'CPU median [min]':>20s} {'exit':>7s}  sympy")
+    for k, r in rows.items():
+        wall, cpu = [x["wall"] for x in r], [x["cpu"] for x in r]
+        print(f"  {k[:34]:34s} {statistics.median(wall):9.3f} [{min(wall):.3f}] s "
+              f"{statistics.median(cpu):9.3f} [{min(cpu):.3f}] s {_med(r, 'exit'):6.3f}s  "
+              f"{sorted({x.get('sympy', True) for x in r})}")
+    a, b = (rows[k] for k in sides)
+
+    def ratios(key: str) -> str:
+        best = min(x[key] for x in a) / min(x[key] for x in b)
+        return f"{_med(a, key) / _med(b, key):.2f} (best {best:.2f})"
+
+    print(f"  ratio this/baseline: wall {ratios('wall')}, CPU {ratios('cpu')}")
 
 
 def _cpu() -> float:
@@ -258,6 +289,9 @@ def main() -> None:
     ap.add_argument("--no-profile", action="store_true", help="skip the profile listings")
     ap.add_argument("--top", type=int, default=15, help="entries listed by the profiles (default 15)")
     ap.add_argument("--python", default=sys.executable, help="the children's interpreter (default: this one)")
+    ap.add_argument("--baseline", type=Path, default=None,
+                    help="another checkout (e.g. of main): its warm processes alternate with this one's")
+    ap.add_argument("--only-compare", action="store_true", help="with --baseline: only the comparison")
     args = ap.parse_args()
     PYTHON = args.python
 
@@ -276,6 +310,10 @@ def main() -> None:
 
 
 def _measure(args: argparse.Namespace) -> None:
+    if args.only_compare and args.baseline:
+        with tempfile.TemporaryDirectory(prefix="nu_bench_") as tmp:
+            _compare(tmp, args.baseline.resolve(), args.warm)
+        return
     with tempfile.TemporaryDirectory(prefix="nu_bench_") as tmp:
         # references: bare interpreter, numba alone, neurounits alone (process wall time)
         ref_env = child_env(os.path.join(tmp, "ref_nu"), os.path.join(tmp, "ref_numba"))
@@ -338,6 +376,9 @@ def _measure(args: argparse.Namespace) -> None:
         print(f"    the run itself (2nd call)       {w_again:.3f} s")
         print(f"  interpreter exit           {_med(warm, 'exit'):.3f} s   (in the whole-process figure only)")
         print(f"  whole process              {_med(warm, 'wall'):.3f} s   (CPU {_med(warm, 'cpu'):.3f} s)")
+
+        if args.baseline:
+            _compare(tmp, args.baseline.resolve(), args.warm)
 
         if not args.no_profile:
             _importtime(env, args.top)

@@ -74,8 +74,12 @@ def discard(kind: str, key: str, what: str, why: str) -> None:
     path = _path(kind, key)
     with contextlib.suppress(OSError):
         path.unlink()
-    warnings.warn(f"neurounits: discarded the damaged cache record {path} ({why}); {what} is worked "
-                  "out again and cached anew", CacheWarning, stacklevel=4)
+    warnings.warn(
+        f"neurounits: discarded the damaged cache record {path} ({why}); {what} is worked "
+        "out again and cached anew",
+        CacheWarning,
+        stacklevel=4,
+    )
 
 
 def write(kind: str, key: str, value: Any) -> None:

@@ -41,10 +41,15 @@ print(json.dumps({"sympy": "sympy" in sys.modules, "numba": "numba" in sys.modul
 
 
 def _run(cache: Path, out: Path, **env: str) -> dict:
-    e = {**os.environ, "NEUROUNITS_CACHE_DIR": str(cache), **env,
-         "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
-    p = subprocess.run([sys.executable, "-c", SCRIPT, str(out)], env=e, cwd=ROOT, capture_output=True,
-                       text=True, timeout=600)
+    e = {
+        **os.environ,
+        "NEUROUNITS_CACHE_DIR": str(cache),
+        **env,
+        "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),
+    }
+    p = subprocess.run(
+        [sys.executable, "-c", SCRIPT, str(out)], env=e, cwd=ROOT, capture_output=True, text=True, timeout=600
+    )
     assert p.returncode == 0, p.stderr[-3000:]
     d = json.loads(p.stdout.strip().splitlines()[-1])
     d["V"] = np.load(out)
@@ -78,8 +83,9 @@ def test_warm_run_imports_no_sympy_and_gives_the_cold_results(cold, tmp_path):
     _same(first, off)
 
 
-@pytest.mark.parametrize("damage", [b"", b"{not json", b'{"key": "another", "value": {}}',
-                                    b'{"key": "KEY", "value": {"name": 1}}'])
+@pytest.mark.parametrize(
+    "damage", [b"", b"{not json", b'{"key": "another", "value": {}}', b'{"key": "KEY", "value": {"name": 1}}']
+)
 def test_damaged_records_are_discarded_and_written_again(cold, tmp_path, damage):
     first, cache = cold
     for p in cache.glob("nu_*.json"):
@@ -113,10 +119,18 @@ PARAMS = {"E_L": "-70 mV", "tau": "10 ms", "C": "200 pF"}
 
 
 def _declare(equations: str = LEAKY, **kw):
-    return nu.Model.from_equations(equations, parameters={**PARAMS, **kw.pop("parameters", {})},
-                                   inputs={"I": "pA"}, initial={"V": "E_L"}, threshold="V > -50 mV",
-                                   reset="V = E_L", refractory=kw.pop("refractory", "2 ms"),
-                                   constraints=("E_L < 0 mV",), name="Leaky", **kw)
+    return nu.Model.from_equations(
+        equations,
+        parameters={**PARAMS, **kw.pop("parameters", {})},
+        inputs={"I": "pA"},
+        initial={"V": "E_L"},
+        threshold="V > -50 mV",
+        reset="V = E_L",
+        refractory=kw.pop("refractory", "2 ms"),
+        constraints=("E_L < 0 mV",),
+        name="Leaky",
+        **kw,
+    )
 
 
 @pytest.fixture
@@ -131,8 +145,11 @@ def test_the_second_declaration_is_read_from_the_cache(cache):
     cached = _declare()._specs[()]
     assert isinstance(cached, CachedSpec)
     assert cached.key == full.key and cached.recordable() == full.recordable()
-    assert (cached.states, cached.inputs, list(cached.parameters)) == (full.states, full.inputs,
-                                                                         list(full.parameters))
+    assert (cached.states, cached.inputs, list(cached.parameters)) == (
+        full.states,
+        full.inputs,
+        list(full.parameters),
+    )
     assert cached.threshold == full.threshold  # the symbolic parts: the full spec, built on first use
     m = _declare()(n=3, E_L=nu.Q_([-60.0, -70.0, -80.0], "mV"))
     assert m.initial_values()["V"].tolist() == [-60.0, -70.0, -80.0]
@@ -178,18 +195,23 @@ def test_constraints_and_refractory_checks_hold_on_a_cached_structure(cache, mon
     cls = _declare(refractory="t_ref", parameters={"t_ref": "2 ms"})
     assert isinstance(cls._specs[()], CachedSpec)
     warm = _value_errors(cls)
-    assert warm == ["invalid values for model 'Leaky': model 'Leaky': constraint 'E_L < 0 mV' is violated "
-                    "(neuron 0): E_L = 10 mV",
-                    "invalid values for model 'Leaky': model 'Leaky': the refractory period (t_ref) must be "
-                    ">= 0, got -1 ms at neuron 1"]
+    assert warm == [
+        "invalid values for model 'Leaky': model 'Leaky': constraint 'E_L < 0 mV' is violated "
+        "(neuron 0): E_L = 10 mV",
+        "invalid values for model 'Leaky': model 'Leaky': the refractory period (t_ref) must be "
+        ">= 0, got -1 ms at neuron 1",
+    ]
     monkeypatch.setenv("NEUROUNITS_SPEC_CACHE", "0")
     assert _value_errors(_declare(refractory="t_ref", parameters={"t_ref": "2 ms"})) == warm
 
 
 def _library() -> list[type]:
     names = [n for n in nu.models.__all__ if n not in ("nest", "NONLINEARITIES")]
-    return [getattr(nu.models, n) for n in names] + [getattr(nu.models.nest, n) for n in nu.models.nest.__all__
-                                                      if isinstance(getattr(nu.models.nest, n), type)]
+    return [getattr(nu.models, n) for n in names] + [
+        getattr(nu.models.nest, n)
+        for n in nu.models.nest.__all__
+        if isinstance(getattr(nu.models.nest, n), type)
+    ]
 
 
 @pytest.mark.parametrize("cls", _library(), ids=lambda c: c.__name__)
@@ -213,19 +235,34 @@ def test_every_library_structure_survives_the_cache(cls, cache):
 
 
 def _compare(cls, full, cached) -> None:
-    for a in ("name", "options", "key", "states", "inputs", "hold", "noise", "rate_channels", "rate_linear",
-              "receptor_by_sign", "events_in_substeps", "default_method", "hold_after_step",
-              "expressions_before_events"):
+    for a in (
+        "name",
+        "options",
+        "key",
+        "states",
+        "inputs",
+        "hold",
+        "noise",
+        "rate_channels",
+        "rate_linear",
+        "receptor_by_sign",
+        "events_in_substeps",
+        "default_method",
+        "hold_after_step",
+        "expressions_before_events",
+    ):
         assert getattr(cached, a) == getattr(full, a), a
     assert list(cached.parameters) == list(full.parameters) and cached.recordable() == full.recordable()
-    assert {k: (r.unit, r.number, r.refractory_input) for k, r in cached.receptors.items()} == \
-        {k: (r.unit, r.number, r.refractory_input) for k, r in full.receptors.items()}
+    assert {k: (r.unit, r.number, r.refractory_input) for k, r in cached.receptors.items()} == {
+        k: (r.unit, r.number, r.refractory_input) for k, r in full.receptors.items()
+    }
     if any(p.default is None for p in full.parameters.values()):
         return
     internal = cls(n=4).internal_parameters()
     a, b = numeric_of(full), numeric_of(cached)
-    pairs = [(a.initial[k], b.initial[k]) for k in full.states] + [(x, y) for (_, x), (_, y) in
-                                                                    zip(a.constraints, b.constraints, strict=True)]
+    pairs = [(a.initial[k], b.initial[k]) for k in full.states] + [
+        (x, y) for (_, x), (_, y) in zip(a.constraints, b.constraints, strict=True)
+    ]
     if a.refractory is not None:
         pairs.append((a.refractory, b.refractory))
     with warnings.catch_warnings():

@@ -21,6 +21,7 @@ from ..units import parse_unit, ureg
 
 __all__ = ["CachedReceptor", "CachedSpec", "Num", "compile_numeric", "unit_text"]
 
+
 def unit_text(unit: Any) -> str:
     """A unit's name, from which :func:`~neurounits.units.parse_unit` gives it back."""
     return str(unit) if unit != ureg.dimensionless else "dimensionless"
@@ -47,6 +48,13 @@ def compile_numeric(src: str) -> Any:
                 break
     exec(code, ns)
     return ns["_lambdifygenerated"]
+
+
+_LOCK = threading.Lock()  # one full spec built at a time
+
+
+def _itself(x: Any) -> Any:
+    return x
 
 
 @dataclass(frozen=True)
@@ -86,7 +94,7 @@ class CachedSpec:
     """The checked structure of a model, read from the declaration cache (see the module)."""
 
     def __init__(self, rec: dict[str, Any], decl: dict[str, Any], build: Any) -> None:
-        self._build, self._full, self._lock = build, None, threading.Lock()
+        self._build, self._full = build, None
         self.name: str = rec["name"]
         self.options: dict[str, str] = dict(rec["options"])
         self.key: str = rec["key"]
@@ -96,8 +104,10 @@ class CachedSpec:
         self.states = {k: parse_unit(u) for k, u in rec["states"].items()}
         self.inputs = {k: parse_unit(u) for k, u in rec["inputs"].items()}
         self._expr_units = {k: parse_unit(u) for k, u in rec["expressions"].items()}
-        self.receptors = {k: CachedReceptor(self, k, parse_unit(u), n, bool(ri))
-                          for k, (u, n, ri) in rec["receptors"].items()}
+        self.receptors = {
+            k: CachedReceptor(self, k, parse_unit(u), n, bool(ri))
+            for k, (u, n, ri) in rec["receptors"].items()
+        }
         self.hold = tuple(rec["hold"])
         by_sign = rec["receptor_by_sign"]
         self.receptor_by_sign = None if by_sign is None else (str(by_sign[0]), str(by_sign[1]))
@@ -120,16 +130,21 @@ class CachedSpec:
         self.numeric = _NumView(
             None if rec["refractory"] is None else _num(rec["refractory"]),
             {k: _num(v) for k, v in rec["initial"].items()},
-            [(str(text), _num(v)) for text, v in rec["constraints"]])
+            [(str(text), _num(v)) for text, v in rec["constraints"]],
+        )
         if set(self.numeric.initial) != set(self.states):
             raise ValueError("the initial values do not match the states")
 
     def full(self) -> Any:
         """The full :class:`~neurounits.equations.ModelSpec` (built once, on first use)."""
-        with self._lock:
+        with _LOCK:
             if self._full is None:
                 self._full = self._build()
             return self._full
+
+    def __reduce__(self) -> tuple:
+        """Pickled (and copied) as the full ModelSpec, as before the cache (its builder is a closure)."""
+        return _itself, (self.full(),)
 
     def __getattr__(self, name: str) -> Any:
         if name.startswith("_"):

@@ -193,7 +193,7 @@ class Model(_ParameterValues):
             return build_spec(cls._model_name, decl, attrs, options)
 
         k = speccache.key(cls._model_name, decl, attrs, options)
-        spec = None if k is None else speccache.load(k, cls._model_name, decl, build)
+        spec: Any = None if k is None else speccache.load(k, cls._model_name, decl, build)
         if spec is None:
             spec = build()
             if k is not None:

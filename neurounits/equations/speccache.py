@@ -41,8 +41,16 @@ __all__ = ["load", "sources_hash", "store"]
 
 FORMAT = "1"
 _KIND = "spec"
-_LAYERS = ("units.py", "parameters.py", "value_checks.py", "errors.py", "checks.py", "pyparse.py",
-           "diskcache.py")
+_LAYERS = (  # beside equations/ (the package's __init__ holds its version)
+    "__init__.py",
+    "units.py",
+    "parameters.py",
+    "value_checks.py",
+    "errors.py",
+    "checks.py",
+    "pyparse.py",
+    "diskcache.py",
+)
 
 
 class _Uncacheable(Exception):
@@ -56,9 +64,7 @@ def sources_hash() -> str:
     h = hashlib.sha256(FORMAT.encode())
     for p in sorted(here.glob("*.py")) + [here.parent / m for m in _LAYERS]:
         h.update(p.name.encode() + b"\0" + p.read_bytes())
-    from .. import __version__
-
-    versions = [__version__, np.__version__] + [importlib.metadata.version(p) for p in ("sympy", "pint")]
+    versions = [np.__version__] + [importlib.metadata.version(p) for p in ("sympy", "pint")]
     h.update(repr(versions).encode())
     return h.hexdigest()[:20]
 
@@ -74,7 +80,12 @@ def _canon(v: Any) -> Any:
     if isinstance(v, np.ndarray):
         if v.dtype.hasobject:
             raise _Uncacheable("an object array")
-        return ["a", str(v.dtype), list(v.shape), hashlib.sha256(np.ascontiguousarray(v).tobytes()).hexdigest()]
+        return [
+            "a",
+            str(v.dtype),
+            list(v.shape),
+            hashlib.sha256(np.ascontiguousarray(v).tobytes()).hexdigest(),
+        ]
     if isinstance(v, ureg.Unit):
         return ["u", str(v)]
     if isinstance(v, ureg.Quantity):
@@ -94,8 +105,17 @@ def key(model: str, decl: dict[str, Any], attrs: dict[str, Any], options: dict[s
     if os.environ.get("NEUROUNITS_SPEC_CACHE", "1") == "0":
         return None
     try:
-        text = json.dumps([sources_hash(), len(getattr(ureg, "_units", ())), len(getattr(ureg, "_prefixes", ())),
-                           model, _canon(decl), _canon(attrs), _canon(options)])
+        text = json.dumps(
+            [
+                sources_hash(),
+                len(getattr(ureg, "_units", ())),
+                len(getattr(ureg, "_prefixes", ())),
+                model,
+                _canon(decl),
+                _canon(attrs),
+                _canon(options),
+            ]
+        )
     except (_Uncacheable, RecursionError):
         return None
     return diskcache.digest(text)
@@ -157,17 +177,28 @@ def _record(spec: Any) -> dict[str, Any]:
         if parse_unit(unit_text(u)) != u:
             raise _Uncacheable("a unit that does not survive its name")
     return {
-        "name": spec.name, "options": dict(spec.options), "key": spec.key,
+        "name": spec.name,
+        "options": dict(spec.options),
+        "key": spec.key,
         "parameters": list(spec.parameters),
         "states": {k: unit_text(u) for k, u in spec.states.items()},
         "inputs": {k: unit_text(u) for k, u in spec.inputs.items()},
         "expressions": {k: unit_text(u) for k, (_, u) in spec.expressions.items()},
-        "receptors": {k: [unit_text(r.unit), r.number, r.refractory_input] for k, r in spec.receptors.items()},
-        "hold": list(spec.hold), "receptor_by_sign": spec.receptor_by_sign,
-        "events_in_substeps": spec.events_in_substeps, "default_method": spec.default_method,
-        "hold_after_step": spec.hold_after_step, "expressions_before_events": spec.expressions_before_events,
-        "noise": list(spec.noise), "rate_channels": list(spec.rate_channels), "rate_linear": spec.rate_linear,
-        "threshold": spec.threshold is not None, "update": bool(spec.update), "odes": bool(spec.odes),
+        "receptors": {
+            k: [unit_text(r.unit), r.number, r.refractory_input] for k, r in spec.receptors.items()
+        },
+        "hold": list(spec.hold),
+        "receptor_by_sign": spec.receptor_by_sign,
+        "events_in_substeps": spec.events_in_substeps,
+        "default_method": spec.default_method,
+        "hold_after_step": spec.hold_after_step,
+        "expressions_before_events": spec.expressions_before_events,
+        "noise": list(spec.noise),
+        "rate_channels": list(spec.rate_channels),
+        "rate_linear": spec.rate_linear,
+        "threshold": spec.threshold is not None,
+        "update": bool(spec.update),
+        "odes": bool(spec.odes),
         "initial": {k: _numeric_record(e) for k, e in spec.initial.items()},
         "refractory": None if spec.refractory is None else _numeric_record(spec.refractory),
         "constraints": [[text, _numeric_record(rel)] for text, rel in spec.constraints],

@@ -13,11 +13,10 @@ integrates each state's own linear part exactly, ``rkf45`` controls its own sub-
 
 from __future__ import annotations
 
+import functools
 import threading
 import warnings
 from typing import Any
-
-import functools
 
 import numpy as np
 
