@@ -85,7 +85,7 @@ def discard(kind: str, key: str, what: str, why: str) -> None:
 def write(kind: str, key: str, value: Any) -> None:
     """Write the record ``kind``/``key`` (atomically; a folder that cannot be written is skipped)."""
     path = _path(kind, key)
-    data = json.dumps({"key": key, "value": value}, sort_keys=True).encode()
+    data = json.dumps({"key": key, "value": value}).encode()  # (key order kept: states are ordered)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
