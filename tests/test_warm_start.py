@@ -31,9 +31,11 @@ with warnings.catch_warnings(record=True) as ws:
     warnings.simplefilter("always")
     import neurounits as nu
     lif = nu.models.LIF(n=1000)
+    numba_before_run = "numba" in sys.modules
     res = nu.simulate(lif, "100 ms", "0.1 ms", inputs={"I": "0.2 nA"}, record=("V",))
 np.save(sys.argv[1], res["V"].m)
 print(json.dumps({"sympy": "sympy" in sys.modules, "numba": "numba" in sys.modules,
+                  "numba_before_run": numba_before_run,
                   "spikes": res.spikes.indices.tolist()[:50], "n_spikes": int(res.spikes.indices.size),
                   "method": res.method, "reason": res.method_reason, "units": str(res["V"].units),
                   "warnings": [[w.category.__name__, str(w.message)] for w in ws]}))
@@ -69,12 +71,13 @@ def _same(a: dict, b: dict) -> None:
         assert a[k] == b[k], k
 
 
+@pytest.mark.slow
 def test_warm_run_imports_no_sympy_and_gives_the_cold_results(cold, tmp_path):
     first, cache = cold
     assert first["sympy"] and first["n_spikes"] == 6000 and first["method"] == "exact"
     assert sorted(p.name.split("_")[1] for p in cache.glob("nu_*.json")) == ["run", "run", "run", "spec"]
     warm = _run(cache, tmp_path / "warm.npy")
-    assert not warm["sympy"] and warm["numba"]
+    assert not warm["sympy"] and warm["numba"] and not warm["numba_before_run"]
     assert warm["warnings"] == []
     _same(first, warm)
     # the cache turned off: the full path in a warm kernel cache, the same bits again
@@ -83,6 +86,7 @@ def test_warm_run_imports_no_sympy_and_gives_the_cold_results(cold, tmp_path):
     _same(first, off)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "damage", [b"", b"{not json", b'{"key": "another", "value": {}}', b'{"key": "KEY", "value": {"name": 1}}']
 )
@@ -101,6 +105,7 @@ def test_damaged_records_are_discarded_and_written_again(cold, tmp_path, damage)
     _same(first, healed)
 
 
+@pytest.mark.slow
 def test_a_damaged_kernel_file_named_by_a_record_is_generated_again(cold, tmp_path):
     first, cache = cold
     (kernel,) = cache.glob("nu_kernel_*.py")
