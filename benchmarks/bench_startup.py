@@ -13,34 +13,22 @@ running a script file (``subprocess.run([sys.executable, "script.py"])``, as
   numba's caching, including that of ``neurounits/codegen/runtime.py``, which
   would otherwise be cached in ``neurounits/codegen/__pycache__``); median
   reported (target < 5 s);
-- references, measured in the same run: the wall time of a process that only
-  runs ``pass``, ``import numba``, ``import neurounits``.
+- references: processes that only run ``pass``, ``import numba``, ``import neurounits``, ...
 
-Two figures are compared with the targets: the whole process (launch to the
-parent seeing it end, as ``time python script.py`` shows it; the issue's targets:
-warm < 1.5 s, empty < 5 s) and, inside the child, from just before
-``import neurounits`` to having the ``Results``.  A process that only runs
-``import neurounits`` has a target too (< 0.4 s).  On a busy machine the wall
-times grow with the load; the CPU time of each process (user + system, from
-``getrusage``) is printed beside them.  Each child also
-reports its phases: interpreter start (launch to first line), import, model
-construction, simulate, and interpreter exit (last line to the parent seeing
-the process end), plus, for information, a second ``simulate`` call in the
-same process (the steady-state cost of the run itself).  Then one more warm
-process runs the first ``simulate`` call under ``-X importtime`` (which modules
-are imported inside it, and for how long) and one under cProfile, and one more
-empty-cache process lists the functions numba compiles in that call (numba's
-event API), with their compile times.
+Two figures are compared with the targets: the whole process (launch to the parent seeing
+it end) and, inside the child, ``import neurounits`` to the ``Results``; ``import neurounits``
+alone has a target too (< 0.4 s).  The CPU time of each process (``getrusage``) is printed beside
+its wall time (which grows with the load), with its phases (interpreter start, import, model,
+simulate, interpreter exit; a second ``simulate`` for scale).  Then one warm process runs the
+first ``simulate`` under ``-X importtime`` and one under cProfile, and one empty-cache process
+lists what numba compiles in it (numba's event API).
 
     python benchmarks/bench_startup.py [--warm 5] [--empty 5] [--refs 5] [--no-profile]
                                        [--python OTHER_INTERPRETER] [--baseline CHECKOUT [--only-compare]]
 
-``--baseline /work/main`` adds a before/after comparison: warm processes of this checkout and
-of the other one alternate (the same load for both), median and best wall and CPU time of each.
-
-``--python`` runs the children with another interpreter, e.g. that of a virtual
-environment without dask (pint imports ``dask.base`` at import time whenever
-dask is installed, ~0.2-0.4 s).
+``--baseline /work/main`` adds a before/after comparison (warm processes of both checkouts
+alternate: the same load for both).  ``--python`` runs the children with another interpreter, e.g.
+a venv without dask (pint imports ``dask.base`` whenever dask is installed, ~0.2-0.4 s).
 """
 
 from __future__ import annotations
@@ -309,22 +297,28 @@ def main() -> None:
             os.unlink(path)
 
 
+def _references(tmp: str, n: int) -> tuple[dict[str, list[float]], dict[str, list[float]]]:
+    """Wall and CPU times of processes that only import one thing (or nothing)."""
+    ref_env = child_env(os.path.join(tmp, "ref_nu"), os.path.join(tmp, "ref_numba"))
+    refs: dict[str, list[float]] = {}
+    ref_cpu: dict[str, list[float]] = {}
+    for name, code in [("python -c pass", "pass"), ("import numba", "import numba"),
+                       ("import sympy", "import sympy"), ("import pint", "import pint"),
+                       ("import neurounits", "import neurounits")]:
+        refs[name], ref_cpu[name] = [], []
+        for _ in range(n):
+            refs[name].append(_wall(code, ref_env))
+            ref_cpu[name].append(LAST_CPU[0])
+    return refs, ref_cpu
+
+
 def _measure(args: argparse.Namespace) -> None:
     if args.only_compare and args.baseline:
         with tempfile.TemporaryDirectory(prefix="nu_bench_") as tmp:
             _compare(tmp, args.baseline.resolve(), args.warm)
         return
     with tempfile.TemporaryDirectory(prefix="nu_bench_") as tmp:
-        # references: bare interpreter, numba alone, neurounits alone (process wall time)
-        ref_env = child_env(os.path.join(tmp, "ref_nu"), os.path.join(tmp, "ref_numba"))
-        refs, ref_cpu = {}, {}
-        for name, code in [("python -c pass", "pass"), ("import numba", "import numba"),
-                           ("import sympy", "import sympy"), ("import pint", "import pint"),
-                           ("import neurounits", "import neurounits")]:
-            refs[name], ref_cpu[name] = [], []
-            for _ in range(args.refs):
-                refs[name].append(_wall(code, ref_env))
-                ref_cpu[name].append(LAST_CPU[0])
+        refs, ref_cpu = _references(tmp, args.refs)
 
         # (a) warm cache: fill once, then time fresh processes
         warm_nu, warm_numba = os.path.join(tmp, "warm_nu"), os.path.join(tmp, "warm_numba")
@@ -365,35 +359,40 @@ def _measure(args: argparse.Namespace) -> None:
         print(f"sympy imported: cache-filling run {fill['sympy']}, warm runs "
               f"{sorted({r['sympy'] for r in warm})}, empty-cache runs {sorted({r['sympy'] for r in empty})}")
 
-        w_sim, w_again = _med(warm, "simulate"), _med(warm, "simulate_again")
         numba_ref = statistics.median(refs["import numba"]) - statistics.median(refs["python -c pass"])
-        print("\nwarm start-up, phases (medians):")
-        print(f"  import neurounits          {_med(warm, 'import'):.3f} s")
-        print(f"  LIF(n=1000)                {_med(warm, 'construct'):.3f} s")
-        print(f"  simulate, 1st call         {w_sim:.3f} s")
-        print(f"    one-off part (1st - 2nd call)   {w_sim - w_again:.3f} s   "
-              f"(for scale: a process that imports numba, less bare python: {numba_ref:.3f} s)")
-        print(f"    the run itself (2nd call)       {w_again:.3f} s")
-        print(f"  interpreter exit           {_med(warm, 'exit'):.3f} s   (in the whole-process figure only)")
-        print(f"  whole process              {_med(warm, 'wall'):.3f} s   (CPU {_med(warm, 'cpu'):.3f} s)")
-
+        _phases(warm, numba_ref)
         if args.baseline:
             _compare(tmp, args.baseline.resolve(), args.warm)
-
         if not args.no_profile:
-            _importtime(env, args.top)
-            print(f"\ncProfile of the 1st simulate call of a warm process (top {args.top} by cumulative "
-                  "time, import machinery left out):")
-            _, _, p = _run(PROFILE_CHILD.replace("TOP", str(args.top)), env)
-            print(p.stdout.rstrip())
+            _profiles(tmp, env, args.top)
 
-            e = child_env(os.path.join(tmp, "prof_nu"), os.path.join(tmp, "prof_numba"))
-            _, _, p = _run(COMPILE_CHILD, e)
-            d = json.loads(p.stdout.strip().splitlines()[-1])
-            print(f"\nnumba compilations in the 1st simulate call with an empty cache: {len(d['compiles'])} "
-                  f"functions, simulate {d['simulate']:.3f} s; the longest (inclusive of callees):")
-            for secs, name in d["compiles"][: args.top]:
-                print(f"  {secs:7.3f} s  {name}")
+
+def _phases(warm: list[dict], numba_ref: float) -> None:
+    w_sim, w_again = _med(warm, "simulate"), _med(warm, "simulate_again")
+    print("\nwarm start-up, phases (medians):")
+    print(f"  import neurounits          {_med(warm, 'import'):.3f} s")
+    print(f"  LIF(n=1000)                {_med(warm, 'construct'):.3f} s")
+    print(f"  simulate, 1st call         {w_sim:.3f} s")
+    print(f"    one-off part (1st - 2nd call)   {w_sim - w_again:.3f} s   "
+          f"(for scale: a process that imports numba, less bare python: {numba_ref:.3f} s)")
+    print(f"    the run itself (2nd call)       {w_again:.3f} s")
+    print(f"  interpreter exit           {_med(warm, 'exit'):.3f} s   (in the whole-process figure only)")
+    print(f"  whole process              {_med(warm, 'wall'):.3f} s   (CPU {_med(warm, 'cpu'):.3f} s)")
+
+
+def _profiles(tmp: str, env: dict[str, str], top: int) -> None:
+    _importtime(env, top)
+    print(f"\ncProfile of the 1st simulate call of a warm process (top {top} by cumulative "
+          "time, import machinery left out):")
+    _, _, p = _run(PROFILE_CHILD.replace("TOP", str(top)), env)
+    print(p.stdout.rstrip())
+    e = child_env(os.path.join(tmp, "prof_nu"), os.path.join(tmp, "prof_numba"))
+    _, _, p = _run(COMPILE_CHILD, e)
+    d = json.loads(p.stdout.strip().splitlines()[-1])
+    print(f"\nnumba compilations in the 1st simulate call with an empty cache: {len(d['compiles'])} "
+          f"functions, simulate {d['simulate']:.3f} s; the longest (inclusive of callees):")
+    for secs, name in d["compiles"][:top]:
+        print(f"  {secs:7.3f} s  {name}")
 
 
 if __name__ == "__main__":
