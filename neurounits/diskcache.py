@@ -47,6 +47,10 @@ def digest(*parts: str) -> str:
     return hashlib.sha256("\x00".join(parts).encode()).hexdigest()[:24]
 
 
+def _sha(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
 def _path(kind: str, key: str) -> Path:
     return cache_dir() / f"nu_{kind}_{key}.json"
 
@@ -63,6 +67,8 @@ def read(kind: str, key: str, what: str) -> dict[str, Any] | None:
         out = json.loads(data)
         if not isinstance(out, dict) or out.get("key") != key:
             raise ValueError("not a record of this key")
+        if out.get("sha") != _sha(json.dumps(out["value"])):
+            raise ValueError("its contents do not match their checksum")
         return out["value"]
     except (ValueError, KeyError, UnicodeDecodeError) as exc:
         discard(kind, key, what, f"{type(exc).__name__}: {exc}")
@@ -85,7 +91,8 @@ def discard(kind: str, key: str, what: str, why: str) -> None:
 def write(kind: str, key: str, value: Any) -> None:
     """Write the record ``kind``/``key`` (atomically; a folder that cannot be written is skipped)."""
     path = _path(kind, key)
-    data = json.dumps({"key": key, "value": value}).encode()  # (key order kept: states are ordered)
+    text = json.dumps(value)  # (key order kept: states are ordered)
+    data = json.dumps({"key": key, "sha": _sha(text), "value": value}).encode()
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")

@@ -7,6 +7,7 @@ The subprocess cases share one kernel cache (module scope: the README's LIF is c
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import subprocess
@@ -86,14 +87,35 @@ def test_warm_run_imports_no_sympy_and_gives_the_cold_results(cold, tmp_path):
     _same(first, off)
 
 
+def _damaged(path: Path, damage: bytes) -> bytes:
+    """``damage`` for the record ``path``: KEY and SHA filled in (a record of the right key and a
+    valid checksum, but not of the right layout); ALTERED: the record with its value changed."""
+    if damage == b"ALTERED":  # valid JSON, the right key, another value: only the checksum tells
+        rec = json.loads(path.read_bytes())
+        v = rec["value"]
+        rec["value"] = (
+            {**v, "x": 1} if isinstance(v, dict) else v[::-1] if isinstance(v, list) else "0" * len(v)
+        )
+        return json.dumps(rec).encode()
+    sha = hashlib.sha256(json.dumps({"name": 1}).encode()).hexdigest()[:16]
+    return damage.replace(b"KEY", path.stem.split("_")[-1].encode()).replace(b"SHA", sha.encode())
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize(
-    "damage", [b"", b"{not json", b'{"key": "another", "value": {}}', b'{"key": "KEY", "value": {"name": 1}}']
+    "damage",
+    [
+        b"",
+        b"{not json",
+        b'{"key": "another", "value": {}}',
+        b'{"key": "KEY", "sha": "SHA", "value": {"name": 1}}',
+        b"ALTERED",
+    ],
 )
 def test_damaged_records_are_discarded_and_written_again(cold, tmp_path, damage):
     first, cache = cold
     for p in cache.glob("nu_*.json"):
-        p.write_bytes(damage.replace(b"KEY", p.stem.split("_")[-1].encode()))
+        p.write_bytes(_damaged(p, damage))
     healing = _run(cache, tmp_path / "healing.npy")
     msgs = [m for cat, m in healing["warnings"] if cat == "CacheWarning"]
     assert msgs and all("discarded the damaged cache record" in m for m in msgs), healing["warnings"]
