@@ -2,8 +2,8 @@
 
 The run is 1,000 LIF neurons, 100 ms at dt = 0.1 ms, I = 0.2 nA, V recorded
 (the README's first example).  Every figure comes from a new interpreter
-(``subprocess.run([sys.executable, "-c", ...])``), so nothing is shared with
-this process:
+running a script file (``subprocess.run([sys.executable, "script.py"])``, as
+``time python my_script.py``), so nothing is shared with this process:
 
 - warm cache: one run fills a temporary kernel cache (``NEUROUNITS_CACHE_DIR``)
   and numba cache (``NUMBA_CACHE_DIR``), then ``--warm`` fresh processes use
@@ -13,31 +13,22 @@ this process:
   numba's caching, including that of ``neurounits/codegen/runtime.py``, which
   would otherwise be cached in ``neurounits/codegen/__pycache__``); median
   reported (target < 5 s);
-- references, measured in the same run: the wall time of a process that only
-  runs ``pass``, ``import numba``, ``import neurounits``.
+- references: processes that only run ``pass``, ``import numba``, ``import neurounits``, ...
 
-Two figures are compared with the targets: the whole process (launch to the
-parent seeing it end, as ``time python script.py`` shows it; the issue's targets:
-warm < 1.5 s, empty < 5 s) and, inside the child, from just before
-``import neurounits`` to having the ``Results``.  A process that only runs
-``import neurounits`` has a target too (< 0.4 s).  On a busy machine the wall
-times grow with the load; the CPU time of each process (user + system, from
-``getrusage``) is printed beside them.  Each child also
-reports its phases: interpreter start (launch to first line), import, model
-construction, simulate, and interpreter exit (last line to the parent seeing
-the process end), plus, for information, a second ``simulate`` call in the
-same process (the steady-state cost of the run itself).  Then one more warm
-process runs the first ``simulate`` call under ``-X importtime`` (which modules
-are imported inside it, and for how long) and one under cProfile, and one more
-empty-cache process lists the functions numba compiles in that call (numba's
-event API), with their compile times.
+Two figures are compared with the targets: the whole process (launch to the parent seeing
+it end) and, inside the child, ``import neurounits`` to the ``Results``; ``import neurounits``
+alone has a target too (< 0.4 s).  The CPU time of each process (``getrusage``) is printed beside
+its wall time (which grows with the load), with its phases (interpreter start, import, model,
+simulate, interpreter exit; a second ``simulate`` for scale).  Then one warm process runs the
+first ``simulate`` under ``-X importtime`` and one under cProfile, and one empty-cache process
+lists what numba compiles in it (numba's event API).
 
     python benchmarks/bench_startup.py [--warm 5] [--empty 5] [--refs 5] [--no-profile]
-                                       [--python OTHER_INTERPRETER]
+                                       [--python OTHER_INTERPRETER] [--baseline CHECKOUT [--only-compare]]
 
-``--python`` runs the children with another interpreter, e.g. that of a virtual
-environment without dask (pint imports ``dask.base`` at import time whenever
-dask is installed, ~0.2-0.4 s).
+``--baseline /work/main`` adds a before/after comparison (warm processes of both checkouts
+alternate: the same load for both).  ``--python`` runs the children with another interpreter, e.g.
+a venv without dask (pint imports ``dask.base`` whenever dask is installed, ~0.2-0.4 s).
 """
 
 from __future__ import annotations
@@ -81,6 +72,7 @@ print(json.dumps({{
     "import": t1 - t0, "construct": t2 - t1b, "simulate": t3 - t2, "total": (t3 - t0) - (t1b - t1),
     "simulate_again": t4 - t3, "spikes": int(res.spikes.indices.size),
     "v_shape": list(res["V"].shape), "numba_after_import": numba_after_import,
+    "sympy": "sympy" in sys.modules,
     "w_start": w0, "w_end": time.time(),
 }}))
 """
@@ -139,13 +131,41 @@ print(json.dumps({{"simulate": t, "compiles": sorted(out, reverse=True)}}))
 """
 
 
-def child_env(nu_cache: str, numba_cache: str) -> dict[str, str]:
+def child_env(nu_cache: str, numba_cache: str, root: Path = ROOT) -> dict[str, str]:
     env = dict(os.environ)
     env["NEUROUNITS_CACHE_DIR"] = nu_cache
     env["NUMBA_CACHE_DIR"] = numba_cache
-    # make sure the child imports this checkout
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH", "")) if p)
+    # make sure the child imports this checkout (or the baseline's)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(root), env.get("PYTHONPATH", "")) if p)
     return env
+
+
+def _compare(tmp: str, baseline: Path, n: int) -> None:
+    """Warm processes of this checkout and of ``baseline``, alternated (same load for both)."""
+    sides = {"this checkout": ROOT, f"baseline {baseline}": baseline}
+    envs = {k: child_env(os.path.join(tmp, f"cmp_nu{i}"), os.path.join(tmp, f"cmp_numba{i}"), root)
+            for i, (k, root) in enumerate(sides.items())}
+    for env in envs.values():
+        _child(env)  # fill its caches
+    rows: dict[str, list[dict]] = {k: [] for k in sides}
+    for _ in range(n):
+        for k, env in envs.items():
+            rows[k].append(_child(env))
+    print(f"\n(c) warm cache, before/after: {n} fresh processes of each side, alternated; "
+          f"load average now {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    print(f"  {'':34s} {'wall median [min]':>20s} {'CPU median [min]':>20s} {'exit':>7s}  sympy")
+    for k, r in rows.items():
+        wall, cpu = [x["wall"] for x in r], [x["cpu"] for x in r]
+        print(f"  {k[:34]:34s} {statistics.median(wall):9.3f} [{min(wall):.3f}] s "
+              f"{statistics.median(cpu):9.3f} [{min(cpu):.3f}] s {_med(r, 'exit'):6.3f}s  "
+              f"{sorted({x.get('sympy', True) for x in r})}")
+    a, b = (rows[k] for k in sides)
+
+    def ratios(key: str) -> str:
+        best = min(x[key] for x in a) / min(x[key] for x in b)
+        return f"{_med(a, key) / _med(b, key):.2f} (best {best:.2f})"
+
+    print(f"  ratio this/baseline: wall {ratios('wall')}, CPU {ratios('cpu')}")
 
 
 def _cpu() -> float:
@@ -156,11 +176,25 @@ def _cpu() -> float:
 LAST_CPU = [0.0]  # CPU time (user + system) of the last child
 
 
+SCRIPTS: dict[str, str] = {}  # code -> the script file that holds it
+
+
+def _script(code: str) -> str:
+    """``code`` as a script file (a user runs ``python my_script.py``)."""
+    if code not in SCRIPTS:
+        fd, path = tempfile.mkstemp(prefix="nu_bench_script_", suffix=".py")
+        with os.fdopen(fd, "w") as fh:
+            fh.write(code)
+        SCRIPTS[code] = path
+    return SCRIPTS[code]
+
+
 def _run(code: str, env: dict[str, str], *flags: str) -> tuple[float, float, subprocess.CompletedProcess]:
-    """Run ``code`` in a fresh interpreter; returns (launch stamp, end stamp, process)."""
+    """Run ``code`` as a script in a fresh interpreter; returns (launch stamp, end stamp, process)."""
+    script = _script(code)
     c = _cpu()
     w = time.time()
-    p = subprocess.run([PYTHON, *flags, "-c", code], env=env, cwd=ROOT,
+    p = subprocess.run([PYTHON, *flags, script], env=env, cwd=ROOT,
                        capture_output=True, text=True)
     w_end = time.time()
     LAST_CPU[0] = _cpu() - c
@@ -243,6 +277,9 @@ def main() -> None:
     ap.add_argument("--no-profile", action="store_true", help="skip the profile listings")
     ap.add_argument("--top", type=int, default=15, help="entries listed by the profiles (default 15)")
     ap.add_argument("--python", default=sys.executable, help="the children's interpreter (default: this one)")
+    ap.add_argument("--baseline", type=Path, default=None,
+                    help="another checkout (e.g. of main): its warm processes alternate with this one's")
+    ap.add_argument("--only-compare", action="store_true", help="with --baseline: only the comparison")
     args = ap.parse_args()
     PYTHON = args.python
 
@@ -253,17 +290,35 @@ def main() -> None:
           f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}; dask installed (pint imports dask.base "
           f"when it is): {probe[1] == 'True'}")
 
+    try:
+        _measure(args)
+    finally:
+        for path in SCRIPTS.values():
+            os.unlink(path)
+
+
+def _references(tmp: str, n: int) -> tuple[dict[str, list[float]], dict[str, list[float]]]:
+    """Wall and CPU times of processes that only import one thing (or nothing)."""
+    ref_env = child_env(os.path.join(tmp, "ref_nu"), os.path.join(tmp, "ref_numba"))
+    refs: dict[str, list[float]] = {}
+    ref_cpu: dict[str, list[float]] = {}
+    for name, code in [("python -c pass", "pass"), ("import numba", "import numba"),
+                       ("import sympy", "import sympy"), ("import pint", "import pint"),
+                       ("import neurounits", "import neurounits")]:
+        refs[name], ref_cpu[name] = [], []
+        for _ in range(n):
+            refs[name].append(_wall(code, ref_env))
+            ref_cpu[name].append(LAST_CPU[0])
+    return refs, ref_cpu
+
+
+def _measure(args: argparse.Namespace) -> None:
+    if args.only_compare and args.baseline:
+        with tempfile.TemporaryDirectory(prefix="nu_bench_") as tmp:
+            _compare(tmp, args.baseline.resolve(), args.warm)
+        return
     with tempfile.TemporaryDirectory(prefix="nu_bench_") as tmp:
-        # references: bare interpreter, numba alone, neurounits alone (process wall time)
-        ref_env = child_env(os.path.join(tmp, "ref_nu"), os.path.join(tmp, "ref_numba"))
-        refs, ref_cpu = {}, {}
-        for name, code in [("python -c pass", "pass"), ("import numba", "import numba"),
-                           ("import sympy", "import sympy"), ("import pint", "import pint"),
-                           ("import neurounits", "import neurounits")]:
-            refs[name], ref_cpu[name] = [], []
-            for _ in range(args.refs):
-                refs[name].append(_wall(code, ref_env))
-                ref_cpu[name].append(LAST_CPU[0])
+        refs, ref_cpu = _references(tmp, args.refs)
 
         # (a) warm cache: fill once, then time fresh processes
         warm_nu, warm_numba = os.path.join(tmp, "warm_nu"), os.path.join(tmp, "warm_numba")
@@ -301,33 +356,43 @@ def main() -> None:
 
         spikes = sorted({r["spikes"] for r in [fill, *warm, *empty]})
         print(f"\nspike counts (all runs): {spikes}")
+        print(f"sympy imported: cache-filling run {fill['sympy']}, warm runs "
+              f"{sorted({r['sympy'] for r in warm})}, empty-cache runs {sorted({r['sympy'] for r in empty})}")
 
-        w_sim, w_again = _med(warm, "simulate"), _med(warm, "simulate_again")
         numba_ref = statistics.median(refs["import numba"]) - statistics.median(refs["python -c pass"])
-        print("\nwarm start-up, phases (medians):")
-        print(f"  import neurounits          {_med(warm, 'import'):.3f} s")
-        print(f"  LIF(n=1000)                {_med(warm, 'construct'):.3f} s")
-        print(f"  simulate, 1st call         {w_sim:.3f} s")
-        print(f"    one-off part (1st - 2nd call)   {w_sim - w_again:.3f} s   "
-              f"(for scale: a process that imports numba, less bare python: {numba_ref:.3f} s)")
-        print(f"    the run itself (2nd call)       {w_again:.3f} s")
-        print(f"  interpreter exit           {_med(warm, 'exit'):.3f} s   (in the whole-process figure only)")
-        print(f"  whole process              {_med(warm, 'wall'):.3f} s   (CPU {_med(warm, 'cpu'):.3f} s)")
-
+        _phases(warm, numba_ref)
+        if args.baseline:
+            _compare(tmp, args.baseline.resolve(), args.warm)
         if not args.no_profile:
-            _importtime(env, args.top)
-            print(f"\ncProfile of the 1st simulate call of a warm process (top {args.top} by cumulative "
-                  "time, import machinery left out):")
-            _, _, p = _run(PROFILE_CHILD.replace("TOP", str(args.top)), env)
-            print(p.stdout.rstrip())
+            _profiles(tmp, env, args.top)
 
-            e = child_env(os.path.join(tmp, "prof_nu"), os.path.join(tmp, "prof_numba"))
-            _, _, p = _run(COMPILE_CHILD, e)
-            d = json.loads(p.stdout.strip().splitlines()[-1])
-            print(f"\nnumba compilations in the 1st simulate call with an empty cache: {len(d['compiles'])} "
-                  f"functions, simulate {d['simulate']:.3f} s; the longest (inclusive of callees):")
-            for secs, name in d["compiles"][: args.top]:
-                print(f"  {secs:7.3f} s  {name}")
+
+def _phases(warm: list[dict], numba_ref: float) -> None:
+    w_sim, w_again = _med(warm, "simulate"), _med(warm, "simulate_again")
+    print("\nwarm start-up, phases (medians):")
+    print(f"  import neurounits          {_med(warm, 'import'):.3f} s")
+    print(f"  LIF(n=1000)                {_med(warm, 'construct'):.3f} s")
+    print(f"  simulate, 1st call         {w_sim:.3f} s")
+    print(f"    one-off part (1st - 2nd call)   {w_sim - w_again:.3f} s   "
+          f"(for scale: a process that imports numba, less bare python: {numba_ref:.3f} s)")
+    print(f"    the run itself (2nd call)       {w_again:.3f} s")
+    print(f"  interpreter exit           {_med(warm, 'exit'):.3f} s   (in the whole-process figure only)")
+    print(f"  whole process              {_med(warm, 'wall'):.3f} s   (CPU {_med(warm, 'cpu'):.3f} s)")
+
+
+def _profiles(tmp: str, env: dict[str, str], top: int) -> None:
+    _importtime(env, top)
+    print(f"\ncProfile of the 1st simulate call of a warm process (top {top} by cumulative "
+          "time, import machinery left out):")
+    _, _, p = _run(PROFILE_CHILD.replace("TOP", str(top)), env)
+    print(p.stdout.rstrip())
+    e = child_env(os.path.join(tmp, "prof_nu"), os.path.join(tmp, "prof_numba"))
+    _, _, p = _run(COMPILE_CHILD, e)
+    d = json.loads(p.stdout.strip().splitlines()[-1])
+    print(f"\nnumba compilations in the 1st simulate call with an empty cache: {len(d['compiles'])} "
+          f"functions, simulate {d['simulate']:.3f} s; the longest (inclusive of callees):")
+    for secs, name in d["compiles"][:top]:
+        print(f"  {secs:7.3f} s  {name}")
 
 
 if __name__ == "__main__":

@@ -32,6 +32,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from .. import diskcache
 from ..errors import CacheWarning
 
 __all__ = ["GEN_VERSION", "RUNTIME_HASH", "VECTORIZE_CHECKS", "cache_dir", "load", "loaded", "toolchain"]
@@ -68,11 +69,7 @@ def loaded() -> list[str]:
 
 def cache_dir() -> Path:
     """Where generated kernels are written: ``$NEUROUNITS_CACHE_DIR`` or ``~/.cache/neurounits``."""
-    env = os.environ.get("NEUROUNITS_CACHE_DIR")
-    if env:
-        return Path(env).expanduser()
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "neurounits"
+    return diskcache.cache_dir()
 
 
 def _configure_llvm() -> None:

@@ -27,7 +27,6 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-import sympy
 
 from ..errors import Problem
 from ..parameters import Parameter, _read_unit
@@ -79,6 +78,8 @@ def derived_values(model: str, spec: Any, evaluate: Any, internal: dict[str, np.
                                     f"({spec.parameters[k].expression}) is not a finite number "
                                     f"(got {vals[i]:g}{f' at neuron {i}' if len(vals) > 1 else ''}); "
                                     "check the parameters it is computed from"))
+        import sympy
+
         uses = [s.name[2:] for s in sympy.sympify(expr).free_symbols]
         scalar = all(np.ndim(getattr(given.get(u), "magnitude", 0)) == 0 for u in uses)
         out[k] = from_internal(float(vals[0]) if scalar else vals.copy(), unit)

@@ -13,24 +13,33 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Mapping
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from ..checks import require_count
 from ..errors import EquationError, ParameterError, Problem, did_you_mean, raise_problems
 from ..parameters import Input, Option, Parameter, PortGroup, Receptor, State, check_value
 from ..units import fmt_unit
-from .builder import build_spec
+from . import speccache
 from .derived import Derived
-from .kernels import expand_kernels
 from .names import name_problem
 from .ports import expand_ports
-from .spec import DT, TIME, ModelSpec
 from .text import parse_equations
 from .values import _fmt_at as _fmt_at
 from .values import _fmt_q, _ParameterValues, _raise_value_problems
 from .values import _numeric as _numeric
 
+if TYPE_CHECKING:
+    from .spec import DT, TIME, ModelSpec
+
 __all__ = ["DT", "TIME", "Model", "ModelSpec"]
+
+
+def __getattr__(name: str) -> Any:  # DT, TIME and ModelSpec import sympy: on first use
+    if name in ("DT", "TIME", "ModelSpec"):
+        from . import spec
+
+        return getattr(spec, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 _CLASS_ATTRS = {"equations", "threshold", "reset", "refractory", "constraints", "receptor_by_sign",
                 "update", "rate_input", "rate_nonlinearity", "rate_summation", "refractory_convention",
@@ -189,13 +198,33 @@ class Model(_ParameterValues):
                                                  "record_expressions_before_events",
                                                  "refractory_convention", "after_step",
                                                  "lower_bounds")}
-            decl, attrs = expand_kernels(cls._model_name, cls._decl, attrs)
-            if attrs.get("_kernels"):
+            decl = cls._decl
+            if any(isinstance(v, Receptor) and v.kernel is not None for v in decl.values()):
+                from .kernels import expand_kernels  # (sympy: only for models with kernels)
+
+                decl, attrs = expand_kernels(cls._model_name, decl, attrs)
                 cls._kernel_text = attrs["_kernels"]
             if any(isinstance(v, PortGroup) for v in decl.values()):
                 decl, attrs = expand_ports(decl, attrs, ports or {})
-            spec = build_spec(cls._model_name, decl, attrs, options)
+            spec = cls._cached_spec(decl, attrs, options)
             cls._specs[key] = spec
+        return spec
+
+    @classmethod
+    def _cached_spec(cls, decl: dict[str, Any], attrs: dict[str, Any], options: dict[str, str]) -> Any:
+        """The structure from the declaration cache (:mod:`.speccache`), else built (and checked) by
+        :func:`~neurounits.equations.builder.build_spec` and cached."""
+        def build() -> ModelSpec:
+            from .builder import build_spec
+
+            return build_spec(cls._model_name, decl, attrs, options)
+
+        k = speccache.key(cls._model_name, decl, attrs, options)
+        spec: Any = None if k is None else speccache.load(k, cls._model_name, decl, build)
+        if spec is None:
+            spec = build()
+            if k is not None:
+                speccache.store(k, spec)
         return spec
 
     @classmethod

@@ -5,17 +5,19 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Mapping
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
-import sympy
 
 from ..errors import Problem, did_you_mean, raise_problems
 from ..parameters import check_value
 from ..units import fmt_unit, to_internal
-from .derived import derived_values
-from .randomness import initial_random, typed_problems
-from .spec import ModelSpec
+from .cachedspec import evaluate as _evaluate_num
+
+if TYPE_CHECKING:
+    import sympy
+
+    from .spec import ModelSpec
 
 
 class _ParameterValues:
@@ -30,15 +32,17 @@ class _ParameterValues:
 
     def _check_refractory(self) -> list[Problem]:
         """A refractory period given by parameters must not be negative."""
-        ref = self.spec.refractory
+        from .speccache import numeric_of
+
+        ref = numeric_of(self.spec).refractory
         if ref is None or ref.is_number:  # a constant is checked when the model is declared
             return []
-        vals = self.evaluate(ref)
+        vals = _evaluate_num(ref, self.internal_parameters(), self.n)
         bad = ~(vals >= 0)
         if not bad.any():
             return []
         i = int(np.flatnonzero(bad)[0])
-        text = type(self).refractory if isinstance(type(self).refractory, str) else str(ref)
+        text = type(self).refractory if isinstance(type(self).refractory, str) else ref.text
         at = f" at neuron {i}" if self.n > 1 else ""
         return [Problem(f"model '{type(self)._model_name}': the refractory period ({text}) must be >= 0, "
                         f"got {vals[i]:g} ms{at}")]
@@ -46,13 +50,14 @@ class _ParameterValues:
     def _check_constraints(self) -> list[Problem]:
         problems = []
         internal = self.internal_parameters()
-        for text, rel in self.spec.constraints:
-            syms, f = _numeric(rel)
-            ok = np.broadcast_to(np.asarray(f(*[internal[s.name[2:]] for s in syms])), (self.n,))
+        from .speccache import numeric_of
+
+        for text, rel in numeric_of(self.spec).constraints:
+            ok = np.broadcast_to(np.asarray(rel.fn(*[internal[a] for a in rel.args])), (self.n,))
             if ok.all():
                 continue
             i = int(np.flatnonzero(~ok)[0])
-            vals = ", ".join(f"{s.name[2:]} = {_fmt_at(self._parameters[s.name[2:]], i)}" for s in syms)
+            vals = ", ".join(f"{a} = {_fmt_at(self._parameters[a], i)}" for a in rel.args)
             at = f" (neuron {i})" if self.n > 1 else ""
             problems.append(Problem(f"model '{type(self)._model_name}': constraint '{text}' is violated"
                                     f"{at}: {vals}"))
@@ -69,6 +74,8 @@ class _ParameterValues:
         self._derived: dict[str, Any] = {}
         self._derived_internal: dict[str, np.ndarray] = {}
         if not problems and self.spec.derived:
+            from .derived import derived_values
+
             self._derived, self._derived_internal, more = derived_values(
                 type(self)._model_name, self.spec, self.evaluate, self._base_internal(), self._parameters)
             problems.extend(more)
@@ -97,11 +104,20 @@ class _ParameterValues:
         """Initial state per neuron, internal units; ``overrides`` maps state -> value.  Random
         numbers in initial values (``rand()``, ...) are keyed by ``seed`` and the neurons' global
         indices ``ids`` (default: 0, 1, ...)."""
+        typed_problems = _typed_problems if self.spec.dtypes else _no_problems
+
         overrides = dict(overrides or {})
         params = self.internal_parameters()
+        num = None  # random draws in initial values: sympy's path; else numpy code (speccache)
         if self.spec.random:
+            from .randomness import initial_random
+
             params.update(initial_random(self.spec, self.evaluate, params, seed,
                                          np.arange(self.n) if ids is None else ids))
+        else:
+            from .speccache import numeric_of
+
+            num = numeric_of(self.spec).initial
         out, problems = {}, []
         for k, unit in self.spec.states.items():
             if k in overrides:
@@ -113,7 +129,8 @@ class _ParameterValues:
                                              (self.n,)).copy()
                     problems.extend(typed_problems(self.name, k, self.spec.dtypes.get(k), out[k]))
                 continue
-            out[k] = self.evaluate(self.spec.initial[k], params)
+            out[k] = (self.evaluate(self.spec.initial[k], params) if num is None
+                      else _evaluate_num(num[k], params, self.n))
             if k in self.spec.dtypes:
                 problems.extend(typed_problems(self.name, k, self.spec.dtypes[k], out[k]))
         for k in overrides:
@@ -129,8 +146,20 @@ class _ParameterValues:
 def _numeric(expr: Any) -> tuple[list, Any]:
     """An expression's symbols (sorted by name) and a numpy function of them; cached, because
     lambdify costs ~1 ms and models are constructed often (every chunk of a sweep)."""
+    import sympy
+
     syms = sorted(expr.free_symbols, key=lambda s: s.name)
     return syms, sympy.lambdify(syms, expr, modules="numpy")
+
+
+def _typed_problems(model: str, state: str, kind: str | None, values: np.ndarray) -> list[Any]:
+    from .randomness import typed_problems  # (imports sympy: only for models with int/bool states)
+
+    return typed_problems(model, state, kind, values)
+
+
+def _no_problems(model: str, state: str, kind: str | None, values: np.ndarray) -> list[Any]:
+    return []  # every state is a float
 
 
 def _raise_value_problems(model: str, problems: list[Problem]) -> None:

@@ -17,10 +17,10 @@ from typing import Any
 
 import numpy as np
 
-from .. import codegen, integrators
 from ..errors import ParameterError
 from ..parameters import check_value
 from ..units import Q_, to_internal
+from . import warm
 from .arguments import MS
 
 __all__ = ["DEFAULT_OPTIONS", "SOURCE_HASH", "KernelChoice", "check_options", "choose_method", "get",
@@ -30,9 +30,10 @@ log = logging.getLogger("neurounits")
 _KERNELS: dict[tuple, Any] = {}
 _LOCK = threading.Lock()
 _SPEC_KEYS: dict[int, tuple[Any, str]] = {}
+_ROOT = Path(__file__).resolve().parents[1]  # codegen and integrators import sympy: read, not imported
 SOURCE_HASH = hashlib.sha256(b"".join(
-    p.read_bytes() for p in sorted(Path(codegen.__file__).parent.glob("*.py"))
-    + sorted(Path(integrators.__file__).parent.glob("*.py")))).hexdigest()[:12]
+    p.read_bytes() for p in sorted((_ROOT / "codegen").glob("*.py"))
+    + sorted((_ROOT / "integrators").glob("*.py")))).hexdigest()[:12]
 
 DEFAULT_OPTIONS: dict[str, Any] = {"atol": 1e-6, "rtol": 1e-6, "control": "y", "h0": None,
                                    "max_substeps": 100_000}
@@ -60,19 +61,48 @@ class KernelChoice:
                 self.counts, self.uniform)
 
     def kernel_spec(self) -> Any:
-        step = integrators.step_for(self.method, self.spec) if self.method != "none" else None
-        return codegen.KernelSpec(self.spec, step, self.record, self.per_neuron, self.control,
+        from .. import codegen, integrators
+
+        spec = full_spec(self.spec)
+        step = integrators.step_for(self.method, spec) if self.method != "none" else None
+        return codegen.KernelSpec(spec, step, self.record, self.per_neuron, self.control,
                                   counts=self.counts, uniform=self.uniform)
 
 
+def full_spec(spec: Any) -> Any:
+    """The full (symbolic) ModelSpec of a structure read from the declaration cache."""
+    full = getattr(type(spec), "full", None)
+    return full(spec) if full is not None else spec
+
+
+def _is_str_pair(v: Any) -> bool:
+    return isinstance(v, list) and len(v) == 2 and all(isinstance(x, str) for x in v)
+
+
 def choose_method(spec: Any, method: str | None) -> tuple[str, str]:
-    """(method name, why it was chosen): ``method`` checked, or chosen when None (and logged)."""
+    """(method name, why it was chosen): ``method`` checked, or chosen when None (and logged).
+    Worked out once per structure (kept in the warm-run cache, :mod:`.warm`)."""
+    what = f"the method of model '{spec.name}'"
     if method is None:
-        name, reason = integrators.choose(spec)
+        def choose() -> list[str]:
+            from .. import integrators
+
+            return list(integrators.choose(full_spec(spec)))
+
+        name, reason = warm.memo(("choose", spec.key, repr(spec.default_method)), what, choose, _is_str_pair)
         log.info("model '%s': using method '%s' (%s)", spec.name, name, reason)
         return name, reason
-    integ = integrators.get(method, spec)
-    return (integ.name if integ is not None else "none"), ""
+
+    def resolve() -> list[str]:
+        from .. import integrators
+
+        integ = integrators.get(method, full_spec(spec))
+        return [integ.name if integ is not None else "none", ""]
+
+    if not isinstance(method, str):
+        return resolve()[0], ""
+    name, _ = warm.memo(("get", spec.key, method), what, resolve, _is_str_pair)
+    return name, ""
 
 
 def n_loaded() -> int:
@@ -82,6 +112,8 @@ def n_loaded() -> int:
 
 def kernel_source(choice: KernelChoice) -> str:
     """The generated source of the kernel module for ``choice``."""
+    from .. import codegen
+
     return codegen.generate(choice.kernel_spec())
 
 
@@ -90,7 +122,10 @@ def get(choice: KernelChoice) -> Any:
     key = choice.key()
     fn = _KERNELS.get(key)
     if fn is None:
-        fn = codegen.load(kernel_source(choice))
+        from .. import codegen
+
+        fn = warm.kernel(key, f"the kernel of model '{choice.spec.name}'", lambda: kernel_source(choice),
+                         codegen.load)
         with _LOCK:
             _KERNELS.setdefault(key, fn)
     return fn
@@ -102,6 +137,8 @@ def install(key: tuple, source: str, digest: str) -> None:
         return
     if hashlib.sha256(source.encode()).hexdigest() != digest:
         raise RuntimeError(f"the kernel source shipped to this worker does not match its hash {digest[:12]}")
+    from .. import codegen
+
     mod = codegen.load(source)
     with _LOCK:
         _KERNELS.setdefault(key, mod)

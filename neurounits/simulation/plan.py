@@ -18,7 +18,8 @@ import numpy as np
 
 from ..checks import check_count, is_count
 from ..equations import Model
-from ..equations.refractory import refractory_steps as steps_on_spike
+from ..equations.cachedspec import evaluate as evaluate_numeric
+from ..equations.speccache import numeric_of
 from ..errors import ParameterError, did_you_mean, raise_problems
 from ..parameters import Problem
 from ..units import DimensionError
@@ -174,9 +175,15 @@ class RunPlan:
 def refractory_steps(model: Any, spec: Any, params: dict[str, np.ndarray], dt_ms: float) -> np.ndarray | None:
     """Refractory steps per neuron (NEST's ceil(t_ref / dt), or as Brian2 counts them: see
     :func:`neurounits.equations.refractory.refractory_steps`), or None without a refractory period."""
-    if spec.refractory is None:
+    ref = numeric_of(spec).refractory
+    if ref is None:
         return None
-    return steps_on_spike(spec, model.evaluate(spec.refractory, params), dt_ms)
+    ref_ms = evaluate_numeric(ref, params, model.n)
+    if spec.refractory_convention == "nest" and spec.refractory_condition is None:
+        return np.ceil(ref_ms / dt_ms - 1e-9).astype(np.int64).clip(min=0)
+    from ..equations.refractory import refractory_steps as steps_on_spike  # (imports sympy)
+
+    return steps_on_spike(spec, ref_ms, dt_ms)
 
 
 def _new_inputs(model: Any, inputs: dict[str, Any], problems: list[Problem]) -> dict[str, InputSource]:

@@ -16,7 +16,6 @@ from typing import Any
 
 import numpy as np
 
-from .. import codegen, integrators
 from ..errors import ParameterError, SimulationError
 from ..units import Q_
 from .plan import RunPlan
@@ -32,6 +31,12 @@ STATUS_MESSAGES = {
     2: "the adaptive step size fell below h_min (or stopped making progress)",
     3: "the adaptive integrator needed more than max_substeps sub-steps",
 }
+
+
+def _bound() -> float:
+    from ..codegen import BOUND
+
+    return BOUND
 
 
 def _memory_limit() -> int:
@@ -75,7 +80,7 @@ def kernel_arguments(runner: Runner, seg: dict[str, Any], n_steps: int, lo: int,
         d[f"EVS_{r}"], d[f"EVW_{r}"] = st[mask], ww[mask]
         d[f"EVN_{r}"] = np.where(nn[mask] < 0, -1, nn[mask] - lo)
         d[f"B_{r}"] = np.zeros(hi - lo)
-    if p.method != "none" and integrators.INTEGRATORS[p.method].adaptive:
+    if "HSTEP" in p.kernel.ARGS:  # an adaptive kernel (the ABI: codegen.KernelSpec.argnames)
         o = p.options
         d.update(HSTEP=runner.hstep[lo:hi], ATOL=o["atol"][lo:hi], RTOL=o["rtol"][lo:hi], hmin=o["h_min"],
                  maxsub=o["max_substeps"])
@@ -238,7 +243,7 @@ class Runner:
         if np.isfinite(value):  # finite, but past the bound: the integration diverged
             unit = f"{self.plan.spec.states[var]:~}" or "1"
             return (f"model '{p.model.name}': state '{var}' of neuron {outcome.neuron} diverged: it reached "
-                    f"{value:.3g} (internal unit {unit}; the bound is {codegen.BOUND:g}) at "
+                    f"{value:.3g} (internal unit {unit}; the bound is {_bound():g}) at "
                     f"t = {t_fail:~g} "
                     f"(step {self.step}). The equations blow up or dt = {p.dt_ms:g} ms is too large for "
                     f"method '{p.method}' (nu.check_dt(model, dt, method) says how large it may be); try "

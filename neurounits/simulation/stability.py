@@ -13,19 +13,17 @@ integrates each state's own linear part exactly, ``rkf45`` controls its own sub-
 
 from __future__ import annotations
 
+import functools
 import threading
 import warnings
 from typing import Any
 
 import numpy as np
-import sympy
 
-from ..equations import TIME
 from ..errors import ParameterError, StabilityWarning, raise_problems
-from ..integrators import INTEGRATORS
 from ..parameters import Problem
 from ..units import Q_
-from . import kernels
+from . import kernels, warm
 from .arguments import check_dt as _check_dt_value
 
 __all__ = ["check_dt", "check_plan", "stability_limit"]
@@ -35,9 +33,20 @@ _JACOBIANS: dict[Any, Any] = {}
 _LOCK = threading.Lock()
 
 
+@functools.cache
 def _polynomial(method: str) -> np.ndarray | None:
     """Coefficients c_0..c_s of the stability polynomial R(z) = sum c_j z^j of an explicit tableau
-    method (c_0 = 1, c_j = b^T A^(j-1) e), or None for a method without one."""
+    method (c_0 = 1, c_j = b^T A^(j-1) e), or None for a method without one (kept in the warm-run
+    cache: the integrators import sympy)."""
+    rec = warm.memo(("tableau", method), f"the stability polynomial of method '{method}'",
+                    lambda: {"coef": _tableau_polynomial(method)},
+                    lambda v: v["coef"] is None or all(isinstance(c, float) for c in v["coef"]))
+    return None if rec["coef"] is None else np.array(rec["coef"], dtype=float)
+
+
+def _tableau_polynomial(method: str) -> list[float] | None:
+    from ..integrators import INTEGRATORS
+
     integ = INTEGRATORS.get(method)
     if integ is None or integ.adaptive or not all(hasattr(integ, a) for a in ("A", "b")):
         return None
@@ -50,7 +59,7 @@ def _polynomial(method: str) -> np.ndarray | None:
     for _ in range(s):
         coef.append(float(b @ v))
         v = A @ v
-    return np.array(coef)
+    return coef
 
 
 def _growth(coef: np.ndarray, z: np.ndarray) -> np.ndarray:
@@ -105,6 +114,10 @@ def monotone_limit(method: str, eigenvalues: np.ndarray) -> float:
 def _jacobian(spec: Any) -> tuple[Any, list[str]] | None:
     """A numpy function of (parameters, states, inputs, t) giving the Jacobian of the ODEs, and the
     ODE states; None if the equations hold symbols it cannot evaluate."""
+    import sympy
+
+    from ..equations import TIME
+
     key = spec.key
     with _LOCK:
         if key in _JACOBIANS:
