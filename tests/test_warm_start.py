@@ -252,7 +252,8 @@ def test_every_library_structure_survives_the_cache(cls, cache):
             full = cls._spec_for(options)
             cls._specs = {}
             cached = cls._spec_for(options)
-            if full.ports:  # port groups: always the full path
+            newer = full.input_effects or full.lower_bounds  # (iaf_psc_exp, iaf_psc_delta)
+            if full.ports or newer:  # port groups, input effects, lower bounds: always the full path
                 assert not isinstance(cached, CachedSpec)
                 continue
             assert isinstance(cached, CachedSpec), cls
@@ -269,6 +270,7 @@ def _compare(cls, full, cached) -> None:
         "states",
         "inputs",
         "hold",
+        "refractory_convention",
         "noise",
         "rate_channels",
         "rate_linear",
@@ -302,3 +304,35 @@ def _compare(cls, full, cached) -> None:
             assert x.args == y.args and x.is_number == y.is_number and x.text == y.text
             vx, vy = (np.asarray(z.fn(*[internal[k] for k in z.args])) for z in (x, y))
             assert vx.dtype == vy.dtype and np.array_equal(vx, vy, equal_nan=True)
+
+
+@pytest.mark.parametrize(
+    ("what", "kw"),
+    [
+        ("after_step", {"after_step": "V = clip(V, -80*mV, 0*mV)"}),
+        ("random", {"reset": "V = E_L + rand()*mV", "threshold": "V > -50*mV"}),
+        ("refractory_condition", {"threshold": "V > -50*mV", "reset": "V = E_L", "refractory": "V > -60*mV"}),
+    ],
+)
+def test_models_with_the_newer_constructs_are_never_cached(what, kw, cache):
+    """A model using a construct the cache cannot represent is built by the full path every time
+    (speccache._NOT_CACHED), and no record is written for it."""
+    eqs = "dV/dt = (E_L - V)/tau : mV"
+    M = nu.Model.from_equations(eqs, parameters={"E_L": "-70 mV", "tau": "10 ms"}, name=f"New_{what}", **kw)
+    spec = M._spec_for({})
+    assert getattr(spec, what) not in ((), {}, None)
+    M._specs = {}
+    assert not isinstance(M._spec_for({}), CachedSpec)
+    assert not list(cache.glob("nu_spec_*.json"))
+
+
+def test_brian2_convention_survives_the_cache(cache):
+    """from_equations' default convention (Brian2's counting of the period) is part of a record."""
+    M = nu.Model.from_equations("dV/dt = (E_L - V)/tau : mV (unless refractory)",
+                                parameters={"E_L": "-70 mV", "tau": "10 ms"}, threshold="V > -50*mV",
+                                reset="V = E_L", refractory="2 ms", name="Brian2Convention")
+    full = M._spec_for({})
+    M._specs = {}
+    cached = M._spec_for({})
+    assert isinstance(cached, CachedSpec)
+    assert cached.refractory_convention == full.refractory_convention == "brian2"

@@ -127,7 +127,7 @@ class CachedSpec:
         self.lower_bounds: tuple = ()
         self.input_effects: tuple = ()
         self.refractory_condition = None
-        self.refractory_convention = "nest"
+        self.refractory_convention = str(rec.get("refractory_convention", "nest"))
         if not rec["threshold"]:
             self.threshold = None
         if not rec["update"]:

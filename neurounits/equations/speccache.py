@@ -172,7 +172,7 @@ def _numeric_record(expr: Any, check: bool = True) -> dict[str, Any]:
 #: (field, the value of a model without them)
 _NOT_CACHED: tuple[tuple[str, Any], ...] = (
     ("derived", {}), ("random", ()), ("dtypes", {}), ("after_step", ()), ("lower_bounds", ()),
-    ("input_effects", ()), ("refractory_condition", None), ("refractory_convention", "nest"))
+    ("input_effects", ()), ("refractory_condition", None))
 
 
 def _record(spec: Any) -> dict[str, Any]:
@@ -198,6 +198,7 @@ def _record(spec: Any) -> dict[str, Any]:
             k: [unit_text(r.unit), r.number, r.refractory_input] for k, r in spec.receptors.items()
         },
         "hold": list(spec.hold),
+        "refractory_convention": spec.refractory_convention,
         "receptor_by_sign": spec.receptor_by_sign,
         "events_in_substeps": spec.events_in_substeps,
         "default_method": spec.default_method,
