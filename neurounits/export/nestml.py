@@ -273,6 +273,11 @@ def _input_block(spec: Any) -> list[str]:
     return lines
 
 
+# The timer counts down by the resolution in floating point (5 ms - 50 x 0.1 ms is 2.7e-15 ms, not 0):
+# compared with a billionth of a step, it runs for ceil(t_ref/dt - 1e-9) steps, as neurounits counts.
+_REFR_TOL = "1e-9 * resolution()"
+
+
 def _update_block(spec: Any, refr: bool) -> list[str]:
     """The ``update`` block: the states held during the refractory period are not integrated."""
     lines = ["    update:"]
@@ -280,7 +285,7 @@ def _update_block(spec: Any, refr: bool) -> list[str]:
     if refr:
         free = [s for s in states if s not in spec.hold]
         lines += [
-            "        if refr_t > 0 ms:",
+            f"        if refr_t > {_REFR_TOL}:",
             f"            integrate_odes({', '.join([*free, 'refr_t'])})",
             "        else:",
             f"            integrate_odes({', '.join(states)})",
@@ -312,7 +317,7 @@ def _condition_block(spec: Any, pr: _Printer, refr: bool) -> list[str]:
     if spec.threshold is None:
         return []
     cond = pr.ex(spec.threshold)
-    lines = [f"    onCondition(refr_t <= 0 ms and ({cond})):" if refr else f"    onCondition({cond}):"]
+    lines = [f"    onCondition(refr_t <= {_REFR_TOL} and ({cond})):" if refr else f"    onCondition({cond}):"]
     if refr:
         lines.append(f"        refr_t = ({pr.ex(spec.refractory)})*(1 ms)")
     for state, e in spec.reset:

@@ -153,7 +153,7 @@ def run_case(name: str) -> dict[str, np.ndarray]:
                       params={"amplitude_times": [t_on, t_off], "amplitude_values": [amp, 0.0]})
     rtypes = n.get("receptor_types") if c["spikes"] else {}
     print(name, "receptor types:", rtypes)
-    nest.Connect(gen, n, syn_spec={"receptor_type": rtypes.get("I", 0) if rtypes else 0})
+    nest.Connect(gen, n, syn_spec={"receptor_type": 0, "delay": DT})  # port 0: the continuous input
     for port, times, weights in c["spikes"]:
         sg = nest.Create("spike_generator", params={"spike_times": times, "spike_weights": weights})
         nest.Connect(sg, n, syn_spec={"receptor_type": rtypes[port.upper()], "delay": DT, "weight": 1.0})
