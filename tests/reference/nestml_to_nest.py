@@ -35,6 +35,7 @@ import os
 import re
 import shutil
 import stat
+import subprocess
 import sys
 from pathlib import Path
 
@@ -55,8 +56,10 @@ CASES: dict[str, dict] = {
         model="CubaLIF",
         params={},
         step=(20.0, 150.0, 12.0),
-        spikes=[("ex", [30.0, 30.0, 60.5, 100.0, 170.0], [3.0, 2.0, 4.0, 5.0, 6.0]),
-                ("inh", [80.0, 120.0], [-4.0, -8.0])],
+        spikes=[
+            ("ex", [30.0, 30.0, 60.5, 100.0, 170.0], [3.0, 2.0, 4.0, 5.0, 6.0]),
+            ("inh", [80.0, 120.0], [-4.0, -8.0]),
+        ],
         record="V",
     ),
     "AdEx": dict(
@@ -121,9 +124,10 @@ def build(names: list[str]) -> Path:
     install.mkdir(parents=True, exist_ok=True)
     config = write_nest_config(WORK / "nest_prefix")
     for opt in ("--prefix", "--includes", "--libs", "--cflags", "--compiler"):
-        import subprocess
-
-        print(f"nest-config {opt}:", subprocess.run([config, opt], capture_output=True, text=True).stdout.strip())
+        print(
+            f"nest-config {opt}:",
+            subprocess.run([config, opt], capture_output=True, text=True).stdout.strip(),
+        )
     for name in names:
         nu.export.nestml(getattr(nu.models, CASES[name]["model"]), src / f"{name}.nestml")
     generate_nest_target(
@@ -149,8 +153,9 @@ def run_case(name: str) -> dict[str, np.ndarray]:
     params = {k: float(nu.Q_(v).magnitude) for k, v in c["params"].items()}
     n = nest.Create(f"{c['model']}_neuron", params=params)
     t_on, t_off, amp = c["step"]
-    gen = nest.Create("step_current_generator",
-                      params={"amplitude_times": [t_on, t_off], "amplitude_values": [amp, 0.0]})
+    gen = nest.Create(
+        "step_current_generator", params={"amplitude_times": [t_on, t_off], "amplitude_values": [amp, 0.0]}
+    )
     rtypes = n.get("receptor_types") if c["spikes"] else {}
     print(name, "receptor types:", rtypes)
     nest.Connect(gen, n, syn_spec={"receptor_type": 0, "delay": DT})  # port 0: the continuous input
@@ -170,6 +175,62 @@ def run_case(name: str) -> dict[str, np.ndarray]:
     }
 
 
+def neurounits_trace(
+    name: str,
+    method: str | None = None,
+    t_stop: float = T_STOP,
+    current_lag: int = 1,
+    **method_options: object,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The same model and drive in neurounits: times (ms, t[0] = 0), the recorded state, spike times.
+
+    The timing of NEST's inputs (measured: this reproduces the NEST traces): the generator's step at
+    ``t_on``, sent with delay dt, is the continuous input of the step (t_on + dt, t_on + 2 dt]
+    (``current_lag`` = 1 step after t_on); a spike sent at ``t`` with delay dt arrives at ``t + dt``:
+    NESTML adds its weight after that step's integration, as neurounits does with a SpikeInput at
+    ``t + dt``.
+    """
+    c = CASES[name]
+    model = getattr(nu.models, c["model"])(**c["params"])
+    k = np.arange(round(t_stop / DT))
+    t_on, t_off, amp = c["step"]
+    on = (k >= round(t_on / DT) + current_lag) & (k < round(t_off / DT) + current_lag)
+    current = nu.TimedArray(nu.Q_(np.where(on, amp, 0.0), str(model.inputs["I"])), dt=f"{DT} ms")
+    spikes = [
+        nu.SpikeInput(times=nu.Q_(np.asarray(times) + DT, "ms"), weight=nu.Q_(weights, "mV"), receptor=port)
+        for port, times, weights in c["spikes"]
+    ]
+    opts = {"method_options": method_options} if method_options else {}
+    res = nu.simulate(
+        model,
+        duration=f"{t_stop} ms",
+        dt=f"{DT} ms",
+        inputs={"I": current},
+        spike_inputs=spikes,
+        record=(c["record"],),
+        method=method,
+        **opts,
+    )
+    return (res.t.to("ms").magnitude, res[c["record"]].magnitude[:, 0], res.spikes.times.to("ms").magnitude)
+
+
+def compare() -> None:
+    """Print neurounits against the saved NEST traces (what tests/test_nestml_compiled.py checks)."""
+    for name, method, t_stop, opts in (
+        ("CubaLIF", None, T_STOP, {}),
+        ("AdEx", "rkf45", 37.0, {"atol": 1e-6, "rtol": 1e-6}),
+        ("AdEx", "rk4", T_STOP, {}),
+    ):
+        ref = np.load(HERE / f"nestml_{name}.npz")
+        t, v, spikes = neurounits_trace(name, method, t_stop, **opts)
+        keep = ref["t"] <= t_stop + 1e-9
+        dv = np.max(np.abs(np.interp(ref["t"][keep], t, v) - ref["V"][keep]))
+        print(
+            f"{name} {method or 'auto'} 0-{t_stop:g} ms: max |dV| = {dv:.3g} mV; spikes neurounits "
+            f"{spikes.tolist()}, NEST {ref['spikes'][ref['spikes'] <= t_stop].tolist()}"
+        )
+
+
 def main(argv: list[str]) -> None:
     names = [a for a in argv if not a.startswith("--")] or list(CASES)
     if "--reuse" not in argv:
@@ -184,6 +245,7 @@ def main(argv: list[str]) -> None:
         res = run_case(name)
         print(name, "spikes:", res["spikes"], "V[:5]", res["V"][:5])
         np.savez(HERE / f"nestml_{name}.npz", **res)
+    compare()
 
 
 if __name__ == "__main__":
