@@ -4,13 +4,15 @@ The equations are neurounits' checked ones: every parameter, state, input and ``
 divided by its unit (the internal units neurounits computes in: mV, ms, pA, nS, pF, ...), so that
 NESTML's unit checker sees dimensionless expressions, and each derivative is multiplied back by its
 state's unit per ms.  Refractoriness is a timer ``refr_t`` (``refr_t' = -1``) as in NESTML's own
-models: the states held during the refractory period (``: mV (unless refractory)``) are not
+models, compared with a billionth of a step (NESTML counts it down in floating point), so that it
+lasts ``ceil(t_ref/dt - 1e-9)`` steps as in neurounits: the states held during the refractory period (``: mV (unless refractory)``) are not
 integrated while it runs.  Each receptor is a spike input port whose value times ``1 s`` is the
 weight, a number in the receptor's unit.
 
-Checked with NESTML 9.0 (its parser and context conditions, ``target_platform="NONE"``), not
-compiled into NEST here: NEST's numerics (NESTML's solver choice) are not neurounits', and
-NESTML-generated models number several spike ports from 1 in declaration order.
+Checked with NESTML 9.0 (its parser and context conditions, ``target_platform="NONE"``); CubaLIF
+and AdEx compiled into NEST 3.10 (tests/reference/nestml_to_nest.py, docs/nest_export.md) match
+neurounits' traces to rounding with the same solver.  NESTML-generated models number several spike
+ports from 1 in declaration order.
 """
 
 from __future__ import annotations
