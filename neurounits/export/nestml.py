@@ -5,9 +5,9 @@ divided by its unit (the internal units neurounits computes in: mV, ms, pA, nS, 
 NESTML's unit checker sees dimensionless expressions, and each derivative is multiplied back by its
 state's unit per ms.  Refractoriness is a timer ``refr_t`` (``refr_t' = -1``) as in NESTML's own
 models, compared with a billionth of a step (NESTML counts it down in floating point), so that it
-lasts ``ceil(t_ref/dt - 1e-9)`` steps as in neurounits: the states held during the refractory period (``: mV (unless refractory)``) are not
-integrated while it runs.  Each receptor is a spike input port whose value times ``1 s`` is the
-weight, a number in the receptor's unit.
+lasts ``ceil(t_ref/dt - 1e-9)`` steps as in neurounits: the states held during the refractory
+period (``: mV (unless refractory)``) are not integrated while it runs.  Each receptor is a spike
+input port whose value times ``1 s`` is the weight, a number in the receptor's unit.
 
 Checked with NESTML 9.0 (its parser and context conditions, ``target_platform="NONE"``); CubaLIF
 and AdEx compiled into NEST 3.10 (tests/reference/nestml_to_nest.py, docs/nest_export.md) match
