@@ -4,13 +4,15 @@ The equations are neurounits' checked ones: every parameter, state, input and ``
 divided by its unit (the internal units neurounits computes in: mV, ms, pA, nS, pF, ...), so that
 NESTML's unit checker sees dimensionless expressions, and each derivative is multiplied back by its
 state's unit per ms.  Refractoriness is a timer ``refr_t`` (``refr_t' = -1``) as in NESTML's own
-models: the states held during the refractory period (``: mV (unless refractory)``) are not
-integrated while it runs.  Each receptor is a spike input port whose value times ``1 s`` is the
-weight, a number in the receptor's unit.
+models, compared with a billionth of a step (NESTML counts it down in floating point), so that it
+lasts ``ceil(t_ref/dt - 1e-9)`` steps as in neurounits: the states held during the refractory
+period (``: mV (unless refractory)``) are not integrated while it runs.  Each receptor is a spike
+input port whose value times ``1 s`` is the weight, a number in the receptor's unit.
 
-Checked with NESTML 9.0 (its parser and context conditions, ``target_platform="NONE"``), not
-compiled into NEST here: NEST's numerics (NESTML's solver choice) are not neurounits', and
-NESTML-generated models number several spike ports from 1 in declaration order.
+Checked with NESTML 9.0 (its parser and context conditions, ``target_platform="NONE"``); CubaLIF
+and AdEx compiled into NEST 3.10 (tests/reference/nestml_to_nest.py, docs/nest_export.md) match
+neurounits' traces to rounding with the same solver.  NESTML-generated models number several spike
+ports from 1 in declaration order.
 """
 
 from __future__ import annotations
@@ -273,6 +275,11 @@ def _input_block(spec: Any) -> list[str]:
     return lines
 
 
+# The timer counts down by the resolution in floating point (5 ms - 50 x 0.1 ms is 2.7e-15 ms, not 0):
+# compared with a billionth of a step, it runs for ceil(t_ref/dt - 1e-9) steps, as neurounits counts.
+_REFR_TOL = "1e-9 * resolution()"
+
+
 def _update_block(spec: Any, refr: bool) -> list[str]:
     """The ``update`` block: the states held during the refractory period are not integrated."""
     lines = ["    update:"]
@@ -280,7 +287,7 @@ def _update_block(spec: Any, refr: bool) -> list[str]:
     if refr:
         free = [s for s in states if s not in spec.hold]
         lines += [
-            "        if refr_t > 0 ms:",
+            f"        if refr_t > {_REFR_TOL}:",
             f"            integrate_odes({', '.join([*free, 'refr_t'])})",
             "        else:",
             f"            integrate_odes({', '.join(states)})",
@@ -312,7 +319,7 @@ def _condition_block(spec: Any, pr: _Printer, refr: bool) -> list[str]:
     if spec.threshold is None:
         return []
     cond = pr.ex(spec.threshold)
-    lines = [f"    onCondition(refr_t <= 0 ms and ({cond})):" if refr else f"    onCondition({cond}):"]
+    lines = [f"    onCondition(refr_t <= {_REFR_TOL} and ({cond})):" if refr else f"    onCondition({cond}):"]
     if refr:
         lines.append(f"        refr_t = ({pr.ex(spec.refractory)})*(1 ms)")
     for state, e in spec.reset:

@@ -267,7 +267,7 @@ def test_nestml_text_of_a_model_of_your_own(tmp_path):
     assert "        refr_t' = -1" in text and "        I pA <- continuous" in text
     assert "V' = (" in text and ")*(1 mV/ms)" in text and "min((V_peak/(1 mV)), (V/(1 mV)))" in text
     assert "            integrate_odes(w, refr_t)" in text  # V is held while refractory
-    assert "    onCondition(refr_t <= 0 ms and ((V/(1 mV)) > (V_peak/(1 mV)))):" in text
+    assert "    onCondition(refr_t <= 1e-9 * resolution() and ((V/(1 mV)) > (V_peak/(1 mV)))):" in text
     assert "        w = ((b/(1 pA)) + (w/(1 pA)))*(1 pA)" in text
     coba = nu.export.nestml(nu.models.CobaLIF)  # a class: its defaults
     assert "        ex <- spike  # weights in nS" in coba
