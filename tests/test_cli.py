@@ -151,7 +151,7 @@ def test_models_name_shows_one_model(capsys):
     assert status == 0
     assert out.startswith("nest.iaf_psc_exp: NEST's iaf_psc_exp")
     assert "states: V_m [mV], I_syn_ex [pA], I_syn_in [pA]\n" in out
-    assert "inputs: I [pA]\n" in out and "  E_L          mV         -70 mV" in out
+    assert "inputs: I [pA], I_1 [pA]\n" in out and "  E_L          mV         -70 mV" in out
     status, _, err = run_main(capsys, "models", "nest.iaf_psc_expp")
     assert status == 2
     assert err == (
