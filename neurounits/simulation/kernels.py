@@ -35,6 +35,10 @@ SOURCE_HASH = hashlib.sha256(b"".join(
     p.read_bytes() for p in sorted((_ROOT / "codegen").glob("*.py"))
     + sorted((_ROOT / "integrators").glob("*.py")))).hexdigest()[:12]
 
+#: the methods with an adaptive step (HSTEP, ATOL, ... arguments): the integrators' registry says the
+#: same (tested), but importing it imports sympy, which a warm run avoids
+ADAPTIVE_METHODS = ("rkf45",)
+
 DEFAULT_OPTIONS: dict[str, Any] = {"atol": 1e-6, "rtol": 1e-6, "control": "y", "h0": None,
                                    "max_substeps": 100_000}
 

@@ -18,6 +18,7 @@ import numpy as np
 
 from ..errors import ParameterError, SimulationError
 from ..units import Q_
+from .kernels import ADAPTIVE_METHODS
 from .plan import RunPlan
 
 __all__ = ["Outcome", "Runner", "kernel_arguments"]
@@ -80,7 +81,8 @@ def kernel_arguments(runner: Runner, seg: dict[str, Any], n_steps: int, lo: int,
         d[f"EVS_{r}"], d[f"EVW_{r}"] = st[mask], ww[mask]
         d[f"EVN_{r}"] = np.where(nn[mask] < 0, -1, nn[mask] - lo)
         d[f"B_{r}"] = np.zeros(hi - lo)
-    if "HSTEP" in p.kernel.ARGS:  # an adaptive kernel (the ABI: codegen.KernelSpec.argnames)
+    if p.method in ADAPTIVE_METHODS:  # an adaptive kernel (without loading the kernel: a network
+        # runs its populations' step modules, and a Dask worker may hold only those, shipped to it)
         o = p.options
         d.update(HSTEP=runner.hstep[lo:hi], ATOL=o["atol"][lo:hi], RTOL=o["rtol"][lo:hi], hmin=o["h_min"],
                  maxsub=o["max_substeps"])
