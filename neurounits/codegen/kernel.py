@@ -43,7 +43,7 @@ from .refractory import condition_pass
 __all__ = ["generate"]
 
 
-def _flags(ks: KernelSpec, inline: bool = False, internal: bool = False, body: bool = False) -> str:
+def jit_flags(ks: KernelSpec, inline: bool = False, internal: bool = False, body: bool = False) -> str:
     """The decorator of a compiled function of the kernel: ``inline``, LLVM always inlines it;
     ``internal``, only compiled code calls it (numba builds no wrapper for Python callers; nor, for
     any of them, a C-callable one); ``body``, compiled by ``runtime.KernelCompiler`` (its array
@@ -55,7 +55,7 @@ def _flags(ks: KernelSpec, inline: bool = False, internal: bool = False, body: b
     return f"@njit(cache=True, nogil=True, error_model=\"numpy\"{fm}{fi}{nw}, no_cfunc_wrapper=True{pc})"
 
 
-def _n(ks: KernelSpec) -> str:
+def n_code(ks: KernelSpec) -> str:
     """The number of neurons, from an argument that is an array in both entry points."""
     return f"X_{next(iter(ks.spec.states))}.shape[0]" if ks.spec.states else "REC.shape[2]"
 
@@ -135,11 +135,6 @@ def _integrate(ks: KernelSpec, ind: int, L: Lines) -> None:
         L.add(ind, f"x_{k} = {to_code(e.xreplace({TIME: T_END}))}")
 
 
-def _derived_function(ks: KernelSpec, L: Lines) -> None:
-    """``_derived(n, dt, P...)``: the integrator's per-neuron constants (:mod:`.derived`)."""
-    derived_function(ks, L, _flags(ks))
-
-
 
 def _work(ks: KernelSpec) -> list[tuple[str, str]]:
     """The body's work arrays (name, numpy allocation), allocated by the entry points (in Python:
@@ -182,7 +177,7 @@ def _entry_points(ks: KernelSpec, L: Lines) -> None:
         L.add(0, f"def {name}({', '.join(args)}):")
         doc = "one value per parameter" if uniform else "per-neuron arrays; shared values passed as one value"
         L.add(1, f'"""The kernel, for {doc} (arguments: ARGS)."""')
-        L.add(1, f"n = {_n(ks)}")
+        L.add(1, f"n = {n_code(ks)}")
         if derived:
             call = ", ".join(["n", "dt"] + [f"P_{k}" for k in _derived_params(ks)])
             L.add(1, f"({', '.join(derived)},) = _derived({call})")
@@ -199,7 +194,7 @@ def _entry_points(ks: KernelSpec, L: Lines) -> None:
 def _setup(ks: KernelSpec, L: Lines) -> None:
     """The body's locals before the time loop."""
     s = ks.spec
-    L.add(1, f"n = {_n(ks)}")
+    L.add(1, f"n = {n_code(ks)}")
     L.add(1, "nspk = 0")
     if not ks.has_refractory:
         L.add(1, "refr = False")
@@ -234,17 +229,17 @@ def rhs_and_try(ks: KernelSpec, L: Lines) -> None:
         fn(ks, "", F)
         L.n_temps = F.n_temps
         straight = inlinable("\n".join(F.lines[1:]))
-        if fn is rhs_function and straight and rhs_called(F.lines[1:], _flags(ks, internal=True), L):
+        if fn is rhs_function and straight and rhs_called(F.lines[1:], jit_flags(ks, internal=True), L):
             continue
         L.add(0, "@_rt.inlined  # emitted in place where called (codegen.inline)" if straight
-              else _flags(ks, inline=True, internal=True))
+              else jit_flags(ks, inline=True, internal=True))
         L.lines += F.lines[1:]
 
 
 def _body(ks: KernelSpec, L: Lines, slow: SlowPass | None) -> None:
     """The kernel's body: the whole time loop."""
     states = bool(ks.spec.states)
-    L.add(0, _flags(ks, body=True))
+    L.add(0, jit_flags(ks, body=True))
     L.add(0, f"def _body({', '.join(ks.argnames() + ks.derived_names() + [w for w, _ in _work(ks)])}):")
     L.compiled = True
     _setup(ks, L)
@@ -310,11 +305,11 @@ def generate(ks: KernelSpec) -> str:
     L.add(0, "")
     slow = None
     if ks.adaptive and ks.spec.states:
-        slow = slow_function(ks, _flags(ks, internal=True), L)
+        slow = slow_function(ks, jit_flags(ks, internal=True), L)
     _entry_points(ks, L)
     _work_function(ks, L)
     if ks.derived_names():
-        _derived_function(ks, L)
+        derived_function(ks, L, jit_flags(ks))  # _derived(n, dt, P...): per-neuron constants
     if slow is not None:
         rhs_and_try(ks, L)
     at = len(L.lines)

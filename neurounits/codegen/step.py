@@ -25,16 +25,15 @@ from __future__ import annotations
 from .abi import BOUND, KernelSpec
 from .adaptive import trial_pass
 from .cache import GEN_VERSION, RUNTIME_HASH, VECTORIZE_CHECKS, toolchain
+from .derived import derived_function, derived_params
 from .emit import Lines, hoist, names, phi_code
 from .inputs import input_rows, noise_rate_setup, rate_prepass
 from .kernel import (
-    _derived_function,
-    _derived_params,
-    _flags,
-    _n,
     _step_body,
     _work,
     _work_function,
+    jit_flags,
+    n_code,
     rhs_and_try,
 )
 from .lanes import SlowPass, lane_constants, slow_call, slow_function
@@ -59,10 +58,10 @@ def _tail(ks: KernelSpec) -> list[str]:
 def _step(ks: KernelSpec, L: Lines, slow: SlowPass | None) -> None:
     s = ks.spec
     args = ["j", "dt", "j0", *step_argnames(ks)[2:], "SPKOUT", *_tail(ks)]
-    L.add(0, _flags(ks))
+    L.add(0, jit_flags(ks))
     L.add(0, f"def step({', '.join(args)}):")
     L.compiled = True
-    L.add(1, f"n = {_n(ks)}")
+    L.add(1, f"n = {n_code(ks)}")
     if not ks.has_refractory:
         L.add(1, "refr = False")
     L.add(1, "status = 0")
@@ -105,9 +104,9 @@ def _step(ks: KernelSpec, L: Lines, slow: SlowPass | None) -> None:
 def _record(ks: KernelSpec, L: Lines, initial: bool) -> None:
     name = "record0" if initial else "record"
     args = ["s_in", "j", "dt", "j0", *step_argnames(ks)[2:], "REC", "RIDX", *_tail(ks)]
-    L.add(0, _flags(ks))
+    L.add(0, jit_flags(ks))
     L.add(0, f"def {name}({', '.join(args)}):")
-    L.add(1, f"n = {_n(ks)}")
+    L.add(1, f"n = {n_code(ks)}")
     noise_rate_setup(ks, L)
     if ks.record:
         record_block(ks, 1, L, "0" if initial else "s_in", "j", select="RIDX")
@@ -127,7 +126,7 @@ def _rate_phi(ks: KernelSpec, L: Lines) -> None:
     if not ks.spec.rate_channels:
         return
     params = _phi_params(ks)
-    L.add(0, _flags(ks))
+    L.add(0, jit_flags(ks))
     L.add(0, f"def rate_phi({', '.join(['h_in', 'i', *[f'P_{k}' for k in params]])}):")
     for k in params:
         L.add(1, f"p_{k} = _rt.at(P_{k}, i)")
@@ -160,7 +159,7 @@ def _header(ks: KernelSpec, L: Lines) -> None:
     L.add(0, f"ARGS = {tuple(step_argnames(ks))!r}")
     L.add(0, f"TAIL = {tuple(_tail(ks))!r}")
     L.add(0, f"PHI_ARGS = {tuple(f'P_{k}' for k in _phi_params(ks))!r}")
-    L.add(0, f"DERIVED_PARAMS = {tuple(_derived_params(ks)) if ks.derived_names() else ()!r}")
+    L.add(0, f"DERIVED_PARAMS = {tuple(derived_params(ks)) if ks.derived_names() else ()!r}")
     L.add(0, "")
 
 
@@ -174,10 +173,10 @@ def generate_step(ks: KernelSpec) -> str:
     L.add(0, "")
     slow = None
     if ks.adaptive and ks.spec.states:  # the sub-step lanes, right-hand sides and one try: functions
-        slow = slow_function(ks, _flags(ks, internal=True), L)
+        slow = slow_function(ks, jit_flags(ks, internal=True), L)
     _work_function(ks, L)
     if ks.derived_names():
-        _derived_function(ks, L)
+        derived_function(ks, L, jit_flags(ks))
     if slow is not None:
         rhs_and_try(ks, L)
     at = len(L.lines)

@@ -206,25 +206,8 @@ class Model(_ParameterValues):
                 cls._kernel_text = attrs["_kernels"]
             if any(isinstance(v, PortGroup) for v in decl.values()):
                 decl, attrs = expand_ports(decl, attrs, ports or {})
-            spec = cls._cached_spec(decl, attrs, options)
+            spec = speccache.cached_spec(cls._model_name, decl, attrs, options)
             cls._specs[key] = spec
-        return spec
-
-    @classmethod
-    def _cached_spec(cls, decl: dict[str, Any], attrs: dict[str, Any], options: dict[str, str]) -> Any:
-        """The structure from the declaration cache (:mod:`.speccache`), else built (and checked) by
-        :func:`~neurounits.equations.builder.build_spec` and cached."""
-        def build() -> ModelSpec:
-            from .builder import build_spec
-
-            return build_spec(cls._model_name, decl, attrs, options)
-
-        k = speccache.key(cls._model_name, decl, attrs, options)
-        spec: Any = None if k is None else speccache.load(k, cls._model_name, decl, build)
-        if spec is None:
-            spec = build()
-            if k is not None:
-                speccache.store(k, spec)
         return spec
 
     @classmethod

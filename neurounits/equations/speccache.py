@@ -37,7 +37,7 @@ from ..units import parse_unit, ureg
 from .cachedspec import CachedSpec, Num, compile_numeric, unit_text
 from .values import _numeric
 
-__all__ = ["load", "sources_hash", "store"]
+__all__ = ["cached_spec", "load", "sources_hash", "store"]
 
 FORMAT = "1"
 _KIND = "spec"
@@ -131,6 +131,23 @@ def load(k: str, model: str, decl: dict[str, Any], build: Any) -> CachedSpec | N
     except Exception as exc:  # a record that does not fit (hand-edited, or of another layout)
         diskcache.discard(_KIND, k, f"the structure of model '{model}'", f"{type(exc).__name__}: {exc}")
         return None
+
+
+def cached_spec(model: str, decl: dict[str, Any], attrs: dict[str, Any], options: dict[str, str]) -> Any:
+    """The structure from the declaration cache, else built (and checked) by
+    :func:`~neurounits.equations.builder.build_spec` and cached."""
+    def build() -> Any:
+        from .builder import build_spec
+
+        return build_spec(model, decl, attrs, options)
+
+    k = key(model, decl, attrs, options)
+    found = None if k is None else load(k, model, decl, build)
+    if found is None:
+        found = build()
+        if k is not None:
+            store(k, found)
+    return found
 
 
 def store(k: str, spec: Any) -> None:
