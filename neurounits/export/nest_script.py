@@ -76,7 +76,10 @@ def finish(parts):
 
 
 def main(argv=None):
+    global THREADS
     args = sys.argv[1:] if argv is None else argv
+    if args[:1] == ["--threads"]:
+        THREADS, args = int(args[1]), args[2:]
     if args[:1] == ["--merge"]:  # the files of a run under MPI without mpi4py
         files = sorted(RESULTS.parent.glob(RESULTS.stem + ".rank*.npz"))
         np.savez_compressed(RESULTS, **finish([dict(np.load(f)) for f in files]))
@@ -131,6 +134,7 @@ Written by neurounits {_version()} (nu.export.nest).  Parameters in NEST's units
 pF, Hz); the synapses and per-neuron values are in {data_name}, beside this file.
 
     python {{script}}                     # writes {results_name}
+    python {{script}} --threads 2         # on 2 threads (the same spikes as 2 MPI ranks of 1 thread)
     mpirun -n 4 python {{script}}         # gathers with mpi4py, or: one file per rank, then
     python {{script}} --merge             # merges {Path(results_name).stem}.rank*.npz
 
@@ -145,6 +149,7 @@ import numpy as np
 DT = {_lit(plan.dt)}  # ms
 DURATION = {_lit(duration) if duration is not None else "None"}  # ms
 EXTRA = {_lit(extra)}  # ms simulated beyond DURATION (dropped): the last samples arrive one slice late
+THREADS = 1  # NEST threads per process (--threads N); NEST's results depend on ranks x threads only
 RNG_SEED = {plan.seed}  # NEST's seed (Poisson generators draw from NEST's streams, not neurounits')
 POPULATIONS = {pops!r}
 HERE = Path(__file__).resolve().parent
@@ -155,6 +160,7 @@ RESULTS = HERE / "{results_name}"
 def build(nest, data):
     """Reset NEST's kernel and create the network; returns (populations, recorders) by name."""
     nest.ResetKernel()
+    nest.local_num_threads = THREADS
     nest.resolution = DT
     nest.rng_seed = RNG_SEED
     pops = {{}}

@@ -145,9 +145,11 @@ class NestNetwork:
         return dict(ns["finish"]([ns["collect"](self.nest, self.populations, self.recorders)]))
 
 
-def to_nest(net: Any, dt: Any = "0.1 ms", *, connectivity: str = "explicit") -> NestNetwork:
+def to_nest(net: Any, dt: Any = "0.1 ms", *, connectivity: str = "explicit", threads: int = 1) -> NestNetwork:
     """Build ``net`` in NEST in this process (NEST's kernel is reset), with the code that
-    :func:`nest` writes; needs ``import nest`` to work."""
+    :func:`nest` writes, on ``threads`` NEST threads; needs ``import nest`` to work."""
+    if isinstance(threads, bool) or not isinstance(threads, int) or threads < 1:
+        raise ExportError(f"threads must be a positive integer (NEST's local_num_threads), got {threads!r}")
     plan = _plan(net, dt, connectivity)
     try:
         nest_module = importlib.import_module("nest")
@@ -160,5 +162,6 @@ def to_nest(net: Any, dt: Any = "0.1 ms", *, connectivity: str = "explicit") -> 
         ) from exc
     ns: dict[str, Any] = {"__name__": "neurounits_nest_export", "__file__": "<in-process>"}
     exec(compile(_script(plan, net, None, "data.npz", "results.npz"), "<nu.export.nest>", "exec"), ns)
+    ns["THREADS"] = threads
     pops, rec = ns["build"](nest_module, plan.arrays)
     return NestNetwork(nest_module, pops, rec, ns)

@@ -347,13 +347,14 @@ class Network:
 
         return NetworkSimulation(self, dt, **options)
 
-    def to_nest(self, dt: Any = "0.1 ms", *, connectivity: str = "explicit") -> Any:
+    def to_nest(self, dt: Any = "0.1 ms", *, connectivity: str = "explicit", threads: int = 1) -> Any:
         """Build this network in NEST in this process (``import nest`` must work; NEST's kernel is
-        reset): a :class:`~neurounits.export.NestNetwork`, whose ``run(duration)`` simulates it.
-        The same code as :func:`neurounits.export.nest` writes to a script; see there."""
+        reset) on ``threads`` NEST threads: a :class:`~neurounits.export.NestNetwork`, whose
+        ``run(duration)`` simulates it.  The same code as :func:`neurounits.export.nest` writes to a
+        script; see there."""
         from ..export.pynest import to_nest  # the one call upwards: a convenience (pyproject)
 
-        return to_nest(self, dt, connectivity=connectivity)
+        return to_nest(self, dt, connectivity=connectivity, threads=threads)
 
     def __repr__(self) -> str:
         return (
