@@ -70,6 +70,7 @@ def _plan(net: Any, dt: Any, connectivity: str) -> _Plan:
     for k in range(len(net.projections)):
         _projection(plan, net, built, k, connectivity, problems)
     _recorders(plan, net, built, problems)
+    plan.lines += plan.late  # the weight recorders and final weights of plastic projections
     raise_problems("cannot export the network to NEST", problems, error=ExportError)
     return plan
 
@@ -141,8 +142,7 @@ class NestNetwork:
         """Simulate ``duration`` (from the start) and return this process's recordings."""
         ns = self._namespace
         ns["DURATION"] = _duration_ms(duration, ns["DT"])
-        self.nest.Simulate(ns["DURATION"] + ns["EXTRA"])
-        return dict(ns["finish"]([ns["collect"](self.nest, self.populations, self.recorders)]))
+        return dict(ns["finish"]([ns["simulate"](self.nest, self.populations, self.recorders)]))
 
 
 def to_nest(net: Any, dt: Any = "0.1 ms", *, connectivity: str = "explicit") -> NestNetwork:
