@@ -108,4 +108,3 @@ def weight_problems(proj: Any, weight: np.ndarray, problems: list[Problem]) -> N
                 "positive): start those synapses at a small weight of Wmax's sign"
             )
         )
-

@@ -73,7 +73,8 @@ def weights_now(nest, pops, rec):
         model, src, tgt = dev
         conns = nest.GetConnections(synapse_model=model)
         got = conns.get(["source", "target", "port", "weight"]) if len(conns) else {}
-        for k, name, off in (("source", "pre", first[src]), ("target", "post", first[tgt]), ("port", "port", 0)):
+        cols = (("source", "pre", first[src]), ("target", "post", first[tgt]), ("port", "port", 0))
+        for k, name, off in cols:
             out[f"{key}.{name}"] = np.atleast_1d(np.asarray(got.get(k, []), np.int64)) - off
         out[f"{key}.weights"] = np.atleast_1d(np.asarray(got.get("weight", []), float))
     return out
@@ -98,7 +99,8 @@ def simulate(nest, pops, rec):
 def _plastic(ev, out):
     """Per plastic projection, the events of all ranks in one order: recorded weights by time, pre,
     post; final weights by pre, post and creation (NEST's port)."""
-    keys = {k.rsplit(".", 1)[0] for k in ev if k.startswith("proj") and k.split(".")[1] in ("weights", "final")}
+    kinds = ("weights", "final")
+    keys = {k.rsplit(".", 1)[0] for k in ev if k.startswith("proj") and k.split(".")[1] in kinds}
     for key in sorted(keys):
         if key.endswith(".weights"):
             order = np.lexsort((ev[f"{key}.post"], ev[f"{key}.pre"], ev[f"{key}.times"]))
@@ -151,7 +153,7 @@ def main(argv=None):
     with np.load(DATA) as z:
         data = dict(z)
     pops, rec = build(nest, data)
-    part = simulate(nest, pops, rec)  # beyond DURATION: a multimeter hands its last samples over a slice later
+    part = simulate(nest, pops, rec)  # and beyond: a multimeter hands its last samples over a slice later
     n, rank = nest.NumProcesses(), nest.Rank()
     if n > 1:
         try:

@@ -12,8 +12,9 @@ File layout (format 1): NetCDF-4 through h5netcdf.  The root group's attributes 
 ``neurounits_kind`` ("results", "network" or "sweep"), ``neurounits_format`` and
 ``neurounits_version``; a network result has one group per population, named in the root's
 ``populations`` attribute (JSON), and the weights of its plastic projections as root variables
-(``proj<k>.weights`` ..., the projections in the ``plastic`` attribute).  A Parquet sweep has the same attributes, as JSON, in the
-schema's ``neurounits`` metadata, and each column's unit in its field metadata.
+(``proj<k>.weights`` ..., the projections in the ``plastic`` attribute).  A Parquet sweep has the
+same attributes, as JSON, in the schema's ``neurounits`` metadata, and each column's unit in its
+field metadata.
 """
 
 from __future__ import annotations

@@ -26,11 +26,17 @@ def _run():
     net = nu.Network(seed=1)
     E = net.add(nu.models.nest.iaf_cond_exp(n=6, I_e=Q_(np.linspace(400, 500, 6), "pA")), name="E")
     stdp = net.connect(
-        E, E, nu.conn.FixedInDegree(3), weight=nu.dist.Uniform("1 nS", "3 nS"), receptor="ex", delay="1 ms",
+        E,
+        E,
+        nu.conn.FixedInDegree(3),
+        weight=nu.dist.Uniform("1 nS", "3 nS"),
+        receptor="ex",
+        delay="1 ms",
         synapse=nu.synapses.STDP(lambda_=0.05, Wmax="5 nS"),
     )
-    tso = net.connect(E, E, nu.conn.OneToOne(), weight="2 nS", receptor="ex", delay="1 ms",
-                      synapse=nu.synapses.Tsodyks2())
+    tso = net.connect(
+        E, E, nu.conn.OneToOne(), weight="2 nS", receptor="ex", delay="1 ms", synapse=nu.synapses.Tsodyks2()
+    )
     net.record_weights(stdp, [0, 4, 7], every="0.5 ms")
     net.record(E, spikes=True)
     return nu.simulate(net, "60 ms"), stdp, tso
@@ -50,7 +56,9 @@ def test_weights_of_plastic_projections_round_trip(tmp_path):
     assert back.final_weights(tso).shape == (6,)
     with xr.open_dataset(tmp_path / "net.nc", engine="h5netcdf") as root:
         assert json.loads(root.attrs["plastic"]) == [0, 1]
-        assert root["proj0.weights"].attrs["units"] == "nS" and root["proj0.weight_times"].attrs["units"] == "ms"
+        assert (
+            root["proj0.weights"].attrs["units"] == "nS" and root["proj0.weight_times"].attrs["units"] == "ms"
+        )
         assert root["proj0.weights"].dims == ("proj0.sample", "proj0.recorded")
     with pytest.raises(KeyError, match="projection 2 is not a plastic projection of this run"):
         back.final_weights(2)
@@ -74,6 +82,9 @@ def test_results_without_plastic_projections_and_damaged_weights(tmp_path):
     for g in ("E",):
         with xr.open_dataset(tmp_path / "b.nc", engine="h5netcdf", group=g) as ds:
             ds.load().to_netcdf(tmp_path / "c.nc", mode="a", group=g, engine="h5netcdf")
-    with pytest.raises(nu.FileFormatError, match=r"c\.nc: a neurounits network result whose plastic weights "
-                       r"cannot be read \(KeyError"):
+    with pytest.raises(
+        nu.FileFormatError,
+        match=r"c\.nc: a neurounits network result whose plastic weights "
+        r"cannot be read \(KeyError",
+    ):
         nu.load(tmp_path / "c.nc")

@@ -30,11 +30,22 @@ def _net():
     E = net.add(N.iaf_cond_exp(n=4), name="E")
     Inh = net.add(N.iaf_psc_exp(n=3), name="I")
     stdp = nu.synapses.STDP(
-        tau_plus="0.0168 s", tau_minus="33.7 ms", lambda_=0.02, alpha=1.5, mu_plus=0, mu_minus=1, Wmax="0.125 uS"
+        tau_plus="0.0168 s",
+        tau_minus="33.7 ms",
+        lambda_=0.02,
+        alpha=1.5,
+        mu_plus=0,
+        mu_minus=1,
+        Wmax="0.125 uS",
     )
     pr = net.connect(
-        E, E, nu.conn.Explicit([0, 1, 2], [1, 2, 3]), weight=nu.Q_([1.0, 2.0, 3.0], "nS"),
-        receptor="ex", delay="2 ms", synapse=stdp,
+        E,
+        E,
+        nu.conn.Explicit([0, 1, 2], [1, 2, 3]),
+        weight=nu.Q_([1.0, 2.0, 3.0], "nS"),
+        receptor="ex",
+        delay="2 ms",
+        synapse=stdp,
     )
     tso = nu.synapses.Tsodyks2(U=0.3, u=0.25, x=0.9, tau_rec="0.2 s", tau_fac="50 ms")
     net.connect(E[:3], Inh, nu.conn.OneToOne(), weight="0.05 nA", receptor="ex", delay="1 ms", synapse=tso)
@@ -53,7 +64,9 @@ def test_script_text_names_nest_synapses_and_their_parameters(tmp_path):
     )  # s -> ms, lambda_ -> lambda
     assert head in text
     wmax, tail = text.split(head)[1].split(", ", 1)
-    assert abs(float(wmax) - 125.0) < 1e-12  # uS -> nS, the unit of iaf_cond_exp's weights (as the weights: 1 ulp)
+    assert (
+        abs(float(wmax) - 125.0) < 1e-12
+    )  # uS -> nS, the unit of iaf_cond_exp's weights (as the weights: 1 ulp)
     assert tail.startswith('"weight_recorder": wr0})')
     assert 'pops["E"].set({"tau_minus": 33.7})' in text  # on the postsynaptic neurons, as NEST has it
     assert 'wr0 = nest.Create("weight_recorder")' in text
@@ -76,8 +89,15 @@ def test_script_text_names_nest_synapses_and_their_parameters(tmp_path):
 def test_rules_mode_keeps_plastic_projections_explicit(tmp_path):
     net = nu.Network(seed=1)
     E = net.add(N.iaf_psc_exp(n=4), name="E")
-    net.connect(E, E, nu.conn.FixedInDegree(2), weight="5 pA", receptor="ex", delay="1 ms",
-                synapse=nu.synapses.STDP(Wmax="50 pA"))
+    net.connect(
+        E,
+        E,
+        nu.conn.FixedInDegree(2),
+        weight="5 pA",
+        receptor="ex",
+        delay="1 ms",
+        synapse=nu.synapses.STDP(Wmax="50 pA"),
+    )
     text = nu.export.nest(net, tmp_path / "r.py", duration="10 ms", connectivity="rules").read_text()
     assert '"rule": "fixed_indegree"' not in text
     assert '_connect(nest, ids[data["proj0.pre"]], ids[data["proj0.post"]]' in text
@@ -114,16 +134,24 @@ def test_the_script_orders_the_weights_of_all_ranks(tmp_path):
     ns = {"__name__": "x", "__file__": str(tmp_path / "run.py")}
     exec(nu.export.nest(net, tmp_path / "run.py", duration="20 ms").read_text(), ns)
     rank0 = {
-        "proj0.final.pre": np.array([2, 0]), "proj0.final.post": np.array([3, 1]),
-        "proj0.final.port": np.array([0, 0]), "proj0.final.weights": np.array([3.5, 1.5]),
-        "proj0.weights.times": np.array([4.0, 2.0]), "proj0.weights.pre": np.array([0, 2]),
-        "proj0.weights.post": np.array([1, 3]), "proj0.weights.values": np.array([1.2, 3.1]),
+        "proj0.final.pre": np.array([2, 0]),
+        "proj0.final.post": np.array([3, 1]),
+        "proj0.final.port": np.array([0, 0]),
+        "proj0.final.weights": np.array([3.5, 1.5]),
+        "proj0.weights.times": np.array([4.0, 2.0]),
+        "proj0.weights.pre": np.array([0, 2]),
+        "proj0.weights.post": np.array([1, 3]),
+        "proj0.weights.values": np.array([1.2, 3.1]),
     }
     rank1 = {
-        "proj0.final.pre": np.array([1]), "proj0.final.post": np.array([2]),
-        "proj0.final.port": np.array([0]), "proj0.final.weights": np.array([2.5]),
-        "proj0.weights.times": np.array([2.0]), "proj0.weights.pre": np.array([1]),
-        "proj0.weights.post": np.array([2]), "proj0.weights.values": np.array([2.2]),
+        "proj0.final.pre": np.array([1]),
+        "proj0.final.post": np.array([2]),
+        "proj0.final.port": np.array([0]),
+        "proj0.final.weights": np.array([2.5]),
+        "proj0.weights.times": np.array([2.0]),
+        "proj0.weights.pre": np.array([1]),
+        "proj0.weights.post": np.array([2]),
+        "proj0.weights.values": np.array([2.2]),
     }
     for r, part in enumerate((rank0, rank1)):
         np.savez(tmp_path / f"run_results.rank{r}.npz", **part)
@@ -153,7 +181,10 @@ def test_neurounits_gives_the_spikes_and_weights_of_the_exported_plastic_network
     report = mod.compare(net, res, ref)
     assert report["STDP synapses (nu, NEST, same pairs)"] == (200, 200, True)
     assert report["STDP final weights: max relative |nu - NEST|"] < 1e-9
-    assert report["STDP res.final_weights where no later post spike: synapses, max relative |nu - NEST|"][1] < 1e-9
+    assert (
+        report["STDP res.final_weights where no later post spike: synapses, max relative |nu - NEST|"][1]
+        < 1e-9
+    )
     lo, hi = report["STDP final weights: range in NEST (pA)"]
     assert lo == 0.0 and hi > 85.0  # the weights did move (initially 20-80 pA)
     assert report["STDP weight_recorder events"] > 1000

@@ -59,10 +59,15 @@ def plastic50() -> nu.Network:
         synapse=stdp,
     )
     tso = nu.synapses.Tsodyks2(U=0.2, u=0.2, x=1.0, tau_rec="100 ms", tau_fac="200 ms")
-    net.connect(Inh, E, nu.conn.FixedProbability(0.3), weight="-150 pA", receptor="in_", delay="1 ms", synapse=tso)
+    net.connect(
+        Inh, E, nu.conn.FixedProbability(0.3), weight="-150 pA", receptor="in_", delay="1 ms", synapse=tso
+    )
     net.connect(E, Inh, nu.conn.FixedInDegree(5), weight="40 pA", delay=nu.dist.Uniform("1 ms", "3 ms"))
     net.connect(
-        nu.sources.SpikeTimes(["5 ms", "5 ms", "12.3 ms", "100 ms", "200 ms"]), E[:20], weight="600 pA", delay="1 ms"
+        nu.sources.SpikeTimes(["5 ms", "5 ms", "12.3 ms", "100 ms", "200 ms"]),
+        E[:20],
+        weight="600 pA",
+        delay="1 ms",
     )
     net.record(E + Inh, spikes=True)
     net.record_weights(pr)
@@ -82,7 +87,7 @@ def weights_at_last_pre_spike(net, res, k: int = 0) -> tuple[np.ndarray, np.ndar
     syn = net.build(DT).synapses(k)
     pre, post = np.asarray(syn["pre"]), np.asarray(syn["post"])
     src = net.projections[k].source.parts[0][0].name
-    t, w = res.weights(net.projections[k])
+    _, w = res.weights(net.projections[k])
     w = w.to("pA").magnitude
     spikes = res[src].spikes
     steps = np.rint(spikes.times.to("ms").magnitude / 0.1).astype(np.int64)
@@ -104,28 +109,43 @@ def compare(net, res, out) -> dict:
         report[f"{p} spikes (nu, NEST, identical)"] = (int(t.size), int(tn.size), bool(same))
     pre, post, at_last, final = weights_at_last_pre_spike(net, res)
     ok = np.array_equal(pre, out["proj0.final.pre"]) and np.array_equal(post, out["proj0.final.post"])
-    report["STDP synapses (nu, NEST, same pairs)"] = (int(pre.size), int(out["proj0.final.pre"].size), bool(ok))
+    report["STDP synapses (nu, NEST, same pairs)"] = (
+        int(pre.size),
+        int(out["proj0.final.pre"].size),
+        bool(ok),
+    )
     wn = out["proj0.final.weights"]
     rel = np.abs(at_last - wn) / np.where(wn != 0, np.abs(wn), 1.0)
     report["STDP final weights: max relative |nu - NEST|"] = float(rel.max())
     report["STDP final weights: at 0 in NEST"] = int(np.sum(wn == 0))
     same = final == at_last  # no postsynaptic spike reached the synapse after its last presynaptic spike
     report["STDP res.final_weights where no later post spike: synapses, max relative |nu - NEST|"] = (
-        int(same.sum()), float(rel[same].max())
+        int(same.sum()),
+        float(rel[same].max()),
     )
     report["STDP final weights: range in NEST (pA)"] = (
-        float(out["proj0.final.weights"].min()), float(out["proj0.final.weights"].max())
+        float(out["proj0.final.weights"].min()),
+        float(out["proj0.final.weights"].max()),
     )
     _, w = res.weights(net.projections[0])
     syn = net.build(DT).synapses(0)
     pos = {(int(a), int(b)): m for m, (a, b) in enumerate(zip(syn["pre"], syn["post"], strict=True))}
-    col = np.array([pos[(int(a), int(b))] for a, b in zip(out["proj0.weights.pre"], out["proj0.weights.post"], strict=True)])
+    col = np.array(
+        [
+            pos[(int(a), int(b))]
+            for a, b in zip(out["proj0.weights.pre"], out["proj0.weights.post"], strict=True)
+        ]
+    )
     steps = np.rint(out["proj0.weights.times"] / 0.1).astype(np.int64)
     ours = w.to("pA").magnitude[steps, col]
     report["STDP weight_recorder events"] = int(steps.size)
-    report["STDP weight_recorder: max |nu - NEST| (pA)"] = float(np.abs(ours - out["proj0.weights.values"]).max())
+    report["STDP weight_recorder: max |nu - NEST| (pA)"] = float(
+        np.abs(ours - out["proj0.weights.values"]).max()
+    )
     tso = res.final_weights(net.projections[1]).to("pA").magnitude
-    report["Tsodyks2 final weights: max |nu - NEST| (pA)"] = float(np.abs(np.sort(tso) - np.sort(out["proj1.final.weights"])).max())
+    report["Tsodyks2 final weights: max |nu - NEST| (pA)"] = float(
+        np.abs(np.sort(tso) - np.sort(out["proj1.final.weights"])).max()
+    )
     return report
 
 
@@ -146,7 +166,9 @@ def main() -> int:
         print(f"  {k}: {v}")
     import nest
 
-    keep = {k: v for k, v in out.items() if ".spikes." in k or k.startswith("proj") or k in ("dt", "duration")}
+    keep = {
+        k: v for k, v in out.items() if ".spikes." in k or k.startswith("proj") or k in ("dt", "duration")
+    }
     keep["nest_version"] = np.str_(nest.__version__)
     np.savez_compressed(HERE / "nest_export_plastic.npz", **keep)
     print(f"saved {HERE / 'nest_export_plastic.npz'}")
