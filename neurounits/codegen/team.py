@@ -119,13 +119,13 @@ def _keep_spikes(pc, p: int, L: Lines) -> None:
         L.add(5, f"PAYT__{p}[ig] = g")
     L.add(4, f"if SREC__{p}:")
     L.add(5, "if nspk + c_ >= spk_step.shape[0]:")
-    L.add(6, "try:")
-    L.add(7, "spk_step = _grow(spk_step, nspk + c_ + 1)")
-    L.add(7, "spk_gid = _grow(spk_gid, nspk + c_ + 1)")
-    L.add(6, "except Exception:  # out of memory: every member stops after the barrier")
+    L.add(6, "s2_ = _grow_or_empty(spk_step, nspk + c_ + 1)")
+    L.add(6, "g2_ = _grow_or_empty(spk_gid, nspk + c_ + 1)")
+    L.add(6, "if s2_.shape[0] == 0 or g2_.shape[0] == 0:  # out of memory: every member stops after the barrier")
     L.add(7, "st = 4")
     _fail(L, 7, "4", p, "-1", "-1")
     L.add(7, "break")
+    L.add(6, "spk_step, spk_gid = s2_, g2_")
     L.add(5, "for _c in range(c_):")
     L.add(6, "spk_step[nspk] = g")
     L.add(6, f"spk_gid[nspk] = GOFF__{p} + LO__{p} + i")
@@ -245,5 +245,20 @@ def generate_team(nks, L: Lines) -> None:
     _deliver(nks, L)
     L.add(2, "js = je")
     L.add(1, "return 0, nspk, spk_step, spk_gid")
+    L.add(0, "")
+    L.add(0, "")
+    _grow_or_empty(L)
+
+
+def _grow_or_empty(L: Lines) -> None:
+    """``_grow_or_empty``: ``_grow``, or an empty array when memory runs out.  The ``try`` is here,
+    not in ``_team``: one there cost about a second more of compilation (numba's handling of every
+    call inside a ``try``, on the whole loop)."""
+    L.add(0, "@njit(cache=True)")
+    L.add(0, "def _grow_or_empty(a, need):")
+    L.add(1, "try:")
+    L.add(2, "return _grow(a, need)")
+    L.add(1, "except Exception:")
+    L.add(2, "return np.empty(0, a.dtype)")
     L.add(0, "")
     L.add(0, "")
