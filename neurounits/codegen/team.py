@@ -121,7 +121,7 @@ def _keep_spikes(pc, p: int, L: Lines) -> None:
     L.add(5, "if nspk + c_ >= spk_step.shape[0]:")
     L.add(6, "s2_ = _grow_or_empty(spk_step, nspk + c_ + 1)")
     L.add(6, "g2_ = _grow_or_empty(spk_gid, nspk + c_ + 1)")
-    L.add(6, "if s2_.shape[0] == 0 or g2_.shape[0] == 0:  # out of memory: every member stops after the barrier")
+    L.add(6, "if s2_.shape[0] == 0 or g2_.shape[0] == 0:  # out of memory: all stop after the barrier")
     L.add(7, "st = 4")
     _fail(L, 7, "4", p, "-1", "-1")
     L.add(7, "break")

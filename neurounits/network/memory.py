@@ -53,7 +53,8 @@ class MemoryEstimate:
         return (
             f"{self.total / mib:.1f} MiB: synapses {self.synapses / mib:.1f}, sources "
             f"{self.sources / mib:.1f}, spike ring {self.ring / mib:.1f}, states {self.states / mib:.1f}, "
-            f"traces {self.traces / mib:.1f}" + (f", team of threads {self.team / mib:.1f}" if self.team else "")
+            f"traces {self.traces / mib:.1f}"
+            + (f", team of threads {self.team / mib:.1f}" if self.team else "")
             + " MiB"
         )
 

@@ -98,7 +98,7 @@ class Team:
             EV_STEP=kw["EV_STEP"][mine],
             EV_COL=kw["EV_COL"][mine],
             EV_W=kw["EV_W"][mine],
-            spk_step=kw["spk_step"][t * cap : (t + 1) * cap],  # a part of the one-thread list (it grows alone)
+            spk_step=kw["spk_step"][t * cap : (t + 1) * cap],  # a part of the one-thread list (grows alone)
             spk_gid=kw["spk_gid"][t * cap : (t + 1) * cap],
         )
         for p, pc in enumerate(runner.spec.populations):

@@ -5,6 +5,8 @@ without a ``try`` in the team's loop."""
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 
@@ -16,7 +18,9 @@ from neurounits.network.team import Team
 def _brunel(n: int = 2000) -> nu.Network:
     """Brunel (2000) model A scaled down (D = 1.5 ms: slices of 15 steps), traces recorded."""
     net = nu.Network(seed=3)
-    P = net.add(nu.models.nest.iaf_psc_delta(n=n), name="P", initial={"V_m": nu.dist.Uniform("0 mV", "20 mV")})
+    P = net.add(
+        nu.models.nest.iaf_psc_delta(n=n), name="P", initial={"V_m": nu.dist.Uniform("0 mV", "20 mV")}
+    )
     ne = n * 4 // 5
     net.connect(P[:ne], P, nu.conn.FixedInDegree(ne // 10), weight="0.1 mV", delay="1.5 ms")
     net.connect(P[ne:], P, nu.conn.FixedInDegree(ne // 40), weight="-0.5 mV", delay="1.5 ms")
@@ -61,8 +65,16 @@ def _allocated(monkeypatch) -> dict[str, int]:
 
     def spy_merge(self, runner, kw, members, outs, fail, n_steps):
         seen: dict[int, np.ndarray] = {}
-        tables = [self.owner, *[a for t in range(self.size) for r in self.runs[t] + self.pruns[t]
-                                + [self.ps_runs[t]] if r is not None for a in r]]
+        tables = [
+            self.owner,
+            *[
+                a
+                for t in range(self.size)
+                for r in self.runs[t] + self.pruns[t] + [self.ps_runs[t]]
+                if r is not None
+                for a in r
+            ],
+        ]
         for a in [*tables, *(v for m in members for v in m.values())]:
             if isinstance(a, np.ndarray) and not ids([a]) & got["kw"]:  # type: ignore[operator]
                 seen[id(a)] = a
@@ -83,7 +95,6 @@ def test_team_buffers_predicted_within_ten_percent(monkeypatch, make):
     sim.run("20 ms")
     assert sim._runner.team is not None
     actual = got["bytes"]
-    print(make.__name__, est.team, actual)
     assert est.team == pytest.approx(actual, rel=0.10), (est.team, actual)
     assert est.team > est.traces > 0  # the members' copies of the traces, and more
     one = make().memory("0.1 ms", duration="20 ms", threads=1)
@@ -93,7 +104,9 @@ def test_team_buffers_predicted_within_ten_percent(monkeypatch, make):
 
 def test_team_buffers_counted_only_where_a_team_may_run():
     big = _brunel()
-    assert big.memory(threads=2).team > 2 * 2 * 2 * 15 * 1001 * 8  # SB_I, SB_C: 2 members, 2 slices of 15 steps
+    assert (
+        big.memory(threads=2).team > 2 * 2 * 2 * 15 * 1001 * 8
+    )  # SB_I, SB_C: 2 members, 2 slices of 15 steps
     small = nu.Network(seed=1)
     P = small.add(nu.models.nest.iaf_psc_delta(n=40), name="P")
     small.connect(P, P, nu.conn.FixedInDegree(4), weight="0.5 mV", delay="1 ms")
@@ -117,7 +130,7 @@ def test_sort_by_column_and_runs_against_references():
     w, d = rng.random(ptr[-1]), rng.integers(1, 9, ptr[-1]).astype(np.uint8)
     c0, w0, d0 = col.copy(), w.copy(), d.copy()
     sort_by_column(ptr, col, w, d)
-    for a, b in zip(ptr[:-1], ptr[1:], strict=True):  # stable: equal columns keep their order
+    for a, b in itertools.pairwise(ptr):  # stable: equal columns keep their order
         o = np.argsort(c0[a:b], kind="stable")
         np.testing.assert_array_equal(col[a:b], c0[a:b][o])
         np.testing.assert_array_equal(w[a:b], w0[a:b][o])
@@ -128,11 +141,12 @@ def test_sort_by_column_and_runs_against_references():
     for lo, hi in spans:
         owner[lo:hi] = 0
     for p, q, r in ((rptr, ra, rb), member_runs(ptr, col, owner, 0)):
-        for i, (a, b) in enumerate(zip(ptr[:-1], ptr[1:], strict=True)):
+        for i, (a, b) in enumerate(itertools.pairwise(ptr)):
             runs = [(s, e) for s, e in zip(q[p[i] : p[i + 1]], r[p[i] : p[i + 1]], strict=True)]
             mine = [s for s in range(a, b) if owner[col[s]] == 0]
             assert [s for s, e in runs for s in range(s, e)] == mine  # exactly the member's synapses
-            assert all(e > s for s, e in runs) and all(e1 < s2 for (_, e1), (s2, _) in zip(runs, runs[1:]))
+            assert all(e > s for s, e in runs)
+            assert all(e1 <= s2 for (_, e1), (s2, _) in itertools.pairwise(runs))
     got = member_runs(np.array([0, 3, 3, 6]), np.array([0, 1, 1, 1, 1, 0]), np.array([0, 1]), 1)
     assert [x.tolist() for x in got] == [[0, 1, 1, 2], [1, 3], [3, 5]]  # runs stop at a source's end
 
