@@ -323,7 +323,19 @@ class Network:
         """The memory the network will hold when built for ``dt`` (and run for ``duration``, for the
         recorded traces) on at most ``threads`` threads (as ``nu.simulate``'s ``threads``: with a
         team of threads, its buffers too), predicted before anything is drawn: a
-        :class:`~neurounits.network.memory.MemoryEstimate` (bytes; ``str()`` in MiB)."""
+        :class:`~neurounits.network.memory.MemoryEstimate` (bytes; ``str()`` in MiB).
+
+        Examples
+        --------
+        >>> import neurounits as nu
+        >>> net = nu.Network(seed=1)
+        >>> P = net.add(nu.models.nest.iaf_psc_delta(n=2000), name="P")
+        >>> net.connect(P, P, nu.conn.FixedInDegree(100), weight="0.1 mV", delay="1.5 ms")
+        >>> net.memory(threads=1).team, net.memory(threads=2).team  # two threads: slices of 15 steps
+        (0, 1074688)
+        >>> print(net.memory(threads=2))
+        3.8 MiB: synapses 2.5, sources 0.0, spike ring 0.2, states 0.0, traces 0.0, team of threads 1.0 MiB
+        """
         from . import memory
         from .build import _MS
         from .threads import check_threads

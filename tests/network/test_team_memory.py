@@ -158,3 +158,30 @@ def test_team_spike_list_grows_or_reports_no_memory():
     b = grow(a, 7)
     assert b.shape == (26,) and (b[:5] == a).all()  # max(2 len, need) + 16
     assert grow(a, 1 << 62).shape == (0,)  # the allocation fails: the member reports status 4
+
+
+def test_team_loop_compiled_once_for_new_weights_seeds_sizes_and_team_sizes():
+    """A new seed, weight, network size or number of threads is data: the team's loop and the step
+    function keep the one compiled version (the step function the one the one-thread loop uses)."""
+
+    def net(n: int, seed: int, w: str) -> nu.Network:
+        net = nu.Network(seed=seed)
+        P = net.add(nu.models.nest.iaf_psc_delta(n=n), name="P")
+        net.connect(P, P, nu.conn.FixedInDegree(5), weight=w, delay="1 ms")
+        net.connect(nu.sources.Poisson("15 kHz"), P, weight="0.2 mV")
+        net.record(P, spikes=True)
+        net.record(P[:3], "V_m")
+        return net
+
+    sims = []
+    for n, seed, w, threads in ((60, 1, "0.5 mV", 1), (60, 1, "0.5 mV", 2), (90, 7, "0.3 mV", 3)):
+        sim = nu.Simulation(net(n, seed, w), "0.1 ms", threads=threads)
+        sim._runner.adaptive = False
+        sim.run("5 ms")
+        sims.append(sim)
+    loops = {id(s._runner.loop) for s in sims}
+    assert len(loops) == 1  # one network module for the structure
+    loop, step = sims[0]._runner.loop, sims[0]._runner.modules[0]
+    assert len(loop._team.signatures) == 1 and len(loop._loop.signatures) == 1
+    assert len(step.step.signatures) == 1 and len(step.record.signatures) == 1
+    np.testing.assert_array_equal(sims[0].results["P"].spikes.indices, sims[1].results["P"].spikes.indices)
