@@ -8,7 +8,10 @@ connectivity and inputs); the mean firing rates are printed to show the three ru
 
 - **neurounits**: ``nu.models.CobaLIF`` (exponential Euler), ``nu.Network`` as in
   ``bench_network.py``; ``nu.Simulation(net, "0.1 ms")`` built and compiled before timing.
-  Timed: ``sim.run("1 s")``.
+  Timed: ``sim.run("1 s")``.  ``--nu-threads`` (default ``1 default``): one side with
+  ``threads=1`` (the reference of the ratios) and one with the default (``threads=None``: a team
+  of threads on every core once the rest of a run is long enough for it, see
+  ``neurounits.network.threads``).
 - **Brian2 2.9**, ``prefs.codegen.target = "cython"``, in a subprocess of ``--brian-python``: the
   CobaLIF equations with ``method="exponential_euler"``, threshold ``v >= V_th``, reset, refractory
   5 ms (``unless refractory``); two ``Synapses`` (``ge_post += 6*nS``, ``gi_post += 67*nS``,
@@ -40,7 +43,7 @@ the best wall times, of the best CPU times, and the median of the ratios within 
 load average.
 
     python benchmarks/bench_network_peers.py [--repeats 3] [--nest-repeats 3] [--nest2-repeats 1] [--no-brian]
-        [--no-nest] [--no-nest2] [--brian-python /work/brian2env/bin/python]
+        [--no-nest] [--no-nest2] [--nu-threads 1 default] [--brian-python /work/brian2env/bin/python]
         [--nest-python /work/nestenv/bin/python]
 
 The workers are this file run by the other interpreters (``--worker brian2|nest``); they talk
@@ -198,11 +201,11 @@ def coba_network(seed: int = SEED):
 
 
 class Ours:
-    def __init__(self, warm_ms: float) -> None:
+    def __init__(self, warm_ms: float, threads: int | None = None) -> None:
         import neurounits as nu
 
         t0 = time.perf_counter()
-        self.sim = nu.Simulation(coba_network(), f"{DT_MS} ms")
+        self.sim = nu.Simulation(coba_network(), f"{DT_MS} ms", threads=threads)
         build = time.perf_counter() - t0
         t0 = time.perf_counter()
         self.sim.advance(round(warm_ms / DT_MS))
@@ -232,6 +235,9 @@ def main() -> None:
     ap.add_argument("--no-brian", action="store_true")
     ap.add_argument("--no-nest", action="store_true")
     ap.add_argument("--no-nest2", action="store_true", help="skip NEST with 2 threads")
+    ap.add_argument("--nu-threads", nargs="+", default=["1", "default"],
+                    help="neurounits sides: threads=1, 2, ... or 'default' (threads=None; the first is the "
+                    "reference of the ratios)")
     ap.add_argument("--worker", nargs="+", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.worker:
@@ -246,8 +252,14 @@ def main() -> None:
     sides: dict[str, object] = {}
     reps: dict[str, int] = {}
     nest_reps = args.nest_repeats or args.repeats
-    sides["neurounits"] = Ours(args.warm_ms)
-    reps["neurounits"] = args.repeats
+    ours_names = []
+    for k, th in enumerate(args.nu_threads):
+        name = "neurounits" if k == 0 else f"nu threads={th}"
+        sides[name] = Ours(args.warm_ms, None if th == "default" else int(th))
+        reps[name] = args.repeats
+        ours_names.append(name)
+    print(f"neurounits: threads={args.nu_threads[0]}" + (f"; also threads={', '.join(args.nu_threads[1:])}"
+          if len(args.nu_threads) > 1 else ""), flush=True)
     if not args.no_brian:
         sides["Brian2"] = Worker("Brian2", args.brian_python, ["brian2", str(args.warm_ms)])
         reps["Brian2"] = args.repeats
@@ -298,12 +310,15 @@ def main() -> None:
               f"{cpu[k] / ours_cpu:8.2f}x {med:6.2f}x")
     print("(/ nu: best over best; CPU / nu: best CPU time over best CPU time; paired: median over rounds "
           "of the two wall times of one round)")
-    if "Brian2" in runs:
-        loop = min(o["loop"] for o in runs["Brian2"])
-        print(f"Brian2 / neurounits {best['Brian2'] / ours:.2f}x (target >= 1.4); Brian2's main loop alone "
-              f"{loop:.3f} s: {loop / ours:.2f}x")
-    if "NEST 1 thread" in runs:
-        print(f"NEST 1 thread / neurounits {best['NEST 1 thread'] / ours:.1f}x (target >= 15)")
+    for name, th in zip(ours_names, args.nu_threads, strict=True):
+        us = best[name]
+        if "Brian2" in runs:
+            loop = min(o["loop"] for o in runs["Brian2"])
+            print(f"Brian2 / neurounits (threads={th}) {best['Brian2'] / us:.2f}x (target >= 1.4); Brian2's "
+                  f"main loop alone {loop:.3f} s: {loop / us:.2f}x")
+        if "NEST 1 thread" in runs:
+            nest1 = best["NEST 1 thread"]
+            print(f"NEST 1 thread / neurounits (threads={th}) {nest1 / us:.1f}x (target >= 15)")
     if "NEST 2 threads" in runs:
         print(f"NEST 2 threads / neurounits {best['NEST 2 threads'] / ours:.1f}x; "
               f"NEST 1 thread / 2 threads {best['NEST 1 thread'] / best['NEST 2 threads']:.2f}x")
