@@ -116,8 +116,9 @@ def _lit(v: Any) -> str:
 
 
 def _params(plan: _Plan, key: str, values: Mapping[str, np.ndarray | float | bool]) -> str:
-    """``{name: literal, ...}`` for uniform values; per-neuron values as lists from the data file."""
-    items = []
+    """``{name: literal, ...}`` for uniform values; with per-neuron values (lists from the data file)
+    ``_per_node({...}, n)``, one dict per neuron (which NEST sets on any MPI rank)."""
+    items, n = [], 0
     for k, v in values.items():
         a = np.asarray(v)
         if a.ndim == 0 or a.dtype == bool:
@@ -126,7 +127,9 @@ def _params(plan: _Plan, key: str, values: Mapping[str, np.ndarray | float | boo
             items.append(f'"{k}": {_lit(a[0])}')
         else:
             items.append(f'"{k}": {plan.array(f"{key}.{k}", a)}.tolist()')
-    return "{" + ", ".join(items) + "}"
+            n = a.size
+    text = "{" + ", ".join(items) + "}"
+    return f"_per_node({text}, {n})" if n else text
 
 
 def _population(plan: _Plan, net: Any, built: Any, pi: int, problems: list[Problem]) -> None:

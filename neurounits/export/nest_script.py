@@ -11,6 +11,13 @@ from .nest_models import NEST_VERSION, _lit, _Plan
 
 _RUNTIME = '''
 
+def _per_node(params, n):
+    """A dict of scalars and lists of n values as n dicts: what Create and NodeCollection.set take on
+    every MPI rank (a dict of lists fails where some of the nodes live on other ranks)."""
+    lists = {k: v for k, v in params.items() if isinstance(v, list)}
+    return [{**params, **{k: v[i] for k, v in lists.items()}} for i in range(n)]
+
+
 def _connect(nest, pre, post, weight, delay, receptor, synapse_model):
     """Connect pre[s] -> post[s] (node ids) for every s, with explicit arrays (rank-safe under MPI:
     every rank makes the same call and keeps the synapses onto its own neurons)."""

@@ -48,7 +48,7 @@ def test_script_text_names_units_and_receptors(tmp_path):
     path = nu.export.nest(net, tmp_path / "run_net.py", duration="0.05 s", dt="0.1 ms")
     text = path.read_text()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["run_net.py", "run_net_data.npz"]
-    assert 'nest.Create("iaf_psc_exp", 3, params={' in text
+    assert 'nest.Create("iaf_psc_exp", 3, params=_per_node({' in text  # per-neuron values: one dict each
     assert '"C_m": 250.0' in text and '"tau_m": 20.0' in text  # nF -> pF, s -> ms
     g_L = float(net["I"].model.parameters["g_L"].m_as("nS"))  # 0.015625 uS in nS, as the model holds it
     assert abs(g_L - 15.625) < 1e-12
@@ -252,6 +252,11 @@ def test_script_takes_nest_threads(tmp_path, monkeypatch):
     ns = {"__name__": "x", "__file__": str(tmp_path / "run.py")}
     exec(text, ns)
     assert ns["THREADS"] == 1
+    # per-neuron values go to NEST as one dict per neuron: NEST sets those on any MPI rank
+    assert ns["_per_node"]({"V_m": [-60.0, -55.0], "g_ex": 0.0}, 2) == [
+        {"V_m": -60.0, "g_ex": 0.0},
+        {"V_m": -55.0, "g_ex": 0.0},
+    ]
     ns["main"](["--threads", "3", "--merge"])  # (no rank files: merges nothing, after reading --threads)
     assert ns["THREADS"] == 3
     monkeypatch.setitem(sys.modules, "nest", None)

@@ -16,10 +16,11 @@ wall times, and neurounits' own rate for the same network (2 threads, its own Po
 The test suite does not run it (it needs NEST with MPI); what it printed is recorded in
 ``docs/nest_export.md`` and ``benchmarks/README.md``.
 
-Run it with neurounits' environment; ``--nest-vars`` names the ``nest_vars.sh`` of the MPI build
-(it sets PYTHONPATH and PATH for that NEST) and ``--nest-python`` a Python that has numpy::
+Run it with neurounits' environment; ``--nest-prefix`` names the install prefix of the MPI build
+(its ``lib/python3.*/site-packages`` holds PyNEST; NEST 3.10 has no ``nest_vars.sh``) and
+``--nest-python`` a Python that has numpy (the one NEST was built with)::
 
-    python tests/reference/check_nest_mpi.py --nest-vars /work/nest-mpi/install/bin/nest_vars.sh \\
+    python tests/reference/check_nest_mpi.py --nest-prefix /work/nest-mpi/install \\
         --nest-python /work/nest-mpi/venv/bin/python [--duration "1 s"]
 
 NEST built with MPI from its PyPI source package (the pip wheel has no MPI)::
@@ -66,12 +67,14 @@ def coba(seed: int = 12345) -> nu.Network:
     return net
 
 
-def _run(cmd: str, nest_vars: str, cwd: Path) -> float:
-    env = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1")
-    env.pop("PYTHONPATH", None)
+def _run(cmd: str, prefix: Path, cwd: Path) -> float:
+    site = sorted(prefix.glob("lib*/python3*/site-packages"))
+    if not site:
+        sys.exit(f"no lib/python3.*/site-packages under {prefix}: give the install prefix of NEST")
+    env = dict(os.environ, PYTHONPATH=str(site[0]))
+    env.update(OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1")  # (a container's root)
     t = time.perf_counter()
-    line = f"source {shlex.quote(nest_vars)} && {cmd}"
-    out = subprocess.run(["bash", "-c", line], cwd=cwd, env=env, capture_output=True, text=True)
+    out = subprocess.run(["bash", "-c", cmd], cwd=cwd, env=env, capture_output=True, text=True)
     if out.returncode:
         sys.exit(f"{cmd} failed ({out.returncode}):\n{out.stdout[-3000:]}\n{out.stderr[-3000:]}")
     return time.perf_counter() - t
@@ -84,7 +87,7 @@ def _spikes(path: Path) -> tuple[np.ndarray, np.ndarray]:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--nest-vars", default="/work/nest-mpi/install/bin/nest_vars.sh")
+    ap.add_argument("--nest-prefix", type=Path, default=Path("/work/nest-mpi/install"))
     ap.add_argument("--nest-python", default="/work/nest-mpi/venv/bin/python")
     ap.add_argument("--duration", default="1 s")
     ap.add_argument("--keep", type=Path, help="folder to keep the script and results in")
@@ -103,7 +106,7 @@ def main() -> None:
     ):
         for f in folder.glob("run_coba_results*.npz"):
             f.unlink()
-        seconds = _run(cmd, a.nest_vars, folder)
+        seconds = _run(cmd, a.nest_prefix, folder)
         runs[label] = (*_spikes(results), seconds)
         rate = runs[label][0].size / N / nu.Q_(a.duration).to("s").magnitude
         print(f"{label:28s} {runs[label][0].size:7d} spikes, {rate:6.2f} Hz, {seconds:6.1f} s")
