@@ -7,7 +7,8 @@ the CSR, which is sorted by column within each source once, in place: what one r
 receives keeps its order).  The members run the network module's ``_team``
 (:mod:`neurounits.codegen.team`) at once, in threads (the compiled code releases the GIL), and
 meet at a barrier once every slice of ``K`` steps, ``K`` the shortest delay of any spike (so no
-spike can arrive within the slice in which it is emitted).  The results are the same bits as the one-thread loop's.
+spike can arrive within the slice in which it is emitted).  The results are the same bits as the
+one-thread loop's.
 """
 
 from __future__ import annotations
