@@ -182,7 +182,7 @@ def _runs(L: Lines, ind: int, pre: str, p: int, factor: str) -> None:
 
 def _deliver(nks, L: Lines) -> None:
     """Phase 3: the Poisson draws of this member's targets and every member's spikes, step by step."""
-    from .network import poisson_stream
+    from .network import poisson_events, poisson_take
 
     pops = nks.populations
     L.add(2, "for j in range(js, je):")
@@ -192,9 +192,11 @@ def _deliver(nks, L: Lines) -> None:
     L.add(4, "lam = PS_LAM[s_, j]")
     L.add(4, "if lam > 0.0:")
     L.add(5, "d_ = (g + PS_DLY[s_]) % nslot")
+    L.add(5, "nq_ = 0")
     L.add(5, "for q_ in range(PSRP[s_], PSRP[s_ + 1]):  # runs of this member's targets (their streams)")
     L.add(6, "for m_ in range(PSRA[q_], PSRB[q_]):")
-    poisson_stream(L, 7)
+    poisson_take(L, 7)
+    poisson_events(L, 5)
     for p, pc in enumerate(pops):
         if not pc.spikes:
             continue
@@ -235,6 +237,7 @@ def generate_team(nks, L: Lines) -> None:
             L.add(1, f"if j0 == 0 and RE__{p} > 0:  # sample 0: the initial state")
             L.add(2, f"_rec0_{p}({', '.join(['0', '0', 'dt', 'j0', *_rec_args(pc, p)])})")
     L.add(1, "ep = 0")
+    L.add(1, "psq_ = np.empty(PS_COL.shape[0], np.int64)  # own Poisson streams with events in a step")
     L.add(1, "js = 0")
     L.add(1, "while js < n_steps:")
     L.add(2, "je = min(js + K, n_steps)")

@@ -38,8 +38,7 @@ class Poisson(Source):
     the cumulative mean count, whose Exp(1) intervals are pure functions of (seed, target, event
     number).  The run keeps, per target, the mean count left until its next event (the count of a
     step is the number of events its mean passes), so a step without an event, the common case,
-    costs a subtraction and a comparison, and a TimedArray rate only changes how much each step
-    takes off.
+    costs a subtraction, and a TimedArray rate only changes how much each step takes off.
 
     Examples
     --------
