@@ -166,7 +166,7 @@ def brunel_memory() -> tuple[int, int]:
     """Brunel's memory predicted before the build (Network.memory) and measured: what the built
     network and a simulation of it hold (tracemalloc, after a first build has imported everything)."""
     net = brunel_network()
-    predicted = net.memory("0.1 ms").total
+    predicted = net.memory("0.1 ms", threads=1).total  # (held before the run: no team)
     tracemalloc.start()
     sim = nu.Simulation(net, "0.1 ms")
     held = tracemalloc.get_traced_memory()[0]

@@ -35,8 +35,10 @@ def load(path: str | os.PathLike) -> Any:
         return Results.from_xarray(content, where=where)
     if kind == "network":
         net = storage.network_fields(meta, where)
-        datasets = {k: content[k] for k in net.pop("populations")}
-        return NetworkResults.from_xarray(datasets, **net, where=where)
+        groups, root = content
+        datasets = {k: groups[k] for k in net.pop("populations")}
+        plastic = storage.plastic_fields(root, where)
+        return NetworkResults.from_xarray(datasets, **net, where=where, plastic=plastic)
     if kind == "sweep":
         columns, index = content
         return Sweep.from_table(meta, columns, index, where=where)

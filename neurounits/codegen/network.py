@@ -236,13 +236,30 @@ def _rates(pops: tuple[PopulationCode, ...], L: Lines) -> None:
         L.add(5, f"RIN__{p}[RCOL__{p}[s_] & 3, i] += RW__{p}[s_] * v")
 
 
-def _ring_add(L: Lines, ind: int, table: str, p: int, factor: str) -> None:
+def _ring_add(L: Lines, ind: int, table: str, p: int, factor: str, synapses: str = "") -> None:
     """Neuron i's synapses of CSR table ``table`` ("" or "P": payload) into the ring, each after
-    its delay, weight times ``factor``."""
-    L.add(ind, f"for s_ in range({table}PTR__{p}[i], {table}PTR__{p}[i + 1]):")
+    its delay, weight times ``factor``; ``synapses``: their range (all of neuron i's by default)."""
+    L.add(ind, f"for s_ in range({synapses or f'{table}PTR__{p}[i], {table}PTR__{p}[i + 1]'}):")
     L.add(ind + 1, f"d_ = slot + {table}DLY__{p}[s_]")
     L.add(ind + 1, "d_ = d_ - nslot if d_ >= nslot else d_")
     L.add(ind + 1, f"RING[d_, {table}COL__{p}[s_]] += {table}W__{p}[s_]{factor}")
+
+
+def _append_spikes(L: Lines, ind: int, gid: str) -> None:
+    """The c_ spikes of neuron ``gid`` (global index) in step g onto the spike list."""
+    L.add(ind, "for _c in range(c_):")
+    L.add(ind + 1, "spk_step[nspk] = g")
+    L.add(ind + 1, f"spk_gid[nspk] = {gid}")
+    L.add(ind + 1, "nspk += 1")
+
+
+def _payload_trace(L: Lines, ind: int, p: int, i: str) -> None:
+    """The value ``val`` of a spike of neuron ``i``: k0 + k1 s, s its trace decayed to step g, which
+    then grows by it (inside a loop over the neuron's spikes of the step)."""
+    L.add(ind, f"s_tr = PAYS__{p}[{i}] * np.exp(-(g - PAYT__{p}[{i}]) * dt / PTAU__{p}[{i}])")
+    L.add(ind, f"val = PK0__{p}[{i}] + PK1__{p}[{i}] * s_tr")
+    L.add(ind, f"PAYS__{p}[{i}] = s_tr + val")
+    L.add(ind, f"PAYT__{p}[{i}] = g")
 
 
 def _deliver(pc: PopulationCode, p: int, L: Lines) -> None:
@@ -253,18 +270,34 @@ def _deliver(pc: PopulationCode, p: int, L: Lines) -> None:
     L.add(4, "if nspk + c_ >= spk_step.shape[0]:")
     L.add(5, "spk_step = _grow(spk_step, nspk + c_ + 1)")
     L.add(5, "spk_gid = _grow(spk_gid, nspk + c_ + 1)")
-    L.add(4, "for _c in range(c_):")
-    L.add(5, "spk_step[nspk] = g")
-    L.add(5, f"spk_gid[nspk] = GOFF__{p} + i")
-    L.add(5, "nspk += 1")
+    _append_spikes(L, 4, f"GOFF__{p} + i")
     _ring_add(L, 3, "", p, " * c_" if pc.multi else "")
     if pc.payload:  # the value each spike carries: k0 + k1 s, s the decayed trace, which then grows by it
         L.add(3, "for _c in range(c_):")
-        L.add(4, f"s_tr = PAYS__{p}[i] * np.exp(-(g - PAYT__{p}[i]) * dt / PTAU__{p}[i])")
-        L.add(4, f"val = PK0__{p}[i] + PK1__{p}[i] * s_tr")
-        L.add(4, f"PAYS__{p}[i] = s_tr + val")
-        L.add(4, f"PAYT__{p}[i] = g")
+        _payload_trace(L, 4, p, "i")
         _ring_add(L, 4, "P", p, " * val")
+
+
+def _step_call(pc: PopulationCode, p: int, L: Lines, ind: int) -> None:
+    """Population p's step module called for step j (its spiking neurons into SPKOUT__p)."""
+    args = ["j", "dt", "j0", *_call_args(pc, p, True), f"SPKOUT__{p}", *[f"{a}__{p}" for a in pc.tail]]
+    L.add(ind, f"st, ns{p}, bv, bn = _step{p}({', '.join(args)})")
+
+
+def _record_initial(pops: tuple[PopulationCode, ...], L: Lines) -> None:
+    for p, pc in enumerate(pops):
+        if pc.record:
+            L.add(1, f"if j0 == 0 and RE__{p} > 0:  # sample 0: the initial state")
+            L.add(2, f"_rec0_{p}({', '.join(['0', '0', 'dt', 'j0', *_rec_args(pc, p)])})")
+
+
+def _record_step(pops: tuple[PopulationCode, ...], L: Lines, ind: int) -> None:
+    """The samples due after step g (every RE__p steps)."""
+    for p, pc in enumerate(pops):
+        if pc.record:
+            L.add(ind, f"if RE__{p} > 0 and (g + 1) % RE__{p} == 0:")
+            rec_args = [f"(g + 1) // RE__{p} - j0 // RE__{p}", "j", "dt", "j0", *_rec_args(pc, p)]
+            L.add(ind + 1, f"_rec{p}({', '.join(rec_args)})")
 
 
 def _loop(nks: NetworkKernelSpec, L: Lines) -> None:
@@ -279,10 +312,7 @@ def _loop(nks: NetworkKernelSpec, L: Lines) -> None:
     L.add(1, "slot = j0 % nslot")
     L.add(1, "ep = 0")
     L.add(1, "psq_ = np.empty(PS_COL.shape[0], np.int64)  # Poisson streams with events in a step")
-    for p, pc in enumerate(pops):
-        if pc.record:
-            L.add(1, f"if j0 == 0 and RE__{p} > 0:  # sample 0: the initial state")
-            L.add(2, f"_rec0_{p}({', '.join(['0', '0', 'dt', 'j0', *_rec_args(pc, p)])})")
+    _record_initial(pops, L)
     for k, ppc in enumerate(nks.plastic):
         plastic_setup(ppc.code, k, L)
         plastic_initial(k, L)
@@ -295,8 +325,7 @@ def _loop(nks: NetworkKernelSpec, L: Lines) -> None:
     L.add(3, "RING[slot, EV_COL[ep]] += EV_W[ep]")
     L.add(3, "ep += 1")
     for p, pc in enumerate(pops):
-        args = ["j", "dt", "j0", *_call_args(pc, p, True), f"SPKOUT__{p}", *[f"{a}__{p}" for a in pc.tail]]
-        L.add(2, f"st, ns{p}, bv, bn = _step{p}({', '.join(args)})")
+        _step_call(pc, p, L, 2)
         L.add(2, "if st:")
         L.add(3, f"return st, j + 1, {p}, bv, bn, nspk, spk_step, spk_gid")
     for p, pc in enumerate(pops):
@@ -304,11 +333,7 @@ def _loop(nks: NetworkKernelSpec, L: Lines) -> None:
             _deliver(pc, p, L)
     for k, ppc in enumerate(nks.plastic):
         plastic_loop(ppc, k, L, pops[ppc.source].multi)
-    for p, pc in enumerate(pops):
-        if pc.record:
-            L.add(2, f"if RE__{p} > 0 and (g + 1) % RE__{p} == 0:")
-            rec_args = [f"(g + 1) // RE__{p} - j0 // RE__{p}", "j", "dt", "j0", *_rec_args(pc, p)]
-            L.add(3, f"_rec{p}({', '.join(rec_args)})")
+    _record_step(pops, L, 2)
     L.add(2, "for c_ in range(RING.shape[1]):  # the slot read in this step is empty again")
     L.add(3, "RING[slot, c_] = 0.0")
     L.add(1, "return 0, n_steps, -1, -1, -1, nspk, spk_step, spk_gid")

@@ -105,6 +105,8 @@ def _fail(L: Lines, ind: int, status: str, p: int, bv: str, bn: str) -> None:
 def _keep_spikes(pc, p: int, L: Lines) -> None:
     """Phase 1: this member's spikes of population p in step j into its spike buffer (and its
     record of spikes), payload traces updated."""
+    from .network import _append_spikes, _payload_trace
+
     L.add(3, f"for q_ in range(ns{p}):")
     L.add(4, f"i = SPKOUT__{p}[q_]")
     L.add(4, f"c_ = SPK__{p}[i]" if pc.multi else "c_ = 1")
@@ -116,28 +118,22 @@ def _keep_spikes(pc, p: int, L: Lines) -> None:
         L.add(4, f"SB_V[tid, par, e_ - 1] = PAYS__{p}[ig]")
         L.add(4, f"SB_T[tid, par, e_ - 1] = PAYT__{p}[ig]")
         L.add(4, "for _c in range(c_):")
-        L.add(5, f"s_tr = PAYS__{p}[ig] * np.exp(-(g - PAYT__{p}[ig]) * dt / PTAU__{p}[ig])")
-        L.add(5, f"val = PK0__{p}[ig] + PK1__{p}[ig] * s_tr")
-        L.add(5, f"PAYS__{p}[ig] = s_tr + val")
-        L.add(5, f"PAYT__{p}[ig] = g")
+        _payload_trace(L, 5, p, "ig")
     L.add(4, f"if SREC__{p}:")
     L.add(5, "if nspk + c_ >= spk_step.shape[0]:")
-    L.add(6, "try:")
-    L.add(7, "spk_step = _grow(spk_step, nspk + c_ + 1)")
-    L.add(7, "spk_gid = _grow(spk_gid, nspk + c_ + 1)")
-    L.add(6, "except Exception:  # out of memory: every member stops after the barrier")
+    L.add(6, "s2_ = _grow_or_empty(spk_step, nspk + c_ + 1)")
+    L.add(6, "g2_ = _grow_or_empty(spk_gid, nspk + c_ + 1)")
+    L.add(6, "if s2_.shape[0] == 0 or g2_.shape[0] == 0:  # out of memory: all stop after the barrier")
     L.add(7, "st = 4")
     _fail(L, 7, "4", p, "-1", "-1")
     L.add(7, "break")
-    L.add(5, "for _c in range(c_):")
-    L.add(6, "spk_step[nspk] = g")
-    L.add(6, f"spk_gid[nspk] = GOFF__{p} + LO__{p} + i")
-    L.add(6, "nspk += 1")
+    L.add(6, "spk_step, spk_gid = s2_, g2_")
+    _append_spikes(L, 5, f"GOFF__{p} + LO__{p} + i")
 
 
 def _advance(nks, L: Lines) -> None:
     """Phase 1: this member's neurons through steps js..je of the slice."""
-    from .network import _call_args, _rec_args
+    from .network import _record_step, _step_call
 
     pops = nks.populations
     L.add(2, "e_ = 0")
@@ -150,8 +146,7 @@ def _advance(nks, L: Lines) -> None:
     L.add(4, "RING[slot, EV_COL[ep]] += EV_W[ep]")
     L.add(4, "ep += 1")
     for p, pc in enumerate(pops):
-        args = ["j", "dt", "j0", *_call_args(pc, p, True), f"SPKOUT__{p}", *[f"{a}__{p}" for a in pc.tail]]
-        L.add(3, f"st, ns{p}, bv, bn = _step{p}({', '.join(args)})")
+        _step_call(pc, p, L, 3)
         L.add(3, "if st:")
         _fail(L, 4, "st", p, "bv", "bn")
         L.add(4, "break")
@@ -161,11 +156,7 @@ def _advance(nks, L: Lines) -> None:
             L.add(3, "if st:")
             L.add(4, "break")
         L.add(3, f"SBO[tid, par, (j - js) * {len(pops)} + {p + 1}] = e_")
-    for p, pc in enumerate(pops):
-        if pc.record:
-            L.add(3, f"if RE__{p} > 0 and (g + 1) % RE__{p} == 0:")
-            rec_args = [f"(g + 1) // RE__{p} - j0 // RE__{p}", "j", "dt", "j0", *_rec_args(pc, p)]
-            L.add(4, f"_rec{p}({', '.join(rec_args)})")
+    _record_step(pops, L, 3)
     for p, pc in enumerate(pops):
         L.add(3, f"for r_ in range({len(pc.receptors)}):  # the slot read in this step is empty again")
         L.add(4, f"for c_ in range(OFF__{p}[r_], OFF__{p}[r_] + n__{p}):")
@@ -173,11 +164,10 @@ def _advance(nks, L: Lines) -> None:
 
 
 def _runs(L: Lines, ind: int, pre: str, p: int, factor: str) -> None:
+    from .network import _ring_add
+
     L.add(ind, f"for r_ in range({pre}RUNP__{p}[i], {pre}RUNP__{p}[i + 1]):")
-    L.add(ind + 1, f"for s_ in range({pre}RUNA__{p}[r_], {pre}RUNB__{p}[r_]):")
-    L.add(ind + 2, f"d_ = slot + {pre}DLY__{p}[s_]")
-    L.add(ind + 2, "d_ = d_ - nslot if d_ >= nslot else d_")
-    L.add(ind + 2, f"RING[d_, {pre}COL__{p}[s_]] += {pre}W__{p}[s_]{factor}")
+    _ring_add(L, ind + 1, pre, p, factor, f"{pre}RUNA__{p}[r_], {pre}RUNB__{p}[r_]")
 
 
 def _deliver(nks, L: Lines) -> None:
@@ -219,7 +209,7 @@ def _deliver(nks, L: Lines) -> None:
 
 def generate_team(nks, L: Lines) -> None:
     """Append ``_team`` (see the module's docstring) to the network module being written in ``L``."""
-    from .network import _rec_args
+    from .network import _record_initial
 
     pops = nks.populations
     L.add(0, '@njit(cache=True, nogil=True, error_model="numpy")')
@@ -232,10 +222,7 @@ def generate_team(nks, L: Lines) -> None:
     L.add(1, "if n_steps == 0:  # (a call that only compiles)")
     L.add(2, "return 0, nspk, spk_step, spk_gid")
     L.add(1, "slot = j0 % nslot")
-    for p, pc in enumerate(pops):
-        if pc.record:
-            L.add(1, f"if j0 == 0 and RE__{p} > 0:  # sample 0: the initial state")
-            L.add(2, f"_rec0_{p}({', '.join(['0', '0', 'dt', 'j0', *_rec_args(pc, p)])})")
+    _record_initial(pops, L)
     L.add(1, "ep = 0")
     L.add(1, "psq_ = np.empty(PS_COL.shape[0], np.int64)  # own Poisson streams with events in a step")
     L.add(1, "js = 0")
@@ -250,5 +237,20 @@ def generate_team(nks, L: Lines) -> None:
     _deliver(nks, L)
     L.add(2, "js = je")
     L.add(1, "return 0, nspk, spk_step, spk_gid")
+    L.add(0, "")
+    L.add(0, "")
+    _grow_or_empty(L)
+
+
+def _grow_or_empty(L: Lines) -> None:
+    """``_grow_or_empty``: ``_grow``, or an empty array when memory runs out.  The ``try`` is here,
+    not in ``_team``: one there cost about a second more of compilation (numba's handling of every
+    call inside a ``try``, on the whole loop)."""
+    L.add(0, "@njit(cache=True)")
+    L.add(0, "def _grow_or_empty(a, need):")
+    L.add(1, "try:")
+    L.add(2, "return _grow(a, need)")
+    L.add(1, "except Exception:")
+    L.add(2, "return np.empty(0, a.dtype)")
     L.add(0, "")
     L.add(0, "")

@@ -16,6 +16,7 @@ from ..network.sources import Poisson, Source, SpikeTimes
 from ..simulation import TimedArray
 from ..units import Q_, as_quantity, from_internal, to_internal, ureg
 from .nest_models import _lit, _Plan, _receptor
+from .nest_plastic import plastic_model, weight_problems
 
 _RULES: dict[type, tuple[str, dict[str, str]]] = {
     conn.OneToOne: ("one_to_one", {}),
@@ -141,11 +142,6 @@ def _projection(
     plan: _Plan, net: Any, built: Any, k: int, connectivity: str, problems: list[Problem]
 ) -> None:
     proj = net.projections[k]
-    if getattr(proj, "plastic", None) is not None:  # nu.synapses: not exported yet
-        name = proj.synapse.type.name
-        problems.append(Problem(f"{proj.describe()}: plastic synapses ({name}) do not export yet; export the "
-                                "network without them"))
-        return
     try:
         s = _synapses(net, built, k)
     except ExportError as exc:
@@ -157,20 +153,24 @@ def _projection(
     instantaneous = proj.kind == "rate" and not np.any(s.delay)
     if m:
         plan.max_delay = max(plan.max_delay, float(delay.max()))
+    syn = _synapse_model(proj.kind, instantaneous)
+    if proj.plastic is not None:  # its own copy of NEST's stdp_synapse / tsodyks2_synapse, explicit arrays
+        weight_problems(proj, weight, problems)
+        pi, names = next(iter(proj.receptors.items()))
+        wunit = net.populations[pi].model.spec.receptors[names[0]].unit
+        plastic = plastic_model(plan, net, proj, wunit, k in net.weight_records, problems)
+        if plastic is None:
+            return
+        syn = plastic
     c = _Connection(
-        k,
-        weight,
-        delay,
-        receptor,
-        _synapse_model(proj.kind, instantaneous),
-        instantaneous,
-        f"    # {proj.describe()}: {m} synapses",
+        k, weight, delay, receptor, syn, instantaneous, f"    # {proj.describe()}: {m} synapses"
     )
     post = f"ids[{plan.array(f'proj{k}.post', s.post, np.int64)}]" if m else None
     if isinstance(proj.source, Source):
         _source_connection(plan, proj, c, m, post, connectivity, problems)
         return
-    if connectivity == "rules" and proj.kind == "spike" and np.ndim(proj.weight) == 0 and c.uniform():
+    rules = connectivity == "rules" and proj.plastic is None  # plastic: the synapses neurounits drew
+    if rules and proj.kind == "spike" and np.ndim(proj.weight) == 0 and c.uniform():
         if _rule_connection(plan, proj, c, m, built.dt_ms):
             return
         c.head += " (explicit arrays: the rule, weight or delay has no exact NEST rule)"

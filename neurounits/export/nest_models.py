@@ -98,6 +98,8 @@ class _Plan:
     max_delay: float = 0.0
     max_interval: float = 0.0
     summary: list[str] = field(default_factory=list)
+    late: list[str] = field(default_factory=list)  # lines after the recorders (those of plastic synapses)
+    neuron_params: dict[tuple[str, str], tuple[float, int]] = field(default_factory=dict)  # tau_minus
 
     def array(self, key: str, value: Any, dtype: Any = float) -> str:
         self.arrays[key] = np.ascontiguousarray(value, dtype=dtype)

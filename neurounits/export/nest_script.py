@@ -37,6 +37,17 @@ def collect(nest, pops, rec):
     out = {}
     for key, dev in rec.items():
         name, kind = key.rsplit(".", 1)
+        if kind == "final":  # read by weights_now
+            continue
+        if kind == "weights":  # a weight_recorder: (time, pre, post, weight) at every spike transmitted
+            ev = dev[0].get("events")
+            t = np.asarray(ev["times"], float)
+            keep = t <= DURATION + 0.5 * DT
+            out[f"{key}.times"] = t[keep]
+            out[f"{key}.pre"] = np.asarray(ev["senders"], np.int64)[keep] - first[dev[1]]
+            out[f"{key}.post"] = np.asarray(ev["targets"], np.int64)[keep] - first[dev[2]]
+            out[f"{key}.values"] = np.asarray(ev["weights"], float)[keep]
+            continue
         ev = dev.get("events")
         t = np.asarray(ev["times"], float)
         if kind == "spikes":  # in steps: the spike's step, without iaf_bw_2001's offsets (NMDA jumps)
@@ -50,10 +61,64 @@ def collect(nest, pops, rec):
     return out
 
 
+def weights_now(nest, pops, rec):
+    """The weight of every plastic synapse on this rank now (``GetConnections``): per projection
+    ``proj<k>.final.pre``/``.post`` (indices in the source and target populations), ``.port`` and
+    ``.weights``."""
+    first = {name: p[0].global_id for name, p in pops.items()}
+    out = {}
+    for key, dev in rec.items():
+        if not key.endswith(".final"):
+            continue
+        model, src, tgt = dev
+        conns = nest.GetConnections(synapse_model=model)
+        got = conns.get(["source", "target", "port", "weight"]) if len(conns) else {}
+        cols = (("source", "pre", first[src]), ("target", "post", first[tgt]), ("port", "port", 0))
+        for k, name, off in cols:
+            out[f"{key}.{name}"] = np.atleast_1d(np.asarray(got.get(k, []), np.int64)) - off
+        out[f"{key}.weights"] = np.atleast_1d(np.asarray(got.get("weight", []), float))
+    return out
+
+
+def simulate(nest, pops, rec):
+    """Simulate DURATION (and EXTRA, whose recordings are dropped) and return this rank's recordings.
+    The weights of plastic synapses are read after DURATION + DT: a spike reaches its synapses at
+    the start of the next min_delay slice, so one more step delivers every spike of the run (and
+    no later one, when DURATION is a multiple of the smallest delay)."""
+    if not any(k.endswith(".final") for k in rec):
+        nest.Simulate(DURATION + EXTRA)
+        return collect(nest, pops, rec)
+    nest.Simulate(DURATION)
+    nest.Simulate(DT)
+    final = weights_now(nest, pops, rec)
+    if EXTRA > DT:
+        nest.Simulate(EXTRA - DT)
+    return {**collect(nest, pops, rec), **final}
+
+
+def _plastic(ev, out):
+    """Per plastic projection, the events of all ranks in one order: recorded weights by time, pre,
+    post; final weights by pre, post and creation (NEST's port)."""
+    kinds = ("weights", "final")
+    keys = {k.rsplit(".", 1)[0] for k in ev if k.startswith("proj") and k.split(".")[1] in kinds}
+    for key in sorted(keys):
+        if key.endswith(".weights"):
+            order = np.lexsort((ev[f"{key}.post"], ev[f"{key}.pre"], ev[f"{key}.times"]))
+            for k in ("times", "pre", "post", "values"):
+                out[f"{key}.{k}"] = ev[f"{key}.{k}"][order]
+        else:
+            order = np.lexsort((ev[f"{key}.port"], ev[f"{key}.post"], ev[f"{key}.pre"]))
+            for k in ("pre", "post", "weights"):
+                out[f"{key}.{k}"] = ev[f"{key}.{k}"][order]
+
+
 def finish(parts):
     """Events of all ranks -> results: per population ``<P>.spikes.times`` (ms) and
     ``<P>.spikes.indices`` sorted by time then index; ``<P>.t`` (ms), ``<P>.neurons`` and
-    ``<P>.<variable>`` of shape (samples, neurons) for traces (NEST records no sample at t = 0)."""
+    ``<P>.<variable>`` of shape (samples, neurons) for traces (NEST records no sample at t = 0); per
+    plastic projection k ``proj<k>.final.pre``, ``.post``, ``.weights`` (every synapse's weight after
+    the run) and, where its weights were recorded, ``proj<k>.weights.times``, ``.pre``, ``.post``,
+    ``.values`` (NEST's weight_recorder: at every spike the synapse transmitted)."""
     keys = sorted({k for part in parts for k in part})
     ev = {k: np.concatenate([part[k] for part in parts if k in part]) for k in keys}
     out = {"dt": np.float64(DT), "duration": np.float64(DURATION), "populations": np.array(POPULATIONS)}
@@ -72,11 +137,15 @@ def finish(parts):
                     a = np.full((times.size, neurons.size), np.nan)
                     a[row, col] = ev[k]
                     out[f"{name}." + k.rsplit(".", 1)[1]] = a
+    _plastic(ev, out)
     return out
 
 
 def main(argv=None):
+    global THREADS
     args = sys.argv[1:] if argv is None else argv
+    if args[:1] == ["--threads"]:
+        THREADS, args = int(args[1]), args[2:]
     if args[:1] == ["--merge"]:  # the files of a run under MPI without mpi4py
         files = sorted(RESULTS.parent.glob(RESULTS.stem + ".rank*.npz"))
         np.savez_compressed(RESULTS, **finish([dict(np.load(f)) for f in files]))
@@ -87,8 +156,7 @@ def main(argv=None):
     with np.load(DATA) as z:
         data = dict(z)
     pops, rec = build(nest, data)
-    nest.Simulate(DURATION + EXTRA)  # a multimeter hands its last samples over one slice later
-    part = collect(nest, pops, rec)
+    part = simulate(nest, pops, rec)  # and beyond: a multimeter hands its last samples over a slice later
     n, rank = nest.NumProcesses(), nest.Rank()
     if n > 1:
         try:
@@ -131,6 +199,7 @@ Written by neurounits {_version()} (nu.export.nest).  Parameters in NEST's units
 pF, Hz); the synapses and per-neuron values are in {data_name}, beside this file.
 
     python {{script}}                     # writes {results_name}
+    python {{script}} --threads 2         # on 2 threads (the same spikes as 2 MPI ranks of 1 thread)
     mpirun -n 4 python {{script}}         # gathers with mpi4py, or: one file per rank, then
     python {{script}} --merge             # merges {Path(results_name).stem}.rank*.npz
 
@@ -145,6 +214,7 @@ import numpy as np
 DT = {_lit(plan.dt)}  # ms
 DURATION = {_lit(duration) if duration is not None else "None"}  # ms
 EXTRA = {_lit(extra)}  # ms simulated beyond DURATION (dropped): the last samples arrive one slice late
+THREADS = 1  # NEST threads per process (--threads N); NEST's results depend on ranks x threads only
 RNG_SEED = {plan.seed}  # NEST's seed (Poisson generators draw from NEST's streams, not neurounits')
 POPULATIONS = {pops!r}
 HERE = Path(__file__).resolve().parent
@@ -155,6 +225,7 @@ RESULTS = HERE / "{results_name}"
 def build(nest, data):
     """Reset NEST's kernel and create the network; returns (populations, recorders) by name."""
     nest.ResetKernel()
+    nest.local_num_threads = THREADS
     nest.resolution = DT
     nest.rng_seed = RNG_SEED
     pops = {{}}

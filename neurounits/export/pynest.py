@@ -12,7 +12,10 @@ What is exported exactly (NEST 3.10): the models of ``nu.models.nest`` with thei
 initial values NEST lets one set, constant inputs ``I`` (added to ``I_e``), spike and rate
 projections with their weights, delays and receptors, ``SpikeTimes`` (``spike_generator``, same
 timing) and ``Poisson`` sources (``poisson_generator``: independent trains per target, as here, from
-NEST's random streams, so the same law but not the same spikes).  Everything else is refused with
+NEST's random streams, so the same law but not the same spikes), plastic projections of
+``nu.synapses.STDP`` and ``nu.synapses.Tsodyks2`` (NEST's ``stdp_synapse`` and ``tsodyks2_synapse``,
+a copy per projection; ``tau_minus`` on the postsynaptic neurons; ``weight_recorder`` and the weights
+after the run, see :mod:`.nest_plastic`).  Everything else is refused with
 :class:`~neurounits.ExportError` before anything is written.
 """
 
@@ -70,6 +73,7 @@ def _plan(net: Any, dt: Any, connectivity: str) -> _Plan:
     for k in range(len(net.projections)):
         _projection(plan, net, built, k, connectivity, problems)
     _recorders(plan, net, built, problems)
+    plan.lines += plan.late  # the weight recorders and final weights of plastic projections
     raise_problems("cannot export the network to NEST", problems, error=ExportError)
     return plan
 
@@ -92,7 +96,10 @@ def nest(
     ``path`` (``run_net.py``) gets ``run_net_data.npz`` beside it (synapses as network positions,
     weights in NEST's units, delays in ms; per-neuron parameters and initial values); running the
     script writes ``run_net_results.npz``: per population ``<P>.spikes.times`` (ms) and
-    ``<P>.spikes.indices``, and for traces ``<P>.t``, ``<P>.neurons``, ``<P>.<variable>``.
+    ``<P>.spikes.indices``, and for traces ``<P>.t``, ``<P>.neurons``, ``<P>.<variable>``; per
+    plastic projection k ``proj<k>.final.pre``/``.post``/``.weights`` (each synapse's weight after
+    the run: NEST's is the weight at its last presynaptic spike) and, for recorded weights,
+    ``proj<k>.weights.times``/``.pre``/``.post``/``.values`` (NEST's weight_recorder).
 
     ``connectivity="explicit"`` (default) connects the synapses neurounits draws for ``dt`` (the
     same network in both); ``"rules"`` gives NEST the rules that map exactly (``one_to_one``,
@@ -141,13 +148,14 @@ class NestNetwork:
         """Simulate ``duration`` (from the start) and return this process's recordings."""
         ns = self._namespace
         ns["DURATION"] = _duration_ms(duration, ns["DT"])
-        self.nest.Simulate(ns["DURATION"] + ns["EXTRA"])
-        return dict(ns["finish"]([ns["collect"](self.nest, self.populations, self.recorders)]))
+        return dict(ns["finish"]([ns["simulate"](self.nest, self.populations, self.recorders)]))
 
 
-def to_nest(net: Any, dt: Any = "0.1 ms", *, connectivity: str = "explicit") -> NestNetwork:
+def to_nest(net: Any, dt: Any = "0.1 ms", *, connectivity: str = "explicit", threads: int = 1) -> NestNetwork:
     """Build ``net`` in NEST in this process (NEST's kernel is reset), with the code that
-    :func:`nest` writes; needs ``import nest`` to work."""
+    :func:`nest` writes, on ``threads`` NEST threads; needs ``import nest`` to work."""
+    if isinstance(threads, bool) or not isinstance(threads, int) or threads < 1:
+        raise ExportError(f"threads must be a positive integer (NEST's local_num_threads), got {threads!r}")
     plan = _plan(net, dt, connectivity)
     try:
         nest_module = importlib.import_module("nest")
@@ -160,5 +168,6 @@ def to_nest(net: Any, dt: Any = "0.1 ms", *, connectivity: str = "explicit") -> 
         ) from exc
     ns: dict[str, Any] = {"__name__": "neurounits_nest_export", "__file__": "<in-process>"}
     exec(compile(_script(plan, net, None, "data.npz", "results.npz"), "<nu.export.nest>", "exec"), ns)
+    ns["THREADS"] = threads
     pops, rec = ns["build"](nest_module, plan.arrays)
     return NestNetwork(nest_module, pops, rec, ns)

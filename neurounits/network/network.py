@@ -319,13 +319,28 @@ class Network:
             self._built = build.build(self, dt_q)
         return self._built
 
-    def memory(self, dt: Any = "0.1 ms", duration: Any = None) -> Any:
+    def memory(self, dt: Any = "0.1 ms", duration: Any = None, *, threads: int | None = None) -> Any:
         """The memory the network will hold when built for ``dt`` (and run for ``duration``, for the
-        recorded traces), predicted before anything is drawn: a
-        :class:`~neurounits.network.memory.MemoryEstimate` (bytes; ``str()`` in MiB)."""
+        recorded traces) on at most ``threads`` threads (as ``nu.simulate``'s ``threads``: with a
+        team of threads, its buffers too), predicted before anything is drawn: a
+        :class:`~neurounits.network.memory.MemoryEstimate` (bytes; ``str()`` in MiB).
+
+        Examples
+        --------
+        >>> import neurounits as nu
+        >>> net = nu.Network(seed=1)
+        >>> P = net.add(nu.models.nest.iaf_psc_delta(n=2000), name="P")
+        >>> net.connect(P, P, nu.conn.FixedInDegree(100), weight="0.1 mV", delay="1.5 ms")
+        >>> net.memory(threads=1).team, net.memory(threads=2).team  # two threads: slices of 15 steps
+        (0, 1074688)
+        >>> print(net.memory(threads=2))
+        3.8 MiB: synapses 2.5, sources 0.0, spike ring 0.2, states 0.0, traces 0.0, team of threads 1.0 MiB
+        """
         from . import memory
         from .build import _MS
+        from .threads import check_threads
 
+        threads = check_threads(threads, "Network.memory")
         chk = check_value("dt", dt, _MS, 1, positive=True)
         raise_problems("cannot estimate the network's memory", chk.problems)
         dt_ms = float(to_internal(chk.quantity))
@@ -334,7 +349,7 @@ class Network:
             dur = check_value("duration", duration, _MS, 1, nonnegative=True)
             raise_problems("cannot estimate the network's memory", dur.problems)
             n_steps = round(float(to_internal(dur.quantity)) / dt_ms)
-        return memory.estimate(self, dt_ms, n_steps)
+        return memory.estimate(self, dt_ms, n_steps, threads)
 
     def summary(self, dt: Any = "0.1 ms") -> str:
         """Neurons, synapses, memory of connectivity and recording, and the longest delay (the
@@ -347,13 +362,14 @@ class Network:
 
         return NetworkSimulation(self, dt, **options)
 
-    def to_nest(self, dt: Any = "0.1 ms", *, connectivity: str = "explicit") -> Any:
+    def to_nest(self, dt: Any = "0.1 ms", *, connectivity: str = "explicit", threads: int = 1) -> Any:
         """Build this network in NEST in this process (``import nest`` must work; NEST's kernel is
-        reset): a :class:`~neurounits.export.NestNetwork`, whose ``run(duration)`` simulates it.
-        The same code as :func:`neurounits.export.nest` writes to a script; see there."""
+        reset) on ``threads`` NEST threads: a :class:`~neurounits.export.NestNetwork`, whose
+        ``run(duration)`` simulates it.  The same code as :func:`neurounits.export.nest` writes to a
+        script; see there."""
         from ..export.pynest import to_nest  # the one call upwards: a convenience (pyproject)
 
-        return to_nest(self, dt, connectivity=connectivity)
+        return to_nest(self, dt, connectivity=connectivity, threads=threads)
 
     def __repr__(self) -> str:
         return (

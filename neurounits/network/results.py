@@ -82,19 +82,22 @@ class NetworkResults:
         message: str = "",
         *,
         where: str = "the Datasets",
+        plastic: Mapping[int, tuple[Any, Any, Any]] | None = None,
     ) -> NetworkResults:
-        """The NetworkResults of :meth:`to_xarray`'s Datasets and the network's duration, dt and status;
-        ``where`` names them in error messages."""
+        """The NetworkResults of :meth:`to_xarray`'s Datasets and the network's duration, dt and status
+        (and ``plastic``: projection -> (times, recorded weights, final weights)); ``where`` names
+        them in error messages."""
         results = {
             k: Results.from_xarray(ds, where=f"{where}, population {k!r}") for k, ds in datasets.items()
         }
-        return cls(results, duration, dt, status, message)
+        return cls(results, duration, dt, status, message, plastic=plastic)
 
     def save(self, path: str | os.PathLike) -> Path:
-        """Write every population's results to one NetCDF-4 file (a group per population), atomically;
-        ``nu.load(path)`` reads them back identical."""
+        """Write every population's results to one NetCDF-4 file (a group per population), and the
+        weights of plastic projections (recorded and final, with their units), atomically;
+        ``nu.load(path)`` reads them back identical (``weights`` and ``final_weights`` work on it)."""
         xr = storage.require("xarray", "NetworkResults.save()")
-        root = xr.Dataset(attrs=storage.network_meta(self))
+        root = xr.Dataset(storage.plastic_variables(self.plastic), attrs=storage.network_meta(self))
         return storage.write_netcdf(path, root, self.to_xarray(), feature="NetworkResults.save()")
 
     def plot(self, *, ax: Any = None) -> Any:

@@ -25,7 +25,7 @@ from .compiled import _population_code, network_loop, step_module
 from .plastic import PlasticState
 from .results import NetworkResults, assemble
 from .team import Team
-from .threads import Chooser, check_threads, team_size
+from .threads import Chooser, check_threads, team_compiled, team_size
 
 __all__ = ["NetworkResults", "NetworkRunner", "NetworkSimulation"]
 
@@ -226,7 +226,8 @@ class NetworkRunner:
         if size == 1 or not self.adaptive:
             return self._advance(n_steps, size)
         if self.chooser is None or self.chooser.size != size:
-            self.chooser = Chooser(size, eager=self.threads is not None)
+            ready = team_compiled(self.loop)
+            self.chooser = Chooser(size, self.threads is not None, Chooser.AUTO_READY_S if ready else None)
         return self.chooser.advance(n_steps, self._advance)
 
     def _advance(self, n_steps: int, size: int) -> tuple[int, Outcome]:

@@ -99,8 +99,8 @@ class Team:
             EV_STEP=kw["EV_STEP"][mine],
             EV_COL=kw["EV_COL"][mine],
             EV_W=kw["EV_W"][mine],
-            spk_step=np.empty(cap, np.int64),
-            spk_gid=np.empty(cap, np.int64),
+            spk_step=kw["spk_step"][t * cap : (t + 1) * cap],  # a part of the one-thread list (grows alone)
+            spk_gid=kw["spk_gid"][t * cap : (t + 1) * cap],
         )
         for p, pc in enumerate(runner.spec.populations):
             lo, hi = int(self.bounds[p][t]), int(self.bounds[p][t + 1])
@@ -126,7 +126,7 @@ class Team:
                 for k, v in dict(
                     OFF=kw[f"OFF__{p}"] + lo,
                     LO=lo,
-                    SPKOUT=np.empty(hi - lo, np.int64),
+                    SPKOUT=kw[f"SPKOUT__{p}"][lo:hi],
                     RUNP=rptr,
                     RUNA=ra,
                     RUNB=rb,
@@ -158,9 +158,11 @@ class Team:
 
         spec: NetworkKernelSpec = runner.spec
         names = team_argnames(spec)
-        cap = max(1024, kw["spk_step"].shape[0] // self.size)
+        cap = kw["spk_step"].shape[0] // self.size
         members = [self._member(runner, kw, t, cap) for t in range(self.size)]
         n_pop = len(spec.populations)
+        for p in range(n_pop):  # the members record into their own arrays, merged after the run
+            kw[f"REC__{p}"] = None
         cap_sb = self.K * (sum(int(np.diff(bd).max()) for bd in self.bounds) + 1)  # entries of one slice
         pay = any(pc.payload for pc in spec.populations)
         shared = dict(

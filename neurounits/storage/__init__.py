@@ -11,8 +11,10 @@ above build their objects from what :func:`results_fields`, :func:`sweep_fields`
 File layout (format 1): NetCDF-4 through h5netcdf.  The root group's attributes hold
 ``neurounits_kind`` ("results", "network" or "sweep"), ``neurounits_format`` and
 ``neurounits_version``; a network result has one group per population, named in the root's
-``populations`` attribute (JSON).  A Parquet sweep has the same attributes, as JSON, in the
-schema's ``neurounits`` metadata, and each column's unit in its field metadata.
+``populations`` attribute (JSON), and the weights of its plastic projections as root variables
+(``proj<k>.weights`` ..., the projections in the ``plastic`` attribute).  A Parquet sweep has the
+same attributes, as JSON, in the schema's ``neurounits`` metadata, and each column's unit in its
+field metadata.
 """
 
 from __future__ import annotations
@@ -40,6 +42,8 @@ from .common import (
 from .results import (
     network_fields,
     network_meta,
+    plastic_fields,
+    plastic_variables,
     results_dataframe,
     results_dataset,
     results_fields,
@@ -52,6 +56,8 @@ __all__ = [
     "atomic_write",
     "network_fields",
     "network_meta",
+    "plastic_fields",
+    "plastic_variables",
     "quantity_text",
     "read",
     "require",
@@ -139,7 +145,8 @@ def _open(path: str | os.PathLike, feature: str) -> tuple[Path, bytes]:
 
 def read(path: str | os.PathLike, feature: str = "nu.load()") -> tuple[str, dict[str, Any], Any]:
     """Read a file written by this module: (kind, root attributes, content).  The content is, by
-    kind: "results": the Dataset; "network": population name -> Dataset; "sweep": (columns, index)."""
+    kind: "results": the Dataset; "network": (population name -> Dataset, the root Dataset, which
+    holds the weights of plastic projections); "sweep": (columns, index)."""
     path, head = _open(path, feature)
     if head.startswith(_PARQUET):
         return _read_parquet(path, feature)
@@ -160,7 +167,7 @@ def read(path: str | os.PathLike, feature: str = "nu.load()") -> tuple[str, dict
     _check_kind(root.attrs, str(kind), str(path))
     if kind == "network":
         names = network_fields(root.attrs, str(path))["populations"]
-        return "network", dict(root.attrs), {k: _load_dataset(xr, path, k) for k in names}
+        return "network", dict(root.attrs), ({k: _load_dataset(xr, path, k) for k in names}, root)
     if kind == "sweep":
         cols = {k: root[k].values for k in root.data_vars}
         return "sweep", dict(root.attrs), (cols, root["set"].values)

@@ -136,7 +136,37 @@ def network_meta(net: Any) -> dict[str, Any]:
         "status": int(net.status),
         "message": net.message,
         "populations": json.dumps(list(net.populations)),
+        "plastic": json.dumps(sorted(int(k) for k in getattr(net, "plastic", {}))),
     }
+
+
+def plastic_variables(plastic: dict[int, tuple[Any, Any, Any]]) -> dict[str, tuple]:
+    """The root variables of a saved network result that hold its plastic projections' weights: per
+    projection k ``proj<k>.weight_times`` (``proj<k>.sample``), ``proj<k>.weights`` (``proj<k>.sample``,
+    ``proj<k>.recorded``) and ``proj<k>.final_weights`` (``proj<k>.synapse``), each with its unit."""
+    out = {}
+    for k, (t, w, final) in plastic.items():
+        s, r, m = f"proj{k}.sample", f"proj{k}.recorded", f"proj{k}.synapse"
+        out[f"proj{k}.weight_times"] = _var((s,), t.magnitude, t.units)
+        out[f"proj{k}.weights"] = _var((s, r), w.magnitude, w.units)
+        out[f"proj{k}.final_weights"] = _var((m,), final.magnitude, final.units)
+    return out
+
+
+def plastic_fields(root: Any, where: str) -> dict[int, tuple[Any, Any, Any]]:
+    """Projection -> (times, recorded weights, final weights) as Quantities, from the root Dataset of
+    a saved network result (none in a file written before weights were saved)."""
+    try:
+        names = [int(k) for k in json.loads(root.attrs.get("plastic", "[]"))]
+        return {
+            k: tuple(_quantity(root[f"proj{k}.{v}"]) for v in ("weight_times", "weights", "final_weights"))
+            for k in names
+        }
+    except (KeyError, ValueError, TypeError) as exc:
+        raise FileFormatError(
+            f"{where}: a neurounits network result whose plastic weights cannot be read "
+            f"({type(exc).__name__}: {exc})"
+        ) from exc
 
 
 def network_fields(meta: dict[str, Any], where: str) -> dict[str, Any]:

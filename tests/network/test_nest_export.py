@@ -241,6 +241,24 @@ def test_script_merges_the_files_of_mpi_ranks(tmp_path):
         np.testing.assert_array_equal(z["P.V_m"], [[1.0, 3.0, 5.0], [2.0, 4.0, 6.0]])
 
 
+def test_script_takes_nest_threads(tmp_path, monkeypatch):
+    """``--threads N`` sets NEST's local_num_threads right after its kernel is reset (before any
+    node exists); ``to_nest(threads=...)`` is checked before NEST is imported."""
+    net = nu.Network()
+    P = net.add(N.iaf_psc_exp(n=4), name="P")
+    net.record(P, spikes=True)
+    text = nu.export.nest(net, tmp_path / "run.py", duration="1 ms").read_text()
+    assert "    nest.ResetKernel()\n    nest.local_num_threads = THREADS\n" in text
+    ns = {"__name__": "x", "__file__": str(tmp_path / "run.py")}
+    exec(text, ns)
+    assert ns["THREADS"] == 1
+    ns["main"](["--threads", "3", "--merge"])  # (no rank files: merges nothing, after reading --threads)
+    assert ns["THREADS"] == 3
+    monkeypatch.setitem(sys.modules, "nest", None)
+    with pytest.raises(nu.ExportError, match=r"threads must be a positive integer .* got 0"):
+        net.to_nest(threads=0)
+
+
 def test_neurounits_gives_the_spikes_of_the_exported_script_in_nest():
     """50 iaf_psc_exp, random explicit connectivity, delays 0.5-3 ms, spike_generator drive, 300 ms:
     NEST 3.10 ran the exported script (check_nest_export.py psc50); neurounits must agree."""

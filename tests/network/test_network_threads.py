@@ -4,6 +4,7 @@ payloads and several spikes per step, the choice between a team and one thread, 
 from __future__ import annotations
 
 import itertools
+import math
 import re
 
 import numpy as np
@@ -147,7 +148,8 @@ def test_adaptive_runs_mix_team_and_one_thread_to_the_same_bits(monkeypatch):
     """The runner switches between the team and one thread between chunks (here every few steps):
     still the same bits."""
     monkeypatch.setattr(Chooser, "FIRST", 3)
-    monkeypatch.setattr(Chooser, "EVERY", 2)
+    monkeypatch.setattr(Chooser, "RECHECK_S", 0.0)
+    monkeypatch.setattr(Chooser, "RECHECK_MAX_S", 0.0)
     monkeypatch.setattr(Chooser, "PROBE_S", 1e-9)
     monkeypatch.setattr(Chooser, "WORK_S", 1e-9)
     one = _run(_brunel(), 1, ("20 ms",))
@@ -157,27 +159,49 @@ def test_adaptive_runs_mix_team_and_one_thread_to_the_same_bits(monkeypatch):
     _assert_same(one, mixed)
 
 
-def test_chooser_runs_the_faster_and_tries_the_other_again():
+def _feed(c: Chooser, left: int, size: int, per_step: float) -> tuple[int, int]:
+    """The chunk the chooser hands out, after checking its size, timed at ``per_step``."""
+    steps, got = c.next(left)
+    assert got == size, (steps, got, size)
+    c.record(size, per_step, steps * per_step)
+    return steps, got
+
+
+def test_chooser_compares_neighbouring_chunks_then_works_and_checks_again():
     c = Chooser(2)
-    assert c.next(1000) == (16, 2)  # first chunks: short, untimed (they may compile)
-    c.rough[2] = 1e-3
-    assert c.next(1000) == (int(Chooser.PROBE_S / 1e-3), 2)  # then timed for PROBE_S
-    c.cost[2] = 1e-3
-    assert c.next(1000) == (16, 1)
-    c.rough[1] = c.cost[1] = 4e-4
-    chunks = [c.next(10**6) for _ in range(2 * Chooser.EVERY)]
-    work, probe = (int(Chooser.WORK_S / 4e-4), 1), (int(Chooser.PROBE_S / 1e-3), 2)
-    assert chunks.count(probe) == 2 and chunks.count(work) == len(chunks) - 2  # one thread faster
-    c.cost[2] = 0.95 * 4e-4
-    assert c.next(10**6) == work  # the team only a little faster: not enough
-    c.cost[2] = 1e-4
-    assert c.next(10**6) == (int(Chooser.WORK_S / 1e-4), 2)
-    c.timed(2, 100, lambda: None)
-    assert 0.5e-4 <= c.cost[2] < 0.6e-4  # averaged with the new timing (about 0)
+    assert _feed(c, 1000, 2, 1e-3) == (16, 2)  # first chunks: short (they may compile), size the next
+    assert _feed(c, 1000, 1, 4e-4) == (16, 1)
+    # a comparison: the team on both sides of one thread, about PROBE_S each
+    assert _feed(c, 10**6, 2, 1e-3) == (int(Chooser.PROBE_S / 1e-3), 2)
+    assert _feed(c, 10**6, 1, 4e-4) == (int(Chooser.PROBE_S / 4e-4), 1)
+    assert _feed(c, 10**6, 2, 2e-3) == (int(Chooser.PROBE_S / 1e-3), 2)
+    assert c.best == 1 and c.cost == {2: 1.5e-3, 1: 4e-4} and c.count == 1
+    work = (int(Chooser.WORK_S / 4e-4), 1)
+    chunks = [_feed(c, 10**6, 1, 4e-4) for _ in range(math.ceil(Chooser.RECHECK_S / Chooser.WORK_S))]
+    assert chunks == [work] * len(chunks)  # the faster, until RECHECK_S seconds of work
+    _feed(c, 10**6, 2, 0.95 * 4e-4)  # then the other, between two chunks of the chosen one
+    _feed(c, 10**6, 1, 4e-4)
+    assert c.best == 1 and c.count == 2  # the team only a little faster: not enough
+    assert c.recheck == 2 * Chooser.RECHECK_S  # confirmed: the next check comes later
+    for _ in range(math.ceil(2 * Chooser.RECHECK_S / Chooser.WORK_S)):
+        _feed(c, 10**6, 1, 4e-4)
+    _feed(c, 10**6, 2, 1e-4)
+    _feed(c, 10**6, 1, 4e-4)
+    assert c.best == 2 and c.recheck == Chooser.RECHECK_S  # reversed: checks come often again
+    for _ in range(4):
+        assert _feed(c, 10**6, 2, 1e-4) == (int(Chooser.WORK_S / 1e-4), 2)
+    _feed(c, 10**6, 2, 2e-4)  # the team slowed down (other work took a core): compare now
+    assert c.next(10**6) == (int(Chooser.PROBE_S / 4e-4), 1)
+
+
+def test_chooser_without_threads_tries_a_team_only_when_it_pays_off():
     auto = Chooser(2, eager=False)
-    auto.rough[1] = auto.cost[1] = 1e-3
+    assert _feed(auto, 4000, 1, 1e-3) == (16, 1)
     assert auto.next(4000) == (int(Chooser.WORK_S / 1e-3), 1)  # 4 s left on one thread: a team would not pay
     assert auto.next(6000) == (16, 2)
+    ready = Chooser(2, eager=False, auto_s=Chooser.AUTO_READY_S)  # the team's loop compiled already
+    _feed(ready, 1000, 1, 1e-3)
+    assert ready.next(1000) == (16, 2)  # 1 s left: worth a team that starts at once
 
 
 def test_team_size_and_tiny_or_rate_networks_run_on_one_thread():

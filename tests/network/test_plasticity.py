@@ -240,16 +240,17 @@ def test_triplet_rule_against_an_event_by_event_reference():
     np.testing.assert_allclose(got, want, rtol=0, atol=1e-10)
 
 
-def test_plastic_projections_are_refused_by_the_nest_export(tmp_path):
+def test_only_nest_synapse_types_export_to_nest(tmp_path):
     net = nu.Network()
     P = net.add(M(n=3), name="P")
     net.connect(P, P, weight="1 pA", receptor="ex", synapse=nu.synapses.STDP())
+    assert nu.export.nest(net, tmp_path / "run.py", "10 ms").exists()  # NEST's stdp_synapse
+    net.connect(P, P, weight="30 pA", receptor="ex", delay="2 ms", synapse=TRIPLET())
     with pytest.raises(
         nu.ExportError,
-        match=r"projection 0 \(P -> P \(AllToAll\)\): plastic synapses "
-        r"\(stdp_synapse\) do not export yet",
+        match=r"projection 1 \(P -> P \(AllToAll\)\): synapse type 'triplet' is declared in neurounits",
     ):
-        nu.export.nest(net, tmp_path / "run.py", "10 ms")
+        nu.export.nest(net, tmp_path / "run2.py", "10 ms")
 
 
 def test_stdp_weights_must_have_the_sign_of_wmax():
