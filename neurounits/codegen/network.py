@@ -10,10 +10,17 @@ of slot ``(g + DLY[s]) % slots``.  A spike emitted in the step ending at t there
 the end of the step ending at t + delay, as in NEST.  The slot just read is then cleared.
 
 Spikes of ``SpikeTimes`` sources arrive as a list sorted by step (``EV_STEP``, local to the
-segment; ``EV_COL``, ``EV_W``).  Poisson sources draw, per target and step, a Poisson count with
-mean ``PS_LAM[source, j]``
-(a pure function of the seed, the target's position ``m`` in ``PS_COL`` and the global step:
-:func:`neurounits.codegen.runtime.poisson`), and deliver ``count * PS_W[m]`` after their delay.
+segment; ``EV_COL``, ``EV_W``).  Poisson sources: each target's train (stream ``m``, its
+position in ``PS_COL``) is a unit-rate Poisson process on the cumulative mean count (time
+rescaling).  The stream keeps the mean count left until its next event, ``PS_REM[m]``, and the
+number of its events so far, ``PS_NEV[m]`` (state of the run, kept between calls); each step takes
+the step's mean ``PS_LAM[source, j]`` off ``PS_REM[m]``, and while that is <= 0 an event is
+counted and the next interval added, an Exp(1) number that is a pure function of the seed, ``m``
+and the event's number (:func:`neurounits.codegen.runtime.exp_interval`).  The count of a step is
+then exactly Poisson(mean), independent between steps, whatever the rate's changes; the step
+delivers ``count * PS_W[m]`` after the source's delay.  Two passes per source and step: a
+branch-free one subtracts and lists the streams that reach 0 (``psq_``), the other draws their
+intervals and delivers, in order of ``m``.
 
 Rate projections (between rate models, NEST's rate connections): at the start of each step the
 rate sources' rates go into a history ``RH[g % len, column]``; a target's inputs ``RIN[channel, i]``
@@ -86,6 +93,8 @@ class NetworkKernelSpec:
             "PS_W",
             "PS_LAM",
             "PS_DLY",
+            "PS_REM",
+            "PS_NEV",
             "EV_STEP",
             "EV_COL",
             "EV_W",
@@ -165,16 +174,42 @@ def _header(nks: NetworkKernelSpec, L: Lines) -> None:
     L.add(0, "")
 
 
+def poisson_take(L: Lines, ind: int) -> None:
+    """Stream ``m_`` of a Poisson source in a step of mean ``lam`` (time rescaling), first pass:
+    the mean off what is left, and ``m_`` onto the list ``psq_`` (of length ``nq_``) when that
+    reaches 0 (branch-free: the common case, no event, is a subtraction and a store)."""
+    L.add(ind, "rm_ = PS_REM[m_] - lam")
+    L.add(ind, "PS_REM[m_] = rm_")
+    L.add(ind, "psq_[nq_] = m_")
+    L.add(ind, "nq_ += 1 if rm_ <= 0.0 else 0")
+
+
+def poisson_events(L: Lines, ind: int) -> None:
+    """Second pass over the streams listed by :func:`poisson_take` (in order): count their events
+    (each adds the next Exp(1) interval) and deliver them into slot ``d_``."""
+    L.add(ind, "for iq_ in range(nq_):  # streams with one event or more in this step")
+    L.add(ind + 1, "m_ = psq_[iq_]")
+    L.add(ind + 1, "rm_ = PS_REM[m_]")
+    L.add(ind + 1, "nv_ = PS_NEV[m_]")
+    L.add(ind + 1, "c_ = 0")
+    L.add(ind + 1, "while rm_ <= 0.0:")
+    L.add(ind + 2, "c_ += 1")
+    L.add(ind + 2, "nv_ += 1")
+    L.add(ind + 2, "rm_ += _rt.exp_interval(SEEDP, m_, nv_)")
+    L.add(ind + 1, "PS_REM[m_] = rm_")
+    L.add(ind + 1, "PS_NEV[m_] = nv_")
+    L.add(ind + 1, "RING[d_, PS_COL[m_]] += c_ * PS_W[m_]")
+
+
 def _poisson(L: Lines) -> None:
     L.add(2, "for s_ in range(PS_LAM.shape[0]):  # Poisson sources: counts emitted in step g")
     L.add(3, "lam = PS_LAM[s_, j]")
     L.add(3, "if lam > 0.0:")
-    L.add(4, "p0 = np.exp(-min(lam, 16.0))")
     L.add(4, "d_ = (g + PS_DLY[s_]) % nslot")
+    L.add(4, "nq_ = 0")
     L.add(4, "for m_ in range(PS_PTR[s_], PS_PTR[s_ + 1]):")
-    L.add(5, "c_ = _rt.poisson(lam, p0, SEEDP, m_, g)")
-    L.add(5, "if c_ > 0:")
-    L.add(6, "RING[d_, PS_COL[m_]] += c_ * PS_W[m_]")
+    poisson_take(L, 5)
+    poisson_events(L, 4)
 
 
 def _rates(pops: tuple[PopulationCode, ...], L: Lines) -> None:
@@ -276,6 +311,7 @@ def _loop(nks: NetworkKernelSpec, L: Lines) -> None:
         L.add(1, f"n__{p} = SPKOUT__{p}.shape[0]")
     L.add(1, "slot = j0 % nslot")
     L.add(1, "ep = 0")
+    L.add(1, "psq_ = np.empty(PS_COL.shape[0], np.int64)  # Poisson streams with events in a step")
     _record_initial(pops, L)
     for k, ppc in enumerate(nks.plastic):
         plastic_setup(ppc.code, k, L)

@@ -5,6 +5,10 @@ index): a splitmix64-style 64-bit mixing hash gives two uniforms, Box-Muller tur
 normal.  Counter-based and branch-free, so results do not depend on how neurons are split into
 blocks or threads, and loops that draw numbers still vectorise.  :func:`uniform` and
 :func:`poisson` likewise.
+
+:func:`exp_interval` and :func:`exp_starts`: the exponential intervals of the Poisson sources of
+networks (time rescaling: each stream keeps the intensity left until its next event, see
+:mod:`neurounits.codegen.network`), a pure function of (seed, stream, event number).
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from numba import njit
 
 from .intrinsics import log_float
 
-__all__ = ["cos_pi", "mix64", "normal", "poisson", "uniform"]
+__all__ = ["cos_pi", "exp_interval", "exp_starts", "mix64", "normal", "poisson", "uniform"]
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
@@ -109,3 +113,24 @@ def poisson(lam, p0, seed, a, b):
         part += 1
     return total
 
+
+
+_K_INTERVAL = 1  # the key k of the intervals' uniforms (0 was the per-step Poisson draws' first part)
+
+
+@njit(cache=True, inline="always")
+def exp_interval(seed, stream, event):
+    """An Exp(1) number, the intensity between event ``event`` and the next of Poisson stream
+    ``stream`` (event 0: from the start to the first event): -log u with u = :func:`uniform`
+    (seed, stream, event, 1) in (0, 1), a pure function of its arguments."""
+    return -math.log(uniform(seed, stream, event, _K_INTERVAL))
+
+
+@njit(cache=True)
+def exp_starts(seed, n):
+    """The intensities until the first event of Poisson streams 0..n-1 (:func:`exp_interval` of
+    event 0): the initial state of a network's sources."""
+    out = np.empty(n)
+    for m in range(n):
+        out[m] = exp_interval(seed, m, 0)
+    return out

@@ -25,7 +25,7 @@ calls them as ``_rt.<name>``):
 
 - :mod:`.intrinsics`: at, put, lane, grow, sel, min2, max2, exp, log (and their references);
 - :mod:`.linalg`: expm, expm_block, expm_blocks (and the compiled _matmul, _solve);
-- :mod:`.rng`: mix64, cos_pi, normal, uniform, poisson;
+- :mod:`.rng`: mix64, cos_pi, normal, uniform, poisson, exp_interval, exp_starts;
 - :mod:`.compiler`: KernelCompiler, the pipeline of the kernel body;
 - :mod:`.sync`: barrier (the threads of a network's team meet at it);
 - here: shared, phi1, sigmoid, softplus.
@@ -45,6 +45,8 @@ from .inline import inlined
 from .intrinsics import at, exp, exp_reference, grow, lane, log, log_reference, max2, min2, put, sel
 from .linalg import dense_step, expm, expm_block, expm_blocks
 from .rng import cos_pi, normal
+from .rng import exp_interval as exp_interval
+from .rng import exp_starts as exp_starts
 from .rng import mix64 as mix64
 from .rng import poisson as poisson
 from .rng import uniform as uniform

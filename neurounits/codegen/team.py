@@ -12,7 +12,8 @@ NEST's min-delay idea), so the members advance independently through a *slice* o
    spikes carry a value updates its trace here and stores the trace before the spike;
 2. the members meet at a barrier (:func:`neurounits.codegen.sync.barrier`: a bounded spin, then
    a blocking wait);
-3. each member delivers, step by step of the slice, the Poisson draws of its own targets, then
+3. each member delivers, step by step of the slice, the Poisson draws of its own targets (their
+   streams' state ``PS_REM``/``PS_NEV`` is shared, each element written by its owner only), then
    every member's spikes (population by population, members in order: neurons in order) through
    the synapses onto its own columns: runs ``RUNA[r]:RUNB[r]`` for r in ``RUNP[i]:RUNP[i + 1]``
    of the CSR sorted by column within each source.
@@ -55,6 +56,8 @@ _COMMON = (
     "PS_W",
     "PS_LAM",
     "PS_DLY",
+    "PS_REM",
+    "PS_NEV",
     "EV_STEP",
     "EV_COL",
     "EV_W",
@@ -169,6 +172,8 @@ def _runs(L: Lines, ind: int, pre: str, p: int, factor: str) -> None:
 
 def _deliver(nks, L: Lines) -> None:
     """Phase 3: the Poisson draws of this member's targets and every member's spikes, step by step."""
+    from .network import poisson_events, poisson_take
+
     pops = nks.populations
     L.add(2, "for j in range(js, je):")
     L.add(3, "g = j0 + j")
@@ -176,13 +181,12 @@ def _deliver(nks, L: Lines) -> None:
     L.add(3, "for s_ in range(PS_LAM.shape[0]):  # Poisson sources: counts emitted in step g")
     L.add(4, "lam = PS_LAM[s_, j]")
     L.add(4, "if lam > 0.0:")
-    L.add(5, "p0 = np.exp(-min(lam, 16.0))")
     L.add(5, "d_ = (g + PS_DLY[s_]) % nslot")
-    L.add(5, "for k_ in range(PSRP[s_], PSRP[s_ + 1]):  # runs of this member's targets")
-    L.add(6, "for m_ in range(PSRA[k_], PSRB[k_]):")
-    L.add(7, "c_ = _rt.poisson(lam, p0, SEEDP, m_, g)")
-    L.add(7, "if c_ > 0:")
-    L.add(8, "RING[d_, PS_COL[m_]] += c_ * PS_W[m_]")
+    L.add(5, "nq_ = 0")
+    L.add(5, "for q_ in range(PSRP[s_], PSRP[s_ + 1]):  # runs of this member's targets (their streams)")
+    L.add(6, "for m_ in range(PSRA[q_], PSRB[q_]):")
+    poisson_take(L, 7)
+    poisson_events(L, 5)
     for p, pc in enumerate(pops):
         if not pc.spikes:
             continue
@@ -220,6 +224,7 @@ def generate_team(nks, L: Lines) -> None:
     L.add(1, "slot = j0 % nslot")
     _record_initial(pops, L)
     L.add(1, "ep = 0")
+    L.add(1, "psq_ = np.empty(PS_COL.shape[0], np.int64)  # own Poisson streams with events in a step")
     L.add(1, "js = 0")
     L.add(1, "while js < n_steps:")
     L.add(2, "je = min(js + K, n_steps)")

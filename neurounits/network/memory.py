@@ -24,7 +24,7 @@ import numpy as np
 
 from ..dist import Distribution
 from ..units import as_quantity, to_internal
-from .sources import Source
+from .sources import Poisson, Source
 from .tables import _delay_dtype
 
 __all__ = ["MemoryEstimate", "estimate"]
@@ -34,8 +34,9 @@ _MS = "ms"
 
 @dataclass(frozen=True)
 class MemoryEstimate:
-    """Bytes a network will hold: synapses (grouped by source), source targets, the spike ring,
-    neuron states, recorded traces (0 without a duration), and their sum."""
+    """Bytes a network will hold: synapses (grouped by source), source targets (and the state of
+    their Poisson streams), the spike ring, neuron states, recorded traces (0 without a duration),
+    and their sum."""
 
     synapses: int
     sources: int
@@ -93,7 +94,9 @@ def estimate(
     pointers = sum(
         (q.n + 1) * 8 * (2 if type(q.model).spike_payload is not None else 1) for q in net.populations
     )
-    sources = sum(p.target.n * 12 for p in net.projections if isinstance(p.source, Source))
+    # per target: ring column and weight (12 bytes); a Poisson stream's state too (16: see run.py)
+    sources = sum(p.target.n * (28 if isinstance(p.source, Poisson) else 12)
+                  for p in net.projections if isinstance(p.source, Source))
     columns = sum(q.n * len(q.model.spec.receptors) for q in net.populations)
     states = sum(q.n * len(q.model.spec.states) * 8 for q in net.populations)
     traces = 0

@@ -34,7 +34,8 @@ _MAX_RECORD_BYTES = 2 * 1024**3
 
 class NetworkRunner:
     """The whole state of a network run (states, refractory counters, step sizes, the ring of
-    spikes in flight, the step count) and what it has recorded; see :meth:`advance`."""
+    spikes in flight, the Poisson sources' streams, the step count) and what it has recorded; see
+    :meth:`advance`."""
 
     def __init__(self, built: BuiltNetwork, threads: int | None = 1) -> None:
         self.built = built
@@ -45,6 +46,11 @@ class NetworkRunner:
         self.runners = [Runner(plan) for plan in built.plans]
         self.ring = np.zeros((built.max_delay + 1, built.n_columns))
         self.rate_history = np.zeros(built.rh_shape)
+        from ..codegen import runtime  # (imports numba: not at import neurounits)
+
+        # the Poisson streams' state (time rescaling): mean count left until the next event, events so far
+        self.ps_rem = runtime.exp_starts(np.uint64(built.input_seed), built.ps_col.size)
+        self.ps_nev = np.zeros(built.ps_col.size, np.int64)
         self.step = 0
         self.spike_steps: list[np.ndarray] = []
         self.spike_gids: list[np.ndarray] = []
@@ -189,6 +195,8 @@ class NetworkRunner:
             "PS_W": b.ps_w,
             "PS_LAM": np.array(lam) if lam else np.zeros((0, n_steps)),
             "PS_DLY": b.ps_dly,
+            "PS_REM": self.ps_rem,
+            "PS_NEV": self.ps_nev,
             "EV_STEP": st[keep] - j0,
             "EV_COL": co[keep],
             "EV_W": ww[keep],

@@ -30,7 +30,15 @@ class Poisson(Source):
     ``rate`` is a frequency (``"2.4 kHz"``) or a :class:`~neurounits.TimedArray` of frequencies
     (``values[k]`` holds during the step (k*dt, (k+1)*dt]).  In every step each target neuron
     receives a Poisson number of spikes with mean rate*dt, each with the projection's weight,
-    after the projection's delay.  The trains are pure functions of the network's seed.
+    after the projection's delay; the counts of different steps and targets are independent.  The
+    trains are pure functions of the network's seed, whatever the threads or the pieces a run is
+    cut into.
+
+    Each target's train is drawn by time rescaling (exact in law): a unit-rate Poisson process on
+    the cumulative mean count, whose Exp(1) intervals are pure functions of (seed, target, event
+    number).  The run keeps, per target, the mean count left until its next event (the count of a
+    step is the number of events its mean passes), so a step without an event, the common case,
+    costs a subtraction, and a TimedArray rate only changes how much each step takes off.
 
     Examples
     --------

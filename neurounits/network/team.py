@@ -1,13 +1,14 @@
 """Running a network on a team of threads: each thread advances its share of every population.
 
 A :class:`Team` splits each population's neurons into ``size`` contiguous ranges, one per
-member; a member owns the ring columns of its neurons' receptors, the Poisson draws and the
-spike-time arrivals of those columns, and the synapses onto them (runs of the CSR, which is
-sorted by column within each source once, in place: what one ring cell receives keeps its
-order).  The members run the network module's ``_team`` (:mod:`neurounits.codegen.team`) at
-once, in threads (the compiled code releases the GIL), and meet at a barrier once every slice of
-``K`` steps, ``K`` the shortest delay of any spike (so no spike can arrive within the slice in
-which it is emitted).  The results are the same bits as the one-thread loop's.
+member; a member owns the ring columns of its neurons' receptors, the Poisson streams (and
+their state) and the spike-time arrivals of those columns, and the synapses onto them (runs of
+the CSR, which is sorted by column within each source once, in place: what one ring cell
+receives keeps its order).  The members run the network module's ``_team``
+(:mod:`neurounits.codegen.team`) at once, in threads (the compiled code releases the GIL), and
+meet at a barrier once every slice of ``K`` steps, ``K`` the shortest delay of any spike (so no
+spike can arrive within the slice in which it is emitted).  The results are the same bits as the
+one-thread loop's.
 """
 
 from __future__ import annotations
@@ -83,9 +84,9 @@ class Team:
 
     def _member(self, runner: Any, kw: dict[str, Any], t: int, cap: int) -> dict[str, Any]:
         """The arguments of member ``t`` (its neurons, columns, synapses, sources), by name."""
-        out: dict[str, Any] = {
-            k: kw[k] for k in ("n_steps", "dt", "j0", "RING", "SEEDP", "PS_COL", "PS_W", "PS_LAM", "PS_DLY")
-        }
+        shared = ("n_steps", "dt", "j0", "RING", "SEEDP", "PS_COL", "PS_W", "PS_LAM", "PS_DLY")
+        # (PS_REM, PS_NEV: the streams' state, shared, each stream written by its target's owner)
+        out: dict[str, Any] = {k: kw[k] for k in (*shared, "PS_REM", "PS_NEV")}
         mine = self.owner[kw["EV_COL"]] == t
         out.update(
             tid=t,

@@ -67,7 +67,7 @@ def test_memory_predicted_before_the_build_within_ten_percent():
     est = net.memory("0.1 ms", duration="200 ms")  # nothing is drawn
     built = net.build("0.1 ms")
     assert est.synapses == pytest.approx(built.connectivity_bytes(), rel=0.10)
-    assert est.sources == built.ps_col.nbytes + built.ps_w.nbytes
+    assert est.sources == built.ps_col.nbytes + built.ps_w.nbytes + 16 * built.ps_col.size  # + streams' state
     assert est.ring == (built.max_delay + 1) * built.n_columns * 8  # drawn delays: bounded by 2 ms
     assert est.states == 2000 * 1 * 8 and est.traces == 201 * 100 * 8
     assert str(est).endswith("MiB") and "synapses" in str(est)
