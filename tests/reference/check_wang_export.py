@@ -57,6 +57,7 @@ class FrozenNetwork(nu.Network):
 def _frozen_wang(wd, coherence: float, seed: int, ne: int, ms: float) -> nu.Network:
     """The example's network with its Poisson sources frozen (FrozenNetwork)."""
     FrozenNetwork.n_steps = round(ms / FrozenNetwork.dt_ms)
+    FrozenNetwork.rng = np.random.default_rng([seed, 12345])  # the frozen trains of this seed
     real = wd.nu.Network
     wd.nu.Network = FrozenNetwork
     try:
