@@ -44,8 +44,11 @@ def _welch_p(a, b) -> float:
 # ------------------------------------------------------------------------------ Wang (2002)
 def test_wang_decision_winners_and_rates_like_nest():
     """Wang's decision network (examples/network_wang_decision.py, N_E = 400) at coherences 51.2 %
-    and 6.4 %, neurounits seeds 1..10 against NEST's 10 seeds (the same stimulus rates per seed,
-    other Poisson trains).
+    and 6.4 %, neurounits seeds 1..10 against NEST's 40 seeds 1..40 (the same stimulus rates per
+    seed, other Poisson trains).  NEST's reference had 10 seeds until a check over 300 seeds
+    (tests/reference/check_wang_export.py and the network with frozen trains: identical spikes in
+    both) showed that block of 10 to be unusually high and tight: any valid stream failed the
+    baseline test against it in 10-14 % of blocks.
 
     - Winner frequency: Fisher's exact test (two-sided) of (A wins, B wins) x (NEST, neurounits),
       per coherence, p > 0.01.
@@ -60,7 +63,8 @@ def test_wang_decision_winners_and_rates_like_nest():
     windows = {"base": tuple(meta["baseline"]), "late": tuple(meta["late"])}
     ne, t_end = int(meta["ne"]), float(meta["t_end"])
     coherences = [float(c) for c in ref["coherence"]]
-    seeds = [int(s) for s in ref["seeds"]]
+    nest_seeds = [int(s) for s in ref["seeds"]]
+    seeds = nest_seeds[:10]
 
     def build(coherence, seed):
         return wd.wang(float(coherence), seed=int(seed), ne=ne, duration=t_end)
@@ -79,9 +83,9 @@ def test_wang_decision_winners_and_rates_like_nest():
         ours = table[table["coherence"] == c].sort_values("seed")
         a_ours = int(np.sum(ours["A_late"].to_numpy() > ours["B_late"].to_numpy()))
         a_nest = int(np.sum(ref["winner"][ci] == 0))
-        p = stats.fisher_exact([[a_nest, len(seeds) - a_nest], [a_ours, len(ours) - a_ours]]).pvalue
+        p = stats.fisher_exact([[a_nest, len(nest_seeds) - a_nest], [a_ours, len(ours) - a_ours]]).pvalue
         assert p > 0.01, (
-            f"coherence {c}: A wins {a_ours}/{len(ours)} (NEST {a_nest}/{len(seeds)}), p = {p:.3g}"
+            f"coherence {c}: A wins {a_ours}/{len(ours)} (NEST {a_nest}/{len(nest_seeds)}), p = {p:.3g}"
         )
     ours = table[table["coherence"] == coherences[0]]
     for key in ("A_late", "B_late", "I_late", "ns_base", "I_base"):
@@ -191,4 +195,4 @@ def test_coba_rate_within_nest_seed_spread():
 def test_reference_files_load_without_pickle(name):
     with np.load(REF / f"{name}.npz", allow_pickle=False) as d:
         assert json.loads(str(d["params_json"]))["nest_version"] == "3.10.0"
-        assert d["seeds"].size == 10
+        assert d["seeds"].size == (40 if name == "wang_decision" else 10)
