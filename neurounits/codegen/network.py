@@ -201,15 +201,41 @@ def poisson_events(L: Lines, ind: int) -> None:
     L.add(ind + 1, "RING[d_, PS_COL[m_]] += c_ * PS_W[m_]")
 
 
+# Below this mean count per step a stream's events come from time rescaling (a step without an
+# event is a subtraction); from it on, the step's count is drawn at once by inversion (one uniform
+# number, a few terms: cheaper than an Exp(1) interval per event).  Exact both ways: a stream's
+# intensity left until its next event is Exp(1) whatever happened before (memoryless), so steps
+# drawn by inversion leave the rescaled ones' law intact.  Chosen per source and step by the mean
+# alone: the same on any thread.
+SMALL_MEAN = 0.5
+
+
+def poisson_sources(L: Lines, ind: int, streams: list[str]) -> None:
+    """Every Poisson source's counts of step g into its targets' ring cells (slot ``d_``): time
+    rescaling below :data:`SMALL_MEAN`, inversion from it on.  ``streams``: the loop header(s)
+    over the streams ``m_`` this code draws for (all of them, or a member's runs)."""
+    L.add(ind, "for s_ in range(PS_LAM.shape[0]):  # Poisson sources: counts emitted in step g")
+    L.add(ind + 1, "lam = PS_LAM[s_, j]")
+    L.add(ind + 1, "if lam > 0.0:")
+    L.add(ind + 2, "d_ = (g + PS_DLY[s_]) % nslot")
+    L.add(ind + 2, f"if lam < {SMALL_MEAN!r}:")
+    L.add(ind + 3, "nq_ = 0")
+    for k, header in enumerate(streams):
+        L.add(ind + 3 + k, header)
+    poisson_take(L, ind + 3 + len(streams))
+    poisson_events(L, ind + 3)
+    L.add(ind + 2, "else:  # several events per step: the count at once")
+    L.add(ind + 3, "p0 = np.exp(-min(lam, 16.0))")
+    for k, header in enumerate(streams):
+        L.add(ind + 3 + k, header)
+    deep = ind + 3 + len(streams)
+    L.add(deep, "c_ = _rt.poisson(lam, p0, SEEDP, m_, g)")
+    L.add(deep, "if c_ > 0:")
+    L.add(deep + 1, "RING[d_, PS_COL[m_]] += c_ * PS_W[m_]")
+
+
 def _poisson(L: Lines) -> None:
-    L.add(2, "for s_ in range(PS_LAM.shape[0]):  # Poisson sources: counts emitted in step g")
-    L.add(3, "lam = PS_LAM[s_, j]")
-    L.add(3, "if lam > 0.0:")
-    L.add(4, "d_ = (g + PS_DLY[s_]) % nslot")
-    L.add(4, "nq_ = 0")
-    L.add(4, "for m_ in range(PS_PTR[s_], PS_PTR[s_ + 1]):")
-    poisson_take(L, 5)
-    poisson_events(L, 4)
+    poisson_sources(L, 2, ["for m_ in range(PS_PTR[s_], PS_PTR[s_ + 1]):"])
 
 
 def _rates(pops: tuple[PopulationCode, ...], L: Lines) -> None:

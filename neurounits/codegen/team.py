@@ -172,21 +172,17 @@ def _runs(L: Lines, ind: int, pre: str, p: int, factor: str) -> None:
 
 def _deliver(nks, L: Lines) -> None:
     """Phase 3: the Poisson draws of this member's targets and every member's spikes, step by step."""
-    from .network import poisson_events, poisson_take
+    from .network import poisson_sources
 
     pops = nks.populations
     L.add(2, "for j in range(js, je):")
     L.add(3, "g = j0 + j")
     L.add(3, "slot = g % nslot")
-    L.add(3, "for s_ in range(PS_LAM.shape[0]):  # Poisson sources: counts emitted in step g")
-    L.add(4, "lam = PS_LAM[s_, j]")
-    L.add(4, "if lam > 0.0:")
-    L.add(5, "d_ = (g + PS_DLY[s_]) % nslot")
-    L.add(5, "nq_ = 0")
-    L.add(5, "for q_ in range(PSRP[s_], PSRP[s_ + 1]):  # runs of this member's targets (their streams)")
-    L.add(6, "for m_ in range(PSRA[q_], PSRB[q_]):")
-    poisson_take(L, 7)
-    poisson_events(L, 5)
+    runs = [
+        "for q_ in range(PSRP[s_], PSRP[s_ + 1]):  # runs of this member's targets",
+        "for m_ in range(PSRA[q_], PSRB[q_]):",
+    ]
+    poisson_sources(L, 3, runs)
     for p, pc in enumerate(pops):
         if not pc.spikes:
             continue

@@ -9,6 +9,7 @@ from scipy import stats
 
 import neurounits as nu
 from neurounits.codegen import runtime
+from neurounits.codegen.network import SMALL_MEAN
 
 DT = 0.1  # ms
 
@@ -88,17 +89,23 @@ def test_a_piecewise_timed_rate_gives_each_piece_its_mean():
         assert abs(part.var() / lam - 1) < 4 * np.sqrt((2 + 1 / lam) / part.size), (piece, part.var())
 
 
-def test_counts_are_the_rescaled_unit_rate_process_of_the_seed():
-    """Stream m's events are those of a unit-rate process with intervals exp_interval(seed, m, k)
-    on the cumulative mean count: the kernel's counts are that recurrence's, bit for bit."""
-    net = nu.Network(seed=8)
-    C = net.add(Counter(n=5), name="C")
-    net.connect(nu.sources.Poisson("7 kHz"), C, weight="1 mV", delay=f"{DT} ms")
+def _stream_counts(rate: str, n: int, steps: int, seed: int = 8) -> tuple[np.ndarray, np.uint64]:
+    net = nu.Network(seed=seed)
+    C = net.add(Counter(n=n), name="C")
+    net.connect(nu.sources.Poisson(rate), C, weight="1 mV", delay=f"{DT} ms")
     net.record(C, "x")
-    seed = np.uint64(net.build(f"{DT} ms").input_seed)
-    x = nu.simulate(net, f"{60 * DT} ms", dt=f"{DT} ms")["C"]["x"].to("mV").magnitude
-    got = np.rint(np.diff(x, axis=0)[1:]).astype(np.int64)
-    lam = 7.0 * DT
+    key = np.uint64(net.build(f"{DT} ms").input_seed)
+    x = nu.simulate(net, f"{steps * DT} ms", dt=f"{DT} ms")["C"]["x"].to("mV").magnitude
+    return np.rint(np.diff(x, axis=0)[1:]).astype(np.int64), key
+
+
+def test_counts_are_the_rescaled_unit_rate_process_of_the_seed():
+    """Below a mean of SMALL_MEAN per step, stream m's events are those of a unit-rate process with
+    intervals exp_interval(seed, m, k) on the cumulative mean count: the kernel's counts are that
+    recurrence's, bit for bit."""
+    got, seed = _stream_counts("4 kHz", 5, 80)
+    lam = 4.0 * DT
+    assert lam < SMALL_MEAN
     for m in range(5):
         rem, k = runtime.exp_interval(seed, m, 0), 0
         want = []
@@ -110,7 +117,19 @@ def test_counts_are_the_rescaled_unit_rate_process_of_the_seed():
                 rem += runtime.exp_interval(seed, m, k)
             want.append(c)
         np.testing.assert_array_equal(got[:, m], want)
-    assert got.sum() > 150
+    assert got.sum() > 100
+
+
+def test_large_means_draw_each_step_by_inversion():
+    """From SMALL_MEAN per step on, the count of stream m in step g is poisson(lam, seed, m, g)
+    (inversion with one uniform number), bit for bit."""
+    got, seed = _stream_counts("12 kHz", 5, 60)
+    lam = 12.0 * DT
+    assert lam >= SMALL_MEAN
+    for m in range(5):
+        want = [runtime.poisson(lam, np.exp(-lam), seed, m, g) for g in range(got.shape[0])]
+        np.testing.assert_array_equal(got[:, m], want)
+    assert got.sum() > 250
 
 
 def _net(seed: int = 3) -> nu.Network:
@@ -121,8 +140,8 @@ def _net(seed: int = 3) -> nu.Network:
         nu.models.nest.iaf_psc_delta(n=300), name="P", initial={"V_m": nu.dist.Uniform("-70 mV", "-56 mV")}
     )
     net.connect(P, P, nu.conn.FixedProbability(0.05), weight="0.4 mV", delay="0.2 ms")
-    net.connect(nu.sources.Poisson("12 kHz"), P, weight="0.6 mV", delay="0.2 ms")
-    rates = nu.TimedArray(nu.Q_([5.0, 40.0, 0.0, 20.0], "kHz"), dt="3 ms")
+    net.connect(nu.sources.Poisson("4 kHz"), P, weight="0.6 mV", delay="0.2 ms")
+    rates = nu.TimedArray(nu.Q_([2.0, 40.0, 0.0, 3.0, 20.0], "kHz"), dt="3 ms")  # rescaled and inverted steps
     net.connect(nu.sources.Poisson(rates), P[100:], weight="0.3 mV", delay="0.3 ms")
     net.record(P, spikes=True)
     net.record(P[::29], "V_m")
@@ -150,7 +169,7 @@ def test_same_bits_on_one_thread_on_a_team_and_continued():
         np.testing.assert_array_equal(a["V_m"].magnitude, b["V_m"].magnitude)
         np.testing.assert_array_equal(one._runner.ps_rem, sim._runner.ps_rem)
         np.testing.assert_array_equal(one._runner.ps_nev, sim._runner.ps_nev)
-    assert one._runner.ps_nev.min() > 0  # every stream has had events
+    assert one._runner.ps_nev.min() > 0  # every stream has had events (rescaled steps)
 
 
 def _measure(res) -> dict:
