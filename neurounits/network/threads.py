@@ -91,7 +91,9 @@ class Chooser:
     Then the sizes are compared on neighbouring chunks of about ``PROBE_S`` seconds each, the team
     timed on both sides of one thread (team, one, team: a network's activity, and so its cost per
     step, drifts over a run, and chunks next to each other see the same), and the run goes on with
-    the faster in chunks of about ``WORK_S`` seconds.  The team must be faster by a margin
+    the faster in chunks of about ``WORK_S`` seconds (each chunk is sized by the last time per step
+    of its size; a comparison's chunk that ran far shorter than ``PROBE_S``, sized by a first
+    chunk's set-up, does not count and runs again).  The team must be faster by a margin
     (``MARGIN``): timings on a busy machine are noisy, and a wrong choice of the team costs more
     there than a wrong choice of one thread.  After ``RECHECK_S`` seconds of work the other size
     is timed again between two chunks of the chosen one; each comparison that confirms the choice
@@ -115,6 +117,7 @@ class Chooser:
         self.auto_s = self.AUTO_S if auto_s is None else auto_s
         self.rough: dict[int, float] = {}  # seconds per step of each size's first chunk
         self.cost: dict[int, float] = {}  # seconds per step of each size at the last comparison
+        self.latest: dict[int, float] = {}  # seconds per step of each size's last chunk (sizes the next)
         self.best: int | None = None  # the size chosen by the last comparison
         self.plan: list[int] = []  # sizes of the chunks of the comparison under way
         self.timings: list[tuple[int, float]] = []  # (size, seconds per step) of those chunks
@@ -124,12 +127,13 @@ class Chooser:
         self.recheck = self.RECHECK_S
         self.count = 0  # comparisons made
         self._probe = False  # the chunk handed out is part of a comparison
+        self._sized_by = 0.0  # the seconds per step a comparison's chunk was sized with
 
     def _steps(self, per_step: float, seconds: float) -> int:
         return max(self.FIRST, int(seconds / max(per_step, 1e-9)))
 
     def _per_step(self, size: int) -> float:
-        return self.cost.get(size, self.rough.get(size, 1e-9))
+        return self.latest.get(size, self.rough.get(size, 1e-9))
 
     def _start(self, plan: list[int]) -> None:
         self.plan = plan
@@ -150,7 +154,8 @@ class Chooser:
         if self.plan:
             self._probe = True
             size = self.plan[0]
-            return min(left, self._steps(self._per_step(size), self.PROBE_S)), size
+            self._sized_by = self._per_step(size)
+            return min(left, self._steps(self._sized_by, self.PROBE_S)), size
         assert self.best is not None
         return min(left, self._steps(self._per_step(self.best), self.WORK_S)), self.best
 
@@ -176,8 +181,12 @@ class Chooser:
     def record(self, size: int, per_step: float, seconds: float) -> None:
         """Take the time of a chunk of ``size``: a first chunk, part of a comparison, or work."""
         if size not in self.rough or (self.best is None and not self._probe):
-            self.rough[size] = per_step  # (not eager: one thread's work before any comparison)
-        elif self._probe and self.plan and self.plan[0] == size:
+            self.rough[size] = per_step  # a first chunk (not eager: also one thread before a comparison)
+            return
+        self.latest[size] = per_step
+        if self._probe and self.plan and self.plan[0] == size:
+            if seconds < 0.5 * self.PROBE_S and per_step < 0.5 * self._sized_by:
+                return  # sized by an estimate far too high (a first chunk's set-up): again, longer
             self.timings.append((size, per_step))
             self.plan.pop(0)
             if not self.plan:

@@ -180,11 +180,16 @@ def test_chooser_compares_neighbouring_chunks_then_works_and_checks_again():
     chunks = [_feed(c, 10**6, 1, 4e-4) for _ in range(math.ceil(Chooser.RECHECK_S / Chooser.WORK_S))]
     assert chunks == [work] * len(chunks)  # the faster, until RECHECK_S seconds of work
     _feed(c, 10**6, 2, 0.95 * 4e-4)  # then the other, between two chunks of the chosen one
+    # sized by its last timing (2e-3 s per step), that chunk ran far faster, far shorter than
+    # PROBE_S: it does not count, and runs again, sized by what it took
+    assert c.count == 1 and c.plan == [2, 1]
+    assert _feed(c, 10**6, 2, 0.95 * 4e-4) == (int(Chooser.PROBE_S / (0.95 * 4e-4)), 2)
     _feed(c, 10**6, 1, 4e-4)
     assert c.best == 1 and c.count == 2  # the team only a little faster: not enough
     assert c.recheck == 2 * Chooser.RECHECK_S  # confirmed: the next check comes later
     for _ in range(math.ceil(2 * Chooser.RECHECK_S / Chooser.WORK_S)):
         _feed(c, 10**6, 1, 4e-4)
+    _feed(c, 10**6, 2, 1e-4)  # (too short again: sized by 3.8e-4)
     _feed(c, 10**6, 2, 1e-4)
     _feed(c, 10**6, 1, 4e-4)
     assert c.best == 2 and c.recheck == Chooser.RECHECK_S  # reversed: checks come often again
