@@ -187,7 +187,7 @@ def time_hand(v0, sptr, spost, pl) -> tuple[float, int, float]:
 
 
 def time_ours(net, pr) -> tuple[float, int, float]:
-    sim = nu.Simulation(net, f"{DT_MS} ms")
+    sim = nu.Simulation(net, f"{DT_MS} ms", threads=1)  # like the hand kernel: one thread
     t = time.perf_counter()
     sim.run(f"{T_MS} ms")
     dt = time.perf_counter() - t
@@ -202,7 +202,7 @@ def main() -> None:
     print(f"load average {os.getloadavg()[0]:.2f}")
     v0, sptr, spost, pl = hand_inputs()
     net, pr = network()
-    nu.Simulation(net, f"{DT_MS} ms").advance(10)  # compile
+    nu.Simulation(net, f"{DT_MS} ms", threads=1).advance(10)  # compile
     coba_stdp_hand(
         10,
         DT_MS,

@@ -109,7 +109,7 @@ class Chooser:
     """
 
     FIRST, PROBE_S, WORK_S, MARGIN = 16, 0.04, 0.25, 0.9
-    RECHECK_S, RECHECK_MAX_S, SLOWER, AUTO_S, AUTO_READY_S = 2.0, 16.0, 1.3, 5.0, 0.5
+    RECHECK_S, RECHECK_MAX_S, SLOWER, AUTO_S, AUTO_READY_S = 0.5, 16.0, 1.3, 5.0, 0.5
 
     def __init__(self, size: int, eager: bool = True, auto_s: float | None = None) -> None:
         self.size = size

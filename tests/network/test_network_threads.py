@@ -167,7 +167,9 @@ def _feed(c: Chooser, left: int, size: int, per_step: float) -> tuple[int, int]:
     return steps, got
 
 
-def test_chooser_compares_neighbouring_chunks_then_works_and_checks_again():
+def test_chooser_compares_neighbouring_chunks_then_works_and_checks_again(monkeypatch):
+    # checks at least 4 chunks of work apart, so that a slowdown can bring one forward
+    monkeypatch.setattr(Chooser, "RECHECK_S", 4 * Chooser.WORK_S + 0.5)
     c = Chooser(2)
     assert _feed(c, 1000, 2, 1e-3) == (16, 2)  # first chunks: short (they may compile), size the next
     assert _feed(c, 1000, 1, 4e-4) == (16, 1)
