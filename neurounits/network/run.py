@@ -269,8 +269,9 @@ class NetworkSimulation:
     before anything runs; every problem is reported then.
 
     ``threads``: the most threads the run may use (None, the default: the machine's cores for a
-    network of 1,000 neurons or more whose run would take five seconds or more on one thread, else
-    one).  With two or more, each thread advances its share
+    network of 1,000 neurons or more whose run would take five seconds or more on one thread, or
+    half a second once the team's loop is compiled, in memory or in numba's disk cache; else one).
+    With two or more, each thread advances its share
     of every population's neurons for the shortest spike delay, then the threads exchange spikes
     (:mod:`neurounits.network.team`); the run times chunks of steps and uses the team only while it
     is faster than one thread (:mod:`neurounits.network.threads`), so a busy machine, a small network
