@@ -35,7 +35,7 @@ whose spikes carry a value (:class:`~neurounits.parameters.SpikePayload`) has a 
 its trace (``PAYS``, last spike step ``PAYT``) is updated at every spike.
 
 A network without rate populations also gets ``_team``, the loop of one member of a team of
-threads that gives the same bits (:mod:`.team`).
+threads that gives the same bits (:mod:`.team`), plastic projections included.
 """
 
 from __future__ import annotations
@@ -75,9 +75,10 @@ class NetworkKernelSpec:
 
     @property
     def teamable(self) -> bool:
-        """Whether a team of threads can run the network (:mod:`.team`): not with rate or plastic
-        projections."""
-        return not self.plastic and not any(pc.rate_state or pc.rate_target for pc in self.populations)
+        """Whether a team of threads can run the network (:mod:`.team`): not with rate projections
+        (rate populations).  Plastic projections (:mod:`.plastic`) can, with several spikes of a
+        neuron in a step and spikes that carry a value, as static ones."""
+        return not any(pc.rate_state or pc.rate_target for pc in self.populations)
 
     def argnames(self) -> list[str]:
         """The loop's arguments, in order (THE definition: the runner passes them by name)."""

@@ -41,6 +41,9 @@ __all__ = [
     "plastic_initial",
     "plastic_loop",
     "plastic_setup",
+    "plastic_team_argnames",
+    "plastic_team_initial",
+    "plastic_team_step",
 ]
 
 PLASTIC_ARGS = (
@@ -100,8 +103,18 @@ class PlasticProjectionCode:
     target: int
 
 
+# a team member's own part (:mod:`.team`): its synapses by source (``OPTR``, ``OSYN``: positions in
+# the CSR, of the synapses onto its targets), its targets ``OLO:OHI`` (local to the target
+# population) and the columns of ``RECW`` (``RPOS``) of its recorded synapses (``RIDX``: its own only)
+PLASTIC_TEAM_ARGS = ("OPTR", "OSYN", "OLO", "OHI", "RPOS")
+
+
 def plastic_argnames(k: int) -> list[str]:
     return [f"PL{k}_{a}" for a in PLASTIC_ARGS]
+
+
+def plastic_team_argnames(k: int) -> list[str]:
+    return [f"PL{k}_{a}" for a in PLASTIC_ARGS + PLASTIC_TEAM_ARGS]
 
 
 def _used(code: str, prefix: str, traces: tuple[tuple[str, str, str], ...]) -> list[int]:
@@ -134,10 +147,19 @@ def _groups(stmts: tuple[Statement, ...]) -> list[list[Statement]]:
 
 
 def _event(
-    pc: PlasticCode, k: int, L: Lines, ind: int, stmts: tuple[Statement, ...], pre: bool, transmit: bool
+    pc: PlasticCode,
+    k: int,
+    L: Lines,
+    ind: int,
+    stmts: tuple[Statement, ...],
+    pre: bool,
+    transmit: bool,
+    team: bool = False,
 ) -> None:
     """The statements of one event of neuron ``i`` (a pre spike: ``pre``), the per-synapse
-    groups as loops over the neuron's synapses; ``transmit`` ends the (last) loop with the spike."""
+    groups as loops over the neuron's synapses; ``transmit`` ends the (last) loop with the spike.
+    ``team``: only the synapses onto the member's targets (a pre spike: its ``OPTR``/``OSYN``; a
+    post spike: all of target i's synapses, or none when i is not the member's)."""
     groups = _groups(stmts)
     if transmit:
         tr = Statement("w", "", _ren(pc.transmit, k))
@@ -152,26 +174,34 @@ def _event(
             for s in grp:
                 L.add(ind, f"{s.target} = {_ren(s.code, k)}")
             continue
-        if pre:
-            L.add(ind, f"for s_ in range(PL{k}_PTR[i], PL{k}_PTR[i + 1]):")
-            L.add(ind + 1, f"o_ = PL{k}_POST[s_]")
+        at = ind
+        if pre and team:
+            L.add(at, f"for m2_ in range(PL{k}_OPTR[i], PL{k}_OPTR[i + 1]):  # onto this member's targets")
+            L.add(at + 1, f"s_ = PL{k}_OSYN[m2_]")
+            L.add(at + 1, f"o_ = PL{k}_POST[s_]")
+        elif pre:
+            L.add(at, f"for s_ in range(PL{k}_PTR[i], PL{k}_PTR[i + 1]):")
+            L.add(at + 1, f"o_ = PL{k}_POST[s_]")
         else:
-            L.add(ind, f"for m_ in range(PL{k}_TPTR[i], PL{k}_TPTR[i + 1]):")
-            L.add(ind + 1, f"s_ = PL{k}_TSYN[m_]")
-            L.add(ind + 1, f"o_ = PL{k}_TPRE[m_]")
+            if team:
+                L.add(at, f"if PL{k}_OLO <= i < PL{k}_OHI:  # this member's target: its synapses")
+                at += 1
+            L.add(at, f"for m_ in range(PL{k}_TPTR[i], PL{k}_TPTR[i + 1]):")
+            L.add(at + 1, f"s_ = PL{k}_TSYN[m_]")
+            L.add(at + 1, f"o_ = PL{k}_TPRE[m_]")
         text = " ".join(s.code for s in grp)
         for m in _used(text, other, other_traces):
-            L.add(ind + 1, _trace_value(k, other, m, other_traces[m][0], "o_"))
-        L.add(ind + 1, f"w = PL{k}_W[s_]")
+            L.add(at + 1, _trace_value(k, other, m, other_traces[m][0], "o_"))
+        L.add(at + 1, f"w = PL{k}_W[s_]")
         for s in grp:
             if s.target:
-                L.add(ind + 1, f"w = {_ren(s.code, k)}")
+                L.add(at + 1, f"w = {_ren(s.code, k)}")
             else:  # the spike, after its delay
-                L.add(ind + 1, f"d_ = slot + PL{k}_D")
-                L.add(ind + 1, "d_ = d_ - nslot if d_ >= nslot else d_")
-                L.add(ind + 1, f"RING[d_, PL{k}_COL[s_]] += {s.code}")
+                L.add(at + 1, f"d_ = slot + PL{k}_D")
+                L.add(at + 1, "d_ = d_ - nslot if d_ >= nslot else d_")
+                L.add(at + 1, f"RING[d_, PL{k}_COL[s_]] += {s.code}")
         if any(s.target for s in grp):
-            L.add(ind + 1, f"PL{k}_W[s_] = w")
+            L.add(at + 1, f"PL{k}_W[s_] = w")
 
 
 def plastic_setup(pc: PlasticCode, k: int, L: Lines) -> None:
@@ -185,37 +215,53 @@ def plastic_setup(pc: PlasticCode, k: int, L: Lines) -> None:
             L.add(1, f"I{k}{side}{m} = {_ren(xinf, k)}")
 
 
+def _post_arrivals(pc: PlasticCode, k: int, L: Lines, ind: int, team: bool) -> None:
+    """Step 1: the post spikes of step g - D reach the synapses (``on_post``; traces into PEND)."""
+    L.add(ind, f"ra_ = (g + 1) % PL{k}_PRN.shape[0]  # post spikes of step g - D reach the synapses")
+    L.add(ind, f"for q_ in range(PL{k}_PRN[ra_]):")
+    L.add(ind + 1, f"i = PL{k}_PRING[ra_, q_]")
+    for m, (name, _, _) in enumerate(pc.post):
+        L.add(ind + 1, _trace_value(k, "b", m, name, "i"))
+    _event(pc, k, L, ind + 1, pc.on_post, pre=False, transmit=False, team=team)
+    for m, (name, _, _) in enumerate(pc.post):
+        L.add(ind + 1, f"PL{k}_PEND[{m}, i] = b_{name}")
+
+
+def _pre_spike(pc: PlasticCode, k: int, L: Lines, ind: int, count: str, team: bool) -> None:
+    """Step 2 for a spike of source neuron ``i`` (``count`` spikes of it in the step when given):
+    ``on_pre``, the transmission, ``after_pre``, then its pre traces."""
+    for m, (name, _, _) in enumerate(pc.pre):
+        L.add(ind, _trace_value(k, "a", m, name, "i"))
+    if count:
+        L.add(ind, f"for c2_ in range({count}):")
+    _event(pc, k, L, ind + 1 if count else ind, pc.on_pre, pre=True, transmit=True, team=team)
+    _event(pc, k, L, ind + 1 if count else ind, pc.after_pre, pre=True, transmit=False, team=team)
+    for m, (name, _, _) in enumerate(pc.pre):
+        L.add(ind, f"PL{k}_XPRE[{m}, i] = a_{name}")
+    if pc.pre:
+        L.add(ind, f"PL{k}_TPR[i] = g")
+
+
+def _commit(pc: PlasticCode, k: int, L: Lines, ind: int) -> None:
+    """Step 3, first part: the post traces of step 1 take effect."""
+    L.add(ind, f"for q_ in range(PL{k}_PRN[ra_]):  # the post traces of this step, now")
+    L.add(ind + 1, f"i = PL{k}_PRING[ra_, q_]")
+    for m in range(len(pc.post)):
+        L.add(ind + 1, f"PL{k}_XPOST[{m}, i] = PL{k}_PEND[{m}, i]")
+    if pc.post:
+        L.add(ind + 1, f"PL{k}_TPO[i] = g")
+
+
 def plastic_loop(ppc: PlasticProjectionCode, k: int, L: Lines, multi: bool = False) -> None:
     """Projection k's work in one step (inside the time loop, indentation 2); see the module.
     ``multi``: a source neuron may spike more than once in a step (``SPK`` counts; each spike is
     an event of its own)."""
     pc, p, q = ppc.code, ppc.source, ppc.target
-    L.add(2, f"ra_ = (g + 1) % PL{k}_PRN.shape[0]  # post spikes of step g - D reach the synapses")
-    L.add(2, f"for q_ in range(PL{k}_PRN[ra_]):")
-    L.add(3, f"i = PL{k}_PRING[ra_, q_]")
-    for m, (name, _, _) in enumerate(pc.post):
-        L.add(3, _trace_value(k, "b", m, name, "i"))
-    _event(pc, k, L, 3, pc.on_post, pre=False, transmit=False)
-    for m, (name, _, _) in enumerate(pc.post):
-        L.add(3, f"PL{k}_PEND[{m}, i] = b_{name}")
+    _post_arrivals(pc, k, L, 2, False)
     L.add(2, f"for q_ in range(ns{p}):  # spikes of the source population")
     L.add(3, f"i = SPKOUT__{p}[q_]")
-    for m, (name, _, _) in enumerate(pc.pre):
-        L.add(3, _trace_value(k, "a", m, name, "i"))
-    if multi:
-        L.add(3, f"for c2_ in range(SPK__{p}[i]):")
-    _event(pc, k, L, 4 if multi else 3, pc.on_pre, pre=True, transmit=True)
-    _event(pc, k, L, 4 if multi else 3, pc.after_pre, pre=True, transmit=False)
-    for m, (name, _, _) in enumerate(pc.pre):
-        L.add(3, f"PL{k}_XPRE[{m}, i] = a_{name}")
-    if pc.pre:
-        L.add(3, f"PL{k}_TPR[i] = g")
-    L.add(2, f"for q_ in range(PL{k}_PRN[ra_]):  # the post traces of this step, now")
-    L.add(3, f"i = PL{k}_PRING[ra_, q_]")
-    for m in range(len(pc.post)):
-        L.add(3, f"PL{k}_XPOST[{m}, i] = PL{k}_PEND[{m}, i]")
-    if pc.post:
-        L.add(3, f"PL{k}_TPO[i] = g")
+    _pre_spike(pc, k, L, 3, f"SPK__{p}[i]" if multi else "", False)
+    _commit(pc, k, L, 2)
     L.add(2, f"wa_ = g % PL{k}_PRN.shape[0]  # this step's post spikes, on their way")
     L.add(2, f"PL{k}_PRN[wa_] = ns{q}")
     L.add(2, f"for q_ in range(ns{q}):")
@@ -226,8 +272,45 @@ def plastic_loop(ppc: PlasticProjectionCode, k: int, L: Lines, multi: bool = Fal
     L.add(4, f"PL{k}_RECW[r_, m_] = PL{k}_W[PL{k}_RIDX[m_]]")
 
 
+def plastic_team_step(ppc: PlasticProjectionCode, k: int, L: Lines, ind: int, n_pop: int, multi: bool) -> None:
+    """Projection k's work in step g of a slice for one member of a team (:mod:`.team`'s delivery,
+    after the static spikes of the step), in the order of :func:`plastic_loop`: every member's
+    spikes of the step from the spike buffers (members in order, neurons in order: the order of
+    the one-thread loop).  The member's traces, post spikes in flight (``PRING``) and their
+    updates are its own copies, updated at every spike alike; the weights it changes, and the
+    ring columns it transmits into, are those of the synapses onto its targets only, and it
+    records the weights of those only (``RPOS``: their columns of ``RECW``)."""
+    pc, p, q = ppc.code, ppc.source, ppc.target
+    _post_arrivals(pc, k, L, ind, True)
+    L.add(ind, "for t_ in range(T):  # spikes of the source population, every member's")
+    L.add(ind + 1, f"at_ = (j - js) * {n_pop} + {p}")
+    L.add(ind + 1, "for e2 in range(SBO[t_, par, at_], SBO[t_, par, at_ + 1]):")
+    L.add(ind + 2, "i = SB_I[t_, par, e2]")
+    _pre_spike(pc, k, L, ind + 2, "SB_C[t_, par, e2]" if multi else "", True)
+    _commit(pc, k, L, ind)
+    L.add(ind, f"wa_ = g % PL{k}_PRN.shape[0]  # this step's post spikes, on their way")
+    L.add(ind, "nw_ = 0")
+    L.add(ind, "for t_ in range(T):")
+    L.add(ind + 1, f"at_ = (j - js) * {n_pop} + {q}")
+    L.add(ind + 1, "for e2 in range(SBO[t_, par, at_], SBO[t_, par, at_ + 1]):")
+    L.add(ind + 2, f"PL{k}_PRING[wa_, nw_] = SB_I[t_, par, e2]")
+    L.add(ind + 2, "nw_ += 1")
+    L.add(ind, f"PL{k}_PRN[wa_] = nw_")
+    L.add(ind, f"if PL{k}_RE > 0 and (g + 1) % PL{k}_RE == 0:")
+    L.add(ind + 1, f"r_ = (g + 1) // PL{k}_RE - j0 // PL{k}_RE")
+    L.add(ind + 1, f"for m_ in range(PL{k}_RIDX.shape[0]):")
+    L.add(ind + 2, f"PL{k}_RECW[r_, PL{k}_RPOS[m_]] = PL{k}_W[PL{k}_RIDX[m_]]")
+
+
 def plastic_initial(k: int, L: Lines) -> None:
     """Sample 0 of the recorded weights (the initial weights), at the start of a run from t = 0."""
     L.add(1, f"if j0 == 0 and PL{k}_RE > 0:")
     L.add(2, f"for m_ in range(PL{k}_RIDX.shape[0]):")
     L.add(3, f"PL{k}_RECW[0, m_] = PL{k}_W[PL{k}_RIDX[m_]]")
+
+
+def plastic_team_initial(k: int, L: Lines) -> None:
+    """:func:`plastic_initial` for a member of a team: the initial weights of its own recorded synapses."""
+    L.add(1, f"if j0 == 0 and PL{k}_RE > 0:")
+    L.add(2, f"for m_ in range(PL{k}_RIDX.shape[0]):")
+    L.add(3, f"PL{k}_RECW[0, PL{k}_RPOS[m_]] = PL{k}_W[PL{k}_RIDX[m_]]")

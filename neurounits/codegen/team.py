@@ -29,6 +29,7 @@ stops after the barrier, as every member does when one failed.
 from __future__ import annotations
 
 from .emit import Lines
+from .plastic import plastic_setup, plastic_team_argnames, plastic_team_initial, plastic_team_step
 
 __all__ = ["generate_team", "team_argnames"]
 
@@ -94,6 +95,8 @@ def team_argnames(nks) -> list[str]:
         if pc.payload:
             names += [f"{a}__{p}" for a in _PAYLOAD]
         names += [f"{a}__{p}" for a in pc.tail]
+    for k in range(len(nks.plastic)):
+        names += plastic_team_argnames(k)
     return names
 
 
@@ -175,7 +178,7 @@ def _deliver(nks, L: Lines) -> None:
     from .network import poisson_sources
 
     pops = nks.populations
-    L.add(2, "for j in range(js, je):")
+    L.add(2, f"for j in range(js, {'jd_' if nks.plastic else 'je'}):")
     L.add(3, "g = j0 + j")
     L.add(3, "slot = g % nslot")
     runs = [
@@ -201,6 +204,8 @@ def _deliver(nks, L: Lines) -> None:
             L.add(6, "pays = s_tr + val")
             L.add(6, "payt = g")
             _runs(L, 6, "P", p, " * val")
+    for k, ppc in enumerate(nks.plastic):
+        plastic_team_step(ppc, k, L, 3, len(pops), pops[ppc.source].multi)
 
 
 def generate_team(nks, L: Lines) -> None:
@@ -219,6 +224,9 @@ def generate_team(nks, L: Lines) -> None:
     L.add(2, "return 0, nspk, spk_step, spk_gid")
     L.add(1, "slot = j0 % nslot")
     _record_initial(pops, L)
+    for k, ppc in enumerate(nks.plastic):
+        plastic_setup(ppc.code, k, L)
+        plastic_team_initial(k, L)
     L.add(1, "ep = 0")
     L.add(1, "psq_ = np.empty(PS_COL.shape[0], np.int64)  # own Poisson streams with events in a step")
     L.add(1, "js = 0")
@@ -227,10 +235,19 @@ def generate_team(nks, L: Lines) -> None:
     L.add(2, "par = (js // K) % 2")
     _advance(nks, L)
     L.add(2, "_rt.barrier(SYNC, T, spin)")
-    L.add(2, "for t_ in range(T):")
-    L.add(3, "if FAIL[t_, par, 0] != 0:")
-    L.add(4, "return FAIL[tid, par, 0], nspk, spk_step, spk_gid")
-    _deliver(nks, L)
+    if nks.plastic:  # the steps before the first failure are delivered, as on one thread (the weights)
+        L.add(2, "jd_ = je")
+        L.add(2, "for t_ in range(T):")
+        L.add(3, "if FAIL[t_, par, 0] != 0 and FAIL[t_, par, 1] < jd_:")
+        L.add(4, "jd_ = FAIL[t_, par, 1]")
+        _deliver(nks, L)
+        L.add(2, "if jd_ < je:")
+        L.add(3, "return FAIL[tid, par, 0], nspk, spk_step, spk_gid")
+    else:
+        L.add(2, "for t_ in range(T):")
+        L.add(3, "if FAIL[t_, par, 0] != 0:")
+        L.add(4, "return FAIL[tid, par, 0], nspk, spk_step, spk_gid")
+        _deliver(nks, L)
     L.add(2, "js = je")
     L.add(1, "return 0, nspk, spk_step, spk_gid")
     L.add(0, "")

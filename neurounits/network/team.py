@@ -18,6 +18,8 @@ from typing import Any
 
 import numpy as np
 
+from ..codegen.plastic import PLASTIC_ARGS
+
 __all__ = ["Team"]
 
 _PER_NEURON = ("REF", "REFSTEPS", "HSTEP", "ATOL", "RTOL", "GID")
@@ -45,6 +47,25 @@ def _sort_tables(built: Any) -> None:
     for table in built.csr + [t for t in built.payload_csr if t is not None]:
         sort_by_column(*table)
     built.extra["sorted_by_column"] = True
+
+
+_PRIVATE = ("XPRE", "TPR", "XPOST", "TPO", "PEND", "PRING", "PRN")  # a plastic projection's, per member
+
+
+def _plastic_members(tab: Any, bounds: np.ndarray, size: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Each member's synapses of plastic projection ``tab``: those onto its targets (``bounds``),
+    as a row pointer per source neuron and their CSR positions, in the CSR's order."""
+    ptr, post = tab.arrays["PTR"], tab.arrays["POST"]
+    n_src = ptr.size - 1
+    src = np.repeat(np.arange(n_src, dtype=np.int64), np.diff(ptr))
+    member = np.searchsorted(bounds, post, side="right") - 1
+    out = []
+    for t in range(size):
+        syn = np.flatnonzero(member == t)
+        optr = np.zeros(n_src + 1, np.int64)
+        np.cumsum(np.bincount(src[syn], minlength=n_src), out=optr[1:])
+        out.append((optr, syn.astype(np.int64)))
+    return out
 
 
 class Team:
@@ -78,6 +99,8 @@ class Team:
         self.ps_runs = [member_runs(firsts, b.ps_col, owner, t) for t in range(size)]  # targets' positions
         delays = [int(c[3].min()) for c in b.csr + b.payload_csr if c is not None and c[3].size]
         delays += [int(d) for d in b.ps_dly]
+        delays += [int(t.delay) for t in b.plastic]  # a plastic projection transmits after its delay
+        self.plastic = [_plastic_members(t, self.bounds[t.target], size) for t in b.plastic]
         spiking = max(1, sum(n for n, pc in zip(sizes, runner.spec.populations, strict=True) if pc.spikes))
         self.K = max(1, min([*delays, b.max_delay, max(1, _MAX_BUFFER * size // spiking)]))
         self.sync = new_barrier()
@@ -105,6 +128,35 @@ class Team:
         for p, pc in enumerate(runner.spec.populations):
             lo, hi = int(self.bounds[p][t]), int(self.bounds[p][t + 1])
             out.update(self._population(runner, kw, p, pc, t, lo, hi))
+        for k, tab in enumerate(runner.built.plastic):
+            out.update(self._plastic(kw, k, tab, t))
+        return out
+
+    def _plastic(self, kw: dict[str, Any], k: int, tab: Any, t: int) -> dict[str, Any]:
+        """Member ``t``'s arguments of plastic projection ``k``: the weights and the recorded
+        weights shared (each written by the owner of the synapse's target only), its own synapses
+        by source, its targets, its recorded synapses, and the traces and the post spikes in flight:
+        member 0 the run's own arrays, the others copies (every member updates them alike)."""
+        optr, osyn = self.plastic[k][t]
+        bd = self.bounds[tab.target]
+        lo, hi = int(bd[t]), int(bd[t + 1])
+        ridx = kw[f"PL{k}_RIDX"]
+        post = tab.arrays["POST"][ridx]
+        rpos = np.flatnonzero((post >= lo) & (post < hi))
+        out = {f"PL{k}_{a}": kw[f"PL{k}_{a}"] for a in PLASTIC_ARGS}
+        if t > 0:
+            for a in _PRIVATE:
+                out[f"PL{k}_{a}"] = kw[f"PL{k}_{a}"].copy()
+        out.update(
+            {
+                f"PL{k}_OPTR": optr,
+                f"PL{k}_OSYN": osyn,
+                f"PL{k}_OLO": lo,
+                f"PL{k}_OHI": hi,
+                f"PL{k}_RIDX": ridx[rpos],
+                f"PL{k}_RPOS": rpos,
+            }
+        )
         return out
 
     def _population(self, runner: Any, kw: dict[str, Any], p: int, pc: Any, t: int, lo: int, hi: int):
