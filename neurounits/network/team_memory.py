@@ -10,7 +10,11 @@ before anything is drawn, from what :class:`~neurounits.network.team.Team` alloc
   random, a member of ``T`` gets at least one with probability ``1 - (1 - 1/T)**d``); the runs of the
   Poisson targets;
 - each member's work arrays of the step modules (a spike count per neuron, two spike lists);
-- the members' own copies of the recorded traces while they run (merged into one array after).
+- the members' own copies of the recorded traces while they run (merged into one array after);
+- per plastic projection: each member's synapses by source (a row pointer per source neuron, a
+  position per synapse onto its targets), the positions of the recorded synapses, and every member
+  but the first its own copy of the traces (with the steps of their last updates, the pending post
+  traces) and of the post spikes in flight to the synapses.
 
 The spike lists and the neuron index lists (``SPKOUT``) of the members are parts of the one-thread
 run's arrays (no copies); spike-time sources' arrivals are split between members (not counted).
@@ -31,8 +35,8 @@ _WORK_PER_NEURON = 4  # its spike count (int32)
 
 
 def _teamable(net: Any) -> bool:
-    """As ``NetworkKernelSpec.teamable``: no rate or plastic projections, no rate populations."""
-    if any(p.kind != "spike" or p.plastic is not None for p in net.projections):
+    """As ``NetworkKernelSpec.teamable``: no rate projections, no rate populations."""
+    if any(p.kind != "spike" for p in net.projections):
         return False
     return not any(type(q.model).rate_output or q.model.spec.rate_channels for q in net.populations)
 
@@ -58,12 +62,35 @@ def _runs(net: Any, size: int) -> float:
         tables = 2 if type(q.model).spike_payload is not None else 1
         total += size * (q.n + 1) * 8 * tables
     for p in net.projections:
-        if isinstance(p.source, Source):
+        if isinstance(p.source, Source) or getattr(p, "plastic", None) is not None:
             continue
         d = p.rule.expected_count(p.source.n, p.target.n) / max(p.source.n, 1)
         total += 16 * p.source.n * size * (1.0 - (1.0 - 1.0 / size) ** d)
     n_ps = sum(isinstance(p.source, Poisson) for p in net.projections)
     return total + size * ((n_ps + 1) * 8 + n_ps * 16)
+
+
+def _plastic(net: Any, dt_ms: float, size: int) -> float:
+    """Bytes of the members' parts of the plastic projections: each member's synapses by source (a
+    row pointer per source neuron, a position per synapse), the copies of the traces and of the post
+    spikes in flight of every member but the first, and the positions of the recorded synapses."""
+    from .memory import _delay_steps
+
+    total = 0.0
+    for p in net.projections:
+        if getattr(p, "plastic", None) is None:
+            continue
+        code = p.plastic[0]
+        n_pre, n_post = p.source.parts[0][0].n, p.target.parts[0][0].n
+        m = p.rule.expected_count(p.source.n, p.target.n)
+        d = _delay_steps(p.delay, dt_ms, np.min)
+        total += size * (n_pre + 1) * 8 + 8 * m
+        traces = (len(code.pre) + 1) * n_pre * 8 + (2 * len(code.post) + 1) * n_post * 8
+        total += (size - 1) * (traces + (d + 1) * (n_post + 1) * 8)
+        if p.index in net.weight_records:
+            which = net.weight_records[p.index][0]
+            total += 16 * (m if which is None else np.size(which))
+    return total
 
 
 def team_bytes(net: Any, dt_ms: float, threads: int | None, max_delay: int, traces: int) -> int:
@@ -82,4 +109,4 @@ def team_bytes(net: Any, dt_ms: float, threads: int | None, max_delay: int, trac
     buffers += size * 2 * (k * len(pops) + 1) * 8 + size * 2 * 5 * 8 + 512  # SBO, FAIL, the barrier
     owner = 4 * sum(q.n * len(q.model.spec.receptors) for q in pops)
     work = size * len(pops) * _WORK_PER_MEMBER + _WORK_PER_NEURON * net.n
-    return int(buffers + owner + _runs(net, size) + work + traces)
+    return int(buffers + owner + _runs(net, size) + _plastic(net, dt_ms, size) + work + traces)

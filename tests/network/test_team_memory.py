@@ -45,6 +45,21 @@ def _payload() -> nu.Network:
     return net
 
 
+def _plastic() -> nu.Network:
+    """STDP on the excitatory synapses (delay 1 ms, all dendritic), 500 of them recorded: each
+    member's synapses by source, the other member's copy of the traces and of the post spikes in flight."""
+    net = nu.Network(seed=5)
+    P = net.add(nu.models.nest.iaf_psc_exp(n=1500, I_e="370 pA"), name="P")
+    stdp = nu.synapses.STDP(mu_plus=0.0, mu_minus=0.0, Wmax="100 pA")
+    pr = net.connect(P[:1200], P, nu.conn.FixedInDegree(40), weight="30 pA", receptor="ex", delay="1 ms",
+                     synapse=stdp)
+    net.connect(P[1200:], P, nu.conn.FixedInDegree(10), weight="-60 pA", delay="1 ms")
+    net.connect(nu.sources.Poisson("400 Hz"), P, weight="40 pA", receptor="ex", delay="1 ms")
+    net.record(P[::10], "V_m")
+    net.record_weights(pr, np.arange(0, 60000, 120))
+    return net
+
+
 def _allocated(monkeypatch) -> dict[str, int]:
     """Bytes of the arrays the team allocates (its tables and one run's buffers, not the one-thread
     run's arrays it takes parts of), captured when the run merges."""
@@ -87,7 +102,7 @@ def _allocated(monkeypatch) -> dict[str, int]:
     return got
 
 
-@pytest.mark.parametrize("make", [_brunel, _payload])
+@pytest.mark.parametrize("make", [_brunel, _payload, _plastic])
 def test_team_buffers_predicted_within_ten_percent(monkeypatch, make):
     got = _allocated(monkeypatch)
     est = make().memory("0.1 ms", duration="20 ms", threads=2)
