@@ -16,14 +16,19 @@ NEST's min-delay idea), so the members advance independently through a *slice* o
    streams' state ``PS_REM``/``PS_NEV`` is shared, each element written by its owner only), then
    every member's spikes (population by population, members in order: neurons in order) through
    the synapses onto its own columns: runs ``RUNA[r]:RUNB[r]`` for r in ``RUNP[i]:RUNP[i + 1]``
-   of the CSR sorted by column within each source.
+   of the CSR sorted by column within each source; then each plastic projection's events of the
+   step (:func:`neurounits.codegen.plastic.plastic_team_step`), in the one-thread loop's order:
+   the member changes (and transmits) the weights of the synapses onto its own neurons only, and
+   keeps its own copy of the traces, which it updates at every member's spikes (so that it reads
+   what the one-thread loop would read).  ``K`` is then at most every plastic delay too.
 
 What a ring cell receives is therefore added in the order of the one-thread loop (step by step:
 Poisson, then spikes by population, neuron and synapse), and the spike buffers of two slices
 alternate (parity), so one barrier per slice is enough: results are the same bits whatever the
 number of members.  A member that fails (a state not finite, the step size, memory for the spike
 list: status 4) writes ``FAIL[tid, parity]`` = (status, step, population, variable, neuron) and
-stops after the barrier, as every member does when one failed.
+stops after the barrier, as every member does when one failed (with plastic projections, after
+delivering the steps before the failure, so that the weights are the one-thread loop's).
 """
 
 from __future__ import annotations

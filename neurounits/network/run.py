@@ -276,8 +276,8 @@ class NetworkSimulation:
     (:mod:`neurounits.network.team`); the run times chunks of steps and uses the team only while it
     is faster than one thread (:mod:`neurounits.network.threads`), so a busy machine, a small network
     or one-step delays fall back to one thread.  Connectivity, initial values, Poisson trains,
-    spikes and traces are the same bits whatever ``threads`` is (an example: :mod:`.threads`).
-    Networks with rate projections run on one thread.
+    spikes and traces (and the weights of plastic projections) are the same bits whatever
+    ``threads`` is (an example: :mod:`.threads`).  Networks with rate projections run on one thread.
     """
 
     def __init__(

@@ -9,6 +9,11 @@ receives keeps its order).  The members run the network module's ``_team``
 meet at a barrier once every slice of ``K`` steps, ``K`` the shortest delay of any spike (so no
 spike can arrive within the slice in which it is emitted).  The results are the same bits as the
 one-thread loop's.
+
+A plastic projection's synapses belong to the member that owns their target (it alone changes
+their weights and records them); the traces and the post spikes in flight are kept by every
+member (member 0 in the run's own arrays, the others in copies), each updating them at every
+spike, so no member reads what another writes.
 """
 
 from __future__ import annotations
