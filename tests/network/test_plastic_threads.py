@@ -175,3 +175,34 @@ def test_plastic_networks_may_run_on_a_team():
     assert sim._runner.spec.teamable and team_size(2, sim._runner.spec.teamable, net.n) == 2
     assert net.memory("0.1 ms", threads=2).team > 0
     assert net.memory("0.1 ms", threads=1).team == 0
+
+
+class Blow(nu.Model):
+    """Grows exponentially: its state is not finite after 7 ms (step 70, the last of a slice of 10)."""
+
+    tau = nu.Parameter("0.1 ms")
+    X = nu.State("1", initial="1")
+    equations = "dX/dt = X/tau"
+
+
+def test_a_failure_inside_a_slice_leaves_the_weights_of_one_thread():
+    """The team delivers the steps of the slice before the failure, as the one-thread loop did."""
+
+    def make():
+        net, pr = _lif(_stdp(1.0))
+        net.add(Blow(n=3), name="B")
+        return net, pr
+
+    sims = []
+    for threads in (1, 2):
+        net, pr = make()
+        sim = nu.Simulation(net, "0.1 ms", threads=threads, raise_on_failure=False)
+        sim._runner.adaptive = False
+        sim.run("60 ms")
+        assert sim._runner.failed is not None and sim.t.m_as("ms") == pytest.approx(7.0)
+        sims.append(sim)
+    assert sims[1]._runner.team is not None and sims[1]._runner.team.K == 10
+    ra, rb = sims[0].results, sims[1].results
+    np.testing.assert_array_equal(ra.final_weights(pr).magnitude, rb.final_weights(pr).magnitude)
+    np.testing.assert_array_equal(ra.weights(pr)[1].magnitude, rb.weights(pr)[1].magnitude)
+    np.testing.assert_array_equal(ra["P"].spikes.indices, rb["P"].spikes.indices)
