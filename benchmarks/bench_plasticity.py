@@ -11,7 +11,11 @@ reaching the synapses one step later (facilitation), pre spikes depressing then 
 other projections static as in bench_network.  Both run on one thread.  Times alternate between
 the two sides, best of ``REPEATS``; the ratio is printed (target: <= 1.5).
 
-    python benchmarks/bench_plasticity.py [--repeats 5]
+``--threads``: also neurounits on two threads, a team for the whole run (``adaptive = False``) and
+the default (the runner chooses between the team and one thread by time), each against the
+one-thread run: time, speed-up, and whether the spikes and final weights are the same bits.
+
+    python benchmarks/bench_plasticity.py [--repeats 5] [--threads]
 """
 
 from __future__ import annotations
@@ -187,17 +191,52 @@ def time_hand(v0, sptr, spost, pl) -> tuple[float, int, float]:
 
 
 def time_ours(net, pr) -> tuple[float, int, float]:
-    sim = nu.Simulation(net, f"{DT_MS} ms", threads=1)  # like the hand kernel: one thread
+    dt, res = run_ours(net, 1, True)  # like the hand kernel: one thread
+    return dt, res["P"].spikes.indices.size, float(res.final_weights(pr).m_as("nS").mean())
+
+
+def run_ours(net, threads: int, adaptive: bool):
+    """(seconds, results) of neurounits' run on at most ``threads`` threads (``adaptive`` False: a
+    team for the whole run)."""
+    sim = nu.Simulation(net, f"{DT_MS} ms", threads=threads)
+    sim._runner.adaptive = adaptive
     t = time.perf_counter()
     sim.run(f"{T_MS} ms")
-    dt = time.perf_counter() - t
-    res = sim.results
-    return dt, res["P"].spikes.indices.size, float(res.final_weights(pr).m_as("nS").mean())
+    return time.perf_counter() - t, sim.results
+
+
+def same_bits(a, b, pr) -> bool:
+    sa, sb = a["P"].spikes, b["P"].spikes
+    return bool(
+        np.array_equal(sa.indices, sb.indices)
+        and np.array_equal(sa.times.m, sb.times.m)
+        and np.array_equal(a.final_weights(pr).m, b.final_weights(pr).m)
+    )
+
+
+def threads_line(net, pr, repeats: int) -> None:
+    """neurounits on one thread, a team of two (forced) and the default choice (threads=2)."""
+    sides = {"one thread": (1, True), "team of 2 (forced)": (2, False), "threads=2 (adaptive)": (2, True)}
+    run_ours(net, 2, False)  # compile the team's loop
+    times: dict[str, list[float]] = {k: [] for k in sides}
+    results = {}
+    for _ in range(repeats):
+        for name, (threads, adaptive) in sides.items():
+            t, results[name] = run_ours(net, threads, adaptive)
+            times[name].append(t)
+    one = min(times["one thread"])
+    parts = [f"one thread {one:.3f} s"]
+    for name in list(sides)[1:]:
+        best = min(times[name])
+        same = same_bits(results["one thread"], results[name], pr)
+        parts.append(f"{name} {best:.3f} s (x{one / best:.2f}, same bits: {same})")
+    print("neurounits, COBA + STDP, 1 s: " + ", ".join(parts))
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--repeats", type=int, default=5)
+    ap.add_argument("--threads", action="store_true", help="also two threads (team, adaptive)")
     args = ap.parse_args()
     print(f"load average {os.getloadavg()[0]:.2f}")
     v0, sptr, spost, pl = hand_inputs()
@@ -229,6 +268,8 @@ def main() -> None:
         f"hand kernel {min(hand):.3f} s, ratio {min(ours) / min(hand):.2f} (spikes: neurounits {k_ours}, "
         f"hand {k_hand}; mean final E->E weight: neurounits {w_ours:.3f} nS, hand {w_hand:.3f} nS)"
     )
+    if args.threads:
+        threads_line(net, pr, args.repeats)
     print(f"load average {os.getloadavg()[0]:.2f}")
 
 
