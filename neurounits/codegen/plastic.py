@@ -272,7 +272,9 @@ def plastic_loop(ppc: PlasticProjectionCode, k: int, L: Lines, multi: bool = Fal
     L.add(4, f"PL{k}_RECW[r_, m_] = PL{k}_W[PL{k}_RIDX[m_]]")
 
 
-def plastic_team_step(ppc: PlasticProjectionCode, k: int, L: Lines, ind: int, n_pop: int, multi: bool) -> None:
+def plastic_team_step(
+    ppc: PlasticProjectionCode, k: int, L: Lines, ind: int, n_pop: int, multi: bool
+) -> None:
     """Projection k's work in step g of a slice for one member of a team (:mod:`.team`'s delivery,
     after the static spikes of the step), in the order of :func:`plastic_loop`: every member's
     spikes of the step from the spike buffers (members in order, neurons in order: the order of

@@ -63,7 +63,13 @@ def _coba(n: int = 400, seed: int = 3):
     net.connect(E, P, nu.conn.FixedProbability(0.05), weight="2 nS", receptor="ex", delay="0.5 ms")
     net.connect(I_, I_, nu.conn.FixedProbability(0.05), weight="20 nS", receptor="inh", delay="0.5 ms")
     pr = net.connect(
-        I_, E, nu.conn.FixedInDegree(10), weight="1 nS", receptor="inh", delay="0.5 ms", synapse=VOGELS_SPREKELER()
+        I_,
+        E,
+        nu.conn.FixedInDegree(10),
+        weight="1 nS",
+        receptor="inh",
+        delay="0.5 ms",
+        synapse=VOGELS_SPREKELER(),
     )
     net.connect(nu.sources.Poisson("2.4 kHz"), P, weight="2.1 nS", receptor="ex", delay="0.5 ms")
     net.record(P, spikes=True)
@@ -147,26 +153,47 @@ def test_runs_that_mix_team_and_one_thread_give_the_same_bits(monkeypatch, case)
     _assert_same(one, mixed, pr)
 
 
-def test_three_threads_and_several_plastic_projections():
-    """Two plastic projections (one from a population that spikes several times in a step, into
-    another population) on three threads (uneven splits)."""
+def test_three_threads_several_plastic_projections_several_spikes_per_step_and_payloads():
+    """Three plastic projections on three threads (uneven splits): one from a population that
+    spikes several times in a step (aeif_cond_alpha, rkf45, no refractory time), one from a
+    population whose spikes carry a value (iaf_bw_2001), into other populations."""
 
     def make():
         net, pr = _lif(_stdp(0.5), n=200)
-        A = net.add(nu.models.nest.aeif_cond_alpha(n=61, I_e="700 pA"), name="A")
-        net.connect(nu.sources.Poisson("2 kHz"), A, weight="3 nS", receptor="ex", delay="1 ms")
         P = net.populations[0]
-        net.connect(A, P, nu.conn.FixedInDegree(4), weight="30 pA", receptor="ex", delay="2 ms",
-                    synapse=nu.synapses.Tsodyks2(U=0.4, u=0.4, x=1.0, tau_rec="50 ms", tau_fac="20 ms"))
+        A = net.add(
+            nu.models.nest.aeif_cond_alpha(n=31, t_ref="0 ms", I_e=nu.Q_(np.linspace(2e4, 1.2e5, 31), "pA")),
+            name="A",
+        )
+        B = net.add(
+            nu.models.nest.iaf_bw_2001(n=40), name="B", initial={"V_m": nu.dist.Uniform("-70 mV", "-55 mV")}
+        )
+        net.connect(nu.sources.Poisson("2 kHz"), A, weight="3 nS", receptor="ex", delay="1 ms")
+        net.connect(nu.sources.Poisson("3 kHz"), B, weight="2 nS", receptor="AMPA", delay="1 ms")
+        net.connect(B, B, nu.conn.FixedProbability(0.3), weight="0.5 nS", receptor="NMDA", delay="1 ms")
+        tso = nu.synapses.Tsodyks2(U=0.4, u=0.4, x=1.0, tau_rec="50 ms", tau_fac="20 ms")
+        net.connect(A, P, nu.conn.FixedInDegree(4), weight="30 pA", receptor="ex", delay="2 ms", synapse=tso)
+        stdp = nu.synapses.STDP(lambda_=0.05, mu_plus=0.0, mu_minus=0.0, Wmax="5 nS")
+        net.connect(
+            B, A, nu.conn.FixedInDegree(6), weight="2 nS", receptor="ex", delay="1.2 ms", synapse=stdp
+        )
         net.connect(P, A, nu.conn.FixedInDegree(5), weight="1 nS", receptor="ex", delay="1 ms")
         net.record(A, spikes=True)
+        net.record(B, "s_NMDA", spikes=True)
         return net, pr
 
     one, pr = _run(make, 1, ("40 ms",))
-    assert one.results["A"].spikes.indices.size > 50
+    sp = one.results["A"].spikes
+    pairs = np.stack([np.rint(sp.times.m_as("ms") * 10).astype(int), sp.indices])
+    assert np.unique(pairs, axis=1).shape[1] < pairs.shape[1]  # some neuron spiked twice in a step
+    assert one.results["B"].spikes.indices.size > 20
+    assert one._runner.spec.populations[1].multi and one._runner.spec.populations[2].payload
     three, _ = _run(make, 3, ("17.3 ms", "22.7 ms"))
     assert three._runner.team is not None and three._runner.team.size == 3
     _assert_same(one, three, pr)
+    for k in (1, 2):
+        np.testing.assert_array_equal(one._runner.plastic[k].w, three._runner.plastic[k].w)
+    assert not np.array_equal(one._runner.plastic[2].w, one._runner.plastic[2].tables.arrays["W"])
 
 
 def test_plastic_networks_may_run_on_a_team():
