@@ -103,10 +103,11 @@ class PlasticProjectionCode:
     target: int
 
 
-# a team member's own part (:mod:`.team`): its synapses by source (``OPTR``, ``OSYN``: positions in
-# the CSR, of the synapses onto its targets), its targets ``OLO:OHI`` (local to the target
-# population) and the columns of ``RECW`` (``RPOS``) of its recorded synapses (``RIDX``: its own only)
-PLASTIC_TEAM_ARGS = ("OPTR", "OSYN", "OLO", "OHI", "RPOS")
+# a team member's own part (:mod:`.team`): its synapses of each source (``OA[i]:OB[i]``, the run of
+# source i's synapses onto its targets: a source's synapses are sorted by target), its targets
+# ``OLO:OHI`` (local to the target population) and the columns of ``RECW`` (``RPOS``) of its
+# recorded synapses (``RIDX``: its own only)
+PLASTIC_TEAM_ARGS = ("OA", "OB", "OLO", "OHI", "RPOS")
 
 
 def plastic_argnames(k: int) -> list[str]:
@@ -158,7 +159,7 @@ def _event(
 ) -> None:
     """The statements of one event of neuron ``i`` (a pre spike: ``pre``), the per-synapse
     groups as loops over the neuron's synapses; ``transmit`` ends the (last) loop with the spike.
-    ``team``: only the synapses onto the member's targets (a pre spike: its ``OPTR``/``OSYN``; a
+    ``team``: only the synapses onto the member's targets (a pre spike: its run ``OA[i]:OB[i]``; a
     post spike: all of target i's synapses, or none when i is not the member's)."""
     groups = _groups(stmts)
     if transmit:
@@ -176,8 +177,7 @@ def _event(
             continue
         at = ind
         if pre and team:
-            L.add(at, f"for m2_ in range(PL{k}_OPTR[i], PL{k}_OPTR[i + 1]):  # onto this member's targets")
-            L.add(at + 1, f"s_ = PL{k}_OSYN[m2_]")
+            L.add(at, f"for s_ in range(PL{k}_OA[i], PL{k}_OB[i]):  # onto this member's targets")
             L.add(at + 1, f"o_ = PL{k}_POST[s_]")
         elif pre:
             L.add(at, f"for s_ in range(PL{k}_PTR[i], PL{k}_PTR[i + 1]):")

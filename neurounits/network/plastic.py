@@ -97,8 +97,8 @@ def check_plastic(
 
 @dataclass
 class PlasticTables:
-    """A plastic projection's synapses by source (PTR, POST, COL, W) and by target (TPTR, TSYN,
-    TPRE); ``order[m]`` is the CSR position of the m-th synapse as drawn."""
+    """A plastic projection's synapses by source (PTR, POST, COL, W; each source's by target) and
+    by target (TPTR, TSYN, TPRE); ``order[m]`` is the CSR position of the m-th synapse as drawn."""
 
     projection: int
     source: int
@@ -148,7 +148,10 @@ def plastic_tables(net: Any, proj: Any, s: Any) -> PlasticTables:
     src, tgt = proj.source.parts[0][0], proj.target.parts[0][0]
     pre, post = s.pre - src.offset, s.post - tgt.offset
     m = post.size
-    order = np.argsort(pre, kind="stable")
+    # by source, each source's synapses by target (stable: a ring cell receives in the drawn order),
+    # so that a team member's synapses of a source are one run and no two members write into
+    # the same stretch of W (neurounits.network.team)
+    order = np.lexsort((post, pre))
     by_post = np.argsort(post[order], kind="stable")
     values = {sympy.Symbol(f"p_{k}", real=True): float(v) for k, v in zip(code.params, params, strict=True)}
     pi, names = next(iter(proj.receptors.items()))

@@ -58,19 +58,17 @@ _PRIVATE = ("XPRE", "TPR", "XPOST", "TPO", "PEND", "PRING", "PRN")  # a plastic 
 
 
 def _plastic_members(tab: Any, bounds: np.ndarray, size: int) -> list[tuple[np.ndarray, np.ndarray]]:
-    """Each member's synapses of plastic projection ``tab``: those onto its targets (``bounds``),
-    as a row pointer per source neuron and their CSR positions, in the CSR's order."""
+    """Each member's synapses of plastic projection ``tab``: those onto its targets (``bounds``), a
+    run ``OA[i]:OB[i]`` of each source i's synapses (sorted by target within the source)."""
     ptr, post = tab.arrays["PTR"], tab.arrays["POST"]
     n_src = ptr.size - 1
-    src = np.repeat(np.arange(n_src, dtype=np.int64), np.diff(ptr))
-    member = np.searchsorted(bounds, post, side="right") - 1
-    out = []
-    for t in range(size):
-        syn = np.flatnonzero(member == t)
-        optr = np.zeros(n_src + 1, np.int64)
-        np.cumsum(np.bincount(src[syn], minlength=n_src), out=optr[1:])
-        out.append((optr, syn.astype(np.int64)))
-    return out
+    n_post = int(bounds[-1]) + 1
+    key = np.repeat(np.arange(n_src, dtype=np.int64), np.diff(ptr)) * n_post + post  # sorted
+    first = np.arange(n_src, dtype=np.int64) * n_post
+    return [
+        (np.searchsorted(key, first + bounds[t]), np.searchsorted(key, first + bounds[t + 1]))
+        for t in range(size)
+    ]
 
 
 class Team:
@@ -139,10 +137,10 @@ class Team:
 
     def _plastic(self, kw: dict[str, Any], k: int, tab: Any, t: int) -> dict[str, Any]:
         """Member ``t``'s arguments of plastic projection ``k``: the weights and the recorded
-        weights shared (each written by the owner of the synapse's target only), its own synapses
-        by source, its targets, its recorded synapses, and the traces and the post spikes in flight:
+        weights shared (each written by the owner of the synapse's target only), its runs of
+        synapses, its targets, its recorded synapses, and the traces and the post spikes in flight:
         member 0 the run's own arrays, the others copies (every member updates them alike)."""
-        optr, osyn = self.plastic[k][t]
+        oa, ob = self.plastic[k][t]
         bd = self.bounds[tab.target]
         lo, hi = int(bd[t]), int(bd[t + 1])
         ridx = kw[f"PL{k}_RIDX"]
@@ -154,8 +152,8 @@ class Team:
                 out[f"PL{k}_{a}"] = kw[f"PL{k}_{a}"].copy()
         out.update(
             {
-                f"PL{k}_OPTR": optr,
-                f"PL{k}_OSYN": osyn,
+                f"PL{k}_OA": oa,
+                f"PL{k}_OB": ob,
                 f"PL{k}_OLO": lo,
                 f"PL{k}_OHI": hi,
                 f"PL{k}_RIDX": ridx[rpos],

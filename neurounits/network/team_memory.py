@@ -11,10 +11,10 @@ before anything is drawn, from what :class:`~neurounits.network.team.Team` alloc
   Poisson targets;
 - each member's work arrays of the step modules (a spike count per neuron, two spike lists);
 - the members' own copies of the recorded traces while they run (merged into one array after);
-- per plastic projection: each member's synapses by source (a row pointer per source neuron, a
-  position per synapse onto its targets), the positions of the recorded synapses, and every member
-  but the first its own copy of the traces (with the steps of their last updates, the pending post
-  traces) and of the post spikes in flight to the synapses.
+- per plastic projection: each member's run of synapses onto its targets of each source neuron
+  (two int64: a source's synapses are sorted by target), the positions of the recorded synapses,
+  and every member but the first its own copy of the traces (with the steps of their last
+  updates, the pending post traces) and of the post spikes in flight to the synapses.
 
 The spike lists and the neuron index lists (``SPKOUT``) of the members are parts of the one-thread
 run's arrays (no copies); spike-time sources' arrivals are split between members (not counted).
@@ -71,8 +71,8 @@ def _runs(net: Any, size: int) -> float:
 
 
 def _plastic(net: Any, dt_ms: float, size: int) -> float:
-    """Bytes of the members' parts of the plastic projections: each member's synapses by source (a
-    row pointer per source neuron, a position per synapse), the copies of the traces and of the post
+    """Bytes of the members' parts of the plastic projections: each member's run of synapses of
+    each source neuron (two int64), the copies of the traces and of the post
     spikes in flight of every member but the first, and the positions of the recorded synapses."""
     from .memory import _delay_steps
 
@@ -84,7 +84,7 @@ def _plastic(net: Any, dt_ms: float, size: int) -> float:
         n_pre, n_post = p.source.parts[0][0].n, p.target.parts[0][0].n
         m = p.rule.expected_count(p.source.n, p.target.n)
         d = _delay_steps(p.delay, dt_ms, np.min)
-        total += size * (n_pre + 1) * 8 + 8 * m
+        total += size * n_pre * 16
         traces = (len(code.pre) + 1) * n_pre * 8 + (2 * len(code.post) + 1) * n_post * 8
         total += (size - 1) * (traces + (d + 1) * (n_post + 1) * 8)
         if p.index in net.weight_records:
