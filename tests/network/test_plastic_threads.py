@@ -5,6 +5,8 @@ one thread; slices no longer than the shortest plastic delay."""
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 
@@ -233,3 +235,21 @@ def test_a_failure_inside_a_slice_leaves_the_weights_of_one_thread():
     np.testing.assert_array_equal(ra.final_weights(pr).magnitude, rb.final_weights(pr).magnitude)
     np.testing.assert_array_equal(ra.weights(pr)[1].magnitude, rb.weights(pr)[1].magnitude)
     np.testing.assert_array_equal(ra["P"].spikes.indices, rb["P"].spikes.indices)
+
+
+def test_a_members_synapses_of_a_source_are_one_run():
+    """Each source's plastic synapses are sorted by target (in the drawn order for one target), so
+    a member's are one run of the CSR; ``order`` still maps the drawn synapses to their places."""
+    net, pr = _lif(_stdp(1.0))
+    built = net.build("0.1 ms")
+    tab = built.plastic[0]
+    ptr, post = tab.arrays["PTR"], tab.arrays["POST"]
+    for a, b in itertools.pairwise(ptr):
+        assert (np.diff(post[a:b]) >= 0).all()
+    drawn = built.synapses(pr.index)
+    src = np.repeat(np.arange(ptr.size - 1), np.diff(ptr))
+    np.testing.assert_array_equal(src[tab.order], drawn["pre"])
+    np.testing.assert_array_equal(post[tab.order], drawn["post"])
+    w0 = nu.Simulation(net, "0.1 ms", threads=1)._runner.plastic[0].weights()
+    np.testing.assert_array_equal(w0.m_as("pA"), drawn["weight"].m_as("pA"))
+    assert np.ptp(w0.m_as("pA")) > 10
