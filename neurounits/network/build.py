@@ -125,9 +125,11 @@ class BuiltNetwork:
         >>> print(code.loop[1].splitlines()[0])
         # neurounits network loop, 1 population(s)
         """
+        from ..codegen.plastic import PlasticProjectionCode
         from .compiled import kernel_sources
 
-        return kernel_sources(self.plans)
+        plastic = tuple(PlasticProjectionCode(t.code, t.source, t.target) for t in self.plastic)
+        return kernel_sources(self.plans, plastic)
 
     def synapses(self, projection: int) -> dict[str, Any]:
         """The realised synapses of a projection: ``pre`` and ``post`` (indices within their

@@ -68,11 +68,13 @@ class KernelSources:
                 _LOOPS.setdefault(nks, loop)
 
 
-def kernel_sources(plans: list[Any]) -> KernelSources:
+def kernel_sources(plans: list[Any], plastic: tuple[Any, ...] = ()) -> KernelSources:
     """The :class:`KernelSources` of a network whose populations have the plans ``plans`` (their
-    step modules are loaded here: the loop's key names them)."""
+    step modules are loaded here: the loop's key names them) and whose plastic projections are
+    ``plastic`` (:class:`~neurounits.codegen.plastic.PlasticProjectionCode`, in the order of the
+    runner's)."""
     steps = tuple((plan.choice.key(), src, _sha(src)) for plan, src in ((p, _step_source(p)) for p in plans))
-    nks = NetworkKernelSpec(tuple(_population_code(plan, step_module(plan)) for plan in plans))
+    nks = NetworkKernelSpec(tuple(_population_code(plan, step_module(plan)) for plan in plans), tuple(plastic))
     source = generate_network(nks)
     return KernelSources(steps, (nks, source, _sha(source)))
 

@@ -253,3 +253,13 @@ def test_a_members_synapses_of_a_source_are_one_run():
     w0 = nu.Simulation(net, "0.1 ms", threads=1)._runner.plastic[0].weights()
     np.testing.assert_array_equal(w0.m_as("pA"), drawn["weight"].m_as("pA"))
     assert np.ptp(w0.m_as("pA")) > 10
+
+
+def test_shipped_code_of_a_plastic_network_is_the_loop_it_runs():
+    """``kernel_sources()`` (what a sweep ships to Dask workers) names the plastic projections, so
+    a worker installs the loop it runs instead of generating one."""
+    net, _ = _lif(_stdp(0.0), n=60)
+    built = net.build("0.1 ms")
+    nks = built.kernel_sources().loop[0]
+    sim = nu.Simulation(net, "0.1 ms", threads=1)
+    assert len(nks.plastic) == 1 and nks == sim._runner.spec
