@@ -74,7 +74,8 @@ def kernel_sources(plans: list[Any], plastic: tuple[Any, ...] = ()) -> KernelSou
     ``plastic`` (:class:`~neurounits.codegen.plastic.PlasticProjectionCode`, in the order of the
     runner's)."""
     steps = tuple((plan.choice.key(), src, _sha(src)) for plan, src in ((p, _step_source(p)) for p in plans))
-    nks = NetworkKernelSpec(tuple(_population_code(plan, step_module(plan)) for plan in plans), tuple(plastic))
+    pops = tuple(_population_code(plan, step_module(plan)) for plan in plans)
+    nks = NetworkKernelSpec(pops, tuple(plastic))
     source = generate_network(nks)
     return KernelSources(steps, (nks, source, _sha(source)))
 

@@ -8,6 +8,10 @@ value of any of them never recompiles.
 
 from __future__ import annotations
 
+import contextlib
+import signal
+import threading
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -18,6 +22,7 @@ from ..codegen.plastic import PlasticProjectionCode
 from ..errors import ParameterError, Problem, SimulationError, raise_problems
 from ..simulation import Runner
 from ..simulation.arguments import check_duration
+from ..simulation.progress import chunks, make_bar, wants_progress
 from ..simulation.runner import Outcome, kernel_arguments
 from ..units import Q_, from_internal
 from .build import BuiltNetwork
@@ -296,13 +301,38 @@ class NetworkSimulation:
     def t(self) -> Any:
         return Q_(self._runner.step * self.built.dt_ms, "ms")
 
-    def run(self, duration: Any) -> None:
-        """Advance the network by ``duration`` (a whole number of steps of dt)."""
+    def run(self, duration: Any, progress: bool | None = None) -> None:
+        """Advance the network by ``duration`` (a whole number of steps of dt).
+
+        ``progress``: show a progress bar (tqdm if installed, else a text line on stderr); None
+        (the default) shows one for a long run (all populations' neurons times the steps: 50
+        million or more) when stderr is a terminal, False never.  A run with a bar advances in
+        chunks, with the same bits as one call; a keyboard interrupt then stops it at the end of a
+        chunk, and what ran so far stays in :attr:`results` (the run can be continued).
+        """
         self._check_alive("NetworkSimulation.run")
         problems: list[Problem] = []
         _, n_steps = check_duration("NetworkSimulation.run", duration, self.built.dt_ms, problems)
         raise_problems("cannot run the network", problems)
-        self._advance(n_steps)
+        if wants_progress(progress, self.built.network.n, n_steps):
+            bar = make_bar(n_steps, "simulate network")
+            try:
+                with _deferred_interrupt() as interrupted:
+                    for steps in chunks(n_steps):
+                        before = self._runner.step
+                        self._advance(steps)
+                        bar.update(self._runner.step - before)
+                        if self._runner.failed is not None:
+                            break
+                        if interrupted:
+                            raise KeyboardInterrupt(
+                                f"network run interrupted at t = {self.t:~g}; what ran is kept in this "
+                                "simulation's results, and run() continues it"
+                            )
+            finally:
+                bar.close()
+        else:
+            self._advance(n_steps)
 
     def advance(self, n_steps: int) -> None:
         """Advance by ``n_steps`` whole steps."""
@@ -365,9 +395,25 @@ class NetworkSimulation:
         return f"<NetworkSimulation: {self.network!r}, t={self.t:~g}>"
 
 
+@contextlib.contextmanager
+def _deferred_interrupt() -> Iterator[list[bool]]:
+    """While in the block, a keyboard interrupt (SIGINT) only marks the list it yields true (the
+    caller raises at a point where its state is whole); in the main thread only, elsewhere a no-op."""
+    flag: list[bool] = []
+    if threading.current_thread() is not threading.main_thread():
+        yield flag
+        return
+    previous = signal.getsignal(signal.SIGINT)
+    signal.signal(signal.SIGINT, lambda *_: flag.append(True))
+    try:
+        yield flag
+    finally:
+        signal.signal(signal.SIGINT, previous if previous is not None else signal.default_int_handler)
+
+
 def simulate_network(network: Any, duration: Any, dt: Any = "0.1 ms", *, raise_on_failure: bool = True,
-                     threads: int | None = None) -> NetworkResults:
+                     threads: int | None = None, progress: bool | None = None) -> NetworkResults:
     """Build, compile and run ``network`` for ``duration`` (``nu.simulate(net, duration, dt)``)."""
     sim = NetworkSimulation(network, dt, raise_on_failure=raise_on_failure, threads=threads)
-    sim.run(duration)
+    sim.run(duration, progress)
     return sim.results

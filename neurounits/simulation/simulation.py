@@ -293,7 +293,8 @@ def simulate(
     progress : bool, optional
         Show a progress bar (tqdm if installed, else a text line on stderr); None (default) shows
         one for a long run when stderr is a terminal; False never.  Only a run with a bar is split
-        into chunks of steps (with the same results).
+        into chunks of steps (with the same results).  For a network, see
+        :meth:`~neurounits.network.NetworkSimulation.run` (a keyboard interrupt keeps what ran).
 
     Examples
     --------
@@ -311,9 +312,10 @@ def simulate(
         if extra or record_every != 1:
             raise ParameterError(f"simulate(network): {', '.join(sorted(extra)) or 'record_every'} belong to "
                                  "the network (net.add(..., inputs=, initial=, method=), net.record(...), "
-                                 "nu.Network(seed=)); pass only duration, dt, raise_on_failure and threads")
+                                 "nu.Network(seed=)); pass only duration, dt, raise_on_failure, threads "
+                                 "and progress")
         net_sim = model.simulation(dt, raise_on_failure=raise_on_failure, threads=threads)
-        net_sim.run(duration)
+        net_sim.run(duration, progress)
         return net_sim.results
     plan, dur_ms, n_steps = make_plan(
         model, dt, duration=duration, inputs=inputs, record=record, method=method, seed=seed, initial=initial,
