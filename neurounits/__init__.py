@@ -29,6 +29,7 @@ from .errors import (
     NeurounitsError,
     NeurounitsWarning,
     ParameterError,
+    RunInterrupted,
     SimulationError,
     StabilityWarning,
 )
@@ -110,6 +111,7 @@ __all__ = [
     "RateInput",
     "Receptor",
     "Results",
+    "RunInterrupted",
     "Simulation",
     "SimulationError",
     "SpikeInput",

@@ -27,6 +27,7 @@ __all__ = [
     "NeurounitsWarning",
     "ParameterError",
     "Problem",
+    "RunInterrupted",
     "SimulationError",
     "StabilityWarning",
     "did_you_mean",
@@ -88,6 +89,19 @@ class SimulationError(NeurounitsError, RuntimeError):
 
 def _rebuild_sim(msg, problems, variable, neuron, time):
     return SimulationError(msg, problems=problems, variable=variable, neuron=neuron, time=time)
+
+
+class RunInterrupted(KeyboardInterrupt):
+    """A run with a progress bar stopped by a keyboard interrupt (Ctrl-C) at the end of a chunk of
+    steps, its state whole: ``t`` is the time reached, ``results`` what ran (set by
+    :func:`~neurounits.simulate`; a :class:`~neurounits.Simulation` keeps it in its own
+    ``results``, and its next ``run`` continues).  A ``KeyboardInterrupt``, so that code that
+    stops on one stops on it."""
+
+    def __init__(self, msg: str, t: object = None) -> None:
+        super().__init__(msg)
+        self.t = t
+        self.results: object = None
 
 
 class ExportError(NeurounitsError, ValueError):

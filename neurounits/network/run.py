@@ -8,10 +8,6 @@ value of any of them never recompiles.
 
 from __future__ import annotations
 
-import contextlib
-import signal
-import threading
-from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -19,10 +15,10 @@ import numpy as np
 from ..checks import check_count
 from ..codegen.network import NetworkKernelSpec
 from ..codegen.plastic import PlasticProjectionCode
-from ..errors import ParameterError, Problem, SimulationError, raise_problems
+from ..errors import ParameterError, Problem, RunInterrupted, SimulationError, raise_problems
 from ..simulation import Runner
 from ..simulation.arguments import check_duration
-from ..simulation.progress import chunks, make_bar, wants_progress
+from ..simulation.progress import chunks, deferred_interrupt, make_bar, wants_progress
 from ..simulation.runner import Outcome, kernel_arguments
 from ..units import Q_, from_internal
 from .build import BuiltNetwork
@@ -308,7 +304,8 @@ class NetworkSimulation:
         (the default) shows one for a long run (all populations' neurons times the steps: 50
         million or more) when stderr is a terminal, False never.  A run with a bar advances in
         chunks, with the same bits as one call; a keyboard interrupt then stops it at the end of a
-        chunk, and what ran so far stays in :attr:`results` (the run can be continued).
+        chunk with :class:`~neurounits.RunInterrupted`, and what ran stays in :attr:`results` (the
+        run can be continued).
         """
         self._check_alive("NetworkSimulation.run")
         problems: list[Problem] = []
@@ -317,7 +314,7 @@ class NetworkSimulation:
         if wants_progress(progress, self.built.network.n, n_steps):
             bar = make_bar(n_steps, "simulate network")
             try:
-                with _deferred_interrupt() as interrupted:
+                with deferred_interrupt() as interrupted:
                     for steps in chunks(n_steps):
                         before = self._runner.step
                         self._advance(steps)
@@ -325,9 +322,11 @@ class NetworkSimulation:
                         if self._runner.failed is not None:
                             break
                         if interrupted:
-                            raise KeyboardInterrupt(
-                                f"network run interrupted at t = {self.t:~g}; what ran is kept in this "
-                                "simulation's results, and run() continues it"
+                            raise RunInterrupted(
+                                f"network run interrupted at t = {self.t:~g}; what ran is kept (the "
+                                "simulation's results, or the exception's `results` from nu.simulate), "
+                                "and the simulation's run() continues it",
+                                self.t,
                             )
             finally:
                 bar.close()
@@ -395,25 +394,13 @@ class NetworkSimulation:
         return f"<NetworkSimulation: {self.network!r}, t={self.t:~g}>"
 
 
-@contextlib.contextmanager
-def _deferred_interrupt() -> Iterator[list[bool]]:
-    """While in the block, a keyboard interrupt (SIGINT) only marks the list it yields true (the
-    caller raises at a point where its state is whole); in the main thread only, elsewhere a no-op."""
-    flag: list[bool] = []
-    if threading.current_thread() is not threading.main_thread():
-        yield flag
-        return
-    previous = signal.getsignal(signal.SIGINT)
-    signal.signal(signal.SIGINT, lambda *_: flag.append(True))
-    try:
-        yield flag
-    finally:
-        signal.signal(signal.SIGINT, previous if previous is not None else signal.default_int_handler)
-
-
 def simulate_network(network: Any, duration: Any, dt: Any = "0.1 ms", *, raise_on_failure: bool = True,
                      threads: int | None = None, progress: bool | None = None) -> NetworkResults:
     """Build, compile and run ``network`` for ``duration`` (``nu.simulate(net, duration, dt)``)."""
     sim = NetworkSimulation(network, dt, raise_on_failure=raise_on_failure, threads=threads)
-    sim.run(duration, progress)
+    try:
+        sim.run(duration, progress)
+    except RunInterrupted as exc:
+        exc.results = sim.results
+        raise
     return sim.results

@@ -4,16 +4,21 @@ tqdm is optional (the ``progress`` extra): a run is never worse off without it, 
 tqdm's rate and time estimates.  A run shows a bar when ``progress=True``, or when
 ``progress=None`` (the default), stderr is a terminal and the run is long; ``progress=False``
 never shows one.  Only a run that shows a bar is split into chunks of steps (a continued run gives
-the same bits as one call).
+the same bits as one call); a keyboard interrupt then takes effect at the end of a chunk, as
+:class:`~neurounits.RunInterrupted`, and what ran is kept.
 """
 
 from __future__ import annotations
 
+import contextlib
+import signal
 import sys
+import threading
 import time
+from collections.abc import Iterator
 from typing import Any
 
-__all__ = ["LONG_RUN", "chunks", "make_bar", "wants_progress"]
+__all__ = ["LONG_RUN", "chunks", "deferred_interrupt", "make_bar", "wants_progress"]
 
 LONG_RUN = 50_000_000  # neuron-steps from which a run counts as long (about a second or more)
 N_CHUNKS = 100
@@ -44,6 +49,23 @@ def chunks(n_steps: int, n_chunks: int = N_CHUNKS) -> list[int]:
     k = max(1, min(n_chunks, n_steps))
     base, extra = divmod(n_steps, k)
     return [base + (i < extra) for i in range(k)] if n_steps else []
+
+
+@contextlib.contextmanager
+def deferred_interrupt() -> Iterator[list[bool]]:
+    """While in the block, a keyboard interrupt (SIGINT) only makes the list it yields true: the
+    caller raises :class:`~neurounits.RunInterrupted` where its state is whole (at the end of a
+    chunk).  In the main thread only; elsewhere (where no handler can be set) it changes nothing."""
+    flag: list[bool] = []
+    if threading.current_thread() is not threading.main_thread():
+        yield flag
+        return
+    previous = signal.getsignal(signal.SIGINT)
+    signal.signal(signal.SIGINT, lambda *_: flag.append(True))
+    try:
+        yield flag
+    finally:
+        signal.signal(signal.SIGINT, previous if previous is not None else signal.default_int_handler)
 
 
 def make_bar(total: int, desc: str) -> Any:

@@ -8,13 +8,13 @@ from typing import Any
 import numpy as np
 
 from ..checks import check_count
-from ..errors import ParameterError, SimulationError, raise_problems
+from ..errors import ParameterError, RunInterrupted, SimulationError, raise_problems
 from ..parameters import Problem
 from ..units import Q_, from_internal
 from .arguments import check_duration
 from .inputs import RateInput, SpikeInput
 from .plan import RunPlan, make_plan
-from .progress import chunks, make_bar, wants_progress
+from .progress import chunks, deferred_interrupt, make_bar, wants_progress
 from .results import Results, Spikes
 from .runner import Outcome, Runner
 from .stability import check_plan
@@ -136,12 +136,22 @@ class Simulation:
         bar = make_bar(n_steps, f"simulate {self.plan.model.name}")
         done = 0
         try:
-            for steps in chunks(n_steps):
-                outcome = self._runner.advance(steps)
-                done += outcome.steps
-                bar.update(outcome.steps)
-                if outcome.status:
-                    break
+            with deferred_interrupt() as interrupted:
+                for steps in chunks(n_steps):
+                    outcome = self._runner.advance(steps)
+                    done += outcome.steps
+                    bar.update(outcome.steps)
+                    if outcome.status:
+                        break
+                    if interrupted:
+                        self._results = None
+                        self._duration_ms = self._runner.step * self.plan.dt_ms
+                        raise RunInterrupted(
+                            f"run of model '{self.plan.model.name}' interrupted at t = {self.t:~g}; what ran "
+                            "is kept (the simulation's results, or the exception's `results` from "
+                            "nu.simulate), and the simulation's run() continues it",
+                            self.t,
+                        )
         finally:
             bar.close()
         return Outcome(done, outcome.status, outcome.variable, outcome.neuron, outcome.t_ms) \
@@ -315,7 +325,11 @@ def simulate(
                                  "nu.Network(seed=)); pass only duration, dt, raise_on_failure, threads "
                                  "and progress")
         net_sim = model.simulation(dt, raise_on_failure=raise_on_failure, threads=threads)
-        net_sim.run(duration, progress)
+        try:
+            net_sim.run(duration, progress)
+        except RunInterrupted as exc:  # what ran goes with the exception
+            exc.results = net_sim.results
+            raise
         return net_sim.results
     plan, dur_ms, n_steps = make_plan(
         model, dt, duration=duration, inputs=inputs, record=record, method=method, seed=seed, initial=initial,
@@ -323,5 +337,9 @@ def simulate(
         method_options=method_options, noise_ids=noise_ids)
     check_plan(plan)  # dt too large for an explicit method: warn before compiling
     sim = Simulation.from_plan(plan, raise_on_failure)
-    sim._advance(n_steps, dur_ms, progress)
+    try:
+        sim._advance(n_steps, dur_ms, progress)
+    except RunInterrupted as exc:  # what ran goes with the exception
+        exc.results = sim.results
+        raise
     return sim.results

@@ -94,15 +94,42 @@ def test_an_interrupt_stops_at_the_end_of_a_chunk_and_keeps_what_ran(bars, monke
     monkeypatch.setattr(FakeBar, "update", update)
     handler = signal.getsignal(signal.SIGINT)
     sim = nu.Simulation(_net(), "0.1 ms")
-    with pytest.raises(KeyboardInterrupt, match=r"network run interrupted at t = 1\.6 ms; what ran is kept"):
+    msg = r"network run interrupted at t = 1\.6 ms; what ran is kept"
+    with pytest.raises(nu.RunInterrupted, match=msg) as err:
         sim.run("80 ms", progress=True)
+    assert isinstance(err.value, KeyboardInterrupt) and err.value.t.m_as("ms") == pytest.approx(1.6)
     assert signal.getsignal(signal.SIGINT) is handler  # restored
     assert sim.t.m_as("ms") == pytest.approx(1.6) and bars[0].closed
     ref = nu.Simulation(_net(), "0.1 ms")
     ref.run("1.6 ms")
     _same(sim.results, ref.results)
+    assert sim.results["P"].duration == ref.results["P"].duration
     sim.run("78.4 ms")  # and it goes on as one run would
     _same(sim.results, nu.simulate(_net(), "80 ms"))
+    calls.clear()
+    with pytest.raises(nu.RunInterrupted) as err:  # nu.simulate: what ran goes with the exception
+        nu.simulate(_net(), "80 ms", progress=True)
+    _same(err.value.results, ref.results)
+
+
+def test_an_interrupted_single_population_run_keeps_what_ran(monkeypatch):
+    calls = []
+
+    def update(self, n):
+        calls.append(n)
+        if len(calls) == 3:
+            os.kill(os.getpid(), signal.SIGINT)
+
+    FakeBar.made.clear()
+    monkeypatch.setattr(FakeBar, "update", update)
+    monkeypatch.setattr("neurounits.simulation.simulation.make_bar", FakeBar)
+    lif = nu.models.LIF(n=3, tau_m=nu.Q_([8.0, 10.0, 12.0], "ms"))
+    with pytest.raises(nu.RunInterrupted, match=r"run of model 'LIF' interrupted at t = 3 ms") as err:
+        nu.simulate(lif, "100 ms", inputs={"I": "0.35 nA"}, progress=True)
+    part = err.value.results
+    whole = nu.simulate(lif, "3 ms", inputs={"I": "0.35 nA"})
+    assert part.duration == whole.duration
+    np.testing.assert_array_equal(part["V"].magnitude, whole["V"].magnitude)
 
 
 def test_outside_the_main_thread_no_handler_is_set(bars, monkeypatch):
