@@ -66,7 +66,7 @@ for name, (g, eta) in REGIMES.items():
         f"{name:12s} g = {g:3g}, eta = {eta:3g}: rate {rate:6.1f} Hz, "
         f"CV(ISI) {cv_isi(t[late], idx[late]):.2f}"
     )
-    runs[name] = (t, idx)
+    runs[name] = (t, idx, res.population_rate("0.5 ms"))  # (bin starts, Hz)
 
 if len(sys.argv) > 1 and sys.argv[1] != "--full":
     import matplotlib
@@ -75,13 +75,12 @@ if len(sys.argv) > 1 and sys.argv[1] != "--full":
     import matplotlib.pyplot as plt
 
     fig, axes = plt.subplots(2, 4, figsize=(14, 5), sharex=True, gridspec_kw={"height_ratios": [2, 1]})
-    for col, (name, (t, idx)) in enumerate(runs.items()):
+    for col, (name, (t, idx, (tb, rate))) in enumerate(runs.items()):
         window = (t > 200.0) & (idx < 100)
         axes[0, col].plot(t[window], idx[window], ".k", ms=1.5)
         axes[0, col].set_title(name)
-        bins = np.arange(200.0, 300.5, 0.5)
-        counts, _ = np.histogram(t[t > 200.0], bins)
-        axes[1, col].plot(bins[:-1], counts / ((NE + NI) * 0.5e-3), lw=0.7)
+        late = tb.m_as("ms") >= 200.0
+        axes[1, col].plot(tb.m_as("ms")[late], rate.m_as("Hz")[late], lw=0.7)
         axes[1, col].set_xlabel("time (ms)")
     axes[0, 0].set_ylabel("neuron")
     axes[1, 0].set_ylabel("rate (Hz)")

@@ -100,6 +100,32 @@ class Results:
         simulated = self.t[-1] if self.status else self.duration
         return (Q_(self.spike_counts.astype(float), "") / simulated).to("Hz")
 
+    def population_rate(self, bin: Any = "1 ms", neurons: Any = None) -> tuple[Any, Any]:
+        """(t, rate): the population rate in bins of ``bin`` (a whole number of steps of dt), the
+        spikes of ``neurons`` (indices or a slice; None: all) per neuron per second, in Hz, and the
+        start of each bin in ms.  A spike at t counts in the bin that holds the step ending at t;
+        only whole bins are returned (see :mod:`neurounits.simulation.spike_stats`).
+
+        >>> import neurounits as nu
+        >>> res = nu.simulate(nu.models.LIF(n=10), "20 ms", inputs={"I": "0.5 nA"})
+        >>> t, rate = res.population_rate("5 ms")
+        >>> t
+        <Quantity([ 0.  5. 10. 15.], 'millisecond')>
+        >>> rate.m.tolist(), res.spike_counts.tolist()  # each neuron fires at 3.6, 9.2 and 14.8 ms
+        ([200.0, 200.0, 200.0, 0.0], [3, 3, 3, 3, 3, 3, 3, 3, 3, 3])
+        """
+        from .spike_stats import population_rate
+
+        return population_rate(self, bin, neurons)
+
+    @property
+    def cv_isi(self) -> np.ndarray:
+        """Coefficient of variation of each neuron's interspike intervals (std / mean, std with
+        ddof 0), shape (n,); NaN for a neuron with fewer than three spikes."""
+        from .spike_stats import cv_isi
+
+        return cv_isi(self)
+
     # -- labelled data, files and plots (neurounits.storage, neurounits.plot) --------------------
     def to_xarray(self) -> Any:
         """An xarray Dataset: dimensions ``time``, ``neuron`` (the recorded neurons' indices) and
