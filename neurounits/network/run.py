@@ -210,9 +210,10 @@ class NetworkRunner:
             kw.update(state.arguments(k, j0, n_steps))
         return kw
 
-    def advance(self, n_steps: int) -> tuple[int, Outcome]:
+    def advance(self, n_steps: int, ahead: int = 0) -> tuple[int, Outcome]:
         """Advance every population by ``n_steps`` steps; (population, outcome) of the run (a
-        failure is kept in ``failed``, and the runner cannot advance further)."""
+        failure is kept in ``failed``, and the runner cannot advance further).  ``ahead``: the
+        steps of the same run that follow this call (``threads=None`` weighs the whole run)."""
         if self.failed is not None:
             raise RuntimeError("this run failed; it cannot be continued")
         need = self.record_bytes(n_steps)
@@ -229,7 +230,7 @@ class NetworkRunner:
         if self.chooser is None or self.chooser.size != size:
             ready = team_compiled(self.loop)
             self.chooser = Chooser(size, self.threads is not None, Chooser.AUTO_READY_S if ready else None)
-        return self.chooser.advance(n_steps, self._advance)
+        return self.chooser.advance(n_steps, self._advance, ahead)
 
     def _advance(self, n_steps: int, size: int) -> tuple[int, Outcome]:
         """``advance`` by one call of the one-thread loop (size 1) or of a team of ``size``."""
@@ -315,9 +316,10 @@ class NetworkSimulation:
             bar = make_bar(n_steps, "simulate network")
             try:
                 with deferred_interrupt() as interrupted:
+                    start = self._runner.step
                     for steps in chunks(n_steps):
                         before = self._runner.step
-                        self._advance(steps)
+                        self._advance(steps, ahead=n_steps - (before - start) - steps)
                         bar.update(self._runner.step - before)
                         if self._runner.failed is not None:
                             break
@@ -348,8 +350,8 @@ class NetworkSimulation:
                 f"cannot be continued ({self._message}); start a new simulation"
             )
 
-    def _advance(self, n_steps: int) -> None:
-        pop, outcome = self._runner.advance(n_steps)
+    def _advance(self, n_steps: int, ahead: int = 0) -> None:
+        pop, outcome = self._runner.advance(n_steps, ahead)
         self._results = None
         self._duration_ms = self._runner.step * self.built.dt_ms
         if outcome.status:

@@ -128,6 +128,7 @@ class Chooser:
         self.count = 0  # comparisons made
         self._probe = False  # the chunk handed out is part of a comparison
         self._sized_by = 0.0  # the seconds per step a comparison's chunk was sized with
+        self.ahead = 0  # steps of the run after the current advance (not eager: weighs the team)
 
     def _steps(self, per_step: float, seconds: float) -> int:
         return max(self.FIRST, int(seconds / max(per_step, 1e-9)))
@@ -140,11 +141,12 @@ class Chooser:
         self.timings = [] if self.best is None or self.last is None else [(self.best, self.last)]
 
     def next(self, left: int) -> tuple[int, int]:
-        """(steps, team size) of the next chunk, ``left`` steps to go."""
+        """(steps, team size) of the next chunk, ``left`` steps to go in this call (and ``ahead``
+        more in the run)."""
         self._probe = False
         for size in (self.size, 1) if self.eager else (1, self.size):
             if size not in self.rough:
-                if size != 1 and not self.eager and left * self._per_step(1) < self.auto_s:
+                if size != 1 and not self.eager and (left + self.ahead) * self._per_step(1) < self.auto_s:
                     return min(left, self._steps(self._per_step(1), self.WORK_S)), 1  # no team: too short
                 return min(left, self.FIRST), size
         if not self.plan and self.best is None:
@@ -159,9 +161,11 @@ class Chooser:
         assert self.best is not None
         return min(left, self._steps(self._per_step(self.best), self.WORK_S)), self.best
 
-    def advance(self, n_steps: int, advance: Any) -> tuple[int, Any]:
+    def advance(self, n_steps: int, advance: Any, ahead: int = 0) -> tuple[int, Any]:
         """Advance by ``n_steps`` in chunks, ``advance(steps, size)`` each; (population, outcome)
-        as ``advance`` returns them, the outcome's steps those of every chunk."""
+        as ``advance`` returns them, the outcome's steps those of every chunk.  ``ahead``: the steps
+        of the same run after these (a run with a progress bar comes in pieces)."""
+        self.ahead = ahead
         left = n_steps
         while True:
             steps, size = self.next(left)

@@ -209,6 +209,31 @@ def test_chooser_without_threads_tries_a_team_only_when_it_pays_off():
     ready = Chooser(2, eager=False, auto_s=Chooser.AUTO_READY_S)  # the team's loop compiled already
     _feed(ready, 1000, 1, 1e-3)
     assert ready.next(1000) == (16, 2)  # 1 s left: worth a team that starts at once
+    piece = Chooser(2, eager=False)  # a run with a progress bar comes in pieces: the whole run counts
+    _feed(piece, 100, 1, 1e-3)
+    assert piece.next(100)[1] == 1
+    piece.ahead = 6000
+    assert piece.next(100) == (16, 2)
+
+
+def test_a_long_run_with_a_progress_bar_still_tries_a_team(monkeypatch):
+    """threads=None weighs the whole run, not each 1 % piece of a run with a progress bar."""
+    monkeypatch.setattr(Chooser, "AUTO_S", 0.02)
+    monkeypatch.setattr(Chooser, "AUTO_READY_S", 0.02)
+    monkeypatch.setattr("neurounits.network.threads._cores", lambda: 2)
+    monkeypatch.setattr("neurounits.network.run.make_bar", lambda total, desc: _NoBar())
+    sim = nu.Simulation(_coba(n=1000), "0.1 ms")
+    sim.run("100 ms", progress=True)  # pieces of 1 ms: each far below AUTO_S on one thread
+    chooser = sim._runner.chooser
+    assert chooser is not None and 2 in chooser.rough
+
+
+class _NoBar:
+    def update(self, n):
+        pass
+
+    def close(self):
+        pass
 
 
 def test_team_size_and_tiny_or_rate_networks_run_on_one_thread():
