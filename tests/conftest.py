@@ -16,8 +16,9 @@ import ast
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
+import numpy as np
 import pytest
 
 import neurounits as nu
@@ -169,3 +170,38 @@ def option_choices(cls: type) -> dict[str, list]:
 def parameter_units(cls: type) -> dict[str, Any]:
     """Parameter name -> declared unit, for the default options."""
     return {k: p.unit for k, p in cls().spec.parameters.items()}
+
+
+# --------------------------------------------------------------------------- progress bars
+class FakeBar:
+    """A progress bar that keeps what it is told (``made``: every bar made; clear it first), for
+    ``monkeypatch.setattr("<module>.make_bar", FakeBar)``."""
+
+    made: ClassVar[list[FakeBar]] = []
+
+    def __init__(self, total, desc):
+        self.total, self.desc, self.updates, self.closed = total, desc, [], False
+        FakeBar.made.append(self)
+
+    def update(self, n):
+        self.updates.append(n)
+
+    def close(self):
+        self.closed = True
+
+
+# --------------------------------------------------------------------------- network runs
+def assert_same_network_runs(a: Any, b: Any) -> None:
+    """Every spike, trace and state of two network simulations (``nu.Simulation(net, ...)``): the
+    same bits."""
+    ra, rb = a.results, b.results
+    for name in ra:
+        sa, sb = ra[name].spikes, rb[name].spikes
+        np.testing.assert_array_equal(sa.times.magnitude, sb.times.magnitude)
+        np.testing.assert_array_equal(sa.indices, sb.indices)
+        assert sorted(ra[name].traces) == sorted(rb[name].traces)
+        for k in ra[name].traces:
+            np.testing.assert_array_equal(ra[name][k].magnitude, rb[name][k].magnitude, err_msg=f"{name}.{k}")
+    for name, states in a.state.items():
+        for k, v in states.items():
+            np.testing.assert_array_equal(v.magnitude, b.state[name][k].magnitude, err_msg=f"{name}.{k}")

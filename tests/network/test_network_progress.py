@@ -6,26 +6,12 @@ from __future__ import annotations
 import os
 import signal
 import threading
-from typing import ClassVar
 
 import numpy as np
 import pytest
+from conftest import FakeBar
 
 import neurounits as nu
-
-
-class FakeBar:
-    made: ClassVar[list[FakeBar]] = []
-
-    def __init__(self, total, desc):
-        self.total, self.desc, self.updates, self.closed = total, desc, [], False
-        FakeBar.made.append(self)
-
-    def update(self, n):
-        self.updates.append(n)
-
-    def close(self):
-        self.closed = True
 
 
 @pytest.fixture

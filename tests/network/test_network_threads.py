@@ -9,6 +9,7 @@ import re
 
 import numpy as np
 import pytest
+from conftest import assert_same_network_runs
 
 import neurounits as nu
 from neurounits.network.team import Team
@@ -79,17 +80,7 @@ def _run(net: nu.Network, threads: int, durations=("60 ms",), adaptive: bool = F
 
 def _assert_same(a, b) -> None:
     """Every spike, trace and state of two simulations: the same bits."""
-    ra, rb = a.results, b.results
-    for name in ra:
-        sa, sb = ra[name].spikes, rb[name].spikes
-        np.testing.assert_array_equal(sa.times.magnitude, sb.times.magnitude)
-        np.testing.assert_array_equal(sa.indices, sb.indices)
-        assert sorted(ra[name].traces) == sorted(rb[name].traces)
-        for k in ra[name].traces:
-            np.testing.assert_array_equal(ra[name][k].magnitude, rb[name][k].magnitude, err_msg=f"{name}.{k}")
-    for name, states in a.state.items():
-        for k, v in states.items():
-            np.testing.assert_array_equal(v.magnitude, b.state[name][k].magnitude, err_msg=f"{name}.{k}")
+    assert_same_network_runs(a, b)
 
 
 def test_coba_two_threads_same_bits_as_one():

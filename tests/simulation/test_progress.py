@@ -5,27 +5,13 @@ from __future__ import annotations
 import io
 import logging
 import uuid
-from typing import ClassVar
 
 import numpy as np
 import pytest
+from conftest import FakeBar
 
 import neurounits as nu
 from neurounits.simulation import progress
-
-
-class FakeBar:
-    made: ClassVar[list[FakeBar]] = []
-
-    def __init__(self, total, desc):
-        self.total, self.desc, self.updates, self.closed = total, desc, [], False
-        FakeBar.made.append(self)
-
-    def update(self, n):
-        self.updates.append(n)
-
-    def close(self):
-        self.closed = True
 
 
 def test_who_shows_a_bar(monkeypatch):
