@@ -14,6 +14,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 __all__ = [
     "CacheWarning",
@@ -98,8 +99,11 @@ class RunInterrupted(KeyboardInterrupt):
     ``results``, and its next ``run`` continues).  A ``KeyboardInterrupt``, so that code that
     stops on one stops on it."""
 
-    def __init__(self, msg: str, t: object = None) -> None:
-        super().__init__(msg)
+    def __init__(self, what: str, t: Any) -> None:
+        super().__init__(
+            f"{what} interrupted at t = {t:~g}; what ran is kept (the simulation's results, or the "
+            "exception's `results` from nu.simulate), and the simulation's run() continues it"
+        )
         self.t = t
         self.results: object = None
 

@@ -42,7 +42,6 @@ __all__ = [
     "plastic_loop",
     "plastic_setup",
     "plastic_team_argnames",
-    "plastic_team_initial",
     "plastic_team_step",
 ]
 
@@ -266,10 +265,7 @@ def plastic_loop(ppc: PlasticProjectionCode, k: int, L: Lines, multi: bool = Fal
     L.add(2, f"PL{k}_PRN[wa_] = ns{q}")
     L.add(2, f"for q_ in range(ns{q}):")
     L.add(3, f"PL{k}_PRING[wa_, q_] = SPKOUT__{q}[q_]")
-    L.add(2, f"if PL{k}_RE > 0 and (g + 1) % PL{k}_RE == 0:")
-    L.add(3, f"r_ = (g + 1) // PL{k}_RE - j0 // PL{k}_RE")
-    L.add(3, f"for m_ in range(PL{k}_RIDX.shape[0]):")
-    L.add(4, f"PL{k}_RECW[r_, m_] = PL{k}_W[PL{k}_RIDX[m_]]")
+    _record_weights(k, L, 2, team=False)
 
 
 def plastic_team_step(
@@ -298,21 +294,23 @@ def plastic_team_step(
     L.add(ind + 2, f"PL{k}_PRING[wa_, nw_] = SB_I[t_, par, e2]")
     L.add(ind + 2, "nw_ += 1")
     L.add(ind, f"PL{k}_PRN[wa_] = nw_")
+    _record_weights(k, L, ind, team=True)
+
+
+def _record_weights(k: int, L: Lines, ind: int, team: bool) -> None:
+    """Step 4: the recorded weights, every ``RE`` steps (a team member: its own, into their columns
+    ``RPOS`` of ``RECW``)."""
+    col = f"PL{k}_RPOS[m_]" if team else "m_"
     L.add(ind, f"if PL{k}_RE > 0 and (g + 1) % PL{k}_RE == 0:")
     L.add(ind + 1, f"r_ = (g + 1) // PL{k}_RE - j0 // PL{k}_RE")
     L.add(ind + 1, f"for m_ in range(PL{k}_RIDX.shape[0]):")
-    L.add(ind + 2, f"PL{k}_RECW[r_, PL{k}_RPOS[m_]] = PL{k}_W[PL{k}_RIDX[m_]]")
+    L.add(ind + 2, f"PL{k}_RECW[r_, {col}] = PL{k}_W[PL{k}_RIDX[m_]]")
 
 
-def plastic_initial(k: int, L: Lines) -> None:
-    """Sample 0 of the recorded weights (the initial weights), at the start of a run from t = 0."""
+def plastic_initial(k: int, L: Lines, team: bool = False) -> None:
+    """Sample 0 of the recorded weights (the initial weights), at the start of a run from t = 0
+    (``team``: a member's own, as :func:`_record_weights`)."""
+    col = f"PL{k}_RPOS[m_]" if team else "m_"
     L.add(1, f"if j0 == 0 and PL{k}_RE > 0:")
     L.add(2, f"for m_ in range(PL{k}_RIDX.shape[0]):")
-    L.add(3, f"PL{k}_RECW[0, m_] = PL{k}_W[PL{k}_RIDX[m_]]")
-
-
-def plastic_team_initial(k: int, L: Lines) -> None:
-    """:func:`plastic_initial` for a member of a team: the initial weights of its own recorded synapses."""
-    L.add(1, f"if j0 == 0 and PL{k}_RE > 0:")
-    L.add(2, f"for m_ in range(PL{k}_RIDX.shape[0]):")
-    L.add(3, f"PL{k}_RECW[0, PL{k}_RPOS[m_]] = PL{k}_W[PL{k}_RIDX[m_]]")
+    L.add(3, f"PL{k}_RECW[0, {col}] = PL{k}_W[PL{k}_RIDX[m_]]")

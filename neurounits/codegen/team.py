@@ -27,14 +27,14 @@ Poisson, then spikes by population, neuron and synapse), and the spike buffers o
 alternate (parity), so one barrier per slice is enough: results are the same bits whatever the
 number of members.  A member that fails (a state not finite, the step size, memory for the spike
 list: status 4) writes ``FAIL[tid, parity]`` = (status, step, population, variable, neuron) and
-stops after the barrier, as every member does when one failed (with plastic projections, after
-delivering the steps before the failure, so that the weights are the one-thread loop's).
+stops after the barrier, as every member does when one failed, after delivering the steps before
+the failure (so that a plastic projection's weights are the one-thread loop's).
 """
 
 from __future__ import annotations
 
 from .emit import Lines
-from .plastic import plastic_setup, plastic_team_argnames, plastic_team_initial, plastic_team_step
+from .plastic import plastic_initial, plastic_setup, plastic_team_argnames, plastic_team_step
 
 __all__ = ["generate_team", "team_argnames"]
 
@@ -183,7 +183,7 @@ def _deliver(nks, L: Lines) -> None:
     from .network import poisson_sources
 
     pops = nks.populations
-    L.add(2, f"for j in range(js, {'jd_' if nks.plastic else 'je'}):")
+    L.add(2, "for j in range(js, jd_):")
     L.add(3, "g = j0 + j")
     L.add(3, "slot = g % nslot")
     runs = [
@@ -231,7 +231,7 @@ def generate_team(nks, L: Lines) -> None:
     _record_initial(pops, L)
     for k, ppc in enumerate(nks.plastic):
         plastic_setup(ppc.code, k, L)
-        plastic_team_initial(k, L)
+        plastic_initial(k, L, team=True)
     L.add(1, "ep = 0")
     L.add(1, "psq_ = np.empty(PS_COL.shape[0], np.int64)  # own Poisson streams with events in a step")
     L.add(1, "js = 0")
@@ -240,19 +240,14 @@ def generate_team(nks, L: Lines) -> None:
     L.add(2, "par = (js // K) % 2")
     _advance(nks, L)
     L.add(2, "_rt.barrier(SYNC, T, spin)")
-    if nks.plastic:  # the steps before the first failure are delivered, as on one thread (the weights)
-        L.add(2, "jd_ = je")
-        L.add(2, "for t_ in range(T):")
-        L.add(3, "if FAIL[t_, par, 0] != 0 and FAIL[t_, par, 1] < jd_:")
-        L.add(4, "jd_ = FAIL[t_, par, 1]")
-        _deliver(nks, L)
-        L.add(2, "if jd_ < je:")
-        L.add(3, "return FAIL[tid, par, 0], nspk, spk_step, spk_gid")
-    else:
-        L.add(2, "for t_ in range(T):")
-        L.add(3, "if FAIL[t_, par, 0] != 0:")
-        L.add(4, "return FAIL[tid, par, 0], nspk, spk_step, spk_gid")
-        _deliver(nks, L)
+    # the steps before the first failure are delivered, as on one thread (a plastic projection's weights)
+    L.add(2, "jd_ = je")
+    L.add(2, "for t_ in range(T):")
+    L.add(3, "if FAIL[t_, par, 0] != 0 and FAIL[t_, par, 1] < jd_:")
+    L.add(4, "jd_ = FAIL[t_, par, 1]")
+    _deliver(nks, L)
+    L.add(2, "if jd_ < je:")
+    L.add(3, "return FAIL[tid, par, 0], nspk, spk_step, spk_gid")
     L.add(2, "js = je")
     L.add(1, "return 0, nspk, spk_step, spk_gid")
     L.add(0, "")

@@ -18,7 +18,7 @@ from ..codegen.plastic import PlasticProjectionCode
 from ..errors import ParameterError, Problem, RunInterrupted, SimulationError, raise_problems
 from ..simulation import Runner
 from ..simulation.arguments import check_duration
-from ..simulation.progress import chunks, deferred_interrupt, make_bar, wants_progress
+from ..simulation.progress import advance_in_chunks, wants_progress
 from ..simulation.runner import Outcome, kernel_arguments
 from ..units import Q_, from_internal
 from .build import BuiltNetwork
@@ -312,28 +312,16 @@ class NetworkSimulation:
         problems: list[Problem] = []
         _, n_steps = check_duration("NetworkSimulation.run", duration, self.built.dt_ms, problems)
         raise_problems("cannot run the network", problems)
-        if wants_progress(progress, self.built.network.n, n_steps):
-            bar = make_bar(n_steps, "simulate network")
-            try:
-                with deferred_interrupt() as interrupted:
-                    start = self._runner.step
-                    for steps in chunks(n_steps):
-                        before = self._runner.step
-                        self._advance(steps, ahead=n_steps - (before - start) - steps)
-                        bar.update(self._runner.step - before)
-                        if self._runner.failed is not None:
-                            break
-                        if interrupted:
-                            raise RunInterrupted(
-                                f"network run interrupted at t = {self.t:~g}; what ran is kept (the "
-                                "simulation's results, or the exception's `results` from nu.simulate), "
-                                "and the simulation's run() continues it",
-                                self.t,
-                            )
-            finally:
-                bar.close()
-        else:
+        if not wants_progress(progress, self.built.network.n, n_steps):
             self._advance(n_steps)
+            return
+
+        def piece(steps: int, ahead: int) -> tuple[int, bool]:
+            before = self._runner.step
+            self._advance(steps, ahead)
+            return self._runner.step - before, self._runner.failed is not None
+
+        advance_in_chunks(n_steps, "simulate network", piece, lambda: RunInterrupted("network run", self.t))
 
     def advance(self, n_steps: int) -> None:
         """Advance by ``n_steps`` whole steps."""
@@ -395,14 +383,3 @@ class NetworkSimulation:
     def __repr__(self) -> str:
         return f"<NetworkSimulation: {self.network!r}, t={self.t:~g}>"
 
-
-def simulate_network(network: Any, duration: Any, dt: Any = "0.1 ms", *, raise_on_failure: bool = True,
-                     threads: int | None = None, progress: bool | None = None) -> NetworkResults:
-    """Build, compile and run ``network`` for ``duration`` (``nu.simulate(net, duration, dt)``)."""
-    sim = NetworkSimulation(network, dt, raise_on_failure=raise_on_failure, threads=threads)
-    try:
-        sim.run(duration, progress)
-    except RunInterrupted as exc:
-        exc.results = sim.results
-        raise
-    return sim.results

@@ -15,10 +15,10 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
-__all__ = ["LONG_RUN", "chunks", "deferred_interrupt", "make_bar", "wants_progress"]
+__all__ = ["LONG_RUN", "advance_in_chunks", "chunks", "deferred_interrupt", "make_bar", "wants_progress"]
 
 LONG_RUN = 50_000_000  # neuron-steps from which a run counts as long (about a second or more)
 N_CHUNKS = 100
@@ -66,6 +66,32 @@ def deferred_interrupt() -> Iterator[list[bool]]:
         yield flag
     finally:
         signal.signal(signal.SIGINT, previous if previous is not None else signal.default_int_handler)
+
+
+def advance_in_chunks(
+    n_steps: int,
+    desc: str,
+    advance: Callable[[int, int], tuple[int, bool]],
+    interrupted_at: Callable[[], BaseException],
+) -> None:
+    """A run of ``n_steps`` in :func:`chunks`, under a progress bar (:func:`make_bar`):
+    ``advance(steps, ahead)`` runs a chunk (``ahead``: the run's steps after it) and returns (steps
+    done, stop: a failure).  A keyboard interrupt is held to the end of the chunk under way
+    (:func:`deferred_interrupt`); ``interrupted_at()`` is then raised, the caller's state whole."""
+    bar = make_bar(n_steps, desc)
+    done = 0
+    try:
+        with deferred_interrupt() as interrupted:
+            for steps in chunks(n_steps):
+                n, stop = advance(steps, n_steps - done - steps)
+                done += n
+                bar.update(n)
+                if stop:
+                    return
+                if interrupted:
+                    raise interrupted_at()
+    finally:
+        bar.close()
 
 
 def make_bar(total: int, desc: str) -> Any:

@@ -13,6 +13,7 @@ import numpy as np
 from .. import storage
 from ..errors import did_you_mean
 from ..units import Q_, fmt_unit
+from .spike_stats import cv_isi, population_rate, require_spikes
 
 __all__ = ["Results", "Spikes"]
 
@@ -89,9 +90,7 @@ class Results:
     @property
     def spike_counts(self) -> np.ndarray:
         """Number of spikes of each neuron, shape (n,)."""
-        if not self.spikes_recorded:
-            raise KeyError(f"the spikes of {self.model} were not recorded; record them with "
-                           "net.record(population, spikes=True)")
+        require_spikes(self)
         return np.bincount(self.spikes.indices, minlength=self.n)
 
     @property
@@ -114,16 +113,12 @@ class Results:
         >>> rate.m.tolist(), res.spike_counts.tolist()  # each neuron fires at 3.6, 9.2 and 14.8 ms
         ([200.0, 200.0, 200.0, 0.0], [3, 3, 3, 3, 3, 3, 3, 3, 3, 3])
         """
-        from .spike_stats import population_rate
-
         return population_rate(self, bin, neurons)
 
     @property
     def cv_isi(self) -> np.ndarray:
         """Coefficient of variation of each neuron's interspike intervals (std / mean, std with
         ddof 0), shape (n,); NaN for a neuron with fewer than three spikes."""
-        from .spike_stats import cv_isi
-
         return cv_isi(self)
 
     # -- labelled data, files and plots (neurounits.storage, neurounits.plot) --------------------

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import contextlib
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -14,7 +15,7 @@ from ..units import Q_, from_internal
 from .arguments import check_duration
 from .inputs import RateInput, SpikeInput
 from .plan import RunPlan, make_plan
-from .progress import chunks, deferred_interrupt, make_bar, wants_progress
+from .progress import advance_in_chunks, wants_progress
 from .results import Results, Spikes
 from .runner import Outcome, Runner
 from .stability import check_plan
@@ -133,29 +134,20 @@ class Simulation:
 
     def _advance_chunks(self, n_steps: int) -> Outcome:
         """Advance in chunks of steps, updating a progress bar (the same bits as one call)."""
-        bar = make_bar(n_steps, f"simulate {self.plan.model.name}")
-        done = 0
-        try:
-            with deferred_interrupt() as interrupted:
-                for steps in chunks(n_steps):
-                    outcome = self._runner.advance(steps)
-                    done += outcome.steps
-                    bar.update(outcome.steps)
-                    if outcome.status:
-                        break
-                    if interrupted:
-                        self._results = None
-                        self._duration_ms = self._runner.step * self.plan.dt_ms
-                        raise RunInterrupted(
-                            f"run of model '{self.plan.model.name}' interrupted at t = {self.t:~g}; what ran "
-                            "is kept (the simulation's results, or the exception's `results` from "
-                            "nu.simulate), and the simulation's run() continues it",
-                            self.t,
-                        )
-        finally:
-            bar.close()
-        return Outcome(done, outcome.status, outcome.variable, outcome.neuron, outcome.t_ms) \
-            if n_steps else Outcome(0)
+        start, last = self._runner.step, [Outcome(0)]
+
+        def piece(steps: int, ahead: int) -> tuple[int, bool]:
+            last[0] = self._runner.advance(steps)
+            return last[0].steps, bool(last[0].status)
+
+        def interrupted() -> RunInterrupted:
+            self._results = None
+            self._duration_ms = self._runner.step * self.plan.dt_ms
+            return RunInterrupted(f"run of model '{self.plan.model.name}'", self.t)
+
+        advance_in_chunks(n_steps, f"simulate {self.plan.model.name}", piece, interrupted)
+        o = last[0]
+        return Outcome(self._runner.step - start, o.status, o.variable, o.neuron, o.t_ms)
 
     def _fail(self, outcome: Outcome) -> None:
         error = self._runner.error(outcome)
@@ -325,11 +317,8 @@ def simulate(
                                  "nu.Network(seed=)); pass only duration, dt, raise_on_failure, threads "
                                  "and progress")
         net_sim = model.simulation(dt, raise_on_failure=raise_on_failure, threads=threads)
-        try:
+        with _results_on_interrupt(net_sim):
             net_sim.run(duration, progress)
-        except RunInterrupted as exc:  # what ran goes with the exception
-            exc.results = net_sim.results
-            raise
         return net_sim.results
     plan, dur_ms, n_steps = make_plan(
         model, dt, duration=duration, inputs=inputs, record=record, method=method, seed=seed, initial=initial,
@@ -337,9 +326,16 @@ def simulate(
         method_options=method_options, noise_ids=noise_ids)
     check_plan(plan)  # dt too large for an explicit method: warn before compiling
     sim = Simulation.from_plan(plan, raise_on_failure)
-    try:
+    with _results_on_interrupt(sim):
         sim._advance(n_steps, dur_ms, progress)
-    except RunInterrupted as exc:  # what ran goes with the exception
+    return sim.results
+
+
+@contextlib.contextmanager
+def _results_on_interrupt(sim: Any) -> Iterator[None]:
+    """What ``sim`` ran goes with a :class:`~neurounits.RunInterrupted` raised in the block."""
+    try:
+        yield
+    except RunInterrupted as exc:
         exc.results = sim.results
         raise
-    return sim.results

@@ -18,7 +18,14 @@ from ..errors import ParameterError, raise_problems
 from ..parameters import check_value
 from ..units import Q_, to_internal, ureg
 
-__all__ = ["cv_isi", "population_rate"]
+__all__ = ["cv_isi", "population_rate", "require_spikes"]
+
+
+def require_spikes(res: Any) -> None:
+    """A KeyError saying how to record them when ``res``'s spikes were not recorded."""
+    if not res.spikes_recorded:
+        raise KeyError(f"the spikes of {res.model} were not recorded; record them with "
+                       "net.record(population, spikes=True)")
 
 
 def _steps(times_ms: np.ndarray, dt_ms: float) -> np.ndarray:
@@ -56,9 +63,7 @@ def population_rate(res: Any, bin: Any = "1 ms", neurons: Any = None) -> tuple[A
     Only whole bins are returned: the part of the run after the last whole bin is left out.
     """
     where = f"population_rate of {res.model}"
-    if not res.spikes_recorded:
-        raise KeyError(f"the spikes of {res.model} were not recorded; record them with "
-                       "net.record(population, spikes=True)")
+    require_spikes(res)
     dt_ms = float(res.dt.m_as("ms"))
     chk = check_value(f"{where}, bin", bin, ureg.Unit("ms"), 1, positive=True)
     raise_problems(f"cannot compute the population rate of {res.model}", chk.problems)
@@ -83,9 +88,7 @@ def population_rate(res: Any, bin: Any = "1 ms", neurons: Any = None) -> tuple[A
 def cv_isi(res: Any) -> np.ndarray:
     """The coefficient of variation of each neuron's interspike intervals, std / mean (std with
     ddof = 0), shape (n,); NaN for a neuron with fewer than three spikes (two intervals)."""
-    if not res.spikes_recorded:
-        raise KeyError(f"the spikes of {res.model} were not recorded; record them with "
-                       "net.record(population, spikes=True)")
+    require_spikes(res)
     t = res.spikes.times.m_as("ms")
     i = res.spikes.indices
     order = np.lexsort((t, i))

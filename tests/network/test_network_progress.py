@@ -17,7 +17,7 @@ import neurounits as nu
 @pytest.fixture
 def bars(monkeypatch):
     FakeBar.made.clear()
-    monkeypatch.setattr("neurounits.network.run.make_bar", FakeBar)
+    monkeypatch.setattr("neurounits.simulation.progress.make_bar", FakeBar)
     return FakeBar.made
 
 
@@ -108,7 +108,7 @@ def test_an_interrupted_single_population_run_keeps_what_ran(monkeypatch):
 
     FakeBar.made.clear()
     monkeypatch.setattr(FakeBar, "update", update)
-    monkeypatch.setattr("neurounits.simulation.simulation.make_bar", FakeBar)
+    monkeypatch.setattr("neurounits.simulation.progress.make_bar", FakeBar)
     lif = nu.models.LIF(n=3, tau_m=nu.Q_([8.0, 10.0, 12.0], "ms"))
     with pytest.raises(nu.RunInterrupted, match=r"run of model 'LIF' interrupted at t = 3 ms") as err:
         nu.simulate(lif, "100 ms", inputs={"I": "0.35 nA"}, progress=True)

@@ -9,7 +9,7 @@ import re
 
 import numpy as np
 import pytest
-from conftest import assert_same_network_runs
+from conftest import FakeBar, assert_same_network_runs
 
 import neurounits as nu
 from neurounits.network.team import Team
@@ -212,19 +212,11 @@ def test_a_long_run_with_a_progress_bar_still_tries_a_team(monkeypatch):
     monkeypatch.setattr(Chooser, "AUTO_S", 0.02)
     monkeypatch.setattr(Chooser, "AUTO_READY_S", 0.02)
     monkeypatch.setattr("neurounits.network.threads._cores", lambda: 2)
-    monkeypatch.setattr("neurounits.network.run.make_bar", lambda total, desc: _NoBar())
+    monkeypatch.setattr("neurounits.simulation.progress.make_bar", FakeBar)
     sim = nu.Simulation(_coba(n=1000), "0.1 ms")
     sim.run("100 ms", progress=True)  # pieces of 1 ms: each far below AUTO_S on one thread
     chooser = sim._runner.chooser
     assert chooser is not None and 2 in chooser.rough
-
-
-class _NoBar:
-    def update(self, n):
-        pass
-
-    def close(self):
-        pass
 
 
 def test_team_size_and_tiny_or_rate_networks_run_on_one_thread():

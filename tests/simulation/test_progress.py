@@ -28,7 +28,7 @@ def test_who_shows_a_bar(monkeypatch):
 
 def test_a_run_with_a_bar_gives_the_bits_of_one_without(monkeypatch):
     FakeBar.made.clear()
-    monkeypatch.setattr("neurounits.simulation.simulation.make_bar", FakeBar)
+    monkeypatch.setattr("neurounits.simulation.progress.make_bar", FakeBar)
     lif = nu.models.LIF(n=3, tau_m=nu.Q_([8.0, 10.0, 12.0], "ms"))
     kw = dict(inputs={"I": "0.35 nA"}, record_every=3)
     plain = nu.simulate(lif, "101.3 ms", **kw)
@@ -80,7 +80,7 @@ def test_first_compilation_is_logged_with_its_time(caplog):
 @pytest.mark.parametrize("progress_arg", [None, False])
 def test_default_and_false_never_chunk_in_tests(monkeypatch, progress_arg):
     FakeBar.made.clear()
-    monkeypatch.setattr("neurounits.simulation.simulation.make_bar", FakeBar)
+    monkeypatch.setattr("neurounits.simulation.progress.make_bar", FakeBar)
     monkeypatch.setattr(progress, "LONG_RUN", 1)  # every run is long, but stderr is not a terminal
     nu.simulate(nu.models.LIF(), "5 ms", progress=progress_arg)
     assert FakeBar.made == []
